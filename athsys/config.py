@@ -1,0 +1,223 @@
+"""Settings for every process of the platform, read from environment variables.
+
+``get_config(name)`` builds the settings of one environment (``development``, ``testing``,
+``production``): the seed's defaults, then the environment's own defaults, then any
+environment variable of the same name as a field (upper case). A malformed variable is a
+:class:`~athsys.errors.ConfigurationError` naming it; production also refuses missing,
+short or well-known secrets.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import os
+from collections.abc import Mapping
+from dataclasses import dataclass, fields
+from pathlib import Path
+from typing import Any
+
+from athsys.errors import ConfigurationError
+
+ENVIRONMENTS = ("development", "testing", "production")
+
+#: Secrets shipped in code (this module, tutorials, framework docs); never valid in production.
+KNOWN_DEFAULT_SECRETS = frozenset(
+    {
+        "",
+        "changeme",
+        "change-me",
+        "secret",
+        "dev",
+        "development",
+        "your-secret-key",
+        "your-secret-key-here",
+        "\2\1thisismyscretkey\1\2\\e\\y\\y\\h",  # Flask-AppBuilder's example config
+        "athsys-development-secret-key-not-for-production",
+        "athsys-development-jwt-key-not-for-production",
+    }
+)
+MIN_SECRET_LENGTH = 32
+
+
+@dataclass(frozen=True)
+class Settings:
+    """All settings; each field may be overridden by the environment variable of its upper-cased name."""
+
+    env: str = "development"
+    debug: bool = False
+    secret_key: str = "athsys-development-secret-key-not-for-production"
+    jwt_secret_key: str = "athsys-development-jwt-key-not-for-production"
+
+    # Where embedded servers, logs and backups live when no server URL is given.
+    athsys_data_dir: str = "var"
+    database_url: str = ""
+    redis_url: str = ""
+    celery_broker_url: str = ""
+    celery_result_backend: str = ""
+
+    db_pool_size: int = 20
+    db_pool_timeout: int = 30
+    db_pool_recycle: int = 300  # idle connections are replaced after 5 min
+    db_statement_timeout_ms: int = 30_000
+
+    ratelimit_enabled: bool = True
+    ratelimit_default: str = "1000/hour"
+    ratelimit_login: str = "5/hour"
+
+    jwt_algorithm: str = "HS256"
+    jwt_access_token_expires: int = 24 * 3600
+    jwt_refresh_token_expires: int = 30 * 24 * 3600
+
+    cache_ttl_api: int = 300
+    cache_ttl_schedule: int = 3600
+    cache_ttl_leaderboard: int = 300
+    cache_ttl_permissions: int = 3600
+
+    max_content_length: int = 1024 * 1024
+    api_page_size: int = 20
+    api_max_page_size: int = 100
+
+    log_level: str = "INFO"
+    log_format: str = "text"  # "text" or "json"
+    log_dir: str = "logs"
+    log_file: str = "athsys.log"
+    log_max_bytes: int = 10 * 1024 * 1024
+    log_backup_count: int = 10
+
+    task_soft_time_limit: int = 60
+    task_time_limit: int = 90
+    health_worker_timeout: float = 3.0
+
+    # Only development may print generated demo credentials.
+    athsys_demo_password: str = ""
+    athsys_admin_password: str = ""
+
+    @property
+    def data_dir(self) -> Path:
+        return Path(self.athsys_data_dir).expanduser().resolve()
+
+    @property
+    def log_path(self) -> Path:
+        return Path(self.log_dir) / self.log_file
+
+    @property
+    def is_production(self) -> bool:
+        return self.env == "production"
+
+    def redacted(self) -> dict[str, Any]:
+        """The settings with secrets and credentials in URLs masked, for logs and diagnostics."""
+        out: dict[str, Any] = {}
+        for f in fields(self):
+            value = getattr(self, f.name)
+            if "secret" in f.name or "password" in f.name:
+                value = "***" if value else ""
+            elif f.name.endswith("_url") and value:
+                value = redact_url(value)
+            out[f.name] = value
+        return out
+
+
+_ENVIRONMENT_DEFAULTS: dict[str, dict[str, Any]] = {
+    "development": {"debug": True, "log_level": "INFO", "log_format": "text"},
+    "testing": {
+        "log_format": "text",
+        "log_file": "test.log",
+        "log_level": "DEBUG",
+        "ratelimit_enabled": True,
+    },
+    "production": {
+        "debug": False,
+        "log_format": "json",
+        "log_level": "INFO",
+        "secret_key": "",
+        "jwt_secret_key": "",
+    },
+}
+
+
+def redact_url(url: str) -> str:
+    """Mask the password of ``scheme://user:password@host`` URLs."""
+    scheme, sep, rest = url.partition("://")
+    if not sep or "@" not in rest:
+        return url
+    credentials, _, host = rest.rpartition("@")
+    user = credentials.split(":", 1)[0]
+    return f"{scheme}://{user}:***@{host}" if ":" in credentials else url
+
+
+def _coerce(name: str, raw: str, kind: Any) -> Any:
+    env_name = name.upper()
+    if kind in (bool, "bool"):
+        lowered = raw.strip().lower()
+        if lowered in {"1", "true", "yes", "on"}:
+            return True
+        if lowered in {"0", "false", "no", "off"}:
+            return False
+        raise ConfigurationError(f"{env_name} must be true or false, not {raw!r}")
+    if kind in (int, "int"):
+        try:
+            value = int(raw)
+        except ValueError:
+            raise ConfigurationError(f"{env_name} must be a whole number, not {raw!r}") from None
+        if value < 0:
+            raise ConfigurationError(f"{env_name} must not be negative")
+        return value
+    if kind in (float, "float"):
+        try:
+            return float(raw)
+        except ValueError:
+            raise ConfigurationError(f"{env_name} must be a number, not {raw!r}") from None
+    return raw
+
+
+def get_config(name: str | None = None, environ: Mapping[str, str] | None = None) -> Settings:
+    """Build the settings of environment ``name`` (default ``$ATHSYS_ENV`` or development)."""
+    environ = os.environ if environ is None else environ
+    name = name or environ.get("ATHSYS_ENV", "development")
+    if name not in ENVIRONMENTS:
+        raise ConfigurationError(
+            f"unknown configuration {name!r}; choose one of {', '.join(ENVIRONMENTS)}"
+        )
+    values: dict[str, Any] = {"env": name, **_ENVIRONMENT_DEFAULTS[name]}
+    for f in fields(Settings):
+        if f.name == "env":
+            continue
+        raw = environ.get(f.name.upper())
+        if raw is not None:
+            values[f.name] = _coerce(f.name, raw, f.type)
+    settings = Settings(**values)
+    _check(settings)
+    return settings
+
+
+def _check(settings: Settings) -> None:
+    if settings.log_format not in ("text", "json"):
+        raise ConfigurationError(f"LOG_FORMAT must be text or json, not {settings.log_format!r}")
+    if settings.log_level.upper() not in ("DEBUG", "INFO", "WARNING", "ERROR", "CRITICAL"):
+        raise ConfigurationError(f"LOG_LEVEL {settings.log_level!r} is not a logging level")
+    if settings.api_page_size > settings.api_max_page_size:
+        raise ConfigurationError("API_PAGE_SIZE must not exceed API_MAX_PAGE_SIZE")
+    if settings.jwt_algorithm != "HS256":
+        raise ConfigurationError("JWT_ALGORITHM must be HS256")
+    if settings.is_production:
+        for secret_name in ("secret_key", "jwt_secret_key"):
+            problem = _secret_problem(getattr(settings, secret_name))
+            if problem:
+                raise ConfigurationError(
+                    f"production refuses to start: {secret_name.upper()} {problem}"
+                )
+
+
+def _secret_problem(value: str) -> str | None:
+    if not value:
+        return "is missing"
+    if value in KNOWN_DEFAULT_SECRETS:
+        return "is a known default"
+    if len(value) < MIN_SECRET_LENGTH:
+        return f"is shorter than {MIN_SECRET_LENGTH} characters"
+    return None
+
+
+def replace(settings: Settings, **changes: Any) -> Settings:
+    """A copy of ``settings`` with ``changes`` applied (for resolved server URLs)."""
+    return dataclasses.replace(settings, **changes)

@@ -1,0 +1,76 @@
+"""Database access: the declarative base, engines and sessions.
+
+PostgreSQL is the only dialect we support, so engines are built with its options
+(statement timeout, pool pre-ping) and the code may use its SQL freely.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from contextlib import contextmanager
+
+from sqlalchemy import MetaData, create_engine
+from sqlalchemy.engine import Engine, make_url
+from sqlalchemy.exc import ArgumentError
+from sqlalchemy.orm import DeclarativeBase, Session, sessionmaker
+
+from athsys.config import Settings
+from athsys.errors import ConfigurationError
+
+NAMING_CONVENTION = {
+    "ix": "ix_%(column_0_label)s",
+    "uq": "uq_%(table_name)s_%(column_0_N_name)s",
+    "ck": "ck_%(table_name)s_%(constraint_name)s",
+    "fk": "fk_%(table_name)s_%(column_0_name)s_%(referred_table_name)s",
+    "pk": "pk_%(table_name)s",
+}
+
+
+class Base(DeclarativeBase):
+    """Base of every AthSys table (Flask-AppBuilder's security tables have their own)."""
+
+    metadata = MetaData(naming_convention=NAMING_CONVENTION)
+
+
+def check_database_url(url: str) -> str:
+    """Refuse anything but a PostgreSQL URL, naming the problem (never echoing a password)."""
+    if not url:
+        raise ConfigurationError("DATABASE_URL is not set and no embedded server is running")
+    try:
+        parsed = make_url(url)
+    except ArgumentError:
+        raise ConfigurationError("DATABASE_URL is not a valid database URL") from None
+    if parsed.get_backend_name() != "postgresql":
+        raise ConfigurationError(
+            f"DATABASE_URL must point at PostgreSQL, not {parsed.get_backend_name()!r}"
+        )
+    return url
+
+
+def make_engine(settings: Settings, *, pool_size: int | None = None) -> Engine:
+    """An engine with the configured pool and a per-statement timeout."""
+    url = check_database_url(settings.database_url)
+    return create_engine(
+        url,
+        pool_size=pool_size or settings.db_pool_size,
+        max_overflow=max(0, (pool_size or settings.db_pool_size) // 2),
+        pool_timeout=settings.db_pool_timeout,
+        pool_recycle=settings.db_pool_recycle,
+        pool_pre_ping=True,
+        connect_args={
+            "options": f"-c statement_timeout={settings.db_statement_timeout_ms}",
+            "connect_timeout": 5,
+            "application_name": "athsys",
+        },
+    )
+
+
+def make_session_factory(engine: Engine) -> sessionmaker[Session]:
+    return sessionmaker(bind=engine, expire_on_commit=False)
+
+
+@contextmanager
+def transaction(factory: sessionmaker[Session]) -> Iterator[Session]:
+    """A session whose work commits on success and rolls back on any error."""
+    with factory() as session, session.begin():
+        yield session

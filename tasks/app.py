@@ -1,0 +1,54 @@
+"""The Celery application, built from :mod:`athsys.config`.
+
+JSON only, late acknowledgement, one message prefetched at a time, a time limit on every
+task, and the four queues of the platform. ``celery -A tasks.app worker`` finds it here.
+"""
+
+from __future__ import annotations
+
+from celery import Celery
+from kombu import Queue as KombuQueue
+
+import beat_schedule
+from athsys.config import Settings, get_config
+from athsys.embedded import with_server_urls
+from athsys.jobs import TASK_QUEUES, Queue
+from tasks import dispatch
+
+
+def create_celery(settings: Settings) -> Celery:
+    settings = with_server_urls(settings)
+    app = Celery("athsys", set_as_current=True, include=["tasks.platform"])
+    app.conf.update(
+        broker_url=settings.celery_broker_url or settings.redis_url,
+        result_backend=settings.celery_result_backend or settings.redis_url,
+        task_serializer="json",
+        result_serializer="json",
+        accept_content=["json"],
+        task_acks_late=True,
+        task_reject_on_worker_lost=True,
+        worker_prefetch_multiplier=1,
+        task_soft_time_limit=settings.task_soft_time_limit,
+        task_time_limit=settings.task_time_limit,
+        task_queues=[KombuQueue(name) for name in Queue.ALL],
+        task_default_queue=Queue.MAINTENANCE,
+        task_routes={name: {"queue": queue} for name, queue in TASK_QUEUES.items()},
+        task_create_missing_queues=False,
+        task_track_started=True,
+        result_expires=3600,
+        broker_connection_retry_on_startup=True,
+        broker_transport_options={"visibility_timeout": 3600},
+        worker_hijack_root_logger=False,
+        worker_send_task_events=True,
+        task_send_sent_event=True,
+        beat_schedule=beat_schedule.BEAT_SCHEDULE,
+        timezone="UTC",
+        enable_utc=True,
+    )
+    app.conf.athsys_settings = settings
+    return app
+
+
+celery_app = create_celery(get_config())
+
+dispatch.install()

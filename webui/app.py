@@ -1,0 +1,78 @@
+"""The Flask application factory.
+
+Roles and permissions are synchronised by ``athsys sync-roles`` (run by ``athsys up`` and by
+deployments before the web workers start), never at boot: several gunicorn workers booting
+at once on a fresh database would race on the permission tables.
+"""
+
+from __future__ import annotations
+
+from datetime import timedelta
+from typing import Any
+
+from flask import Flask
+from flask_appbuilder import AppBuilder
+from flask_appbuilder.models.sqla.base import SQLA
+
+from athsys.config import Settings, get_config
+from athsys.embedded import with_server_urls
+from athsys.logging import configure_logging
+from athsys.redis_client import make_redis
+from webui import errors, health, request_log
+
+
+def flask_config(settings: Settings) -> dict[str, Any]:
+    """Flask, Flask-SQLAlchemy and Flask-AppBuilder settings derived from ours."""
+    from flask_appbuilder.const import AUTH_DB
+
+    return {
+        "DEBUG": settings.debug,
+        "TESTING": settings.env == "testing",
+        "SECRET_KEY": settings.secret_key,
+        "SQLALCHEMY_DATABASE_URI": settings.database_url,
+        "SQLALCHEMY_ENGINE_OPTIONS": {
+            "pool_size": settings.db_pool_size,
+            "pool_timeout": settings.db_pool_timeout,
+            "pool_recycle": settings.db_pool_recycle,
+            "pool_pre_ping": True,
+            "connect_args": {
+                "options": f"-c statement_timeout={settings.db_statement_timeout_ms}",
+                "connect_timeout": 5,
+                "application_name": "athsys-web",
+            },
+        },
+        "SQLALCHEMY_TRACK_MODIFICATIONS": False,
+        "MAX_CONTENT_LENGTH": settings.max_content_length,
+        "APP_NAME": "AthSys",
+        "AUTH_TYPE": AUTH_DB,
+        "AUTH_ROLE_ADMIN": "Admin",
+        "AUTH_ROLE_PUBLIC": "Public",
+        "FAB_UPDATE_PERMS": False,
+        "FAB_API_SWAGGER_UI": False,
+        "FAB_PASSWORD_COMPLEXITY_ENABLED": False,
+        "WTF_CSRF_ENABLED": True,
+        "WTF_CSRF_TIME_LIMIT": None,
+        "SESSION_COOKIE_HTTPONLY": True,
+        "SESSION_COOKIE_SAMESITE": "Lax",
+        "SESSION_COOKIE_SECURE": settings.is_production,
+        "PERMANENT_SESSION_LIFETIME": timedelta(hours=12),
+        "RATELIMIT_ENABLED": False,
+        "ATHSYS_SETTINGS": settings,
+    }
+
+
+def create_app(settings: Settings | None = None) -> Flask:
+    settings = with_server_urls(settings or get_config())
+    configure_logging(settings)
+    app = Flask(__name__)
+    app.config.update(flask_config(settings))
+    db = SQLA()
+    appbuilder = AppBuilder(update_perms=False)
+    with app.app_context():
+        db.init_app(app)
+        appbuilder.init_app(app, db.session)
+    app.extensions["athsys_redis"] = make_redis(settings)
+    request_log.register(app)
+    errors.register(app)
+    app.register_blueprint(health.blueprint)
+    return app

@@ -1,0 +1,355 @@
+"""athsys: one command for the meet director's laptop and for servers.
+
+Every command reads its settings from the environment (see :mod:`athsys.config`);
+``--data-dir`` and ``--env`` override ``ATHSYS_DATA_DIR`` and ``ATHSYS_ENV``. Without
+``DATABASE_URL``/``REDIS_URL`` the embedded servers of the data directory are used.
+"""
+
+from __future__ import annotations
+
+import argparse
+import logging
+import os
+import socket
+import sys
+import time
+import urllib.error
+import urllib.request
+from collections.abc import Callable, Sequence
+from pathlib import Path
+
+from athsys import migrations
+from athsys.config import ENVIRONMENTS, Settings
+from athsys.embedded import with_server_urls
+from athsys.errors import AthsysError, ConfigurationError
+from athsys.jobs import Queue
+from webui.cli import accounts
+from webui.cli.servers import child_environment, load_settings, reachable_servers
+from webui.cli.supervisor import Child, Supervisor
+
+log = logging.getLogger("athsys.cli")
+
+Command = Callable[[argparse.Namespace, Settings], int]
+
+
+def _port(text: str) -> int:
+    try:
+        value = int(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"{text!r} is not a port number") from None
+    if not 1 <= value <= 65535:
+        raise argparse.ArgumentTypeError(f"port {value} is outside 1-65535")
+    return value
+
+
+def _positive(text: str) -> int:
+    try:
+        value = int(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"{text!r} is not a whole number") from None
+    if value < 1:
+        raise argparse.ArgumentTypeError(f"{value} must be at least 1")
+    return value
+
+
+def _queues(text: str) -> str:
+    names = [q.strip() for q in text.split(",") if q.strip()]
+    unknown = sorted(set(names) - set(Queue.ALL))
+    if not names or unknown:
+        raise argparse.ArgumentTypeError(
+            f"unknown queue(s) {', '.join(unknown) or '(none given)'}; choose from "
+            f"{', '.join(Queue.ALL)}"
+        )
+    return ",".join(names)
+
+
+def _ensure_port_free(host: str, port: int) -> None:
+    with socket.socket() as sock:
+        try:
+            sock.bind((host, port))
+        except OSError:
+            raise ConfigurationError(f"port {port} on {host} is already in use") from None
+
+
+# -- process commands ------------------------------------------------------------------
+
+def web_argv(host: str, port: int, workers: int) -> list[str]:
+    return [
+        sys.executable, "-m", "gunicorn",
+        "--bind", f"{host}:{port}",
+        "--workers", str(workers),
+        "--worker-class", "gthread",
+        "--threads", "4",
+        "--timeout", "60",
+        "--graceful-timeout", "20",
+        "--forwarded-allow-ips", "127.0.0.1",
+        "webui.wsgi:app",
+    ]
+
+
+def worker_argv(queues: str, concurrency: int, name: str) -> list[str]:
+    return [
+        sys.executable, "-m", "celery", "-A", "tasks.app", "worker",
+        "--queues", queues,
+        "--concurrency", str(concurrency),
+        "--hostname", f"{name}@%h",
+        "--task-events",
+        "--loglevel", "INFO",
+    ]
+
+
+def beat_argv(settings: Settings) -> list[str]:
+    schedule = settings.data_dir / "run" / "celerybeat-schedule"
+    schedule.parent.mkdir(parents=True, exist_ok=True)
+    return [
+        sys.executable, "-m", "celery", "-A", "tasks.app", "beat",
+        "--schedule", str(schedule),
+        "--pidfile=",
+        "--loglevel", "INFO",
+    ]
+
+
+def flower_argv(host: str, port: int) -> list[str]:
+    return [
+        sys.executable, "-m", "celery", "-A", "tasks.app", "flower",
+        f"--address={host}", f"--port={port}",
+    ]
+
+
+def _flower_env(settings: Settings, env: dict[str, str]) -> tuple[dict[str, str], str]:
+    """Flower's API is protected by basic auth; the password lives in the data directory."""
+    credentials = os.environ.get("FLOWER_BASIC_AUTH")
+    if not credentials:
+        secret_file = settings.data_dir / "flower.secret"
+        if not secret_file.exists():
+            import secrets
+
+            fd = os.open(secret_file, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+            with os.fdopen(fd, "w") as fh:
+                fh.write(f"admin:{secrets.token_urlsafe(12)}")
+        credentials = secret_file.read_text().strip()
+    return {**env, "FLOWER_BASIC_AUTH": credentials}, credentials
+
+
+def _exec(argv: list[str], env: dict[str, str]) -> int:
+    os.execvpe(argv[0], argv, env)
+    return 0  # pragma: no cover - exec does not return
+
+
+def cmd_web(args: argparse.Namespace, settings: Settings) -> int:
+    settings = with_server_urls(settings)
+    _ensure_port_free(args.host, args.port)
+    return _exec(web_argv(args.host, args.port, args.workers), child_environment(settings))
+
+
+def cmd_worker(args: argparse.Namespace, settings: Settings) -> int:
+    settings = with_server_urls(settings)
+    return _exec(worker_argv(args.queues, args.concurrency, args.name),
+                 child_environment(settings))
+
+
+def cmd_beat(args: argparse.Namespace, settings: Settings) -> int:
+    settings = with_server_urls(settings)
+    return _exec(beat_argv(settings), child_environment(settings))
+
+
+def cmd_flower(args: argparse.Namespace, settings: Settings) -> int:
+    settings = with_server_urls(settings)
+    _ensure_port_free(args.host, args.flower_port)
+    env, _ = _flower_env(settings, child_environment(settings))
+    return _exec(flower_argv(args.host, args.flower_port), env)
+
+
+# -- data commands ---------------------------------------------------------------------
+
+def cmd_db_upgrade(args: argparse.Namespace, settings: Settings) -> int:
+    with reachable_servers(settings) as resolved:
+        migrations.upgrade(resolved.database_url)
+    print(f"database at revision {migrations.head()}")
+    return 0
+
+
+def cmd_sync_roles(args: argparse.Namespace, settings: Settings) -> int:
+    with reachable_servers(settings) as resolved:
+        names = accounts.sync_roles(resolved)
+    print(f"roles synchronised: {', '.join(names)}")
+    return 0
+
+
+def _admin_password(settings: Settings) -> str | None:
+    return settings.athsys_admin_password or None
+
+
+def cmd_create_admin(args: argparse.Namespace, settings: Settings) -> int:
+    with reachable_servers(settings) as resolved:
+        account = accounts.create_admin(
+            resolved, username=args.username, email=args.email,
+            password=_admin_password(settings),
+        )
+    _print_admin(account)
+    return 0
+
+
+def _print_admin(account: accounts.AdminAccount) -> None:
+    if not account.created:
+        print(f"admin account {account.username!r} exists; its password is unchanged")
+    elif account.password:
+        print(f"admin account {account.username!r} created with password: {account.password}")
+        print("  (shown once; set ATHSYS_ADMIN_PASSWORD to choose it yourself)")
+    else:
+        print(f"admin account {account.username!r} created with ATHSYS_ADMIN_PASSWORD")
+
+
+# -- all in one --------------------------------------------------------------------------
+
+def _wait_ready(url: str, timeout_s: float) -> bool:
+    deadline = time.monotonic() + timeout_s
+    while time.monotonic() < deadline:
+        try:
+            with urllib.request.urlopen(url, timeout=2) as response:  # noqa: S310 - loopback
+                if response.status == 200:
+                    return True
+        except (urllib.error.URLError, OSError):
+            pass
+        time.sleep(0.3)
+    return False
+
+
+def cmd_up(args: argparse.Namespace, settings: Settings) -> int:
+    _ensure_port_free(args.host, args.port)
+    _ensure_port_free(args.host, args.flower_port)
+    started = time.monotonic()
+    with reachable_servers(settings) as resolved:
+        migrations.upgrade(resolved.database_url)
+        accounts.sync_roles(resolved)
+        account = accounts.create_admin(
+            resolved, username="admin", email="admin@athsys.local",
+            password=_admin_password(settings),
+        )
+        env = child_environment(resolved)
+        flower_env, flower_credentials = _flower_env(resolved, env)
+        supervisor = Supervisor(
+            [
+                Child("web", web_argv(args.host, args.port, args.workers), env),
+                Child("worker", worker_argv(",".join(Queue.ALL), args.concurrency,
+                                            "athsys"), env),
+                Child("beat", beat_argv(resolved), env),
+                Child("flower", flower_argv(args.host, args.flower_port), flower_env),
+            ]
+        )
+        supervisor.start_all()
+        base = f"http://{args.host}:{args.port}"
+        if not _wait_ready(f"{base}/ready", 60):
+            supervisor.stop_all()
+            raise ConfigurationError(f"the web server did not become ready at {base}/ready")
+        elapsed = time.monotonic() - started
+        print()
+        print(f"AthSys is running ({resolved.env}, data in {resolved.data_dir}; "
+              f"ready in {elapsed:.1f} s)")
+        print(f"  Web UI:   {base}/")
+        print(f"  Health:   {base}/health")
+        print(f"  Flower:   http://{args.host}:{args.flower_port}/  ", end="")
+        if resolved.env == "development":
+            print(f"(login {flower_credentials})")
+        else:
+            print(f"(credentials in {resolved.data_dir / 'flower.secret'})")
+        _print_admin(account)
+        print("Press Ctrl-C to stop.")
+        sys.stdout.flush()
+        return supervisor.run()
+
+
+# -- parser --------------------------------------------------------------------------------
+
+def build_parser() -> argparse.ArgumentParser:
+    common = argparse.ArgumentParser(add_help=False)
+    common.add_argument("--data-dir", default=argparse.SUPPRESS,
+                        help="data directory of the embedded servers (default ./var)")
+    common.add_argument("--env", choices=ENVIRONMENTS, default=argparse.SUPPRESS,
+                        help="configuration to use (default $ATHSYS_ENV or development)")
+
+    parser = argparse.ArgumentParser(prog="athsys", description=__doc__.splitlines()[0],
+                                     parents=[common])
+    sub = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
+
+    def add(name: str, func: Command, help_text: str) -> argparse.ArgumentParser:
+        p = sub.add_parser(name, help=help_text, description=help_text, parents=[common])
+        p.set_defaults(func=func)
+        return p
+
+    up = add("up", cmd_up, "run everything: servers, migrations, web UI, worker, beat, Flower")
+    up.add_argument("--host", default="127.0.0.1")
+    up.add_argument("--port", type=_port, default=5000, help="web UI port (default 5000)")
+    up.add_argument("--flower-port", type=_port, default=5555, help="Flower port (default 5555)")
+    up.add_argument("--workers", type=_positive, default=2, help="gunicorn workers")
+    up.add_argument("--concurrency", type=_positive, default=2, help="Celery worker processes")
+
+    web = add("web", cmd_web, "run the web UI and API under gunicorn")
+    web.add_argument("--host", default="127.0.0.1")
+    web.add_argument("--port", type=_port, default=5000)
+    web.add_argument("--workers", type=_positive, default=2)
+
+    worker = add("worker", cmd_worker, "run a Celery worker")
+    worker.add_argument("--queues", type=_queues, default=",".join(Queue.ALL))
+    worker.add_argument("--concurrency", type=_positive, default=2)
+    worker.add_argument("--name", default="athsys", help="worker name (before @host)")
+
+    add("beat", cmd_beat, "run the Celery beat scheduler (exactly one per deployment)")
+
+    flower = add("flower", cmd_flower, "run Flower, the Celery monitor, behind basic auth")
+    flower.add_argument("--host", default="127.0.0.1")
+    flower.add_argument("--flower-port", type=_port, default=5555)
+
+    db = sub.add_parser("db", help="database schema commands", parents=[common])
+    db_sub = db.add_subparsers(dest="db_command", required=True, metavar="COMMAND")
+    upgrade = db_sub.add_parser("upgrade", help="apply migrations up to the newest",
+                                parents=[common])
+    upgrade.set_defaults(func=cmd_db_upgrade)
+
+    add("sync-roles", cmd_sync_roles, "create roles and permissions as the role matrix says")
+
+    admin = add("create-admin", cmd_create_admin,
+                "create the admin account (password from ATHSYS_ADMIN_PASSWORD or generated)")
+    admin.add_argument("--username", default="admin")
+    admin.add_argument("--email", default="admin@athsys.local")
+    return parser
+
+
+def _apply_global_options(args: argparse.Namespace) -> None:
+    data_dir = getattr(args, "data_dir", None)
+    if data_dir is not None:
+        path = Path(data_dir).expanduser()
+        if path.exists() and not path.is_dir():
+            raise ConfigurationError(f"--data-dir {data_dir} is not a directory")
+        os.environ["ATHSYS_DATA_DIR"] = str(path.resolve())
+    env = getattr(args, "env", None)
+    if env is not None:
+        os.environ["ATHSYS_ENV"] = env
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    parser = build_parser()
+    args = parser.parse_args(argv)
+    try:
+        _apply_global_options(args)
+        settings = load_settings()
+        return int(args.func(args, settings))
+    except AthsysError as exc:
+        print(f"athsys: error: {exc.message}", file=sys.stderr)
+        return 1
+    except KeyboardInterrupt:
+        return 130
+    except Exception as exc:  # noqa: BLE001 - one line for people; the trace goes to the log
+        from sqlalchemy.exc import OperationalError
+
+        log.debug("command failed", exc_info=True)
+        if isinstance(exc, OperationalError):
+            reason = str(exc.orig).strip().splitlines()[0] if exc.orig else "no answer"
+            print(f"athsys: error: cannot reach the database: {reason}", file=sys.stderr)
+        else:
+            print(f"athsys: error: {type(exc).__name__}: {exc}", file=sys.stderr)
+        return 1
+
+
+if __name__ == "__main__":
+    sys.exit(main())

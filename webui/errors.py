@@ -1,0 +1,91 @@
+"""One place that turns errors into responses: the JSON envelope under ``/api/``, a page elsewhere.
+
+Unexpected exceptions are logged with the request id and answered with a 500 that says
+nothing of the internals (no SQL, no stack, no exception text).
+"""
+
+from __future__ import annotations
+
+import logging
+
+from flask import Flask, Response, g, jsonify, render_template, request
+from werkzeug.exceptions import HTTPException
+
+from athsys.errors import AthsysError, RateLimitError
+
+log = logging.getLogger(__name__)
+
+_HTTP_ERROR_TYPES = {
+    400: "validation_error",
+    401: "authentication_error",
+    403: "authorization_error",
+    404: "not_found",
+    405: "method_not_allowed",
+    409: "conflict",
+    413: "payload_too_large",
+    415: "unsupported_media_type",
+    429: "rate_limit_exceeded",
+}
+
+
+def wants_json() -> bool:
+    return request.path.startswith("/api/") or request.path in ("/health", "/ready")
+
+
+def error_envelope(error_type: str, message: str, details: object = None) -> dict[str, object]:
+    return {
+        "success": False,
+        "error": {"type": error_type, "message": message, "details": details or {}},
+        "request_id": g.get("request_id"),
+    }
+
+
+def _respond(status: int, error_type: str, message: str, details: object = None) -> Response:
+    if wants_json():
+        response = jsonify(error_envelope(error_type, message, details))
+    else:
+        response = Response(
+            render_template("athsys/error.html", status=status, message=message,
+                            request_id=g.get("request_id"),
+                            base_template=_base_template(),
+                            appbuilder=_appbuilder()),
+            mimetype="text/html",
+        )
+    response.status_code = status
+    return response
+
+
+def _appbuilder() -> object:
+    from flask import current_app
+
+    return current_app.appbuilder  # type: ignore[attr-defined]
+
+
+def _base_template() -> str:
+    return _appbuilder().base_template  # type: ignore[attr-defined, no-any-return]
+
+
+def register(app: Flask) -> None:
+    @app.errorhandler(AthsysError)
+    def _athsys_error(exc: AthsysError) -> Response:
+        if exc.status_code >= 500:
+            log.error("%s: %s", exc.error_type, exc.message)
+        response = _respond(exc.status_code, exc.error_type, exc.message, exc.details)
+        if isinstance(exc, RateLimitError) and exc.retry_after is not None:
+            response.headers["Retry-After"] = str(exc.retry_after)
+        return response
+
+    @app.errorhandler(HTTPException)
+    def _http_error(exc: HTTPException) -> Response:
+        status = exc.code or 500
+        error_type = _HTTP_ERROR_TYPES.get(status, "http_error")
+        response = _respond(status, error_type, exc.description or exc.name)
+        for header, value in exc.get_headers():
+            if header.lower() in ("retry-after", "allow", "www-authenticate"):
+                response.headers[header] = value
+        return response
+
+    @app.errorhandler(Exception)
+    def _unexpected(exc: Exception) -> Response:
+        log.exception("unexpected error")
+        return _respond(500, "internal_error", "An unexpected error occurred; it has been logged.")

@@ -1,0 +1,97 @@
+"""Probes: ``/live`` (the process answers), ``/ready`` (it can serve), ``/health`` (every component)."""
+
+from __future__ import annotations
+
+from concurrent.futures import ThreadPoolExecutor
+
+from flask import Blueprint, Response, current_app, jsonify
+
+from athsys import health
+from athsys.config import Settings
+
+blueprint = Blueprint("probes", __name__)
+
+
+def _settings() -> Settings:
+    return current_app.config["ATHSYS_SETTINGS"]  # type: ignore[no-any-return]
+
+
+def _engine():  # type: ignore[no-untyped-def]
+    return current_app.extensions["sqlalchemy"].engine
+
+
+def _redis():  # type: ignore[no-untyped-def]
+    return current_app.extensions["athsys_redis"]
+
+
+def _check_broker() -> health.ComponentStatus:
+    from tasks.app import celery_app
+
+    def run() -> str:
+        with celery_app.connection_for_write() as conn:
+            conn.ensure_connection(max_retries=1, timeout=2)
+        return "reachable"
+
+    return health.timed(run)
+
+
+def _check_worker(timeout_s: float) -> health.ComponentStatus:
+    from athsys.jobs import TASK_QUEUES, TaskName
+    from tasks.app import celery_app
+
+    def run() -> str:
+        result = celery_app.send_task(TaskName.PING, queue=TASK_QUEUES[TaskName.PING])
+        try:
+            answer = result.get(timeout=timeout_s)
+        finally:
+            result.forget()
+        return f"answered by {answer['hostname']}:{answer['pid']}"
+
+    return health.timed(run)
+
+
+def _json(body: dict[str, object], ok: bool) -> Response:
+    response = jsonify(body)
+    response.status_code = 200 if ok else 503
+    response.headers["Cache-Control"] = "no-store"
+    return response
+
+
+@blueprint.get("/live")
+def live() -> Response:
+    return _json({"status": "alive"}, True)
+
+
+@blueprint.get("/ready")
+def ready() -> Response:
+    components = {
+        "database": health.check_database(_engine()),
+        "redis": health.check_redis(_redis()),
+        "migrations": health.check_migrations(_engine()),
+    }
+    status = "ready" if all(c.ok for c in components.values()) else "not_ready"
+    return _json(
+        {"status": status, "components": {k: v.as_dict() for k, v in components.items()}},
+        status == "ready",
+    )
+
+
+@blueprint.get("/health")
+def health_view() -> Response:
+    engine, redis_client = _engine(), _redis()
+    timeout_s = _settings().health_worker_timeout
+    # the checks wait on different servers: run them side by side
+    with ThreadPoolExecutor(max_workers=4) as pool:
+        futures = {
+            "database": pool.submit(health.check_database, engine),
+            "redis": pool.submit(health.check_redis, redis_client),
+            "broker": pool.submit(_check_broker),
+            "worker": pool.submit(_check_worker, timeout_s),
+        }
+        components = {name: future.result() for name, future in futures.items()}
+    components["scheduler"] = health.check_beat(redis_client, health.utcnow())
+    status = health.overall({k: v for k, v in components.items() if k != "scheduler"})
+    return _json(
+        {"status": status, "components": {k: v.as_dict() for k, v in components.items()}},
+        status == "healthy",
+    )
