@@ -1,0 +1,1 @@
+"""Competitions: seeding into heats, lane draws and advancement from round to round."""
