@@ -44,7 +44,7 @@ _SENSITIVE_IN_TEXT = [
         r"\1\2" + REDACTED + r"\2",
     ),
     # scheme://user:password@host
-    (re.compile(r"(\w+://[^:/@\s]+:)[^@\s]+@"), r"\1" + REDACTED + "@"),
+    (re.compile(r"(\w+://[^:/@\s]*:)[^@\s]+@"), r"\1" + REDACTED + "@"),
     # bare JSON Web Tokens
     (re.compile(r"\beyJ[\w-]+\.[\w-]+\.[\w-]+"), REDACTED),
 ]
@@ -80,8 +80,11 @@ class RedactingFilter(logging.Filter):
         for attr, value in list(vars(record).items()):
             if attr not in _STANDARD_RECORD_ATTRS:
                 setattr(record, attr, redact_value(attr, value))
-        if record.exc_info and not record.exc_text:
+        if record.exc_info:
+            # formatters print exc_text when exc_info is gone; an exception's text may hold
+            # the secret that made it fail
             record.exc_text = redact_text(logging.Formatter().formatException(record.exc_info))
+            record.exc_info = None
         elif record.exc_text:
             record.exc_text = redact_text(record.exc_text)
         return True

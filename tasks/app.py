@@ -16,39 +16,42 @@ from athsys.jobs import TASK_QUEUES, Queue
 from tasks import dispatch
 
 
-def create_celery(settings: Settings) -> Celery:
-    settings = with_server_urls(settings)
-    app = Celery("athsys", set_as_current=True, include=["tasks.platform"])
-    app.conf.update(
-        broker_url=settings.celery_broker_url or settings.redis_url,
-        result_backend=settings.celery_result_backend or settings.redis_url,
-        task_serializer="json",
-        result_serializer="json",
-        accept_content=["json"],
-        task_acks_late=True,
-        task_reject_on_worker_lost=True,
-        worker_prefetch_multiplier=1,
-        task_soft_time_limit=settings.task_soft_time_limit,
-        task_time_limit=settings.task_time_limit,
-        task_queues=[KombuQueue(name) for name in Queue.ALL],
-        task_default_queue=Queue.MAINTENANCE,
-        task_routes={name: {"queue": queue} for name, queue in TASK_QUEUES.items()},
-        task_create_missing_queues=False,
-        task_track_started=True,
-        result_expires=3600,
-        broker_connection_retry_on_startup=True,
-        broker_transport_options={"visibility_timeout": 3600},
-        worker_hijack_root_logger=False,
-        worker_send_task_events=True,
-        task_send_sent_event=True,
-        beat_schedule=beat_schedule.BEAT_SCHEDULE,
-        timezone="UTC",
-        enable_utc=True,
-    )
-    app.conf.athsys_settings = settings
-    return app
+def celery_config(settings: Settings) -> dict[str, object]:
+    """Celery's configuration derived from ours."""
+    return {
+        "broker_url": settings.celery_broker_url or settings.redis_url,
+        "result_backend": settings.celery_result_backend or settings.redis_url,
+        "task_serializer": "json",
+        "result_serializer": "json",
+        "accept_content": ["json"],
+        "task_acks_late": True,
+        "task_reject_on_worker_lost": True,
+        "worker_prefetch_multiplier": 1,
+        "task_soft_time_limit": settings.task_soft_time_limit,
+        "task_time_limit": settings.task_time_limit,
+        "task_queues": [KombuQueue(name) for name in Queue.ALL],
+        "task_default_queue": Queue.MAINTENANCE,
+        "task_routes": {name: {"queue": queue} for name, queue in TASK_QUEUES.items()},
+        "task_create_missing_queues": False,
+        "task_track_started": True,
+        "result_expires": 3600,
+        "broker_connection_retry_on_startup": True,
+        "broker_transport_options": {"visibility_timeout": 3600},
+        "worker_hijack_root_logger": False,
+        "worker_send_task_events": True,
+        "task_send_sent_event": True,
+        "beat_schedule": beat_schedule.BEAT_SCHEDULE,
+        "timezone": "UTC",
+        "enable_utc": True,
+        "athsys_settings": settings,
+    }
 
 
-celery_app = create_celery(get_config())
+def _configuration_from_environment() -> dict[str, object]:
+    return celery_config(with_server_urls(get_config()))
 
+
+celery_app = Celery("athsys", set_as_current=True, include=["tasks.platform"])
+# Read lazily, at first use: importing this module needs no running server.
+celery_app.add_defaults(_configuration_from_environment)
 dispatch.install()
