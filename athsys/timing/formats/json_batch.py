@@ -1,0 +1,187 @@
+"""JSON batches of passings, the format our own device agents and third-party bridges post.
+
+A batch is a JSON array of objects::
+
+    [{"read_id": "F1-000123", "chip": "058812", "timing_point": "finish",
+      "timestamp": "2024-10-13T09:47:12.347+02:00", "hits": 12, "rssi": -61, "antenna": 2}]
+
+``read_id`` (string, unique per device) and ``timestamp`` (ISO-8601, at most millisecond
+precision; without an offset it is read in :attr:`ParseOptions.tz`) are required; a passing
+needs ``chip`` or ``bib`` unless it is a gun marker (``"is_gun": true``). Optional: ``hits``,
+``rssi``, ``antenna`` (integers), ``timing_point``. Any other member is rejected, as are
+duplicate keys, ``NaN``/``Infinity`` and more than :attr:`ParseOptions.max_lines` items
+(default 10,000). Each item is validated with marshmallow; errors name the line the item
+starts on and the field.
+"""
+
+from __future__ import annotations
+
+import json
+from datetime import datetime
+from typing import Any
+
+from marshmallow import Schema, fields, validate, validates, validates_schema
+from marshmallow import ValidationError as SchemaError
+
+from athsys.timing.passing import (
+    ErrorCollector,
+    ParseOptions,
+    Passing,
+    check_duplicate_read_ids,
+    check_window,
+    decode_body,
+    fail,
+)
+
+FORMAT_LABEL = "JSON batch"
+
+
+class PassingSchema(Schema):
+    """One passing of a JSON batch (unknown members raise: marshmallow's default)."""
+
+    read_id = fields.String(required=True, validate=validate.Length(min=1, max=64))
+    chip = fields.String(load_default=None, allow_none=True, validate=validate.Length(1, 64))
+    bib = fields.String(load_default=None, allow_none=True, validate=validate.Length(1, 16))
+    timing_point = fields.String(
+        load_default=None, allow_none=True, validate=validate.Length(1, 64)
+    )
+    timestamp = fields.DateTime(required=True, format="iso")
+    hits = fields.Integer(
+        strict=True, load_default=None, allow_none=True, validate=validate.Range(min=0)
+    )
+    rssi = fields.Integer(strict=True, load_default=None, allow_none=True)
+    antenna = fields.Integer(
+        strict=True, load_default=None, allow_none=True, validate=validate.Range(min=0)
+    )
+    is_gun = fields.Boolean(load_default=False, truthy={True}, falsy={False})
+
+    @validates("timestamp")
+    def _millisecond_precision(self, value: datetime, **_: Any) -> None:
+        if value.microsecond % 1000:
+            raise SchemaError("more precise than milliseconds")
+
+    @validates_schema
+    def _chip_or_bib(self, data: dict[str, Any], **_: Any) -> None:
+        if not data.get("is_gun") and not data.get("chip") and not data.get("bib"):
+            raise SchemaError("a passing needs a chip or a bib", field_name="chip")
+
+
+def parse_json_batch(body: str | bytes, options: ParseOptions | None = None) -> list[Passing]:
+    """All passings of a JSON batch, or one ValidationError listing every bad item."""
+    options = options or ParseOptions()
+    text = decode_body(body, FORMAT_LABEL)
+    items = _decode_items(text, options.max_lines)
+    schema = PassingSchema()
+    errors = ErrorCollector(FORMAT_LABEL)
+    passings: list[Passing] = []
+    for line, item in items:
+        if not isinstance(item, dict):
+            errors.add(line, None, f"expected an object, got {type(item).__name__}")
+            continue
+        try:
+            data = schema.load(item)
+        except SchemaError as exc:
+            for field, problem in _flatten(exc.messages):
+                errors.add(line, field, problem)
+            continue
+        timestamp: datetime = data["timestamp"]
+        if timestamp.tzinfo is None:
+            timestamp = timestamp.replace(tzinfo=options.tz)
+        check_window(timestamp, options, errors, line, "timestamp")
+        passings.append(
+            Passing(
+                read_id=data["read_id"],
+                timestamp=timestamp,
+                chip=data["chip"],
+                bib=data["bib"],
+                timing_point=data["timing_point"],
+                antenna=data["antenna"],
+                hits=data["hits"],
+                rssi=data["rssi"],
+                is_gun=data["is_gun"],
+                line=line,
+            )
+        )
+    check_duplicate_read_ids(passings, errors)
+    errors.raise_if_any()
+    return passings
+
+
+def _decode_items(text: str, max_items: int) -> list[tuple[int, Any]]:
+    """The array's items with the line each starts on; malformed JSON names line and column."""
+    decoder = json.JSONDecoder(
+        object_pairs_hook=_object_without_duplicate_keys, parse_constant=_reject_constant
+    )
+    position = _skip_blanks(text, 0)
+    if position >= len(text) or text[position] != "[":
+        raise fail(FORMAT_LABEL, _line_at(text, position), None, "expected a JSON array")
+    position = _skip_blanks(text, position + 1)
+    items: list[tuple[int, Any]] = []
+    if position < len(text) and text[position] == "]":
+        raise fail(FORMAT_LABEL, _line_at(text, position), None, "batch has no passings")
+    while True:
+        line = _line_at(text, position)
+        try:
+            item, position = decoder.raw_decode(text, position)
+        except json.JSONDecodeError as exc:
+            raise fail(
+                FORMAT_LABEL, exc.lineno, None, f"malformed JSON: {exc.msg} (column {exc.colno})"
+            ) from None
+        except ValueError as exc:
+            raise fail(FORMAT_LABEL, line, None, f"malformed JSON: {exc}") from None
+        items.append((line, item))
+        if len(items) > max_items:
+            raise fail(FORMAT_LABEL, line, None, f"more than {max_items} passings in one batch")
+        position = _skip_blanks(text, position)
+        if position < len(text) and text[position] == ",":
+            position = _skip_blanks(text, position + 1)
+            continue
+        if position < len(text) and text[position] == "]":
+            break
+        raise fail(
+            FORMAT_LABEL, _line_at(text, position), None, "malformed JSON: expected ',' or ']'"
+        )
+    if _skip_blanks(text, position + 1) != len(text):
+        raise fail(
+            FORMAT_LABEL,
+            _line_at(text, position + 1),
+            None,
+            "malformed JSON: extra data after the array",
+        )
+    return items
+
+
+def _object_without_duplicate_keys(pairs: list[tuple[str, Any]]) -> dict[str, Any]:
+    result: dict[str, Any] = {}
+    for key, value in pairs:
+        if key in result:
+            raise ValueError(f"duplicate member '{key}'")
+        result[key] = value
+    return result
+
+
+def _reject_constant(name: str) -> Any:
+    raise ValueError(f"{name} is not a JSON number")
+
+
+def _skip_blanks(text: str, position: int) -> int:
+    while position < len(text) and text[position] in " \t\r\n":
+        position += 1
+    return position
+
+
+def _line_at(text: str, position: int) -> int:
+    return text.count("\n", 0, position) + 1
+
+
+def _flatten(messages: Any, field: str | None = None) -> list[tuple[str | None, str]]:
+    """marshmallow's nested error messages as (field, problem) pairs."""
+    if isinstance(messages, dict):
+        pairs: list[tuple[str | None, str]] = []
+        for key, value in messages.items():
+            name = None if key == "_schema" else str(key)
+            pairs.extend(_flatten(value, name if field is None else f"{field}.{name}"))
+        return pairs
+    if isinstance(messages, list):
+        return [pair for message in messages for pair in _flatten(message, field)]
+    return [(field, str(messages))]

@@ -1,0 +1,149 @@
+"""Timing points, chips, devices, and the raw reads they send."""
+
+from __future__ import annotations
+
+import enum
+from datetime import datetime
+
+from sqlalchemy import (
+    BigInteger,
+    Boolean,
+    CheckConstraint,
+    DateTime,
+    ForeignKey,
+    Index,
+    Integer,
+    String,
+    UniqueConstraint,
+    text,
+)
+from sqlalchemy.orm import Mapped, mapped_column, relationship
+
+from athsys.competitions.models import Competition, Entry
+from athsys.db import Base, Timestamped, enum_type
+
+
+class DeviceKind(enum.Enum):
+    CHIP_DECODER = "chip_decoder"
+    PHOTO_FINISH = "photo_finish"
+
+
+class MatRole(enum.Enum):
+    PRIMARY = "primary"
+    BACKUP = "backup"
+
+
+class TimingPoint(Timestamped, Base):
+    """A place where times are taken: the start, 5 km, ..., the finish."""
+
+    __tablename__ = "timing_point"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    competition_id: Mapped[int] = mapped_column(ForeignKey("competition.id", ondelete="CASCADE"))
+    name: Mapped[str] = mapped_column(String(40))
+    distance_m: Mapped[int] = mapped_column(Integer)
+    is_start: Mapped[bool] = mapped_column(Boolean, default=False, server_default=text("false"))
+    is_finish: Mapped[bool] = mapped_column(Boolean, default=False, server_default=text("false"))
+
+    competition: Mapped[Competition] = relationship()
+
+    __table_args__ = (
+        UniqueConstraint("competition_id", "name"),
+        CheckConstraint("distance_m >= 0", name="distance_not_negative"),
+    )
+
+    def __repr__(self) -> str:
+        return self.name
+
+
+class ChipAssignment(Timestamped, Base):
+    """A chip worn by an entry from ``valid_from`` until ``valid_until`` (None: still worn)."""
+
+    __tablename__ = "chip_assignment"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    competition_id: Mapped[int] = mapped_column(ForeignKey("competition.id", ondelete="CASCADE"))
+    chip: Mapped[str] = mapped_column(String(32))
+    entry_id: Mapped[int] = mapped_column(ForeignKey("entry.id", ondelete="CASCADE"))
+    valid_from: Mapped[datetime] = mapped_column(
+        DateTime(timezone=True), server_default=text("now()")
+    )
+    valid_until: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+
+    entry: Mapped[Entry] = relationship()
+
+    __table_args__ = (
+        # one chip per competition at a time: at most one open assignment
+        Index(
+            "uq_chip_assignment_active_chip", "competition_id", "chip", unique=True,
+            postgresql_where=text("valid_until IS NULL"),
+        ),
+        CheckConstraint("valid_until IS NULL OR valid_until > valid_from", name="valid_range"),
+        Index("ix_chip_assignment_entry_id", "entry_id"),
+    )
+
+
+class TimingDevice(Timestamped, Base):
+    """A decoder or photo-finish camera; it authenticates with a token we store only hashed."""
+
+    __tablename__ = "timing_device"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    competition_id: Mapped[int] = mapped_column(ForeignKey("competition.id", ondelete="CASCADE"))
+    timing_point_id: Mapped[int | None] = mapped_column(
+        ForeignKey("timing_point.id", ondelete="SET NULL")
+    )
+    name: Mapped[str] = mapped_column(String(80))
+    kind: Mapped[DeviceKind] = mapped_column(enum_type(DeviceKind, "device_kind"))
+    mat_role: Mapped[MatRole] = mapped_column(
+        enum_type(MatRole, "mat_role"), default=MatRole.PRIMARY,
+        server_default=MatRole.PRIMARY.value,
+    )
+    token_hash: Mapped[str] = mapped_column(String(64), unique=True)  # SHA-256 hex
+    token_prefix: Mapped[str] = mapped_column(String(12))  # to recognise a token, not to use it
+    revoked_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    last_seen_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+
+    competition: Mapped[Competition] = relationship()
+    timing_point: Mapped[TimingPoint | None] = relationship()
+
+    __table_args__ = (UniqueConstraint("competition_id", "name"),)
+
+    def __repr__(self) -> str:
+        return self.name
+
+
+class TimingRead(Base):
+    """A raw passing as the device sent it; unique per (device, the device's read id)."""
+
+    __tablename__ = "timing_read"
+
+    id: Mapped[int] = mapped_column(BigInteger, primary_key=True)
+    device_id: Mapped[int] = mapped_column(ForeignKey("timing_device.id", ondelete="CASCADE"))
+    read_id: Mapped[str] = mapped_column(String(64))
+    chip: Mapped[str | None] = mapped_column(String(32))
+    bib: Mapped[str | None] = mapped_column(String(12))
+    timing_point_id: Mapped[int | None] = mapped_column(
+        ForeignKey("timing_point.id", ondelete="SET NULL")
+    )
+    read_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+    is_gun: Mapped[bool] = mapped_column(Boolean, default=False, server_default=text("false"))
+    hits: Mapped[int | None] = mapped_column(Integer)
+    rssi: Mapped[int | None] = mapped_column(Integer)
+    antenna: Mapped[int | None] = mapped_column(Integer)
+    received_at: Mapped[datetime] = mapped_column(
+        DateTime(timezone=True), server_default=text("now()")
+    )
+    processed_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+
+    device: Mapped[TimingDevice] = relationship()
+
+    __table_args__ = (
+        UniqueConstraint("device_id", "read_id"),
+        CheckConstraint("chip IS NOT NULL OR bib IS NOT NULL OR is_gun", name="identifies_someone"),
+        Index(
+            "ix_timing_read_unprocessed", "received_at",
+            postgresql_where=text("processed_at IS NULL"),
+        ),
+        Index("ix_timing_read_chip_read_at", "chip", "read_at"),
+    )
