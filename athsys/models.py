@@ -4,6 +4,32 @@ Each domain package owns its ``models.py``; this module only gathers them so tha
 ``metadata`` knows every table.
 """
 
+from athsys.accounts.models import UserProfile
+from athsys.athletes.models import Athlete, Club, Sex
+from athsys.audit.models import AuditLog
+from athsys.competitions.models import (
+    Competition,
+    CompetitionStatus,
+    Entry,
+    EntryStatus,
+    Event,
+    Heat,
+    HeatStatus,
+    LaneAssignment,
+    Round,
+    RoundKind,
+)
 from athsys.db import Base
+from athsys.records.models import Record, RecordScope
+from athsys.results.models import Attempt, AttemptOutcome, Result, ResultRevision, ResultSource
+from athsys.timing.models import ChipAssignment, DeviceKind, MatRole, TimingDevice, TimingPoint, TimingRead
 
 metadata = Base.metadata
+
+__all__ = [
+    "Athlete", "Attempt", "AttemptOutcome", "AuditLog", "ChipAssignment", "Club", "Competition",
+    "CompetitionStatus", "DeviceKind", "Entry", "EntryStatus", "Event", "Heat", "HeatStatus",
+    "LaneAssignment", "MatRole", "Record", "RecordScope", "Result", "ResultRevision",
+    "ResultSource", "Round", "RoundKind", "Sex", "TimingDevice", "TimingPoint", "TimingRead",
+    "UserProfile", "metadata",
+]

@@ -16,6 +16,11 @@ MIGRATION_LOCK_ID = 0x41746853  # "AthS"
 config = context.config
 
 
+def include_name(name: str | None, type_: str, parent_names: object) -> bool:
+    """Flask-AppBuilder's ``ab_*`` tables are created by revision 0001, not from our metadata."""
+    return not (type_ == "table" and name is not None and name.startswith("ab_"))
+
+
 def _database_url() -> str:
     url = config.get_main_option("sqlalchemy.url")
     if url:
@@ -28,7 +33,10 @@ def _database_url() -> str:
 
 
 def run_migrations_offline() -> None:
-    context.configure(url=_database_url(), target_metadata=metadata, literal_binds=True)
+    context.configure(
+        url=_database_url(), target_metadata=metadata, literal_binds=True,
+        include_name=include_name,
+    )
     with context.begin_transaction():
         context.run_migrations()
 
@@ -47,7 +55,10 @@ def run_migrations_online() -> None:
 def _migrate(connection) -> None:  # type: ignore[no-untyped-def]
     connection.execute(text("SELECT pg_advisory_lock(:id)"), {"id": MIGRATION_LOCK_ID})
     try:
-        context.configure(connection=connection, target_metadata=metadata, compare_type=True)
+        context.configure(
+            connection=connection, target_metadata=metadata, compare_type=True,
+            include_name=include_name,
+        )
         with context.begin_transaction():
             context.run_migrations()
         connection.commit()

@@ -1,0 +1,28 @@
+"""Links from a user account (Flask-AppBuilder's ``ab_user``) to the domain."""
+
+from __future__ import annotations
+
+from sqlalchemy import ForeignKey, Integer
+from sqlalchemy.orm import Mapped, mapped_column, relationship
+
+from athsys.athletes.models import Athlete, Club
+from athsys.db import Base
+
+
+class UserProfile(Base):
+    """The club a coach manages and the athlete an athlete account belongs to.
+
+    ``user_id`` references ``ab_user.id``; that table lives in Flask-AppBuilder's metadata,
+    so the foreign key is declared in the migration rather than here.
+    """
+
+    __tablename__ = "user_profile"
+
+    user_id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    club_id: Mapped[int | None] = mapped_column(ForeignKey("club.id", ondelete="SET NULL"))
+    athlete_id: Mapped[int | None] = mapped_column(
+        ForeignKey("athlete.id", ondelete="SET NULL"), unique=True
+    )
+
+    club: Mapped[Club | None] = relationship()
+    athlete: Mapped[Athlete | None] = relationship()

@@ -1,0 +1,1 @@
+"""Clubs and athletes: registration data that outlives any one competition."""

@@ -1,0 +1,100 @@
+"""The catalogue of disciplines: what each one measures and how its races are run.
+
+An :class:`~athsys.competitions.models.Event` names its discipline by code (``"100m"``,
+``"LJ"``, ``"10K"``); everything that depends on the discipline (the unit of its marks, the
+notation, the lane-draw groups, whether wind is measured) is looked up here.
+"""
+
+from __future__ import annotations
+
+import enum
+from dataclasses import dataclass
+
+from athsys.competitions.lane_draw import RaceKind
+from athsys.errors import ValidationError
+from athsys.results.marks import Measure
+
+
+class EventKind(enum.Enum):
+    TRACK = "track"
+    FIELD = "field"
+    ROAD = "road"
+    COMBINED = "combined"
+
+
+@dataclass(frozen=True)
+class Discipline:
+    code: str
+    name: str
+    kind: EventKind
+    measure: Measure
+    race_kind: RaceKind | None = None  # lane-draw groups, for races started in lanes
+    wind: bool = False  # wind is measured and matters for records
+    vertical: bool = False  # high jump and pole vault: heights with o/x/- attempts
+
+    @property
+    def road(self) -> bool:
+        return self.kind is EventKind.ROAD
+
+
+def _track(code: str, name: str, race_kind: RaceKind | None = None, wind: bool = False) -> Discipline:
+    return Discipline(code, name, EventKind.TRACK, Measure.TIME, race_kind, wind)
+
+
+def _field(code: str, name: str, *, wind: bool = False, vertical: bool = False) -> Discipline:
+    measure = Measure.HEIGHT if vertical else Measure.DISTANCE
+    return Discipline(code, name, EventKind.FIELD, measure, None, wind, vertical)
+
+
+def _road(code: str, name: str) -> Discipline:
+    return Discipline(code, name, EventKind.ROAD, Measure.TIME)
+
+
+def _combined(code: str, name: str) -> Discipline:
+    return Discipline(code, name, EventKind.COMBINED, Measure.POINTS)
+
+
+_ALL = (
+    _track("60m", "60 m", RaceKind.STRAIGHT),
+    _track("100m", "100 m", RaceKind.STRAIGHT, wind=True),
+    _track("200m", "200 m", RaceKind.BEND_200, wind=True),
+    _track("400m", "400 m", RaceKind.LANES_400),
+    _track("800m", "800 m", RaceKind.LANES_400),
+    _track("1500m", "1500 m"),
+    _track("3000m", "3000 m"),
+    _track("5000m", "5000 m"),
+    _track("10000m", "10,000 m"),
+    _track("60mH", "60 m hurdles", RaceKind.STRAIGHT),
+    _track("100mH", "100 m hurdles", RaceKind.STRAIGHT, wind=True),
+    _track("110mH", "110 m hurdles", RaceKind.STRAIGHT, wind=True),
+    _track("400mH", "400 m hurdles", RaceKind.LANES_400),
+    _track("3000mSC", "3000 m steeplechase"),
+    _track("4x100m", "4 × 100 m relay", RaceKind.BEND_200),
+    _track("4x400m", "4 × 400 m relay", RaceKind.LANES_400),
+    _field("HJ", "High jump", vertical=True),
+    _field("PV", "Pole vault", vertical=True),
+    _field("LJ", "Long jump", wind=True),
+    _field("TJ", "Triple jump", wind=True),
+    _field("SP", "Shot put"),
+    _field("DT", "Discus throw"),
+    _field("HT", "Hammer throw"),
+    _field("JT", "Javelin throw"),
+    _road("5K", "5 km road"),
+    _road("10K", "10 km road"),
+    _road("HM", "Half marathon"),
+    _road("MAR", "Marathon"),
+    _combined("DEC", "Decathlon"),
+    _combined("HEP", "Heptathlon"),
+    _combined("PEN", "Pentathlon"),
+)
+
+DISCIPLINES: dict[str, Discipline] = {d.code: d for d in _ALL}
+
+
+def discipline(code: str) -> Discipline:
+    try:
+        return DISCIPLINES[code]
+    except KeyError:
+        raise ValidationError(
+            f"unknown discipline {code!r}", details={"discipline": f"choose one of {', '.join(DISCIPLINES)}"}
+        ) from None

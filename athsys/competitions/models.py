@@ -1,0 +1,253 @@
+"""A competition (meet), its events, rounds, heats, entries and lane assignments."""
+
+from __future__ import annotations
+
+import enum
+from datetime import date, datetime
+
+from sqlalchemy import (
+    Boolean,
+    CheckConstraint,
+    Date,
+    DateTime,
+    ForeignKey,
+    ForeignKeyConstraint,
+    Index,
+    Integer,
+    String,
+    UniqueConstraint,
+    text,
+)
+from sqlalchemy.orm import Mapped, mapped_column, relationship
+
+from athsys.athletes.models import Athlete, Sex
+from athsys.competitions.disciplines import Discipline, EventKind, discipline
+from athsys.db import Base, Timestamped, enum_type
+
+
+class CompetitionStatus(enum.Enum):
+    DRAFT = "draft"
+    OPEN = "open"  # entries accepted
+    LIVE = "live"
+    FINISHED = "finished"
+    OFFICIAL = "official"
+
+
+class RoundKind(enum.Enum):
+    HEAT = "heat"
+    QUALIFICATION = "qualification"
+    SEMI = "semi"
+    FINAL = "final"
+
+
+class HeatStatus(enum.Enum):
+    SCHEDULED = "scheduled"
+    STARTED = "started"
+    FINISHED = "finished"
+    OFFICIAL = "official"
+
+
+class EntryStatus(enum.Enum):
+    ENTERED = "entered"
+    CONFIRMED = "confirmed"
+    CHECKED_IN = "checked_in"
+    SCRATCHED = "scratched"
+
+
+class Competition(Timestamped, Base):
+    __tablename__ = "competition"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    name: Mapped[str] = mapped_column(String(160))
+    venue: Mapped[str] = mapped_column(String(160))
+    start_date: Mapped[date] = mapped_column(Date)
+    end_date: Mapped[date] = mapped_column(Date)
+    time_zone: Mapped[str] = mapped_column(String(64), default="UTC", server_default="UTC")
+    status: Mapped[CompetitionStatus] = mapped_column(
+        enum_type(CompetitionStatus, "competition_status"),
+        default=CompetitionStatus.DRAFT,
+        server_default=CompetitionStatus.DRAFT.value,
+    )
+    allow_self_registration: Mapped[bool] = mapped_column(
+        Boolean, default=False, server_default=text("false")
+    )
+
+    events: Mapped[list[Event]] = relationship(
+        back_populates="competition", cascade="all, delete-orphan", passive_deletes=True
+    )
+
+    __table_args__ = (
+        CheckConstraint("end_date >= start_date", name="dates_in_order"),
+        UniqueConstraint("name", "start_date"),
+        Index("ix_competition_start_date_desc", text("start_date DESC")),
+    )
+
+    def __repr__(self) -> str:
+        return f"{self.name} ({self.start_date:%Y})"
+
+
+class Event(Timestamped, Base):
+    __tablename__ = "event"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    competition_id: Mapped[int] = mapped_column(
+        ForeignKey("competition.id", ondelete="CASCADE")
+    )
+    discipline_code: Mapped[str] = mapped_column(String(12))
+    name: Mapped[str] = mapped_column(String(120))
+    sex: Mapped[Sex] = mapped_column(enum_type(Sex, "sex"))
+    age_category: Mapped[str] = mapped_column(String(12), default="SEN", server_default="SEN")
+    kind: Mapped[EventKind] = mapped_column(enum_type(EventKind, "event_kind"))
+    lanes: Mapped[int] = mapped_column(Integer, default=8, server_default="8")
+
+    competition: Mapped[Competition] = relationship(back_populates="events")
+    rounds: Mapped[list[Round]] = relationship(
+        back_populates="event", cascade="all, delete-orphan", passive_deletes=True,
+        order_by="Round.ordinal",
+    )
+    entries: Mapped[list[Entry]] = relationship(
+        back_populates="event", cascade="all, delete-orphan", passive_deletes=True,
+        foreign_keys="Entry.event_id",
+    )
+
+    __table_args__ = (
+        UniqueConstraint("competition_id", "discipline_code", "sex", "age_category"),
+        # target of Entry's composite key: an entry's competition is its event's competition
+        UniqueConstraint("id", "competition_id", name="uq_event_id_competition_id"),
+        CheckConstraint("lanes BETWEEN 4 AND 10", name="lanes"),
+        Index("ix_event_competition_id", "competition_id"),
+    )
+
+    @property
+    def discipline(self) -> Discipline:
+        return discipline(self.discipline_code)
+
+    def __repr__(self) -> str:
+        return self.name
+
+
+class Round(Timestamped, Base):
+    __tablename__ = "round"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    event_id: Mapped[int] = mapped_column(ForeignKey("event.id", ondelete="CASCADE"))
+    kind: Mapped[RoundKind] = mapped_column(enum_type(RoundKind, "round_kind"))
+    ordinal: Mapped[int] = mapped_column(Integer, default=1, server_default="1")
+    # advancement rule: first `advance_by_place` of each heat (Q), then `advance_by_time` fastest (q)
+    advance_by_place: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
+    advance_by_time: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
+    ties_both_advance: Mapped[bool] = mapped_column(Boolean, default=True, server_default=text("true"))
+    scheduled_start: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+
+    event: Mapped[Event] = relationship(back_populates="rounds")
+    heats: Mapped[list[Heat]] = relationship(
+        back_populates="round", cascade="all, delete-orphan", passive_deletes=True,
+        order_by="Heat.number",
+    )
+
+    __table_args__ = (
+        UniqueConstraint("event_id", "ordinal"),
+        CheckConstraint("advance_by_place >= 0 AND advance_by_time >= 0", name="advancement"),
+    )
+
+    def __repr__(self) -> str:
+        return f"{self.event!r} {self.kind.value} {self.ordinal}"
+
+
+class Heat(Timestamped, Base):
+    """One race of a round (the seed's "race"), or one flight of a field event."""
+
+    __tablename__ = "heat"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    round_id: Mapped[int] = mapped_column(ForeignKey("round.id", ondelete="CASCADE"))
+    number: Mapped[int] = mapped_column(Integer, default=1, server_default="1")
+    name: Mapped[str | None] = mapped_column(String(120))
+    scheduled_start: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    gun_time: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    wind: Mapped[int | None] = mapped_column(Integer)  # tenths of m/s: +1.2 m/s is 12
+    status: Mapped[HeatStatus] = mapped_column(
+        enum_type(HeatStatus, "heat_status"),
+        default=HeatStatus.SCHEDULED,
+        server_default=HeatStatus.SCHEDULED.value,
+    )
+    draw_seed: Mapped[int | None] = mapped_column(Integer)  # the lot, kept to reproduce it
+
+    round: Mapped[Round] = relationship(back_populates="heats")
+    lane_assignments: Mapped[list[LaneAssignment]] = relationship(
+        back_populates="heat", cascade="all, delete-orphan", passive_deletes=True,
+        order_by="LaneAssignment.position",
+    )
+
+    __table_args__ = (
+        UniqueConstraint("round_id", "number"),
+        CheckConstraint("number >= 1", name="number_positive"),
+        CheckConstraint("wind IS NULL OR wind BETWEEN -300 AND 300", name="wind_range"),
+        Index("ix_heat_scheduled_start_desc", text("scheduled_start DESC NULLS LAST")),
+        Index("ix_heat_round_id", "round_id"),
+    )
+
+    def __repr__(self) -> str:
+        return f"{self.round!r} heat {self.number}"
+
+
+class Entry(Timestamped, Base):
+    """An athlete entered in an event, with bib and seed mark."""
+
+    __tablename__ = "entry"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    event_id: Mapped[int] = mapped_column(Integer)
+    competition_id: Mapped[int] = mapped_column(Integer)
+    athlete_id: Mapped[int] = mapped_column(ForeignKey("athlete.id", ondelete="RESTRICT"))
+    bib: Mapped[str] = mapped_column(String(12))
+    seed_mark: Mapped[int | None] = mapped_column(Integer)  # ms or mm, as the discipline measures
+    status: Mapped[EntryStatus] = mapped_column(
+        enum_type(EntryStatus, "entry_status"),
+        default=EntryStatus.ENTERED,
+        server_default=EntryStatus.ENTERED.value,
+    )
+
+    event: Mapped[Event] = relationship(back_populates="entries", foreign_keys=[event_id])
+    athlete: Mapped[Athlete] = relationship()
+
+    __table_args__ = (
+        ForeignKeyConstraint(
+            ["event_id", "competition_id"],
+            ["event.id", "event.competition_id"],
+            ondelete="CASCADE",
+            name="fk_entry_event_competition",
+        ),
+        UniqueConstraint("competition_id", "bib", name="uq_entry_competition_id_bib"),
+        UniqueConstraint("event_id", "athlete_id"),
+        CheckConstraint("seed_mark IS NULL OR seed_mark > 0", name="seed_mark_positive"),
+        Index("ix_entry_athlete_id", "athlete_id"),
+        Index("ix_entry_event_id", "event_id"),
+    )
+
+    def __repr__(self) -> str:
+        return f"{self.bib} {self.athlete!r}"
+
+
+class LaneAssignment(Base):
+    """Who runs in which lane of a heat (or in which order of a field flight)."""
+
+    __tablename__ = "lane_assignment"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    heat_id: Mapped[int] = mapped_column(ForeignKey("heat.id", ondelete="CASCADE"))
+    entry_id: Mapped[int] = mapped_column(ForeignKey("entry.id", ondelete="CASCADE"))
+    lane: Mapped[int | None] = mapped_column(Integer)
+    position: Mapped[int] = mapped_column(Integer)  # start or competition order, 1-based
+
+    heat: Mapped[Heat] = relationship(back_populates="lane_assignments")
+    entry: Mapped[Entry] = relationship()
+
+    __table_args__ = (
+        UniqueConstraint("heat_id", "lane"),
+        UniqueConstraint("heat_id", "entry_id"),
+        UniqueConstraint("heat_id", "position"),
+        CheckConstraint("lane IS NULL OR lane BETWEEN 1 AND 10", name="lane_range"),
+        CheckConstraint("position >= 1", name="position_positive"),
+        Index("ix_lane_assignment_entry_id", "entry_id"),
+    )

@@ -1,0 +1,1 @@
+"""Records (world, area, national, meeting) and personal and season bests."""

@@ -1,0 +1,131 @@
+"""Results of entries in heats, their revisions, and field attempts."""
+
+from __future__ import annotations
+
+import enum
+from datetime import datetime
+
+from sqlalchemy import (
+    CheckConstraint,
+    DateTime,
+    ForeignKey,
+    Index,
+    Integer,
+    String,
+    UniqueConstraint,
+    func,
+)
+from sqlalchemy.orm import Mapped, mapped_column, relationship
+
+from athsys.competitions.models import Entry, Heat
+from athsys.db import Base, Timestamped, enum_type
+from athsys.results.ranking import ResultStatus
+
+
+class ResultSource(enum.Enum):
+    MANUAL = "manual"
+    LIF = "lif"  # FinishLynx photo finish
+    CHIP = "chip"
+    API = "api"
+
+
+class Result(Timestamped, Base):
+    """The current result of one entry in one heat; earlier versions are in ResultRevision."""
+
+    __tablename__ = "result"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    heat_id: Mapped[int] = mapped_column(ForeignKey("heat.id", ondelete="CASCADE"))
+    entry_id: Mapped[int] = mapped_column(ForeignKey("entry.id", ondelete="CASCADE"))
+    mark: Mapped[int | None] = mapped_column(Integer)  # ms, mm or points; official (gun) time
+    net_mark: Mapped[int | None] = mapped_column(Integer)  # road: chip time from the start mat
+    place: Mapped[int | None] = mapped_column(Integer)
+    status: Mapped[ResultStatus] = mapped_column(
+        enum_type(ResultStatus, "result_status"), default=ResultStatus.OK,
+        server_default=ResultStatus.OK.value,
+    )
+    status_rule: Mapped[str | None] = mapped_column(String(40))  # e.g. "TR16.8" for a DQ
+    wind: Mapped[int | None] = mapped_column(Integer)  # tenths of m/s
+    reaction_time: Mapped[int | None] = mapped_column(Integer)  # ms
+    source: Mapped[ResultSource] = mapped_column(
+        enum_type(ResultSource, "result_source"), default=ResultSource.MANUAL,
+        server_default=ResultSource.MANUAL.value,
+    )
+    revision: Mapped[int] = mapped_column(Integer, default=1, server_default="1")
+
+    heat: Mapped[Heat] = relationship()
+    entry: Mapped[Entry] = relationship()
+    revisions: Mapped[list[ResultRevision]] = relationship(
+        back_populates="result", cascade="all, delete-orphan", passive_deletes=True,
+        order_by="ResultRevision.revision",
+    )
+
+    __table_args__ = (
+        UniqueConstraint("heat_id", "entry_id"),
+        CheckConstraint("status <> 'OK' OR mark IS NOT NULL", name="ok_has_mark"),
+        CheckConstraint("mark IS NULL OR mark >= 0", name="mark_not_negative"),
+        CheckConstraint("place IS NULL OR place >= 1", name="place_positive"),
+        CheckConstraint("revision >= 1", name="revision_positive"),
+        Index("ix_result_heat_id_place", "heat_id", "place"),
+        Index("ix_result_entry_id", "entry_id"),
+    )
+
+
+class ResultRevision(Base):
+    """A result as it was before a change: corrections are routine and keep their history."""
+
+    __tablename__ = "result_revision"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    result_id: Mapped[int] = mapped_column(ForeignKey("result.id", ondelete="CASCADE"))
+    revision: Mapped[int] = mapped_column(Integer)
+    mark: Mapped[int | None] = mapped_column(Integer)
+    net_mark: Mapped[int | None] = mapped_column(Integer)
+    place: Mapped[int | None] = mapped_column(Integer)
+    status: Mapped[ResultStatus] = mapped_column(enum_type(ResultStatus, "result_status"))
+    status_rule: Mapped[str | None] = mapped_column(String(40))
+    wind: Mapped[int | None] = mapped_column(Integer)
+    reaction_time: Mapped[int | None] = mapped_column(Integer)
+    source: Mapped[ResultSource] = mapped_column(enum_type(ResultSource, "result_source"))
+    changed_by: Mapped[str | None] = mapped_column(String(128))
+    reason: Mapped[str | None] = mapped_column(String(255))
+    recorded_at: Mapped[datetime] = mapped_column(
+        DateTime(timezone=True), server_default=func.now()
+    )
+
+    result: Mapped[Result] = relationship(back_populates="revisions")
+
+    __table_args__ = (UniqueConstraint("result_id", "revision"),)
+
+
+class AttemptOutcome(enum.Enum):
+    CLEARED = "o"
+    FAILED = "x"
+    PASSED = "-"
+    RETIRED = "r"
+    MARK = "m"  # a valid horizontal jump or throw; the distance is in `mark`
+
+
+class Attempt(Timestamped, Base):
+    """One trial of a field series, in the order it was taken."""
+
+    __tablename__ = "attempt"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    heat_id: Mapped[int] = mapped_column(ForeignKey("heat.id", ondelete="CASCADE"))
+    entry_id: Mapped[int] = mapped_column(ForeignKey("entry.id", ondelete="CASCADE"))
+    sequence: Mapped[int] = mapped_column(Integer)
+    height: Mapped[int | None] = mapped_column(Integer)  # mm; vertical jumps
+    outcome: Mapped[AttemptOutcome] = mapped_column(enum_type(AttemptOutcome, "attempt_outcome"))
+    mark: Mapped[int | None] = mapped_column(Integer)  # mm; horizontal jumps and throws
+    wind: Mapped[int | None] = mapped_column(Integer)
+
+    heat: Mapped[Heat] = relationship()
+    entry: Mapped[Entry] = relationship()
+
+    __table_args__ = (
+        UniqueConstraint("heat_id", "entry_id", "sequence"),
+        CheckConstraint("sequence >= 1", name="sequence_positive"),
+        CheckConstraint("(outcome = 'm') = (mark IS NOT NULL)", name="mark_iff_valid"),
+        Index("ix_attempt_entry_id", "entry_id"),
+    )
