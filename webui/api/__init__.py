@@ -1,0 +1,1 @@
+"""The REST API under ``/api/``: JSON envelopes, one shape for every answer."""
