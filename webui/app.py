@@ -57,6 +57,13 @@ def flask_config(settings: Settings) -> dict[str, Any]:
         "SESSION_COOKIE_SECURE": settings.is_production,
         "PERMANENT_SESSION_LIFETIME": timedelta(hours=12),
         "RATELIMIT_ENABLED": False,
+        "JWT_SECRET_KEY": settings.jwt_secret_key,
+        "JWT_ALGORITHM": settings.jwt_algorithm,
+        "JWT_DECODE_ALGORITHMS": [settings.jwt_algorithm],
+        "JWT_ACCESS_TOKEN_EXPIRES": timedelta(seconds=settings.jwt_access_token_expires),
+        "JWT_REFRESH_TOKEN_EXPIRES": timedelta(seconds=settings.jwt_refresh_token_expires),
+        "JWT_TOKEN_LOCATION": ["headers"],
+        "FAB_CREATE_DB": False,
         "ATHSYS_SETTINGS": settings,
     }
 
