@@ -84,6 +84,13 @@ class Settings:
     log_max_bytes: int = 10 * 1024 * 1024
     log_backup_count: int = 10
 
+    # Timing ingestion: duplicate reads at one point within the window collapse to the first.
+    timing_duplicate_window_ms: int = 10_000
+    ingest_max_batch: int = 10_000  # passings (or lines) of one payload
+    ingest_max_body_bytes: int = 16 * 1024 * 1024  # device payloads and .lif files
+    ingest_sweep_after_s: int = 60  # a batch unfinished this long is enqueued again
+    ingest_max_attempts: int = 5  # then the batch is marked failed
+
     task_soft_time_limit: int = 60
     task_time_limit: int = 90
     health_worker_timeout: float = 3.0
@@ -92,9 +99,34 @@ class Settings:
     athsys_demo_password: str = ""
     athsys_admin_password: str = ""
 
+    # Backups: pg_dump of the database, kept for backup_retention_days.
+    backup_dir: str = ""  # default <data_dir>/backups
+    backup_schedule: str = "0 2 * * *"  # crontab: minute hour day-of-month month day-of-week
+    backup_retention_days: int = 30
+    pg_bin_dir: str = ""  # where pg_dump/psql live; default: the embedded server's, else PATH
+    timing_read_retention_days: int = 180  # raw reads kept after the competition is official
+
+    # Notifications: e-mail through SMTP, webhooks signed with HMAC-SHA256.
+    smtp_host: str = "localhost"
+    smtp_port: int = 25
+    smtp_security: str = "none"  # "none", "starttls" or "ssl"
+    smtp_user: str = ""
+    smtp_password: str = ""
+    smtp_from: str = "athsys@localhost"
+    smtp_timeout: float = 10.0
+    webhook_timeout: float = 10.0
+    notification_max_attempts: int = 8
+    notification_retry_base_s: int = 30
+
     @property
     def data_dir(self) -> Path:
         return Path(self.athsys_data_dir).expanduser().resolve()
+
+    @property
+    def backup_path(self) -> Path:
+        return Path(self.backup_dir).expanduser().resolve() if self.backup_dir else (
+            self.data_dir / "backups"
+        )
 
     @property
     def log_path(self) -> Path:
@@ -185,9 +217,34 @@ def get_config(name: str | None = None, environ: Mapping[str, str] | None = None
         raw = environ.get(f.name.upper())
         if raw is not None:
             values[f.name] = _coerce(f.name, raw, f.type)
+    if values.get("database_url"):
+        values["database_url"] = normalize_database_url(values["database_url"])
     settings = Settings(**values)
     _check(settings)
     return settings
+
+
+def normalize_database_url(url: str) -> str:
+    """A PostgreSQL URL with the psycopg2 driver we ship; anything else is refused.
+
+    ``postgresql://`` alone would select psycopg 3 in SQLAlchemy 2.1, and ``postgres://``
+    (as some hosts write it) is not understood at all.
+    """
+    from sqlalchemy.engine import make_url
+    from sqlalchemy.exc import ArgumentError
+
+    try:
+        parsed = make_url(url)
+    except ArgumentError:
+        raise ConfigurationError("DATABASE_URL is not a valid database URL") from None
+    backend, _, driver = parsed.drivername.partition("+")
+    if backend == "postgres":
+        backend = "postgresql"
+    if backend != "postgresql":
+        raise ConfigurationError(f"DATABASE_URL must point at PostgreSQL, not {backend!r}")
+    if driver not in ("", "psycopg2"):
+        raise ConfigurationError(f"DATABASE_URL driver {driver!r} is not installed; use psycopg2")
+    return parsed.set(drivername="postgresql+psycopg2").render_as_string(hide_password=False)
 
 
 def _check(settings: Settings) -> None:
@@ -199,6 +256,15 @@ def _check(settings: Settings) -> None:
         raise ConfigurationError("API_PAGE_SIZE must not exceed API_MAX_PAGE_SIZE")
     if settings.jwt_algorithm != "HS256":
         raise ConfigurationError("JWT_ALGORITHM must be HS256")
+    if settings.smtp_security not in ("none", "starttls", "ssl"):
+        raise ConfigurationError(
+            f"SMTP_SECURITY must be none, starttls or ssl, not {settings.smtp_security!r}"
+        )
+    if len(settings.backup_schedule.split()) != 5:
+        raise ConfigurationError(
+            "BACKUP_SCHEDULE must have five crontab fields (minute hour day month weekday), "
+            f"not {settings.backup_schedule!r}"
+        )
     if settings.is_production:
         for secret_name in ("secret_key", "jwt_secret_key"):
             problem = _secret_problem(getattr(settings, secret_name))

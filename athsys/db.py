@@ -12,11 +12,10 @@ from contextlib import contextmanager
 from datetime import datetime
 
 from sqlalchemy import DateTime, Enum, MetaData, create_engine, func
-from sqlalchemy.engine import Engine, make_url
-from sqlalchemy.exc import ArgumentError
+from sqlalchemy.engine import Engine
 from sqlalchemy.orm import DeclarativeBase, Mapped, Session, mapped_column, sessionmaker
 
-from athsys.config import Settings
+from athsys.config import Settings, normalize_database_url
 from athsys.errors import ConfigurationError
 
 NAMING_CONVENTION = {
@@ -35,18 +34,10 @@ class Base(DeclarativeBase):
 
 
 def check_database_url(url: str) -> str:
-    """Refuse anything but a PostgreSQL URL, naming the problem (never echoing a password)."""
+    """The URL to connect to, or a ConfigurationError naming the problem (never a password)."""
     if not url:
         raise ConfigurationError("DATABASE_URL is not set and no embedded server is running")
-    try:
-        parsed = make_url(url)
-    except ArgumentError:
-        raise ConfigurationError("DATABASE_URL is not a valid database URL") from None
-    if parsed.get_backend_name() != "postgresql":
-        raise ConfigurationError(
-            f"DATABASE_URL must point at PostgreSQL, not {parsed.get_backend_name()!r}"
-        )
-    return url
+    return normalize_database_url(url)
 
 
 def make_engine(settings: Settings, *, pool_size: int | None = None) -> Engine:

@@ -21,7 +21,9 @@ def alembic_config(database_url: str) -> Config:
 
 def upgrade(database_url: str, revision: str = "head") -> None:
     """Bring the database to ``revision`` (idempotent; serialised by an advisory lock)."""
-    command.upgrade(alembic_config(database_url), revision)
+    from athsys.db import check_database_url
+
+    command.upgrade(alembic_config(check_database_url(database_url)), revision)
 
 
 def head() -> str | None:

@@ -7,6 +7,7 @@ import subprocess
 import sys
 import time
 from pathlib import Path
+from typing import IO
 
 from athsys.jobs import TASK_QUEUES, Queue, TaskName
 
@@ -16,11 +17,13 @@ class WorkerProcess:
         self.env = env
         self.log_path = log_path
         self.process: subprocess.Popen[bytes] | None = None
+        self._log: IO[bytes] | None = None
 
     def start(self, timeout_s: float = 60) -> None:
         from tasks.app import celery_app
 
-        log = open(self.log_path, "ab")  # noqa: SIM115 - lives as long as the process
+        self.log_path.parent.mkdir(parents=True, exist_ok=True)
+        self._log = open(self.log_path, "ab")  # noqa: SIM115 - closed in stop()
         self.process = subprocess.Popen(
             [
                 sys.executable, "-m", "celery", "-A", "tasks.app", "worker",
@@ -29,7 +32,7 @@ class WorkerProcess:
                 "--without-mingle", "--loglevel", "INFO",
             ],
             env=self.env,
-            stdout=log,
+            stdout=self._log,
             stderr=subprocess.STDOUT,
         )
         deadline = time.monotonic() + timeout_s
@@ -45,11 +48,13 @@ class WorkerProcess:
         raise RuntimeError(f"the test worker did not answer in {timeout_s} s; see {self.log_path}")
 
     def stop(self) -> None:
-        if self.process is None or self.process.poll() is not None:
-            return
-        self.process.terminate()
-        try:
-            self.process.wait(timeout=20)
-        except subprocess.TimeoutExpired:
-            self.process.kill()
-            self.process.wait()
+        if self.process is not None and self.process.poll() is None:
+            self.process.terminate()
+            try:
+                self.process.wait(timeout=20)
+            except subprocess.TimeoutExpired:
+                self.process.kill()
+                self.process.wait()
+        if self._log is not None:
+            self._log.close()
+            self._log = None

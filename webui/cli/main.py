@@ -23,7 +23,7 @@ from athsys.config import ENVIRONMENTS, Settings
 from athsys.embedded import with_server_urls
 from athsys.errors import AthsysError, ConfigurationError
 from athsys.jobs import Queue
-from webui.cli import accounts
+from webui.cli import accounts, backup, demo
 from webui.cli.servers import child_environment, load_settings, reachable_servers
 from webui.cli.supervisor import Child, Supervisor
 
@@ -200,6 +200,27 @@ def _print_admin(account: accounts.AdminAccount) -> None:
         print(f"admin account {account.username!r} created with ATHSYS_ADMIN_PASSWORD")
 
 
+def cmd_demo(args: argparse.Namespace, settings: Settings) -> int:
+    with reachable_servers(settings) as resolved:
+        loaded = demo.load_demo(resolved)
+    _print_demo(loaded)
+    return 0
+
+
+def _print_demo(loaded: demo.DemoLoad) -> None:
+    meet = loaded.meet
+    state = "loaded" if meet.created else "already loaded"
+    print(f"demo meet {meet.name!r} on {meet.start_date:%Y-%m-%d} {state}: "
+          f"{meet.clubs} clubs, {meet.athletes} athletes, {meet.events} events, "
+          f"{meet.results} results")
+    if loaded.created_users:
+        print(f"  demo logins created: {', '.join(loaded.created_users)}")
+    if loaded.existing_users:
+        print(f"  demo logins (existing, passwords unchanged): "
+              f"{', '.join(loaded.existing_users)}")
+    print(f"  demo password: {loaded.password}  (from {loaded.password_source})")
+
+
 # -- all in one --------------------------------------------------------------------------
 
 def _wait_ready(url: str, timeout_s: float) -> bool:
@@ -226,6 +247,7 @@ def cmd_up(args: argparse.Namespace, settings: Settings) -> int:
             resolved, username="admin", email="admin@athsys.local",
             password=_admin_password(settings),
         )
+        demo_load = None if resolved.is_production else demo.load_demo(resolved)
         env = child_environment(resolved)
         flower_env, flower_credentials = _flower_env(resolved, env)
         supervisor = Supervisor(
@@ -254,6 +276,8 @@ def cmd_up(args: argparse.Namespace, settings: Settings) -> int:
         else:
             print(f"(credentials in {resolved.data_dir / 'flower.secret'})")
         _print_admin(account)
+        if demo_load is not None:
+            _print_demo(demo_load)
         print("Press Ctrl-C to stop.")
         sys.stdout.flush()
         return supervisor.run()
@@ -312,6 +336,12 @@ def build_parser() -> argparse.ArgumentParser:
                 "create the admin account (password from ATHSYS_ADMIN_PASSWORD or generated)")
     admin.add_argument("--username", default="admin")
     admin.add_argument("--email", default="admin@athsys.local")
+
+    backup.add_commands(sub, common)
+
+    add("demo", cmd_demo,
+        "load the demo meet and one login per role (development only; password from "
+        "ATHSYS_DEMO_PASSWORD or generated)")
     return parser
 
 
@@ -351,5 +381,3 @@ def main(argv: Sequence[str] | None = None) -> int:
         return 1
 
 
-if __name__ == "__main__":
-    sys.exit(main())

@@ -13,8 +13,9 @@ log = logging.getLogger(__name__)
 def sync_roles(appbuilder: Any) -> list[str]:
     """Register every view's permissions, then set each role's permissions; idempotent."""
     sm = appbuilder.sm
-    appbuilder.add_permissions(update_perms=True)
+    # Flask-AppBuilder grants each new permission to the Admin role as it registers it
     admin = sm.find_role(ADMIN) or sm.add_role(ADMIN)
+    appbuilder.add_permissions(update_perms=True)
     all_permission_views = sm.session.query(sm.permissionview_model).all()
     admin.permissions = list(all_permission_views)
     for role_name, wanted in ROLE_PERMISSIONS.items():

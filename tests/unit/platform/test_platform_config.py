@@ -88,9 +88,36 @@ def test_redacted_settings_hide_secrets_and_url_passwords() -> None:
     shown = s.redacted()
     assert "hunter2" not in str(shown)
     assert "topsecretvalue" not in str(shown)
-    assert shown["database_url"] == "postgresql://athsys:***@db:5432/athsys"
+    assert shown["database_url"] == "postgresql+psycopg2://athsys:***@db:5432/athsys"
 
 
 def test_redact_url_leaves_urls_without_password() -> None:
     assert redact_url("redis://127.0.0.1:6379/0") == "redis://127.0.0.1:6379/0"
     assert redact_url("redis://:pw@127.0.0.1:6379/0") == "redis://:***@127.0.0.1:6379/0"
+
+
+@pytest.mark.parametrize(
+    ("given", "expected"),
+    [
+        ("postgresql://u:p@h:5432/d", "postgresql+psycopg2://u:p@h:5432/d"),
+        ("postgres://u:p@h/d", "postgresql+psycopg2://u:p@h/d"),
+        ("postgresql+psycopg2://u@h/d", "postgresql+psycopg2://u@h/d"),
+    ],
+)
+def test_database_url_uses_the_shipped_driver(given: str, expected: str) -> None:
+    assert get_config("development", environ={"DATABASE_URL": given}).database_url == expected
+
+
+@pytest.mark.parametrize(
+    ("given", "message"),
+    [
+        ("sqlite:///athsys.db", "must point at PostgreSQL, not 'sqlite'"),
+        ("mysql://u:p@h/d", "must point at PostgreSQL, not 'mysql'"),
+        ("postgresql+asyncpg://u@h/d", "driver 'asyncpg' is not installed"),
+        ("not a url", "not a valid database URL"),
+    ],
+)
+def test_database_url_must_be_postgresql(given: str, message: str) -> None:
+    with pytest.raises(ConfigurationError, match=message) as exc:
+        get_config("development", environ={"DATABASE_URL": given})
+    assert "p@" not in str(exc.value)

@@ -1,0 +1,142 @@
+"""``athsys demo``: the demo meet and one account for each role but Admin (never in production).
+
+The accounts share one password: ``ATHSYS_DEMO_PASSWORD``, or one generated on the first load
+and kept in ``<data dir>/demo.secret`` (mode 0600) so that every ``athsys up`` can print the
+logins that work. Accounts that exist are left alone, their passwords unchanged.
+"""
+
+from __future__ import annotations
+
+import os
+import secrets
+from dataclasses import dataclass
+from typing import Any
+
+from flask import Flask
+
+from athsys.accounts.actor import SYSTEM
+from athsys.accounts.models import UserProfile
+from athsys.athletes.models import Athlete
+from athsys.audit.service import record
+from athsys.config import Settings
+from athsys.demo import DemoSummary, load_demo_meet
+from athsys.errors import ConfigurationError, ConflictError, ValidationError
+from webui.security.roles import ATHLETE, CHIEF_REGISTRAR, COACH, REGISTRAR, STARTER, VIEWER
+
+#: (username, role, first name, last name); the athlete account takes its athlete's name.
+DEMO_USERS: tuple[tuple[str, str, str, str], ...] = (
+    ("chief_registrar", CHIEF_REGISTRAR, "Chief", "Registrar"),
+    ("registrar", REGISTRAR, "Demo", "Registrar"),
+    ("starter", STARTER, "Demo", "Starter"),
+    ("coach", COACH, "Demo", "Coach"),
+    ("athlete", ATHLETE, "Demo", "Athlete"),
+    ("viewer", VIEWER, "Demo", "Viewer"),
+)
+DEMO_EMAIL_DOMAIN = "demo.athsys.local"
+PASSWORD_FILE = "demo.secret"
+MIN_PASSWORD_LENGTH = 8
+
+
+@dataclass(frozen=True)
+class DemoLoad:
+    meet: DemoSummary
+    created_users: tuple[str, ...]
+    existing_users: tuple[str, ...]  # left alone: their passwords may differ from ``password``
+    password: str
+    password_source: str  # "ATHSYS_DEMO_PASSWORD" or the file the generated one is kept in
+
+
+def demo_password(settings: Settings) -> tuple[str, str]:
+    """The demo accounts' password and where it comes from."""
+    if settings.athsys_demo_password:
+        if len(settings.athsys_demo_password) < MIN_PASSWORD_LENGTH:
+            raise ValidationError(
+                f"ATHSYS_DEMO_PASSWORD must have at least {MIN_PASSWORD_LENGTH} characters",
+                details={"ATHSYS_DEMO_PASSWORD": "too short"},
+            )
+        return settings.athsys_demo_password, "ATHSYS_DEMO_PASSWORD"
+    path = settings.data_dir / PASSWORD_FILE
+    if not path.exists():
+        path.parent.mkdir(parents=True, exist_ok=True)
+        fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+        with os.fdopen(fd, "w") as fh:
+            fh.write(secrets.token_urlsafe(12))
+    return path.read_text().strip(), str(path)
+
+
+def load_demo(settings: Settings, *, app: Flask | None = None) -> DemoLoad:
+    """Load the demo meet and create the demo accounts, in one transaction; idempotent.
+
+    ``app`` defaults to a new application for ``settings`` (its connections are closed
+    afterwards). Roles are synchronised first, so that every demo account gets its role.
+    """
+    if settings.is_production:
+        raise ConfigurationError(
+            "the demo meet and its accounts are for development only;"
+            " `athsys demo` refuses to run in production"
+        )
+    password, source = demo_password(settings)
+    if app is not None:
+        with app.app_context():
+            return _load(app.appbuilder, password, source)  # type: ignore[attr-defined]
+    from webui.app import create_app
+
+    app = create_app(settings)
+    try:
+        with app.app_context():
+            return _load(app.appbuilder, password, source)  # type: ignore[attr-defined]
+    finally:
+        with app.app_context():
+            app.extensions["sqlalchemy"].engine.dispose()
+        app.extensions["athsys_redis"].close()
+
+
+def _load(appbuilder: Any, password: str, source: str) -> DemoLoad:
+    from webui.security.sync import sync_roles
+
+    sync_roles(appbuilder)
+    sm = appbuilder.sm
+    session = sm.session
+    try:
+        meet = load_demo_meet(session)
+        created: list[str] = []
+        existing: list[str] = []
+        for username, role_name, first_name, last_name in DEMO_USERS:
+            if sm.find_user(username=username) is not None:
+                existing.append(username)
+                continue
+            _create_user(sm, meet, username, role_name, first_name, last_name, password)
+            created.append(username)
+        if created:
+            record(session, SYSTEM, "demo.users", "user", ",".join(created),
+                   {"created": created, "competition_id": meet.competition_id})
+        session.commit()
+    except BaseException:
+        session.rollback()
+        raise
+    return DemoLoad(meet, tuple(created), tuple(existing), password, source)
+
+
+def _create_user(
+    sm: Any, meet: DemoSummary, username: str, role_name: str, first_name: str,
+    last_name: str, password: str,
+) -> None:
+    """One account with its role and, for a coach or an athlete, its link to the meet."""
+    session = sm.session
+    email = f"{username}@{DEMO_EMAIL_DOMAIN}"
+    if sm.find_user(email=email) is not None:
+        raise ConflictError(f"another user already has the email {email}")
+    role = sm.find_role(role_name)
+    if role is None:
+        raise ValidationError(f"the {role_name} role does not exist: run `athsys sync-roles`")
+    club_id = meet.featured_club_id if role_name == COACH else None
+    athlete_id = meet.featured_athlete_id if role_name == ATHLETE else None
+    athlete = session.get(Athlete, athlete_id) if athlete_id is not None else None
+    if athlete is not None:
+        first_name, last_name = athlete.first_name, athlete.last_name
+    user = sm.add_user(username, first_name, last_name, email, role, password=password,
+                       commit=False)
+    if not user:
+        raise ConflictError(f"could not create the demo account {username}")
+    if club_id is not None or athlete_id is not None:
+        session.add(UserProfile(user_id=user.id, club_id=club_id, athlete_id=athlete_id))
