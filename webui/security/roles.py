@@ -1,7 +1,17 @@
 """The role matrix: permission constants and roles built cumulatively, read as a table.
 
-A permission is a (action, resource) pair as Flask-AppBuilder stores it. Each role lists
-only what it adds to the role below it; Admin holds every permission there is.
+A permission is a (action, resource) pair as Flask-AppBuilder stores it. Every admin view
+sets ``class_permission_name`` to one of the resource constants below, and its menu item
+has the same name, so "may read Results" is ``read(RESULTS)``: list, show and the menu.
+
+Each role lists only what it adds to the role below it; Admin holds every permission there
+is. Two ladders share the Viewer at their foot::
+
+    Viewer -> Athlete -> Coach -> Registrar -> Chief Registrar
+    Viewer -> Starter ----------^
+
+Row-level rules (a coach edits only the athletes of their club, an athlete sees only their
+own private data) are not permissions: the services enforce them (``athsys/*/service.py``).
 """
 
 from __future__ import annotations
@@ -21,6 +31,92 @@ PUBLIC: Final = "Public"
 
 ROLE_NAMES: Final = (ADMIN, CHIEF_REGISTRAR, REGISTRAR, STARTER, COACH, ATHLETE, VIEWER)
 
+# -- actions ---------------------------------------------------------------------------------
+CAN_LIST: Final = "can_list"
+CAN_SHOW: Final = "can_show"
+CAN_ADD: Final = "can_add"
+CAN_EDIT: Final = "can_edit"
+CAN_DELETE: Final = "can_delete"
+MENU_ACCESS: Final = "menu_access"
+
+# bulk actions (Flask-AppBuilder names an action's permission after the action itself)
+SCRATCH: Final = "scratch"
+CHECK_IN: Final = "check_in"
+START_HEAT: Final = "start_heat"
+FINISH_HEAT: Final = "finish_heat"
+MARK_OFFICIAL: Final = "mark_official"
+RELEASE_CHIP: Final = "release_chip"
+REVOKE_DEVICE: Final = "revoke_device"
+
+# -- resources (view permission names, and the menu items of the same name) -----------------
+CLUBS: Final = "Clubs"
+ATHLETES: Final = "Athletes"
+COMPETITIONS: Final = "Competitions"
+EVENTS: Final = "Events"
+ROUNDS: Final = "Rounds"
+HEATS: Final = "Heats"
+ENTRIES: Final = "Entries"
+LANE_ASSIGNMENTS: Final = "Start lists"
+RESULTS: Final = "Results"
+RESULT_REVISIONS: Final = "Result revisions"
+ATTEMPTS: Final = "Attempts"
+TIMING_POINTS: Final = "Timing points"
+CHIP_ASSIGNMENTS: Final = "Chip assignments"
+TIMING_DEVICES: Final = "Timing devices"
+TIMING_READS: Final = "Timing reads"
+RECORDS: Final = "Records"
+AUDIT_LOG: Final = "Audit log"
+USER_PROFILES: Final = "User profiles"
+
+# menu categories
+MEET: Final = "Meet"
+REGISTRATION: Final = "Registration"
+RESULTS_MENU: Final = "Results & records"
+TIMING: Final = "Timing"
+ADMINISTRATION: Final = "Administration"
+SECURITY: Final = "Security"  # Flask-AppBuilder's own user management
+USERS_MENU: Final = "List Users"
+USER_RESOURCE: Final = "UserDBModelView"
+
+#: Every admin resource, with its menu category: what the permission-matrix test walks.
+RESOURCES: Final[dict[str, str]] = {
+    COMPETITIONS: MEET, EVENTS: MEET, ROUNDS: MEET, HEATS: MEET, LANE_ASSIGNMENTS: MEET,
+    CLUBS: REGISTRATION, ATHLETES: REGISTRATION, ENTRIES: REGISTRATION,
+    CHIP_ASSIGNMENTS: REGISTRATION,
+    RESULTS: RESULTS_MENU, ATTEMPTS: RESULTS_MENU, RESULT_REVISIONS: RESULTS_MENU,
+    RECORDS: RESULTS_MENU,
+    TIMING_POINTS: TIMING, TIMING_DEVICES: TIMING, TIMING_READS: TIMING,
+    AUDIT_LOG: ADMINISTRATION, USER_PROFILES: ADMINISTRATION,
+}
+
+
+def read(*resources: str) -> frozenset[Permission]:
+    """List and show the resources, and see their menu items and categories."""
+    perms: set[Permission] = set()
+    for resource in resources:
+        perms |= {(CAN_LIST, resource), (CAN_SHOW, resource), (MENU_ACCESS, resource),
+                  (MENU_ACCESS, RESOURCES[resource])}
+    return frozenset(perms)
+
+
+def write(*resources: str) -> frozenset[Permission]:
+    """Add and edit (not delete)."""
+    return frozenset(p for r in resources for p in ((CAN_ADD, r), (CAN_EDIT, r)))
+
+
+def delete(*resources: str) -> frozenset[Permission]:
+    return frozenset((CAN_DELETE, r) for r in resources)
+
+
+def manage(*resources: str) -> frozenset[Permission]:
+    """Everything on the resources: read, write, delete."""
+    return read(*resources) | write(*resources) | delete(*resources)
+
+
+def act(resource: str, *actions: str) -> frozenset[Permission]:
+    return frozenset((a, resource) for a in actions)
+
+
 # Flask-AppBuilder's own pages every signed-in user needs (own profile, password, menu).
 SIGNED_IN: Final[frozenset[Permission]] = frozenset(
     {
@@ -32,12 +128,51 @@ SIGNED_IN: Final[frozenset[Permission]] = frozenset(
     }
 )
 
-VIEWER_PERMISSIONS: Final[frozenset[Permission]] = SIGNED_IN
+# What anyone signed in may read: the meet as the public sees it.
+PUBLIC_DATA: Final = (
+    CLUBS, ATHLETES, COMPETITIONS, EVENTS, ROUNDS, HEATS, ENTRIES, LANE_ASSIGNMENTS,
+    RESULTS, ATTEMPTS, RECORDS, TIMING_POINTS,
+)
+
+# The matrix. Each role: the role(s) below it | what it adds.
+VIEWER_PERMISSIONS: Final[frozenset[Permission]] = SIGNED_IN | read(*PUBLIC_DATA)
+
+# An athlete reads what a viewer reads; their own private data is a row-level rule.
 ATHLETE_PERMISSIONS: Final[frozenset[Permission]] = VIEWER_PERMISSIONS
-COACH_PERMISSIONS: Final[frozenset[Permission]] = VIEWER_PERMISSIONS
-STARTER_PERMISSIONS: Final[frozenset[Permission]] = VIEWER_PERMISSIONS
-REGISTRAR_PERMISSIONS: Final[frozenset[Permission]] = STARTER_PERMISSIONS
-CHIEF_REGISTRAR_PERMISSIONS: Final[frozenset[Permission]] = REGISTRAR_PERMISSIONS
+
+# A coach registers their club's athletes and enters them (rows checked by the services).
+COACH_PERMISSIONS: Final[frozenset[Permission]] = (
+    ATHLETE_PERMISSIONS
+    | write(ATHLETES, ENTRIES)
+)
+
+# A starter starts heats (gun time, wind) and records results and field attempts.
+STARTER_PERMISSIONS: Final[frozenset[Permission]] = (
+    VIEWER_PERMISSIONS
+    | act(HEATS, START_HEAT, FINISH_HEAT) | (frozenset({(CAN_EDIT, HEATS)}))
+    | write(RESULTS) | manage(ATTEMPTS)
+)
+
+# A registrar runs registration and the races: athletes, entries, bibs, chips, heats.
+REGISTRAR_PERMISSIONS: Final[frozenset[Permission]] = (
+    STARTER_PERMISSIONS | COACH_PERMISSIONS
+    | manage(CLUBS, ATHLETES, ENTRIES, CHIP_ASSIGNMENTS, ROUNDS, HEATS, LANE_ASSIGNMENTS)
+    | act(ENTRIES, SCRATCH, CHECK_IN) | act(HEATS, MARK_OFFICIAL)
+    | act(CHIP_ASSIGNMENTS, RELEASE_CHIP)
+    | delete(RESULTS) | read(RESULT_REVISIONS)
+)
+
+# The chief registrar sets up the meet (competitions, events, timing, records) and users.
+CHIEF_REGISTRAR_PERMISSIONS: Final[frozenset[Permission]] = (
+    REGISTRAR_PERMISSIONS
+    | manage(COMPETITIONS, EVENTS, TIMING_POINTS, TIMING_DEVICES, RECORDS, USER_PROFILES)
+    | act(TIMING_DEVICES, REVOKE_DEVICE)
+    | read(TIMING_READS, AUDIT_LOG)
+    | frozenset({
+        (CAN_LIST, USER_RESOURCE), (CAN_SHOW, USER_RESOURCE), (CAN_ADD, USER_RESOURCE),
+        (CAN_EDIT, USER_RESOURCE), (MENU_ACCESS, USERS_MENU), (MENU_ACCESS, SECURITY),
+    })
+)
 
 #: Every role but Admin (which gets all permissions) with exactly what it may do.
 ROLE_PERMISSIONS: Final[dict[str, frozenset[Permission]]] = {

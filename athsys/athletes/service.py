@@ -1,0 +1,106 @@
+"""Registering clubs' athletes, with the row-level rules of coaches and athletes.
+
+Who may do what as a *permission* is the role matrix (``webui/security/roles.py``); which
+*rows* is decided here: a coach manages only the athletes of their own club, and only the
+athlete themself (their coach and the registration staff) sees their private data.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from typing import Any
+
+from sqlalchemy import inspect
+from sqlalchemy.orm import Session
+
+from athsys.accounts.actor import Actor
+from athsys.athletes.models import Athlete
+from athsys.audit.service import diff, record, snapshot
+from athsys.errors import AuthorizationError, ValidationError
+
+#: Roles that register any athlete of any club (Admin always may).
+REGISTRATION_STAFF = ("Chief Registrar", "Registrar")
+COACH = "Coach"
+
+
+def may_manage_club(actor: Actor, club_id: int | None) -> bool:
+    """Staff manage every club's athletes; a coach only those of the club they coach."""
+    if actor.is_admin or actor.has_role(*REGISTRATION_STAFF):
+        return True
+    return actor.has_role(COACH) and actor.club_id is not None and club_id == actor.club_id
+
+
+def check_may_manage_club(actor: Actor, club_id: int | None, *, what: str = "athletes") -> None:
+    if not may_manage_club(actor, club_id):
+        raise AuthorizationError(
+            f"{actor.username} may manage only the {what} of their own club",
+            details={"club": "not your club"},
+        )
+
+
+def may_see_private(actor: Actor, athlete: Athlete) -> bool:
+    """Birth date and licence: staff, the athlete's coach, and the athlete themself."""
+    if actor.athlete_id is not None and actor.athlete_id == athlete.id:
+        return True
+    return may_manage_club(actor, athlete.club_id)
+
+
+def current_related(session: Session, obj: object, name: str) -> Any:
+    """The row a many-to-one relationship points at now.
+
+    Forms set the relationship (its key is stale until a flush), the API sets the key (the
+    relationship is stale): whichever the caller changed wins.
+    """
+    state = inspect(obj)
+    relationship = state.mapper.relationships[name]
+    (column,) = tuple(relationship.local_columns)
+    key = state.mapper.get_property_by_column(column).key
+    if state.attrs[key].history.has_changes():
+        value = getattr(obj, key)
+        return None if value is None else session.get(relationship.mapper.class_, value)
+    return getattr(obj, name)
+
+
+def club_id_of(session: Session, athlete: Athlete) -> int | None:
+    club = current_related(session, athlete, "club")
+    return None if club is None else club.id
+
+
+def create_athlete(session: Session, actor: Actor, athlete: Athlete) -> Athlete:
+    _check_names(athlete)
+    check_may_manage_club(actor, club_id_of(session, athlete))
+    session.add(athlete)
+    session.flush()
+    record(session, actor, "create", "Athlete", athlete.id, snapshot(athlete))
+    return athlete
+
+
+def update_athlete(
+    session: Session, actor: Actor, athlete: Athlete, before: Mapping[str, Any]
+) -> dict[str, Any]:
+    """Apply the changes already made to ``athlete``; ``before`` is the stored row.
+
+    A coach may neither edit another club's athlete nor move their own to another club.
+    """
+    _check_names(athlete)
+    check_may_manage_club(actor, before.get("club_id"))
+    check_may_manage_club(actor, club_id_of(session, athlete))
+    session.flush()
+    changes = diff(before, snapshot(athlete))
+    if changes:
+        record(session, actor, "update", "Athlete", athlete.id, changes)
+    return changes
+
+
+def delete_athlete(session: Session, actor: Actor, athlete: Athlete) -> None:
+    check_may_manage_club(actor, athlete.club_id)
+    before = snapshot(athlete)
+    session.delete(athlete)
+    session.flush()
+    record(session, actor, "delete", "Athlete", before["id"], before)
+
+
+def _check_names(athlete: Athlete) -> None:
+    for field in ("first_name", "last_name"):
+        if not (getattr(athlete, field) or "").strip():
+            raise ValidationError(f"{field}: a name is required", details={field: "required"})

@@ -1,0 +1,238 @@
+"""Setting up events, entering athletes, building start lists and running heats.
+
+Each function validates, applies the row-level rules, writes, flushes and audits in the
+caller's transaction; none commits.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from athsys.accounts.actor import Actor
+from athsys.athletes.models import Athlete
+from athsys.athletes.service import check_may_manage_club, current_related
+from athsys.audit.service import diff, record, snapshot
+from athsys.competitions.disciplines import discipline
+from athsys.competitions.models import Entry, EntryStatus, Event, Heat, HeatStatus, LaneAssignment
+from athsys.errors import ConflictError, ValidationError
+from athsys.notifications.service import notify_result_official
+from athsys.results.models import Result
+
+
+# -- events ------------------------------------------------------------------------------------
+def prepare_event(event: Event) -> None:
+    """The kind of an event follows from its discipline; a blank name takes the discipline's."""
+    found = discipline(event.discipline_code)
+    event.kind = found.kind
+    if not (event.name or "").strip():
+        event.name = found.name
+
+
+def create_event(session: Session, actor: Actor, event: Event) -> Event:
+    prepare_event(event)
+    session.add(event)
+    session.flush()
+    record(session, actor, "create", "Event", event.id, snapshot(event))
+    return event
+
+
+def update_event(session: Session, actor: Actor, event: Event, before: Mapping[str, Any]) -> None:
+    prepare_event(event)
+    _flush_and_audit(session, actor, event, before)
+
+
+# -- entries -----------------------------------------------------------------------------------
+def create_entry(session: Session, actor: Actor, entry: Entry) -> Entry:
+    """Enter an athlete: the competition is the event's; a coach enters only their club's."""
+    _check_entry(session, actor, entry)
+    session.add(entry)
+    session.flush()
+    record(session, actor, "create", "Entry", entry.id, snapshot(entry))
+    return entry
+
+
+def update_entry(session: Session, actor: Actor, entry: Entry, before: Mapping[str, Any]) -> None:
+    """A coach may change only their club's entries, and not hand one to another club."""
+    athlete = current_related(session, entry, "athlete")
+    if athlete is not None and athlete.id != before.get("athlete_id"):
+        previous = session.get(Athlete, before.get("athlete_id"))
+        check_may_manage_club(actor, previous.club_id if previous else None)
+    _check_entry(session, actor, entry)
+    _flush_and_audit(session, actor, entry, before)
+
+
+def delete_entry(session: Session, actor: Actor, entry: Entry) -> None:
+    check_may_manage_club(actor, entry.athlete.club_id if entry.athlete else None)
+    _delete_and_audit(session, actor, entry)
+
+
+def _check_entry(session: Session, actor: Actor, entry: Entry) -> None:
+    event = current_related(session, entry, "event")
+    athlete = current_related(session, entry, "athlete")
+    if event is None:
+        raise ValidationError("event: choose the event to enter", details={"event": "required"})
+    if athlete is None:
+        raise ValidationError("athlete: choose the athlete to enter",
+                              details={"athlete": "required"})
+    if not (entry.bib or "").strip():
+        raise ValidationError("bib: a bib number is required", details={"bib": "required"})
+    entry.bib = entry.bib.strip()
+    entry.competition_id = event.competition_id
+    check_may_manage_club(actor, athlete.club_id)
+
+
+def scratch_entries(session: Session, actor: Actor, entries: Sequence[Entry]) -> int:
+    """Withdraw entries: they keep their bib but leave the start lists of heats not yet run."""
+    count = 0
+    for entry in entries:
+        if entry.status is EntryStatus.SCRATCHED:
+            continue
+        check_may_manage_club(actor, entry.athlete.club_id)
+        entry.status = EntryStatus.SCRATCHED
+        removed = session.scalars(
+            select(LaneAssignment).join(Heat).where(
+                LaneAssignment.entry_id == entry.id, Heat.status == HeatStatus.SCHEDULED
+            )
+        ).all()
+        for assignment in removed:
+            session.delete(assignment)
+        record(session, actor, "scratch", "Entry", entry.id,
+               {"status": {"before": "entered", "after": "scratched"},
+                "start_lists_left": [a.heat_id for a in removed]})
+        count += 1
+    session.flush()
+    return count
+
+
+def check_in_entries(session: Session, actor: Actor, entries: Sequence[Entry]) -> int:
+    count = 0
+    for entry in entries:
+        if entry.status is EntryStatus.SCRATCHED:
+            raise ConflictError(f"entry {entry.bib}: a scratched entry cannot check in",
+                                details={"status": "scratched"})
+        if entry.status is EntryStatus.CHECKED_IN:
+            continue
+        before = entry.status.value
+        entry.status = EntryStatus.CHECKED_IN
+        record(session, actor, "check_in", "Entry", entry.id,
+               {"status": {"before": before, "after": entry.status.value}})
+        count += 1
+    session.flush()
+    return count
+
+
+# -- start lists -------------------------------------------------------------------------------
+def create_lane_assignment(session: Session, actor: Actor, assignment: LaneAssignment) -> None:
+    _check_lane_assignment(session, assignment)
+    session.add(assignment)
+    session.flush()
+    record(session, actor, "create", "LaneAssignment", assignment.id, snapshot(assignment))
+
+
+def update_lane_assignment(
+    session: Session, actor: Actor, assignment: LaneAssignment, before: Mapping[str, Any]
+) -> None:
+    _check_lane_assignment(session, assignment)
+    _flush_and_audit(session, actor, assignment, before)
+
+
+def _check_lane_assignment(session: Session, assignment: LaneAssignment) -> None:
+    heat = current_related(session, assignment, "heat")
+    entry = current_related(session, assignment, "entry")
+    if heat is None or entry is None:
+        raise ValidationError("heat and entry are required", details={"heat": "required"})
+    event = heat.round.event
+    if entry.event_id != event.id:
+        raise ValidationError(
+            f"entry: bib {entry.bib} is not entered in {event.name}",
+            details={"entry": f"not entered in {event.name}"},
+        )
+    if entry.status is EntryStatus.SCRATCHED:
+        raise ValidationError(f"entry: bib {entry.bib} is scratched",
+                              details={"entry": "scratched"})
+    if assignment.lane is not None and not 1 <= assignment.lane <= event.lanes:
+        raise ValidationError(
+            f"lane: {event.name} is run on {event.lanes} lanes, not lane {assignment.lane}",
+            details={"lane": f"1 to {event.lanes}"},
+        )
+
+
+# -- heats -------------------------------------------------------------------------------------
+def start_heats(session: Session, actor: Actor, heats: Sequence[Heat], at: datetime) -> int:
+    """Scheduled -> started; the gun time is ``at`` unless the starter already entered one."""
+    for heat in heats:
+        _require_status(heat, HeatStatus.SCHEDULED, "start")
+    for heat in heats:
+        heat.gun_time = heat.gun_time or at
+        _move(session, actor, heat, HeatStatus.STARTED)
+    session.flush()
+    return len(heats)
+
+
+def finish_heats(session: Session, actor: Actor, heats: Sequence[Heat]) -> int:
+    for heat in heats:
+        _require_status(heat, HeatStatus.STARTED, "finish")
+    for heat in heats:
+        _move(session, actor, heat, HeatStatus.FINISHED)
+    session.flush()
+    return len(heats)
+
+
+def mark_heats_official(session: Session, actor: Actor, heats: Sequence[Heat]) -> int:
+    """Finished -> official, once every athlete of the start list has a result."""
+    for heat in heats:
+        _require_status(heat, HeatStatus.FINISHED, "mark official")
+        missing = session.scalars(
+            select(Entry.bib)
+            .join(LaneAssignment, LaneAssignment.entry_id == Entry.id)
+            .outerjoin(Result, (Result.entry_id == Entry.id) & (Result.heat_id == heat.id))
+            .where(LaneAssignment.heat_id == heat.id, Result.id.is_(None))
+            .order_by(Entry.bib)
+        ).all()
+        if missing:
+            raise ConflictError(
+                f"{heat!r}: no result yet for bib {', '.join(missing)}",
+                details={"heat": heat.id, "missing_bibs": list(missing)},
+            )
+    for heat in heats:
+        _move(session, actor, heat, HeatStatus.OFFICIAL)
+    session.flush()
+    for heat in heats:
+        notify_result_official(session, heat_id=heat.id)
+    return len(heats)
+
+
+def _require_status(heat: Heat, wanted: HeatStatus, verb: str) -> None:
+    if heat.status is not wanted:
+        raise ConflictError(
+            f"{heat!r} is {heat.status.value}: only a {wanted.value} heat can {verb}",
+            details={"status": heat.status.value},
+        )
+
+
+def _move(session: Session, actor: Actor, heat: Heat, status: HeatStatus) -> None:
+    before = heat.status.value
+    heat.status = status
+    record(session, actor, status.value, "Heat", heat.id,
+           {"status": {"before": before, "after": status.value},
+            "gun_time": heat.gun_time.isoformat() if heat.gun_time else None})
+
+
+# -- shared ------------------------------------------------------------------------------------
+def _flush_and_audit(session: Session, actor: Actor, item: Any, before: Mapping[str, Any]) -> None:
+    session.flush()
+    changes = diff(before, snapshot(item))
+    if changes:
+        record(session, actor, "update", type(item).__name__, item.id, changes)
+
+
+def _delete_and_audit(session: Session, actor: Actor, item: Any) -> None:
+    before = snapshot(item)
+    session.delete(item)
+    session.flush()
+    record(session, actor, "delete", type(item).__name__, before["id"], before)

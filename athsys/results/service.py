@@ -1,0 +1,170 @@
+"""Recording and correcting results and field attempts.
+
+Corrections are routine: every change to a result first copies the result as it was into
+:class:`ResultRevision`, bumps ``Result.revision`` and writes an audit row with the fields
+before and after. Results of an official heat may be corrected by the chief registrar only.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from typing import Any
+
+from sqlalchemy.orm import Session
+
+from athsys.accounts.actor import Actor
+from athsys.athletes.service import current_related
+from athsys.audit.service import diff, record, snapshot
+from athsys.competitions.models import Entry, Heat, HeatStatus
+from athsys.errors import AuthorizationError, ValidationError
+from athsys.results.models import Attempt, AttemptOutcome, Result, ResultRevision, ResultSource
+from athsys.results.ranking import ResultStatus
+
+#: The fields of a result a revision keeps.
+REVISED_FIELDS = (
+    "mark", "net_mark", "place", "status", "status_rule", "wind", "reaction_time", "source",
+)
+CORRECTS_OFFICIAL = ("Chief Registrar",)
+
+
+def record_result(session: Session, actor: Actor, result: Result) -> Result:
+    """A first result for an entry in a heat (a second one is a conflict: correct instead)."""
+    _check_result(session, actor, result)
+    result.revision = 1
+    session.add(result)
+    session.flush()
+    record(session, actor, "create", "Result", result.id, snapshot(result))
+    return result
+
+
+def correct_result(
+    session: Session, actor: Actor, result: Result, before: Mapping[str, Any],
+    *, reason: str | None = None,
+) -> ResultRevision | None:
+    """Keep the stored version (``before``) as a revision, then save the corrected one.
+
+    Returns the revision written, or None when nothing that a revision keeps changed.
+    """
+    _check_result(session, actor, result)
+    after = snapshot(result)
+    if all(before.get(f) == after.get(f) for f in REVISED_FIELDS):
+        return None
+    kept = ResultRevision(
+        result_id=result.id,
+        revision=before["revision"],
+        mark=before["mark"],
+        net_mark=before["net_mark"],
+        place=before["place"],
+        status=ResultStatus(before["status"]),
+        status_rule=before["status_rule"],
+        wind=before["wind"],
+        reaction_time=before["reaction_time"],
+        source=ResultSource(before["source"]),
+        changed_by=actor.username,
+        reason=reason,
+    )
+    session.add(kept)
+    result.revision = before["revision"] + 1
+    session.flush()
+    changes = diff(before, snapshot(result))
+    if reason:
+        changes["reason"] = reason
+    record(session, actor, "correct", "Result", result.id, changes)
+    return kept
+
+
+def delete_result(session: Session, actor: Actor, result: Result) -> None:
+    _check_heat_open(actor, result.heat)
+    before = snapshot(result)
+    session.delete(result)
+    session.flush()
+    record(session, actor, "delete", "Result", before["id"], before)
+
+
+def _check_result(session: Session, actor: Actor, result: Result) -> None:
+    heat = current_related(session, result, "heat")
+    _check_same_event(heat, current_related(session, result, "entry"))
+    _check_heat_open(actor, heat)
+    if result.status is None:
+        result.status = ResultStatus.OK
+    if result.status is ResultStatus.OK and result.mark is None:
+        raise ValidationError("mark: a result with status OK needs a mark",
+                              details={"mark": "required when status is OK"})
+    if result.status is ResultStatus.DNS and result.mark is not None:
+        raise ValidationError("mark: an athlete who did not start has no mark",
+                              details={"mark": "must be blank for DNS"})
+    if result.place is not None and result.status is not ResultStatus.OK:
+        raise ValidationError(f"place: a {result.status.value} has no place",
+                              details={"place": f"must be blank for {result.status.value}"})
+
+
+def _check_same_event(heat: Heat | None, entry: Entry | None) -> None:
+    if heat is None:
+        raise ValidationError("heat: choose the heat", details={"heat": "required"})
+    if entry is None:
+        raise ValidationError("entry: choose the entry", details={"entry": "required"})
+    event = heat.round.event
+    if entry.event_id != event.id:
+        raise ValidationError(
+            f"entry: bib {entry.bib} is not entered in {event.name}",
+            details={"entry": f"not entered in {event.name}"},
+        )
+
+
+def _check_heat_open(actor: Actor, heat: Heat) -> None:
+    if heat.status is HeatStatus.OFFICIAL and not (
+        actor.is_admin or actor.has_role(*CORRECTS_OFFICIAL)
+    ):
+        raise AuthorizationError(
+            f"{heat!r} is official: only the chief registrar may change its results",
+            details={"heat": "official"},
+        )
+
+
+# -- field attempts ----------------------------------------------------------------------------
+def record_attempt(session: Session, actor: Actor, attempt: Attempt) -> Attempt:
+    _check_attempt(session, actor, attempt)
+    session.add(attempt)
+    session.flush()
+    record(session, actor, "create", "Attempt", attempt.id, snapshot(attempt))
+    return attempt
+
+
+def correct_attempt(
+    session: Session, actor: Actor, attempt: Attempt, before: Mapping[str, Any]
+) -> None:
+    _check_attempt(session, actor, attempt)
+    session.flush()
+    changes = diff(before, snapshot(attempt))
+    if changes:
+        record(session, actor, "update", "Attempt", attempt.id, changes)
+
+
+def delete_attempt(session: Session, actor: Actor, attempt: Attempt) -> None:
+    _check_heat_open(actor, attempt.heat)
+    before = snapshot(attempt)
+    session.delete(attempt)
+    session.flush()
+    record(session, actor, "delete", "Attempt", before["id"], before)
+
+
+def _check_attempt(session: Session, actor: Actor, attempt: Attempt) -> None:
+    heat = current_related(session, attempt, "heat")
+    _check_same_event(heat, current_related(session, attempt, "entry"))
+    _check_heat_open(actor, heat)
+    found = heat.round.event.discipline
+    if found.vertical:
+        if attempt.height is None:
+            raise ValidationError("height: a high jump or pole vault attempt needs the bar height",
+                                  details={"height": "required"})
+        if attempt.outcome is AttemptOutcome.MARK or attempt.mark is not None:
+            raise ValidationError("outcome: a vertical jump trial is o, x, - or r",
+                                  details={"outcome": "o, x, - or r"})
+        return
+    if attempt.height is not None:
+        raise ValidationError(f"height: {found.name} has no bar height",
+                              details={"height": "must be blank"})
+    if (attempt.outcome is AttemptOutcome.MARK) != (attempt.mark is not None):
+        raise ValidationError("mark: a valid trial (m) has a mark; a foul (x), pass or"
+                              " retirement has none",
+                              details={"mark": "required exactly when the outcome is m"})

@@ -1,0 +1,1 @@
+"""The Flask-AppBuilder admin: one module per area, all registered by :mod:`.registry`."""

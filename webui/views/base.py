@@ -1,0 +1,255 @@
+"""What every admin view shares: eager loading, marks in the sport's notation, audited writes.
+
+Flask-AppBuilder's ModelView adds, edits and deletes through its datamodel and turns any
+exception into a flash message; on edit it even hides the message behind a generic
+"database error". So the writes happen in the ``pre_add``/``pre_update``/``pre_delete`` hooks
+(whose exception text FAB flashes as it is): they call the service of the entity, which
+validates, checks the row-level rules, writes and audits; then the flush runs inside the
+hook, so a unique or foreign-key violation becomes a message naming the field. The
+datamodel itself only commits what the hook left in the session.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterable, Sequence
+from typing import Any, ClassVar
+
+from flask import flash, redirect, request
+from flask_appbuilder import ModelView
+from flask_appbuilder.models.sqla.interface import SQLAInterface
+from flask_wtf.csrf import CSRFError, validate_csrf
+from sqlalchemy import inspect
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm import Session
+from sqlalchemy.orm.interfaces import LoaderOption
+from wtforms import SelectField
+from wtforms.validators import ValidationError as WTFormsValidationError
+
+from athsys.accounts.actor import Actor
+from athsys.audit.service import diff, record, snapshot
+from athsys.errors import AthsysError
+from webui.security.current import current_actor
+from webui.views.integrity import constraint_error
+from webui.views.marks import EnumSelectField, fill_notation_fields, value_choices
+
+Display = Callable[[Any], object]
+
+#: Loader options per model, applied to every list query and to the choices of related
+#: fields, so that rendering a row (or an option) never loads a relation row by row.
+EAGER: dict[type, tuple[LoaderOption, ...]] = {}
+
+#: Per model, columns shown through a function of the whole row (a mark needs its event).
+DISPLAY: dict[type, dict[str, Display]] = {}
+
+
+class AthsysInterface(SQLAInterface):
+    """SQLAInterface with eager loading, row-aware display, and commits only.
+
+    The writes themselves happen in :class:`AthsysModelView`'s hooks; here ``add``, ``edit``
+    and ``delete`` only commit (rolling back and re-raising on error).
+    """
+
+    def query(self, filters: Any = None, order_column: str = "", order_direction: str = "",
+              page: int | None = None, page_size: int | None = None,
+              select_columns: list[str] | None = None,
+              outer_default_load: bool = False) -> tuple[int, list[Any]]:
+        base = self.session.query(self.obj)
+        count = self.query_count(base, filters, select_columns)
+        query = self.apply_all(
+            base.options(*EAGER.get(self.obj, ())), filters, order_column, order_direction,
+            page, page_size, select_columns, outer_default_load,
+        )
+        return count, query.all()
+
+    def _get_attr_value(self, item: Any, col: str) -> Any:  # type: ignore[override]
+        shown = DISPLAY.get(self.obj, {}).get(col)
+        if shown is not None:
+            return shown(item)
+        return super()._get_attr_value(item, col)
+
+    def add(self, item: Any, commit: bool = True) -> None:
+        self._commit()
+
+    def edit(self, item: Any, commit: bool = True) -> None:
+        self._commit()
+
+    def delete(self, item: Any, commit: bool = True) -> None:
+        self._commit()
+
+    def _commit(self) -> None:
+        try:
+            self.session.commit()
+        except Exception:
+            self.session.rollback()
+            raise
+
+
+Writer = Callable[[Session, Actor, Any], object]
+Updater = Callable[[Session, Actor, Any, dict[str, Any]], object]
+RowCheck = Callable[[Actor, Any], None]
+
+
+def audited_create(session: Session, actor: Actor, item: Any) -> None:
+    """Add a row with no rule beyond its constraints, and audit it."""
+    session.add(item)
+    session.flush()
+    record(session, actor, "create", type(item).__name__, item.id, snapshot(item))
+
+
+def audited_update(session: Session, actor: Actor, item: Any, before: dict[str, Any]) -> None:
+    session.flush()
+    changes = diff(before, snapshot(item))
+    if changes:
+        record(session, actor, "update", type(item).__name__, item.id, changes)
+
+
+def audited_delete(session: Session, actor: Actor, item: Any) -> None:
+    before = snapshot(item)
+    session.delete(item)
+    session.flush()
+    record(session, actor, "delete", type(item).__name__, before["id"], before)
+
+
+def committed_snapshot(item: Any) -> dict[str, Any]:
+    """The row as the database holds it, before the form's changes to ``item``."""
+    state = inspect(item)
+    as_stored = state.mapper.class_()
+    for attr in state.mapper.column_attrs:
+        history = state.attrs[attr.key].history
+        value = history.deleted[0] if history.deleted else getattr(item, attr.key)
+        setattr(as_stored, attr.key, value)
+    return snapshot(as_stored)
+
+
+class AthsysModelView(ModelView):
+    """A ModelView whose writes go through a service and whose mutations need a CSRF token."""
+
+    datamodel: ClassVar[AthsysInterface]
+    create: ClassVar[Writer] = staticmethod(audited_create)
+    update: ClassVar[Updater] = staticmethod(audited_update)
+    remove: ClassVar[Writer] = staticmethod(audited_delete)
+    #: Raises AuthorizationError when the actor may not open this row's edit form.
+    may_edit: ClassVar[RowCheck | None] = None
+
+    # no "action" route: single-row actions would be GET mutations; bulk actions post a list
+    include_route_methods = {"list", "show", "add", "edit", "delete", "action_post"}
+    page_size = 25
+
+    def _init_forms(self) -> None:
+        """Enum columns get a select of their values (add, edit) or plain values (search)."""
+        self.add_form_extra_fields = {**_enum_fields(self.datamodel, self.add_columns),
+                                      **(self.add_form_extra_fields or {})}
+        self.edit_form_extra_fields = {**_enum_fields(self.datamodel, self.edit_columns),
+                                       **(self.edit_form_extra_fields or {})}
+        self.search_form_extra_fields = {
+            **_enum_fields(self.datamodel, self.search_columns, search=True),
+            **(self.search_form_extra_fields or {}),
+        }
+        super()._init_forms()
+
+    def pre_add(self, item: Any) -> None:
+        self._write(type(self).create, item)
+
+    def pre_update(self, item: Any) -> None:
+        before = committed_snapshot(item)
+        self._write(lambda session, actor, row: type(self).update(session, actor, row, before),
+                    item)
+
+    def prefill_form(self, form: Any, pk: Any) -> None:
+        item = self.datamodel.get(pk)
+        check = type(self).may_edit
+        if check is not None:
+            check(current_actor(), item)
+        fill_notation_fields(form, item)
+
+    def pre_delete(self, item: Any) -> None:
+        self._write(type(self).remove, item)
+
+    def _write(self, writer: Writer, item: Any) -> None:
+        session = self.datamodel.session
+        try:
+            # the form linked the new row to loaded ones; flushing before the service adds it
+            # would warn and skip it, so only the service's own flush writes
+            with session.no_autoflush:
+                writer(session, current_actor(), item)
+        except IntegrityError as exc:
+            session.rollback()
+            raise constraint_error(exc) from None
+        except AthsysError:
+            session.rollback()
+            raise
+
+    # -- CSRF for the mutations Flask-AppBuilder does not protect itself -----------------------
+    def is_get_mutation_allowed(self) -> bool:
+        """No GET mutations: Flask-AppBuilder allows them unless CSRFProtect is installed."""
+        return request.method != "GET"
+
+    def delete(self, pk: Any) -> Any:  # type: ignore[override]
+        if request.method == "POST" and not csrf_ok():
+            return self._refuse_csrf()
+        return super().delete(pk)
+
+    def action_post(self) -> Any:
+        if not csrf_ok():
+            return self._refuse_csrf()
+        return super().action_post()
+
+    def _refuse_csrf(self) -> Any:
+        flash("The form expired or did not come from this site (CSRF token); try again.",
+              "danger")
+        return redirect(self.get_redirect())
+
+    # -- bulk actions ---------------------------------------------------------------------------
+    def run_bulk(self, items: Sequence[Any] | Any, service: Callable[..., int],
+                 done: str) -> Any:
+        """Apply a service to the selected rows in one transaction; flash what happened."""
+        rows = list(items) if isinstance(items, Iterable) else [items]
+        session = self.datamodel.session
+        try:
+            count = service(session, current_actor(), rows)
+            session.commit()
+        except IntegrityError as exc:
+            session.rollback()
+            flash(constraint_error(exc).message, "danger")
+        except AthsysError as exc:
+            session.rollback()
+            flash(exc.message, "danger")
+        else:
+            flash(done.format(count=count), "success")
+        self.update_redirect()
+        return redirect(self.get_redirect())
+
+
+# Flask-AppBuilder keeps delete and action_post exposed via decorators on the base class;
+# overriding the methods drops them, so re-apply the original route metadata.
+for _name in ("delete", "action_post"):
+    _original = getattr(ModelView, _name)
+    _override = getattr(AthsysModelView, _name)
+    for _attr in ("_urls", "_permission_name"):
+        if hasattr(_original, _attr):
+            setattr(_override, _attr, getattr(_original, _attr))
+
+
+def _enum_fields(datamodel: AthsysInterface, columns: Sequence[str] | None,
+                 search: bool = False) -> dict[str, Any]:
+    fields: dict[str, Any] = {}
+    for name in columns or ():
+        column = datamodel.list_columns.get(name)
+        enum_class = getattr(getattr(column, "type", None), "enum_class", None)
+        if enum_class is None:
+            continue
+        label = name.replace("_", " ").capitalize()
+        if search:
+            fields[name] = SelectField(label, choices=value_choices(enum_class))
+        else:
+            fields[name] = EnumSelectField(label, enum_class=enum_class,
+                                           optional=bool(column.nullable))
+    return fields
+
+
+def csrf_ok() -> bool:
+    try:
+        validate_csrf(request.form.get("csrf_token"))
+    except (CSRFError, WTFormsValidationError):
+        return False
+    return True

@@ -1,0 +1,161 @@
+"""Competitions, events, rounds, heats, entries and start lists (lane assignments)."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+from typing import Any
+
+from flask_appbuilder.actions import action
+from sqlalchemy.orm import selectinload
+
+from athsys.competitions import service
+from athsys.athletes.service import check_may_manage_club
+from athsys.competitions.models import Competition, Entry, Event, Heat, LaneAssignment, Round
+from webui.security import roles
+from webui.views.base import DISPLAY, EAGER, AthsysInterface, AthsysModelView
+from webui.views.marks import MarkField, WindField, discipline_field, show_mark, show_wind
+from webui.views.results import AttemptView, ResultView
+
+EAGER[Event] = (selectinload(Event.competition),)
+EAGER[Round] = (selectinload(Round.event),)
+EAGER[Heat] = (selectinload(Heat.round).selectinload(Round.event),)
+EAGER[Entry] = (selectinload(Entry.athlete), selectinload(Entry.event))
+EAGER[LaneAssignment] = (
+    selectinload(LaneAssignment.heat).selectinload(Heat.round).selectinload(Round.event),
+    selectinload(LaneAssignment.entry).selectinload(Entry.athlete),
+)
+
+DISPLAY[Entry] = {"seed_mark": lambda e: show_mark(e.seed_mark, e.event.discipline)}
+DISPLAY[Heat] = {"wind": lambda h: show_wind(h.wind)}
+
+
+def _entry_discipline(form: Any) -> Any:
+    return form.event.data.discipline if form.event.data is not None else None
+
+
+class LaneAssignmentView(AthsysModelView):
+    """The start list of a heat: who runs in which lane, in which order."""
+
+    datamodel = AthsysInterface(LaneAssignment)
+    class_permission_name = roles.LANE_ASSIGNMENTS
+    create = staticmethod(service.create_lane_assignment)
+    update = staticmethod(service.update_lane_assignment)
+
+    list_columns = ["heat", "position", "lane", "entry"]
+    show_columns = add_columns = edit_columns = ["heat", "entry", "lane", "position"]
+    search_columns = ["heat", "lane", "position"]
+    base_order = ("position", "asc")
+
+
+class EntryView(AthsysModelView):
+    datamodel = AthsysInterface(Entry)
+    class_permission_name = roles.ENTRIES
+    create = staticmethod(service.create_entry)
+    update = staticmethod(service.update_entry)
+    remove = staticmethod(service.delete_entry)
+    may_edit = staticmethod(
+        lambda actor, entry: check_may_manage_club(actor, entry.athlete.club_id))
+
+    list_columns = ["bib", "athlete", "event", "seed_mark", "status"]
+    show_columns = ["bib", "athlete", "event", "seed_mark", "status", "created_at", "updated_at"]
+    add_columns = edit_columns = ["event", "athlete", "bib", "seed_mark", "status"]
+    search_columns = ["bib", "athlete", "event", "status"]
+    label_columns = {"seed_mark": "Seed mark"}
+    base_order = ("bib", "asc")
+    add_form_extra_fields = edit_form_extra_fields = {
+        "seed_mark": MarkField("Seed mark", of_form=_entry_discipline,
+                               of_item=lambda e: e.event.discipline, column="seed_mark",
+                               description="in the event's notation: 10.43, 1:45.12, 8.41"),
+    }
+
+    @action(roles.SCRATCH, "Scratch", "Scratch the selected entries?", "fa-ban", single=False)
+    def scratch(self, items: Any) -> Any:
+        return self.run_bulk(items, service.scratch_entries, "{count} entries scratched")
+
+    @action(roles.CHECK_IN, "Check in", None, "fa-check", single=False)
+    def check_in(self, items: Any) -> Any:
+        return self.run_bulk(items, service.check_in_entries, "{count} entries checked in")
+
+
+class HeatView(AthsysModelView):
+    """A heat (the seed's "race"): start list, results and attempts are its related lists."""
+
+    datamodel = AthsysInterface(Heat)
+    class_permission_name = roles.HEATS
+    related_views = [LaneAssignmentView, ResultView, AttemptView]
+
+    list_columns = ["round", "number", "name", "scheduled_start", "gun_time", "wind", "status"]
+    show_columns = ["round", "number", "name", "scheduled_start", "gun_time", "wind", "status",
+                    "draw_seed"]
+    add_columns = edit_columns = ["round", "number", "name", "scheduled_start", "gun_time",
+                                  "wind", "status", "draw_seed"]
+    search_columns = ["round", "status", "scheduled_start"]
+    label_columns = {"wind": "Wind (m/s)", "gun_time": "Gun time"}
+    base_order = ("scheduled_start", "desc")
+    add_form_extra_fields = edit_form_extra_fields = {"wind": WindField()}
+
+    @action(roles.START_HEAT, "Start", "Start the selected heats now?", "fa-play", single=False)
+    def start_heat(self, items: Any) -> Any:
+        now = datetime.now(UTC)
+        return self.run_bulk(
+            items, lambda s, a, heats: service.start_heats(s, a, heats, now),
+            "{count} heats started",
+        )
+
+    @action(roles.FINISH_HEAT, "Finish", None, "fa-flag-checkered", single=False)
+    def finish_heat(self, items: Any) -> Any:
+        return self.run_bulk(items, service.finish_heats, "{count} heats finished")
+
+    @action(roles.MARK_OFFICIAL, "Mark official", "Mark the selected heats official?",
+            "fa-stamp", single=False)
+    def mark_official(self, items: Any) -> Any:
+        return self.run_bulk(items, service.mark_heats_official, "{count} heats marked official")
+
+
+class RoundView(AthsysModelView):
+    datamodel = AthsysInterface(Round)
+    class_permission_name = roles.ROUNDS
+    related_views = [HeatView]
+
+    list_columns = ["event", "kind", "ordinal", "advance_by_place", "advance_by_time",
+                    "scheduled_start"]
+    show_columns = add_columns = edit_columns = [
+        "event", "kind", "ordinal", "advance_by_place", "advance_by_time", "ties_both_advance",
+        "scheduled_start",
+    ]
+    search_columns = ["event", "kind"]
+    label_columns = {"advance_by_place": "Q (by place)", "advance_by_time": "q (by time)"}
+    base_order = ("ordinal", "asc")
+
+
+class EventView(AthsysModelView):
+    datamodel = AthsysInterface(Event)
+    class_permission_name = roles.EVENTS
+    create = staticmethod(service.create_event)
+    update = staticmethod(service.update_event)
+    related_views = [RoundView, EntryView]
+
+    list_columns = ["competition", "name", "discipline_code", "sex", "age_category", "kind"]
+    show_columns = ["competition", "name", "discipline_code", "sex", "age_category", "kind",
+                    "lanes"]
+    add_columns = edit_columns = ["competition", "discipline_code", "name", "sex",
+                                  "age_category", "lanes"]
+    search_columns = ["competition", "name", "discipline_code", "sex", "age_category", "kind"]
+    label_columns = {"discipline_code": "Discipline", "age_category": "Age category"}
+    base_order = ("name", "asc")
+    add_form_extra_fields = edit_form_extra_fields = {"discipline_code": discipline_field()}
+
+
+class CompetitionView(AthsysModelView):
+    datamodel = AthsysInterface(Competition)
+    class_permission_name = roles.COMPETITIONS
+    related_views = [EventView]
+
+    list_columns = ["name", "venue", "start_date", "end_date", "status"]
+    show_columns = add_columns = edit_columns = [
+        "name", "venue", "start_date", "end_date", "time_zone", "status",
+        "allow_self_registration",
+    ]
+    search_columns = ["name", "venue", "start_date", "status"]
+    base_order = ("start_date", "desc")
+

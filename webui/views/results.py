@@ -1,0 +1,145 @@
+"""Results (corrections keep revisions), their revisions (read-only) and field attempts."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from sqlalchemy.orm import selectinload
+from wtforms import StringField
+
+from athsys.competitions.models import Entry, Heat, Round
+from athsys.results import service
+from athsys.results.marks import Measure
+from athsys.results.models import Attempt, Result, ResultRevision
+from webui.security import roles
+from webui.views.base import DISPLAY, EAGER, AthsysInterface, AthsysModelView
+from webui.views.marks import (
+    MarkField,
+    ReactionTimeField,
+    WindField,
+    show_mark,
+    show_reaction,
+    show_wind,
+)
+
+_HEAT_EVENT = selectinload(Result.heat).selectinload(Heat.round).selectinload(Round.event)
+
+EAGER[Result] = (_HEAT_EVENT, selectinload(Result.entry).selectinload(Entry.athlete))
+EAGER[Attempt] = (
+    selectinload(Attempt.heat).selectinload(Heat.round).selectinload(Round.event),
+    selectinload(Attempt.entry).selectinload(Entry.athlete),
+)
+EAGER[ResultRevision] = (
+    selectinload(ResultRevision.result).selectinload(Result.heat).selectinload(Heat.round)
+    .selectinload(Round.event),
+)
+
+
+def _discipline_of_heat(form: Any) -> Any:
+    return form.heat.data.round.event.discipline if form.heat.data is not None else None
+
+
+def _discipline(item: Any) -> Any:
+    return item.heat.round.event.discipline
+
+
+DISPLAY[Result] = {
+    "mark": lambda r: show_mark(r.mark, _discipline(r)),
+    "net_mark": lambda r: show_mark(r.net_mark, _discipline(r)),
+    "wind": lambda r: show_wind(r.wind),
+    "reaction_time": lambda r: show_reaction(r.reaction_time),
+}
+DISPLAY[ResultRevision] = {
+    "mark": lambda r: show_mark(r.mark, _discipline(r.result)),
+    "net_mark": lambda r: show_mark(r.net_mark, _discipline(r.result)),
+    "wind": lambda r: show_wind(r.wind),
+    "reaction_time": lambda r: show_reaction(r.reaction_time),
+}
+DISPLAY[Attempt] = {
+    "mark": lambda a: show_mark(a.mark, _discipline(a)),
+    "height": lambda a: show_mark(a.height, _discipline(a), Measure.HEIGHT),
+    "wind": lambda a: show_wind(a.wind),
+}
+
+
+def _correct(session: Any, actor: Any, result: Result, before: dict[str, Any]) -> None:
+    service.correct_result(session, actor, result, before,
+                           reason=getattr(result, "correction_reason", None) or None)
+
+
+class ResultView(AthsysModelView):
+    datamodel = AthsysInterface(Result)
+    class_permission_name = roles.RESULTS
+    create = staticmethod(service.record_result)
+    update = staticmethod(_correct)
+    remove = staticmethod(service.delete_result)
+
+    list_columns = ["heat", "place", "entry", "mark", "status", "wind", "reaction_time",
+                    "source", "revision"]
+    show_columns = ["heat", "entry", "place", "mark", "net_mark", "status", "status_rule", "wind",
+                    "reaction_time", "source", "revision", "created_at", "updated_at"]
+    add_columns = ["heat", "entry", "mark", "net_mark", "place", "status", "status_rule", "wind",
+                   "reaction_time", "source"]
+    edit_columns = [*add_columns, "correction_reason"]
+    search_columns = ["heat", "entry", "status", "source", "place"]
+    label_columns = {"net_mark": "Net (chip) time", "reaction_time": "Reaction time (s)",
+                     "status_rule": "Rule", "correction_reason": "Reason for the correction"}
+    base_order = ("place", "asc")
+    add_form_extra_fields = {
+        "mark": MarkField("Mark", of_form=_discipline_of_heat, of_item=_discipline,
+                          description="10.43, 1:45.12, 2:09:45, 8.41 or 2.05"),
+        "net_mark": MarkField("Net (chip) time", of_form=_discipline_of_heat,
+                              of_item=_discipline, column="net_mark"),
+        "wind": WindField(),
+        "reaction_time": ReactionTimeField(),
+    }
+    edit_form_extra_fields = {
+        **add_form_extra_fields,
+        "correction_reason": StringField("Reason for the correction"),
+    }
+
+
+class ResultRevisionView(AthsysModelView):
+    """Earlier versions of results: written by corrections, never edited."""
+
+    datamodel = AthsysInterface(ResultRevision)
+    class_permission_name = roles.RESULT_REVISIONS
+    include_route_methods = {"list", "show"}
+
+    list_columns = ["result.entry", "revision", "mark", "status", "place", "changed_by",
+                    "reason", "recorded_at"]
+    show_columns = ["result.heat", "result.entry", "revision", "mark", "net_mark", "place",
+                    "status", "status_rule", "wind", "reaction_time", "source", "changed_by",
+                    "reason", "recorded_at"]
+    search_columns = ["changed_by", "status", "recorded_at"]
+    label_columns = {"result.entry": "Entry", "result.heat": "Heat"}
+    base_order = ("recorded_at", "desc")
+
+
+EAGER[ResultRevision] = (
+    *EAGER[ResultRevision],
+    selectinload(ResultRevision.result).selectinload(Result.entry).selectinload(Entry.athlete),
+)
+
+
+class AttemptView(AthsysModelView):
+    datamodel = AthsysInterface(Attempt)
+    class_permission_name = roles.ATTEMPTS
+    create = staticmethod(service.record_attempt)
+    update = staticmethod(service.correct_attempt)
+    remove = staticmethod(service.delete_attempt)
+
+    list_columns = ["heat", "entry", "sequence", "height", "outcome", "mark", "wind"]
+    show_columns = add_columns = edit_columns = ["heat", "entry", "sequence", "height",
+                                                 "outcome", "mark", "wind"]
+    search_columns = ["heat", "entry", "outcome"]
+    label_columns = {"height": "Bar height"}
+    base_order = ("sequence", "asc")
+    add_form_extra_fields = edit_form_extra_fields = {
+        "height": MarkField("Bar height", of_form=_discipline_of_heat, of_item=_discipline,
+                            column="height", measure=Measure.HEIGHT,
+                            description="metres, e.g. 2.05 (vertical jumps only)"),
+        "mark": MarkField("Mark", of_form=_discipline_of_heat, of_item=_discipline,
+                          description="metres, e.g. 8.41 (valid trials of horizontal events)"),
+        "wind": WindField(),
+    }

@@ -1,0 +1,128 @@
+"""Timing points, chips, devices (never their token hash) and raw reads (read-only)."""
+
+from __future__ import annotations
+
+import hashlib
+import secrets
+from datetime import UTC, datetime
+from typing import Any
+
+from flask import flash
+from flask_appbuilder.actions import action
+from sqlalchemy.orm import Session, selectinload
+
+from athsys.accounts.actor import Actor
+from athsys.audit.service import record, snapshot
+from athsys.errors import ValidationError
+from athsys.timing.models import ChipAssignment, TimingDevice, TimingPoint, TimingRead
+from webui.security import roles
+from webui.views.base import EAGER, AthsysInterface, AthsysModelView, audited_create
+
+EAGER[TimingPoint] = (selectinload(TimingPoint.competition),)
+EAGER[ChipAssignment] = (selectinload(ChipAssignment.entry),)
+EAGER[TimingDevice] = (selectinload(TimingDevice.competition),
+                       selectinload(TimingDevice.timing_point))
+EAGER[TimingRead] = (selectinload(TimingRead.device),)
+
+TOKEN_PREFIX_LENGTH = 8
+
+
+def _assign_chip(session: Session, actor: Actor, assignment: ChipAssignment) -> None:
+    if assignment.entry is None:
+        raise ValidationError("entry: choose who wears the chip", details={"entry": "required"})
+    assignment.chip = (assignment.chip or "").strip()
+    assignment.competition_id = assignment.entry.competition_id
+    audited_create(session, actor, assignment)
+
+
+def _release_chips(session: Session, actor: Actor, assignments: list[ChipAssignment]) -> int:
+    now = datetime.now(UTC)
+    released = [a for a in assignments if a.valid_until is None]
+    for assignment in released:
+        assignment.valid_until = now
+        record(session, actor, "release", "ChipAssignment", assignment.id,
+               {"chip": assignment.chip, "valid_until": now.isoformat()})
+    session.flush()
+    return len(released)
+
+
+def _register_device(session: Session, actor: Actor, device: TimingDevice) -> None:
+    """Issue the device's token: shown once to the official, stored only as its SHA-256."""
+    token = secrets.token_urlsafe(32)
+    device.token_hash = hashlib.sha256(token.encode()).hexdigest()
+    device.token_prefix = token[:TOKEN_PREFIX_LENGTH]
+    session.add(device)
+    session.flush()
+    values = snapshot(device)
+    values.pop("token_hash")
+    record(session, actor, "create", "TimingDevice", device.id, values)
+    flash(f"Token of {device.name} (shown once, copy it now): {token}", "warning")
+
+
+def _revoke_devices(session: Session, actor: Actor, devices: list[TimingDevice]) -> int:
+    now = datetime.now(UTC)
+    revoked = [d for d in devices if d.revoked_at is None]
+    for device in revoked:
+        device.revoked_at = now
+        record(session, actor, "revoke", "TimingDevice", device.id, {"name": device.name})
+    session.flush()
+    return len(revoked)
+
+
+class TimingPointView(AthsysModelView):
+    datamodel = AthsysInterface(TimingPoint)
+    class_permission_name = roles.TIMING_POINTS
+    list_columns = ["competition", "name", "distance_m", "is_start", "is_finish"]
+    show_columns = add_columns = edit_columns = list_columns
+    search_columns = ["competition", "name"]
+    label_columns = {"distance_m": "Distance (m)"}
+    base_order = ("distance_m", "asc")
+
+
+class ChipAssignmentView(AthsysModelView):
+    datamodel = AthsysInterface(ChipAssignment)
+    class_permission_name = roles.CHIP_ASSIGNMENTS
+    create = staticmethod(_assign_chip)
+    list_columns = ["chip", "entry", "valid_from", "valid_until"]
+    show_columns = list_columns
+    add_columns = ["entry", "chip"]
+    edit_columns = ["entry", "chip", "valid_until"]
+    search_columns = ["chip", "entry", "valid_until"]
+    base_order = ("chip", "asc")
+
+    @action(roles.RELEASE_CHIP, "Release", "Release the selected chips?", "fa-unlink",
+            single=False)
+    def release_chip(self, items: Any) -> Any:
+        return self.run_bulk(items, _release_chips, "{count} chips released")
+
+
+class TimingDeviceView(AthsysModelView):
+    datamodel = AthsysInterface(TimingDevice)
+    class_permission_name = roles.TIMING_DEVICES
+    create = staticmethod(_register_device)
+    list_columns = ["name", "competition", "kind", "timing_point", "mat_role", "token_prefix",
+                    "last_seen_at", "revoked_at"]
+    show_columns = list_columns
+    add_columns = ["competition", "name", "kind", "timing_point", "mat_role"]
+    edit_columns = ["name", "kind", "timing_point", "mat_role"]
+    search_columns = ["name", "competition", "kind", "token_prefix"]
+    label_columns = {"token_prefix": "Token starts with"}
+    base_order = ("name", "asc")
+
+    @action(roles.REVOKE_DEVICE, "Revoke token", "Revoke the selected devices' tokens?",
+            "fa-lock", single=False)
+    def revoke_device(self, items: Any) -> Any:
+        return self.run_bulk(items, _revoke_devices, "{count} device tokens revoked")
+
+
+class TimingReadView(AthsysModelView):
+    """Raw passings as the devices sent them: evidence, never edited."""
+
+    datamodel = AthsysInterface(TimingRead)
+    class_permission_name = roles.TIMING_READS
+    include_route_methods = {"list", "show"}
+    list_columns = ["device", "read_id", "chip", "bib", "read_at", "is_gun", "received_at",
+                    "processed_at", "flag"]
+    show_columns = [*list_columns, "timing_point_id", "hits", "rssi", "antenna"]
+    search_columns = ["device", "chip", "bib", "read_at", "processed_at"]
+    base_order = ("read_at", "desc")
