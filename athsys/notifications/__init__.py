@@ -1,0 +1,1 @@
+"""Notifications: subscriptions to athletes, events or competitions, an outbox, delivery."""

@@ -1,0 +1,338 @@
+import pytest
+
+pytestmark = pytest.mark.integration
+
+import json  # noqa: E402
+import random  # noqa: E402
+import time  # noqa: E402
+from datetime import UTC, datetime  # noqa: E402
+
+from sqlalchemy import func, select, update  # noqa: E402
+from sqlalchemy.engine import Engine  # noqa: E402
+from sqlalchemy.orm import Session  # noqa: E402
+
+from athsys.accounts.actor import SYSTEM, Actor  # noqa: E402
+from athsys.config import Settings, replace  # noqa: E402
+from athsys.db import make_session_factory  # noqa: E402
+from athsys.errors import AuthorizationError, ValidationError  # noqa: E402
+from athsys.jobs import TASK_QUEUES, TaskName, take_pending  # noqa: E402
+from athsys.notifications import delivery, service  # noqa: E402
+from athsys.notifications.models import (  # noqa: E402
+    Channel,
+    Notification,
+    NotificationKind,
+    NotificationStatus,
+)
+
+from .conftest import DEFERRED, REJECTED, Meet, build_meet, free_port  # noqa: E402
+
+SECRET = "a-webhook-secret-of-32-characters"
+
+
+@pytest.fixture()
+def meet(committed_db: Engine) -> Meet:
+    return build_meet(committed_db)
+
+
+@pytest.fixture()
+def notify_settings(settings: Settings, smtp_server) -> Settings:
+    port, _ = smtp_server
+    return replace(settings, smtp_host="127.0.0.1", smtp_port=port, webhook_timeout=0.5,
+                   notification_retry_base_s=30, notification_max_attempts=3)
+
+
+def _subscribe(engine: Engine, **kwargs) -> int:
+    with Session(engine) as session, session.begin():
+        return service.subscribe(session, SYSTEM, **kwargs).id
+
+
+def _outbox(engine: Engine, notification_id: int) -> Notification:
+    with Session(engine) as session:
+        return session.get_one(Notification, notification_id)
+
+
+def _make_official(engine: Engine, meet: Meet, **kwargs) -> list[int]:
+    with Session(engine) as session, session.begin():
+        return service.notify_result_official(session, heat_id=meet.heat_id, **kwargs)
+
+
+def _due_now(engine: Engine, notification_id: int) -> None:
+    with Session(engine) as session, session.begin():
+        session.execute(update(Notification).where(Notification.id == notification_id)
+                        .values(next_attempt_at=datetime.now(UTC)))
+
+
+# -- the outbox ---------------------------------------------------------------------------------
+
+def test_outbox_rows_live_and_die_with_the_transaction(committed_db: Engine, meet: Meet) -> None:
+    _subscribe(committed_db, channel=Channel.EMAIL, email="fan@example.com",
+               athlete_id=meet.athlete_ids[0])
+    with Session(committed_db) as session:
+        session.begin()
+        created = service.notify_result_official(session, heat_id=meet.heat_id)
+        assert len(created) == 1
+        assert [job.name for job in take_pending(session)] == [
+            TaskName.NOTIFICATIONS_DISPATCH_PENDING
+        ]
+        session.rollback()
+    with Session(committed_db) as session:
+        assert session.scalar(select(func.count()).select_from(Notification)) == 0
+
+    (first,) = _make_official(committed_db, meet)
+    assert _make_official(committed_db, meet) == []  # once per subscription and revision
+    row = _outbox(committed_db, first)
+    assert row.kind is NotificationKind.RESULT_OFFICIAL
+    assert row.status is NotificationStatus.PENDING
+    assert row.payload["athlete"]["last_name"] == "Swift"
+    assert row.payload["result"]["mark_display"] == "11.21"
+    assert row.payload["result"]["wind_display"] == "-0.5"
+
+
+def test_subscribers_hear_of_their_athlete_event_or_competition(
+    committed_db: Engine, meet: Meet
+) -> None:
+    by_athlete = _subscribe(committed_db, channel=Channel.EMAIL, email="a@example.com",
+                            athlete_id=meet.athlete_ids[1])
+    by_event = _subscribe(committed_db, channel=Channel.EMAIL, email="e@example.com",
+                          event_id=meet.event_id, include_unofficial=True)
+    _subscribe(committed_db, channel=Channel.WEBHOOK, webhook_url="http://127.0.0.1:9/x",
+               webhook_secret=SECRET, competition_id=meet.competition_id)
+
+    unofficial = _make_official(committed_db, meet, official=False)
+    official = _make_official(committed_db, meet)
+
+    with Session(committed_db) as session:
+        def per(ids):
+            rows = session.scalars(select(Notification).where(Notification.id.in_(ids)))
+            return sorted((r.subscription_id, r.result_id) for r in rows)
+
+        assert per(unofficial) == [(by_event, meet.result_ids[0]), (by_event, meet.result_ids[1])]
+        assert len(official) == 1 + 2 + 2
+        assert (by_athlete, meet.result_ids[1]) in per(official)
+        assert (by_athlete, meet.result_ids[0]) not in per(official)
+
+
+def test_subscribe_validates_and_checks_who_asks(committed_db: Engine, meet: Meet) -> None:
+    with Session(committed_db) as session, session.begin():
+        with pytest.raises(ValidationError, match="exactly one"):
+            service.subscribe(session, SYSTEM, channel=Channel.EMAIL, email="x@example.com",
+                              athlete_id=meet.athlete_ids[0], event_id=meet.event_id)
+        with pytest.raises(ValidationError, match="not an e-mail address"):
+            service.subscribe(session, SYSTEM, channel=Channel.EMAIL, email="not-an-address",
+                              athlete_id=meet.athlete_ids[0])
+        with pytest.raises(ValidationError, match="at least 16"):
+            service.subscribe(session, SYSTEM, channel=Channel.WEBHOOK,
+                              webhook_url="https://example.com/h", webhook_secret="short",
+                              athlete_id=meet.athlete_ids[0])
+        with pytest.raises(ValidationError, match="does not exist"):
+            service.subscribe(session, SYSTEM, channel=Channel.EMAIL, email="x@example.com",
+                              athlete_id=999_999)
+        parent = Actor(user_id=None, username="parent", roles=frozenset({"Viewer"}))
+        with pytest.raises(AuthorizationError):
+            service.subscribe(session, parent, channel=Channel.WEBHOOK,
+                              webhook_url="https://example.com/h", webhook_secret=SECRET,
+                              athlete_id=meet.athlete_ids[0])
+
+
+# -- e-mail ------------------------------------------------------------------------------------
+
+def test_email_is_delivered_once_even_when_delivery_runs_twice(
+    committed_db: Engine, meet: Meet, notify_settings: Settings, smtp_server
+) -> None:
+    _, sink = smtp_server
+    _subscribe(committed_db, channel=Channel.EMAIL, email="coach@example.com",
+               athlete_id=meet.athlete_ids[0])
+    (nid,) = _make_official(committed_db, meet)
+    factory = make_session_factory(committed_db)
+
+    assert service.deliver_notification(factory, notify_settings, nid) is NotificationStatus.SENT
+    assert service.deliver_notification(factory, notify_settings, nid) is None
+
+    assert len(sink.messages) == 1
+    sender, recipients, content = sink.messages[0]
+    assert recipients == ["coach@example.com"]
+    assert "Dina Swift" in content and "11.21" in content and "official" in content
+    row = _outbox(committed_db, nid)
+    assert (row.status, row.attempts) == (NotificationStatus.SENT, 1)
+    assert row.sent_at is not None
+
+
+def test_smtp_550_is_a_permanent_failure(
+    committed_db: Engine, meet: Meet, notify_settings: Settings, smtp_server
+) -> None:
+    _subscribe(committed_db, channel=Channel.EMAIL, email=REJECTED, athlete_id=meet.athlete_ids[0])
+    (nid,) = _make_official(committed_db, meet)
+    factory = make_session_factory(committed_db)
+
+    assert service.deliver_notification(factory, notify_settings, nid) is NotificationStatus.FAILED
+    row = _outbox(committed_db, nid)
+    assert row.attempts == 1 and "550" in (row.last_error or "")
+    with Session(committed_db) as session:
+        assert [n.id for n in service.failed_notifications(session)] == [nid]
+    _due_now(committed_db, nid)
+    assert service.deliver_notification(factory, notify_settings, nid) is None
+    assert smtp_server[1].messages == []
+
+
+def test_smtp_451_and_an_unreachable_server_are_retried_later(
+    committed_db: Engine, meet: Meet, notify_settings: Settings
+) -> None:
+    _subscribe(committed_db, channel=Channel.EMAIL, email=DEFERRED, athlete_id=meet.athlete_ids[0])
+    _subscribe(committed_db, channel=Channel.EMAIL, email="ok@example.com",
+               athlete_id=meet.athlete_ids[0])
+    deferred, unreachable = _make_official(committed_db, meet)
+    factory = make_session_factory(committed_db)
+    down = replace(notify_settings, smtp_port=free_port(), smtp_timeout=1.0)
+
+    before = datetime.now(UTC)
+    assert service.deliver_notification(factory, notify_settings, deferred,
+                                        rng=random.Random(1)) is NotificationStatus.PENDING
+    assert service.deliver_notification(factory, down, unreachable,
+                                        rng=random.Random(1)) is NotificationStatus.PENDING
+    for nid, text_ in ((deferred, "451"), (unreachable, "ConnectionRefusedError")):
+        row = _outbox(committed_db, nid)
+        assert text_ in (row.last_error or "")
+        # first retry after 15-30 s (base 30 s, with jitter)
+        assert 14 <= (row.next_attempt_at - before).total_seconds() <= 31
+    # not due yet: delivery does nothing
+    assert service.deliver_notification(factory, notify_settings, deferred) is None
+
+
+# -- webhooks -----------------------------------------------------------------------------------
+
+def test_webhook_is_signed_and_the_receiver_can_verify_it(
+    committed_db: Engine, meet: Meet, notify_settings: Settings, webhook_receiver
+) -> None:
+    _subscribe(committed_db, channel=Channel.WEBHOOK, webhook_url=webhook_receiver.url("/hook"),
+               webhook_secret=SECRET, athlete_id=meet.athlete_ids[0])
+    (nid,) = _make_official(committed_db, meet)
+    factory = make_session_factory(committed_db)
+
+    assert service.deliver_notification(factory, notify_settings, nid) is NotificationStatus.SENT
+
+    (request,) = webhook_receiver.requests
+    headers = request["headers"]
+    assert headers["Content-Type"] == "application/json"
+    assert headers["X-AthSys-Delivery"] == str(nid)
+    timestamp = headers["X-AthSys-Timestamp"]
+    assert abs(int(timestamp) - time.time()) < 60
+    assert delivery.verify_signature(SECRET, timestamp, request["body"],
+                                     headers["X-AthSys-Signature"])
+    assert not delivery.verify_signature("another-secret-of-enough-length", timestamp,
+                                         request["body"], headers["X-AthSys-Signature"])
+    assert not delivery.verify_signature(SECRET, timestamp, request["body"] + b" ",
+                                         headers["X-AthSys-Signature"])
+    body = json.loads(request["body"])
+    assert body["kind"] == "result.official"
+    assert body["result"]["id"] == meet.result_ids[0]
+
+
+def test_webhook_500_and_timeout_are_retried_then_delivered(
+    committed_db: Engine, meet: Meet, notify_settings: Settings, webhook_receiver
+) -> None:
+    webhook_receiver.statuses["/flaky"] = [500, 200]
+    _subscribe(committed_db, channel=Channel.WEBHOOK, webhook_url=webhook_receiver.url("/flaky"),
+               webhook_secret=SECRET, athlete_id=meet.athlete_ids[0])
+    _subscribe(committed_db, channel=Channel.WEBHOOK, webhook_url=webhook_receiver.url("/slow"),
+               webhook_secret=SECRET, athlete_id=meet.athlete_ids[0])
+    flaky, slow = _make_official(committed_db, meet)
+    factory = make_session_factory(committed_db)
+
+    deliver = service.deliver_notification
+    assert deliver(factory, notify_settings, flaky) is NotificationStatus.PENDING
+    assert "HTTP 500" in (_outbox(committed_db, flaky).last_error or "")
+    assert deliver(factory, notify_settings, slow) is NotificationStatus.PENDING
+    assert "did not answer within 0.5 s" in (_outbox(committed_db, slow).last_error or "")
+
+    _due_now(committed_db, flaky)
+    assert service.deliver_notification(factory, notify_settings, flaky) is NotificationStatus.SENT
+    row = _outbox(committed_db, flaky)
+    assert (row.status, row.attempts) == (NotificationStatus.SENT, 2)
+
+
+def test_webhook_4xx_is_permanent_and_retries_end(
+    committed_db: Engine, meet: Meet, notify_settings: Settings, webhook_receiver
+) -> None:
+    webhook_receiver.statuses["/gone"] = [410]
+    webhook_receiver.statuses["/down"] = [503]
+    _subscribe(committed_db, channel=Channel.WEBHOOK, webhook_url=webhook_receiver.url("/gone"),
+               webhook_secret=SECRET, athlete_id=meet.athlete_ids[0])
+    _subscribe(committed_db, channel=Channel.WEBHOOK, webhook_url=webhook_receiver.url("/down"),
+               webhook_secret=SECRET, athlete_id=meet.athlete_ids[0])
+    gone, down = _make_official(committed_db, meet)
+    factory = make_session_factory(committed_db)
+
+    assert service.deliver_notification(factory, notify_settings, gone) is NotificationStatus.FAILED
+    assert "HTTP 410" in (_outbox(committed_db, gone).last_error or "")
+
+    statuses = []
+    for _ in range(notify_settings.notification_max_attempts):
+        _due_now(committed_db, down)
+        statuses.append(service.deliver_notification(factory, notify_settings, down))
+    assert statuses == [NotificationStatus.PENDING, NotificationStatus.PENDING,
+                        NotificationStatus.FAILED]
+    row = _outbox(committed_db, down)
+    assert row.last_error.startswith(
+        "gave up after 3 attempts: webhook 127.0.0.1 answered HTTP 503"
+    )
+    assert len([r for r in webhook_receiver.requests if r["path"] == "/down"]) == 3
+
+
+def test_a_claim_never_recorded_is_failed_not_resent(
+    committed_db: Engine, meet: Meet
+) -> None:
+    _subscribe(committed_db, channel=Channel.EMAIL, email="x@example.com",
+               athlete_id=meet.athlete_ids[0])
+    (nid,) = _make_official(committed_db, meet)
+    with Session(committed_db) as session, session.begin():
+        assert service.claim(session, nid) is not None
+        assert service.claim(session, nid) is None
+    with Session(committed_db) as session, session.begin():
+        assert service.fail_stale_sending(session) == 0
+        session.execute(update(Notification).where(Notification.id == nid).values(
+            claimed_at=datetime(2000, 1, 1, tzinfo=UTC)))
+        assert service.fail_stale_sending(session) == 1
+    row = _outbox(committed_db, nid)
+    assert row.status is NotificationStatus.FAILED and "outcome unknown" in row.last_error
+
+
+# -- through a real worker ---------------------------------------------------------------------
+
+def test_the_deliver_task_sends_once_when_it_runs_twice(
+    committed_db: Engine, meet: Meet, celery_worker, webhook_receiver
+) -> None:
+    from tasks.app import celery_app
+
+    _subscribe(committed_db, channel=Channel.WEBHOOK, webhook_url=webhook_receiver.url("/w"),
+               webhook_secret=SECRET, athlete_id=meet.athlete_ids[0])
+    (nid,) = _make_official(committed_db, meet)
+    queue = TASK_QUEUES[TaskName.NOTIFICATIONS_DELIVER]
+    first = celery_app.send_task(TaskName.NOTIFICATIONS_DELIVER,
+                                 kwargs={"notification_id": nid}, queue=queue)
+    second = celery_app.send_task(TaskName.NOTIFICATIONS_DELIVER,
+                                  kwargs={"notification_id": nid}, queue=queue)
+    outcomes = sorted([first.get(timeout=30), second.get(timeout=30)], key=str)
+    assert outcomes == [None, "sent"]
+    assert [r["path"] for r in webhook_receiver.requests] == ["/w"]
+    assert _outbox(committed_db, nid).status is NotificationStatus.SENT
+
+
+def test_dispatch_task_enqueues_due_notifications(
+    committed_db: Engine, meet: Meet, celery_worker, webhook_receiver
+) -> None:
+    from tasks.app import celery_app
+
+    _subscribe(committed_db, channel=Channel.WEBHOOK, webhook_url=webhook_receiver.url("/d"),
+               webhook_secret=SECRET, event_id=meet.event_id)
+    created = _make_official(committed_db, meet)
+    assert len(created) == 2
+    result = celery_app.send_task(TaskName.NOTIFICATIONS_DISPATCH_PENDING,
+                                  queue=TASK_QUEUES[TaskName.NOTIFICATIONS_DISPATCH_PENDING])
+    assert result.get(timeout=30) >= 2
+    deadline = time.monotonic() + 30
+    while time.monotonic() < deadline:
+        if all(_outbox(committed_db, n).status is NotificationStatus.SENT for n in created):
+            break
+        time.sleep(0.2)
+    assert [_outbox(committed_db, n).status for n in created] == [NotificationStatus.SENT] * 2
+    assert len(webhook_receiver.requests) == 2
