@@ -33,6 +33,22 @@ class MatRole(enum.Enum):
     BACKUP = "backup"
 
 
+class ReadFlag(enum.Enum):
+    """Why a stored read did not (or no longer does) count for a result."""
+
+    UNKNOWN_CHIP = "unknown_chip"  # no chip assignment (or bib) covers the read
+    NO_HEAT = "no_heat"  # the entry runs in no heat
+    AFTER_OFFICIAL = "after_official"  # its heat was official when the read arrived
+    UNMATCHED_GUN = "unmatched_gun"  # a gun read no heat without gun time could take
+
+
+class BatchStatus(enum.Enum):
+    PENDING = "pending"
+    PROCESSING = "processing"
+    DONE = "done"
+    FAILED = "failed"
+
+
 class TimingPoint(Timestamped, Base):
     """A place where times are taken: the start, 5 km, ..., the finish."""
 
@@ -135,15 +151,111 @@ class TimingRead(Base):
         DateTime(timezone=True), server_default=text("now()")
     )
     processed_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    batch_id: Mapped[int | None] = mapped_column(
+        BigInteger, ForeignKey("read_batch.id", ondelete="SET NULL")
+    )
+    # why processing did not use the read: unknown chip, heat already official, ...
+    flag: Mapped[ReadFlag | None] = mapped_column(enum_type(ReadFlag, "read_flag"))
 
     device: Mapped[TimingDevice] = relationship()
 
     __table_args__ = (
         UniqueConstraint("device_id", "read_id"),
+        Index("ix_timing_read_batch_id", "batch_id"),
+        Index("ix_timing_read_flag", "flag", postgresql_where=text("flag IS NOT NULL")),
         CheckConstraint("chip IS NOT NULL OR bib IS NOT NULL OR is_gun", name="identifies_someone"),
         Index(
             "ix_timing_read_unprocessed", "received_at",
             postgresql_where=text("processed_at IS NULL"),
         ),
         Index("ix_timing_read_chip_read_at", "chip", "read_at"),
+    )
+
+
+class ReadBatch(Base):
+    """One payload a device posted: stored with its reads, then processed by a worker.
+
+    ``payload_sha256`` makes a resent payload answer the counts of the first one.
+    ``status`` moves pending → processing (claimed, ``claimed_at``) → done (or failed after
+    too many ``attempts``); the sweeper re-enqueues batches left pending or processing.
+    """
+
+    __tablename__ = "read_batch"
+
+    id: Mapped[int] = mapped_column(BigInteger, primary_key=True)
+    device_id: Mapped[int] = mapped_column(ForeignKey("timing_device.id", ondelete="CASCADE"))
+    payload_sha256: Mapped[str] = mapped_column(String(64))
+    format: Mapped[str] = mapped_column(String(16))
+    received_at: Mapped[datetime] = mapped_column(
+        DateTime(timezone=True), server_default=text("now()")
+    )
+    status: Mapped[BatchStatus] = mapped_column(
+        enum_type(BatchStatus, "batch_status"), default=BatchStatus.PENDING,
+        server_default=BatchStatus.PENDING.value,
+    )
+    read_count: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
+    accepted: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
+    duplicate: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
+    results_changed: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
+    attempts: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
+    claimed_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    processed_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    error: Mapped[str | None] = mapped_column(String(500))
+
+    device: Mapped[TimingDevice] = relationship()
+
+    __table_args__ = (
+        UniqueConstraint("device_id", "payload_sha256"),
+        CheckConstraint(
+            "accepted >= 0 AND duplicate >= 0 AND accepted + duplicate = read_count",
+            name="counts",
+        ),
+        Index(
+            "ix_read_batch_unfinished", "received_at",
+            postgresql_where=text("status IN ('pending', 'processing')"),
+        ),
+    )
+
+
+class LifImport(Base):
+    """A FinishLynx file imported once: the same content at the same path is not re-read."""
+
+    __tablename__ = "lif_import"
+
+    id: Mapped[int] = mapped_column(BigInteger, primary_key=True)
+    competition_id: Mapped[int] = mapped_column(ForeignKey("competition.id", ondelete="CASCADE"))
+    heat_id: Mapped[int | None] = mapped_column(ForeignKey("heat.id", ondelete="SET NULL"))
+    path: Mapped[str] = mapped_column(String(500))
+    content_sha256: Mapped[str] = mapped_column(String(64))
+    size: Mapped[int] = mapped_column(Integer)
+    outcome: Mapped[str] = mapped_column(String(20))  # imported | heat_official
+    results_changed: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
+    imported_by: Mapped[str | None] = mapped_column(String(128))
+    imported_at: Mapped[datetime] = mapped_column(
+        DateTime(timezone=True), server_default=text("now()")
+    )
+
+    __table_args__ = (UniqueConstraint("competition_id", "path", "content_sha256"),)
+
+
+class TimingSplit(Base):
+    """An entry's times at one timing point of a heat, recomputed from the raw reads."""
+
+    __tablename__ = "timing_split"
+
+    id: Mapped[int] = mapped_column(BigInteger, primary_key=True)
+    heat_id: Mapped[int] = mapped_column(ForeignKey("heat.id", ondelete="CASCADE"))
+    entry_id: Mapped[int] = mapped_column(ForeignKey("entry.id", ondelete="CASCADE"))
+    timing_point_id: Mapped[int] = mapped_column(
+        ForeignKey("timing_point.id", ondelete="CASCADE")
+    )
+    gun_time_ms: Mapped[int | None] = mapped_column(Integer)
+    net_time_ms: Mapped[int | None] = mapped_column(Integer)
+    updated_at: Mapped[datetime] = mapped_column(
+        DateTime(timezone=True), server_default=text("now()")
+    )
+
+    __table_args__ = (
+        UniqueConstraint("heat_id", "entry_id", "timing_point_id"),
+        Index("ix_timing_split_entry_id", "entry_id"),
     )

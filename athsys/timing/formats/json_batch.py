@@ -17,6 +17,7 @@ starts on and the field.
 from __future__ import annotations
 
 import json
+import re
 from datetime import datetime
 from typing import Any
 
@@ -66,6 +67,9 @@ class PassingSchema(Schema):
             raise SchemaError("a passing needs a chip or a bib", field_name="chip")
 
 
+_KNOWN_FIELDS = frozenset(PassingSchema().fields)
+
+
 def parse_json_batch(body: str | bytes, options: ParseOptions | None = None) -> list[Passing]:
     """All passings of a JSON batch, or one ValidationError listing every bad item."""
     options = options or ParseOptions()
@@ -78,8 +82,9 @@ def parse_json_batch(body: str | bytes, options: ParseOptions | None = None) -> 
         if not isinstance(item, dict):
             errors.add(line, None, f"expected an object, got {type(item).__name__}")
             continue
+        data = _plain_item(item)
         try:
-            data = schema.load(item)
+            data = data if data is not None else schema.load(item)
         except SchemaError as exc:
             for field, problem in _flatten(exc.messages):
                 errors.add(line, field, problem)
@@ -107,6 +112,48 @@ def parse_json_batch(body: str | bytes, options: ParseOptions | None = None) -> 
     return passings
 
 
+_FIELD_LENGTHS = {"read_id": 64, "chip": 64, "bib": 16, "timing_point": 64}
+_INTEGER_FIELDS = ("hits", "rssi", "antenna")
+_PLAIN_TIMESTAMP = re.compile(
+    r"\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}(?:\.\d{1,3})?(?:Z|[+-]\d{2}:\d{2})?"
+)
+
+
+def _plain_item(item: dict[str, Any]) -> dict[str, Any] | None:
+    """The loaded item when it is plainly valid, else None (then marshmallow validates it
+    and words the errors). Accepts only what :class:`PassingSchema` accepts, with the same
+    result: a batch of 10,000 well-formed passings is read in a fraction of the time."""
+    if not item.keys() <= _KNOWN_FIELDS:
+        return None
+    data: dict[str, Any] = {}
+    for name, limit in _FIELD_LENGTHS.items():
+        value = item.get(name)
+        if value is not None and not (isinstance(value, str) and 1 <= len(value) <= limit):
+            return None
+        data[name] = value
+    for name in _INTEGER_FIELDS:
+        value = item.get(name)
+        if value is not None and (type(value) is not int or (name != "rssi" and value < 0)):
+            return None
+        data[name] = value
+    is_gun = item.get("is_gun", False)
+    raw_time = item.get("timestamp")
+    if (
+        data["read_id"] is None
+        or type(is_gun) is not bool
+        or not isinstance(raw_time, str)
+        or not _PLAIN_TIMESTAMP.fullmatch(raw_time)
+        or not (is_gun or data["chip"] or data["bib"])
+    ):
+        return None
+    try:
+        data["timestamp"] = datetime.fromisoformat(raw_time)
+    except ValueError:
+        return None
+    data["is_gun"] = is_gun
+    return data
+
+
 def _decode_items(text: str, max_items: int) -> list[tuple[int, Any]]:
     """The array's items with the line each starts on; malformed JSON names line and column."""
     decoder = json.JSONDecoder(
@@ -119,8 +166,11 @@ def _decode_items(text: str, max_items: int) -> list[tuple[int, Any]]:
     items: list[tuple[int, Any]] = []
     if position < len(text) and text[position] == "]":
         raise fail(FORMAT_LABEL, _line_at(text, position), None, "batch has no passings")
+    line, counted_to = _line_at(text, position), position
     while True:
-        line = _line_at(text, position)
+        # count newlines only since the previous item: linear in the payload, not quadratic
+        line += text.count("\n", counted_to, position)
+        counted_to = position
         try:
             item, position = decoder.raw_decode(text, position)
         except json.JSONDecodeError as exc:

@@ -1,0 +1,162 @@
+"""A synthetic road race for demos and load tests: runners, chips, timing points, and the
+passings their decoders would send, reproducible from a seed.
+
+:func:`race_passings` is pure (integers and ``random.Random(seed)``); :func:`setup_race`
+writes the competition, its timing points, the runners with chips and bibs, one heat with
+its gun and one chip decoder into a session (the caller commits) and returns the token.
+"""
+
+from __future__ import annotations
+
+import random
+from collections.abc import Iterator, Sequence
+from dataclasses import dataclass
+from datetime import date, datetime, timedelta
+from typing import Any
+from zoneinfo import ZoneInfo
+
+from sqlalchemy import insert
+from sqlalchemy.orm import Session
+
+from athsys.accounts.actor import Actor
+from athsys.athletes.models import Athlete, Sex
+from athsys.competitions.disciplines import discipline
+from athsys.competitions.models import (
+    Competition,
+    Entry,
+    Event,
+    Heat,
+    LaneAssignment,
+    Round,
+    RoundKind,
+)
+from athsys.errors import ValidationError
+from athsys.timing.models import ChipAssignment, DeviceKind, TimingPoint
+from athsys.timing.service import create_device
+
+DEFAULT_POINTS = (("start", 0), ("5k", 5000), ("8k", 8000), ("finish", 10000))
+MAX_RUNNERS = 100_000
+FASTEST_PACE_MS_PER_KM = 170_000  # 2:50 /km
+SLOWEST_PACE_MS_PER_KM = 420_000  # 7:00 /km
+START_WAVE_MS_PER_RUNNER = 60  # crossing the start mat takes a crowd a while
+
+
+@dataclass(frozen=True)
+class SimulatedPassing:
+    read_id: str
+    chip: str
+    point: str
+    time_ms: int  # after the gun
+
+    def as_json(self, gun: datetime) -> dict[str, Any]:
+        moment = gun + timedelta(milliseconds=self.time_ms)
+        return {"read_id": self.read_id, "chip": self.chip, "timing_point": self.point,
+                "timestamp": moment.isoformat(timespec="milliseconds")}
+
+
+def chip_of(runner: int) -> str:
+    return f"SIM{runner:06d}"
+
+
+def bib_of(runner: int) -> str:
+    return str(runner)
+
+
+def parse_points(text: str) -> tuple[tuple[str, int], ...]:
+    """``"start:0,5k:5000,finish:10000"`` → ((name, metres), ...), the first at 0 m."""
+    points: list[tuple[str, int]] = []
+    for part in (p.strip() for p in text.split(",") if p.strip()):
+        name, _, metres = part.partition(":")
+        if not name or not metres.isdigit():
+            raise ValidationError(f"timing point {part!r} must be written name:metres",
+                                  details={"field": "points"})
+        points.append((name, int(metres)))
+    distances = [m for _, m in points]
+    if len(points) < 2 or distances[0] != 0 or distances != sorted(set(distances)):
+        raise ValidationError("timing points need a start at 0 m and increasing distances",
+                              details={"field": "points"})
+    return tuple(points)
+
+
+def race_passings(
+    runners: int, points: Sequence[tuple[str, int]] = DEFAULT_POINTS, seed: int = 1
+) -> list[SimulatedPassing]:
+    """Every read of the race in time order: each runner at each point, once."""
+    if not 1 <= runners <= MAX_RUNNERS:
+        raise ValidationError(f"runners must be 1 to {MAX_RUNNERS}", details={"field": "runners"})
+    lot = random.Random(seed)
+    reads: list[SimulatedPassing] = []
+    for runner in range(1, runners + 1):
+        pace = lot.randint(FASTEST_PACE_MS_PER_KM, SLOWEST_PACE_MS_PER_KM)
+        start = runner * START_WAVE_MS_PER_RUNNER // 10 + lot.randint(0, 999)
+        for name, metres in points:
+            time_ms = start + pace * metres // 1000 + lot.randint(0, 99)
+            reads.append(SimulatedPassing(f"{name}-{runner}", chip_of(runner), name, time_ms))
+    reads.sort(key=lambda r: (r.time_ms, r.read_id))
+    return reads
+
+
+def batches(reads: Sequence[SimulatedPassing], size: int) -> Iterator[Sequence[SimulatedPassing]]:
+    for start in range(0, len(reads), size):
+        yield reads[start:start + size]
+
+
+@dataclass(frozen=True)
+class SimulatedRace:
+    competition_id: int
+    heat_id: int
+    device_id: int
+    token: str
+    gun: datetime
+
+
+def setup_race(
+    session: Session,
+    actor: Actor,
+    *,
+    runners: int,
+    points: Sequence[tuple[str, int]] = DEFAULT_POINTS,
+    day: date,
+    time_zone: str = "UTC",
+    name: str = "Simulated 10K",
+) -> SimulatedRace:
+    """A competition ready to receive :func:`race_passings` (bulk inserts: 10,000 runners
+    take a second or two)."""
+    tz = ZoneInfo(time_zone)
+    gun = datetime(day.year, day.month, day.day, 9, 0, tzinfo=tz)
+    competition = Competition(name=name, venue="Simulation", start_date=day, end_date=day,
+                              time_zone=time_zone)
+    found = discipline("10K")
+    event = Event(competition=competition, discipline_code="10K", name=found.name, sex=Sex.MALE,
+                  kind=found.kind)
+    heat = Heat(round=Round(event=event, kind=RoundKind.FINAL, ordinal=1), number=1,
+                scheduled_start=gun, gun_time=gun)
+    session.add_all([competition, event, heat])
+    session.flush()
+    session.add_all(
+        TimingPoint(competition_id=competition.id, name=point, distance_m=metres,
+                    is_start=index == 0, is_finish=index == len(points) - 1)
+        for index, (point, metres) in enumerate(points)
+    )
+    athlete_ids = session.scalars(
+        insert(Athlete).returning(Athlete.id, sort_by_parameter_order=True),
+        [{"first_name": f"Runner{i}", "last_name": f"Simulated{i}", "sex": Sex.MALE}
+         for i in range(1, runners + 1)],
+    ).all()
+    entry_ids = session.scalars(
+        insert(Entry).returning(Entry.id, sort_by_parameter_order=True),
+        [{"event_id": event.id, "competition_id": competition.id, "athlete_id": athlete_id,
+          "bib": bib_of(i)} for i, athlete_id in enumerate(athlete_ids, start=1)],
+    ).all()
+    session.execute(insert(LaneAssignment), [
+        {"heat_id": heat.id, "entry_id": entry_id, "lane": None, "position": i}
+        for i, entry_id in enumerate(entry_ids, start=1)
+    ])
+    session.execute(insert(ChipAssignment), [
+        {"competition_id": competition.id, "chip": chip_of(i), "entry_id": entry_id,
+         "valid_from": gun - timedelta(days=1)}
+        for i, entry_id in enumerate(entry_ids, start=1)
+    ])
+    issued = create_device(session, actor, competition_id=competition.id, name="simulator",
+                           kind=DeviceKind.CHIP_DECODER)
+    return SimulatedRace(competition.id, heat.id, issued.device.id, issued.token, gun)

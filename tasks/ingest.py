@@ -1,0 +1,97 @@
+"""Ingestion tasks: process a stored batch of reads, sweep batches left behind, and the
+leaderboard refresh request they end with.
+
+Each task loads by id, calls :mod:`athsys.timing.service`, commits, then enqueues follow-ups.
+The database is the source of truth: a lost message or a dead worker leaves a batch pending
+or processing, and ``timing.sweep_unprocessed`` (beat, every 30 s) sends it again.
+"""
+
+from __future__ import annotations
+
+import logging
+
+from athsys.jobs import TASK_QUEUES, TaskName
+from athsys.redis_client import make_redis
+from athsys.timing import service
+from tasks.app import celery_app
+from tasks.base import AthsysTask
+
+log = logging.getLogger(__name__)
+
+REFRESH_DEBOUNCE_S = 2
+"""At most one leaderboard refresh per event is queued within this many seconds."""
+_DEBOUNCE_KEY = "athsys:leaderboard:refresh-queued:{event_id}"
+LEADERBOARD_VERSION_KEY = "athsys:leaderboard:version:{event_id}"
+
+
+@celery_app.task(
+    name=TaskName.TIMING_PROCESS_BATCH, base=AthsysTask, bind=True,
+    soft_time_limit=120, time_limit=150,
+)
+def process_batch(self: AthsysTask, batch_id: int) -> dict[str, object] | None:
+    """Claim the batch (pending → processing, committed), process it, commit, then ask for
+    one debounced leaderboard refresh per affected event. A finished batch is a no-op."""
+    with self.transaction() as session:
+        if not service.claim_batch(session, batch_id):
+            return None
+    try:
+        with self.transaction() as session:
+            outcome = service.process_batch(
+                session, batch_id, window_ms=self.settings.timing_duplicate_window_ms
+            )
+    except Exception as exc:
+        with self.transaction() as session:
+            service.mark_batch_error(
+                session, batch_id, f"{type(exc).__name__}: {exc}", self.settings.ingest_max_attempts
+            )
+        raise
+    if outcome is None:
+        return None
+    request_refresh(self, sorted(outcome.event_ids))
+    return outcome.as_dict()
+
+
+def request_refresh(task: AthsysTask, event_ids: list[int]) -> None:
+    """One refresh per event per debounce window, however many batches touch it."""
+    if not event_ids:
+        return
+    client = make_redis(task.settings)
+    try:
+        for event_id in event_ids:
+            if client.set(_DEBOUNCE_KEY.format(event_id=event_id), 1, nx=True,
+                          ex=REFRESH_DEBOUNCE_S):
+                celery_app.send_task(
+                    TaskName.LEADERBOARD_REFRESH, kwargs={"event_id": event_id},
+                    queue=TASK_QUEUES[TaskName.LEADERBOARD_REFRESH],
+                    countdown=REFRESH_DEBOUNCE_S,
+                )
+    finally:
+        client.close()
+
+
+@celery_app.task(
+    name=TaskName.TIMING_SWEEP_UNPROCESSED, base=AthsysTask, bind=True,
+    soft_time_limit=20, time_limit=30,
+)
+def sweep_unprocessed(self: AthsysTask) -> list[int]:
+    """Re-enqueue (after commit) batches unfinished for longer than INGEST_SWEEP_AFTER_S."""
+    with self.transaction() as session:
+        ids = service.sweep_unprocessed(session, older_than_s=self.settings.ingest_sweep_after_s)
+    if ids:
+        log.warning("re-enqueued %d unprocessed read batch(es): %s", len(ids), ids[:20])
+    return ids
+
+
+@celery_app.task(
+    name=TaskName.LEADERBOARD_REFRESH, base=AthsysTask, bind=True,
+    soft_time_limit=30, time_limit=45,
+)
+def refresh_event_leaderboard(self: AthsysTask, event_id: int) -> int:
+    """Record that the event's results changed: bump its leaderboard version, which caches
+    key on. (Placeholder owner: the leaderboard feature replaces the body with the real
+    refresh; the task name and queue stay.)"""
+    client = make_redis(self.settings)
+    try:
+        return int(client.incr(LEADERBOARD_VERSION_KEY.format(event_id=event_id)))
+    finally:
+        client.close()

@@ -1,0 +1,426 @@
+"""The timing API: devices post passings and photo-finish files; officials manage devices,
+export start lists and correct timing.
+
+Device endpoints authenticate with the device's own token (``Authorization: Bearer …``),
+accepted only for the device's competition. The whole payload is validated before anything
+is stored (400 naming line and field); reads are durable when the device hears 202.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from datetime import datetime
+from functools import wraps
+from typing import Any, TypeVar, cast
+
+from flask import Blueprint, Response, current_app, g, request
+from sqlalchemy.orm import Session
+
+import tasks.app  # noqa: F401 - installs the after-commit dispatch of enqueued jobs
+from athsys.accounts.actor import Actor
+from athsys.config import Settings
+from athsys.errors import AuthenticationError, PayloadTooLargeError, ValidationError
+from athsys.timing import service
+from athsys.timing.models import DeviceKind, MatRole, TimingDevice
+from webui.api.auth import current_actor, require_roles
+from webui.api.envelope import json_body, success
+
+blueprint = Blueprint("timing_api", __name__, url_prefix="/api/timing")
+
+F = TypeVar("F", bound=Callable[..., Any])
+ADMIN = "Admin"
+STARTER = "Starter"
+
+
+def _session() -> Session:
+    return cast(Session, current_app.appbuilder.session)  # type: ignore[attr-defined]
+
+
+def _settings() -> Settings:
+    return cast(Settings, current_app.config["ATHSYS_SETTINGS"])
+
+
+def _bearer() -> str | None:
+    header = request.headers.get("Authorization", "")
+    return header[len("Bearer "):].strip() if header.startswith("Bearer ") else None
+
+
+def _is_jwt(token: str) -> bool:
+    return token.count(".") == 2
+
+
+def _device() -> TimingDevice:
+    """The device of the request's token; 401 without one, for a wrong or revoked one."""
+    if "timing_device" not in g:
+        token = _bearer()
+        if token is None:
+            raise AuthenticationError(
+                "a device token is required (Authorization: Bearer <token>)"
+            )
+        g.timing_device = service.authenticate_device(_session(), token)
+        service.check_device_competition(g.timing_device, _optional_int("competition_id"))
+    return cast(TimingDevice, g.timing_device)
+
+
+def _device_or_roles(*roles: str) -> tuple[TimingDevice | None, Actor]:
+    """A device token, or a JWT/session of a user holding one of ``roles``."""
+    token = _bearer()
+    if token is not None and not _is_jwt(token):
+        device = _device()
+        return device, service.device_actor(device)
+    actor = current_actor()
+    if actor is None:
+        raise AuthenticationError("a device token or a signed-in user is required")
+    actor.require_role(*roles)
+    return None, actor
+
+
+def require_device(view: F) -> F:
+    @wraps(view)
+    def wrapper(*args: Any, **kwargs: Any) -> Any:
+        _device()
+        return view(*args, **kwargs)
+
+    return cast(F, wrapper)
+
+
+def _optional_int(name: str) -> int | None:
+    raw = request.args.get(name)
+    if raw is None or raw == "":
+        return None
+    try:
+        return int(raw)
+    except ValueError:
+        raise ValidationError(f"query parameter {name} must be a whole number, not {raw!r}",
+                              details={"field": name}) from None
+
+
+def _body(limit: int) -> bytes:
+    """The raw body, refused with 413 above ``limit`` bytes before it is read."""
+    if request.content_length is not None and request.content_length > limit:
+        raise PayloadTooLargeError(
+            f"the body has {request.content_length} bytes; the limit is {limit} bytes",
+            details={"limit": limit, "size": request.content_length},
+        )
+    request.max_content_length = limit
+    data = request.get_data(cache=False)
+    if not data:
+        raise ValidationError("the body is empty", details={"field": "body"})
+    return data
+
+
+def _upload(limit: int) -> tuple[bytes, str | None]:
+    """A file from a multipart form (field ``file``) or the raw body, and its name."""
+    if request.mimetype == "multipart/form-data":
+        if request.content_length is not None and request.content_length > limit:
+            raise PayloadTooLargeError(
+                f"the upload has {request.content_length} bytes; the limit is {limit} bytes",
+                details={"limit": limit, "size": request.content_length},
+            )
+        request.max_content_length = limit
+        upload = request.files.get("file")
+        if upload is None:
+            raise ValidationError("the form has no 'file' field", details={"field": "file"})
+        data = upload.read()
+        if not data:
+            raise ValidationError("the uploaded file is empty", details={"field": "file"})
+        return data, upload.filename
+    return _body(limit), request.args.get("filename")
+
+
+def _text(body: str, filename: str) -> Response:
+    response = Response(body, mimetype="text/plain")
+    response.headers["Content-Disposition"] = f'attachment; filename="{filename}"'
+    return response
+
+
+# -- device data ------------------------------------------------------------------------------
+
+
+@blueprint.post("/passings")
+@require_device
+def post_passings() -> Response:
+    """A batch of passings: JSON, or a decoder's native lines (RACE RESULT, MYLAPS,
+    ChronoTrack, IPICO); ``?format=`` overrides detection. 202 with the counts."""
+    settings = _settings()
+    body = _body(settings.ingest_max_body_bytes)
+    session = _session()
+    try:
+        receipt = service.receive_passings(
+            session, _device(), body, max_lines=settings.ingest_max_batch,
+            fmt=request.args.get("format") or None,
+        )
+        session.commit()
+    except Exception:
+        session.rollback()
+        raise
+    return success(receipt.as_dict(), status=200 if receipt.replay else 202)
+
+
+@blueprint.get("/batches/<int:batch_id>")
+def get_batch(batch_id: int) -> Response:
+    device, _ = _device_or_roles(STARTER)
+    batch = service.batch_status(_session(), batch_id)
+    if device is not None and batch.device_id != device.id:
+        raise AuthenticationError("this batch was sent by another device")
+    return success({
+        "id": batch.id, "device_id": batch.device_id, "status": batch.status.value,
+        "read_count": batch.read_count, "accepted": batch.accepted,
+        "duplicate": batch.duplicate, "results_changed": batch.results_changed,
+        "attempts": batch.attempts, "error": batch.error,
+        "received_at": batch.received_at.isoformat(),
+        "processed_at": batch.processed_at.isoformat() if batch.processed_at else None,
+    })
+
+
+@blueprint.post("/lif")
+def post_lif() -> Response:
+    """A FinishLynx ``.lif`` file (raw body with ``?filename=``, or a multipart ``file``),
+    from the photo-finish device or a signed-in Starter/Admin (``?competition_id=``)."""
+    device, actor = _device_or_roles(STARTER)
+    competition_id = device.competition_id if device else _optional_int("competition_id")
+    if competition_id is None:
+        raise ValidationError("query parameter competition_id is required",
+                              details={"field": "competition_id"})
+    body, filename = _upload(_settings().ingest_max_body_bytes)
+    session = _session()
+    try:
+        outcome = service.import_lif(
+            session, actor, competition_id, body,
+            path=filename or f"upload:{request.content_length or len(body)}",
+            heat_id=_optional_int("heat_id"),
+        )
+        session.commit()
+    except Exception:
+        session.rollback()
+        raise
+    return success(outcome.as_dict(), status=200 if outcome.already_imported else 201)
+
+
+# -- exports ----------------------------------------------------------------------------------
+
+
+def _export_access(competition_id: int | None = None, heat_id: int | None = None) -> None:
+    device, _ = _device_or_roles(STARTER)
+    if device is None:
+        return
+    if heat_id is not None:
+        _, competition_id = service.heat_with_competition(_session(), heat_id)
+    if competition_id != device.competition_id:
+        raise AuthenticationError(
+            f"device {device.name!r} belongs to competition {device.competition_id}, "
+            f"not to competition {competition_id}"
+        )
+
+
+@blueprint.get("/heats/<int:heat_id>/lynx.evt")
+def heat_evt(heat_id: int) -> Response:
+    _export_access(heat_id=heat_id)
+    return _text(service.export_evt(_session(), heat_id=heat_id), "lynx.evt")
+
+
+@blueprint.get("/heats/<int:heat_id>/lynx.ppl")
+def heat_ppl(heat_id: int) -> Response:
+    _export_access(heat_id=heat_id)
+    return _text(service.export_ppl(_session(), heat_id=heat_id), "lynx.ppl")
+
+
+@blueprint.get("/heats/<int:heat_id>/results.csv")
+def heat_results(heat_id: int) -> Response:
+    _export_access(heat_id=heat_id)
+    response = _text(service.export_results_csv(_session(), heat_id), f"heat-{heat_id}.csv")
+    response.mimetype = "text/csv"
+    return response
+
+
+@blueprint.get("/competitions/<int:competition_id>/lynx.evt")
+def competition_evt(competition_id: int) -> Response:
+    _export_access(competition_id=competition_id)
+    return _text(service.export_evt(_session(), competition_id=competition_id), "lynx.evt")
+
+
+@blueprint.get("/competitions/<int:competition_id>/lynx.ppl")
+def competition_ppl(competition_id: int) -> Response:
+    _export_access(competition_id=competition_id)
+    return _text(service.export_ppl(_session(), competition_id=competition_id), "lynx.ppl")
+
+
+@blueprint.get("/competitions/<int:competition_id>/lynx.sch")
+def competition_sch(competition_id: int) -> Response:
+    _export_access(competition_id=competition_id)
+    return _text(service.export_sch(_session(), competition_id), "lynx.sch")
+
+
+@blueprint.get("/competitions/<int:competition_id>/unknown-chips")
+@require_roles(STARTER, "Chief Registrar")
+def competition_unknown_chips(competition_id: int) -> Response:
+    chips = service.unknown_chips(_session(), competition_id)
+    return success([
+        {"chip": c.chip, "reads": c.reads, "first_read_at": c.first_read_at.isoformat(),
+         "last_read_at": c.last_read_at.isoformat()}
+        for c in chips
+    ])
+
+
+# -- corrections ------------------------------------------------------------------------------
+
+
+def _commit_outcome(action: Callable[[Session, Actor], Any]) -> Any:
+    session = _session()
+    actor = current_actor()
+    assert actor is not None
+    try:
+        value = action(session, actor)
+        session.commit()
+    except Exception:
+        session.rollback()
+        raise
+    return value
+
+
+def _datetime_field(body: dict[str, Any], name: str) -> datetime:
+    raw = body.get(name)
+    if not isinstance(raw, str):
+        raise ValidationError(f"{name} is required (ISO 8601 with offset)", details={"field": name})
+    try:
+        value = datetime.fromisoformat(raw)
+    except ValueError:
+        raise ValidationError(f"{name} {raw!r} is not an ISO 8601 date and time",
+                              details={"field": name}) from None
+    if value.tzinfo is None:
+        raise ValidationError(f"{name} needs a UTC offset", details={"field": name})
+    return value
+
+
+def _int_field(body: dict[str, Any], name: str, *, required: bool = True) -> int | None:
+    value = body.get(name)
+    if value is None and not required:
+        return None
+    if not isinstance(value, int) or isinstance(value, bool):
+        raise ValidationError(f"{name} must be a whole number", details={"field": name})
+    return value
+
+
+@blueprint.post("/heats/<int:heat_id>/gun")
+@require_roles(STARTER)
+def set_gun(heat_id: int) -> Response:
+    """Set or shift a heat's gun time; its chip results are recomputed from raw reads."""
+    body = json_body()
+    gun_time = _datetime_field(body, "gun_time")
+    window = _settings().timing_duplicate_window_ms
+    outcome = _commit_outcome(
+        lambda s, a: service.shift_gun_time(s, a, heat_id, gun_time, window_ms=window)
+    )
+    return success(outcome.as_dict())
+
+
+@blueprint.post("/competitions/<int:competition_id>/chips/reassign")
+@require_roles(STARTER, "Chief Registrar")
+def reassign_chip(competition_id: int) -> Response:
+    """Give a chip to another entry; both wearers' results are recomputed from raw reads."""
+    body = json_body()
+    chip = body.get("chip")
+    if not isinstance(chip, str) or not chip.strip() or len(chip) > 32:
+        raise ValidationError("chip must be a non-empty string of at most 32 characters",
+                              details={"field": "chip"})
+    entry_id = cast(int, _int_field(body, "entry_id"))
+    valid_from = _datetime_field(body, "valid_from") if body.get("valid_from") else None
+    window = _settings().timing_duplicate_window_ms
+    outcome = _commit_outcome(lambda s, a: service.reassign_chip(
+        s, a, competition_id=competition_id, chip=chip.strip(), entry_id=entry_id,
+        valid_from=valid_from, window_ms=window))
+    return success(outcome.as_dict())
+
+
+# -- devices (admin) --------------------------------------------------------------------------
+
+
+def _enum_field(body: dict[str, Any], name: str, enum_cls: Any, default: Any = None) -> Any:
+    raw = body.get(name)
+    if raw is None:
+        if default is None:
+            raise ValidationError(f"{name} is required", details={"field": name})
+        return default
+    try:
+        return enum_cls(raw)
+    except ValueError:
+        choices = ", ".join(m.value for m in enum_cls)
+        raise ValidationError(f"{name} {raw!r} is not one of {choices}",
+                              details={"field": name}) from None
+
+
+def _name_field(body: dict[str, Any], *, required: bool) -> str | None:
+    name = body.get("name")
+    if name is None and not required:
+        return None
+    if not isinstance(name, str) or not name.strip() or len(name) > 80:
+        raise ValidationError("name must be a non-empty string of at most 80 characters",
+                              details={"field": "name"})
+    return name.strip()
+
+
+@blueprint.get("/devices")
+@require_roles(ADMIN)
+def list_devices() -> Response:
+    devices = service.list_devices(_session(), _optional_int("competition_id"))
+    return success([service.device_as_dict(d) for d in devices])
+
+
+@blueprint.post("/devices")
+@require_roles(ADMIN)
+def create_device() -> Response:
+    """A new device; the token is in this response only."""
+    body = json_body()
+    name = cast(str, _name_field(body, required=True))
+    competition_id = cast(int, _int_field(body, "competition_id"))
+    kind = _enum_field(body, "kind", DeviceKind)
+    mat_role = _enum_field(body, "mat_role", MatRole, MatRole.PRIMARY)
+    point = _int_field(body, "timing_point_id", required=False)
+    issued = _commit_outcome(lambda s, a: service.create_device(
+        s, a, competition_id=competition_id, name=name, kind=kind,
+        timing_point_id=point, mat_role=mat_role))
+    return success({**service.device_as_dict(issued.device), "token": issued.token}, status=201)
+
+
+@blueprint.get("/devices/<int:device_id>")
+@require_roles(ADMIN)
+def get_device(device_id: int) -> Response:
+    return success(service.device_as_dict(service.get_device(_session(), device_id)))
+
+
+@blueprint.patch("/devices/<int:device_id>")
+@require_roles(ADMIN)
+def update_device(device_id: int) -> Response:
+    body = json_body()
+    unknown = sorted(set(body) - {"name", "timing_point_id", "mat_role"})
+    if unknown:
+        raise ValidationError(f"unknown field(s): {', '.join(unknown)}",
+                              details={"fields": unknown})
+    name = _name_field(body, required=False)
+    point = _int_field(body, "timing_point_id", required=False)
+    mat_role = _enum_field(body, "mat_role", MatRole, False) if "mat_role" in body else None
+    device = _commit_outcome(lambda s, a: service.update_device(
+        s, a, device_id, name=name, timing_point_id=point, mat_role=mat_role or None))
+    return success(service.device_as_dict(device))
+
+
+@blueprint.delete("/devices/<int:device_id>")
+@require_roles(ADMIN)
+def delete_device(device_id: int) -> Response:
+    _commit_outcome(lambda s, a: service.delete_device(s, a, device_id))
+    return success({"deleted": device_id})
+
+
+@blueprint.post("/devices/<int:device_id>/rotate")
+@require_roles(ADMIN)
+def rotate_device(device_id: int) -> Response:
+    """A new token (shown once); the old one stops working."""
+    issued = _commit_outcome(lambda s, a: service.rotate_device_token(s, a, device_id))
+    return success({**service.device_as_dict(issued.device), "token": issued.token})
+
+
+@blueprint.post("/devices/<int:device_id>/revoke")
+@require_roles(ADMIN)
+def revoke_device(device_id: int) -> Response:
+    device = _commit_outcome(lambda s, a: service.revoke_device(s, a, device_id))
+    return success(service.device_as_dict(device))
