@@ -10,53 +10,43 @@ from collections.abc import Callable
 from functools import wraps
 from typing import Any, TypeVar, cast
 
-from flask import current_app, g, request
-from flask_jwt_extended import get_current_user, verify_jwt_in_request
-from flask_jwt_extended.exceptions import JWTExtendedException
-from flask_login import current_user
-from jwt.exceptions import PyJWTError
+from flask import request
+from flask_wtf.csrf import CSRFError, validate_csrf
+from wtforms.validators import ValidationError as WTFormsValidationError
 
 from athsys.accounts.actor import Actor
-from athsys.accounts.models import UserProfile
-from athsys.errors import AuthenticationError
+from athsys.errors import AuthenticationError, AuthorizationError
+from webui.security.current import request_actor
+
+SAFE_METHODS = frozenset({"GET", "HEAD", "OPTIONS"})
 
 F = TypeVar("F", bound=Callable[..., Any])
 
 
-def _user_from_request() -> Any | None:
-    if request.headers.get("Authorization", "").startswith("Bearer "):
-        try:
-            verify_jwt_in_request()
-        except (JWTExtendedException, PyJWTError) as exc:
-            raise AuthenticationError(f"invalid token: {exc}") from None
-        user = get_current_user()
-        if user is None or not user.is_active:
-            raise AuthenticationError("the token's user does not exist or is inactive")
-        return user
-    if current_user and current_user.is_authenticated:
-        return current_user
-    return None
-
-
-def actor_for(user: Any) -> Actor:
-    """The Actor of a Flask-AppBuilder user, with the club and athlete of its profile."""
-    session = current_app.appbuilder.session  # type: ignore[attr-defined]
-    profile = session.get(UserProfile, user.id)
-    return Actor(
-        user_id=user.id,
-        username=user.username,
-        roles=frozenset(role.name for role in user.roles),
-        club_id=profile.club_id if profile else None,
-        athlete_id=profile.athlete_id if profile else None,
-    )
-
-
 def current_actor() -> Actor | None:
-    """The caller, or None when anonymous; computed once per request."""
-    if "athsys_actor" not in g:
-        user = _user_from_request()
-        g.athsys_actor = actor_for(user) if user is not None else None
-    return cast(Actor | None, g.athsys_actor)
+    """The caller, or None when anonymous.
+
+    A browser session may call the API too (the UI's own pages do); its writes must then
+    carry the page's CSRF token in ``X-CSRFToken``, since the browser sends the cookie to
+    any site's request. Bearer tokens are not sent by browsers on their own.
+    """
+    actor = request_actor()
+    if (
+        actor is not None
+        and request.method not in SAFE_METHODS
+        and not request.headers.get("Authorization", "").startswith("Bearer ")
+    ):
+        _check_csrf()
+    return actor
+
+
+def _check_csrf() -> None:
+    try:
+        validate_csrf(request.headers.get("X-CSRFToken"))
+    except (CSRFError, WTFormsValidationError):
+        raise AuthorizationError(
+            "a signed-in browser session must send its CSRF token in X-CSRFToken"
+        ) from None
 
 
 def require_auth(view: F) -> F:

@@ -1,0 +1,223 @@
+"""Schemas of competitions, events, rounds, races (heats) and registrations (entries).
+
+Load schemas refuse unknown fields. Date-times without an offset are local times of the
+competition (its ``time_zone``); responses carry the offset.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from marshmallow import (
+    RAISE,
+    Schema,
+    ValidationError,
+    fields,
+    validate,
+    validates,
+    validates_schema,
+)
+
+from athsys.athletes.models import Sex
+from athsys.competitions.disciplines import DISCIPLINES
+from athsys.competitions.models import CompetitionStatus, EntryStatus, HeatStatus, RoundKind
+from athsys.results.schemas import MarkField, WindField
+
+_TIME_ZONE_HELP = "an IANA time zone such as Europe/Paris"
+
+
+class StrictSchema(Schema):
+    class Meta:
+        unknown = RAISE
+
+
+def _check_time_zone(value: str) -> None:
+    from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
+    try:
+        ZoneInfo(value)
+    except (ZoneInfoNotFoundError, ValueError):
+        raise ValidationError(f"Unknown time zone: use {_TIME_ZONE_HELP}.") from None
+
+
+class _CompetitionFields(StrictSchema):
+    @validates("time_zone")
+    def _time_zone(self, value: str, **_: Any) -> None:
+        _check_time_zone(value)
+
+    @validates_schema
+    def _dates_in_order(self, data: dict[str, Any], **_: Any) -> None:
+        start, end = data.get("start_date"), data.get("end_date")
+        if start and end and end < start:
+            raise ValidationError("Must not be before start_date.", field_name="end_date")
+
+
+class CompetitionCreateSchema(_CompetitionFields):
+    name = fields.String(required=True, validate=validate.Length(min=1, max=160))
+    venue = fields.String(required=True, validate=validate.Length(min=1, max=160))
+    start_date = fields.Date(required=True)
+    end_date = fields.Date(required=True)
+    time_zone = fields.String(load_default="UTC", metadata={"description": _TIME_ZONE_HELP})
+    status = fields.Enum(CompetitionStatus, by_value=True, load_default=CompetitionStatus.DRAFT)
+    allow_self_registration = fields.Boolean(load_default=False)
+
+
+class CompetitionUpdateSchema(_CompetitionFields):
+    name = fields.String(validate=validate.Length(min=1, max=160))
+    venue = fields.String(validate=validate.Length(min=1, max=160))
+    start_date = fields.Date()
+    end_date = fields.Date()
+    time_zone = fields.String(metadata={"description": _TIME_ZONE_HELP})
+    status = fields.Enum(CompetitionStatus, by_value=True)
+    allow_self_registration = fields.Boolean()
+
+
+class CompetitionResponseSchema(Schema):
+    id = fields.Integer()
+    name = fields.String()
+    venue = fields.String()
+    start_date = fields.Date()
+    end_date = fields.Date()
+    time_zone = fields.String()
+    status = fields.Enum(CompetitionStatus, by_value=True)
+    allow_self_registration = fields.Boolean()
+
+
+_DISCIPLINE = validate.OneOf(list(DISCIPLINES))
+
+
+class EventCreateSchema(StrictSchema):
+    competition_id = fields.Integer(required=True, strict=True)
+    discipline_code = fields.String(required=True, validate=_DISCIPLINE)
+    name = fields.String(load_default="", validate=validate.Length(max=120),
+                         metadata={"description": "blank: the discipline's name"})
+    sex = fields.Enum(Sex, by_value=True, required=True)
+    age_category = fields.String(load_default="SEN", validate=validate.Length(min=1, max=12))
+    lanes = fields.Integer(load_default=8, strict=True, validate=validate.Range(min=4, max=10))
+
+
+class EventUpdateSchema(StrictSchema):
+    discipline_code = fields.String(validate=_DISCIPLINE)
+    name = fields.String(validate=validate.Length(max=120))
+    sex = fields.Enum(Sex, by_value=True)
+    age_category = fields.String(validate=validate.Length(min=1, max=12))
+    lanes = fields.Integer(strict=True, validate=validate.Range(min=4, max=10))
+
+
+class EventResponseSchema(Schema):
+    id = fields.Integer()
+    competition_id = fields.Integer()
+    discipline_code = fields.String()
+    name = fields.String()
+    sex = fields.Enum(Sex, by_value=True)
+    age_category = fields.String()
+    kind = fields.Function(lambda event: event.kind.value)
+    lanes = fields.Integer()
+
+
+class RoundCreateSchema(StrictSchema):
+    event_id = fields.Integer(required=True, strict=True)
+    kind = fields.Enum(RoundKind, by_value=True, required=True)
+    ordinal = fields.Integer(load_default=None, strict=True, validate=validate.Range(min=1),
+                             metadata={"description": "default: after the event's last round"})
+    advance_by_place = fields.Integer(load_default=0, strict=True, validate=validate.Range(min=0))
+    advance_by_time = fields.Integer(load_default=0, strict=True, validate=validate.Range(min=0))
+    ties_both_advance = fields.Boolean(load_default=True)
+    scheduled_start = fields.DateTime(load_default=None, allow_none=True)
+
+
+class RoundUpdateSchema(StrictSchema):
+    kind = fields.Enum(RoundKind, by_value=True)
+    ordinal = fields.Integer(strict=True, validate=validate.Range(min=1))
+    advance_by_place = fields.Integer(strict=True, validate=validate.Range(min=0))
+    advance_by_time = fields.Integer(strict=True, validate=validate.Range(min=0))
+    ties_both_advance = fields.Boolean()
+    scheduled_start = fields.DateTime(allow_none=True)
+
+
+class RoundResponseSchema(Schema):
+    id = fields.Integer()
+    event_id = fields.Integer()
+    kind = fields.Enum(RoundKind, by_value=True)
+    ordinal = fields.Integer()
+    advance_by_place = fields.Integer()
+    advance_by_time = fields.Integer()
+    ties_both_advance = fields.Boolean()
+    scheduled_start = fields.DateTime(allow_none=True)
+
+
+class RaceCreateSchema(StrictSchema):
+    """A race is a heat of a round.
+
+    With ``round_id`` the race is the next heat of that round. Without it the race stands
+    alone: it is filed under a competition named after the race on the race's date (found,
+    or created in the UTC time zone at venue "TBA"), in an event of ``discipline_code``
+    (default 10K road) for ``sex`` (default M), in that event's final; creating one that
+    way needs the right to create competitions.
+    """
+
+    name = fields.String(required=True, validate=validate.Length(min=1, max=120))
+    date = fields.DateTime(required=True, metadata={
+        "description": "scheduled start; without an offset, local time of the competition"})
+    round_id = fields.Integer(load_default=None, allow_none=True, strict=True)
+    number = fields.Integer(load_default=None, allow_none=True, strict=True,
+                            validate=validate.Range(min=1),
+                            metadata={"description": "heat number; default: the next one"})
+    discipline_code = fields.String(load_default=None, validate=_DISCIPLINE,
+                                    metadata={"description": "only without round_id"})
+    sex = fields.Enum(Sex, by_value=True, load_default=None,
+                      metadata={"description": "only without round_id"})
+    wind = WindField(load_default=None, allow_none=True)
+
+    @validates_schema
+    def _standalone_only(self, data: dict[str, Any], **_: Any) -> None:
+        if data.get("round_id") is not None:
+            for name in ("discipline_code", "sex"):
+                if data.get(name) is not None:
+                    raise ValidationError("Only for a race without round_id.", field_name=name)
+
+
+class RaceUpdateSchema(StrictSchema):
+    name = fields.String(validate=validate.Length(min=1, max=120))
+    date = fields.DateTime()
+    number = fields.Integer(strict=True, validate=validate.Range(min=1))
+    wind = WindField(allow_none=True)
+    gun_time = fields.DateTime(allow_none=True)
+
+
+class RaceResponseSchema(Schema):
+    id = fields.Integer()
+    name = fields.String(allow_none=True)
+    date = fields.DateTime(attribute="scheduled_start", allow_none=True)
+    number = fields.Integer()
+    status = fields.Enum(HeatStatus, by_value=True)
+    round_id = fields.Integer()
+    event_id = fields.Function(lambda heat: heat.round.event_id)
+    competition_id = fields.Function(lambda heat: heat.round.event.competition_id)
+    wind = fields.Integer(allow_none=True, metadata={"description": "tenths of m/s"})
+    gun_time = fields.DateTime(allow_none=True)
+
+
+class RegistrationCreateSchema(StrictSchema):
+    event_id = fields.Integer(required=True, strict=True)
+    athlete_id = fields.Integer(required=True, strict=True)
+    bib = fields.String(required=True, validate=validate.Length(min=1, max=12))
+    seed_mark = MarkField(load_default=None, allow_none=True, metadata={
+        "description": "ms / mm / points, or text in the event's notation"})
+    status = fields.Enum(EntryStatus, by_value=True, load_default=EntryStatus.ENTERED)
+
+
+class RegistrationUpdateSchema(StrictSchema):
+    bib = fields.String(validate=validate.Length(min=1, max=12))
+    seed_mark = MarkField(allow_none=True)
+    status = fields.Enum(EntryStatus, by_value=True)
+
+
+class RegistrationResponseSchema(Schema):
+    id = fields.Integer()
+    competition_id = fields.Integer()
+    event_id = fields.Integer()
+    athlete_id = fields.Integer()
+    bib = fields.String()
+    seed_mark = fields.Integer(allow_none=True)
+    status = fields.Enum(EntryStatus, by_value=True)

@@ -1,0 +1,51 @@
+"""``/api/competitions``: set up by the chief registrar."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from marshmallow import fields
+from sqlalchemy.orm import Session
+
+from athsys.accounts.actor import Actor
+from athsys.audit.service import snapshot
+from athsys.competitions.models import Competition, CompetitionStatus
+from athsys.competitions.schemas import (
+    CompetitionCreateSchema,
+    CompetitionResponseSchema,
+    CompetitionUpdateSchema,
+)
+from athsys.errors import ValidationError
+from webui.api.resources import Resource, apply, audited_add, audited_update, column_filter
+from webui.security import roles
+
+
+def _create(session: Session, actor: Actor, data: dict[str, Any]) -> Competition:
+    return audited_add(session, actor, Competition(**data))  # type: ignore[no-any-return]
+
+
+def _update(session: Session, actor: Actor, competition: Competition, data: dict[str, Any]) -> None:
+    before = snapshot(competition)
+    apply(competition, data)
+    if competition.end_date < competition.start_date:
+        raise ValidationError("end_date: must not be before start_date",
+                              details={"end_date": ["Must not be before start_date."]})
+    audited_update(session, actor, competition, before)
+
+
+def resource() -> Resource:
+    return Resource(
+        name="competitions",
+        model=Competition,
+        permission=roles.COMPETITIONS,
+        response=CompetitionResponseSchema(),
+        create_schema=CompetitionCreateSchema(),
+        update_schema=CompetitionUpdateSchema(),
+        create=_create,
+        update=_update,
+        filters={
+            "status": column_filter(Competition.status,
+                                    fields.Enum(CompetitionStatus, by_value=True)),
+            "start_date": column_filter(Competition.start_date, fields.Date()),
+        },
+    )
