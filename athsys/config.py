@@ -123,6 +123,13 @@ class Settings:
         return Path(self.athsys_data_dir).expanduser().resolve()
 
     @property
+    def backup_crontab(self) -> dict[str, str]:
+        """``BACKUP_SCHEDULE`` as the keyword arguments of Celery's ``crontab``."""
+        minute, hour, day_of_month, month_of_year, day_of_week = self.backup_schedule.split()
+        return {"minute": minute, "hour": hour, "day_of_month": day_of_month,
+                "month_of_year": month_of_year, "day_of_week": day_of_week}
+
+    @property
     def backup_path(self) -> Path:
         return Path(self.backup_dir).expanduser().resolve() if self.backup_dir else (
             self.data_dir / "backups"

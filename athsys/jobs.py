@@ -26,12 +26,30 @@ class Queue:
 class TaskName:
     PING = "platform.ping"
     BEAT_HEARTBEAT = "maintenance.beat_heartbeat"
+    BACKUP_DATABASE = "maintenance.backup_database"
+    PRUNE_BACKUPS = "maintenance.prune_backups"
+    PRUNE_TIMING_READS = "maintenance.prune_timing_reads"
+    CLEANUP_STALE = "maintenance.cleanup_stale"
+    NOTIFICATIONS_DELIVER = "notifications.deliver"
+    NOTIFICATIONS_DISPATCH_PENDING = "notifications.dispatch_pending"
+    TIMING_PROCESS_BATCH = "timing.process_batch"
+    TIMING_SWEEP_UNPROCESSED = "timing.sweep_unprocessed"
+    LEADERBOARD_REFRESH = "leaderboards.refresh_event"
 
 
 #: The queue each task runs on; a task missing here cannot be enqueued.
 TASK_QUEUES: dict[str, str] = {
     TaskName.PING: Queue.MAINTENANCE,
     TaskName.BEAT_HEARTBEAT: Queue.MAINTENANCE,
+    TaskName.BACKUP_DATABASE: Queue.MAINTENANCE,
+    TaskName.PRUNE_BACKUPS: Queue.MAINTENANCE,
+    TaskName.PRUNE_TIMING_READS: Queue.MAINTENANCE,
+    TaskName.CLEANUP_STALE: Queue.MAINTENANCE,
+    TaskName.NOTIFICATIONS_DELIVER: Queue.NOTIFICATIONS,
+    TaskName.NOTIFICATIONS_DISPATCH_PENDING: Queue.NOTIFICATIONS,
+    TaskName.TIMING_PROCESS_BATCH: Queue.INGEST,
+    TaskName.TIMING_SWEEP_UNPROCESSED: Queue.INGEST,
+    TaskName.LEADERBOARD_REFRESH: Queue.LEADERBOARDS,
 }
 
 _PENDING_KEY = "athsys_pending_jobs"

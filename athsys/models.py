@@ -7,6 +7,7 @@ Each domain package owns its ``models.py``; this module only gathers them so tha
 from athsys.accounts.models import UserProfile
 from athsys.athletes.models import Athlete, Club, Sex
 from athsys.audit.models import AuditLog
+from athsys.backups.models import Backup, BackupStatus
 from athsys.competitions.models import (
     Competition,
     CompetitionStatus,
@@ -20,16 +21,26 @@ from athsys.competitions.models import (
     RoundKind,
 )
 from athsys.db import Base
+from athsys.notifications.models import (
+    Channel,
+    Notification,
+    NotificationKind,
+    NotificationStatus,
+    Subscription,
+)
 from athsys.records.models import Record, RecordScope
 from athsys.results.models import Attempt, AttemptOutcome, Result, ResultRevision, ResultSource
 from athsys.timing.models import ChipAssignment, DeviceKind, MatRole, TimingDevice, TimingPoint, TimingRead
+from athsys.timing.models import BatchStatus, LifImport, ReadBatch, ReadFlag, TimingSplit
 
 metadata = Base.metadata
 
 __all__ = [
-    "Athlete", "Attempt", "AttemptOutcome", "AuditLog", "ChipAssignment", "Club", "Competition",
+    "Athlete", "Attempt", "AttemptOutcome", "AuditLog", "Backup", "BackupStatus", "Channel",
+    "ChipAssignment", "Club", "Competition",
     "CompetitionStatus", "DeviceKind", "Entry", "EntryStatus", "Event", "Heat", "HeatStatus",
-    "LaneAssignment", "MatRole", "Record", "RecordScope", "Result", "ResultRevision",
-    "ResultSource", "Round", "RoundKind", "Sex", "TimingDevice", "TimingPoint", "TimingRead",
+    "LaneAssignment", "MatRole", "Notification", "NotificationKind", "NotificationStatus", "Record", "RecordScope", "Result", "ResultRevision",
+    "ResultSource", "Round", "RoundKind", "Sex", "Subscription", "TimingDevice", "TimingPoint", "TimingRead",
     "UserProfile", "metadata",
+    "BatchStatus", "LifImport", "ReadBatch", "ReadFlag", "TimingSplit",
 ]

@@ -7,13 +7,22 @@ task, and the four queues of the platform. ``celery -A tasks.app worker`` finds 
 from __future__ import annotations
 
 from celery import Celery
+from celery.schedules import crontab
 from kombu import Queue as KombuQueue
 
 import beat_schedule
 from athsys.config import Settings, get_config
 from athsys.embedded import with_server_urls
 from athsys.jobs import TASK_QUEUES, Queue
-from tasks import dispatch
+from tasks import dispatch, metrics
+
+
+def _beat_schedule(settings: Settings) -> dict[str, dict[str, object]]:
+    """The schedule of beat_schedule.py, with the backup time the settings choose."""
+    schedule = dict(beat_schedule.BEAT_SCHEDULE)
+    backup = beat_schedule.BACKUP_ENTRY
+    schedule[backup] = {**schedule[backup], "schedule": crontab(**settings.backup_crontab)}
+    return schedule
 
 
 def celery_config(settings: Settings) -> dict[str, object]:
@@ -40,7 +49,7 @@ def celery_config(settings: Settings) -> dict[str, object]:
         "worker_hijack_root_logger": False,
         "worker_send_task_events": True,
         "task_send_sent_event": True,
-        "beat_schedule": beat_schedule.BEAT_SCHEDULE,
+        "beat_schedule": _beat_schedule(settings),
         "timezone": "UTC",
         "enable_utc": True,
         "athsys_settings": settings,
@@ -51,7 +60,12 @@ def _configuration_from_environment() -> dict[str, object]:
     return celery_config(with_server_urls(get_config()))
 
 
-celery_app = Celery("athsys", set_as_current=True, include=["tasks.platform"])
+celery_app = Celery(
+    "athsys",
+    set_as_current=True,
+    include=["tasks.platform", "tasks.maintenance", "tasks.notifications", "tasks.ingest"],
+)
 # Read lazily, at first use: importing this module needs no running server.
 celery_app.add_defaults(_configuration_from_environment)
 dispatch.install()
+metrics.install()

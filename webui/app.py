@@ -18,7 +18,11 @@ from athsys.config import Settings, get_config
 from athsys.embedded import with_server_urls
 from athsys.logging import configure_logging
 from athsys.redis_client import make_redis
-from webui import errors, health, request_log
+from webui import errors, health, metrics, request_log
+from webui.api import limits as api_limits
+from webui.api import timing as timing_api
+from webui.api.registry import register_api
+from webui.views.registry import register_views
 
 
 def flask_config(settings: Settings) -> dict[str, Any]:
@@ -56,7 +60,13 @@ def flask_config(settings: Settings) -> dict[str, Any]:
         "SESSION_COOKIE_SAMESITE": "Lax",
         "SESSION_COOKIE_SECURE": settings.is_production,
         "PERMANENT_SESSION_LIFETIME": timedelta(hours=12),
-        "RATELIMIT_ENABLED": False,
+        "RATELIMIT_ENABLED": settings.ratelimit_enabled,
+        "RATELIMIT_STORAGE_URI": settings.redis_url or "memory://",
+        "RATELIMIT_DEFAULT": settings.ratelimit_default,
+        "RATELIMIT_DEFAULTS_EXEMPT_WHEN": api_limits.defaults_exempt,
+        "RATELIMIT_HEADERS_ENABLED": True,
+        "RATELIMIT_SWALLOW_ERRORS": True,  # Redis down: serve without limits, and log it
+        "RATELIMIT_IN_MEMORY_FALLBACK_ENABLED": True,
         "JWT_SECRET_KEY": settings.jwt_secret_key,
         "JWT_ALGORITHM": settings.jwt_algorithm,
         "JWT_DECODE_ALGORITHMS": [settings.jwt_algorithm],
@@ -78,8 +88,12 @@ def create_app(settings: Settings | None = None) -> Flask:
     with app.app_context():
         db.init_app(app)
         appbuilder.init_app(app, db.session)
+        register_views(appbuilder)
     app.extensions["athsys_redis"] = make_redis(settings)
     request_log.register(app)
+    metrics.register(app)
     errors.register(app)
     app.register_blueprint(health.blueprint)
+    register_api(app)
+    app.register_blueprint(timing_api.blueprint)
     return app

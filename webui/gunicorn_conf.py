@@ -1,4 +1,7 @@
-"""gunicorn settings for production: ``gunicorn --config ops/gunicorn.conf.py webui.wsgi:app``.
+"""gunicorn settings: ``gunicorn --config python:webui.gunicorn_conf webui.wsgi:app``.
+
+Used by ``athsys web``/``athsys up`` (which pass their own bind and worker count) and by the
+production image.
 
 Metrics of several workers: every worker writes its values to files in
 ``PROMETHEUS_MULTIPROC_DIR`` and ``/metrics`` sums them. The variable must be set before

@@ -23,8 +23,13 @@ from athsys.config import ENVIRONMENTS, Settings
 from athsys.embedded import with_server_urls
 from athsys.errors import AthsysError, ConfigurationError
 from athsys.jobs import Queue
-from webui.cli import accounts, backup, demo
-from webui.cli.servers import child_environment, load_settings, reachable_servers
+from webui.cli import accounts, backup, demo, timing
+from webui.cli.servers import (
+    child_environment,
+    load_settings,
+    reachable_servers,
+    web_environment,
+)
 from webui.cli.supervisor import Child, Supervisor
 
 log = logging.getLogger("athsys.cli")
@@ -76,13 +81,9 @@ def _ensure_port_free(host: str, port: int) -> None:
 def web_argv(host: str, port: int, workers: int) -> list[str]:
     return [
         sys.executable, "-m", "gunicorn",
+        "--config", "python:webui.gunicorn_conf",
         "--bind", f"{host}:{port}",
         "--workers", str(workers),
-        "--worker-class", "gthread",
-        "--threads", "4",
-        "--timeout", "60",
-        "--graceful-timeout", "20",
-        "--forwarded-allow-ips", "127.0.0.1",
         "webui.wsgi:app",
     ]
 
@@ -139,7 +140,7 @@ def _exec(argv: list[str], env: dict[str, str]) -> int:
 def cmd_web(args: argparse.Namespace, settings: Settings) -> int:
     settings = with_server_urls(settings)
     _ensure_port_free(args.host, args.port)
-    return _exec(web_argv(args.host, args.port, args.workers), child_environment(settings))
+    return _exec(web_argv(args.host, args.port, args.workers), web_environment(settings))
 
 
 def cmd_worker(args: argparse.Namespace, settings: Settings) -> int:
@@ -252,7 +253,8 @@ def cmd_up(args: argparse.Namespace, settings: Settings) -> int:
         flower_env, flower_credentials = _flower_env(resolved, env)
         supervisor = Supervisor(
             [
-                Child("web", web_argv(args.host, args.port, args.workers), env),
+                Child("web", web_argv(args.host, args.port, args.workers),
+                      web_environment(resolved)),
                 Child("worker", worker_argv(",".join(Queue.ALL), args.concurrency,
                                             "athsys"), env),
                 Child("beat", beat_argv(resolved), env),
@@ -338,6 +340,7 @@ def build_parser() -> argparse.ArgumentParser:
     admin.add_argument("--email", default="admin@athsys.local")
 
     backup.add_commands(sub, common)
+    timing.add_commands(sub, common)
 
     add("demo", cmd_demo,
         "load the demo meet and one login per role (development only; password from "

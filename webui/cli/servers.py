@@ -50,3 +50,11 @@ def child_environment(settings: Settings) -> dict[str, str]:
         }
     )
     return env
+
+
+def web_environment(settings: Settings) -> dict[str, str]:
+    """The web server's environment: several gunicorn workers sum their metrics in files."""
+    return {
+        **child_environment(settings),
+        "PROMETHEUS_MULTIPROC_DIR": str(settings.data_dir / "run" / "metrics-web"),
+    }

@@ -18,7 +18,7 @@ pytestmark = pytest.mark.unit
 
 ROOT = Path(__file__).resolve().parents[3]
 COMPOSE = ROOT / "docker-compose.prod.yml"
-GUNICORN_CONF = ROOT / "ops" / "gunicorn.conf.py"
+GUNICORN_CONF = ROOT / "webui" / "gunicorn_conf.py"
 SECRET_NAME = re.compile(r"PASSWORD|PASS$|SECRET|TOKEN|_KEY$|BASIC_AUTH")
 # the whole value is one variable; required secrets have no default (":?")
 REQUIRED_VARIABLE = re.compile(r"^\$\{[A-Z_]+:\?[^}]*\}$")
@@ -69,8 +69,8 @@ def test_web_runs_gunicorn_with_the_ops_config_in_multiprocess_mode(compose: dic
     web = compose["services"]["web"]
     command = web["command"]
     config = command[command.index("--config") + 1]
-    dockerfile = (ROOT / "ops" / "Dockerfile").read_text()
-    assert f"COPY ops/gunicorn.conf.py {config}" in dockerfile
+    assert config == "python:webui.gunicorn_conf"
+    assert GUNICORN_CONF.exists()
     env = _environment(web)
     assert env["PROMETHEUS_MULTIPROC_DIR"] in web["tmpfs"]
     assert env["ATHSYS_ENV"] == "production" and env["LOG_FORMAT"] == "json"
