@@ -5,6 +5,8 @@ from __future__ import annotations
 import secrets
 from dataclasses import dataclass
 
+from flask import Flask
+
 from athsys.config import Settings
 from athsys.errors import ConflictError, ValidationError
 
@@ -16,12 +18,12 @@ class AdminAccount:
     password: str | None  # only when generated here, to be shown once
 
 
-def sync_roles(settings: Settings) -> list[str]:
+def sync_roles(settings: Settings, *, app: Flask | None = None) -> list[str]:
     """Create every role and permission; idempotent. Returns the role names."""
     from webui.app import create_app
     from webui.security.sync import sync_roles as sync
 
-    app = create_app(settings)
+    app = app or create_app(settings)
     with app.app_context():
         return sync(app.appbuilder)  # type: ignore[attr-defined]
 
@@ -34,6 +36,7 @@ def create_admin(
     password: str | None,
     first_name: str = "Meet",
     last_name: str = "Director",
+    app: Flask | None = None,
 ) -> AdminAccount:
     """Create the admin account unless it exists; a generated password is returned once."""
     from webui.app import create_app
@@ -41,7 +44,7 @@ def create_admin(
     if password is not None and len(password) < 8:
         raise ValidationError("the admin password must have at least 8 characters",
                               details={"password": "too short"})
-    app = create_app(settings)
+    app = app or create_app(settings)
     with app.app_context():
         sm = app.appbuilder.sm  # type: ignore[attr-defined]
         if sm.find_user(username=username) is not None:

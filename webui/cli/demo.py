@@ -64,11 +64,14 @@ def demo_password(settings: Settings) -> tuple[str, str]:
     return path.read_text().strip(), str(path)
 
 
-def load_demo(settings: Settings, *, app: Flask | None = None) -> DemoLoad:
+def load_demo(
+    settings: Settings, *, app: Flask | None = None, roles_synced: bool = False
+) -> DemoLoad:
     """Load the demo meet and create the demo accounts, in one transaction; idempotent.
 
     ``app`` defaults to a new application for ``settings`` (its connections are closed
-    afterwards). Roles are synchronised first, so that every demo account gets its role.
+    afterwards). Roles are synchronised first, so that every demo account gets its role,
+    unless the caller has just done it (``roles_synced``).
     """
     if settings.is_production:
         raise ConfigurationError(
@@ -78,23 +81,26 @@ def load_demo(settings: Settings, *, app: Flask | None = None) -> DemoLoad:
     password, source = demo_password(settings)
     if app is not None:
         with app.app_context():
-            return _load(app.appbuilder, password, source)  # type: ignore[attr-defined]
+            return _load(app.appbuilder, password, source,  # type: ignore[attr-defined]
+                         sync=not roles_synced)
     from webui.app import create_app
 
     app = create_app(settings)
     try:
         with app.app_context():
-            return _load(app.appbuilder, password, source)  # type: ignore[attr-defined]
+            return _load(app.appbuilder, password, source,  # type: ignore[attr-defined]
+                         sync=not roles_synced)
     finally:
         with app.app_context():
             app.extensions["sqlalchemy"].engine.dispose()
         app.extensions["athsys_redis"].close()
 
 
-def _load(appbuilder: Any, password: str, source: str) -> DemoLoad:
+def _load(appbuilder: Any, password: str, source: str, *, sync: bool) -> DemoLoad:
     from webui.security.sync import sync_roles
 
-    sync_roles(appbuilder)
+    if sync:
+        sync_roles(appbuilder)
     sm = appbuilder.sm
     session = sm.session
     try:

@@ -23,7 +23,7 @@ from athsys.config import ENVIRONMENTS, Settings
 from athsys.embedded import with_server_urls
 from athsys.errors import AthsysError, ConfigurationError
 from athsys.jobs import Queue
-from webui.cli import accounts, backup, demo, timing
+from webui.cli import accounts, backup, demo, scoring, timing
 from webui.cli.servers import (
     child_environment,
     load_settings,
@@ -243,12 +243,19 @@ def cmd_up(args: argparse.Namespace, settings: Settings) -> int:
     started = time.monotonic()
     with reachable_servers(settings) as resolved:
         migrations.upgrade(resolved.database_url)
-        accounts.sync_roles(resolved)
+        from webui.app import create_app
+
+        app = create_app(resolved)
+        accounts.sync_roles(resolved, app=app)
         account = accounts.create_admin(
             resolved, username="admin", email="admin@athsys.local",
-            password=_admin_password(settings),
+            password=_admin_password(settings), app=app,
         )
-        demo_load = None if resolved.is_production else demo.load_demo(resolved)
+        demo_load = None if resolved.is_production else demo.load_demo(
+            resolved, app=app, roles_synced=True
+        )
+        with app.app_context():
+            app.extensions["sqlalchemy"].engine.dispose()
         env = child_environment(resolved)
         flower_env, flower_credentials = _flower_env(resolved, env)
         supervisor = Supervisor(
@@ -341,6 +348,7 @@ def build_parser() -> argparse.ArgumentParser:
 
     backup.add_commands(sub, common)
     timing.add_commands(sub, common)
+    scoring.add_commands(sub, common)
 
     add("demo", cmd_demo,
         "load the demo meet and one login per role (development only; password from "

@@ -31,7 +31,8 @@ from athsys.config import Settings
 from athsys.db import make_engine
 from athsys.errors import AthsysError, ConfigurationError, NotFoundError, ValidationError
 from athsys.jobs import discard_pending
-from athsys.timing import service
+from athsys.timing import batches as timing_batches
+from athsys.timing import devices, lif_import, process
 from athsys.timing.formats import LIF, detect_format
 from athsys.timing.models import TimingDevice
 from athsys.timing.simulation import (
@@ -84,22 +85,22 @@ def ingest_file(
                 raise ValidationError("a .lif file needs --competition or --device",
                                       details={"field": "competition"})
             if device is not None:
-                service.check_device_competition(device, competition_id)
-            outcome = service.import_lif(session, CLI_ACTOR, target, body,
+                devices.check_device_competition(device, competition_id)
+            outcome = lif_import.import_lif(session, CLI_ACTOR, target, body,
                                          path=str(path.resolve()))
             return IngestReport("lif", outcome.as_dict())
         if device is None:
             raise ValidationError(f"a {fmt} file needs --device (the decoder that read it)",
                                   details={"field": "device"})
-        service.check_device_competition(device, competition_id)
-        receipt = service.receive_passings(session, device, body, max_lines=OFFLINE_MAX_LINES)
+        devices.check_device_competition(device, competition_id)
+        receipt = timing_batches.receive_passings(session, device, body, max_lines=OFFLINE_MAX_LINES)
         discard_pending(session)  # processed below, in this process
     details = {"format": fmt, **receipt.as_dict()}
     if not receipt.replay and receipt.accepted:
         with Session(engine) as session, session.begin():
-            service.claim_batch(session, receipt.batch_id)
+            timing_batches.claim_batch(session, receipt.batch_id)
         with Session(engine) as session, session.begin():
-            outcome = service.process_batch(session, receipt.batch_id, window_ms=window_ms)
+            outcome = process.process_batch(session, receipt.batch_id, window_ms=window_ms)
             if outcome is not None:
                 details["processing"] = outcome.as_dict()
     return IngestReport(fmt, details)
@@ -128,9 +129,9 @@ class LifWatcher:
     errors: dict[str, str] = field(default_factory=dict)
     _seen: dict[Path, tuple[int, int]] = field(default_factory=dict)
 
-    def scan(self) -> list[service.LifOutcome]:
+    def scan(self) -> list[lif_import.LifOutcome]:
         """Import what is new; the outcomes of files actually imported now."""
-        imported: list[service.LifOutcome] = []
+        imported: list[lif_import.LifOutcome] = []
         now = time.time()
         for path in sorted(self.directory.glob("*.lif")) + sorted(self.directory.glob("*.LIF")):
             try:
@@ -146,11 +147,11 @@ class LifWatcher:
                 imported.append(outcome)
         return imported
 
-    def _import(self, path: Path) -> service.LifOutcome | None:
+    def _import(self, path: Path) -> lif_import.LifOutcome | None:
         try:
             body = path.read_bytes()
             with Session(self.engine) as session, session.begin():
-                outcome = service.import_lif(session, WATCH_ACTOR, self.competition_id, body,
+                outcome = lif_import.import_lif(session, WATCH_ACTOR, self.competition_id, body,
                                              path=str(path.resolve()))
         except AthsysError as exc:
             self.errors[path.name] = exc.message

@@ -35,6 +35,8 @@ roundview            show                    Y   Y   Y   Y   Y   Y   Y
 roundview            add                     Y   Y   Y   .   .   .   .
 roundview            edit                    Y   Y   Y   .   .   .   .
 roundview            delete                  Y   Y   Y   .   .   .   .
+roundview            action:seed_heats       Y   Y   Y   .   .   .   .
+roundview            action:advance_round    Y   Y   Y   .   .   .   .
 heatview             list                    Y   Y   Y   Y   Y   Y   Y
 heatview             show                    Y   Y   Y   Y   Y   Y   Y
 heatview             add                     Y   Y   Y   .   .   .   .
@@ -43,6 +45,7 @@ heatview             delete                  Y   Y   Y   .   .   .   .
 heatview             action:start_heat       Y   Y   Y   Y   .   .   .
 heatview             action:finish_heat      Y   Y   Y   Y   .   .   .
 heatview             action:mark_official    Y   Y   Y   .   .   .   .
+heatview             action:derive_results   Y   Y   Y   Y   .   .   .
 laneassignmentview   list                    Y   Y   Y   Y   Y   Y   Y
 laneassignmentview   show                    Y   Y   Y   Y   Y   Y   Y
 laneassignmentview   add                     Y   Y   Y   .   .   .   .

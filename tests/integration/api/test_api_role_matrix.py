@@ -45,6 +45,10 @@ GET    /api/rounds/{round}        O O O O O O O U
 POST   /api/rounds                O O O F F F F U
 PUT    /api/rounds/{round}        O O O F F F F U
 DELETE /api/rounds/{round}        O O O F F F F U
+POST   /api/rounds/{seed_round}/seed O O O F F F F U
+POST   /api/rounds/{finished_round}/advance O O O F F F F U
+POST   /api/scoring/combined      O O O O O O O O
+POST   /api/scoring/age-grade     O O O O O O O O
 GET    /api/races                 O O O O O O O U
 GET    /api/races/{race}          O O O O O O O U
 POST   /api/races                 O O O F F F F U
@@ -117,6 +121,14 @@ def _body(method, path, ids):
     }
     if method in ("GET", "DELETE"):
         return None
+    actions = {  # bodies of the endpoints named by their last segment
+        "seed": {"seed": 1},
+        "advance": {"seed": 1},
+        "combined": {"competition": "men_decathlon", "marks": {"100m": "10.55"}},
+        "age-grade": {"sex": "F", "age": 52, "event": "ROAD_10K", "mark": "41:30"},
+    }
+    if path.rsplit("/", 1)[1] in actions:
+        return actions[path.rsplit("/", 1)[1]]
     if path.startswith("/api/auth/"):
         return {}
     return bodies[(method, path.split("/")[2])]
@@ -143,6 +155,10 @@ def test_role_matrix(api, role_users, coach_club, method, path, role, cell):
     ids["spare_club"] = TestDataFactory.create_club()
     if "{lone_athlete}" in path:
         ids["lone_athlete"] = _lone_athlete(api, coach_club)
+    if "{seed_round}" in path:
+        ids["seed_round"] = _round_of(ids["field_race"])
+    if "{finished_round}" in path:
+        ids["finished_round"] = _finished_round(ids["race"])
     if "{user}" in path:
         ids["user"] = TestDataFactory.create_user()["id"]
     headers = {}
@@ -165,3 +181,23 @@ def _lone_athlete(api, club_id):
         session.add(athlete)
         session.commit()
         return athlete.id
+
+
+def _round_of(heat_id):
+    from athsys.competitions.models import Heat
+
+    with TestDataFactory.app.app_context():
+        return TestDataFactory.session().get(Heat, heat_id).round_id
+
+
+def _finished_round(heat_id):
+    """The 100 m round of the meet, finished, with "first 1 of each heat" to advance."""
+    from athsys.competitions.models import Heat, HeatStatus
+
+    with TestDataFactory.app.app_context():
+        session = TestDataFactory.session()
+        heat = session.get(Heat, heat_id)
+        heat.status = HeatStatus.FINISHED
+        heat.round.advance_by_place = 1
+        session.commit()
+        return heat.round_id

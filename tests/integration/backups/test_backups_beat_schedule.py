@@ -1,14 +1,14 @@
 import pytest
 
+import time
+
+from celery.schedules import crontab
+
+from athsys.backups import housekeeping
+from athsys.config import Settings
+from athsys.jobs import TASK_QUEUES, Queue, TaskName
+
 pytestmark = pytest.mark.integration
-
-import time  # noqa: E402
-
-from celery.schedules import crontab  # noqa: E402
-
-from athsys.backups import housekeeping  # noqa: E402
-from athsys.config import Settings  # noqa: E402
-from athsys.jobs import TASK_QUEUES, Queue, TaskName  # noqa: E402
 
 
 def test_every_beat_entry_names_a_registered_task_with_queue_and_expiry(

@@ -1,15 +1,15 @@
 import pytest
 
+from datetime import UTC, date, datetime
+
+from sqlalchemy import func, select
+from sqlalchemy.orm import Session
+
+from athsys.backups.housekeeping import prune_timing_reads
+from athsys.competitions.models import Competition, CompetitionStatus
+from athsys.timing.models import DeviceKind, TimingDevice, TimingRead
+
 pytestmark = pytest.mark.integration
-
-from datetime import UTC, date, datetime  # noqa: E402
-
-from sqlalchemy import func, select  # noqa: E402
-from sqlalchemy.orm import Session  # noqa: E402
-
-from athsys.backups.housekeeping import prune_timing_reads  # noqa: E402
-from athsys.competitions.models import Competition, CompetitionStatus  # noqa: E402
-from athsys.timing.models import DeviceKind, TimingDevice, TimingRead  # noqa: E402
 
 
 def _meet_with_reads(session: Session, name: str, status: CompetitionStatus, end: date,

@@ -1,23 +1,21 @@
 import pytest
 
-pytestmark = pytest.mark.integration
+import gzip
+import os
+import shutil
+from collections.abc import Iterator
+from datetime import UTC, date, datetime, timedelta
+from pathlib import Path
 
-import gzip  # noqa: E402
-import os  # noqa: E402
-import shutil  # noqa: E402
-from collections.abc import Iterator  # noqa: E402
-from datetime import UTC, date, datetime, timedelta  # noqa: E402
-from pathlib import Path  # noqa: E402
+from sqlalchemy import create_engine, select, text, update
+from sqlalchemy.engine import Engine, make_url
+from sqlalchemy.orm import Session
 
-from sqlalchemy import create_engine, select, text, update  # noqa: E402
-from sqlalchemy.engine import Engine, make_url  # noqa: E402
-from sqlalchemy.orm import Session  # noqa: E402
-
-from athsys.athletes.models import Athlete, Club, Sex  # noqa: E402
-from athsys.backups import service  # noqa: E402
-from athsys.backups.models import Backup, BackupStatus  # noqa: E402
-from athsys.competitions.disciplines import EventKind  # noqa: E402
-from athsys.competitions.models import (  # noqa: E402
+from athsys.athletes.models import Athlete, Club, Sex
+from athsys.backups import service
+from athsys.backups.models import Backup, BackupStatus
+from athsys.competitions.disciplines import EventKind
+from athsys.competitions.models import (
     Competition,
     Entry,
     Event,
@@ -25,15 +23,18 @@ from athsys.competitions.models import (  # noqa: E402
     Round,
     RoundKind,
 )
-from athsys.config import Settings, replace  # noqa: E402
-from athsys.db import make_session_factory  # noqa: E402
-from athsys.errors import (  # noqa: E402
+from athsys.config import Settings, replace
+from athsys.db import make_session_factory
+from athsys.errors import (
     ConfigurationError,
     ConflictError,
     ValidationError,
 )
-from athsys.results.models import Result  # noqa: E402
-from webui.cli.main import main as cli_main  # noqa: E402
+from athsys.results.models import Result
+from tests.support.database import recreate_database
+from webui.cli.main import main as cli_main
+
+pytestmark = pytest.mark.integration
 
 
 def _populate(engine: Engine) -> None:
@@ -98,14 +99,29 @@ def fresh_database(test_servers, settings: Settings) -> Iterator[str]:
 
 
 @pytest.fixture()
-def backup_settings(settings: Settings, tmp_path: Path) -> Settings:
-    return replace(settings, backup_dir=str(tmp_path / "backups"))
+def source_database(test_servers, settings: Settings) -> Iterator[str]:  # type: ignore[no-untyped-def]
+    """A database of its own, migrated: what other tests leave committed never counts here."""
+    name = f"athsys_backup_source_{os.getpid()}"
+    url = make_url(settings.database_url).set(database=name).render_as_string(hide_password=False)
+    recreate_database(test_servers.admin_database_url, url)
+    yield url
+    admin = create_engine(test_servers.admin_database_url, isolation_level="AUTOCOMMIT")
+    with admin.connect() as conn:
+        conn.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
+    admin.dispose()
 
 
 @pytest.fixture()
-def populated(committed_db: Engine) -> Engine:
-    _populate(committed_db)
-    return committed_db
+def backup_settings(settings: Settings, source_database: str, tmp_path: Path) -> Settings:
+    return replace(settings, backup_dir=str(tmp_path / "backups"), database_url=source_database)
+
+
+@pytest.fixture()
+def populated(source_database: str) -> Iterator[Engine]:
+    engine = create_engine(source_database)
+    _populate(engine)
+    yield engine
+    engine.dispose()
 
 
 def test_backup_restores_into_a_fresh_database_identically(

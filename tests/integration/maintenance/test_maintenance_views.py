@@ -1,10 +1,10 @@
 import pytest
 
-pytestmark = pytest.mark.integration
+from athsys.backups import housekeeping
+from athsys.config import Settings
+from athsys.jobs import TaskName
 
-from athsys.backups import housekeeping  # noqa: E402
-from athsys.config import Settings  # noqa: E402
-from athsys.jobs import TaskName  # noqa: E402
+pytestmark = pytest.mark.integration
 
 
 def test_maintenance_pages_register_and_show_the_schedule(settings: Settings, redis_client) -> None:

@@ -1,30 +1,30 @@
 import pytest
 
-pytestmark = pytest.mark.integration
+import json
+import random
+import time
+from datetime import UTC, datetime
 
-import json  # noqa: E402
-import random  # noqa: E402
-import time  # noqa: E402
-from datetime import UTC, datetime  # noqa: E402
+from sqlalchemy import func, select, update
+from sqlalchemy.engine import Engine
+from sqlalchemy.orm import Session
 
-from sqlalchemy import func, select, update  # noqa: E402
-from sqlalchemy.engine import Engine  # noqa: E402
-from sqlalchemy.orm import Session  # noqa: E402
-
-from athsys.accounts.actor import SYSTEM, Actor  # noqa: E402
-from athsys.config import Settings, replace  # noqa: E402
-from athsys.db import make_session_factory  # noqa: E402
-from athsys.errors import AuthorizationError, ValidationError  # noqa: E402
-from athsys.jobs import TASK_QUEUES, TaskName, take_pending  # noqa: E402
-from athsys.notifications import delivery, service  # noqa: E402
-from athsys.notifications.models import (  # noqa: E402
+from athsys.accounts.actor import SYSTEM, Actor
+from athsys.config import Settings, replace
+from athsys.db import make_session_factory
+from athsys.errors import AuthorizationError, ValidationError
+from athsys.jobs import TASK_QUEUES, TaskName, take_pending
+from athsys.notifications import delivery, service
+from athsys.notifications.models import (
     Channel,
     Notification,
     NotificationKind,
     NotificationStatus,
 )
 
-from .conftest import DEFERRED, REJECTED, Meet, build_meet, free_port  # noqa: E402
+from .conftest import DEFERRED, REJECTED, Meet, build_meet, free_port
+
+pytestmark = pytest.mark.integration
 
 SECRET = "a-webhook-secret-of-32-characters"
 

@@ -13,10 +13,11 @@ from sqlalchemy.engine import Engine
 from sqlalchemy.orm import Session
 
 from athsys.accounts.actor import SYSTEM
+from athsys.audit.service import snapshot
 from athsys.competitions.models import Heat, HeatStatus
 from athsys.results.models import Result, ResultSource
+from athsys.results import service as results_service
 from athsys.results.ranking import ResultStatus
-from athsys.timing import service
 from athsys.timing.formats.lynx_export import parse_evt
 from tests.integration.timing.timing_ingest_support import Race, bearer, count
 from webui.cli.timing import LifWatcher
@@ -87,7 +88,12 @@ def test_lif_does_not_overwrite_a_manual_correction_and_an_official_heat(
     first = _results(committed_db, race.sprint_heat_id)[race.sprint_entries[0]]
     official = type(SYSTEM)(user_id=None, username="referee", roles=frozenset({"Starter"}))
     with Session(committed_db) as session, session.begin():
-        service.correct_result(session, official, first.id, mark=10420, reason="review")
+        result = session.get(Result, first.id)
+        assert result is not None
+        before = snapshot(result)
+        result.mark = 10420
+        results_service.correct_result(session, official, result, before, reason="review")
+        assert result.source is ResultSource.MANUAL
     changed = client.post("/api/timing/lif?filename=a.lif", data=lif_text(race, winner="10.45"),
                           content_type="text/plain", headers=bearer(race.tokens["camera"]))
     assert changed.status_code == 201

@@ -13,11 +13,13 @@ from sqlalchemy.engine import Engine
 from sqlalchemy.orm import Session
 
 from athsys.accounts.actor import Actor
+from athsys.audit.service import snapshot
 from athsys.competitions.models import Heat, HeatStatus
 from athsys.jobs import TASK_QUEUES, TaskName, discard_pending
+from athsys.results import service as results_service
 from athsys.results.models import Result, ResultRevision, ResultSource
 from athsys.results.ranking import ResultStatus
-from athsys.timing import service
+from athsys.timing import batches, corrections, process
 from athsys.timing.models import ReadBatch, TimingDevice, TimingRead, TimingSplit
 from tests.integration.timing.timing_ingest_support import (
     GUN,
@@ -94,7 +96,7 @@ def test_sweeper_re_enqueues_a_batch_whose_message_was_lost(
     with Session(committed_db) as session, session.begin():
         device = session.get(TimingDevice, race.device_ids["finish"])
         assert device is not None
-        receipt = service.receive_passings(
+        receipt = batches.receive_passings(
             session, device, dumps([passing("L1", "C103", 3200.0)]), max_lines=100
         )
         discard_pending(session)  # the broker message is lost
@@ -119,8 +121,12 @@ def test_replayed_late_read_does_not_overwrite_a_correction(
     process_pending(committed_db)
     result = result_of(committed_db, race.road_heat_id, entry)
     with Session(committed_db) as session, session.begin():
-        service.correct_result(session, OFFICIAL, result.id, mark=2995000,
-                               reason="photo of the finish line")
+        stored = session.get(Result, result.id)
+        assert stored is not None
+        before = snapshot(stored)
+        stored.mark = 2995000
+        results_service.correct_result(session, OFFICIAL, stored, before,
+                                       reason="photo of the finish line")
     # an earlier read from the backup mat and a replay of the first batch arrive late
     _post(client, race, "finish-backup", [passing("B1", "C101", 2990.0)])
     process_pending(committed_db)
@@ -171,26 +177,26 @@ def test_shifting_the_gun_and_reassigning_a_chip_recompute_from_raw_reads(
     _post(client, race, "finish", [passing("F1", "C101", 3000.0), passing("F2", "C777", 3100.0)])
     process_pending(committed_db)
     with Session(committed_db) as session, session.begin():
-        service.shift_gun_time(session, OFFICIAL, race.road_heat_id, GUN + timedelta(seconds=2))
+        corrections.shift_gun_time(session, OFFICIAL, race.road_heat_id, GUN + timedelta(seconds=2))
     shifted = result_of(committed_db, race.road_heat_id, race.entries[0])
     assert (shifted.mark, shifted.revision) == (2998000, 2)
     assert [c.chip for c in _unknown(committed_db, race)] == ["C777"]
 
     with Session(committed_db) as session, session.begin():
-        service.reassign_chip(session, OFFICIAL, competition_id=race.competition_id, chip="C777",
+        corrections.reassign_chip(session, OFFICIAL, competition_id=race.competition_id, chip="C777",
                               entry_id=race.entries[1])
     assert result_of(committed_db, race.road_heat_id, race.entries[1]).mark == 3098000
     assert _unknown(committed_db, race) == []
     with Session(committed_db) as session, session.begin():
-        service.reassign_chip(session, OFFICIAL, competition_id=race.competition_id, chip="C101",
+        corrections.reassign_chip(session, OFFICIAL, competition_id=race.competition_id, chip="C101",
                               entry_id=race.entries[3])
     assert result_of(committed_db, race.road_heat_id, race.entries[0]) is None
     assert result_of(committed_db, race.road_heat_id, race.entries[3]).mark == 2998000
 
 
-def _unknown(engine: Engine, race: Race) -> list[service.UnknownChip]:
+def _unknown(engine: Engine, race: Race) -> list[process.UnknownChip]:
     with Session(engine) as session:
-        return service.unknown_chips(session, race.competition_id)
+        return process.unknown_chips(session, race.competition_id)
 
 
 def test_gun_read_starts_the_heat_scheduled_nearest(
@@ -211,8 +217,8 @@ def test_processing_twice_changes_nothing(client: FlaskClient, race: Race,
     batch = _post(client, race, "finish", [passing("F1", "C101", 3000.0)])
     process_pending(committed_db)
     with Session(committed_db) as session, session.begin():
-        assert service.claim_batch(session, batch["batch_id"]) is False
-        assert service.process_batch(session, batch["batch_id"]) is None
+        assert batches.claim_batch(session, batch["batch_id"]) is False
+        assert process.process_batch(session, batch["batch_id"]) is None
     with Session(committed_db) as session:
         results = session.scalars(select(Result)).all()
     assert [(r.mark, r.revision, r.status) for r in results] == [(3000000, 1, ResultStatus.OK)]

@@ -27,7 +27,7 @@ from athsys.competitions.models import (
     Round,
     RoundKind,
 )
-from athsys.timing import service
+from athsys.timing import batches, devices, process
 from athsys.timing.models import ChipAssignment, DeviceKind, MatRole, TimingPoint
 
 PARIS = ZoneInfo("Europe/Paris")
@@ -122,7 +122,7 @@ def build_race(engine: Engine) -> Race:
             ("camera", DeviceKind.PHOTO_FINISH, None, MatRole.PRIMARY, competition.id),
             ("other", DeviceKind.CHIP_DECODER, None, MatRole.PRIMARY, other.id),
         ):
-            issued = service.create_device(
+            issued = devices.create_device(
                 session, SYSTEM, competition_id=competition_id, name=name, kind=kind,
                 timing_point_id=race.points[point] if point else None, mat_role=role,
             )
@@ -176,9 +176,9 @@ def process_pending(engine: Engine) -> None:
 
     for batch_id in unfinished():
         with Session(engine) as session, session.begin():
-            service.claim_batch(session, batch_id)
+            batches.claim_batch(session, batch_id)
         with Session(engine) as session, session.begin():
-            service.process_batch(session, batch_id)
+            process.process_batch(session, batch_id)
     wait_for(lambda: not unfinished(), what="all batches processed")
 
 

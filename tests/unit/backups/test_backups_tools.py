@@ -1,13 +1,13 @@
 import pytest
 
+from datetime import UTC, datetime
+from pathlib import Path
+
+from athsys.backups import service
+from athsys.config import get_config
+from athsys.errors import ConfigurationError
+
 pytestmark = pytest.mark.unit
-
-from datetime import UTC, datetime  # noqa: E402
-from pathlib import Path  # noqa: E402
-
-from athsys.backups import service  # noqa: E402
-from athsys.config import get_config  # noqa: E402
-from athsys.errors import ConfigurationError  # noqa: E402
 
 
 @pytest.mark.parametrize("output, major", [

@@ -1,13 +1,13 @@
 import pytest
 
+import random
+from datetime import timedelta
+
+from athsys.config import get_config
+from athsys.notifications import delivery
+from athsys.notifications.service import RETRY_CAP_S, retry_delay
+
 pytestmark = pytest.mark.unit
-
-import random  # noqa: E402
-from datetime import timedelta  # noqa: E402
-
-from athsys.config import get_config  # noqa: E402
-from athsys.notifications import delivery  # noqa: E402
-from athsys.notifications.service import RETRY_CAP_S, retry_delay  # noqa: E402
 
 SECRET = "whsec-0123456789abcdef"
 

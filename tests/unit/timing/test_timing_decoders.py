@@ -1,17 +1,17 @@
 import pytest
 
+from datetime import UTC, date, datetime, timedelta, timezone
+from pathlib import Path
+
+from athsys.errors import ValidationError
+from athsys.timing.formats import detect_format, parse_passings
+from athsys.timing.formats.chronotrack import parse_chronotrack
+from athsys.timing.formats.ipico import ipico_checksum, parse_ipico
+from athsys.timing.formats.mylaps import acknowledgements, parse_mylaps
+from athsys.timing.formats.raceresult import parse_raceresult
+from athsys.timing.passing import ParseOptions
+
 pytestmark = pytest.mark.unit
-
-from datetime import UTC, date, datetime, timedelta, timezone  # noqa: E402
-from pathlib import Path  # noqa: E402
-
-from athsys.errors import ValidationError  # noqa: E402
-from athsys.timing.formats import detect_format, parse_passings  # noqa: E402
-from athsys.timing.formats.chronotrack import parse_chronotrack  # noqa: E402
-from athsys.timing.formats.ipico import ipico_checksum, parse_ipico  # noqa: E402
-from athsys.timing.formats.mylaps import acknowledgements, parse_mylaps  # noqa: E402
-from athsys.timing.formats.raceresult import parse_raceresult  # noqa: E402
-from athsys.timing.passing import ParseOptions  # noqa: E402
 
 SAMPLES = Path(__file__).parent / "samples"
 PLUS_TWO = timezone(timedelta(hours=2))

@@ -1,14 +1,14 @@
 import pytest
 
+import json
+from datetime import UTC, datetime, timedelta, timezone
+from pathlib import Path
+
+from athsys.errors import ValidationError
+from athsys.timing.formats.json_batch import parse_json_batch
+from athsys.timing.passing import ParseOptions
+
 pytestmark = pytest.mark.unit
-
-import json  # noqa: E402
-from datetime import UTC, datetime, timedelta, timezone  # noqa: E402
-from pathlib import Path  # noqa: E402
-
-from athsys.errors import ValidationError  # noqa: E402
-from athsys.timing.formats.json_batch import parse_json_batch  # noqa: E402
-from athsys.timing.passing import ParseOptions  # noqa: E402
 
 SAMPLES = Path(__file__).parent / "samples"
 PLUS_TWO = timezone(timedelta(hours=2))

@@ -1,11 +1,9 @@
 import pytest
 
-pytestmark = pytest.mark.unit
+from pathlib import Path
 
-from pathlib import Path  # noqa: E402
-
-from athsys.errors import ValidationError  # noqa: E402
-from athsys.timing.formats.lif import (  # noqa: E402
+from athsys.errors import ValidationError
+from athsys.timing.formats.lif import (
     DELTA_TO_PREVIOUS,
     DELTA_TO_WINNER,
     DNF,
@@ -15,6 +13,8 @@ from athsys.timing.formats.lif import (  # noqa: E402
     parse_lif,
     parse_race_time,
 )
+
+pytestmark = pytest.mark.unit
 
 SAMPLES = Path(__file__).parent / "samples"
 TRUE_TIMES = [10_428, 10_431, 10_502, 10_540, 10_561]

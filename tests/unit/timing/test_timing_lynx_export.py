@@ -1,11 +1,9 @@
 import pytest
 
-pytestmark = pytest.mark.unit
+from pathlib import Path
 
-from pathlib import Path  # noqa: E402
-
-from athsys.errors import ValidationError  # noqa: E402
-from athsys.timing.formats.lynx_export import (  # noqa: E402
+from athsys.errors import ValidationError
+from athsys.timing.formats.lynx_export import (
     LynxCompetitor,
     StartListHeat,
     StartListLane,
@@ -14,6 +12,8 @@ from athsys.timing.formats.lynx_export import (  # noqa: E402
     write_ppl,
     write_sch,
 )
+
+pytestmark = pytest.mark.unit
 
 SAMPLES = Path(__file__).parent / "samples"
 

@@ -1,12 +1,10 @@
 import pytest
 
-pytestmark = pytest.mark.unit
+from datetime import UTC, date, datetime, timedelta, timezone
+from pathlib import Path
 
-from datetime import UTC, date, datetime, timedelta, timezone  # noqa: E402
-from pathlib import Path  # noqa: E402
-
-from athsys.errors import ValidationError  # noqa: E402
-from athsys.timing.passing import (  # noqa: E402
+from athsys.errors import ValidationError
+from athsys.timing.passing import (
     ErrorCollector,
     Passing,
     decode_body,
@@ -15,6 +13,8 @@ from athsys.timing.passing import (  # noqa: E402
     parse_clock_ms,
     to_epoch_ms,
 )
+
+pytestmark = pytest.mark.unit
 
 SAMPLES = Path(__file__).parent / "samples"
 

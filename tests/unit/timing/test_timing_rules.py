@@ -1,12 +1,10 @@
 import pytest
 
-pytestmark = pytest.mark.unit
+from datetime import UTC, datetime
 
-from datetime import UTC, datetime  # noqa: E402
-
-from athsys.errors import ConflictError, ValidationError  # noqa: E402
-from athsys.timing.passing import Passing  # noqa: E402
-from athsys.timing.rules import (  # noqa: E402
+from athsys.errors import ConflictError, ValidationError
+from athsys.timing.passing import Passing
+from athsys.timing.rules import (
     SOURCE_CHIP,
     SOURCE_LIF,
     SOURCE_MANUAL,
@@ -22,6 +20,8 @@ from athsys.timing.rules import (  # noqa: E402
     process_reads,
     race_time,
 )
+
+pytestmark = pytest.mark.unit
 
 GUN = 1_728_806_400_000  # 2024-10-13 08:00:00 UTC
 SECOND = 1_000

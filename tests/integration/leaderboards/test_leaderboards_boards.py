@@ -1,0 +1,150 @@
+"""Boards computed into Redis and read back: full build, incremental updates, ties,
+non-finishers, corrections, deletions, categories, age grading, records, teams."""
+
+from __future__ import annotations
+
+import pytest
+import redis as redis_lib
+from sqlalchemy import delete
+from sqlalchemy.engine import Engine
+from sqlalchemy.orm import Session
+
+from athsys.leaderboards import rules, service
+from athsys.leaderboards.cache import BoardStore
+from athsys.records.models import Record, RecordScope
+from athsys.athletes.models import Sex
+from athsys.results.models import Result
+from athsys.results.ranking import ResultStatus
+from tests.integration.leaderboards.leaderboards_support import Meet, store_result
+
+pytestmark = pytest.mark.integration
+
+
+def _refresh(engine: Engine, store: BoardStore, event_id: int) -> service.RefreshOutcome:
+    with Session(engine) as session:
+        return service.refresh_event(session, store, event_id)
+
+
+def _board(engine: Engine, store: BoardStore | None, event_id: int, board: str = "all",
+           page: int = 1, per_page: int = 50) -> dict:  # type: ignore[type-arg]
+    with Session(engine) as session:
+        return service.read_board(session, store, event_id, board, page, per_page)
+
+
+def _summary(answer: dict) -> list[tuple]:  # type: ignore[type-arg]
+    return [(line["bib"], line["place"], line["mark_text"], line["gap"], line["tied"])
+            for line in answer["lines"]]
+
+
+def test_full_then_incremental_matches_direct_computation(
+    meet: Meet, committed_db: Engine, redis_client: redis_lib.Redis
+) -> None:
+    store = BoardStore(redis_client)
+    heat, e = meet.road_heat_id, meet.road_entries
+    store_result(committed_db, heat, e[0], 1_800_000)
+    store_result(committed_db, heat, e[1], 1_795_400)
+    store_result(committed_db, heat, e[2], None, ResultStatus.DNF)
+    first = _refresh(committed_db, store, meet.road_event_id)
+    assert first.full and first.lines_changed == 3
+
+    store_result(committed_db, heat, e[3], 1_795_400)  # ties the leader at the millisecond
+    second = _refresh(committed_db, store, meet.road_event_id)
+    assert not second.full and second.lines_changed == 1
+    stored = _board(committed_db, store, meet.road_event_id)
+    assert stored["source"] == "store"
+    assert _summary(stored) == [
+        ("102", 1, "29:56", 0, True), ("104", 1, "29:56", 0, True),
+        ("101", 3, "30:00", 4600, False), ("103", None, "DNF", None, False),
+    ]
+    direct = _board(committed_db, None, meet.road_event_id)
+    assert direct["source"] == "database"
+    assert _summary(direct) == _summary(stored)
+
+    # a correction moves a line; the unchanged ones keep their places relative to it
+    store_result(committed_db, heat, e[0], 1_700_000)
+    assert not _refresh(committed_db, store, meet.road_event_id).full
+    assert [line["bib"] for line in _board(committed_db, store, meet.road_event_id)["lines"]] == [
+        "101", "102", "104", "103"]
+
+
+def test_paging_keeps_places_of_ties_across_pages(
+    meet: Meet, committed_db: Engine, redis_client: redis_lib.Redis
+) -> None:
+    store = BoardStore(redis_client)
+    marks = [1_700_000, 1_710_000, 1_710_000, 1_720_000, 1_730_000, 1_740_000]
+    for entry_id, mark in zip(meet.road_entries, marks, strict=True):
+        store_result(committed_db, meet.road_heat_id, entry_id, mark)
+    _refresh(committed_db, store, meet.road_event_id)
+    page2 = _board(committed_db, store, meet.road_event_id, page=2, per_page=2)
+    # line 3 ties line 2 on the previous page: it shares place 2
+    assert [(line["bib"], line["place"], line["tied"]) for line in page2["lines"]] == [
+        ("103", 2, True), ("104", 4, False)]
+    assert page2["total"] == 6
+    direct = _board(committed_db, None, meet.road_event_id, page=2, per_page=2)
+    assert [(line["bib"], line["place"]) for line in direct["lines"]] == [("103", 2), ("104", 4)]
+
+
+def test_deleting_a_result_rebuilds_and_categories_and_grades_are_boards(
+    meet: Meet, committed_db: Engine, redis_client: redis_lib.Redis
+) -> None:
+    store = BoardStore(redis_client)
+    for i, entry_id in enumerate(meet.road_entries):
+        store_result(committed_db, meet.road_heat_id, entry_id, 1_800_000 + i * 60_000)
+    _refresh(committed_db, store, meet.road_event_id)
+    with Session(committed_db) as session, session.begin():
+        session.execute(delete(Result).where(Result.entry_id == meet.road_entries[0]))
+    outcome = _refresh(committed_db, store, meet.road_event_id)
+    assert outcome.full
+    board = _board(committed_db, store, meet.road_event_id)
+    assert [line["bib"] for line in board["lines"]][0] == "102"
+    # runners are 25, 32, 39, 46, 53, 60 years old this year
+    assert sorted(store.boards(meet.road_event_id)) == sorted(
+        ["all", "sex:M", "cat:SEN", "cat:M35", "cat:M45", "cat:M50", "cat:M60",
+         "age-graded"])
+    masters = _board(committed_db, store, meet.road_event_id, "cat:M45")
+    assert [(line["bib"], line["place"]) for line in masters["lines"]] == [("104", 1)]
+    graded = _board(committed_db, store, meet.road_event_id, "age-graded")["lines"]
+    grades = [line["grade"] for line in graded]
+    assert all(grades) and grades == sorted(grades, key=float, reverse=True)
+    # the 60-year-old is slowest but best graded
+    assert graded[0]["bib"] == "106"
+
+
+def test_record_flags_and_team_scores(
+    meet: Meet, committed_db: Engine, redis_client: redis_lib.Redis
+) -> None:
+    with Session(committed_db) as session, session.begin():
+        session.add(Record(scope=RecordScope.MEETING, discipline_code="10K", sex=Sex.MALE,
+                           region="City 10K", mark=1_750_000))
+    store = BoardStore(redis_client)
+    store_result(committed_db, meet.road_heat_id, meet.road_entries[0], 1_740_000)
+    store_result(committed_db, meet.road_heat_id, meet.road_entries[1], 1_790_000)
+    store_result(committed_db, meet.road_heat_id, meet.road_entries[2], 1_800_000)
+    _refresh(committed_db, store, meet.road_event_id)
+    lines = _board(committed_db, store, meet.road_event_id)["lines"]
+    assert lines[0]["records"] == ["MR", "PB", "SB"]  # no PB/SB on file: a first mark is both
+    assert "MR" not in lines[1]["records"]
+    with Session(committed_db) as session:
+        teams = service.team_standings(session, meet.road_event_id,
+                                       rules.PointsScheme((5, 3, 1), scorers=2))
+    # HAR: 1st (5) + 3rd (1); STR: 2nd (3)
+    assert [(t["team"], t["place"], t["points"]) for t in teams["teams"]] == [
+        ("HAR", 1, "6"), ("STR", 2, "3")]
+
+
+def test_heat_without_results_shows_the_start_list(meet: Meet, committed_db: Engine) -> None:
+    with Session(committed_db) as session:
+        heat = service.heat_results(session, meet.sprint_heat_id)
+    assert heat["kind"] == "start_list"
+    assert [(line["lane"], line["bib"], line["seed_text"]) for line in heat["lines"]][:2] == [
+        (3, "201", "10.11"), (4, "202", "10.12")]
+    store_result(committed_db, meet.sprint_heat_id, meet.sprint_entries[0], 10_071)
+    store_result(committed_db, meet.sprint_heat_id, meet.sprint_entries[1], 10_065)
+    store_result(committed_db, meet.sprint_heat_id, meet.sprint_entries[2], None, ResultStatus.DQ)
+    with Session(committed_db) as session:
+        heat = service.heat_results(session, meet.sprint_heat_id)
+    assert heat["kind"] == "results"
+    # 10.065 and 10.071 both publish as 10.07, but the thousandth separates them
+    assert [(line["bib"], line["place"], line["mark_text"], line["gap"])
+            for line in heat["lines"]] == [
+        ("202", 1, "10.07", 0), ("201", 2, "10.08", 6), ("203", None, "DQ", None)]
