@@ -16,11 +16,12 @@ from sqlalchemy.orm import Session
 from athsys.accounts.actor import Actor
 from athsys.athletes.models import Athlete
 from athsys.athletes.service import check_may_manage_club, current_related
-from athsys.audit.service import diff, record, snapshot
+from athsys.audit.service import audited_delete, audited_update, record, snapshot
 from athsys.competitions.disciplines import discipline
 from athsys.competitions.models import Entry, EntryStatus, Event, Heat, HeatStatus, LaneAssignment
 from athsys.errors import ConflictError, ValidationError
 from athsys.notifications.service import notify_result_official
+from athsys.records.service import apply_official_heats
 from athsys.results.models import Result
 
 
@@ -43,7 +44,7 @@ def create_event(session: Session, actor: Actor, event: Event) -> Event:
 
 def update_event(session: Session, actor: Actor, event: Event, before: Mapping[str, Any]) -> None:
     prepare_event(event)
-    _flush_and_audit(session, actor, event, before)
+    audited_update(session, actor, event, before)
 
 
 # -- entries -----------------------------------------------------------------------------------
@@ -63,12 +64,12 @@ def update_entry(session: Session, actor: Actor, entry: Entry, before: Mapping[s
         previous = session.get(Athlete, before.get("athlete_id"))
         check_may_manage_club(actor, previous.club_id if previous else None)
     _check_entry(session, actor, entry)
-    _flush_and_audit(session, actor, entry, before)
+    audited_update(session, actor, entry, before)
 
 
 def delete_entry(session: Session, actor: Actor, entry: Entry) -> None:
     check_may_manage_club(actor, entry.athlete.club_id if entry.athlete else None)
-    _delete_and_audit(session, actor, entry)
+    audited_delete(session, actor, entry)
 
 
 def _check_entry(session: Session, actor: Actor, entry: Entry) -> None:
@@ -138,7 +139,7 @@ def update_lane_assignment(
     session: Session, actor: Actor, assignment: LaneAssignment, before: Mapping[str, Any]
 ) -> None:
     _check_lane_assignment(session, assignment)
-    _flush_and_audit(session, actor, assignment, before)
+    audited_update(session, actor, assignment, before)
 
 
 def _check_lane_assignment(session: Session, assignment: LaneAssignment) -> None:
@@ -202,6 +203,7 @@ def mark_heats_official(session: Session, actor: Actor, heats: Sequence[Heat]) -
     for heat in heats:
         _move(session, actor, heat, HeatStatus.OFFICIAL)
     session.flush()
+    apply_official_heats(session, actor, heats)  # PB/SB raised, WR/NR/MR/PB/SB flags stored
     for heat in heats:
         notify_result_official(session, heat_id=heat.id)
     return len(heats)
@@ -224,15 +226,4 @@ def _move(session: Session, actor: Actor, heat: Heat, status: HeatStatus) -> Non
 
 
 # -- shared ------------------------------------------------------------------------------------
-def _flush_and_audit(session: Session, actor: Actor, item: Any, before: Mapping[str, Any]) -> None:
-    session.flush()
-    changes = diff(before, snapshot(item))
-    if changes:
-        record(session, actor, "update", type(item).__name__, item.id, changes)
 
-
-def _delete_and_audit(session: Session, actor: Actor, item: Any) -> None:
-    before = snapshot(item)
-    session.delete(item)
-    session.flush()
-    record(session, actor, "delete", type(item).__name__, before["id"], before)

@@ -14,9 +14,12 @@ from sqlalchemy import (
     String,
     UniqueConstraint,
     func,
+    text,
 )
+from sqlalchemy.dialects.postgresql import ARRAY
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
+from athsys.competitions.advancement import Qualification
 from athsys.competitions.models import Entry, Heat
 from athsys.db import Base, Timestamped, enum_type
 from athsys.results.ranking import ResultStatus
@@ -52,6 +55,12 @@ class Result(Timestamped, Base):
         server_default=ResultSource.MANUAL.value,
     )
     revision: Mapped[int] = mapped_column(Integer, default=1, server_default="1")
+    # Q (by place) or q (by time) once the round's advancement is decided (competitions.planning)
+    qualification: Mapped[Qualification | None] = mapped_column(
+        enum_type(Qualification, "qualification"))
+    # WR, NR, MR, PB, SB earned when the heat became official (records.service)
+    record_flags: Mapped[list[str]] = mapped_column(
+        ARRAY(String(2)), default=list, server_default=text("'{}'::varchar[]"))
 
     heat: Mapped[Heat] = relationship()
     entry: Mapped[Entry] = relationship()
@@ -66,6 +75,9 @@ class Result(Timestamped, Base):
         CheckConstraint("mark IS NULL OR mark >= 0", name="mark_not_negative"),
         CheckConstraint("place IS NULL OR place >= 1", name="place_positive"),
         CheckConstraint("revision >= 1", name="revision_positive"),
+        CheckConstraint("record_flags <@ ARRAY['WR', 'NR', 'MR', 'PB', 'SB']::varchar[]",
+                        name="record_flags_known"),
+        CheckConstraint("qualification IS NULL OR status = 'OK'", name="qualified_is_ok"),
         Index("ix_result_heat_id_place", "heat_id", "place"),
         Index("ix_result_entry_id", "entry_id"),
     )

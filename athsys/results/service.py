@@ -3,6 +3,8 @@
 Corrections are routine: every change to a result first copies the result as it was into
 :class:`ResultRevision`, bumps ``Result.revision`` and writes an audit row with the fields
 before and after. Results of an official heat may be corrected by the chief registrar only.
+A corrected chip or photo-finish result becomes a manual one, which timing data never
+overwrites (:mod:`athsys.timing.recompute`).
 """
 
 from __future__ import annotations
@@ -16,8 +18,12 @@ from athsys.accounts.actor import Actor
 from athsys.athletes.service import current_related
 from athsys.audit.service import diff, record, snapshot
 from athsys.competitions.models import Entry, Heat, HeatStatus
+from athsys.competitions.planning import round_discipline
 from athsys.errors import AuthorizationError, ValidationError
+from athsys.jobs import TaskName, enqueue_after_commit
+from athsys.results.marks import Measure
 from athsys.results.models import Attempt, AttemptOutcome, Result, ResultRevision, ResultSource
+from athsys.results.placing import place_heats
 from athsys.results.ranking import ResultStatus
 
 #: The fields of a result a revision keeps.
@@ -25,6 +31,8 @@ REVISED_FIELDS = (
     "mark", "net_mark", "place", "status", "status_rule", "wind", "reaction_time", "source",
 )
 CORRECTS_OFFICIAL = ("Chief Registrar",)
+MACHINE_SOURCES = (ResultSource.CHIP, ResultSource.LIF)
+"""Sources whose results a correction turns into manual ones."""
 
 
 def record_result(session: Session, actor: Actor, result: Result) -> Result:
@@ -43,12 +51,20 @@ def correct_result(
 ) -> ResultRevision | None:
     """Keep the stored version (``before``) as a revision, then save the corrected one.
 
-    Returns the revision written, or None when nothing that a revision keeps changed.
+    A correction of a chip or photo-finish result is saved as source manual, so that no late
+    read or re-imported file overwrites it (a change of the source alone is kept as given:
+    an official handing a result back to the timing system). The places of a timed heat are
+    re-ranked unless the correction sets a place itself, and the event's leaderboard refresh
+    is asked for. Returns the revision written, or None when nothing that a revision keeps
+    changed.
     """
     _check_result(session, actor, result)
     after = snapshot(result)
     if all(before.get(f) == after.get(f) for f in REVISED_FIELDS):
         return None
+    corrected = [f for f in REVISED_FIELDS if f != "source" and before.get(f) != after.get(f)]
+    if corrected and result.source in MACHINE_SOURCES:
+        result.source = ResultSource.MANUAL
     kept = ResultRevision(
         result_id=result.id,
         revision=before["revision"],
@@ -70,6 +86,10 @@ def correct_result(
     if reason:
         changes["reason"] = reason
     record(session, actor, "correct", "Result", result.id, changes)
+    event = result.heat.round.event
+    if "place" not in corrected and event.discipline.measure is Measure.TIME:
+        place_heats(session, [result.heat_id])
+    enqueue_after_commit(session, TaskName.LEADERBOARD_REFRESH, event_id=event.id)
     return kept
 
 
@@ -152,7 +172,7 @@ def _check_attempt(session: Session, actor: Actor, attempt: Attempt) -> None:
     heat = current_related(session, attempt, "heat")
     _check_same_event(heat, current_related(session, attempt, "entry"))
     _check_heat_open(actor, heat)
-    found = heat.round.event.discipline
+    found = round_discipline(heat.round)  # a combined event's round is one of its events
     if found.vertical:
         if attempt.height is None:
             raise ValidationError("height: a high jump or pole vault attempt needs the bar height",

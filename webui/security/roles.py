@@ -47,6 +47,9 @@ FINISH_HEAT: Final = "finish_heat"
 MARK_OFFICIAL: Final = "mark_official"
 RELEASE_CHIP: Final = "release_chip"
 REVOKE_DEVICE: Final = "revoke_device"
+SEED_HEATS: Final = "seed_heats"  # seed a round into heats, draw lanes
+ADVANCE_ROUND: Final = "advance_round"  # mark Q/q, seed the next round
+DERIVE_RESULTS: Final = "derive_results"  # a flight's results from its field series
 
 # -- resources (view permission names, and the menu items of the same name) -----------------
 CLUBS: Final = "Clubs"
@@ -150,7 +153,7 @@ COACH_PERMISSIONS: Final[frozenset[Permission]] = (
 STARTER_PERMISSIONS: Final[frozenset[Permission]] = (
     VIEWER_PERMISSIONS
     | act(HEATS, START_HEAT, FINISH_HEAT) | (frozenset({(CAN_EDIT, HEATS)}))
-    | write(RESULTS) | manage(ATTEMPTS)
+    | write(RESULTS) | manage(ATTEMPTS) | act(HEATS, DERIVE_RESULTS)
 )
 
 # A registrar runs registration and the races: athletes, entries, bibs, chips, heats.
@@ -158,6 +161,7 @@ REGISTRAR_PERMISSIONS: Final[frozenset[Permission]] = (
     STARTER_PERMISSIONS | COACH_PERMISSIONS
     | manage(CLUBS, ATHLETES, ENTRIES, CHIP_ASSIGNMENTS, ROUNDS, HEATS, LANE_ASSIGNMENTS)
     | act(ENTRIES, SCRATCH, CHECK_IN) | act(HEATS, MARK_OFFICIAL)
+    | act(ROUNDS, SEED_HEATS, ADVANCE_ROUND)
     | act(CHIP_ASSIGNMENTS, RELEASE_CHIP)
     | delete(RESULTS) | read(RESULT_REVISIONS)
 )

@@ -8,9 +8,10 @@ from typing import Any
 from flask_appbuilder.actions import action
 from sqlalchemy.orm import selectinload
 
-from athsys.competitions import service
+from athsys.competitions import planning, service
 from athsys.athletes.service import check_may_manage_club
 from athsys.competitions.models import Competition, Entry, Event, Heat, LaneAssignment, Round
+from athsys.results import field_service
 from webui.security import roles
 from webui.views.base import DISPLAY, EAGER, AthsysInterface, AthsysModelView
 from webui.views.marks import MarkField, WindField, discipline_field, show_mark, show_wind
@@ -111,6 +112,13 @@ class HeatView(AthsysModelView):
     def mark_official(self, items: Any) -> Any:
         return self.run_bulk(items, service.mark_heats_official, "{count} heats marked official")
 
+    @action(roles.DERIVE_RESULTS, "Results from attempts",
+            "Write the results of the selected flights from their field series?", "fa-list-ol",
+            single=False)
+    def derive_results(self, items: Any) -> Any:
+        return self.run_bulk(items, field_service.derive_field_results,
+                             "{count} results written from the field series")
+
 
 class RoundView(AthsysModelView):
     datamodel = AthsysInterface(Round)
@@ -126,6 +134,24 @@ class RoundView(AthsysModelView):
     search_columns = ["event", "kind"]
     label_columns = {"advance_by_place": "Q (by place)", "advance_by_time": "q (by time)"}
     base_order = ("ordinal", "asc")
+
+    @action(roles.SEED_HEATS, "Seed heats",
+            "Seed the selected rounds into heats and draw the lanes (replaces their start "
+            "lists)?", "fa-random", single=False)
+    def seed_heats(self, items: Any) -> Any:
+        return self.run_bulk(
+            items, lambda s, a, rounds: sum(len(planning.seed_round(s, a, r)) for r in rounds),
+            "{count} heats seeded")
+
+    @action(roles.ADVANCE_ROUND, "Advance",
+            "Mark Q/q on the selected finished rounds and seed their next rounds?",
+            "fa-forward", single=False)
+    def advance_round(self, items: Any) -> Any:
+        return self.run_bulk(
+            items,
+            lambda s, a, rounds: sum(len(planning.advance_round(s, a, r).qualified)
+                                     for r in rounds),
+            "{count} athletes qualified; the next round is seeded")
 
 
 class EventView(AthsysModelView):

@@ -1,0 +1,175 @@
+"""Records and bests applied when a heat becomes official.
+
+For every OK result of the heat, the flags it earns (:func:`athsys.results.records.records_earned`)
+are stored on the result (``Result.record_flags``) against the records standing before it:
+
+- WR: the world record of the discipline, sex and age category (``region`` empty);
+- NR: the national record, ``region`` = the athlete's nationality;
+- MR: the meeting record, ``region`` = the competition's name;
+- PB and SB: the athlete's personal best and best of the season (the year of the
+  competition), whatever the age category.
+
+The athlete's PB and SB rows are then raised (or created) when the mark beats them; an
+equal mark leaves the older best standing. World, national and meeting records are
+ratified, not assumed: they are flagged but not changed here. A mark made with a
+following wind above +2.0 m/s, where wind is measured, counts for nothing of this.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from datetime import date
+
+from sqlalchemy import func, select
+from sqlalchemy.orm import Session
+
+from athsys.accounts.actor import Actor
+from athsys.athletes.models import Athlete
+from athsys.audit.service import record, snapshot
+from athsys.competitions.models import Entry, Event, Heat
+from athsys.competitions.planning import round_discipline
+from athsys.competitions.disciplines import Discipline
+from athsys.records.models import Record, RecordScope
+from athsys.results.marks import official_mark
+from athsys.results.models import Result
+from athsys.results.ranking import ResultStatus
+from athsys.results.records import ExistingRecords, RecordKind, records_earned
+
+#: Wind above this (tenths of m/s) makes a mark wind-assisted: no record, no best.
+WIND_LIMIT = 20
+
+
+def apply_official_heats(
+    session: Session, actor: Actor, heats: Sequence[Heat]
+) -> dict[int, tuple[str, ...]]:
+    """Flag the results of official heats and raise the athletes' bests.
+
+    Returns the flags of every result that earned any (result id -> ``("PB", "SB")``).
+    Call it in the transaction that marks the heats official.
+    """
+    flagged: dict[int, tuple[str, ...]] = {}
+    for heat in heats:
+        found = round_discipline(heat.round)
+        event = heat.round.event
+        day = event.competition.start_date
+        results = session.scalars(
+            select(Result).join(Entry, Result.entry_id == Entry.id)
+            .where(Result.heat_id == heat.id).order_by(Result.id)
+        ).all()
+        for result in results:
+            flags = _flags_for(session, result, found, event, day)
+            if list(flags) != list(result.record_flags or []):
+                result.record_flags = list(flags)
+            if flags:
+                flagged[result.id] = flags
+                _raise_bests(session, actor, result, found, event, day, flags)
+        session.flush()
+        if any(r.id in flagged for r in results):
+            record(session, actor, "record_flags", "Heat", heat.id,
+                   {str(r.id): list(flagged[r.id]) for r in results if r.id in flagged})
+    return flagged
+
+
+def _eligible(result: Result, found: Discipline) -> bool:
+    if result.status is not ResultStatus.OK or result.mark is None or result.mark <= 0:
+        return False
+    if found.wind:
+        wind = result.wind if result.wind is not None else result.heat.wind
+        if wind is not None and wind > WIND_LIMIT:
+            return False
+    return True
+
+
+def _flags_for(
+    session: Session, result: Result, found: Discipline, event: Event, day: date
+) -> tuple[str, ...]:
+    if not _eligible(result, found):
+        return ()
+    athlete: Athlete = result.entry.athlete
+    existing = ExistingRecords(
+        world=_record_mark(session, RecordScope.WORLD, found.code, event, None),
+        national=(_record_mark(session, RecordScope.NATIONAL, found.code, event,
+                               athlete.nationality) if athlete.nationality else None),
+        meeting=_record_mark(session, RecordScope.MEETING, found.code, event,
+                             event.competition.name),
+        personal_best=_best(session, RecordScope.PERSONAL_BEST, found.code, athlete, None),
+        season_best=_best(session, RecordScope.SEASON_BEST, found.code, athlete, day.year),
+    )
+    earned = records_earned(result.mark or 0, found.measure, existing, road=found.road)
+    return tuple(kind.value for kind in earned)
+
+
+def _record_mark(
+    session: Session, scope: RecordScope, code: str, event: Event, region: str | None
+) -> int | None:
+    query = select(Record.mark).where(
+        Record.scope == scope, Record.discipline_code == code, Record.sex == event.sex,
+        Record.age_category == event.age_category,
+    )
+    query = query.where(Record.region.is_(None) if region is None else Record.region == region)
+    return session.scalars(query).first()
+
+
+def _best_row(
+    session: Session, scope: RecordScope, code: str, athlete: Athlete, season: int | None
+) -> Record | None:
+    query = select(Record).where(
+        Record.scope == scope, Record.discipline_code == code, Record.athlete_id == athlete.id)
+    if season is not None:
+        query = query.where(Record.season == season)
+    return session.scalars(query.order_by(Record.id)).first()
+
+
+def _best(
+    session: Session, scope: RecordScope, code: str, athlete: Athlete, season: int | None
+) -> int | None:
+    row = _best_row(session, scope, code, athlete, season)
+    return row.mark if row is not None else None
+
+
+def _raise_bests(
+    session: Session, actor: Actor, result: Result, found: Discipline, event: Event, day: date,
+    flags: tuple[str, ...],
+) -> None:
+    athlete: Athlete = result.entry.athlete
+    for kind, scope, season in (
+        (RecordKind.PB, RecordScope.PERSONAL_BEST, None),
+        (RecordKind.SB, RecordScope.SEASON_BEST, day.year),
+    ):
+        if kind.value not in flags:
+            continue
+        row = _best_row(session, scope, found.code, athlete, season)
+        mark = result.mark or 0
+        if row is not None and not _better(mark, row.mark, found):
+            continue  # equalled: the older best stands
+        values = {"mark": mark, "set_on": day, "venue": event.competition.venue,
+                  "holder_name": athlete.full_name}
+        if row is None:
+            row = Record(scope=scope, discipline_code=found.code, sex=athlete.sex,
+                         athlete_id=athlete.id, season=season, **values)
+            session.add(row)
+            session.flush()
+            record(session, actor, "create", "Record", row.id, snapshot(row))
+        else:
+            before = row.mark
+            for name, value in values.items():
+                setattr(row, name, value)
+            session.flush()
+            record(session, actor, "update", "Record", row.id,
+                   {"mark": {"before": before, "after": mark}, "result_id": result.id})
+
+
+def _better(mark: int, previous: int, found: Discipline) -> bool:
+    published = official_mark(mark, found.measure, road=found.road)
+    standing = official_mark(previous, found.measure, road=found.road)
+    return published > standing if found.measure.higher_is_better else published < standing
+
+
+def result_flags(session: Session, heat_ids: Sequence[int]) -> dict[int, tuple[str, ...]]:
+    """The stored flags of the results of these heats (result id -> flags), for lists and
+    leaderboards; results without flags are left out."""
+    rows = session.execute(
+        select(Result.id, Result.record_flags)
+        .where(Result.heat_id.in_(list(heat_ids)), func.cardinality(Result.record_flags) > 0)
+    ).all()
+    return {result_id: tuple(flags) for result_id, flags in rows}

@@ -1,0 +1,303 @@
+"""Field series of a flight: attempts recorded one at a time, standings, undo, results.
+
+An attempt is stored as an :class:`Attempt` row (the athlete's ``sequence``-th trial) only
+after the whole series with it passes :mod:`athsys.results.field_series`: a vertical
+jump's o/x/-/r by bar height (no attempt after three consecutive failures, the bar never
+lower), a horizontal jump's or throw's mark (and wind), foul or pass, within
+``TrialRounds`` (3 trials, 3 more for the best 8 by default). An impossible attempt is
+refused naming the athlete's bib and the attempt, and nothing is stored.
+
+Standings are computed from the stored attempts whenever they are asked for (count-back for
+vertical jumps, next best mark for the others), so they are right after every attempt and
+every undo. ``derive_field_results`` writes them into the flight's results (best mark,
+place, wind of the best mark; NM without a valid trial, DNS without any attempt), which is
+what the flight needs before it can be marked official; a change to an existing result is
+a correction with a revision, as every result change is.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass, replace
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from athsys.accounts.actor import Actor
+from athsys.audit.service import snapshot
+from athsys.competitions.models import Entry, Heat, LaneAssignment
+from athsys.competitions.planning import round_discipline
+from athsys.errors import ConflictError, ValidationError
+from athsys.results import service
+from athsys.results.field_series import (
+    FieldPlacing,
+    HeightAttempts,
+    HorizontalSeries,
+    Trial,
+    TrialResult,
+    TrialRounds,
+    VerticalSeries,
+    final_round_order,
+    rank_horizontal,
+    rank_vertical,
+    record_attempt,
+    validate_horizontal,
+)
+from athsys.results.marks import Measure, format_mark
+from athsys.results.models import Attempt, AttemptOutcome, Result, ResultSource
+from athsys.results.ranking import ResultStatus
+
+Series = VerticalSeries | HorizontalSeries
+
+_TRIAL_OF_OUTCOME = {
+    AttemptOutcome.MARK: TrialResult.VALID,
+    AttemptOutcome.FAILED: TrialResult.FOUL,
+    AttemptOutcome.PASSED: TrialResult.PASS,
+}
+
+
+@dataclass(frozen=True)
+class FieldStanding:
+    """One line of a flight's standing; ``series`` as a judge's sheet prints it."""
+
+    entry_id: int
+    bib: str
+    place: int | None
+    best_mm: int | None
+    wind: int | None
+    jump_off: bool
+    attempts: int
+    series: str
+
+
+@dataclass(frozen=True)
+class FlightStandings:
+    heat_id: int
+    vertical: bool
+    standings: tuple[FieldStanding, ...]
+    # horizontal events: who takes the final trials, in jumping order (empty before then)
+    final_round_order: tuple[str, ...] = ()
+
+
+# -- reading -------------------------------------------------------------------------------------
+def _flight_entries(session: Session, heat: Heat) -> list[Entry]:
+    """The flight's athletes in competition order, then any other with attempts."""
+    listed = session.scalars(
+        select(Entry).join(LaneAssignment, LaneAssignment.entry_id == Entry.id)
+        .where(LaneAssignment.heat_id == heat.id).order_by(LaneAssignment.position)
+    ).all()
+    others = session.scalars(
+        select(Entry).join(Attempt, Attempt.entry_id == Entry.id)
+        .where(Attempt.heat_id == heat.id, Entry.id.not_in([e.id for e in listed]))
+        .distinct().order_by(Entry.bib)
+    ).all()
+    return [*listed, *others]
+
+
+def _series(entry: Entry, attempts: Sequence[Attempt], vertical: bool) -> Series:
+    if vertical:
+        heights: list[HeightAttempts] = []
+        for attempt in attempts:
+            height = attempt.height or 0
+            if heights and heights[-1].height_mm == height:
+                last = heights[-1]
+                heights[-1] = replace(last, attempts=last.attempts + attempt.outcome.value)
+            else:
+                heights.append(HeightAttempts(height, attempt.outcome.value))
+        return VerticalSeries(entry.bib, tuple(heights))
+    return HorizontalSeries(entry.bib, tuple(_trial(entry, a) for a in attempts))
+
+
+def _trial(entry: Entry, attempt: Attempt) -> Trial:
+    result = _TRIAL_OF_OUTCOME.get(attempt.outcome)
+    if result is None:
+        raise ValidationError(
+            f"entry {entry.bib}, trial {attempt.sequence}: a horizontal jump or throw is"
+            " a mark, x (foul) or - (pass)",
+            details={"entry": entry.bib, "trial": attempt.sequence, "outcome": "m, x or -"},
+        )
+    return Trial(result, attempt.mark, attempt.wind if result is not TrialResult.PASS else None)
+
+
+def _load(session: Session, heat: Heat) -> tuple[bool, list[Entry], dict[int, Series]]:
+    vertical = round_discipline(heat.round).vertical
+    entries = _flight_entries(session, heat)
+    attempts: dict[int, list[Attempt]] = {e.id: [] for e in entries}
+    for attempt in session.scalars(select(Attempt).where(Attempt.heat_id == heat.id)
+                                   .order_by(Attempt.entry_id, Attempt.sequence)).all():
+        attempts[attempt.entry_id].append(attempt)
+    return vertical, entries, {e.id: _series(e, attempts[e.id], vertical) for e in entries}
+
+
+def flight_standings(
+    session: Session,
+    heat: Heat,
+    *,
+    rounds: TrialRounds = TrialRounds(),
+    jump_off_for_first: bool = False,
+) -> FlightStandings:
+    """The standing of a flight from its stored attempts, best first."""
+    vertical, entries, series = _load(session, heat)
+    return _standings(heat, vertical, entries, series, rounds, jump_off_for_first)
+
+
+def _standings(
+    heat: Heat, vertical: bool, entries: Sequence[Entry], series: dict[int, Series],
+    rounds: TrialRounds, jump_off_for_first: bool,
+) -> FlightStandings:
+    by_bib = {e.bib: e for e in entries}
+    ordered = [series[e.id] for e in entries]
+    placings: list[FieldPlacing]
+    final_order: tuple[str, ...] = ()
+    if vertical:
+        placings = rank_vertical([s for s in ordered if isinstance(s, VerticalSeries)],
+                                 jump_off_for_first=jump_off_for_first)
+    else:
+        horizontal = [s for s in ordered if isinstance(s, HorizontalSeries)]
+        placings = rank_horizontal(horizontal)
+        if horizontal and all(len(s.trials) >= rounds.first for s in horizontal):
+            final_order = tuple(str(b) for b in final_round_order(horizontal, rounds))
+    lines = []
+    for placing in placings:
+        entry = by_bib[str(placing.entry_id)]
+        one = series[entry.id]
+        lines.append(FieldStanding(
+            entry_id=entry.id, bib=entry.bib, place=placing.place, best_mm=placing.best_mm,
+            wind=placing.wind, jump_off=placing.jump_off, attempts=_count(one),
+            series=_sheet(one),
+        ))
+    return FlightStandings(heat.id, vertical, tuple(lines), final_order)
+
+
+def _count(series: Series) -> int:
+    if isinstance(series, VerticalSeries):
+        return sum(len(bar.attempts) for bar in series.heights)
+    return len(series.trials)
+
+
+def _sheet(series: Series) -> str:
+    if isinstance(series, VerticalSeries):
+        return " ".join(f"{format_mark(bar.height_mm, Measure.HEIGHT)} {bar.attempts}"
+                        for bar in series.heights)
+    return " ".join(
+        format_mark(t.mark_mm, Measure.DISTANCE) if t.mark_mm is not None else t.result.value
+        for t in series.trials
+    )
+
+
+# -- writing -------------------------------------------------------------------------------------
+def record_field_attempt(
+    session: Session,
+    actor: Actor,
+    heat: Heat,
+    entry: Entry,
+    *,
+    outcome: str,
+    height_mm: int | None = None,
+    mark_mm: int | None = None,
+    wind: int | None = None,
+    rounds: TrialRounds = TrialRounds(),
+    jump_off_for_first: bool = False,
+) -> FlightStandings:
+    """Record ``entry``'s next attempt in the flight ``heat`` and return the new standing.
+
+    Vertical jumps: ``outcome`` is ``o``, ``x``, ``-`` or ``r`` at ``height_mm``.
+    Horizontal jumps and throws: ``m`` with ``mark_mm`` (and ``wind`` in tenths of m/s in
+    the long and triple jump), ``x`` (foul, with its wind if measured) or ``-`` (pass).
+    """
+    vertical, entries, series = _load(session, heat)
+    if entry.id not in series:
+        if entry.event_id != heat.round.event_id:
+            raise ValidationError(
+                f"entry: bib {entry.bib} is not entered in {heat.round.event.name}",
+                details={"entry": entry.bib})
+        entries = [*entries, entry]
+        series[entry.id] = _series(entry, [], vertical)
+    try:
+        kind = AttemptOutcome(outcome)
+    except ValueError:
+        raise ValidationError(f"outcome: {outcome!r} is not one of o, x, -, r, m",
+                              details={"outcome": outcome}) from None
+    current = series[entry.id]
+    number = _count(current) + 1
+    if isinstance(current, VerticalSeries):
+        if height_mm is None:
+            raise ValidationError(f"entry {entry.bib}, attempt {number}: the bar height is"
+                                  " required", details={"height": "required"})
+        series[entry.id] = record_attempt(current, height_mm, outcome)
+    else:
+        if kind is AttemptOutcome.RETIRED:
+            raise ValidationError(
+                f"entry {entry.bib}, trial {number}: r (retired) is for vertical jumps;"
+                " record the remaining trials as passes",
+                details={"entry": entry.bib, "trial": number, "outcome": "m, x or -"})
+        if (kind is AttemptOutcome.MARK) != (mark_mm is not None) or (mark_mm or 0) < 0:
+            raise ValidationError(
+                f"entry {entry.bib}, trial {number}: a valid trial (m) has a mark of 0 mm or"
+                " more; a foul or a pass has none",
+                details={"entry": entry.bib, "trial": number, "mark": mark_mm})
+        trial = Trial(_TRIAL_OF_OUTCOME[kind], mark_mm,
+                      wind if kind is not AttemptOutcome.PASSED else None)
+        series[entry.id] = replace(current, trials=(*current.trials, trial))
+        validate_horizontal([s for s in series.values() if isinstance(s, HorizontalSeries)],
+                            rounds)
+    service.record_attempt(session, actor, Attempt(
+        heat=heat, entry=entry, sequence=number, outcome=kind,
+        height=height_mm if vertical else None,
+        mark=mark_mm if kind is AttemptOutcome.MARK else None,
+        wind=None if vertical or kind is AttemptOutcome.PASSED else wind,
+    ))
+    return _standings(heat, vertical, entries, series, rounds, jump_off_for_first)
+
+
+def undo_last_attempt(
+    session: Session,
+    actor: Actor,
+    heat: Heat,
+    entry: Entry | None = None,
+    *,
+    rounds: TrialRounds = TrialRounds(),
+) -> FlightStandings:
+    """Remove the last attempt of ``entry`` (or the flight's last recorded attempt)."""
+    query = select(Attempt).where(Attempt.heat_id == heat.id)
+    if entry is not None:
+        query = query.where(Attempt.entry_id == entry.id).order_by(Attempt.sequence.desc())
+    else:
+        query = query.order_by(Attempt.created_at.desc(), Attempt.id.desc())
+    last = session.scalars(query.limit(1)).first()
+    if last is None:
+        who = f"bib {entry.bib}" if entry is not None else "this flight"
+        raise ConflictError(f"{who} has no attempt to undo", details={"heat": heat.id})
+    service.delete_attempt(session, actor, last)
+    return flight_standings(session, heat, rounds=rounds)
+
+
+def derive_field_results(session: Session, actor: Actor, heats: Sequence[Heat]) -> int:
+    """Write each flight's standing into its results; returns how many results changed."""
+    changed = 0
+    for heat in heats:
+        if round_discipline(heat.round).measure is Measure.TIME:
+            raise ValidationError(f"{heat!r} is a race: its results are not derived from"
+                                  " attempts", details={"heat": heat.id})
+        standing = flight_standings(session, heat)
+        stored = {r.entry_id: r for r in session.scalars(
+            select(Result).where(Result.heat_id == heat.id)).all()}
+        for line in standing.standings:
+            status = (ResultStatus.OK if line.best_mm is not None
+                      else ResultStatus.NM if line.attempts else ResultStatus.DNS)
+            values = {"mark": line.best_mm, "place": line.place, "status": status,
+                      "wind": line.wind}
+            result = stored.get(line.entry_id)
+            if result is None:
+                service.record_result(session, actor, Result(
+                    heat=heat, entry_id=line.entry_id, entry=session.get(Entry, line.entry_id),
+                    source=ResultSource.MANUAL, **values))
+                changed += 1
+                continue
+            before = snapshot(result)
+            for name, value in values.items():
+                setattr(result, name, value)
+            if service.correct_result(session, actor, result, before,
+                                      reason="derived from the field series") is not None:
+                changed += 1
+    return changed
