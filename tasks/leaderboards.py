@@ -1,0 +1,52 @@
+"""Leaderboard tasks: bring an event's stored boards up to date, then tell the viewers.
+
+Thin: load by id, call :mod:`athsys.leaderboards.service`, then invalidate the cached answers
+of the event and its competition (every web process drops its local copies) and announce the
+change on the competition's live channel. Refreshes are requested after commit by whatever
+changed the results (debounced by the ingestion tasks, see ``tasks.ingest.request_refresh``).
+"""
+
+from __future__ import annotations
+
+from athsys.competitions.models import Event
+from athsys.jobs import TaskName
+from athsys.leaderboards import service
+from athsys.leaderboards.cache import (
+    BoardStore,
+    Cache,
+    announce,
+    cache_ttls,
+    competition_scope,
+    event_scope,
+)
+from athsys.redis_client import make_redis
+from tasks.app import celery_app
+from tasks.base import AthsysTask
+
+service.track_changes()
+
+
+@celery_app.task(
+    name=TaskName.LEADERBOARD_REFRESH, base=AthsysTask, bind=True,
+    soft_time_limit=30, time_limit=45,
+)
+def refresh_event_leaderboard(self: AthsysTask, event_id: int) -> dict[str, object] | None:
+    """Refresh the event's boards; an event deleted meanwhile is a no-op."""
+    client = make_redis(self.settings)
+    try:
+        with self.transaction() as session:
+            if session.get(Event, event_id) is None:
+                return None
+            outcome = service.refresh_event(session, BoardStore(client), event_id)
+        if not outcome.full and not outcome.lines_changed:
+            return outcome.as_dict()
+        versions = Cache(client, cache_ttls(self.settings), local_copies=False).invalidate(
+            [event_scope(event_id), competition_scope(outcome.competition_id)]
+        )
+        announce(client, outcome.competition_id, {
+            "event_id": event_id, "heat_ids": list(outcome.heat_ids),
+            "version": versions[event_scope(event_id)],
+        })
+        return outcome.as_dict()
+    finally:
+        client.close()

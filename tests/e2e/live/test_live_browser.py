@@ -1,0 +1,69 @@
+"""A spectator's phone on the live page: a result stored through the service and refreshed by
+the real worker appears without a reload, pushed by server-sent events."""
+
+from __future__ import annotations
+
+import threading
+import time
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+from flask import Flask
+from sqlalchemy.engine import Engine
+from werkzeug.serving import make_server
+
+from athsys.results.ranking import ResultStatus
+from tests.integration.leaderboards.leaderboards_support import Meet, build_meet, store_result
+from tests.support.worker import WorkerProcess
+
+pytestmark = pytest.mark.e2e
+
+CHROMIUM = "/usr/bin/chromium"
+ARGS = ["--no-sandbox", "--headless", "--disable-gpu", "--disable-background-networking",
+        "--disable-component-update", "--disable-sync", "--no-first-run"]
+
+
+@pytest.fixture()
+def server(app: Flask) -> Iterator[str]:
+    http = make_server("127.0.0.1", 0, app, threaded=True)
+    thread = threading.Thread(target=http.serve_forever, daemon=True)
+    thread.start()
+    try:
+        yield f"http://127.0.0.1:{http.server_port}"
+    finally:
+        http.shutdown()
+        thread.join(timeout=10)
+
+
+def test_a_stored_result_appears_on_the_live_page(
+    server: str, committed_db: Engine, celery_worker: WorkerProcess, tmp_path: Path
+) -> None:
+    playwright_api = pytest.importorskip("playwright.sync_api")
+    if not Path(CHROMIUM).exists():
+        pytest.skip("Debian chromium is not installed")
+    meet: Meet = build_meet(committed_db)
+    store_result(committed_db, meet.road_heat_id, meet.road_entries[0], 1_800_000)
+    store_result(committed_db, meet.road_heat_id, meet.road_entries[5], None, ResultStatus.DNF)
+    with playwright_api.sync_playwright() as pw:
+        browser = pw.chromium.launch(executable_path=CHROMIUM, args=ARGS)
+        page = browser.new_page(viewport={"width": 390, "height": 844}, device_scale_factor=2)
+        page.goto(f"{server}/live/{meet.competition_id}")
+        board = page.locator(f"#board-{meet.road_event_id}")
+        playwright_api.expect(board).to_contain_text("Runner0 Road0", timeout=15_000)
+        playwright_api.expect(page.locator("#conn")).to_have_text("live", timeout=10_000)
+        assert "Runner1 Road1" not in board.inner_text()
+
+        stored = time.monotonic()
+        store_result(committed_db, meet.road_heat_id, meet.road_entries[1], 1_795_000)
+        playwright_api.expect(board).to_contain_text("Runner1 Road1", timeout=10_000)
+        seen_after = time.monotonic() - stored
+        rows = board.locator("tbody tr")
+        assert rows.nth(0).inner_text().split("\t")[:3] == ["1", "102", "Runner1 Road1"]
+        assert "DNF" in rows.nth(2).inner_text()
+        playwright_api.expect(page.locator("#latest-body")).to_contain_text("Runner1 Road1")
+        assert "unofficial" in board.inner_text().lower()
+        page.screenshot(path=str(tmp_path / "live.png"), full_page=True)
+        browser.close()
+    print(f"stored -> visible in {seen_after:.2f} s")
+    assert seen_after < 5

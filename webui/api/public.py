@@ -1,0 +1,248 @@
+"""``/api/public/...``: results, leaderboards, schedules and exports for everyone, no login.
+
+Every answer is cached (see :mod:`athsys.leaderboards.cache`): the cached text is the whole
+envelope, so a hit costs a dictionary lookup (or one Redis ``GET``) and no database work.
+Caches are keyed by the scope whose changes invalidate them: the event (results, boards,
+exports) or the competition (schedule). Redis down: answers are computed directly.
+
+The public API is exempt from the per-client default rate limit: spectators share venue and
+mobile-carrier addresses, and cached answers are cheap.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Callable
+from datetime import UTC, datetime
+from typing import Any, cast
+
+from flask import Blueprint, Flask, Response, current_app, request
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from athsys.competitions.models import Heat, Round
+from athsys.errors import NotFoundError, ValidationError
+from athsys.leaderboards import exports, rules, service
+from athsys.leaderboards.cache import (
+    REDIS_ERRORS,
+    BoardStore,
+    Cache,
+    cache_ttls,
+    competition_scope,
+    event_scope,
+    live_versions,
+)
+from webui.api.openapi import describe
+
+blueprint = Blueprint("public_api", __name__, url_prefix="/api/public")
+_CACHE_KEY = "athsys_public_cache"
+_HEAT_EVENTS = "athsys_public_heat_events"
+_ROUND_EVENTS = "athsys_public_round_events"
+
+
+def register(app: Flask) -> None:
+    """Register the blueprint, its cache (listening for invalidations), no default limit."""
+    cache = Cache(app.extensions["athsys_redis"], cache_ttls(app.config["ATHSYS_SETTINGS"]))
+    app.extensions[_CACHE_KEY] = cache
+    app.extensions[_HEAT_EVENTS] = {}
+    app.extensions[_ROUND_EVENTS] = {}
+    app.register_blueprint(blueprint)
+    app.appbuilder.sm.limiter.exempt(blueprint)  # type: ignore[attr-defined]
+    service.track_changes()
+
+
+def public_cache() -> Cache:
+    cache = cast(Cache, current_app.extensions[_CACHE_KEY])
+    cache.start_listening()  # per process: gunicorn forks after the app is created
+    return cache
+
+
+def db() -> Session:
+    return cast(Session, current_app.appbuilder.session)  # type: ignore[attr-defined]
+
+
+def board_store() -> BoardStore:
+    return BoardStore(current_app.extensions["athsys_redis"])
+
+
+def _int_arg(name: str, default: int) -> int:
+    raw = request.args.get(name)
+    if raw is None or raw == "":
+        return default
+    if not raw.isdigit():
+        raise ValidationError(f"{name} must be a whole number, got {raw!r}", details={name: raw})
+    return int(raw)
+
+
+def paging() -> tuple[int, int]:
+    return service.check_page(_int_arg("page", 1), _int_arg("per_page", 50))
+
+
+def _json_text(data: Any) -> str:
+    return json.dumps({"success": True, "data": data}, separators=(",", ":"), default=str)
+
+
+def cached(cache: str, scope: str, key: str, compute: Callable[[], str],
+           mimetype: str = "application/json") -> Response:
+    text = public_cache().get_or_compute(cache, scope, key, compute)
+    response = Response(text, mimetype=mimetype)
+    response.headers["Cache-Control"] = "public, max-age=1"
+    return response
+
+
+def event_of_heat(heat_id: int) -> int:
+    """The event of a heat (remembered: a heat never moves to another event)."""
+    known: dict[int, int] = current_app.extensions[_HEAT_EVENTS]
+    if heat_id not in known:
+        event_id = db().scalar(select(Round.event_id).join(Heat, Heat.round_id == Round.id)
+                               .where(Heat.id == heat_id))
+        if event_id is None:
+            raise NotFoundError(f"no heat {heat_id}", details={"heat_id": heat_id})
+        known[heat_id] = event_id
+    return known[heat_id]
+
+
+def event_of_round(round_id: int) -> int:
+    known: dict[int, int] = current_app.extensions[_ROUND_EVENTS]
+    if round_id not in known:
+        event_id = db().scalar(select(Round.event_id).where(Round.id == round_id))
+        if event_id is None:
+            raise NotFoundError(f"no round {round_id}", details={"round_id": round_id})
+        known[round_id] = event_id
+    return known[round_id]
+
+
+# -- JSON ------------------------------------------------------------------------------------
+
+
+@blueprint.get("/competitions")
+def competitions() -> Response:
+    """Competitions running today, in the last week or tomorrow (newest first)."""
+    today = datetime.now(UTC).date()
+    return cached("api", "competitions", today.isoformat(), lambda: _json_text(
+        service.competitions_around(db(), today)))
+
+
+@blueprint.get("/competitions/<int:competition_id>")
+def competition(competition_id: int) -> Response:
+    """The competition with its events, rounds, heats and timetable."""
+    return cached("schedule", competition_scope(competition_id), "schedule",
+                  lambda: _json_text(service.schedule(db(), competition_id)))
+
+
+@blueprint.get("/competitions/<int:competition_id>/live")
+def competition_live(competition_id: int) -> Response:
+    """Leaderboard versions per event: what polling clients compare to see a change."""
+    try:
+        versions = live_versions(current_app.extensions["athsys_redis"], competition_id)
+    except REDIS_ERRORS:
+        versions = {}
+    return Response(_json_text({"competition_id": competition_id, "events": versions}),
+                    mimetype="application/json")
+
+
+@blueprint.get("/events/<int:event_id>/leaderboard")
+def leaderboard(event_id: int) -> Response:
+    """A page of the event's leaderboard: ``board`` = all (default), sex:M, sex:F,
+    cat:<category> (SEN, U20, M40, W45...) or age-graded."""
+    page, per_page = paging()
+    board = request.args.get("board", service.ALL)
+    return cached("leaderboard", event_scope(event_id), f"{board}:{page}:{per_page}",
+                  lambda: _json_text(service.read_board(
+                      db(), board_store(), event_id, board, page, per_page)))
+
+
+@blueprint.get("/events/<int:event_id>/teams")
+def teams(event_id: int) -> Response:
+    """Club scores of the event: ``points`` per place (e.g. 10,8,6,5,4,3,2,1) and
+    ``scorers`` (members counted per club)."""
+    scheme = rules.parse_points_scheme(request.args.get("points"), request.args.get("scorers"))
+    key = f"teams:{','.join(map(str, scheme.points))}:{scheme.scorers}"
+    return cached("api", event_scope(event_id), key,
+                  lambda: _json_text(service.team_standings(db(), event_id, scheme)))
+
+
+@blueprint.get("/heats/<int:heat_id>/results")
+def heat_results(heat_id: int) -> Response:
+    """A heat's results ranked, or its start list while it has no results."""
+    page, per_page = paging()
+    return cached("api", event_scope(event_of_heat(heat_id)), f"heat:{heat_id}:{page}:{per_page}",
+                  lambda: _json_text(service.heat_results(db(), heat_id, page, per_page)))
+
+
+@blueprint.get("/rounds/<int:round_id>/results")
+def round_results(round_id: int) -> Response:
+    """All heats of a round ranked together."""
+    page, per_page = paging()
+    return cached("api", event_scope(event_of_round(round_id)),
+                  f"round:{round_id}:{page}:{per_page}",
+                  lambda: _json_text(service.round_results(db(), round_id, page, per_page)))
+
+
+# -- exports ---------------------------------------------------------------------------------
+
+CSV = "text/csv; charset=utf-8"
+TEXT = "text/plain; charset=utf-8"
+
+
+def _download(response: Response, filename: str) -> Response:
+    response.headers["Content-Disposition"] = f'attachment; filename="{filename}"'
+    return response
+
+
+@blueprint.get("/events/<int:event_id>/results.csv")
+def event_results_csv(event_id: int) -> Response:
+    """The event's results as CSV (non-finishers with their status)."""
+    def compute() -> str:
+        head, lines = service.event_results(db(), event_id)
+        return exports.results_csv([(head["name"], lines)])
+    return _download(cached("api", event_scope(event_id), "results.csv", compute, CSV),
+                     f"event-{event_id}-results.csv")
+
+
+@blueprint.get("/competitions/<int:competition_id>/results.csv")
+def competition_results_csv(competition_id: int) -> Response:
+    """Every event's results as one CSV."""
+    def compute() -> str:
+        return exports.results_csv([(head["name"], lines) for head, lines in
+                                    service.competition_results(db(), competition_id)])
+    return _download(cached("api", competition_scope(competition_id), "results.csv", compute,
+                            CSV), f"competition-{competition_id}-results.csv")
+
+
+@blueprint.get("/competitions/<int:competition_id>/results.txt")
+def competition_results_semicolon(competition_id: int) -> Response:
+    """The Hy-Tek-style semicolon results export that statistics sites import."""
+    def compute() -> str:
+        return exports.hytek_semicolon(service.competition_results(db(), competition_id))
+    return _download(cached("api", competition_scope(competition_id), "results.txt", compute,
+                            TEXT), f"competition-{competition_id}-results.txt")
+
+
+@blueprint.get("/heats/<int:heat_id>/startlist.csv")
+def heat_start_list_csv(heat_id: int) -> Response:
+    """A heat's start list (lanes or order) as CSV."""
+    def compute() -> str:
+        heat = service.heat_results(db(), heat_id, 1, 1)
+        return exports.start_list_csv(heat["event"]["name"], heat["heat"]["number"],
+                                      service.start_list(db(), heat_id))
+    return _download(cached("api", event_scope(event_of_heat(heat_id)), f"start:{heat_id}",
+                            compute, CSV), f"heat-{heat_id}-startlist.csv")
+
+
+_PAGE_ARGS = {"page": "page number, 1 or more", "per_page": "lines per page, 1-100"}
+for _endpoint, _summary in (
+    ("competitions", "Today's and recent competitions"),
+    ("competition", "A competition's schedule"),
+    ("competition_live", "Leaderboard versions for polling clients"),
+    ("leaderboard", "An event's leaderboard (paged; board=all|sex:M|cat:M40|age-graded)"),
+    ("teams", "Club scores of an event (points=10,8,6...&scorers=3)"),
+    ("heat_results", "A heat's results, or its start list (paged)"),
+    ("round_results", "A round's heats ranked together (paged)"),
+    ("event_results_csv", "An event's results as CSV"),
+    ("competition_results_csv", "A competition's results as CSV"),
+    ("competition_results_semicolon", "Semicolon results export (Hy-Tek style)"),
+    ("heat_start_list_csv", "A heat's start list as CSV"),
+):
+    describe(f"public_api.{_endpoint}", summary=_summary, tag="public",
+             description="Public, no login; cached.")

@@ -1,0 +1,145 @@
+"""Live results for the public, no login: ``/live/`` and ``/live/<competition id>``.
+
+The competition page is rendered once with its schedule; a small script then loads boards
+and heat results from ``/api/public/...`` (cached) and listens to ``/live/<id>/stream``, a
+server-sent events stream fed by the competition's Redis pub/sub channel, so a stored result
+shows within about a second. Streams hold a web thread each, so every process serves at most
+:func:`max_streams` at once and closes each after :data:`STREAM_SECONDS` (the browser
+reconnects by itself); a viewer turned away, or whose stream fails, polls the cheap
+``/api/public/competitions/<id>/live`` every second instead.
+
+Printable pages (``/live/<id>/print``, ``/live/heats/<id>/sheet``) carry a print stylesheet.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import threading
+import time
+from collections.abc import Iterator
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any
+
+from flask import Blueprint, Flask, Response, current_app, render_template, stream_with_context
+
+from athsys.leaderboards import service
+from athsys.leaderboards.cache import (
+    LIVE_CHANNEL,
+    REDIS_ERRORS,
+    competition_scope,
+    live_versions,
+)
+from webui.api import public
+
+STATIC = Path(__file__).resolve().parent.parent / "static" / "live"
+blueprint = Blueprint("live", __name__, url_prefix="/live", static_folder=str(STATIC),
+                      static_url_path="/static")
+
+STREAM_SECONDS = 25
+HEARTBEAT_SECONDS = 10
+_streams = threading.BoundedSemaphore(1)  # replaced in register()
+
+
+def max_streams() -> int:
+    """Streams one process serves at once: half its threads, so pages still get answers."""
+    return max(1, int(os.environ.get("GUNICORN_THREADS", "4")) // 2)
+
+
+def register(app: Flask) -> None:
+    global _streams
+    _streams = threading.BoundedSemaphore(max_streams())
+    app.register_blueprint(blueprint)
+
+
+def _data(text: str) -> Any:
+    return json.loads(text)["data"]
+
+
+@blueprint.get("/")
+def index() -> str:
+    """Today's and recent competitions."""
+    today = datetime.now(UTC).date()
+    text = public.public_cache().get_or_compute(
+        "api", "competitions", today.isoformat(),
+        lambda: public._json_text(service.competitions_around(public.db(), today)))
+    return render_template("live/index.html", competitions=_data(text))
+
+
+@blueprint.get("/<int:competition_id>")
+def competition(competition_id: int) -> str:
+    """The competition page: schedule, start lists, live heat results, leaderboards."""
+    text = public.public_cache().get_or_compute(
+        "schedule", competition_scope(competition_id), "schedule",
+        lambda: public._json_text(service.schedule(public.db(), competition_id)))
+    return render_template("live/competition.html", data=_data(text),
+                           competition_id=competition_id)
+
+
+@blueprint.get("/<int:competition_id>/print")
+def print_results(competition_id: int) -> str:
+    """Every event's results on paper (print stylesheet); non-finishers keep their status."""
+    data = service.schedule(public.db(), competition_id)
+    boards = service.competition_results(public.db(), competition_id)
+    return render_template("live/print.html", data=data, boards=boards,
+                           printed_at=datetime.now(UTC).strftime("%Y-%m-%d %H:%M UTC"))
+
+
+@blueprint.get("/heats/<int:heat_id>/sheet")
+def heat_sheet(heat_id: int) -> str:
+    """A heat sheet for officials: lanes or order, bibs, names, clubs, seed marks."""
+    heat = service.heat_results(public.db(), heat_id, 1, service.MAX_PER_PAGE)
+    return render_template("live/heat_sheet.html", heat=heat,
+                           start=service.start_list(public.db(), heat_id))
+
+
+def _sse(event: str, data: object) -> str:
+    return f"event: {event}\ndata: {json.dumps(data, separators=(',', ':'))}\n\n"
+
+
+@blueprint.get("/<int:competition_id>/stream")
+def stream(competition_id: int) -> Response:
+    """Server-sent events: ``update`` {event_id, heat_ids, version} after each refresh;
+    ``fallback`` when this process cannot hold another stream or Redis is unavailable."""
+    public.public_cache()  # a stream is also where a fresh process starts listening
+    client = current_app.extensions["athsys_redis"]
+    if not _streams.acquire(blocking=False):
+        return _event_stream(iter([_sse("fallback", {"reason": "busy"})]))
+    try:
+        pubsub = client.pubsub(ignore_subscribe_messages=True)
+        pubsub.subscribe(LIVE_CHANNEL.format(competition_id=competition_id))
+        versions = live_versions(client, competition_id)
+    except REDIS_ERRORS:
+        _streams.release()
+        return _event_stream(iter([_sse("fallback", {"reason": "unavailable"})]))
+
+    def events() -> Iterator[str]:
+        try:
+            yield "retry: 1000\n\n" + _sse("hello", {"events": versions})
+            ends = time.monotonic() + STREAM_SECONDS
+            beat = time.monotonic() + HEARTBEAT_SECONDS
+            while time.monotonic() < ends:
+                message = pubsub.get_message(timeout=0.5)
+                if message is not None:
+                    yield _sse("update", json.loads(message["data"]))
+                elif time.monotonic() > beat:
+                    beat = time.monotonic() + HEARTBEAT_SECONDS
+                    yield ": keep-alive\n\n"
+        except REDIS_ERRORS:
+            yield _sse("fallback", {"reason": "unavailable"})
+        finally:
+            try:
+                pubsub.close()
+            finally:
+                _streams.release()
+
+    return _event_stream(stream_with_context(events()))
+
+
+def _event_stream(body: Iterator[str]) -> Response:
+    response = Response(body, mimetype="text/event-stream")
+    response.headers["Cache-Control"] = "no-cache"
+    response.headers["X-Accel-Buffering"] = "no"  # nginx: pass each event on at once
+    return response
+

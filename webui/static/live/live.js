@@ -1,0 +1,97 @@
+/* AthSys live page: loads boards and heats from /api/public, follows /live/<id>/stream
+   (server-sent events), falls back to polling /api/public/competitions/<id>/live. */
+(function () {
+  "use strict";
+  var cfg = window.ATHSYS_LIVE, id = cfg.competition, api = "/api/public";
+  var conn = document.getElementById("conn"), versions = {}, pollTimer = null, openHeat = null;
+
+  function esc(s) { return String(s == null ? "" : s).replace(/[&<>"]/g, function (c) {
+    return {"&": "&amp;", "<": "&lt;", ">": "&gt;", '"': "&quot;"}[c]; }); }
+  function get(url) { return fetch(url, {headers: {Accept: "application/json"}}).then(function (r) {
+    return r.json(); }).then(function (body) { if (!body.success) throw body.error; return body.data; }); }
+  function state(official) { return official ? '<span class="badge official">official</span>'
+                                             : '<span class="badge unofficial">unofficial</span>'; }
+  function gap(l) { return l.gap ? (l.gap / 1000).toFixed(l.gap % 10 ? 3 : 2).replace(/\.?0+$/, "") : ""; }
+  function table(lines, fresh) {
+    var rows = lines.map(function (l) {
+      var cls = (l.place == null ? "out" : "") + (fresh && fresh[l.entry_id] ? " fresh" : "");
+      return '<tr class="' + cls + '" data-entry="' + l.entry_id + '"><td>' + (l.place == null ? "" : l.place + (l.tied ? "=" : "")) +
+        "</td><td>" + esc(l.bib) + "</td><td>" + esc(l.name) + "</td><td>" + esc(l.club) + "</td><td>" +
+        esc(l.mark_text) + "</td><td>" + esc(l.wind || "") + "</td><td>" + esc(l.measure === "time" ? gap(l) : (l.gap || "")) +
+        "</td><td>" + esc((l.records || []).join(" ")) + "</td></tr>"; }).join("");
+    return '<table class="results"><thead><tr><th>Pl</th><th>Bib</th><th>Name</th><th>Club</th>' +
+      "<th>Mark</th><th>Wind</th><th>Gap</th><th></th></tr></thead><tbody>" + rows + "</tbody></table>";
+  }
+  function startList(lines) {
+    return '<table class="results"><thead><tr><th>Lane</th><th>Bib</th><th>Name</th><th>Club</th><th>Seed</th></tr></thead><tbody>' +
+      lines.map(function (s) { return "<tr><td>" + esc(s.lane || s.position) + "</td><td>" + esc(s.bib) + "</td><td>" +
+        esc(s.name) + "</td><td>" + esc(s.club) + "</td><td>" + esc(s.seed_text) + "</td></tr>"; }).join("") + "</tbody></table>";
+  }
+  var seen = {};
+  function freshOf(key, lines) {
+    var before = seen[key], fresh = {};
+    lines.forEach(function (l) { var sig = l.mark_text + l.status + l.revision;
+      if (before && before[l.entry_id] !== sig) fresh[l.entry_id] = true; });
+    seen[key] = {}; lines.forEach(function (l) { seen[key][l.entry_id] = l.mark_text + l.status + l.revision; });
+    return fresh;
+  }
+  function heatHtml(d) {
+    var title = esc(d.event.name) + " · " + esc(d.heat.round) + " " + d.heat.number;
+    if (d.kind === "start_list") return {title: title, body: '<p class="state"><span class="badge">start list</span></p>' + startList(d.lines)};
+    d.lines.forEach(function (l) { l.measure = d.event.measure; });
+    return {title: title, body: '<p class="state">' + state(d.heat.official) + (d.heat.wind ? " wind " + esc(d.heat.wind) : "") +
+      "</p>" + table(d.lines, freshOf("h" + d.heat.id, d.lines))};
+  }
+  function loadHeat(heatId, target) {
+    return get(api + "/heats/" + heatId + "/results?per_page=50").then(function (d) {
+      var h = heatHtml(d);
+      if (target === "latest") { document.getElementById("latest").hidden = false;
+        document.getElementById("latest-body").innerHTML = "<h3>" + h.title + "</h3>" + h.body; }
+      else { openHeat = heatId; document.getElementById("heat").hidden = false;
+        document.getElementById("heat-title").innerHTML = h.title; document.getElementById("heat-body").innerHTML = h.body; }
+    });
+  }
+  function loadBoard(eventId) {
+    var box = document.getElementById("board-" + eventId);
+    if (!box || !box.parentNode.open) return Promise.resolve();
+    return get(api + "/events/" + eventId + "/leaderboard?per_page=50").then(function (d) {
+      if (!d.lines.length) { box.innerHTML = '<p class="muted">No results yet.</p>'; return; }
+      var official = d.lines.every(function (l) { return l.official; });
+      d.lines.forEach(function (l) { l.measure = d.event.measure; });
+      box.innerHTML = '<p class="state">' + state(official) + "</p>" + table(d.lines, freshOf("e" + eventId, d.lines));
+    }).catch(function () { box.innerHTML = '<p class="muted">Not available.</p>'; });
+  }
+  function changed(msg) {
+    versions[msg.event_id] = msg.version;
+    loadBoard(msg.event_id);
+    (msg.heat_ids || []).slice(-1).forEach(function (h) { loadHeat(h, "latest"); });
+    if (openHeat && (msg.heat_ids || []).indexOf(openHeat) >= 0) loadHeat(openHeat);
+  }
+  function setConn(kind, text) { conn.className = "conn " + kind; conn.textContent = text; }
+  function poll() {
+    if (pollTimer) return;
+    setConn("poll", "updating every second");
+    pollTimer = setInterval(function () {
+      get(api + "/competitions/" + id + "/live").then(function (d) {
+        Object.keys(d.events).forEach(function (ev) {
+          if (versions[ev] !== undefined && versions[ev] !== d.events[ev]) changed({event_id: +ev, version: d.events[ev], heat_ids: []});
+          versions[ev] = d.events[ev]; });
+      }).catch(function () {});
+    }, 1000);
+  }
+  function listen() {
+    if (!window.EventSource) return poll();
+    var source = new EventSource("/live/" + id + "/stream"), failures = 0;
+    source.addEventListener("hello", function (e) { failures = 0; setConn("live", "live");
+      var v = JSON.parse(e.data).events;
+      Object.keys(v).forEach(function (ev) { if (versions[ev] !== undefined && versions[ev] !== v[ev]) changed({event_id: +ev, version: v[ev], heat_ids: []}); versions[ev] = v[ev]; }); });
+    source.addEventListener("update", function (e) { changed(JSON.parse(e.data)); });
+    source.addEventListener("fallback", function () { source.close(); poll(); });
+    source.onerror = function () { if (++failures > 3) { source.close(); poll(); } };
+  }
+  document.querySelectorAll("details.event").forEach(function (d) {
+    d.addEventListener("toggle", function () { if (d.open) loadBoard(d.dataset.event); }); loadBoard(d.dataset.event); });
+  document.querySelectorAll("[data-open-heat]").forEach(function (b) {
+    b.addEventListener("click", function () { loadHeat(+b.dataset.openHeat); }); });
+  listen();
+})();
