@@ -63,3 +63,27 @@ def record(
     session.add(row)
     _audit_log.log_action(actor.username, action, entity, entity_id, safe_changes)
     return row
+
+
+def audited_add(session: Session, actor: Actor, obj: Any) -> Any:
+    """Add a row and audit its creation (its id is known after the flush)."""
+    session.add(obj)
+    session.flush()
+    record(session, actor, "create", type(obj).__name__, obj.id, snapshot(obj))
+    return obj
+
+
+def audited_update(session: Session, actor: Actor, obj: Any, before: Mapping[str, Any]) -> None:
+    """Flush the changes made to ``obj`` and audit what differs from ``before``."""
+    session.flush()
+    changes = diff(before, snapshot(obj))
+    if changes:
+        record(session, actor, "update", type(obj).__name__, obj.id, changes)
+
+
+def audited_delete(session: Session, actor: Actor, obj: Any) -> None:
+    """Delete a row, keeping what it held in the audit trail."""
+    before = snapshot(obj)
+    session.delete(obj)
+    session.flush()
+    record(session, actor, "delete", type(obj).__name__, before["id"], before)

@@ -10,8 +10,8 @@ from sqlalchemy.orm import Session
 from athsys.accounts.actor import Actor
 from athsys.athletes.models import Club
 from athsys.athletes.schemas import ClubCreateSchema, ClubResponseSchema, ClubUpdateSchema
-from athsys.audit.service import snapshot
-from webui.api.resources import Resource, apply, audited_add, audited_update, column_filter
+from athsys.audit.service import audited_add, audited_update, snapshot
+from webui.api.resources import Resource, apply, column_filter
 from webui.security import roles
 
 

@@ -8,7 +8,7 @@ from marshmallow import fields
 from sqlalchemy.orm import Session
 
 from athsys.accounts.actor import Actor
-from athsys.audit.service import snapshot
+from athsys.audit.service import audited_add, audited_update, snapshot
 from athsys.competitions.models import Competition, CompetitionStatus
 from athsys.competitions.schemas import (
     CompetitionCreateSchema,
@@ -16,7 +16,7 @@ from athsys.competitions.schemas import (
     CompetitionUpdateSchema,
 )
 from athsys.errors import ValidationError
-from webui.api.resources import Resource, apply, audited_add, audited_update, column_filter
+from webui.api.resources import Resource, apply, column_filter
 from webui.security import roles
 
 

@@ -18,7 +18,7 @@ from sqlalchemy.orm import Session
 
 from athsys.accounts.actor import Actor
 from athsys.athletes.models import Sex
-from athsys.audit.service import snapshot
+from athsys.audit.service import audited_add, audited_update, snapshot
 from athsys.competitions import service
 from athsys.competitions.models import (
     Competition,
@@ -29,16 +29,7 @@ from athsys.competitions.models import (
     RoundKind,
 )
 from athsys.competitions.schemas import RaceCreateSchema, RaceResponseSchema, RaceUpdateSchema
-from webui.api.resources import (
-    Filter,
-    Resource,
-    apply,
-    audited_add,
-    audited_update,
-    column_filter,
-    references,
-    roles_allowed,
-)
+from webui.api.resources import Filter, Resource, apply, column_filter, references, roles_allowed
 from webui.security import roles
 
 STANDALONE_DISCIPLINE = "10K"

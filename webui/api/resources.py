@@ -24,7 +24,7 @@ from sqlalchemy.orm import Session
 
 from athsys.accounts.actor import Actor
 from athsys.accounts.schemas import PaginationSchema
-from athsys.audit.service import diff, record, snapshot
+from athsys.audit.service import audited_delete
 from athsys.config import Settings
 from athsys.errors import (
     AthsysError,
@@ -145,25 +145,10 @@ def apply(obj: object, data: Mapping[str, Any]) -> None:
 
 
 # -- audited writes for models without a service of their own ----------------------------------
-def audited_add(session: Session, actor: Actor, obj: Any) -> Any:
-    session.add(obj)
-    session.flush()
-    record(session, actor, "create", type(obj).__name__, obj.id, snapshot(obj))
-    return obj
 
 
-def audited_update(session: Session, actor: Actor, obj: Any, before: Mapping[str, Any]) -> None:
-    session.flush()
-    changes = diff(before, snapshot(obj))
-    if changes:
-        record(session, actor, "update", type(obj).__name__, obj.id, changes)
 
 
-def audited_delete(session: Session, actor: Actor, obj: Any) -> None:
-    before = snapshot(obj)
-    session.delete(obj)
-    session.flush()
-    record(session, actor, "delete", type(obj).__name__, before["id"], before)
 
 
 # -- filters -----------------------------------------------------------------------------------

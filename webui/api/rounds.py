@@ -9,18 +9,10 @@ from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from athsys.accounts.actor import Actor
-from athsys.audit.service import snapshot
+from athsys.audit.service import audited_add, audited_update, snapshot
 from athsys.competitions.models import Event, Round, RoundKind
 from athsys.competitions.schemas import RoundCreateSchema, RoundResponseSchema, RoundUpdateSchema
-from webui.api.resources import (
-    Filter,
-    Resource,
-    apply,
-    audited_add,
-    audited_update,
-    column_filter,
-    references,
-)
+from webui.api.resources import Filter, Resource, apply, column_filter, references
 from webui.security import roles
 
 

@@ -26,7 +26,7 @@ from wtforms import SelectField
 from wtforms.validators import ValidationError as WTFormsValidationError
 
 from athsys.accounts.actor import Actor
-from athsys.audit.service import diff, record, snapshot
+from athsys.audit.service import audited_add, audited_delete, audited_update, snapshot
 from athsys.errors import AthsysError
 from webui.security.current import current_actor
 from webui.views.integrity import constraint_error
@@ -89,25 +89,10 @@ Updater = Callable[[Session, Actor, Any, dict[str, Any]], object]
 RowCheck = Callable[[Actor, Any], None]
 
 
-def audited_create(session: Session, actor: Actor, item: Any) -> None:
-    """Add a row with no rule beyond its constraints, and audit it."""
-    session.add(item)
-    session.flush()
-    record(session, actor, "create", type(item).__name__, item.id, snapshot(item))
 
 
-def audited_update(session: Session, actor: Actor, item: Any, before: dict[str, Any]) -> None:
-    session.flush()
-    changes = diff(before, snapshot(item))
-    if changes:
-        record(session, actor, "update", type(item).__name__, item.id, changes)
 
 
-def audited_delete(session: Session, actor: Actor, item: Any) -> None:
-    before = snapshot(item)
-    session.delete(item)
-    session.flush()
-    record(session, actor, "delete", type(item).__name__, before["id"], before)
 
 
 def committed_snapshot(item: Any) -> dict[str, Any]:
@@ -125,7 +110,7 @@ class AthsysModelView(ModelView):
     """A ModelView whose writes go through a service and whose mutations need a CSRF token."""
 
     datamodel: ClassVar[AthsysInterface]
-    create: ClassVar[Writer] = staticmethod(audited_create)
+    create: ClassVar[Writer] = staticmethod(audited_add)
     update: ClassVar[Updater] = staticmethod(audited_update)
     remove: ClassVar[Writer] = staticmethod(audited_delete)
     #: Raises AuthorizationError when the actor may not open this row's edit form.

@@ -12,11 +12,11 @@ from flask_appbuilder.actions import action
 from sqlalchemy.orm import Session, selectinload
 
 from athsys.accounts.actor import Actor
-from athsys.audit.service import record, snapshot
+from athsys.audit.service import audited_add, record, snapshot
 from athsys.errors import ValidationError
 from athsys.timing.models import ChipAssignment, TimingDevice, TimingPoint, TimingRead
 from webui.security import roles
-from webui.views.base import EAGER, AthsysInterface, AthsysModelView, audited_create
+from webui.views.base import EAGER, AthsysInterface, AthsysModelView
 
 EAGER[TimingPoint] = (selectinload(TimingPoint.competition),)
 EAGER[ChipAssignment] = (selectinload(ChipAssignment.entry),)
@@ -32,7 +32,7 @@ def _assign_chip(session: Session, actor: Actor, assignment: ChipAssignment) -> 
         raise ValidationError("entry: choose who wears the chip", details={"entry": "required"})
     assignment.chip = (assignment.chip or "").strip()
     assignment.competition_id = assignment.entry.competition_id
-    audited_create(session, actor, assignment)
+    audited_add(session, actor, assignment)
 
 
 def _release_chips(session: Session, actor: Actor, assignments: list[ChipAssignment]) -> int:
