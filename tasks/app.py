@@ -63,7 +63,8 @@ def _configuration_from_environment() -> dict[str, object]:
 celery_app = Celery(
     "athsys",
     set_as_current=True,
-    include=["tasks.platform", "tasks.maintenance", "tasks.notifications", "tasks.ingest"],
+    include=["tasks.platform", "tasks.maintenance", "tasks.notifications", "tasks.ingest",
+             "tasks.leaderboards"],
 )
 # Read lazily, at first use: importing this module needs no running server.
 celery_app.add_defaults(_configuration_from_environment)

@@ -13,10 +13,13 @@ from webui.api import (
     events,
     limits,
     openapi,
+    planning,
+    public,
     races,
     registrations,
     results,
     rounds,
+    scoring,
     users,
 )
 
@@ -32,5 +35,8 @@ def register_api(app: Flask) -> None:
     with app.app_context():
         for module in RESOURCES:
             app.register_blueprint(module.resource().blueprint())
+    app.register_blueprint(planning.blueprint)
+    app.register_blueprint(scoring.blueprint)
+    public.register(app)
     app.register_blueprint(openapi.blueprint)
     limits.limit_form_login(app)
