@@ -24,6 +24,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from athsys.accounts.actor import Actor
+from athsys.athletes.service import current_related
 from athsys.audit.service import snapshot
 from athsys.competitions.models import Entry, Heat, LaneAssignment
 from athsys.competitions.planning import round_discipline
@@ -248,6 +249,23 @@ def record_field_attempt(
         wind=None if vertical or kind is AttemptOutcome.PASSED else wind,
     ))
     return _standings(heat, vertical, entries, series, rounds, jump_off_for_first)
+
+
+def record_attempt_of_form(session: Session, actor: Actor, attempt: Attempt) -> None:
+    """An attempt entered on its own (the admin form), checked against the whole series.
+
+    It becomes the entry's next attempt in the flight, as :func:`record_field_attempt`
+    records it; the form's unsaved row only carries the values.
+    """
+    heat = current_related(session, attempt, "heat")
+    entry = current_related(session, attempt, "entry")
+    if heat is None or entry is None:
+        raise ValidationError("heat and entry are required",
+                              details={"heat": "required", "entry": "required"})
+    if attempt.outcome is None:
+        raise ValidationError("outcome: choose o, x, -, r or m", details={"outcome": "required"})
+    record_field_attempt(session, actor, heat, entry, outcome=attempt.outcome.value,
+                         height_mm=attempt.height, mark_mm=attempt.mark, wind=attempt.wind)
 
 
 def undo_last_attempt(

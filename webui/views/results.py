@@ -8,7 +8,7 @@ from sqlalchemy.orm import selectinload
 from wtforms import StringField
 
 from athsys.competitions.models import Entry, Heat, Round
-from athsys.results import service
+from athsys.results import field_service, service
 from athsys.results.marks import Measure
 from athsys.results.models import Attempt, Result, ResultRevision
 from webui.security import roles
@@ -125,13 +125,15 @@ EAGER[ResultRevision] = (
 class AttemptView(AthsysModelView):
     datamodel = AthsysInterface(Attempt)
     class_permission_name = roles.ATTEMPTS
-    create = staticmethod(service.record_attempt)
+    create = staticmethod(field_service.record_attempt_of_form)
     update = staticmethod(service.correct_attempt)
     remove = staticmethod(service.delete_attempt)
 
     list_columns = ["heat", "entry", "sequence", "height", "outcome", "mark", "wind"]
-    show_columns = add_columns = edit_columns = ["heat", "entry", "sequence", "height",
-                                                 "outcome", "mark", "wind"]
+    show_columns = edit_columns = ["heat", "entry", "sequence", "height", "outcome", "mark",
+                                   "wind"]
+    # the sequence of a new attempt is the entry's next one in the flight
+    add_columns = ["heat", "entry", "height", "outcome", "mark", "wind"]
     search_columns = ["heat", "entry", "outcome"]
     label_columns = {"height": "Bar height"}
     base_order = ("sequence", "asc")
