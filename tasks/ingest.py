@@ -1,7 +1,7 @@
 """Ingestion tasks: process a stored batch of reads, sweep batches left behind, and the
-leaderboard refresh request they end with.
+leaderboard refresh request they end with (the refresh itself is ``tasks.leaderboards``).
 
-Each task loads by id, calls :mod:`athsys.timing.service`, commits, then enqueues follow-ups.
+Each task loads by id, calls the :mod:`athsys.timing` services, commits, then enqueues follow-ups.
 The database is the source of truth: a lost message or a dead worker leaves a batch pending
 or processing, and ``timing.sweep_unprocessed`` (beat, every 30 s) sends it again.
 """
@@ -12,16 +12,16 @@ import logging
 
 from athsys.jobs import TASK_QUEUES, TaskName
 from athsys.redis_client import make_redis
-from athsys.timing import service
+from athsys.timing import batches, process
 from tasks.app import celery_app
 from tasks.base import AthsysTask
 
 log = logging.getLogger(__name__)
 
-REFRESH_DEBOUNCE_S = 2
-"""At most one leaderboard refresh per event is queued within this many seconds."""
+REFRESH_DEBOUNCE_S = 0.5
+"""At most one leaderboard refresh per event is queued within this many seconds (short: the
+live pages show a result within about a second of it being stored)."""
 _DEBOUNCE_KEY = "athsys:leaderboard:refresh-queued:{event_id}"
-LEADERBOARD_VERSION_KEY = "athsys:leaderboard:version:{event_id}"
 
 
 @celery_app.task(
@@ -32,16 +32,16 @@ def process_batch(self: AthsysTask, batch_id: int) -> dict[str, object] | None:
     """Claim the batch (pending → processing, committed), process it, commit, then ask for
     one debounced leaderboard refresh per affected event. A finished batch is a no-op."""
     with self.transaction() as session:
-        if not service.claim_batch(session, batch_id):
+        if not batches.claim_batch(session, batch_id):
             return None
     try:
         with self.transaction() as session:
-            outcome = service.process_batch(
+            outcome = process.process_batch(
                 session, batch_id, window_ms=self.settings.timing_duplicate_window_ms
             )
     except Exception as exc:
         with self.transaction() as session:
-            service.mark_batch_error(
+            batches.mark_batch_error(
                 session, batch_id, f"{type(exc).__name__}: {exc}", self.settings.ingest_max_attempts
             )
         raise
@@ -59,7 +59,7 @@ def request_refresh(task: AthsysTask, event_ids: list[int]) -> None:
     try:
         for event_id in event_ids:
             if client.set(_DEBOUNCE_KEY.format(event_id=event_id), 1, nx=True,
-                          ex=REFRESH_DEBOUNCE_S):
+                          px=int(REFRESH_DEBOUNCE_S * 1000)):
                 celery_app.send_task(
                     TaskName.LEADERBOARD_REFRESH, kwargs={"event_id": event_id},
                     queue=TASK_QUEUES[TaskName.LEADERBOARD_REFRESH],
@@ -76,22 +76,7 @@ def request_refresh(task: AthsysTask, event_ids: list[int]) -> None:
 def sweep_unprocessed(self: AthsysTask) -> list[int]:
     """Re-enqueue (after commit) batches unfinished for longer than INGEST_SWEEP_AFTER_S."""
     with self.transaction() as session:
-        ids = service.sweep_unprocessed(session, older_than_s=self.settings.ingest_sweep_after_s)
+        ids = batches.sweep_unprocessed(session, older_than_s=self.settings.ingest_sweep_after_s)
     if ids:
         log.warning("re-enqueued %d unprocessed read batch(es): %s", len(ids), ids[:20])
     return ids
-
-
-@celery_app.task(
-    name=TaskName.LEADERBOARD_REFRESH, base=AthsysTask, bind=True,
-    soft_time_limit=30, time_limit=45,
-)
-def refresh_event_leaderboard(self: AthsysTask, event_id: int) -> int:
-    """Record that the event's results changed: bump its leaderboard version, which caches
-    key on. (Placeholder owner: the leaderboard feature replaces the body with the real
-    refresh; the task name and queue stay.)"""
-    client = make_redis(self.settings)
-    try:
-        return int(client.incr(LEADERBOARD_VERSION_KEY.format(event_id=event_id)))
-    finally:
-        client.close()

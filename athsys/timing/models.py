@@ -164,10 +164,8 @@ class TimingRead(Base):
         Index("ix_timing_read_batch_id", "batch_id"),
         Index("ix_timing_read_flag", "flag", postgresql_where=text("flag IS NOT NULL")),
         CheckConstraint("chip IS NOT NULL OR bib IS NOT NULL OR is_gun", name="identifies_someone"),
-        Index(
-            "ix_timing_read_unprocessed", "received_at",
-            postgresql_where=text("processed_at IS NULL"),
-        ),
+        # bib-only reads are rare: a small partial index finds them without a scan
+        Index("ix_timing_read_bib_only", "bib", postgresql_where=text("chip IS NULL")),
         Index("ix_timing_read_chip_read_at", "chip", "read_at"),
     )
 

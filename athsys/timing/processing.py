@@ -2,7 +2,7 @@
 window, which heat a read belongs to, which heat a gun read starts, and whether a computed
 chip result may replace the stored one.
 
-Everything here is plain values in, plain values out; :mod:`athsys.timing.service` applies
+Everything here is plain values in, plain values out; the ingestion modules apply
 it inside a database transaction.
 """
 

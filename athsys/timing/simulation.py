@@ -32,7 +32,7 @@ from athsys.competitions.models import (
 )
 from athsys.errors import ValidationError
 from athsys.timing.models import ChipAssignment, DeviceKind, TimingPoint
-from athsys.timing.service import create_device
+from athsys.timing.devices import create_device
 
 DEFAULT_POINTS = (("start", 0), ("5k", 5000), ("8k", 8000), ("finish", 10000))
 MAX_RUNNERS = 100_000

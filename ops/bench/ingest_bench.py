@@ -43,7 +43,8 @@ from athsys import embedded, migrations  # noqa: E402
 from athsys.accounts.actor import SYSTEM  # noqa: E402
 from athsys.config import get_config, replace  # noqa: E402
 from athsys.db import make_engine  # noqa: E402
-from athsys.timing import service  # noqa: E402
+from athsys.timing import batches as timing_batches  # noqa: E402
+from athsys.timing import process  # noqa: E402
 from athsys.timing.models import ReadBatch  # noqa: E402
 from athsys.timing.simulation import batches, race_passings, setup_race  # noqa: E402
 
@@ -131,9 +132,9 @@ def main() -> int:
         created = 0
         for batch_id in batch_ids:
             with Session(engine) as session, session.begin():
-                service.claim_batch(session, batch_id)
+                timing_batches.claim_batch(session, batch_id)
             with Session(engine) as session, session.begin():
-                outcome = service.process_batch(session, batch_id)
+                outcome = process.process_batch(session, batch_id)
                 created += outcome.results_created if outcome else 0
         process_s = time.perf_counter() - started
 

@@ -20,7 +20,7 @@ import tasks.app  # noqa: F401 - installs the after-commit dispatch of enqueued 
 from athsys.accounts.actor import Actor
 from athsys.config import Settings
 from athsys.errors import AuthenticationError, PayloadTooLargeError, ValidationError
-from athsys.timing import service
+from athsys.timing import batches, corrections, devices, exports, lif_import, lookups, process
 from athsys.timing.models import DeviceKind, MatRole, TimingDevice
 from webui.api.auth import current_actor, require_roles
 from webui.api.envelope import json_body, success
@@ -57,8 +57,8 @@ def _device() -> TimingDevice:
             raise AuthenticationError(
                 "a device token is required (Authorization: Bearer <token>)"
             )
-        g.timing_device = service.authenticate_device(_session(), token)
-        service.check_device_competition(g.timing_device, _optional_int("competition_id"))
+        g.timing_device = devices.authenticate_device(_session(), token)
+        devices.check_device_competition(g.timing_device, _optional_int("competition_id"))
     return cast(TimingDevice, g.timing_device)
 
 
@@ -67,7 +67,7 @@ def _device_or_roles(*roles: str) -> tuple[TimingDevice | None, Actor]:
     token = _bearer()
     if token is not None and not _is_jwt(token):
         device = _device()
-        return device, service.device_actor(device)
+        return device, devices.device_actor(device)
     actor = current_actor()
     if actor is None:
         raise AuthenticationError("a device token or a signed-in user is required")
@@ -146,7 +146,7 @@ def post_passings() -> Response:
     body = _body(settings.ingest_max_body_bytes)
     session = _session()
     try:
-        receipt = service.receive_passings(
+        receipt = batches.receive_passings(
             session, _device(), body, max_lines=settings.ingest_max_batch,
             fmt=request.args.get("format") or None,
         )
@@ -160,7 +160,7 @@ def post_passings() -> Response:
 @blueprint.get("/batches/<int:batch_id>")
 def get_batch(batch_id: int) -> Response:
     device, _ = _device_or_roles(STARTER)
-    batch = service.batch_status(_session(), batch_id)
+    batch = batches.batch_status(_session(), batch_id)
     if device is not None and batch.device_id != device.id:
         raise AuthenticationError("this batch was sent by another device")
     return success({
@@ -185,7 +185,7 @@ def post_lif() -> Response:
     body, filename = _upload(_settings().ingest_max_body_bytes)
     session = _session()
     try:
-        outcome = service.import_lif(
+        outcome = lif_import.import_lif(
             session, actor, competition_id, body,
             path=filename or f"upload:{request.content_length or len(body)}",
             heat_id=_optional_int("heat_id"),
@@ -205,7 +205,7 @@ def _export_access(competition_id: int | None = None, heat_id: int | None = None
     if device is None:
         return
     if heat_id is not None:
-        _, competition_id = service.heat_with_competition(_session(), heat_id)
+        _, competition_id = lookups.heat_with_competition(_session(), heat_id)
     if competition_id != device.competition_id:
         raise AuthenticationError(
             f"device {device.name!r} belongs to competition {device.competition_id}, "
@@ -216,19 +216,19 @@ def _export_access(competition_id: int | None = None, heat_id: int | None = None
 @blueprint.get("/heats/<int:heat_id>/lynx.evt")
 def heat_evt(heat_id: int) -> Response:
     _export_access(heat_id=heat_id)
-    return _text(service.export_evt(_session(), heat_id=heat_id), "lynx.evt")
+    return _text(exports.export_evt(_session(), heat_id=heat_id), "lynx.evt")
 
 
 @blueprint.get("/heats/<int:heat_id>/lynx.ppl")
 def heat_ppl(heat_id: int) -> Response:
     _export_access(heat_id=heat_id)
-    return _text(service.export_ppl(_session(), heat_id=heat_id), "lynx.ppl")
+    return _text(exports.export_ppl(_session(), heat_id=heat_id), "lynx.ppl")
 
 
 @blueprint.get("/heats/<int:heat_id>/results.csv")
 def heat_results(heat_id: int) -> Response:
     _export_access(heat_id=heat_id)
-    response = _text(service.export_results_csv(_session(), heat_id), f"heat-{heat_id}.csv")
+    response = _text(exports.export_results_csv(_session(), heat_id), f"heat-{heat_id}.csv")
     response.mimetype = "text/csv"
     return response
 
@@ -236,25 +236,25 @@ def heat_results(heat_id: int) -> Response:
 @blueprint.get("/competitions/<int:competition_id>/lynx.evt")
 def competition_evt(competition_id: int) -> Response:
     _export_access(competition_id=competition_id)
-    return _text(service.export_evt(_session(), competition_id=competition_id), "lynx.evt")
+    return _text(exports.export_evt(_session(), competition_id=competition_id), "lynx.evt")
 
 
 @blueprint.get("/competitions/<int:competition_id>/lynx.ppl")
 def competition_ppl(competition_id: int) -> Response:
     _export_access(competition_id=competition_id)
-    return _text(service.export_ppl(_session(), competition_id=competition_id), "lynx.ppl")
+    return _text(exports.export_ppl(_session(), competition_id=competition_id), "lynx.ppl")
 
 
 @blueprint.get("/competitions/<int:competition_id>/lynx.sch")
 def competition_sch(competition_id: int) -> Response:
     _export_access(competition_id=competition_id)
-    return _text(service.export_sch(_session(), competition_id), "lynx.sch")
+    return _text(exports.export_sch(_session(), competition_id), "lynx.sch")
 
 
 @blueprint.get("/competitions/<int:competition_id>/unknown-chips")
 @require_roles(STARTER, "Chief Registrar")
 def competition_unknown_chips(competition_id: int) -> Response:
-    chips = service.unknown_chips(_session(), competition_id)
+    chips = process.unknown_chips(_session(), competition_id)
     return success([
         {"chip": c.chip, "reads": c.reads, "first_read_at": c.first_read_at.isoformat(),
          "last_read_at": c.last_read_at.isoformat()}
@@ -309,7 +309,7 @@ def set_gun(heat_id: int) -> Response:
     gun_time = _datetime_field(body, "gun_time")
     window = _settings().timing_duplicate_window_ms
     outcome = _commit_outcome(
-        lambda s, a: service.shift_gun_time(s, a, heat_id, gun_time, window_ms=window)
+        lambda s, a: corrections.shift_gun_time(s, a, heat_id, gun_time, window_ms=window)
     )
     return success(outcome.as_dict())
 
@@ -326,7 +326,7 @@ def reassign_chip(competition_id: int) -> Response:
     entry_id = cast(int, _int_field(body, "entry_id"))
     valid_from = _datetime_field(body, "valid_from") if body.get("valid_from") else None
     window = _settings().timing_duplicate_window_ms
-    outcome = _commit_outcome(lambda s, a: service.reassign_chip(
+    outcome = _commit_outcome(lambda s, a: corrections.reassign_chip(
         s, a, competition_id=competition_id, chip=chip.strip(), entry_id=entry_id,
         valid_from=valid_from, window_ms=window))
     return success(outcome.as_dict())
@@ -362,8 +362,8 @@ def _name_field(body: dict[str, Any], *, required: bool) -> str | None:
 @blueprint.get("/devices")
 @require_roles(ADMIN)
 def list_devices() -> Response:
-    devices = service.list_devices(_session(), _optional_int("competition_id"))
-    return success([service.device_as_dict(d) for d in devices])
+    found = devices.list_devices(_session(), _optional_int("competition_id"))
+    return success([devices.device_as_dict(d) for d in found])
 
 
 @blueprint.post("/devices")
@@ -376,16 +376,16 @@ def create_device() -> Response:
     kind = _enum_field(body, "kind", DeviceKind)
     mat_role = _enum_field(body, "mat_role", MatRole, MatRole.PRIMARY)
     point = _int_field(body, "timing_point_id", required=False)
-    issued = _commit_outcome(lambda s, a: service.create_device(
+    issued = _commit_outcome(lambda s, a: devices.create_device(
         s, a, competition_id=competition_id, name=name, kind=kind,
         timing_point_id=point, mat_role=mat_role))
-    return success({**service.device_as_dict(issued.device), "token": issued.token}, status=201)
+    return success({**devices.device_as_dict(issued.device), "token": issued.token}, status=201)
 
 
 @blueprint.get("/devices/<int:device_id>")
 @require_roles(ADMIN)
 def get_device(device_id: int) -> Response:
-    return success(service.device_as_dict(service.get_device(_session(), device_id)))
+    return success(devices.device_as_dict(devices.get_device(_session(), device_id)))
 
 
 @blueprint.patch("/devices/<int:device_id>")
@@ -399,15 +399,15 @@ def update_device(device_id: int) -> Response:
     name = _name_field(body, required=False)
     point = _int_field(body, "timing_point_id", required=False)
     mat_role = _enum_field(body, "mat_role", MatRole, False) if "mat_role" in body else None
-    device = _commit_outcome(lambda s, a: service.update_device(
+    device = _commit_outcome(lambda s, a: devices.update_device(
         s, a, device_id, name=name, timing_point_id=point, mat_role=mat_role or None))
-    return success(service.device_as_dict(device))
+    return success(devices.device_as_dict(device))
 
 
 @blueprint.delete("/devices/<int:device_id>")
 @require_roles(ADMIN)
 def delete_device(device_id: int) -> Response:
-    _commit_outcome(lambda s, a: service.delete_device(s, a, device_id))
+    _commit_outcome(lambda s, a: devices.delete_device(s, a, device_id))
     return success({"deleted": device_id})
 
 
@@ -415,12 +415,12 @@ def delete_device(device_id: int) -> Response:
 @require_roles(ADMIN)
 def rotate_device(device_id: int) -> Response:
     """A new token (shown once); the old one stops working."""
-    issued = _commit_outcome(lambda s, a: service.rotate_device_token(s, a, device_id))
-    return success({**service.device_as_dict(issued.device), "token": issued.token})
+    issued = _commit_outcome(lambda s, a: devices.rotate_device_token(s, a, device_id))
+    return success({**devices.device_as_dict(issued.device), "token": issued.token})
 
 
 @blueprint.post("/devices/<int:device_id>/revoke")
 @require_roles(ADMIN)
 def revoke_device(device_id: int) -> Response:
-    device = _commit_outcome(lambda s, a: service.revoke_device(s, a, device_id))
-    return success(service.device_as_dict(device))
+    device = _commit_outcome(lambda s, a: devices.revoke_device(s, a, device_id))
+    return success(devices.device_as_dict(device))

@@ -93,7 +93,8 @@ def ingest_file(
             raise ValidationError(f"a {fmt} file needs --device (the decoder that read it)",
                                   details={"field": "device"})
         devices.check_device_competition(device, competition_id)
-        receipt = timing_batches.receive_passings(session, device, body, max_lines=OFFLINE_MAX_LINES)
+        receipt = timing_batches.receive_passings(session, device, body,
+                                                  max_lines=OFFLINE_MAX_LINES)
         discard_pending(session)  # processed below, in this process
     details = {"format": fmt, **receipt.as_dict()}
     if not receipt.replay and receipt.accepted:

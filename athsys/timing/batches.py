@@ -1,0 +1,291 @@
+"""Durable batches of reads: validate a device's payload, store its reads idempotently in the
+caller's transaction, and hand the batch to a worker (claim, error, sweep).
+
+A read is durable before the device hears 2xx: :func:`receive_passings` stores the whole
+payload in the caller's transaction and the caller commits before answering. Processing is
+asked for after that commit; the sweeper re-sends batches a lost message or a dead worker
+left behind, so a read stored is a read processed.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import io
+from collections.abc import Sequence
+from dataclasses import dataclass
+from datetime import date, datetime
+from typing import Any
+
+from sqlalchemy import select, text
+from sqlalchemy.orm import Session
+
+from athsys.competitions.models import Competition
+from athsys.errors import NotFoundError, ValidationError
+from athsys.jobs import TaskName, enqueue_after_commit
+from athsys.timing.formats import JSON, LIF, detect_format, parse_passings
+from athsys.timing.lookups import competition_zone, get_competition
+from athsys.timing.models import BatchStatus, ReadBatch, TimingDevice, TimingPoint
+from athsys.timing.passing import ParseOptions, Passing, fail
+from athsys.timing.processing import competition_window
+
+_STAGING_TABLE = (
+    "CREATE TEMP TABLE IF NOT EXISTS timing_read_incoming ("
+    " read_id varchar(64), chip varchar(32), bib varchar(12), timing_point_id integer,"
+    " read_at timestamptz, is_gun boolean, hits integer, rssi integer, antenna integer"
+    ") ON COMMIT DELETE ROWS"
+)
+_COPY_ESCAPES = str.maketrans({"\\": "\\\\", "\t": "\\t", "\n": "\\n", "\r": "\\r"})
+
+
+@dataclass(frozen=True)
+class BatchReceipt:
+    """What the device hears: the batch and how many reads were new or already stored.
+
+    ``replay`` is True when the identical payload was received before: nothing was stored
+    and the counts are those of the first time.
+    """
+
+    batch_id: int
+    accepted: int
+    duplicate: int
+    replay: bool
+
+    def as_dict(self) -> dict[str, Any]:
+        return {"batch_id": self.batch_id, "accepted": self.accepted,
+                "duplicate": self.duplicate, "replay": self.replay}
+
+
+def parse_options(
+    competition: Competition, max_lines: int, today: date | None = None
+) -> ParseOptions:
+    """How a device payload of the competition is read: its time zone, its days, a window."""
+    tz = competition_zone(competition)
+    today = today or datetime.now(tz).date()
+    day = today if competition.start_date <= today <= competition.end_date else competition.start_date
+    valid_from, valid_until = competition_window(competition.start_date, competition.end_date, tz)
+    return ParseOptions(tz=tz, day=day, valid_from=valid_from, valid_until=valid_until,
+                        max_lines=max_lines)
+
+
+def parse_device_payload(
+    session: Session,
+    device: TimingDevice,
+    body: str | bytes,
+    *,
+    max_lines: int,
+    fmt: str | None = None,
+) -> tuple[str, list[Passing], list[int | None]]:
+    """(format, passings, timing point id of each) of a payload; one ValidationError for all
+    problems, so nothing is stored from a payload with a single bad line."""
+    competition = get_competition(session, device.competition_id)
+    fmt = fmt or detect_format(body)
+    if fmt == LIF:
+        raise fail("timing payload", None, "format",
+                   "a .lif file holds results: post it to /api/timing/lif")
+    passings = parse_passings(body, fmt, parse_options(competition, max_lines))
+    points = {
+        name.casefold(): point_id
+        for point_id, name in session.execute(
+            select(TimingPoint.id, TimingPoint.name).where(
+                TimingPoint.competition_id == device.competition_id
+            )
+        )
+    }
+    point_ids: list[int | None] = []
+    problems: list[dict[str, Any]] = []
+    for passing in passings:
+        point_id: int | None = None
+        named = passing.timing_point
+        if passing.is_gun:
+            point_id = points.get(named.casefold()) if named else None
+        elif fmt != JSON and device.timing_point_id is not None:
+            point_id = device.timing_point_id
+        elif named:
+            point_id = points.get(named.casefold())
+            if point_id is None:
+                problems.append({"line": passing.line, "field": "timing_point",
+                                 "problem": f"unknown timing point '{named}' (known: "
+                                 f"{', '.join(sorted(points)) or 'none'})"})
+        else:
+            point_id = device.timing_point_id
+            if point_id is None:
+                problems.append({"line": passing.line, "field": "timing_point",
+                                 "problem": "no timing point: name one or configure the device's"})
+        point_ids.append(point_id)
+    if problems:
+        shown = "; ".join(f"line {p['line']} field '{p['field']}': {p['problem']}"
+                          for p in problems[:5])
+        raise ValidationError(
+            f"timing payload: {len(problems)} problem(s): {shown}",
+            details={"format": fmt, "errors": problems},
+        )
+    return fmt, passings, point_ids
+
+
+def receive_passings(
+    session: Session,
+    device: TimingDevice,
+    body: str | bytes,
+    *,
+    max_lines: int,
+    fmt: str | None = None,
+) -> BatchReceipt:
+    """Validate the whole payload, then store it durably; processing is enqueued at commit."""
+    raw = body.encode("utf-8") if isinstance(body, str) else body
+    fmt, passings, point_ids = parse_device_payload(session, device, raw, max_lines=max_lines,
+                                                    fmt=fmt)
+    return store_batch(session, device, passings, point_ids, fmt=fmt,
+                       payload_sha256=hashlib.sha256(raw).hexdigest())
+
+
+def store_batch(
+    session: Session,
+    device: TimingDevice,
+    passings: Sequence[Passing],
+    point_ids: Sequence[int | None],
+    *,
+    fmt: str,
+    payload_sha256: str,
+) -> BatchReceipt:
+    """Store the reads in the caller's transaction, idempotent on (device, read id).
+
+    The reads go through ``COPY`` into a temporary table (not WAL-logged), then one
+    ``INSERT … SELECT … ON CONFLICT DO NOTHING``: the fastest idempotent path PostgreSQL
+    offers. An identical payload sent again answers the counts of the first time and
+    stores nothing.
+    """
+    count = len(passings)
+    batch_id = session.execute(
+        text(
+            "INSERT INTO read_batch (device_id, payload_sha256, format, read_count, accepted,"
+            " duplicate) VALUES (:device, :sha, :fmt, :n, 0, :n)"
+            " ON CONFLICT (device_id, payload_sha256) DO NOTHING RETURNING id"
+        ),
+        {"device": device.id, "sha": payload_sha256, "fmt": fmt, "n": count},
+    ).scalar()
+    if batch_id is None:
+        first = session.execute(
+            select(ReadBatch.id, ReadBatch.accepted, ReadBatch.duplicate).where(
+                ReadBatch.device_id == device.id, ReadBatch.payload_sha256 == payload_sha256
+            )
+        ).one()
+        return BatchReceipt(first.id, first.accepted, first.duplicate, replay=True)
+    accepted = _copy_reads(session, device.id, batch_id, passings, point_ids)
+    done = accepted == 0
+    session.execute(
+        text(
+            "UPDATE read_batch SET accepted = :a, duplicate = :d, status = :s,"
+            " processed_at = CASE WHEN :done THEN now() END WHERE id = :id;"
+            " UPDATE timing_device SET last_seen_at = now() WHERE id = :device AND"
+            " (last_seen_at IS NULL OR last_seen_at < now() - interval '1 minute')"
+        ),
+        {"a": accepted, "d": count - accepted, "id": batch_id, "done": done,
+         "s": (BatchStatus.DONE if done else BatchStatus.PENDING).value, "device": device.id},
+    )
+    if not done:
+        enqueue_after_commit(session, TaskName.TIMING_PROCESS_BATCH, batch_id=batch_id)
+    return BatchReceipt(batch_id, accepted, count - accepted, replay=False)
+
+
+def _copy_text(value: str | None) -> str:
+    return "\\N" if value is None else value.translate(_COPY_ESCAPES)
+
+
+def _copy_int(value: int | None) -> str:
+    return "\\N" if value is None else str(value)
+
+
+def _copy_rows(passings: Sequence[Passing], point_ids: Sequence[int | None]) -> str:
+    """The reads in COPY text format (tab separated, ``\\N`` for NULL)."""
+    return "".join(
+        f"{_copy_text(p.read_id)}\t{_copy_text(p.chip)}\t{_copy_text(p.bib)}\t"
+        f"{_copy_int(point_id)}\t{p.timestamp.isoformat()}\t{'t' if p.is_gun else 'f'}\t"
+        f"{_copy_int(p.hits)}\t{_copy_int(p.rssi)}\t{_copy_int(p.antenna)}\n"
+        for p, point_id in zip(passings, point_ids, strict=True)
+    )
+
+
+def _copy_reads(
+    session: Session,
+    device_id: int,
+    batch_id: int,
+    passings: Sequence[Passing],
+    point_ids: Sequence[int | None],
+) -> int:
+    buffer = io.StringIO(_copy_rows(passings, point_ids))
+    connection = session.connection()
+    connection.exec_driver_sql(_STAGING_TABLE + "; DELETE FROM timing_read_incoming")
+    with connection.connection.cursor() as cursor:  # type: ignore[attr-defined]
+        cursor.copy_expert(
+            "COPY timing_read_incoming (read_id, chip, bib, timing_point_id, read_at, is_gun,"
+            " hits, rssi, antenna) FROM STDIN", buffer
+        )
+        cursor.execute(
+            "INSERT INTO timing_read (device_id, batch_id, read_id, chip, bib, timing_point_id,"
+            " read_at, is_gun, hits, rssi, antenna)"
+            " SELECT %(device)s, %(batch)s, read_id, chip, bib, timing_point_id, read_at, is_gun,"
+            " hits, rssi, antenna FROM timing_read_incoming"
+            " ON CONFLICT (device_id, read_id) DO NOTHING",
+            {"device": device_id, "batch": batch_id},
+        )
+        return int(cursor.rowcount)
+
+
+# -- the worker's side -------------------------------------------------------------------------
+
+
+def claim_batch(session: Session, batch_id: int) -> bool:
+    """pending → processing in one UPDATE (also re-claims a stale processing batch for the
+    sweeper's messages); False when the batch is done, failed or missing: a no-op."""
+    claimed = session.execute(
+        text(
+            "UPDATE read_batch SET status = 'processing', claimed_at = now(),"
+            " attempts = attempts + 1 WHERE id = :id AND status IN ('pending', 'processing')"
+            " RETURNING id"
+        ),
+        {"id": batch_id},
+    ).scalar()
+    return claimed is not None
+
+
+def mark_batch_error(session: Session, batch_id: int, error: str, max_attempts: int) -> None:
+    """Record why processing failed; after ``max_attempts`` claims the batch is failed."""
+    session.execute(
+        text(
+            "UPDATE read_batch SET error = :e, status = CASE WHEN attempts >= :max THEN 'failed'"
+            " ELSE status END WHERE id = :id AND status IN ('pending', 'processing')"
+        ),
+        {"id": batch_id, "e": error[:500], "max": max_attempts},
+    )
+
+
+def sweep_unprocessed(
+    session: Session, *, older_than_s: int, limit: int = 500
+) -> list[int]:
+    """Claim batches left pending or processing longer than ``older_than_s`` and ask for
+    their processing again after commit (lost broker message, dead worker).
+
+    ``FOR UPDATE SKIP LOCKED``: a batch being processed right now is locked and skipped, and
+    two sweepers never take the same batch.
+    """
+    ids = sorted(
+        session.scalars(
+            text(
+                "UPDATE read_batch SET status = 'processing', claimed_at = now() WHERE id IN ("
+                " SELECT id FROM read_batch WHERE status IN ('pending', 'processing')"
+                " AND coalesce(claimed_at, received_at) < now() - make_interval(secs => :age)"
+                " ORDER BY received_at LIMIT :limit FOR UPDATE SKIP LOCKED) RETURNING id"
+            ),
+            {"age": older_than_s, "limit": limit},
+        )
+    )
+    for batch_id in ids:
+        enqueue_after_commit(session, TaskName.TIMING_PROCESS_BATCH, batch_id=batch_id)
+    return ids
+
+
+def batch_status(session: Session, batch_id: int) -> ReadBatch:
+    batch = session.get(ReadBatch, batch_id)
+    if batch is None:
+        raise NotFoundError(f"read batch {batch_id} does not exist")
+    return batch

@@ -1,0 +1,149 @@
+"""Processing of a stored batch of reads into results (what the ``timing.process_batch`` task
+runs), and the report of chips no assignment covers.
+
+Processing of one competition is serialised by a transaction-level advisory lock, so two
+workers never race on its results. Only the timing points the batch touches are recomputed
+(:class:`athsys.timing.recompute.Scope`).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime
+
+from sqlalchemy import select, text, update
+from sqlalchemy.orm import Session
+
+from athsys.accounts.actor import SYSTEM, Actor
+from athsys.audit.service import record
+from athsys.competitions.models import Event, Heat, HeatStatus, Round
+from athsys.timing import rules
+from athsys.timing.lookups import BIB_CHIP_PREFIX, lock_competition
+from athsys.timing.models import BatchStatus, ReadBatch, ReadFlag, TimingDevice, TimingRead
+from athsys.timing.passing import to_epoch_ms
+from athsys.timing.processing import GunCandidate, heat_for_gun
+from athsys.timing.recompute import ProcessingOutcome, Scope, recompute
+
+
+def process_batch(
+    session: Session,
+    batch_id: int,
+    *,
+    window_ms: int = rules.DEFAULT_DUPLICATE_WINDOW_MS,
+    actor: Actor | None = None,
+) -> ProcessingOutcome | None:
+    """Turn a stored batch into results; None when there is nothing to do (already done).
+
+    Idempotent: the batch row is locked, a finished batch is skipped, and recomputing from
+    raw reads a second time changes nothing.
+    """
+    row = session.execute(
+        select(ReadBatch.id, ReadBatch.status, TimingDevice.competition_id)
+        .join(TimingDevice, TimingDevice.id == ReadBatch.device_id)
+        .where(ReadBatch.id == batch_id)
+        .with_for_update(of=ReadBatch)
+    ).one_or_none()
+    if row is None or row.status in (BatchStatus.DONE, BatchStatus.FAILED):
+        return None
+    competition_id = row.competition_id
+    lock_competition(session, competition_id)
+    actor = actor or SYSTEM
+    outcome = ProcessingOutcome()
+    gun_heats = _apply_gun_reads(session, actor, competition_id, batch_id, outcome)
+    chips: set[str] = set()
+    bibs: set[str] = set()
+    point_ids: set[int] = set()
+    for chip, bib, point_id in session.execute(
+        text("SELECT DISTINCT chip, bib, timing_point_id FROM timing_read"
+             " WHERE batch_id = :b AND NOT is_gun"),
+        {"b": batch_id},
+    ):
+        if chip is not None:
+            chips.add(chip)
+        elif bib is not None:
+            bibs.add(bib)
+        if point_id is not None:
+            point_ids.add(point_id)
+    gun_entries: set[int] = set()
+    if gun_heats:
+        gun_entries = set(session.scalars(
+            text("SELECT entry_id FROM lane_assignment WHERE heat_id = ANY(:heats)"),
+            {"heats": sorted(gun_heats)},
+        ))
+    # a gun moves every time of its heat: recompute all points then
+    scope = Scope(frozenset(gun_entries), frozenset(chips), frozenset(bibs),
+                  None if gun_heats else frozenset(point_ids), batch_id)
+    recompute(session, actor, competition_id, scope, window_ms=window_ms, outcome=outcome,
+              reason=f"chip reads of batch {batch_id}")
+    session.execute(
+        text(
+            "UPDATE timing_read SET processed_at = now() WHERE batch_id = :b"
+            " AND processed_at IS NULL;"
+            " UPDATE read_batch SET status = 'done', processed_at = now(), results_changed = :n,"
+            " error = NULL WHERE id = :b"
+        ),
+        {"b": batch_id, "n": outcome.results_changed},
+    )
+    return outcome
+
+
+def _apply_gun_reads(
+    session: Session, actor: Actor, competition_id: int, batch_id: int, outcome: ProcessingOutcome
+) -> set[int]:
+    """Gun reads of the batch start the heat scheduled nearest them (DESIGN §5: waves have
+    their own gun); a gun no heat can take is flagged."""
+    guns = session.execute(
+        text("SELECT id, read_at FROM timing_read WHERE batch_id = :b AND is_gun ORDER BY read_at"),
+        {"b": batch_id},
+    ).all()
+    started: set[int] = set()
+    for read_pk, read_at in guns:
+        candidates = session.execute(
+            select(Heat.id, Heat.scheduled_start)
+            .join(Round, Round.id == Heat.round_id)
+            .join(Event, Event.id == Round.event_id)
+            .where(Event.competition_id == competition_id, Heat.gun_time.is_(None),
+                   Heat.status.in_([HeatStatus.SCHEDULED, HeatStatus.STARTED]))
+        ).all()
+        heat_id = heat_for_gun(
+            [GunCandidate(h.id, to_epoch_ms(h.scheduled_start) if h.scheduled_start else None)
+             for h in candidates],
+            to_epoch_ms(read_at),
+        )
+        if heat_id is None:
+            session.execute(
+                update(TimingRead).where(TimingRead.id == read_pk).values(flag=ReadFlag.UNMATCHED_GUN)
+            )
+            outcome.count_flag(ReadFlag.UNMATCHED_GUN)
+            continue
+        heat = session.get(Heat, heat_id)
+        assert heat is not None
+        heat.gun_time = read_at
+        heat.status = HeatStatus.STARTED
+        record(session, actor, "gun", "heat", heat_id,
+               {"gun_time": read_at.isoformat(), "read": read_pk})
+        started.add(heat_id)
+    session.flush()
+    return started
+
+
+@dataclass(frozen=True)
+class UnknownChip:
+    chip: str
+    reads: int
+    first_read_at: datetime
+    last_read_at: datetime
+
+
+def unknown_chips(session: Session, competition_id: int) -> list[UnknownChip]:
+    """Chips read in the competition that no assignment covers: kept, and reported here."""
+    rows = session.execute(
+        text(
+            "SELECT coalesce(r.chip, :prefix || r.bib), count(*), min(r.read_at), max(r.read_at)"
+            " FROM timing_read r JOIN timing_device d ON d.id = r.device_id"
+            " WHERE d.competition_id = :c AND r.flag = 'unknown_chip'"
+            " GROUP BY 1 ORDER BY 1"
+        ),
+        {"c": competition_id, "prefix": BIB_CHIP_PREFIX},
+    )
+    return [UnknownChip(chip, count, first, last) for chip, count, first, last in rows]
