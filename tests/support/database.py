@@ -2,8 +2,11 @@
 
 from __future__ import annotations
 
+import time
+
 from sqlalchemy import create_engine, text
 from sqlalchemy.engine import Engine, make_url
+from sqlalchemy.exc import OperationalError
 
 from athsys import migrations
 
@@ -18,16 +21,29 @@ def recreate_database(admin_url: str, database_url: str) -> None:
     migrations.upgrade(database_url)
 
 
-def truncate_all(engine: Engine, keep: frozenset[str] = frozenset({"alembic_version"})) -> None:
-    """Empty every table (cheap at test sizes), restarting sequences."""
-    with engine.begin() as conn:
-        tables = [
-            row[0]
-            for row in conn.execute(
-                text("SELECT tablename FROM pg_tables WHERE schemaname = 'public'")
-            )
-            if row[0] not in keep
-        ]
-        if tables:
-            quoted = ", ".join(f'"{t}"' for t in tables)
-            conn.execute(text(f"TRUNCATE {quoted} RESTART IDENTITY CASCADE"))
+def truncate_all(engine: Engine) -> None:
+    """Empty every domain table (cheap at test sizes), restarting sequences.
+
+    Flask-AppBuilder's ``ab_*`` tables (roles, permissions, the users of module-scoped
+    fixtures) stay. A worker may still be finishing a task of the test when it ends, so a
+    deadlock with it is retried.
+    """
+    for attempt in range(5):
+        try:
+            with engine.begin() as conn:
+                conn.execute(text("SET LOCAL lock_timeout = '10s'"))
+                tables = [
+                    row[0]
+                    for row in conn.execute(
+                        text("SELECT tablename FROM pg_tables WHERE schemaname = 'public'")
+                    )
+                    if row[0] != "alembic_version" and not row[0].startswith("ab_")
+                ]
+                if tables:
+                    quoted = ", ".join(f'"{t}"' for t in tables)
+                    conn.execute(text(f"TRUNCATE {quoted} RESTART IDENTITY CASCADE"))
+            return
+        except OperationalError:
+            if attempt == 4:
+                raise
+            time.sleep(0.5 * (attempt + 1))
