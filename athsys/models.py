@@ -30,8 +30,19 @@ from athsys.notifications.models import (
 )
 from athsys.records.models import Record, RecordScope
 from athsys.results.models import Attempt, AttemptOutcome, Result, ResultRevision, ResultSource
-from athsys.timing.models import ChipAssignment, DeviceKind, MatRole, TimingDevice, TimingPoint, TimingRead
-from athsys.timing.models import BatchStatus, LifImport, ReadBatch, ReadFlag, TimingSplit
+from athsys.timing.models import (
+    BatchStatus,
+    ChipAssignment,
+    DeviceKind,
+    LifImport,
+    MatRole,
+    ReadBatch,
+    ReadFlag,
+    TimingDevice,
+    TimingPoint,
+    TimingRead,
+    TimingSplit,
+)
 
 metadata = Base.metadata
 

@@ -26,9 +26,9 @@ from sqlalchemy.orm import Session
 from athsys.accounts.actor import Actor
 from athsys.athletes.models import Athlete
 from athsys.audit.service import record, snapshot
+from athsys.competitions.disciplines import Discipline
 from athsys.competitions.models import Entry, Event, Heat
 from athsys.competitions.planning import round_discipline
-from athsys.competitions.disciplines import Discipline
 from athsys.records.models import Record, RecordScope
 from athsys.results.marks import official_mark
 from athsys.results.models import Result

@@ -25,8 +25,6 @@ from athsys.timing.formats.lynx_export import (
 from athsys.timing.lookups import get_competition, heat_with_competition
 
 
-
-
 def _start_list_heat(session: Session, heat: Heat) -> StartListHeat:
     rows = session.execute(
         select(LaneAssignment.lane, Entry.bib, Athlete.last_name, Athlete.first_name, Club.name)

@@ -31,8 +31,8 @@ from athsys.competitions.models import (
     RoundKind,
 )
 from athsys.errors import ValidationError
-from athsys.timing.models import ChipAssignment, DeviceKind, TimingPoint
 from athsys.timing.devices import create_device
+from athsys.timing.models import ChipAssignment, DeviceKind, TimingPoint
 
 DEFAULT_POINTS = (("start", 0), ("5k", 5000), ("8k", 8000), ("finish", 10000))
 MAX_RUNNERS = 100_000

@@ -19,8 +19,13 @@ from marshmallow import ValidationError as SchemaError
 from athsys.config import Settings
 from athsys.errors import ValidationError
 from athsys.results.marks import Measure, format_mark
-from athsys.scoring import age_grade, age_grade_events, competition_keys, get_competition
-from athsys.scoring import score_competition
+from athsys.scoring import (
+    age_grade,
+    age_grade_events,
+    competition_keys,
+    get_competition,
+    score_competition,
+)
 from athsys.scoring.schemas import (
     AgeGradeRequestSchema,
     AgeGradeSchema,

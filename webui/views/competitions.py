@@ -8,8 +8,8 @@ from typing import Any
 from flask_appbuilder.actions import action
 from sqlalchemy.orm import selectinload
 
-from athsys.competitions import planning, service
 from athsys.athletes.service import check_may_manage_club
+from athsys.competitions import planning, service
 from athsys.competitions.models import Competition, Entry, Event, Heat, LaneAssignment, Round
 from athsys.results import field_service
 from webui.security import roles

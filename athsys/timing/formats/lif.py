@@ -28,9 +28,9 @@ from __future__ import annotations
 
 import csv
 import re
-from itertools import accumulate
 from dataclasses import dataclass, replace
 from decimal import Decimal, InvalidOperation
+from itertools import accumulate
 
 from athsys.timing.passing import (
     DEFAULT_MAX_LINES,

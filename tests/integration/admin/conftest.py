@@ -32,6 +32,7 @@ from tests.integration.admin.admin_support import PASSWORD, USERNAMES, Meet, log
 from webui.security import roles
 from webui.security.sync import sync_roles
 
+
 @pytest.fixture(scope="module")
 def admin_app(app: Flask) -> Flask:
     with app.app_context():

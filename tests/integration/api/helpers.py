@@ -12,7 +12,15 @@ from flask_jwt_extended import create_access_token, create_refresh_token
 from athsys.accounts.models import UserProfile
 from athsys.athletes.models import Athlete, Club, Sex
 from athsys.competitions.disciplines import discipline
-from athsys.competitions.models import Competition, CompetitionStatus, Entry, Event, Heat, Round, RoundKind
+from athsys.competitions.models import (
+    Competition,
+    CompetitionStatus,
+    Entry,
+    Event,
+    Heat,
+    Round,
+    RoundKind,
+)
 from athsys.results.models import Attempt, AttemptOutcome, Result
 from athsys.results.ranking import ResultStatus
 

@@ -1,7 +1,6 @@
-import pytest
-
 import time
 
+import pytest
 from celery.schedules import crontab
 
 from athsys.backups import housekeeping

@@ -1,7 +1,6 @@
-import pytest
-
 from datetime import UTC, date, datetime
 
+import pytest
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 

@@ -1,5 +1,3 @@
-import pytest
-
 import gzip
 import os
 import shutil
@@ -7,6 +5,7 @@ from collections.abc import Iterator
 from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
 
+import pytest
 from sqlalchemy import create_engine, select, text, update
 from sqlalchemy.engine import Engine, make_url
 from sqlalchemy.orm import Session

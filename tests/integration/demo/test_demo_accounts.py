@@ -18,8 +18,8 @@ from athsys.config import Settings, replace
 from athsys.demo import DEMO_COMPETITION_NAME
 from athsys.demo.meet import DEMO_LICENCE_PREFIX
 from athsys.errors import ConfigurationError, ValidationError
-from webui.cli.main import main as athsys
 from webui.cli.demo import DEMO_USERS, demo_password, load_demo
+from webui.cli.main import main as athsys
 
 USERNAMES = [username for username, *_ in DEMO_USERS]
 

@@ -1,10 +1,9 @@
-import pytest
-
 import json
 import random
 import time
 from datetime import UTC, datetime
 
+import pytest
 from sqlalchemy import func, select, update
 from sqlalchemy.engine import Engine
 from sqlalchemy.orm import Session

@@ -15,8 +15,8 @@ from sqlalchemy.orm import Session
 from athsys.accounts.actor import SYSTEM
 from athsys.audit.service import snapshot
 from athsys.competitions.models import Heat, HeatStatus
-from athsys.results.models import Result, ResultSource
 from athsys.results import service as results_service
+from athsys.results.models import Result, ResultSource
 from athsys.results.ranking import ResultStatus
 from athsys.timing.formats.lynx_export import parse_evt
 from tests.integration.timing.timing_ingest_support import Race, bearer, count

@@ -1,7 +1,7 @@
-import pytest
-
 import random
 from datetime import timedelta
+
+import pytest
 
 from athsys.config import get_config
 from athsys.notifications import delivery

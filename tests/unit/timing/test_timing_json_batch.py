@@ -1,8 +1,8 @@
-import pytest
-
 import json
 from datetime import UTC, datetime, timedelta, timezone
 from pathlib import Path
+
+import pytest
 
 from athsys.errors import ValidationError
 from athsys.timing.formats.json_batch import parse_json_batch

@@ -1,6 +1,6 @@
-import pytest
-
 from pathlib import Path
+
+import pytest
 
 from athsys.errors import ValidationError
 from athsys.timing.formats.lif import (

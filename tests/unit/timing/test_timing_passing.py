@@ -1,7 +1,7 @@
-import pytest
-
 from datetime import UTC, date, datetime, timedelta, timezone
 from pathlib import Path
+
+import pytest
 
 from athsys.errors import ValidationError
 from athsys.timing.passing import (

@@ -1,6 +1,6 @@
-import pytest
-
 from datetime import UTC, datetime
+
+import pytest
 
 from athsys.errors import ConflictError, ValidationError
 from athsys.timing.passing import Passing
