@@ -73,7 +73,7 @@ class Cache:
         self.client = client
         self.ttls = dict(ttls)
         self.local_copies = local_copies
-        self._local: dict[tuple[str, str, str], tuple[str, float]] = {}
+        self._local: dict[tuple[str, str, str], tuple[str, float, int]] = {}
         self._generation: dict[str, int] = {}
         self._lock = threading.Lock()
         self._listening = False
@@ -83,13 +83,18 @@ class Cache:
 
     # -- reading ---------------------------------------------------------------------------
 
-    def get_or_compute(self, cache: str, scope: str, key: str, compute: Callable[[], str]) -> str:
-        """The cached text for ``key`` in ``scope``, computed (and stored) on a miss."""
+    def get_or_compute(self, cache: str, scope: str, key: str, compute: Callable[[], str],
+                       *, min_version: int = 0) -> str:
+        """The cached text for ``key`` in ``scope``, computed (and stored) on a miss.
+
+        ``min_version``: a client that was told of version N of the scope (the live pages
+        are) is not answered from a local copy older than N, even if this process has not
+        yet heard the invalidation (the announcement may overtake it)."""
         local_key = (cache, scope, key)
         if self._listening:
             with self._lock:
                 found = self._local.get(local_key)
-            if found is not None and found[1] > time.monotonic():
+            if found is not None and found[1] > time.monotonic() and found[2] >= min_version:
                 metrics.record_cache_lookup(cache, hit=True)
                 return found[0]
         if time.monotonic() < self._down_until:
@@ -113,7 +118,7 @@ class Cache:
             except REDIS_ERRORS as exc:
                 self._mark_down(exc)
                 return value
-        self._keep_local(local_key, value, ttl, generation)
+        self._keep_local(local_key, value, ttl, generation, int(version))
         return str(value)
 
     def versions(self, scopes: Sequence[str]) -> list[int]:
@@ -184,7 +189,7 @@ class Cache:
             self._local.clear()
 
     def _keep_local(self, local_key: tuple[str, str, str], value: str, ttl: int,
-                    generation: int) -> None:
+                    generation: int, version: int) -> None:
         if not self._listening:
             return
         with self._lock:
@@ -192,7 +197,7 @@ class Cache:
                 return  # invalidated while we were reading: the value may be stale
             if len(self._local) >= LOCAL_MAX_ENTRIES:
                 self._local.clear()
-            self._local[local_key] = (value, time.monotonic() + ttl)
+            self._local[local_key] = (value, time.monotonic() + ttl, version)
 
     def _mark_down(self, exc: BaseException) -> None:
         if time.monotonic() >= self._down_until:
@@ -206,9 +211,10 @@ class Cache:
 
 @dataclass(frozen=True)
 class BoardPage:
-    """A page of a stored board: lines in order with their sort keys and the first place."""
+    """A page of a stored board: the lines' stored texts in order, their sort keys, how many
+    lines are strictly better than the first, the leader's key and the board's length."""
 
-    lines: list[dict[str, Any]]
+    lines: list[str]
     keys: list[int]
     better_than_first: int
     leader_key: int | None
@@ -216,7 +222,11 @@ class BoardPage:
 
 
 class BoardStore:
-    """The boards of events as ZSETs (see the module docstring) and their metadata."""
+    """The boards of events as ZSETs (see the module docstring) and their metadata.
+
+    Lines are opaque texts here (the service encodes them); each member (an entry id) has
+    one text in the event's ``line`` hash and a sort key on each board it is on.
+    """
 
     def __init__(self, client: redis_lib.Redis) -> None:
         self.client = client
@@ -228,50 +238,63 @@ class BoardStore:
     def meta(self, event_id: int) -> dict[str, str]:
         return dict(self.client.hgetall(self._key(event_id, "meta")))
 
-    def replace(self, event_id: int, lines: Sequence[Mapping[str, Any]],
-                meta: Mapping[str, str | int]) -> None:
-        """Write an event's boards from scratch (a full rebuild)."""
-        boards: dict[str, dict[str, int]] = {}
-        details: dict[str, str] = {}
-        for line in lines:
-            member = str(line["entry_id"])
-            details[member] = json.dumps(line, separators=(",", ":"))
-            for board, key in line["boards"].items():
-                boards.setdefault(board, {})[member] = key
+    def replace(self, event_id: int, lines: Mapping[str, str],
+                boards: Mapping[str, Mapping[str, int]], meta: Mapping[str, str | int]) -> None:
+        """Write an event's boards from scratch (a full rebuild): ``lines`` member -> text,
+        ``boards`` board -> member -> sort key. Built under temporary keys and renamed in
+        one transaction, so readers never see a half-written board."""
+        stale = self.client.smembers(self._key(event_id, "boards"))
+        build = f"build:{time.monotonic_ns()}"
+        pipe = self.client.pipeline(transaction=False)
+        for board, members in boards.items():
+            if members:
+                pipe.zadd(self._key(event_id, f"{build}:z:{board}"), members)
+        if lines:
+            pipe.hset(self._key(event_id, f"{build}:line"), mapping=lines)
+        pipe.execute()
         pipe = self.client.pipeline(transaction=True)
-        for old in self.client.smembers(self._key(event_id, "boards")):
-            pipe.delete(self._key(event_id, f"z:{old}"))
+        for old in stale:
+            if old not in boards:
+                pipe.delete(self._key(event_id, f"z:{old}"))
         pipe.delete(self._key(event_id, "line"), self._key(event_id, "boards"),
                     self._key(event_id, "meta"))
         for board, members in boards.items():
-            pipe.zadd(self._key(event_id, f"z:{board}"), members)
+            if members:
+                pipe.rename(self._key(event_id, f"{build}:z:{board}"),
+                            self._key(event_id, f"z:{board}"))
+            else:
+                pipe.delete(self._key(event_id, f"z:{board}"))
+        if lines:
+            pipe.rename(self._key(event_id, f"{build}:line"), self._key(event_id, "line"))
         if boards:
             pipe.sadd(self._key(event_id, "boards"), *boards)
-        if details:
-            pipe.hset(self._key(event_id, "line"), mapping=details)
         pipe.hset(self._key(event_id, "meta"), mapping={k: str(v) for k, v in meta.items()})
         pipe.execute()
 
-    def update(self, event_id: int, lines: Sequence[Mapping[str, Any]],
-               meta: Mapping[str, str | int]) -> list[Mapping[str, Any]]:
-        """Put changed lines in place: each leaves the boards it was on and joins its own.
-        Lines identical to the stored ones are skipped; returns those that really changed."""
-        changed: list[Mapping[str, Any]] = []
+    def update(self, event_id: int, lines: Mapping[str, tuple[str, Mapping[str, int]]],
+               meta: Mapping[str, str | int]) -> list[str]:
+        """Put changed lines in place (member -> (text, board -> sort key)): each leaves
+        every board and joins its own. Lines identical to the stored ones are skipped;
+        returns the members that really changed."""
+        changed: list[str] = []
         pipe = self.client.pipeline(transaction=True)
         if lines:
-            members = [str(line["entry_id"]) for line in lines]
+            members = list(lines)
             previous = self.client.hmget(self._key(event_id, "line"), members)
-            for member, old, line in zip(members, previous, lines, strict=True):
-                text = json.dumps(line, separators=(",", ":"))
+            known_boards = self.client.smembers(self._key(event_id, "boards"))
+            for member, old in zip(members, previous, strict=True):
+                text, boards = lines[member]
                 if old == text:
                     continue
-                changed.append(line)
+                changed.append(member)
                 if old is not None:
-                    for board in json.loads(old)["boards"]:
-                        pipe.zrem(self._key(event_id, f"z:{board}"), member)
-                for board, key in line["boards"].items():
+                    for board in known_boards:
+                        if board not in boards:
+                            pipe.zrem(self._key(event_id, f"z:{board}"), member)
+                for board, key in boards.items():
                     pipe.zadd(self._key(event_id, f"z:{board}"), {member: key})
-                    pipe.sadd(self._key(event_id, "boards"), board)
+                if boards:
+                    pipe.sadd(self._key(event_id, "boards"), *boards)
                 pipe.hset(self._key(event_id, "line"), member, text)
         pipe.hset(self._key(event_id, "meta"), mapping={k: str(v) for k, v in meta.items()})
         pipe.execute()
@@ -302,16 +325,16 @@ class BoardStore:
             pipe.zcount(zkey, "-inf", f"({keys[0]}")
             pipe.hmget(self._key(event_id, "line"), [member for member, _ in members])
             better, details = pipe.execute()
-        lines = [json.loads(text) for text in details if text is not None]
-        return BoardPage(lines, keys, int(better), int(leader[0][1]) if leader else None,
-                         int(total))
+        found = [(text, key) for text, key in zip(details, keys, strict=True) if text is not None]
+        return BoardPage([text for text, _ in found], [key for _, key in found], int(better),
+                         int(leader[0][1]) if leader else None, int(total))
 
-    def unplaced(self, event_id: int) -> list[dict[str, Any]]:
+    def unplaced(self, event_id: int) -> list[str]:
         members = self.client.zrange(self._key(event_id, "z:unplaced"), 0, -1)
         if not members:
             return []
         details = self.client.hmget(self._key(event_id, "line"), members)
-        return [json.loads(text) for text in details if text is not None]
+        return [text for text in details if text is not None]
 
 
 def announce(client: redis_lib.Redis, competition_id: int, message: Mapping[str, Any]) -> None:

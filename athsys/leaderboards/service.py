@@ -1,11 +1,21 @@
 """Leaderboards from the results in the database: computed, stored in Redis, read back.
 
 The worker (``leaderboards.refresh_event``) calls :func:`refresh_event`: it reads only the
-results changed since the last refresh (``updated_at`` watermark, with a safety margin for
-transactions that committed late) and moves those lines in the event's sorted boards, so a
-new finisher costs a few Redis commands, not a new ranking of 50,000 runners. A full rebuild
-happens when there is no stored board, when results were deleted or the event's deciding
-round changed, and at least every :data:`FULL_REBUILD_EVERY_S`.
+results changed since the last refresh (``updated_at`` watermark of the result or its heat,
+with a safety margin for transactions that committed late) and moves those lines in the
+event's sorted boards, so a new finisher costs a few Redis commands, not a new ranking of
+50,000 runners. A full rebuild happens when there is no stored board, when results were
+deleted or the event's deciding round changed, for combined events, and at least every
+:data:`FULL_REBUILD_EVERY_S`.
+
+A line (:class:`Line`) is a plain tuple of raw integers and names, read by one set-based
+query and stored as a JSON array: marks, wind and grades are formatted only for the page
+that is read (:func:`line_json`), so a full rebuild of a marathon is one query, one pass in
+Python and a few pipelined Redis commands.
+
+Record flags (WR, NR, MR, PB, SB) are those stored on the results when their heat became
+official (``Result.record_flags``, see :mod:`athsys.records.service`); combined events are
+ranked by :func:`athsys.scoring.service.combined_standings`.
 
 Readers call :func:`read_board`, which pages through the stored boards, or computes the
 board directly from the database when Redis is unavailable or the board was never built.
@@ -16,15 +26,16 @@ is run); heats and rounds have their own lists (:func:`heat_results`, :func:`rou
 
 from __future__ import annotations
 
+import json
 import logging
 import time
-from collections.abc import Sequence
-from dataclasses import dataclass, field
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
 from datetime import UTC, date, datetime, timedelta
-from typing import Any
+from typing import Any, NamedTuple
 
 import redis as redis_lib
-from sqlalchemy import Row, event, select, text
+from sqlalchemy import event, select, text
 from sqlalchemy.orm import Session
 
 from athsys.competitions.disciplines import DISCIPLINES, EventKind
@@ -41,12 +52,10 @@ from athsys.errors import NotFoundError, ValidationError
 from athsys.jobs import TaskName, enqueue_after_commit
 from athsys.leaderboards import rules
 from athsys.leaderboards.cache import REDIS_ERRORS, BoardStore
-from athsys.records.models import Record, RecordScope
 from athsys.results.marks import Measure, format_mark, format_wind
 from athsys.results.models import Attempt, Result
 from athsys.results.ranking import ResultStatus
-from athsys.results.records import ExistingRecords, records_earned
-from athsys.scoring.age_grading import age_grade
+from athsys.scoring.service import age_grade_event_key, combined_standings
 
 log = logging.getLogger(__name__)
 
@@ -58,6 +67,8 @@ AGE_GRADED = "age-graded"
 ALL = "all"
 UNPLACED = "unplaced"
 MAX_PER_PAGE = 100
+_OK = ResultStatus.OK.value
+_UNPLACED_RANK = {status.value: index for index, status in enumerate(rules.UNPLACED_ORDER)}
 
 
 @dataclass(frozen=True)
@@ -72,7 +83,17 @@ class EventInfo:
     age_category: str
     measure: Measure
     road: bool
+    combined: bool
     round_id: int | None  # the round whose results make the board
+
+    @property
+    def mixed(self) -> bool:
+        """Men and women on one board (an event of one sex needs no board per sex)."""
+        return self.sex not in ("M", "F")
+
+    def stored_board(self, board: str) -> str:
+        """The board that holds ``board``: in an event of one sex, ``sex:<it>`` is ALL."""
+        return ALL if not self.mixed and board == f"sex:{self.sex}" else board
 
 
 def event_info(session: Session, event_id: int) -> EventInfo:
@@ -96,106 +117,161 @@ def event_info(session: Session, event_id: int) -> EventInfo:
         )
     code = ev.discipline_code
     disc = DISCIPLINES.get(code)
+    combined = ev.kind is EventKind.COMBINED
     return EventInfo(
         id=ev.id, competition_id=competition.id, competition_name=competition.name,
         competition_day=competition.start_date, name=ev.name, discipline_code=code,
         sex=ev.sex.value, age_category=ev.age_category,
-        measure=disc.measure if disc else Measure.TIME,
-        road=bool(disc and disc.kind is EventKind.ROAD), round_id=round_id,
+        measure=Measure.POINTS if combined else (disc.measure if disc else Measure.TIME),
+        road=bool(disc and disc.kind is EventKind.ROAD), combined=combined, round_id=round_id,
     )
 
 
 # -- lines ---------------------------------------------------------------------------------
 
+
+class Line(NamedTuple):
+    """One result on the boards, raw: what Redis stores (as a JSON array) and ranks."""
+
+    entry_id: int
+    bib: str
+    first_name: str
+    last_name: str
+    club: str
+    club_name: str
+    sex: str
+    category: str
+    heat_id: int | None
+    heat: int | None
+    mark: int | None
+    status: str
+    net_mark: int | None
+    wind: int | None
+    revision: int
+    official: bool
+    records: list[str]
+    grade: int | None  # age grade in hundredths of a per cent
+
+
 _LINES_SQL = """
-SELECT r.id, r.entry_id, r.heat_id, r.mark, r.net_mark, r.status, r.wind, r.revision,
-       r.updated_at, h.status AS heat_status, h.number AS heat_number, e.bib,
-       a.id AS athlete_id, a.first_name, a.last_name, a.sex, a.birth_date, a.nationality,
-       c.code AS club_code, c.name AS club_name
+SELECT r.entry_id, e.bib, a.first_name, a.last_name, coalesce(c.code, '') AS club_code,
+       coalesce(c.name, '') AS club_name, a.sex, a.birth_date, r.heat_id, h.number, r.mark,
+       r.status, r.net_mark, r.wind, r.revision, h.status = %(official)s AS official,
+       r.record_flags
 FROM result r
 JOIN heat h ON h.id = r.heat_id
 JOIN entry e ON e.id = r.entry_id
 JOIN athlete a ON a.id = e.athlete_id
 LEFT JOIN club c ON c.id = a.club_id
-WHERE h.round_id = :round_id {changed}
+WHERE h.round_id = %(round_id)s {changed}
 """
+_CHANGED = "AND (r.updated_at > %(since)s OR r.heat_id = ANY(%(heats)s))"
 
 
-@dataclass
-class _Records:
-    world: int | None = None
-    meeting: int | None = None
-    national: dict[str, int] = field(default_factory=dict)
-    personal: dict[int, int] = field(default_factory=dict)
-    season: dict[int, int] = field(default_factory=dict)
+def load_lines(session: Session, info: EventInfo, changed_since: datetime | None = None,
+               changed_heats: Sequence[int] = ()) -> list[Line]:
+    """The lines of the event's board (only those whose result changed since
+    ``changed_since``, or whose heat is in ``changed_heats``, if given): one query through
+    the driver's cursor (plain tuples, no ORM rows), one pass in Python."""
+    if info.combined:
+        return _combined_lines(session, info)
+    if info.round_id is None:
+        return []
+    params: dict[str, Any] = {"round_id": info.round_id, "official": HeatStatus.OFFICIAL.value,
+                              "since": changed_since, "heats": list(changed_heats)}
+    cursor = session.connection().connection.cursor()
+    try:
+        cursor.execute(_LINES_SQL.format(changed=_CHANGED if changed_since else ""), params)
+        rows = cursor.fetchall()
+    finally:
+        cursor.close()
+    grade_key = age_grade_event_key(info.discipline_code)
+    day = info.competition_day
+    ages: dict[tuple[str, date | None], tuple[int | None, str]] = {}
+    lines: list[Line] = []
+    append = lines.append
+    grade_of = rules.grade_hundredths
+    for (entry_id, bib, first, last, club, club_name, sex, birth, heat_id, heat, mark, status,
+         net_mark, wind, revision, official, flags) in rows:
+        known = ages.get((sex, birth))
+        if known is None:
+            known = ages[(sex, birth)] = (
+                rules.age_on(birth, day) if birth is not None else None,
+                rules.age_category(sex, birth, day))
+        age, category = known
+        grade = (grade_of(sex, age, grade_key, mark)
+                 if grade_key is not None and age is not None and mark is not None
+                 and status == _OK else None)
+        append(Line(entry_id, bib, first, last, club, club_name, sex, category, heat_id, heat,
+                    mark, status, net_mark, wind, revision, official, flags or [], grade))
+    return lines
 
 
-def _records(session: Session, info: EventInfo, athlete_ids: Sequence[int]) -> _Records:
-    """The records standing for the event's discipline, sex and category, and the bests of
-    its athletes. (Flags are computed with :func:`athsys.results.records.records_earned`.)"""
-    found = _Records()
-    rows = session.execute(
-        select(Record.scope, Record.region, Record.season, Record.athlete_id, Record.mark).where(
-            Record.discipline_code == info.discipline_code, Record.sex == info.sex,
-            (Record.athlete_id.in_(athlete_ids))
-            | (Record.scope.in_([RecordScope.WORLD, RecordScope.NATIONAL, RecordScope.MEETING])),
-        )
-    )
-    better = min if not info.measure.higher_is_better else max
-    for scope, region, season, athlete_id, mark in rows:
-        if scope is RecordScope.WORLD and region is None:
-            found.world = mark if found.world is None else better(found.world, mark)
-        elif scope is RecordScope.MEETING and region == info.competition_name:
-            found.meeting = mark
-        elif scope is RecordScope.NATIONAL and region:
-            found.national[region] = mark
-        elif scope is RecordScope.PERSONAL_BEST and athlete_id is not None:
-            found.personal[athlete_id] = mark
-        elif (scope is RecordScope.SEASON_BEST and athlete_id is not None
-              and season == info.competition_day.year):
-            found.season[athlete_id] = mark
-    return found
+def _combined_lines(session: Session, info: EventInfo) -> list[Line]:
+    """A combined event's board: each all-rounder's points total so far (scoring service);
+    those without a score yet are left off."""
+    standings = [s for s in combined_standings(session, info.id) if s.place is not None]
+    if not standings:
+        return []
+    people = {row.id: row for row in session.execute(text(
+        "SELECT e.id, a.first_name, a.last_name, a.sex, a.birth_date, "
+        "coalesce(c.code, '') AS club, coalesce(c.name, '') AS club_name "
+        "FROM entry e JOIN athlete a ON a.id = e.athlete_id LEFT JOIN club c ON c.id = a.club_id "
+        "WHERE e.id = ANY(:ids)"), {"ids": [s.entry_id for s in standings]})}
+    official = bool(session.scalar(text(
+        "SELECT bool_and(h.status = :official) FROM heat h JOIN round r ON r.id = h.round_id "
+        "WHERE r.event_id = :e"), {"e": info.id, "official": HeatStatus.OFFICIAL.value}))
+    lines = []
+    for standing in standings:
+        p = people[standing.entry_id]
+        lines.append(Line(
+            standing.entry_id, standing.bib, p.first_name, p.last_name, p.club, p.club_name,
+            p.sex, rules.age_category(p.sex, p.birth_date, info.competition_day), None, None,
+            standing.total, _OK, None, None, 1, official, [], None))
+    return lines
 
 
-def _line(info: EventInfo, row: Row[Any], records: _Records) -> dict[str, Any]:
-    """One result as the boards and the public JSON show it."""
-    status = ResultStatus(row.status)
-    sex = row.sex
-    category = rules.age_category(sex, row.birth_date, info.competition_day)
-    line: dict[str, Any] = {
-        "entry_id": row.entry_id, "bib": row.bib,
-        "name": f"{row.first_name} {row.last_name}", "first_name": row.first_name,
-        "last_name": row.last_name, "club": row.club_code or "", "club_name": row.club_name or "",
-        "sex": sex, "category": category, "heat_id": row.heat_id, "heat": row.heat_number,
-        "mark": row.mark, "status": status.value, "net_mark": row.net_mark,
-        "wind": format_wind(row.wind) if row.wind is not None else None,
-        "revision": row.revision, "official": row.heat_status == HeatStatus.OFFICIAL.value,
-        "records": [], "grade": None,
+def boards_of(line: Line, measure: Measure, mixed: bool = True) -> dict[str, int]:
+    """The boards a line is on, with its sort key on each (see :mod:`rules`). In an event of
+    one sex (``mixed`` False) the board of that sex is the whole board: not stored twice."""
+    if line.status == _OK and line.mark is not None:
+        key = -line.mark if measure.higher_is_better else line.mark
+        boards = {ALL: key, f"cat:{line.category}": key}
+        if mixed:
+            boards[f"sex:{line.sex}"] = key
+        if line.grade is not None:
+            boards[AGE_GRADED] = -line.grade
+        return boards
+    return {UNPLACED: _UNPLACED_RANK.get(line.status, len(_UNPLACED_RANK))}
+
+
+def _encode(line: Line) -> str:
+    return json.dumps(line, separators=(",", ":"))
+
+
+def _decode(text_: str) -> Line:
+    return Line(*json.loads(text_))
+
+
+def line_json(info: EventInfo, line: Line, place: int | None = None, tied: bool = False,
+              gap: int | None = None) -> dict[str, Any]:
+    """A line as the public JSON, the pages and the exports show it."""
+    status = ResultStatus(line.status)
+    grade = line.grade
+    return {
+        "entry_id": line.entry_id, "bib": line.bib,
+        "name": f"{line.first_name} {line.last_name}", "first_name": line.first_name,
+        "last_name": line.last_name, "club": line.club, "club_name": line.club_name,
+        "sex": line.sex, "category": line.category, "heat_id": line.heat_id, "heat": line.heat,
+        "mark": line.mark, "status": line.status, "net_mark": line.net_mark,
+        "wind": format_wind(line.wind) if line.wind is not None else None,
+        "revision": line.revision, "official": line.official, "records": list(line.records),
+        "grade": f"{grade // 100}.{grade % 100:02d}" if grade is not None else None,
+        "mark_text": _mark_text(line.mark, status, info),
+        "net_text": (format_mark(line.net_mark, info.measure, road=info.road)
+                     if line.net_mark is not None else None),
+        "place": place, "tied": tied, "gap": gap,
     }
-    line["mark_text"] = _mark_text(row.mark, status, info)
-    line["net_text"] = (format_mark(row.net_mark, info.measure, road=info.road)
-                        if row.net_mark is not None else None)
-    boards: dict[str, int]
-    if status is ResultStatus.OK and row.mark is not None:
-        key = rules.sort_key(row.mark, info.measure)
-        boards = {ALL: key, f"sex:{sex}": key, f"cat:{category}": key}
-        if row.mark > 0:
-            existing = ExistingRecords(
-                world=records.world, national=records.national.get(row.nationality or ""),
-                meeting=records.meeting, personal_best=records.personal.get(row.athlete_id),
-                season_best=records.season.get(row.athlete_id),
-            )
-            line["records"] = [k.value for k in records_earned(
-                row.mark, info.measure, existing, road=info.road)]
-        grade = _grade(info, sex, row.birth_date, row.mark)
-        if grade is not None:
-            line["grade"] = f"{grade // 100}.{grade % 100:02d}"
-            boards[AGE_GRADED] = -grade
-    else:
-        boards = {UNPLACED: rules.UNPLACED_ORDER.index(status) if status in rules.UNPLACED_ORDER
-                  else len(rules.UNPLACED_ORDER)}
-    line["boards"] = boards
-    return line
 
 
 def _mark_text(mark: int | None, status: ResultStatus, info: EventInfo) -> str:
@@ -204,55 +280,36 @@ def _mark_text(mark: int | None, status: ResultStatus, info: EventInfo) -> str:
     return format_mark(mark, info.measure, road=info.road)
 
 
-def _grade(info: EventInfo, sex: str, birth_date: date | None, mark: int) -> int | None:
-    """The age grade in hundredths of a per cent, or None (no table, age out of range)."""
-    key = rules.AGE_GRADE_EVENTS.get(info.discipline_code)
-    if key is None or birth_date is None or mark <= 0:
-        return None
-    try:
-        graded = age_grade(sex, rules.age_on(birth_date, info.competition_day), key, mark)
-    except ValidationError:
-        return None
-    return int(graded.percentage * 100)
+Ranked = tuple[Line, int | None, bool, int | None]  # line, place, tied, gap to the leader
 
 
-def load_lines(session: Session, info: EventInfo,
-               changed_since: datetime | None = None) -> list[dict[str, Any]]:
-    """The board lines of the event (only results changed since ``changed_since`` if given)."""
-    if info.round_id is None:
-        return []
-    changed = "AND r.updated_at > :since" if changed_since is not None else ""
-    params: dict[str, Any] = {"round_id": info.round_id}
-    if changed_since is not None:
-        params["since"] = changed_since
-    rows = session.execute(text(_LINES_SQL.format(changed=changed)), params).all()
-    records = _records(session, info, sorted({row.athlete_id for row in rows}))
-    return [_line(info, row, records) for row in rows]
-
-
-def rank_lines(lines: Sequence[dict[str, Any]], board: str = ALL) -> list[dict[str, Any]]:
-    """A whole board from lines, ranked (places, ties, gaps), then the unplaced (for ALL)."""
-    on_board = [line for line in lines if board in line["boards"]]
-    ordered = sorted(on_board, key=lambda line: line["boards"][board])
-    keys = [line["boards"][board] for line in ordered]
-    ranked = [_placed(line, place, tied, keys[0], key)
-              for line, key, (place, tied) in zip(
-                  ordered, keys, rules.places_of_page(0, 0, keys), strict=True)]
-    if board == ALL:
-        unplaced = sorted((line for line in lines if UNPLACED in line["boards"]),
-                          key=lambda line: line["boards"][UNPLACED])
-        ranked.extend(_placed(line, None, False, None, None) for line in unplaced)
+def rank(info: EventInfo, lines: Iterable[Line], board: str = ALL) -> list[Ranked]:
+    """A whole board from lines: places (ties share), gaps, then the unplaced (for ALL)."""
+    board = info.stored_board(board)
+    keyed = []
+    unplaced = []
+    for line in lines:
+        boards = boards_of(line, info.measure, info.mixed)
+        if board in boards:
+            keyed.append((boards[board], line.bib, line))
+        elif board == ALL and UNPLACED in boards:
+            unplaced.append((boards[UNPLACED], line.bib, line))
+    keyed.sort(key=lambda item: (item[0], item[1]))
+    keys = [item[0] for item in keyed]
+    leader = keys[0] if keys else 0
+    # sort keys are marks (or negated marks): their difference is the gap in the mark's unit
+    ranked: list[Ranked] = [
+        (line, place, tied, key - leader) for (key, _, line), (place, tied) in zip(
+            keyed, rules.places_of_page(0, 0, keys), strict=True)
+    ]
+    unplaced.sort(key=lambda item: (item[0], item[1]))
+    ranked.extend((line, None, False, None) for _, _, line in unplaced)
     return ranked
 
 
-def _placed(line: dict[str, Any], place: int | None, tied: bool, leader_key: int | None,
-            key: int | None) -> dict[str, Any]:
-    out = {k: v for k, v in line.items() if k != "boards"}
-    out["place"] = place
-    out["tied"] = tied
-    # sort keys are marks (or negated marks): their difference is the gap in the mark's unit
-    out["gap"] = None if leader_key is None or key is None else key - leader_key
-    return out
+def rank_lines(info: EventInfo, lines: Iterable[Line], board: str = ALL) -> list[dict[str, Any]]:
+    """:func:`rank` as JSON lines (exports, printing, direct computation)."""
+    return [line_json(info, *item) for item in rank(info, lines, board)]
 
 
 # -- refresh (worker) ----------------------------------------------------------------------
@@ -266,17 +323,31 @@ class RefreshOutcome:
     lines_changed: int
     heat_ids: tuple[int, ...]
     compute_ms: float
+    as_of: datetime
 
     def as_dict(self) -> dict[str, Any]:
         return {"event_id": self.event_id, "competition_id": self.competition_id,
                 "full": self.full, "lines_changed": self.lines_changed,
-                "heat_ids": list(self.heat_ids), "compute_ms": round(self.compute_ms, 2)}
+                "heat_ids": list(self.heat_ids), "compute_ms": round(self.compute_ms, 2),
+                "as_of": self.as_of.isoformat()}
 
 
-def _result_count(session: Session, round_id: int) -> int:
-    return int(session.scalar(text(
-        "SELECT count(*) FROM result r JOIN heat h ON h.id = r.heat_id WHERE h.round_id = :r"
-    ), {"r": round_id}) or 0)
+def _round_state(session: Session, round_id: int | None) -> tuple[int, str]:
+    """How many results the round has, and its heats' ``id:number:status`` (what lines show
+    of their heat): a heat that changed is re-read whole, a heat that did not is not."""
+    if round_id is None:
+        return 0, ""
+    count, heats = session.execute(text(
+        "SELECT (SELECT count(*) FROM result r JOIN heat h ON h.id = r.heat_id "
+        "        WHERE h.round_id = :r), "
+        "       coalesce(string_agg(id || ':' || number || ':' || status, ',' ORDER BY id), '') "
+        "FROM heat WHERE round_id = :r"), {"r": round_id}).one()
+    return int(count), str(heats)
+
+
+def _heats_changed(before: str, now: str) -> list[int]:
+    old = set(before.split(",")) if before else set()
+    return [int(item.split(":")[0]) for item in now.split(",") if item and item not in old]
 
 
 def refresh_event(session: Session, store: BoardStore, event_id: int,
@@ -287,29 +358,46 @@ def refresh_event(session: Session, store: BoardStore, event_id: int,
     now = session.scalar(text("SELECT now()"))
     assert isinstance(now, datetime)
     meta = store.meta(event_id)
-    count = _result_count(session, info.round_id) if info.round_id is not None else 0
-    full = (force_full or not meta or meta.get("round_id") != str(info.round_id)
+    count, heats = _round_state(session, info.round_id)
+    full = (force_full or info.combined or not meta
+            or meta.get("round_id") != str(info.round_id)
             or time.time() - float(meta.get("built_at", 0)) > FULL_REBUILD_EVERY_S)
+    changed: list[Line] = []
     if not full:
         since = datetime.fromisoformat(meta["watermark"]) - WATERMARK_MARGIN
-        changed = load_lines(session, info, changed_since=since)
+        changed = load_lines(session, info, changed_since=since,
+                             changed_heats=_heats_changed(meta.get("heats", ""), heats))
         known = int(meta.get("count", 0))
-        new_lines = len(changed) - store.known(event_id, [line["entry_id"] for line in changed])
+        new_lines = len(changed) - store.known(event_id, [line.entry_id for line in changed])
         if known + new_lines != count:
             full = True  # a result was deleted (or moved): start again
     new_meta: dict[str, str | int] = {
         "watermark": now.isoformat(), "count": count, "round_id": str(info.round_id),
+        "heats": heats,
     }
     if full:
-        lines = load_lines(session, info)
+        changed = load_lines(session, info)
         new_meta["built_at"] = str(time.time())
-        store.replace(event_id, lines, new_meta)
-        changed = lines
+        measure, mixed = info.measure, info.mixed
+        details: dict[str, str] = {}
+        boards: dict[str, dict[str, int]] = {}
+        for line in changed:
+            member = str(line.entry_id)
+            details[member] = _encode(line)
+            for board, key in boards_of(line, measure, mixed).items():
+                found = boards.get(board)
+                if found is None:
+                    found = boards[board] = {}
+                found[member] = key
+        store.replace(event_id, details, boards, new_meta)
     else:
-        changed = list(store.update(event_id, changed, new_meta))
-    heat_ids = tuple(sorted({int(line["heat_id"]) for line in changed}))
+        updates = {str(line.entry_id): (_encode(line), boards_of(line, info.measure, info.mixed))
+                   for line in changed}
+        kept = set(store.update(event_id, updates, new_meta))
+        changed = [line for line in changed if str(line.entry_id) in kept]
+    heat_ids = tuple(sorted({line.heat_id for line in changed if line.heat_id is not None}))
     return RefreshOutcome(event_id, info.competition_id, full, len(changed), heat_ids,
-                          (time.perf_counter() - started) * 1000)
+                          (time.perf_counter() - started) * 1000, now)
 
 
 # -- reading -------------------------------------------------------------------------------
@@ -338,26 +426,31 @@ def read_board(session: Session, store: BoardStore | None, event_id: int, board:
     if store is not None:
         try:
             if store.meta(event_id):
-                stored = store.page(event_id, board, offset, per_page)
+                stored = store.page(event_id, info.stored_board(board), offset, per_page)
                 places = rules.places_of_page(stored.better_than_first, offset, stored.keys)
+                leader = stored.leader_key or 0
                 lines = [
-                    _placed(line, place, tied, stored.leader_key, key) for line, key,
-                    (place, tied) in zip(stored.lines, stored.keys, places, strict=True)
+                    line_json(info, _decode(text_), place, tied, key - leader)
+                    for text_, key, (place, tied) in zip(
+                        stored.lines, stored.keys, places, strict=True)
                 ]
-                if board == ALL and offset + per_page >= stored.total:
-                    lines += [_placed(line, None, False, None, None)
-                              for line in store.unplaced(event_id)]
+                if info.stored_board(board) == ALL and offset + per_page >= stored.total:
+                    unplaced = sorted((_decode(t) for t in store.unplaced(event_id)),
+                                      key=lambda line: (boards_of(line, info.measure)[UNPLACED],
+                                                        line.bib))
+                    lines += [line_json(info, line) for line in unplaced]
                 answer.update(lines=lines, total=stored.total, source="store")
                 return answer
         except REDIS_ERRORS as exc:
             log.warning("leaderboard store unavailable (%s): computing event %s directly",
                         exc, event_id)
-    ranked = rank_lines(load_lines(session, info), board)
-    finishers = sum(1 for line in ranked if line["place"] is not None)
-    lines = ranked[offset:offset + per_page]
+    ranked = rank(info, load_lines(session, info), board)
+    finishers = sum(1 for item in ranked if item[1] is not None)
+    page_lines = ranked[offset:offset + per_page]
     if offset + per_page < finishers:
-        lines = [line for line in lines if line["place"] is not None]
-    answer.update(lines=lines, total=finishers, source="database")
+        page_lines = [item for item in page_lines if item[1] is not None]
+    answer.update(lines=[line_json(info, *item) for item in page_lines], total=finishers,
+                  source="database")
     return answer
 
 
@@ -375,20 +468,18 @@ def _event_json(info: EventInfo) -> dict[str, Any]:
     return {"id": info.id, "competition_id": info.competition_id, "name": info.name,
             "discipline": info.discipline_code, "sex": info.sex,
             "age_category": info.age_category, "measure": info.measure.value,
-            "road": info.road, "round_id": info.round_id}
+            "road": info.road, "combined": info.combined, "round_id": info.round_id}
 
 
 def team_standings(session: Session, event_id: int,
                    scheme: rules.PointsScheme) -> dict[str, Any]:
     """Club scores of the event's board under ``scheme``."""
     info = event_info(session, event_id)
-    lines = load_lines(session, info)
-    board = rank_lines(lines)
-    standings = [rules.Standing(line["entry_id"], line["place"], line["mark"],
-                                ResultStatus(line["status"]), line["gap"], line["tied"])
-                 for line in board]
-    team_of = {line["entry_id"]: line["club"] for line in lines if line["club"]}
-    names = {line["entry_id"]: line["name"] for line in lines}
+    ranked = rank(info, load_lines(session, info))
+    standings = [rules.Standing(line.entry_id, place, line.mark, ResultStatus(line.status),
+                                gap, tied) for line, place, tied, gap in ranked]
+    team_of = {line.entry_id: line.club for line, *_ in ranked if line.club}
+    names = {line.entry_id: f"{line.first_name} {line.last_name}" for line, *_ in ranked}
     return {
         "event": _event_json(info), "points": list(scheme.points), "scorers": scheme.scorers,
         "teams": [{"team": t.team, "place": t.place, "points": rules.format_points(t.points),
@@ -471,7 +562,7 @@ def round_results(session: Session, round_id: int, page: int = 1,
 _RANKED_SQL = """
 SELECT * FROM (
   SELECT r.entry_id, r.heat_id, h.number AS heat_number, r.mark, r.net_mark, r.status, r.wind,
-         r.reaction_time, r.revision, h.status AS heat_status, e.bib,
+         r.reaction_time, r.revision, r.record_flags, h.status AS heat_status, e.bib,
          a.first_name, a.last_name, c.code AS club_code,
          CASE WHEN r.status = 'OK' AND r.mark IS NOT NULL THEN
            rank() OVER (PARTITION BY (r.status = 'OK' AND r.mark IS NOT NULL)
@@ -500,7 +591,8 @@ def _ranked_rows(session: Session, info: EventInfo, where: str, scope: int, page
         finished = status is ResultStatus.OK and row.mark is not None
         out.append({
             "entry_id": row.entry_id, "bib": row.bib, "name": f"{row.first_name} {row.last_name}",
-            "first_name": row.first_name, "last_name": row.last_name, "club": row.club_code or "", "heat_id": row.heat_id, "heat": row.heat_number,
+            "first_name": row.first_name, "last_name": row.last_name,
+            "club": row.club_code or "", "heat_id": row.heat_id, "heat": row.heat_number,
             "place": row.place, "mark": row.mark, "status": status.value,
             "mark_text": _mark_text(row.mark, status, info),
             "net_text": (format_mark(row.net_mark, info.measure, road=info.road)
@@ -510,6 +602,7 @@ def _ranked_rows(session: Session, info: EventInfo, where: str, scope: int, page
             "wind": format_wind(row.wind) if row.wind is not None else None,
             "reaction_time": row.reaction_time, "revision": row.revision,
             "official": row.heat_status == HeatStatus.OFFICIAL.value,
+            "records": list(row.record_flags or []),
         })
     return out
 
@@ -590,7 +683,7 @@ def event_results(session: Session, event_id: int, number: int = 1
     info = event_info(session, event_id)
     kind = session.scalar(select(Round.kind).where(Round.id == info.round_id))
     head = {**_event_json(info), "number": number, "round": kind.value if kind else ""}
-    return head, rank_lines(load_lines(session, info))
+    return head, rank_lines(info, load_lines(session, info))
 
 
 def competition_event_ids(session: Session, competition_id: int) -> list[int]:

@@ -84,7 +84,11 @@ def _json_text(data: Any) -> str:
 
 def cached(cache: str, scope: str, key: str, compute: Callable[[], str],
            mimetype: str = "application/json") -> Response:
-    text = public_cache().get_or_compute(cache, scope, key, compute)
+    """The cached answer; ``?v=<version>`` (sent by the live pages after an update of that
+    version) skips local copies older than it."""
+    raw = request.args.get("v", "")
+    text = public_cache().get_or_compute(cache, scope, key, compute,
+                                         min_version=int(raw) if raw.isdigit() else 0)
     response = Response(text, mimetype=mimetype)
     response.headers["Cache-Control"] = "public, max-age=1"
     return response

@@ -11,8 +11,12 @@ from pathlib import Path
 import pytest
 from flask import Flask
 from sqlalchemy.engine import Engine
+from sqlalchemy.orm import Session
 from werkzeug.serving import make_server
 
+from athsys.accounts.actor import SYSTEM
+from athsys.competitions import service as competitions_service
+from athsys.competitions.models import Heat
 from athsys.results.ranking import ResultStatus
 from tests.integration.leaderboards.leaderboards_support import Meet, build_meet, store_result
 from tests.support.worker import WorkerProcess
@@ -63,6 +67,21 @@ def test_a_stored_result_appears_on_the_live_page(
         assert "DNF" in rows.nth(2).inner_text()
         playwright_api.expect(page.locator("#latest-body")).to_contain_text("Runner1 Road1")
         assert "unofficial" in board.inner_text().lower()
+        page.screenshot(path=str(tmp_path / "live-unofficial.png"), full_page=True)
+
+        # the heat becomes official: the badge turns, the stored PB/SB flags show
+        for entry_id in meet.road_entries[2:5]:
+            store_result(committed_db, meet.road_heat_id, entry_id, None, ResultStatus.DNS)
+        with Session(committed_db) as session, session.begin():
+            heat = session.get(Heat, meet.road_heat_id)
+            competitions_service.finish_heats(session, SYSTEM, [heat])
+            competitions_service.mark_heats_official(session, SYSTEM, [heat])
+        playwright_api.expect(board.locator(".badge.official")).to_have_text(
+            "official", timeout=10_000)
+        playwright_api.expect(rows.nth(0)).to_contain_text("PB SB")
+        assert board.locator(".badge.unofficial").count() == 0
+        playwright_api.expect(page.locator(f'li[data-heat="{meet.road_heat_id}"] .badge')
+                              ).to_have_text("official")
         page.screenshot(path=str(tmp_path / "live.png"), full_page=True)
         browser.close()
     print(f"stored -> visible in {seen_after:.2f} s")

@@ -5,14 +5,18 @@ from __future__ import annotations
 
 import pytest
 import redis as redis_lib
-from sqlalchemy import delete
+from sqlalchemy import delete, select
 from sqlalchemy.engine import Engine
 from sqlalchemy.orm import Session
 
+from athsys.accounts.actor import SYSTEM
+from athsys.competitions import service as competitions_service
+from athsys.competitions.models import Heat
 from athsys.leaderboards import rules, service
 from athsys.leaderboards.cache import BoardStore
-from athsys.records.models import Record, RecordScope
 from athsys.athletes.models import Sex
+from athsys.records.models import Record, RecordScope
+from athsys.records.service import result_flags
 from athsys.results.models import Result
 from athsys.results.ranking import ResultStatus
 from tests.integration.leaderboards.leaderboards_support import Meet, store_result
@@ -98,9 +102,11 @@ def test_deleting_a_result_rebuilds_and_categories_and_grades_are_boards(
     board = _board(committed_db, store, meet.road_event_id)
     assert [line["bib"] for line in board["lines"]][0] == "102"
     # runners are 25, 32, 39, 46, 53, 60 years old this year
+    # a men's race: its sex:M board is the whole board, stored once
     assert sorted(store.boards(meet.road_event_id)) == sorted(
-        ["all", "sex:M", "cat:SEN", "cat:M35", "cat:M45", "cat:M50", "cat:M60",
-         "age-graded"])
+        ["all", "cat:SEN", "cat:M35", "cat:M45", "cat:M50", "cat:M60", "age-graded"])
+    assert _summary(_board(committed_db, store, meet.road_event_id, "sex:M")) == _summary(board)
+    assert _board(committed_db, store, meet.road_event_id, "sex:F")["lines"] == []
     masters = _board(committed_db, store, meet.road_event_id, "cat:M45")
     assert [(line["bib"], line["place"]) for line in masters["lines"]] == [("104", 1)]
     graded = _board(committed_db, store, meet.road_event_id, "age-graded")["lines"]
@@ -110,23 +116,42 @@ def test_deleting_a_result_rebuilds_and_categories_and_grades_are_boards(
     assert graded[0]["bib"] == "106"
 
 
-def test_record_flags_and_team_scores(
+def test_record_flags_are_those_stored_when_official_and_team_scores(
     meet: Meet, committed_db: Engine, redis_client: redis_lib.Redis
 ) -> None:
     with Session(committed_db) as session, session.begin():
         session.add(Record(scope=RecordScope.MEETING, discipline_code="10K", sex=Sex.MALE,
                            region="City 10K", mark=1_750_000))
     store = BoardStore(redis_client)
-    store_result(committed_db, meet.road_heat_id, meet.road_entries[0], 1_740_000)
-    store_result(committed_db, meet.road_heat_id, meet.road_entries[1], 1_790_000)
-    store_result(committed_db, meet.road_heat_id, meet.road_entries[2], 1_800_000)
+    e = meet.road_entries
+    store_result(committed_db, meet.road_heat_id, e[0], 1_740_000)
+    store_result(committed_db, meet.road_heat_id, e[1], 1_790_000)
+    store_result(committed_db, meet.road_heat_id, e[2], 1_800_000)
+    for entry_id in e[3:]:
+        store_result(committed_db, meet.road_heat_id, entry_id, None, ResultStatus.DNS)
     _refresh(committed_db, store, meet.road_event_id)
+    lines = _board(committed_db, store, meet.road_event_id)["lines"]
+    # unofficial: no flags yet, whatever the marks
+    assert [line["records"] for line in lines[:3]] == [[], [], []]
+    assert not any(line["official"] for line in lines)
+
+    with Session(committed_db) as session, session.begin():
+        heat = session.get(Heat, meet.road_heat_id)
+        competitions_service.finish_heats(session, SYSTEM, [heat])
+        competitions_service.mark_heats_official(session, SYSTEM, [heat])
+    outcome = _refresh(committed_db, store, meet.road_event_id)
+    assert not outcome.full and outcome.lines_changed == 6  # the heat's status moved them all
     lines = _board(committed_db, store, meet.road_event_id)["lines"]
     assert lines[0]["records"] == ["MR", "PB", "SB"]  # no PB/SB on file: a first mark is both
     assert "MR" not in lines[1]["records"]
+    assert all(line["official"] for line in lines)
     with Session(committed_db) as session:
+        assert lines[0]["records"] == list(result_flags(session, [meet.road_heat_id])[
+            session.scalars(select(Result.id).where(Result.entry_id == e[0])).one()])
+        heat_lines = service.heat_results(session, meet.road_heat_id)["lines"]
         teams = service.team_standings(session, meet.road_event_id,
                                        rules.PointsScheme((5, 3, 1), scorers=2))
+    assert heat_lines[0]["records"] == ["MR", "PB", "SB"]
     # HAR: 1st (5) + 3rd (1); STR: 2nd (3)
     assert [(t["team"], t["place"], t["points"]) for t in teams["teams"]] == [
         ("HAR", 1, "6"), ("STR", 2, "3")]

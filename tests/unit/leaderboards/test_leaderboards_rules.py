@@ -100,3 +100,23 @@ def test_hytek_semicolon_layout():
         "3;100 m;F;SEN;final;1;1;7;Lee;Ann;HAR;Harriers, North;10.07;+1.2;OK;MR,PB",
         "3;100 m;F;SEN;final;1;;9;Kim;Bo;;;DNF;;DNF;"]
     assert exports.hytek_semicolon([]) == ""
+
+
+@pytest.mark.parametrize(("sex", "age", "event", "mark"), [
+    ("M", 25, "ROAD_10K", 1_800_000),  # 30:00 10 km
+    ("M", 60, "ROAD_10K", 2_100_000),
+    ("F", 47, "ROAD_MAR", 11_400_000),  # 3:10:00 marathon
+    ("M", 75, "100m", 14_210),
+    ("F", 52, "LJ", 4_310),  # 4.31 m
+    ("M", 41, "SP", 12_050),
+])
+def test_grade_hundredths_is_the_age_grading_percentage(sex, age, event, mark):
+    from athsys.scoring.age_grading import age_grade
+
+    assert rules.grade_hundredths(sex, age, event, mark) == int(
+        age_grade(sex, age, event, mark).percentage * 100)
+
+
+def test_grade_hundredths_outside_the_tables_is_none():
+    assert rules.grade_hundredths("M", 20, "100m", 10_500) is None  # WMA starts at 30
+    assert rules.grade_hundredths("M", 40, "100m", 0) is None

@@ -11,16 +11,21 @@
     return r.json(); }).then(function (body) { if (!body.success) throw body.error; return body.data; }); }
   function state(official) { return official ? '<span class="badge official">official</span>'
                                              : '<span class="badge unofficial">unofficial</span>'; }
-  function gap(l) { return l.gap ? (l.gap / 1000).toFixed(l.gap % 10 ? 3 : 2).replace(/\.?0+$/, "") : ""; }
+  function gap(l) { return l.gap ? "+" + (l.gap / 1000).toFixed(l.gap % 10 ? 3 : 2).replace(/\.?0+$/, "") : ""; }
   function table(lines, fresh) {
+    // columns a board does not use (wind on the road, records before anything is official)
+    var wind = lines.some(function (l) { return l.wind; }),
+        recs = lines.some(function (l) { return (l.records || []).length; });
     var rows = lines.map(function (l) {
       var cls = (l.place == null ? "out" : "") + (fresh && fresh[l.entry_id] ? " fresh" : "");
       return '<tr class="' + cls + '" data-entry="' + l.entry_id + '"><td>' + (l.place == null ? "" : l.place + (l.tied ? "=" : "")) +
-        "</td><td>" + esc(l.bib) + "</td><td>" + esc(l.name) + "</td><td>" + esc(l.club) + "</td><td>" +
-        esc(l.mark_text) + "</td><td>" + esc(l.wind || "") + "</td><td>" + esc(l.measure === "time" ? gap(l) : (l.gap || "")) +
-        "</td><td>" + esc((l.records || []).join(" ")) + "</td></tr>"; }).join("");
-    return '<table class="results"><thead><tr><th>Pl</th><th>Bib</th><th>Name</th><th>Club</th>' +
-      "<th>Mark</th><th>Wind</th><th>Gap</th><th></th></tr></thead><tbody>" + rows + "</tbody></table>";
+        "</td><td>" + esc(l.bib) + '</td><td class="name">' + esc(l.name) + "</td><td>" + esc(l.club) + '</td><td class="mark">' +
+        esc(l.mark_text) + "</td>" + (wind ? "<td>" + esc(l.wind || "") + "</td>" : "") + '<td class="gap">' +
+        esc(l.measure === "time" ? gap(l) : (l.gap || "")) + "</td>" +
+        (recs ? '<td class="recs">' + esc((l.records || []).join(" ")) + "</td>" : "") + "</tr>"; }).join("");
+    return '<table class="results"><thead><tr><th>Pl</th><th>Bib</th><th>Name</th><th class="club">Club</th>' +
+      "<th>Mark</th>" + (wind ? "<th>Wind</th>" : "") + '<th class="gap">Gap</th>' + (recs ? '<th class="recs">Rec</th>' : "") +
+      "</tr></thead><tbody>" + rows + "</tbody></table>";
   }
   function startList(lines) {
     return '<table class="results"><thead><tr><th>Lane</th><th>Bib</th><th>Name</th><th>Club</th><th>Seed</th></tr></thead><tbody>' +
@@ -42,9 +47,11 @@
     return {title: title, body: '<p class="state">' + state(d.heat.official) + (d.heat.wind ? " wind " + esc(d.heat.wind) : "") +
       "</p>" + table(d.lines, freshOf("h" + d.heat.id, d.lines))};
   }
-  function loadHeat(heatId, target) {
-    return get(api + "/heats/" + heatId + "/results?per_page=50").then(function (d) {
-      var h = heatHtml(d);
+  function since(version) { return version === undefined ? "" : "&v=" + version; }
+  function loadHeat(heatId, target, version) {
+    return get(api + "/heats/" + heatId + "/results?per_page=50" + since(version)).then(function (d) {
+      var h = heatHtml(d), badge = document.querySelector('li[data-heat="' + d.heat.id + '"] .badge');
+      if (badge) { badge.className = "badge " + d.heat.status; badge.textContent = d.heat.official ? "official" : d.heat.status; }
       if (target === "latest") { document.getElementById("latest").hidden = false;
         document.getElementById("latest-body").innerHTML = "<h3>" + h.title + "</h3>" + h.body; }
       else { openHeat = heatId; document.getElementById("heat").hidden = false;
@@ -54,7 +61,7 @@
   function loadBoard(eventId) {
     var box = document.getElementById("board-" + eventId);
     if (!box || !box.parentNode.open) return Promise.resolve();
-    return get(api + "/events/" + eventId + "/leaderboard?per_page=50").then(function (d) {
+    return get(api + "/events/" + eventId + "/leaderboard?per_page=50" + since(versions[eventId])).then(function (d) {
       if (!d.lines.length) { box.innerHTML = '<p class="muted">No results yet.</p>'; return; }
       var official = d.lines.every(function (l) { return l.official; });
       d.lines.forEach(function (l) { l.measure = d.event.measure; });
@@ -64,8 +71,8 @@
   function changed(msg) {
     versions[msg.event_id] = msg.version;
     loadBoard(msg.event_id);
-    (msg.heat_ids || []).slice(-1).forEach(function (h) { loadHeat(h, "latest"); });
-    if (openHeat && (msg.heat_ids || []).indexOf(openHeat) >= 0) loadHeat(openHeat);
+    (msg.heat_ids || []).slice(-1).forEach(function (h) { loadHeat(h, "latest", msg.version); });
+    if (openHeat && (msg.heat_ids || []).indexOf(openHeat) >= 0) loadHeat(openHeat, null, msg.version);
   }
   function setConn(kind, text) { conn.className = "conn " + kind; conn.textContent = text; }
   function poll() {
