@@ -51,8 +51,12 @@ def _outbox(engine: Engine, notification_id: int) -> Notification:
 
 
 def _make_official(engine: Engine, meet: Meet, **kwargs) -> list[int]:
+    """Outbox rows, without the dispatch job: these tests drive delivery themselves, and a
+    worker left running by another test must not deliver them first."""
     with Session(engine) as session, session.begin():
-        return service.notify_result_official(session, heat_id=meet.heat_id, **kwargs)
+        created = service.notify_result_official(session, heat_id=meet.heat_id, **kwargs)
+        take_pending(session)
+        return created
 
 
 def _due_now(engine: Engine, notification_id: int) -> None:
