@@ -1,4 +1,5 @@
-"""Sending one notification: e-mail through SMTP, or a signed JSON POST to a webhook.
+"""Sending one notification: e-mail through SMTP, a signed JSON POST to a webhook, or (in the
+web UI) nothing at all.
 
 Each sender returns a :class:`DeliveryResult` instead of raising, classifying the failure:
 *transient* (a timeout, a refused connection, an HTTP 5xx/408/429, an SMTP 4xx) is retried
@@ -158,6 +159,14 @@ def send_webhook(
         return DeliveryResult.retry(f"webhook {host} unreachable: {reason}")
     except (OSError, ValueError) as exc:
         return DeliveryResult.retry(f"webhook {host} failed: {type(exc).__name__}: {exc}")
+
+
+# -- in the web UI ------------------------------------------------------------------------------
+
+def deliver_in_app() -> DeliveryResult:
+    """Nothing leaves the platform: the outbox row is the message. Recording it as sent is
+    what puts it in its user's list of notifications (which shows only sent ones)."""
+    return DeliveryResult.sent()
 
 
 # -- e-mail --------------------------------------------------------------------------------------

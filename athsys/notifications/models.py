@@ -35,6 +35,7 @@ from athsys.db import Base, Timestamped, enum_type
 class Channel(enum.Enum):
     EMAIL = "email"
     WEBHOOK = "webhook"
+    IN_APP = "in_app"  # the user's list of notifications in the web UI; nothing leaves
 
 
 class NotificationKind(enum.Enum):
@@ -54,7 +55,8 @@ class Subscription(Timestamped, Base):
 
     ``user_id`` references ``ab_user.id`` (Flask-AppBuilder's table, so the foreign key is
     declared in the migration); an e-mail subscription without ``email`` goes to the user's
-    address. Exactly one of athlete, event and competition is the subject.
+    address; an in-app one lands in its user's list. Exactly one of athlete, event and
+    competition is the subject.
     """
 
     __tablename__ = "subscription"
@@ -87,6 +89,7 @@ class Subscription(Timestamped, Base):
             "channel <> 'email' OR email IS NOT NULL OR user_id IS NOT NULL",
             name="email_has_address",
         ),
+        CheckConstraint("channel <> 'in_app' OR user_id IS NOT NULL", name="in_app_has_user"),
         Index("ix_subscription_athlete_id", "athlete_id", postgresql_where=text("active")),
         Index("ix_subscription_event_id", "event_id", postgresql_where=text("active")),
         Index("ix_subscription_competition_id", "competition_id",
@@ -122,6 +125,8 @@ class Notification(Base):
     )
     claimed_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
     sent_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    # when the subscriber read it in the web UI (in-app notifications only)
+    read_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
     last_error: Mapped[str | None] = mapped_column(Text)
     created_at: Mapped[datetime] = mapped_column(
         DateTime(timezone=True), server_default=func.now()

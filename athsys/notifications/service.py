@@ -29,7 +29,7 @@ from athsys.audit.service import record, snapshot
 from athsys.competitions.disciplines import discipline
 from athsys.competitions.models import Competition, Entry, Event, Heat, Round
 from athsys.config import Settings
-from athsys.errors import AthsysError, AuthorizationError, ValidationError
+from athsys.errors import AthsysError, AuthorizationError, ConflictError, ValidationError
 from athsys.jobs import TaskName, enqueue_after_commit
 from athsys.notifications import delivery
 from athsys.notifications.models import (
@@ -68,8 +68,10 @@ def subscribe(
 ) -> Subscription:
     """Subscribe to one athlete, event or competition.
 
-    Anyone signed in may subscribe their own account by e-mail; an e-mail to another address
-    and any webhook need an Admin or Chief Registrar (they send data off the platform).
+    Anyone signed in may subscribe their own account, by e-mail to the account's address or
+    in the web UI (``in_app``); an e-mail to another address and any webhook need an Admin or
+    Chief Registrar (they send data off the platform). The same account subscribing twice to
+    the same subject the same way is a conflict: it would hear everything twice.
     """
     subjects = {"athlete_id": athlete_id, "event_id": event_id, "competition_id": competition_id}
     chosen = [name for name, value in subjects.items() if value is not None]
@@ -79,21 +81,7 @@ def subscribe(
             details={"subject": chosen or "none given"},
         )
     _check_subject(session, chosen[0], subjects[chosen[0]])
-    if channel is Channel.EMAIL:
-        if email is not None:
-            problem = delivery.check_address(email)
-            if problem:
-                raise ValidationError(problem, details={"email": email})
-            actor.require_role("Chief Registrar")
-        elif user_id is None:
-            user_id = actor.user_id
-        if user_id is None and email is None:
-            raise ValidationError("an e-mail subscription needs an address or a user account",
-                                  details={"email": "missing"})
-        if user_id is not None and user_id != actor.user_id and not actor.is_admin:
-            raise AuthorizationError(f"{actor.username} may not subscribe another account")
-        webhook_url = webhook_secret = None
-    else:
+    if channel is Channel.WEBHOOK:
         actor.require_role("Chief Registrar")
         if not webhook_url:
             raise ValidationError("a webhook subscription needs webhook_url",
@@ -107,14 +95,73 @@ def subscribe(
                 details={"webhook_secret": "too short"},
             )
         email = None
+    else:
+        if channel is Channel.IN_APP:
+            email = None
+        if email is not None:
+            problem = delivery.check_address(email)
+            if problem:
+                raise ValidationError(problem, details={"email": email})
+            actor.require_role("Chief Registrar")
+        elif user_id is None:
+            user_id = actor.user_id
+        if user_id is None and channel is Channel.IN_APP:
+            raise ValidationError("an in-app subscription needs a user account",
+                                  details={"user_id": "missing"})
+        if user_id is None and email is None:
+            raise ValidationError("an e-mail subscription needs an address or a user account",
+                                  details={"email": "missing"})
+        if user_id is not None and user_id != actor.user_id and not actor.is_admin:
+            raise AuthorizationError(f"{actor.username} may not subscribe another account")
+        webhook_url = webhook_secret = None
+    _refuse_duplicate(session, user_id, channel, chosen[0], subjects[chosen[0]], email,
+                      webhook_url)
     subscription = Subscription(
         channel=channel, user_id=user_id, email=email, webhook_url=webhook_url,
         webhook_secret=webhook_secret, include_unofficial=include_unofficial, **subjects,
     )
     session.add(subscription)
     session.flush()
-    record(session, actor, "create", "subscription", subscription.id, snapshot(subscription))
+    record(session, actor, "create", "subscription", subscription.id, _audited(subscription))
     return subscription
+
+
+def _audited(subscription: Subscription) -> dict[str, Any]:
+    """The row for the audit trail, without the webhook's signing secret."""
+    values = snapshot(subscription)
+    if values.get("webhook_secret"):
+        values["webhook_secret"] = "(hidden)"
+    return values
+
+
+def _refuse_duplicate(
+    session: Session, user_id: int | None, channel: Channel, subject: str, subject_id: int | None,
+    email: str | None, webhook_url: str | None,
+) -> None:
+    if user_id is None:
+        return
+    existing = session.scalar(select(Subscription.id).where(
+        Subscription.active,
+        Subscription.user_id == user_id,
+        Subscription.channel == channel,
+        getattr(Subscription, subject) == subject_id,
+        Subscription.email.is_not_distinct_from(email),
+        Subscription.webhook_url.is_not_distinct_from(webhook_url),
+    ))
+    if existing is not None:
+        raise ConflictError(f"subscription {existing} already does this",
+                            details={subject: subject_id, "subscription_id": existing})
+
+
+def unsubscribe(session: Session, actor: Actor, subscription: Subscription) -> None:
+    """Delete a subscription (its notifications go with it). Its owner may, and an Admin or
+    Chief Registrar, who see every subscription and manage the webhooks."""
+    if subscription.user_id != actor.user_id:
+        actor.require_role("Chief Registrar")
+    before = _audited(subscription)
+    session.delete(subscription)
+    session.flush()
+    record(session, actor, "delete", "subscription", before["id"], before)
 
 
 def _check_subject(session: Session, name: str, value: int | None) -> None:
@@ -327,6 +374,8 @@ def _user_email(session: Session, user_id: int) -> str | None:
 
 
 def _send(session: Session, claimed: Claimed, settings: Settings) -> delivery.DeliveryResult:
+    if claimed.channel is Channel.IN_APP:
+        return delivery.deliver_in_app()
     if claimed.channel is Channel.WEBHOOK:
         assert claimed.webhook_url is not None and claimed.webhook_secret is not None
         return delivery.send_webhook(

@@ -12,6 +12,7 @@ from webui.api import (
     competitions,
     events,
     limits,
+    notifications,
     openapi,
     planning,
     public,
@@ -37,6 +38,7 @@ def register_api(app: Flask) -> None:
             app.register_blueprint(module.resource().blueprint())
     app.register_blueprint(planning.blueprint)
     app.register_blueprint(scoring.blueprint)
+    notifications.register(app)
     public.register(app)
     app.register_blueprint(openapi.blueprint)
     limits.limit_form_login(app)

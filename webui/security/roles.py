@@ -70,6 +70,8 @@ TIMING_READS: Final = "Timing reads"
 RECORDS: Final = "Records"
 AUDIT_LOG: Final = "Audit log"
 USER_PROFILES: Final = "User profiles"
+MY_SUBSCRIPTIONS: Final = "My subscriptions"  # the signed-in user's own, page and API
+MY_NOTIFICATIONS: Final = "My notifications"
 
 # menu categories
 MEET: Final = "Meet"
@@ -80,6 +82,7 @@ ADMINISTRATION: Final = "Administration"
 SECURITY: Final = "Security"  # Flask-AppBuilder's own user management
 USERS_MENU: Final = "List Users"
 USER_RESOURCE: Final = "UserDBModelView"
+NOTIFICATIONS_MENU: Final = "Notifications"
 
 #: Every admin resource, with its menu category: what the permission-matrix test walks.
 RESOURCES: Final[dict[str, str]] = {
@@ -131,6 +134,16 @@ SIGNED_IN: Final[frozenset[Permission]] = frozenset(
     }
 )
 
+# Every signed-in user's own subscriptions and notifications (rows: athsys.notifications.inbox).
+SELF_SERVICE: Final[frozenset[Permission]] = frozenset(
+    {
+        (CAN_LIST, MY_SUBSCRIPTIONS), (CAN_ADD, MY_SUBSCRIPTIONS),
+        (CAN_DELETE, MY_SUBSCRIPTIONS), (MENU_ACCESS, MY_SUBSCRIPTIONS),
+        (CAN_LIST, MY_NOTIFICATIONS), (CAN_EDIT, MY_NOTIFICATIONS),
+        (MENU_ACCESS, MY_NOTIFICATIONS), (MENU_ACCESS, NOTIFICATIONS_MENU),
+    }
+)
+
 # What anyone signed in may read: the meet as the public sees it.
 PUBLIC_DATA: Final = (
     CLUBS, ATHLETES, COMPETITIONS, EVENTS, ROUNDS, HEATS, ENTRIES, LANE_ASSIGNMENTS,
@@ -138,7 +151,7 @@ PUBLIC_DATA: Final = (
 )
 
 # The matrix. Each role: the role(s) below it | what it adds.
-VIEWER_PERMISSIONS: Final[frozenset[Permission]] = SIGNED_IN | read(*PUBLIC_DATA)
+VIEWER_PERMISSIONS: Final[frozenset[Permission]] = SIGNED_IN | SELF_SERVICE | read(*PUBLIC_DATA)
 
 # An athlete reads what a viewer reads; their own private data is a row-level rule.
 ATHLETE_PERMISSIONS: Final[frozenset[Permission]] = VIEWER_PERMISSIONS

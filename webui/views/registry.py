@@ -20,6 +20,7 @@ from webui.views.competitions import (
     RoundView,
 )
 from webui.views.maintenance import register_maintenance_views
+from webui.views.notifications import register_notification_views
 from webui.views.records import RecordView
 from webui.views.results import AttemptView, ResultRevisionView, ResultView
 from webui.views.timing import ChipAssignmentView, TimingDeviceView, TimingPointView, TimingReadView
@@ -58,3 +59,4 @@ def register_views(appbuilder: Any) -> None:
     for view, name, icon in VIEWS:
         appbuilder.add_view(view, name, icon=icon, category=roles.RESOURCES[name])
     register_maintenance_views(appbuilder)
+    register_notification_views(appbuilder)

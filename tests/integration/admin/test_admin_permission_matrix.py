@@ -118,12 +118,15 @@ backupview           show                    Y   .   .   .   .   .   .
 failednotificationview list                  Y   .   .   .   .   .   .
 failednotificationview show                  Y   .   .   .   .   .   .
 maintenance/schedule page                    Y   .   .   .   .   .   .
+my/subscriptions     page                    Y   Y   Y   Y   Y   Y   Y
+my/notifications     page                    Y   Y   Y   Y   Y   Y   Y
 """
 
 READ_ONLY_VIEWS = ("resultrevisionview", "timingreadview", "auditlogview", "backupview",
                    "failednotificationview")
 #: views that are pages rather than models: (URL base in the matrix, class name)
-PAGE_VIEWS = {"scheduleview": "maintenance/schedule"}
+PAGE_VIEWS = {"scheduleview": "maintenance/schedule", "mysubscriptionsview": "my/subscriptions",
+              "mynotificationsview": "my/notifications"}
 
 
 def _rows() -> list[tuple[str, str, dict[str, bool]]]:

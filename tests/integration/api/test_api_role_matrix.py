@@ -71,6 +71,11 @@ PUT    /api/attempts/{attempt}    O O O O F F F U
 DELETE /api/attempts/{attempt}    O O O O F F F U
 GET    /api/auth/me               O O O O O O O U
 POST   /api/auth/logout           O O O O O O O U
+GET    /api/subscriptions         O O O O O O O U
+POST   /api/subscriptions         O O O O O O O U
+DELETE /api/subscriptions/{subscription} O O O O O O O U
+GET    /api/notifications         O O O O O O O U
+POST   /api/notifications/{notification}/read O O O O O O O U
 """
 
 EXPECTED = {"O": range(200, 300), "F": (403,), "U": (401,)}
@@ -118,6 +123,7 @@ def _body(method, path, ids):
         ("POST", "attempts"): {"race_id": ids["field_race"], "entry_id": ids["jump_entry"],
                                "sequence": 2, "outcome": "m", "mark": "6.31"},
         ("PUT", "attempts"): {"mark": 6130},
+        ("POST", "subscriptions"): {"athlete_id": ids["athlete"]},
     }
     if method in ("GET", "DELETE"):
         return None
@@ -126,6 +132,7 @@ def _body(method, path, ids):
         "advance": {"seed": 1},
         "combined": {"competition": "men_decathlon", "marks": {"100m": "10.55"}},
         "age-grade": {"sex": "F", "age": 52, "event": "ROAD_10K", "mark": "41:30"},
+        "read": {},
     }
     if path.rsplit("/", 1)[1] in actions:
         return actions[path.rsplit("/", 1)[1]]
@@ -161,6 +168,8 @@ def test_role_matrix(api, role_users, coach_club, method, path, role, cell):
         ids["finished_round"] = _finished_round(ids["race"])
     if "{user}" in path:
         ids["user"] = TestDataFactory.create_user()["id"]
+    if "{subscription}" in path or "{notification}" in path:  # the caller's (anonymous: a viewer's)
+        ids.update(_own_inbox(role_users[role or "Viewer"]["id"], ids["event"]))
     headers = {}
     if role is not None:
         headers = bearer(TestDataFactory.tokens(role_users[role]["id"])["access"])
@@ -201,3 +210,29 @@ def _finished_round(heat_id):
         heat.round.advance_by_place = 1
         session.commit()
         return heat.round_id
+
+
+def _own_inbox(user_id, event_id):
+    """An in-app subscription of the user and one delivered notification of it."""
+    from datetime import UTC, datetime
+
+    from athsys.notifications.models import (
+        Channel,
+        Notification,
+        NotificationKind,
+        NotificationStatus,
+        Subscription,
+    )
+
+    with TestDataFactory.app.app_context():
+        session = TestDataFactory.session()
+        subscription = Subscription(channel=Channel.IN_APP, user_id=user_id, event_id=event_id)
+        session.add(subscription)
+        session.flush()
+        notification = Notification(
+            subscription_id=subscription.id, kind=NotificationKind.RESULT_OFFICIAL,
+            dedup_key=f"matrix:{tag()}", payload={"kind": "result.official"},
+            status=NotificationStatus.SENT, sent_at=datetime.now(UTC))
+        session.add(notification)
+        session.commit()
+        return {"subscription": subscription.id, "notification": notification.id}
