@@ -74,6 +74,7 @@ def flask_config(settings: Settings) -> dict[str, Any]:
         "JWT_REFRESH_TOKEN_EXPIRES": timedelta(seconds=settings.jwt_refresh_token_expires),
         "JWT_TOKEN_LOCATION": ["headers"],
         "FAB_CREATE_DB": False,
+        "FAB_SECURITY_MANAGER_CLASS": "webui.security.manager.AthsysSecurityManager",
         "ATHSYS_SETTINGS": settings,
     }
 
