@@ -10,8 +10,9 @@ Three things live in Redis, all of them rebuildable from PostgreSQL (the source 
   a process that may have missed an announcement does not trust them.
 * **Boards** (:class:`BoardStore`): per event, a ZSET of entry ids scored by their sort key
   (see :mod:`athsys.leaderboards.rules`) for each board (all, by sex, by category,
-  age-graded), and a hash of the lines' details. A new finisher is one ``ZADD``; a page of
-  the board is one ``ZRANGE`` plus one ``ZCOUNT`` for its first place.
+  age-graded), and a hash of short per-line signatures (what changed). A new finisher is one
+  ``ZADD``; a page of the board is one ``ZRANGE`` plus one ``ZCOUNT`` for its first place,
+  and its 50-100 lines are then read from PostgreSQL by entry id.
 * **Live announcements**: after a refresh, ``athsys:live:competition:<id>`` carries which
   event and heats changed, for the server-sent events of the live pages.
 
@@ -27,6 +28,7 @@ import logging
 import threading
 import time
 from collections.abc import Callable, Iterable, Mapping, Sequence
+from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass
 from typing import Any
 
@@ -73,7 +75,7 @@ class Cache:
         self.client = client
         self.ttls = dict(ttls)
         self.local_copies = local_copies
-        self._local: dict[tuple[str, str, str], tuple[str, float, int]] = {}
+        self._local: dict[tuple[str, str, str], tuple[bytes, float, int]] = {}
         self._generation: dict[str, int] = {}
         self._lock = threading.Lock()
         self._listening = False
@@ -90,6 +92,13 @@ class Cache:
         ``min_version``: a client that was told of version N of the scope (the live pages
         are) is not answered from a local copy older than N, even if this process has not
         yet heard the invalidation (the announcement may overtake it)."""
+        return self.get_or_compute_bytes(cache, scope, key, compute,
+                                         min_version=min_version).decode()
+
+    def get_or_compute_bytes(self, cache: str, scope: str, key: str,
+                             compute: Callable[[], str], *, min_version: int = 0) -> bytes:
+        """:meth:`get_or_compute` as UTF-8, what a response sends: local copies are kept
+        encoded, so a hit is a dictionary lookup and nothing else."""
         local_key = (cache, scope, key)
         if self._listening:
             with self._lock:
@@ -99,7 +108,7 @@ class Cache:
                 return found[0]
         if time.monotonic() < self._down_until:
             metrics.record_cache_lookup(cache, hit=False)
-            return compute()
+            return compute().encode()
         generation = self._generation.get(scope, 0)
         ttl = self.ttls.get(cache, 300)
         try:
@@ -109,7 +118,7 @@ class Cache:
         except REDIS_ERRORS as exc:
             self._mark_down(exc)
             metrics.record_cache_lookup(cache, hit=False)
-            return compute()
+            return compute().encode()
         metrics.record_cache_lookup(cache, hit=value is not None)
         if value is None:
             value = compute()
@@ -117,9 +126,10 @@ class Cache:
                 self.client.set(full_key, value, ex=ttl)
             except REDIS_ERRORS as exc:
                 self._mark_down(exc)
-                return value
-        self._keep_local(local_key, value, ttl, generation, int(version))
-        return str(value)
+                return value.encode()
+        body = value.encode()
+        self._keep_local(local_key, body, ttl, generation, int(version))
+        return body
 
     def versions(self, scopes: Sequence[str]) -> list[int]:
         """The current versions of ``scopes`` (0 when never invalidated)."""
@@ -188,7 +198,7 @@ class Cache:
                 self._generation[scope] += 1
             self._local.clear()
 
-    def _keep_local(self, local_key: tuple[str, str, str], value: str, ttl: int,
+    def _keep_local(self, local_key: tuple[str, str, str], value: bytes, ttl: int,
                     generation: int, version: int) -> None:
         if not self._listening:
             return
@@ -208,13 +218,26 @@ class Cache:
 
 # -- boards ---------------------------------------------------------------------------------
 
+#: Loads a big board in one round trip: ``ARGV[1]`` is the command (``ZADD`` or ``HSET``),
+#: ``ARGV[2]`` its arguments after the key as one JSON array, applied to ``KEYS[1]`` in
+#: slices (Lua's ``unpack`` takes a few thousand values at most). The JSON is encoded by
+#: Python's C encoder and decoded by Redis: packing 200,000 separate command arguments in
+#: redis-py costs seconds of Python, this a few milliseconds.
+_BULK_LOAD = """
+local items = cjson.decode(ARGV[2])
+for first = 1, #items, 2000 do
+  redis.call(ARGV[1], KEYS[1], unpack(items, first, math.min(first + 1999, #items)))
+end
+return #items
+"""
+
 
 @dataclass(frozen=True)
 class BoardPage:
-    """A page of a stored board: the lines' stored texts in order, their sort keys, how many
-    lines are strictly better than the first, the leader's key and the board's length."""
+    """A page of a stored board: the entry ids in order, their sort keys, how many lines
+    are strictly better than the first, the leader's key and the board's length."""
 
-    lines: list[str]
+    entry_ids: list[int]
     keys: list[int]
     better_than_first: int
     leader_key: int | None
@@ -224,12 +247,16 @@ class BoardPage:
 class BoardStore:
     """The boards of events as ZSETs (see the module docstring) and their metadata.
 
-    Lines are opaque texts here (the service encodes them); each member (an entry id) has
-    one text in the event's ``line`` hash and a sort key on each board it is on.
+    Members are entry ids, each with a sort key on each board it is on (every line is on
+    ``all`` or ``unplaced``). Recently changed members also have a *signature* in the
+    event's ``sig`` hash (an opaque text the service derives from everything a line shows
+    of its result), to tell a changed line from one merely read again. The lines themselves
+    are read from PostgreSQL, a page at a time, by entry id.
     """
 
     def __init__(self, client: redis_lib.Redis) -> None:
         self.client = client
+        self._bulk_load = client.register_script(_BULK_LOAD)
 
     @staticmethod
     def _key(event_id: int, part: str) -> str:
@@ -238,64 +265,35 @@ class BoardStore:
     def meta(self, event_id: int) -> dict[str, str]:
         return dict(self.client.hgetall(self._key(event_id, "meta")))
 
-    def replace(self, event_id: int, lines: Mapping[str, str],
-                boards: Mapping[str, Mapping[str, int]], meta: Mapping[str, str | int]) -> None:
-        """Write an event's boards from scratch (a full rebuild): ``lines`` member -> text,
-        ``boards`` board -> member -> sort key. Built under temporary keys and renamed in
-        one transaction, so readers never see a half-written board."""
-        stale = self.client.smembers(self._key(event_id, "boards"))
-        build = f"build:{time.monotonic_ns()}"
-        pipe = self.client.pipeline(transaction=False)
-        for board, members in boards.items():
-            if members:
-                pipe.zadd(self._key(event_id, f"{build}:z:{board}"), members)
-        if lines:
-            pipe.hset(self._key(event_id, f"{build}:line"), mapping=lines)
-        pipe.execute()
-        pipe = self.client.pipeline(transaction=True)
-        for old in stale:
-            if old not in boards:
-                pipe.delete(self._key(event_id, f"z:{old}"))
-        pipe.delete(self._key(event_id, "line"), self._key(event_id, "boards"),
-                    self._key(event_id, "meta"))
-        for board, members in boards.items():
-            if members:
-                pipe.rename(self._key(event_id, f"{build}:z:{board}"),
-                            self._key(event_id, f"z:{board}"))
-            else:
-                pipe.delete(self._key(event_id, f"z:{board}"))
-        if lines:
-            pipe.rename(self._key(event_id, f"{build}:line"), self._key(event_id, "line"))
-        if boards:
-            pipe.sadd(self._key(event_id, "boards"), *boards)
-        pipe.hset(self._key(event_id, "meta"), mapping={k: str(v) for k, v in meta.items()})
-        pipe.execute()
+    def build(self, event_id: int) -> BoardBuild:
+        """Start a full rebuild of an event's boards (see :class:`BoardBuild`)."""
+        return BoardBuild(self, event_id)
 
     def update(self, event_id: int, lines: Mapping[str, tuple[str, Mapping[str, int]]],
                meta: Mapping[str, str | int]) -> list[str]:
-        """Put changed lines in place (member -> (text, board -> sort key)): each leaves
-        every board and joins its own. Lines identical to the stored ones are skipped;
-        returns the members that really changed."""
+        """Put changed lines in place (member -> (signature, board -> sort key)): each
+        leaves every other board and joins its own. Lines whose signature is the stored one
+        are skipped (one without a stored signature has changed); returns the members that
+        really changed."""
         changed: list[str] = []
         pipe = self.client.pipeline(transaction=True)
         if lines:
             members = list(lines)
-            previous = self.client.hmget(self._key(event_id, "line"), members)
+            previous = self.client.hmget(self._key(event_id, "sig"), members)
             known_boards = self.client.smembers(self._key(event_id, "boards"))
             for member, old in zip(members, previous, strict=True):
-                text, boards = lines[member]
-                if old == text:
+                signature, boards = lines[member]
+                if old == signature:
                     continue
                 changed.append(member)
-                if old is not None:
-                    for board in known_boards:
-                        if board not in boards:
-                            pipe.zrem(self._key(event_id, f"z:{board}"), member)
+                for board in known_boards:
+                    if board not in boards:
+                        pipe.zrem(self._key(event_id, f"z:{board}"), member)
                 for board, key in boards.items():
                     pipe.zadd(self._key(event_id, f"z:{board}"), {member: key})
                 if boards:
                     pipe.sadd(self._key(event_id, "boards"), *boards)
-                pipe.hset(self._key(event_id, "line"), member, text)
+                pipe.hset(self._key(event_id, "sig"), member, signature)
         pipe.hset(self._key(event_id, "meta"), mapping={k: str(v) for k, v in meta.items()})
         pipe.execute()
         return changed
@@ -304,8 +302,13 @@ class BoardStore:
         """How many of ``entry_ids`` have a line on the event's boards."""
         if not entry_ids:
             return 0
-        found = self.client.hmget(self._key(event_id, "line"), [str(e) for e in entry_ids])
-        return sum(1 for value in found if value is not None)
+        members = [str(e) for e in entry_ids]
+        pipe = self.client.pipeline(transaction=False)
+        pipe.zmscore(self._key(event_id, "z:all"), members)
+        pipe.zmscore(self._key(event_id, "z:unplaced"), members)
+        placed, unplaced = pipe.execute()
+        return sum(1 for on_board, off_board in zip(placed, unplaced, strict=True)
+                   if on_board is not None or off_board is not None)
 
     def boards(self, event_id: int) -> list[str]:
         return sorted(self.client.smembers(self._key(event_id, "boards")))
@@ -318,23 +321,90 @@ class BoardStore:
         pipe.zcard(zkey)
         members, leader, total = pipe.execute()
         keys = [int(score) for _, score in members]
-        better = 0
-        details: list[str | None] = []
-        if members:
-            pipe = self.client.pipeline(transaction=False)
-            pipe.zcount(zkey, "-inf", f"({keys[0]}")
-            pipe.hmget(self._key(event_id, "line"), [member for member, _ in members])
-            better, details = pipe.execute()
-        found = [(text, key) for text, key in zip(details, keys, strict=True) if text is not None]
-        return BoardPage([text for text, _ in found], [key for _, key in found], int(better),
+        better = self.client.zcount(zkey, "-inf", f"({keys[0]}") if members else 0
+        return BoardPage([int(member) for member, _ in members], keys, int(better),
                          int(leader[0][1]) if leader else None, int(total))
 
-    def unplaced(self, event_id: int) -> list[str]:
-        members = self.client.zrange(self._key(event_id, "z:unplaced"), 0, -1)
-        if not members:
-            return []
-        details = self.client.hmget(self._key(event_id, "line"), members)
-        return [text for text in details if text is not None]
+    def unplaced(self, event_id: int) -> list[int]:
+        """The entry ids of the lines without a place (in no particular order)."""
+        return [int(m) for m in self.client.zrange(self._key(event_id, "z:unplaced"), 0, -1)]
+
+
+class BoardBuild:
+    """A full rebuild of an event's boards, fed in chunks: each chunk is bulk-loaded under
+    temporary keys by a background thread while the caller reads and ranks the next one
+    (PostgreSQL, Python and Redis then work at once), and :meth:`commit` renames the whole
+    in one transaction, so readers never see a half-written board. Used as a context
+    manager: leaving it without a commit drops the temporary keys.
+
+    Chunks are flat, as the commands take them: ``signatures`` member, signature, member,
+    signature...; ``boards`` board -> sort key, member, sort key, member...
+    """
+
+    def __init__(self, store: BoardStore, event_id: int) -> None:
+        self.store = store
+        self.event_id = event_id
+        self._prefix = f"build:{time.monotonic_ns()}"
+        self._boards: set[str] = set()
+        self._signatures = False
+        self._loads: list[Future[None]] = []
+        self._loader = ThreadPoolExecutor(max_workers=1, thread_name_prefix="athsys-board")
+
+    def __enter__(self) -> BoardBuild:
+        return self
+
+    def __exit__(self, *exc_info: object) -> None:
+        self._loader.shutdown(wait=True)
+        if exc_info[0] is not None:
+            self.store.client.unlink(*self._temporary_keys())
+
+    def add(self, signatures: Sequence[int | str], boards: Mapping[str, Sequence[int]]) -> None:
+        loads = [(self._temporary(f"z:{board}"), "ZADD", _compact_json(members))
+                 for board, members in boards.items() if members]
+        self._boards.update(board for board, members in boards.items() if members)
+        if signatures:
+            self._signatures = True
+            loads.append((self._temporary("sig"), "HSET", _compact_json(signatures)))
+        if loads:
+            self._loads.append(self._loader.submit(self._load, loads))
+
+    def commit(self, meta: Mapping[str, str | int]) -> None:
+        for load in self._loads:
+            load.result()  # a failed load raises here
+        store, event_id = self.store, self.event_id
+        stale = store.client.smembers(store._key(event_id, "boards"))
+        pipe = store.client.pipeline(transaction=True)
+        # UNLINK: the old boards are freed by Redis in the background, not while it blocks
+        pipe.unlink(*(store._key(event_id, f"z:{old}") for old in stale),
+                    store._key(event_id, "sig"), store._key(event_id, "boards"),
+                    store._key(event_id, "meta"))
+        for board in self._boards:
+            pipe.rename(self._temporary(f"z:{board}"), store._key(event_id, f"z:{board}"))
+        if self._signatures:
+            pipe.rename(self._temporary("sig"), store._key(event_id, "sig"))
+        if self._boards:
+            pipe.sadd(store._key(event_id, "boards"), *self._boards)
+        pipe.hset(store._key(event_id, "meta"), mapping={k: str(v) for k, v in meta.items()})
+        pipe.execute()
+        self._boards.clear()
+        self._signatures = False
+
+    def _temporary(self, part: str) -> str:
+        return self.store._key(self.event_id, f"{self._prefix}:{part}")
+
+    def _temporary_keys(self) -> list[str]:
+        return [self._temporary(f"z:{board}") for board in self._boards] + [
+            self._temporary("sig")]
+
+    def _load(self, loads: list[tuple[str, str, str]]) -> None:
+        pipe = self.store.client.pipeline(transaction=False)
+        for key, command, payload in loads:
+            self.store._bulk_load(keys=[key], args=[command, payload], client=pipe)
+        pipe.execute()
+
+
+def _compact_json(values: Sequence[int | str]) -> str:
+    return json.dumps(values, separators=(",", ":"))
 
 
 def announce(client: redis_lib.Redis, competition_id: int, message: Mapping[str, Any]) -> None:

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import pytest
 import redis as redis_lib
-from sqlalchemy import delete, select
+from sqlalchemy import delete, select, text
 from sqlalchemy.engine import Engine
 from sqlalchemy.orm import Session
 
@@ -69,6 +69,35 @@ def test_full_then_incremental_matches_direct_computation(
     assert not _refresh(committed_db, store, meet.road_event_id).full
     assert [line["bib"] for line in _board(committed_db, store, meet.road_event_id)["lines"]] == [
         "101", "102", "104", "103"]
+
+
+def test_old_lines_are_stored_without_signature_and_still_move_when_corrected(
+    meet: Meet, committed_db: Engine, redis_client: redis_lib.Redis
+) -> None:
+    store = BoardStore(redis_client)
+    heat, e = meet.road_heat_id, meet.road_entries
+    for i, entry_id in enumerate(e[:4]):
+        store_result(committed_db, heat, entry_id, 1_800_000 + i * 1_000)
+    with Session(committed_db) as session, session.begin():  # written an hour ago
+        session.execute(text("UPDATE result SET updated_at = now() - interval '1 hour'"))
+    assert _refresh(committed_db, store, meet.road_event_id).full
+    signatures = f"athsys:lb:{meet.road_event_id}:sig"
+    assert redis_client.hlen(signatures) == 0  # the next refresh reads none of them again
+
+    # an old line corrected: read again, no stored signature, so changed; it leaves the
+    # boards it was on (all, its category) for the unplaced
+    store_result(committed_db, heat, e[1], None, ResultStatus.DNF)
+    outcome = _refresh(committed_db, store, meet.road_event_id)
+    assert not outcome.full and outcome.lines_changed == 1
+    assert redis_client.hkeys(signatures) == [str(e[1])]
+    stored = _board(committed_db, store, meet.road_event_id)
+    assert _summary(stored) == [("101", 1, "30:00", 0, False), ("103", 2, "30:02", 2000, False),
+                                ("104", 3, "30:03", 3000, False), ("102", None, "DNF", None, False)]
+    assert _summary(_board(committed_db, None, meet.road_event_id)) == _summary(stored)
+    assert [line["bib"] for line in _board(committed_db, store, meet.road_event_id,
+                                           "cat:SEN")["lines"]] == ["101"]
+    # read again without a change: not reported
+    assert _refresh(committed_db, store, meet.road_event_id).lines_changed == 0
 
 
 def test_paging_keeps_places_of_ties_across_pages(
