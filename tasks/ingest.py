@@ -19,9 +19,10 @@ from tasks.base import AthsysTask
 log = logging.getLogger(__name__)
 
 REFRESH_DEBOUNCE_S = 0.5
-"""At most one leaderboard refresh per event is queued within this many seconds (short: the
-live pages show a result within about a second of it being stored)."""
-_DEBOUNCE_KEY = "athsys:leaderboard:refresh-queued:{event_id}"
+"""Window of the leaderboard refresh debounce: a refresh runs at once when none ran in the
+last window, then at most once more at the end of the window for what came meanwhile."""
+_WINDOW_KEY = "athsys:leaderboard:refresh-window:{event_id}"
+_TRAILING_KEY = "athsys:leaderboard:refresh-trailing:{event_id}"
 
 
 @celery_app.task(
@@ -52,21 +53,36 @@ def process_batch(self: AthsysTask, batch_id: int) -> dict[str, object] | None:
 
 
 def request_refresh(task: AthsysTask, event_ids: list[int]) -> None:
-    """One refresh per event per debounce window, however many batches touch it."""
+    """At most two refreshes per event per debounce window, however many batches touch it:
+    one at once when the window opens (a stored read shows without waiting), one at its end
+    for the batches processed during it."""
     if not event_ids:
         return
+    window_ms = int(REFRESH_DEBOUNCE_S * 1000)
     client = make_redis(task.settings)
     try:
         for event_id in event_ids:
-            if client.set(_DEBOUNCE_KEY.format(event_id=event_id), 1, nx=True,
-                          px=int(REFRESH_DEBOUNCE_S * 1000)):
-                celery_app.send_task(
-                    TaskName.LEADERBOARD_REFRESH, kwargs={"event_id": event_id},
-                    queue=TASK_QUEUES[TaskName.LEADERBOARD_REFRESH],
-                    countdown=REFRESH_DEBOUNCE_S,
-                )
+            window_key = _WINDOW_KEY.format(event_id=event_id)
+            if client.set(window_key, 1, nx=True, px=window_ms):
+                _send_refresh(event_id, countdown_s=0)
+                continue
+            remaining_ms = int(client.pttl(window_key))
+            if remaining_ms <= 0:  # the window closed since: open a new one
+                remaining_ms = window_ms
+                if client.set(window_key, 1, nx=True, px=window_ms):
+                    _send_refresh(event_id, countdown_s=0)
+                    continue
+            if client.set(_TRAILING_KEY.format(event_id=event_id), 1, nx=True, px=remaining_ms):
+                _send_refresh(event_id, countdown_s=remaining_ms / 1000)
     finally:
         client.close()
+
+
+def _send_refresh(event_id: int, *, countdown_s: float) -> None:
+    celery_app.send_task(
+        TaskName.LEADERBOARD_REFRESH, kwargs={"event_id": event_id},
+        queue=TASK_QUEUES[TaskName.LEADERBOARD_REFRESH], countdown=countdown_s or None,
+    )
 
 
 @celery_app.task(

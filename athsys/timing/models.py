@@ -11,6 +11,7 @@ from sqlalchemy import (
     CheckConstraint,
     DateTime,
     ForeignKey,
+    ForeignKeyConstraint,
     Index,
     Integer,
     String,
@@ -150,7 +151,7 @@ class TimingRead(Base):
     received_at: Mapped[datetime] = mapped_column(
         DateTime(timezone=True), server_default=text("now()")
     )
-    processed_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    # a read is processed when its batch is (read_batch.processed_at)
     batch_id: Mapped[int | None] = mapped_column(
         BigInteger, ForeignKey("read_batch.id", ondelete="SET NULL")
     )
@@ -158,6 +159,7 @@ class TimingRead(Base):
     flag: Mapped[ReadFlag | None] = mapped_column(enum_type(ReadFlag, "read_flag"))
 
     device: Mapped[TimingDevice] = relationship()
+    batch: Mapped[ReadBatch | None] = relationship()
 
     __table_args__ = (
         UniqueConstraint("device_id", "read_id"),
@@ -237,13 +239,18 @@ class LifImport(Base):
 
 
 class TimingSplit(Base):
-    """An entry's times at one timing point of a heat, recomputed from the raw reads."""
+    """An entry's times at one timing point of a heat, recomputed from the raw reads.
+
+    The entry runs in the heat: one foreign key to its lane assignment says so, and that the
+    heat and the entry exist (the assignment's own keys), with one check per written split
+    instead of two; the split goes with the assignment.
+    """
 
     __tablename__ = "timing_split"
 
     id: Mapped[int] = mapped_column(BigInteger, primary_key=True)
-    heat_id: Mapped[int] = mapped_column(ForeignKey("heat.id", ondelete="CASCADE"))
-    entry_id: Mapped[int] = mapped_column(ForeignKey("entry.id", ondelete="CASCADE"))
+    heat_id: Mapped[int] = mapped_column(Integer)
+    entry_id: Mapped[int] = mapped_column(Integer)
     timing_point_id: Mapped[int] = mapped_column(
         ForeignKey("timing_point.id", ondelete="CASCADE")
     )
@@ -254,6 +261,10 @@ class TimingSplit(Base):
     )
 
     __table_args__ = (
+        # also serves the cascade from lane_assignment (heat_id, entry_id)
         UniqueConstraint("heat_id", "entry_id", "timing_point_id"),
-        Index("ix_timing_split_entry_id", "entry_id"),
+        ForeignKeyConstraint(
+            ["heat_id", "entry_id"], ["lane_assignment.heat_id", "lane_assignment.entry_id"],
+            ondelete="CASCADE",
+        ),
     )

@@ -77,9 +77,7 @@ def process_batch(
               reason=f"chip reads of batch {batch_id}")
     session.execute(
         text(
-            "UPDATE timing_read SET processed_at = now() WHERE batch_id = :b"
-            " AND processed_at IS NULL;"
-            " UPDATE read_batch SET status = 'done', processed_at = now(), results_changed = :n,"
+            "UPDATE read_batch SET status = 'done', processed_at = now(), results_changed = :n,"
             " error = NULL WHERE id = :b"
         ),
         {"b": batch_id, "n": outcome.results_changed},

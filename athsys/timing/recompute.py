@@ -188,12 +188,14 @@ def recompute(
         flags[pk_of[read.read_id]] = ReadFlag.UNKNOWN_CHIP
     entry_ids = entry_ids | {item.entry_id for item in match.assigned}
     heats_of = _heats_of(session, entry_ids)
-    starts_of = {
-        entry_id: [HeatStart(h.id, h.gun_ms if h.gun_ms is not None else h.start_ms)
-                   for h in heats]
-        for entry_id, heats in heats_of.items()
-    }
     heat_rows = {h.id: h for hs in heats_of.values() for h in hs}
+    start_of_heat = {
+        h.id: HeatStart(h.id, h.gun_ms if h.gun_ms is not None else h.start_ms)
+        for h in heat_rows.values()
+    }
+    starts_of = {
+        entry_id: [start_of_heat[h.id] for h in heats] for entry_id, heats in heats_of.items()
+    }
     by_heat: dict[int, list[rules.EntryRead]] = defaultdict(list)
     for item in match.assigned:
         pk = pk_of[item.read.read_id]
@@ -317,6 +319,7 @@ def _heats_of(session: Session, entry_ids: set[int]) -> dict[int, list[_HeatRow]
     if not entry_ids:
         return {}
     heats: dict[int, list[_HeatRow]] = defaultdict(list)
+    same: dict[tuple[Any, ...], _HeatRow] = {}  # one row object per heat, not per entry
     for entry_id, *heat in _rows(
         session,
         f"SELECT la.entry_id, h.id, r.event_id, {_EPOCH_MS.format('h.gun_time')},"
@@ -326,7 +329,11 @@ def _heats_of(session: Session, entry_ids: set[int]) -> dict[int, list[_HeatRow]
         " ORDER BY la.entry_id, r.ordinal, h.number",
         {"entries": sorted(entry_ids)},
     ):
-        heats[entry_id].append(_HeatRow(*heat))
+        key = tuple(heat)
+        row = same.get(key)
+        if row is None:
+            row = same[key] = _HeatRow(*heat)
+        heats[entry_id].append(row)
     return heats
 
 

@@ -24,6 +24,7 @@ from __future__ import annotations
 from collections import defaultdict
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
+from operator import attrgetter
 
 from athsys.errors import ConflictError, ValidationError
 from athsys.timing.passing import Passing
@@ -151,8 +152,14 @@ def match_chips(reads: Iterable[MatRead], assignments: Iterable[ChipAssignment])
     assigned: list[EntryRead] = []
     unknown: list[MatRead] = []
     for read in reads:
-        valid = [a for a in by_chip.get(read.chip, ()) if a.covers(read.time_ms)]
-        entries = sorted({a.entry_id for a in valid})
+        worn = by_chip.get(read.chip)
+        if worn is not None and len(worn) == 1:  # the usual case: one assignment per chip
+            if worn[0].covers(read.time_ms):
+                assigned.append(EntryRead(worn[0].entry_id, read))
+            else:
+                unknown.append(read)
+            continue
+        entries = sorted({a.entry_id for a in worn or () if a.covers(read.time_ms)})
         if len(entries) > 1:
             raise ConflictError(
                 f"chip {read.chip} is assigned to entries {entries} at the same time",
@@ -165,22 +172,27 @@ def match_chips(reads: Iterable[MatRead], assignments: Iterable[ChipAssignment])
     return ChipMatch(tuple(assigned), tuple(unknown))
 
 
+_TIME_ORDER = attrgetter("read.time_ms", "read.read_id")
+
+
 def collapse_duplicates(
     reads: Iterable[EntryRead], window_ms: int = DEFAULT_DUPLICATE_WINDOW_MS
 ) -> list[EntryRead]:
     """Per entry, point and mat, the first read; later reads within ``window_ms`` of the
-    kept one are duplicates (a read beyond the window is a new crossing, e.g. a lap)."""
-    groups: dict[tuple[int, str, bool], list[EntryRead]] = defaultdict(list)
-    for item in reads:
-        groups[(item.entry_id, item.read.point, item.read.backup)].append(item)
+    kept one are duplicates (a read beyond the window is a new crossing, e.g. a lap).
+
+    One pass over the reads in time order (then read id), remembering the last kept read
+    of each (entry, point, mat): what is kept comes out in that order."""
+    last_kept: dict[tuple[int, str, bool], int] = {}
     kept: list[EntryRead] = []
-    for group in groups.values():
-        last_kept: int | None = None
-        for item in sorted(group, key=lambda i: (i.read.time_ms, i.read.read_id)):
-            if last_kept is None or item.read.time_ms - last_kept >= window_ms:
-                kept.append(item)
-                last_kept = item.read.time_ms
-    return sorted(kept, key=lambda i: (i.read.time_ms, i.read.read_id))
+    for item in sorted(reads, key=_TIME_ORDER):
+        read = item.read
+        key = (item.entry_id, read.point, read.backup)
+        previous = last_kept.get(key)
+        if previous is None or read.time_ms - previous >= window_ms:
+            kept.append(item)
+            last_kept[key] = read.time_ms
+    return kept
 
 
 def official_crossings(

@@ -122,7 +122,9 @@ class TimingReadView(AthsysModelView):
     class_permission_name = roles.TIMING_READS
     include_route_methods = {"list", "show"}
     list_columns = ["device", "read_id", "chip", "bib", "read_at", "is_gun", "received_at",
-                    "processed_at", "flag"]
+                    "batch.processed_at", "flag"]
     show_columns = [*list_columns, "timing_point_id", "hits", "rssi", "antenna"]
-    search_columns = ["device", "chip", "bib", "read_at", "processed_at"]
+    search_columns = ["device", "chip", "bib", "read_at"]
+    # a read is processed when its batch is
+    label_columns = {"batch.processed_at": "Processed at"}
     base_order = ("read_at", "desc")
