@@ -43,12 +43,14 @@ def server(app: Flask) -> Iterator[str]:
 def test_a_stored_result_appears_on_the_live_page(
     server: str, committed_db: Engine, celery_worker: WorkerProcess, tmp_path: Path
 ) -> None:
-    playwright_api = pytest.importorskip("playwright.sync_api")
+    from playwright import sync_api as playwright_api
     if not Path(CHROMIUM).exists():
         pytest.skip("Debian chromium is not installed")
     meet: Meet = build_meet(committed_db)
-    store_result(committed_db, meet.road_heat_id, meet.road_entries[0], 1_800_000)
-    store_result(committed_db, meet.road_heat_id, meet.road_entries[5], None, ResultStatus.DNF)
+    store_result(committed_db, meet.road_heat_id, meet.road_entries[0], 1_800_000,
+                 refresh_job=True)
+    store_result(committed_db, meet.road_heat_id, meet.road_entries[5], None, ResultStatus.DNF,
+                 refresh_job=True)
     with playwright_api.sync_playwright() as pw:
         browser = pw.chromium.launch(executable_path=CHROMIUM, args=ARGS)
         page = browser.new_page(viewport={"width": 390, "height": 844}, device_scale_factor=2)
@@ -59,7 +61,8 @@ def test_a_stored_result_appears_on_the_live_page(
         assert "Runner1 Road1" not in board.inner_text()
 
         stored = time.monotonic()
-        store_result(committed_db, meet.road_heat_id, meet.road_entries[1], 1_795_000)
+        store_result(committed_db, meet.road_heat_id, meet.road_entries[1], 1_795_000,
+                     refresh_job=True)
         playwright_api.expect(board).to_contain_text("Runner1 Road1", timeout=10_000)
         seen_after = time.monotonic() - stored
         rows = board.locator("tbody tr")
@@ -71,7 +74,8 @@ def test_a_stored_result_appears_on_the_live_page(
 
         # the heat becomes official: the badge turns, the stored PB/SB flags show
         for entry_id in meet.road_entries[2:5]:
-            store_result(committed_db, meet.road_heat_id, entry_id, None, ResultStatus.DNS)
+            store_result(committed_db, meet.road_heat_id, entry_id, None, ResultStatus.DNS,
+                         refresh_job=True)
         with Session(committed_db) as session, session.begin():
             heat = session.get(Heat, meet.road_heat_id)
             competitions_service.finish_heats(session, SYSTEM, [heat])

@@ -23,6 +23,7 @@ from athsys.competitions.models import (
     Round,
     RoundKind,
 )
+from athsys.jobs import take_pending
 from athsys.results import service as results_service
 from athsys.results.models import Result
 from athsys.results.ranking import ResultStatus
@@ -82,8 +83,12 @@ def build_meet(engine: Engine, runners: int = 6) -> Meet:
 
 
 def store_result(engine: Engine, heat_id: int, entry_id: int, mark: int | None,
-                 status: ResultStatus = ResultStatus.OK) -> None:
-    """Record or correct a result through the results service, and commit."""
+                 status: ResultStatus = ResultStatus.OK, *, refresh_job: bool = False) -> None:
+    """Record or correct a result through the results service, and commit.
+
+    Without ``refresh_job`` the test refreshes boards itself, and no job is sent for a
+    worker that another test left running to build the board first.
+    """
     with Session(engine) as session, session.begin():
         current = session.scalars(select(Result).where(
             Result.heat_id == heat_id, Result.entry_id == entry_id)).one_or_none()
@@ -96,3 +101,6 @@ def store_result(engine: Engine, heat_id: int, entry_id: int, mark: int | None,
             before = snapshot(current)
             current.mark, current.status = mark, status
             results_service.correct_result(session, SYSTEM, current, before, reason="test")
+        if not refresh_job:
+            session.flush()
+            take_pending(session)
