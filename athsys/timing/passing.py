@@ -16,7 +16,7 @@ per line by an :class:`ErrorCollector` and raised together as one
 from __future__ import annotations
 
 import re
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, timedelta, tzinfo
 from typing import Any
@@ -241,3 +241,27 @@ def check_duplicate_read_ids(passings: Iterable[Passing], errors: ErrorCollector
             )
         else:
             first_line[passing.read_id] = passing.line
+
+
+LineParser = Callable[[int, str, ParseOptions, ErrorCollector], Passing | None]
+
+
+def parse_line_format(
+    body: str | bytes, options: ParseOptions | None, format_label: str, parse_line: LineParser
+) -> list[Passing]:
+    """Every passing of a one-read-per-line payload, or one ValidationError for all bad lines.
+
+    ``parse_line`` turns one numbered line into a passing, or records its problems and
+    returns None; nothing is returned unless the whole payload is valid.
+    """
+    options = options or ParseOptions()
+    text = decode_body(body, format_label)
+    errors = ErrorCollector(format_label)
+    passings: list[Passing] = []
+    for number, line in numbered_lines(text, options.max_lines, format_label):
+        passing = parse_line(number, line, options, errors)
+        if passing is not None:
+            passings.append(passing)
+    check_duplicate_read_ids(passings, errors)
+    errors.raise_if_any()
+    return passings

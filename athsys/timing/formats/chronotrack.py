@@ -20,12 +20,10 @@ from athsys.timing.passing import (
     ErrorCollector,
     ParseOptions,
     Passing,
-    check_duplicate_read_ids,
     check_window,
-    decode_body,
     local_moment,
-    numbered_lines,
     parse_clock_ms,
+    parse_line_format,
 )
 
 FORMAT_LABEL = "ChronoTrack"
@@ -39,17 +37,7 @@ FIELDS = ("protocol", "line_no", "point", "tag", "time", "occurrence", "reader",
 
 def parse_chronotrack(body: str | bytes, options: ParseOptions | None = None) -> list[Passing]:
     """All reads and gun times of a ChronoTrack payload, or one ValidationError."""
-    options = options or ParseOptions()
-    text = decode_body(body, FORMAT_LABEL)
-    errors = ErrorCollector(FORMAT_LABEL)
-    passings: list[Passing] = []
-    for number, line in numbered_lines(text, options.max_lines, FORMAT_LABEL):
-        passing = _parse_line(number, line, options, errors)
-        if passing is not None:
-            passings.append(passing)
-    check_duplicate_read_ids(passings, errors)
-    errors.raise_if_any()
-    return passings
+    return parse_line_format(body, options, FORMAT_LABEL, _parse_line)
 
 
 def _parse_line(

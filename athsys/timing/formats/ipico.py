@@ -19,11 +19,9 @@ from athsys.timing.passing import (
     ErrorCollector,
     ParseOptions,
     Passing,
-    check_duplicate_read_ids,
     check_window,
-    decode_body,
     local_moment,
-    numbered_lines,
+    parse_line_format,
 )
 
 FORMAT_LABEL = "IPICO"
@@ -40,17 +38,7 @@ def ipico_checksum(record: str) -> str:
 
 def parse_ipico(body: str | bytes, options: ParseOptions | None = None) -> list[Passing]:
     """All reads of an IPICO payload, or one ValidationError listing every bad line."""
-    options = options or ParseOptions()
-    text = decode_body(body, FORMAT_LABEL)
-    errors = ErrorCollector(FORMAT_LABEL)
-    passings: list[Passing] = []
-    for number, line in numbered_lines(text, options.max_lines, FORMAT_LABEL):
-        passing = _parse_record(number, line, options, errors)
-        if passing is not None:
-            passings.append(passing)
-    check_duplicate_read_ids(passings, errors)
-    errors.raise_if_any()
-    return passings
+    return parse_line_format(body, options, FORMAT_LABEL, _parse_record)
 
 
 def _parse_record(
