@@ -22,11 +22,12 @@ def recreate_database(admin_url: str, database_url: str) -> None:
 
 
 def truncate_all(engine: Engine) -> None:
-    """Empty every domain table (cheap at test sizes), restarting sequences.
+    """Empty every domain table (cheap at test sizes).
 
     Flask-AppBuilder's ``ab_*`` tables (roles, permissions, the users of module-scoped
-    fixtures) stay. A worker may still be finishing a task of the test when it ends, so a
-    deadlock with it is retried.
+    fixtures) stay. Sequences go on counting, so a job a worker still holds from an earlier
+    test never finds a new row under an old id. A worker may still be finishing a task of
+    the test when it ends, so a deadlock with it is retried.
     """
     for attempt in range(5):
         try:
@@ -41,7 +42,7 @@ def truncate_all(engine: Engine) -> None:
                 ]
                 if tables:
                     quoted = ", ".join(f'"{t}"' for t in tables)
-                    conn.execute(text(f"TRUNCATE {quoted} RESTART IDENTITY CASCADE"))
+                    conn.execute(text(f"TRUNCATE {quoted} CASCADE"))
             return
         except OperationalError:
             if attempt == 4:

@@ -79,6 +79,10 @@ def build_meet(engine: Engine, runners: int = 6) -> Meet:
             sprint_entries.append(entry.id)
         meet = Meet(competition.id, road.id, road_heat.id, sprint.id, sprint_heat.id,
                     road_entries, sprint_entries)
+        # no refresh jobs for the new start lists: a worker left running by another test
+        # would build the boards before the test's own first refresh
+        session.flush()
+        take_pending(session)
     return meet
 
 
