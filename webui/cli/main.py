@@ -23,7 +23,7 @@ from athsys.config import ENVIRONMENTS, Settings
 from athsys.embedded import with_server_urls
 from athsys.errors import AthsysError, ConfigurationError
 from athsys.jobs import Queue
-from webui.cli import accounts, backup, demo, scoring, timing
+from webui.cli import accounts, arguments, backup, demo, scoring, timing
 from webui.cli.servers import (
     child_environment,
     load_settings,
@@ -35,26 +35,6 @@ from webui.cli.supervisor import Child, Supervisor
 log = logging.getLogger("athsys.cli")
 
 Command = Callable[[argparse.Namespace, Settings], int]
-
-
-def _port(text: str) -> int:
-    try:
-        value = int(text)
-    except ValueError:
-        raise argparse.ArgumentTypeError(f"{text!r} is not a port number") from None
-    if not 1 <= value <= 65535:
-        raise argparse.ArgumentTypeError(f"port {value} is outside 1-65535")
-    return value
-
-
-def _positive(text: str) -> int:
-    try:
-        value = int(text)
-    except ValueError:
-        raise argparse.ArgumentTypeError(f"{text!r} is not a whole number") from None
-    if value < 1:
-        raise argparse.ArgumentTypeError(f"{value} must be at least 1")
-    return value
 
 
 def _queues(text: str) -> str:
@@ -312,26 +292,26 @@ def build_parser() -> argparse.ArgumentParser:
 
     up = add("up", cmd_up, "run everything: servers, migrations, web UI, worker, beat, Flower")
     up.add_argument("--host", default="127.0.0.1")
-    up.add_argument("--port", type=_port, default=5000, help="web UI port (default 5000)")
-    up.add_argument("--flower-port", type=_port, default=5555, help="Flower port (default 5555)")
-    up.add_argument("--workers", type=_positive, default=2, help="gunicorn workers")
-    up.add_argument("--concurrency", type=_positive, default=2, help="Celery worker processes")
+    up.add_argument("--port", type=arguments.port, default=5000, help="web UI port (default 5000)")
+    up.add_argument("--flower-port", type=arguments.port, default=5555, help="Flower port (default 5555)")
+    up.add_argument("--workers", type=arguments.positive, default=2, help="gunicorn workers")
+    up.add_argument("--concurrency", type=arguments.positive, default=2, help="Celery worker processes")
 
     web = add("web", cmd_web, "run the web UI and API under gunicorn")
     web.add_argument("--host", default="127.0.0.1")
-    web.add_argument("--port", type=_port, default=5000)
-    web.add_argument("--workers", type=_positive, default=2)
+    web.add_argument("--port", type=arguments.port, default=5000)
+    web.add_argument("--workers", type=arguments.positive, default=2)
 
     worker = add("worker", cmd_worker, "run a Celery worker")
     worker.add_argument("--queues", type=_queues, default=",".join(Queue.ALL))
-    worker.add_argument("--concurrency", type=_positive, default=2)
+    worker.add_argument("--concurrency", type=arguments.positive, default=2)
     worker.add_argument("--name", default="athsys", help="worker name (before @host)")
 
     add("beat", cmd_beat, "run the Celery beat scheduler (exactly one per deployment)")
 
     flower = add("flower", cmd_flower, "run Flower, the Celery monitor, behind basic auth")
     flower.add_argument("--host", default="127.0.0.1")
-    flower.add_argument("--flower-port", type=_port, default=5555)
+    flower.add_argument("--flower-port", type=arguments.port, default=5555)
 
     db = sub.add_parser("db", help="database schema commands", parents=[common])
     db_sub = db.add_subparsers(dest="db_command", required=True, metavar="COMMAND")

@@ -43,6 +43,7 @@ from athsys.timing.simulation import (
     race_passings,
     setup_race,
 )
+from webui.cli import arguments
 from webui.cli.servers import reachable_servers
 
 log = logging.getLogger("athsys.cli.timing")
@@ -249,17 +250,7 @@ def post_passings(
         raise ConfigurationError(f"the server answered {exc.code}: {detail}") from None
 
 
-
 # -- commands -------------------------------------------------------------------------------
-
-def _positive(text: str) -> int:
-    try:
-        value = int(text)
-    except ValueError:
-        raise argparse.ArgumentTypeError(f"{text!r} is not a whole number") from None
-    if value < 1:
-        raise argparse.ArgumentTypeError(f"{value} must be at least 1")
-    return value
 
 
 def _seconds(text: str) -> float:
@@ -395,15 +386,15 @@ def add_commands(sub: argparse._SubParsersAction, common: argparse.ArgumentParse
                  "import a FinishLynx .lif or a chip decoder file (RACE RESULT, MYLAPS, "
                  "ChronoTrack, IPICO, JSON) from a USB stick")
     ingest.add_argument("file", type=_existing_file, help="the file to import")
-    ingest.add_argument("--device", type=_positive, default=None,
+    ingest.add_argument("--device", type=arguments.positive, default=None,
                         help="timing device id the reads came from (required for decoder files)")
-    ingest.add_argument("--competition", type=_positive, default=None,
+    ingest.add_argument("--competition", type=arguments.positive, default=None,
                         help="competition id (for .lif files without --device)")
 
     watch = add("watch", cmd_watch,
                 "import .lif files the photo-finish camera writes into DIR, each content once")
     watch.add_argument("directory", metavar="DIR", type=_existing_dir)
-    watch.add_argument("--competition", type=_positive, required=True, help="competition id")
+    watch.add_argument("--competition", type=arguments.positive, required=True, help="competition id")
     watch.add_argument("--interval", type=_seconds, default=2.0, help="seconds between scans")
     watch.add_argument("--settle", type=_seconds, default=1.0,
                        help="seconds a file must stay unchanged before it is read")
@@ -416,14 +407,14 @@ def add_commands(sub: argparse._SubParsersAction, common: argparse.ArgumentParse
     simulate_parser.add_argument("--token", default=None, help="token of a chip decoder device")
     simulate_parser.add_argument("--setup", action="store_true",
                                  help="create a competition with runners, chips and a device")
-    simulate_parser.add_argument("--runners", type=_positive, default=10_000)
+    simulate_parser.add_argument("--runners", type=arguments.positive, default=10_000)
     simulate_parser.add_argument("--points", type=_points,
                                  default=",".join(f"{n}:{m}" for n, m in DEFAULT_POINTS),
                                  help="timing points name:metres (default start:0,5k:5000,"
                                  "8k:8000,finish:10000)")
-    simulate_parser.add_argument("--rate", type=_positive, default=5_000,
+    simulate_parser.add_argument("--rate", type=arguments.positive, default=5_000,
                                  help="reads per second at most")
-    simulate_parser.add_argument("--batch", type=_positive, default=1_000,
+    simulate_parser.add_argument("--batch", type=arguments.positive, default=1_000,
                                  help="passings per request (at most 10000)")
     simulate_parser.add_argument("--max-seconds", type=_seconds, default=600.0,
                                  help="stop after this long")
