@@ -15,7 +15,7 @@ from sqlalchemy.orm import Session
 
 from athsys.accounts.actor import Actor
 from athsys.athletes.models import Athlete
-from athsys.audit.service import diff, record, snapshot
+from athsys.audit.service import audited_add, audited_delete, audited_update
 from athsys.errors import AuthorizationError, ValidationError
 
 #: Roles that register any athlete of any club (Admin always may).
@@ -69,10 +69,7 @@ def club_id_of(session: Session, athlete: Athlete) -> int | None:
 def create_athlete(session: Session, actor: Actor, athlete: Athlete) -> Athlete:
     _check_names(athlete)
     check_may_manage_club(actor, club_id_of(session, athlete))
-    session.add(athlete)
-    session.flush()
-    record(session, actor, "create", "Athlete", athlete.id, snapshot(athlete))
-    return athlete
+    return audited_add(session, actor, athlete)  # type: ignore[no-any-return]
 
 
 def update_athlete(
@@ -85,19 +82,12 @@ def update_athlete(
     _check_names(athlete)
     check_may_manage_club(actor, before.get("club_id"))
     check_may_manage_club(actor, club_id_of(session, athlete))
-    session.flush()
-    changes = diff(before, snapshot(athlete))
-    if changes:
-        record(session, actor, "update", "Athlete", athlete.id, changes)
-    return changes
+    return audited_update(session, actor, athlete, before)
 
 
 def delete_athlete(session: Session, actor: Actor, athlete: Athlete) -> None:
     check_may_manage_club(actor, athlete.club_id)
-    before = snapshot(athlete)
-    session.delete(athlete)
-    session.flush()
-    record(session, actor, "delete", "Athlete", before["id"], before)
+    audited_delete(session, actor, athlete)
 
 
 def _check_names(athlete: Athlete) -> None:

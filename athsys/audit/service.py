@@ -73,12 +73,15 @@ def audited_add(session: Session, actor: Actor, obj: Any) -> Any:
     return obj
 
 
-def audited_update(session: Session, actor: Actor, obj: Any, before: Mapping[str, Any]) -> None:
-    """Flush the changes made to ``obj`` and audit what differs from ``before``."""
+def audited_update(
+    session: Session, actor: Actor, obj: Any, before: Mapping[str, Any]
+) -> dict[str, dict[str, Any]]:
+    """Flush the changes made to ``obj``, audit what differs from ``before`` and return it."""
     session.flush()
     changes = diff(before, snapshot(obj))
     if changes:
         record(session, actor, "update", type(obj).__name__, obj.id, changes)
+    return changes
 
 
 def audited_delete(session: Session, actor: Actor, obj: Any) -> None:

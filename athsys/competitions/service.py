@@ -16,7 +16,7 @@ from sqlalchemy.orm import Session
 from athsys.accounts.actor import Actor
 from athsys.athletes.models import Athlete
 from athsys.athletes.service import check_may_manage_club, current_related
-from athsys.audit.service import audited_delete, audited_update, record, snapshot
+from athsys.audit.service import audited_add, audited_delete, audited_update, record
 from athsys.competitions.disciplines import discipline
 from athsys.competitions.models import Entry, EntryStatus, Event, Heat, HeatStatus, LaneAssignment
 from athsys.errors import ConflictError, ValidationError
@@ -36,10 +36,7 @@ def prepare_event(event: Event) -> None:
 
 def create_event(session: Session, actor: Actor, event: Event) -> Event:
     prepare_event(event)
-    session.add(event)
-    session.flush()
-    record(session, actor, "create", "Event", event.id, snapshot(event))
-    return event
+    return audited_add(session, actor, event)  # type: ignore[no-any-return]
 
 
 def update_event(session: Session, actor: Actor, event: Event, before: Mapping[str, Any]) -> None:
@@ -51,10 +48,7 @@ def update_event(session: Session, actor: Actor, event: Event, before: Mapping[s
 def create_entry(session: Session, actor: Actor, entry: Entry) -> Entry:
     """Enter an athlete: the competition is the event's; a coach enters only their club's."""
     _check_entry(session, actor, entry)
-    session.add(entry)
-    session.flush()
-    record(session, actor, "create", "Entry", entry.id, snapshot(entry))
-    return entry
+    return audited_add(session, actor, entry)  # type: ignore[no-any-return]
 
 
 def update_entry(session: Session, actor: Actor, entry: Entry, before: Mapping[str, Any]) -> None:
@@ -130,9 +124,7 @@ def check_in_entries(session: Session, actor: Actor, entries: Sequence[Entry]) -
 # -- start lists -------------------------------------------------------------------------------
 def create_lane_assignment(session: Session, actor: Actor, assignment: LaneAssignment) -> None:
     _check_lane_assignment(session, assignment)
-    session.add(assignment)
-    session.flush()
-    record(session, actor, "create", "LaneAssignment", assignment.id, snapshot(assignment))
+    audited_add(session, actor, assignment)
 
 
 def update_lane_assignment(

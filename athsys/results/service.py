@@ -16,7 +16,7 @@ from sqlalchemy.orm import Session
 
 from athsys.accounts.actor import Actor
 from athsys.athletes.service import current_related
-from athsys.audit.service import diff, record, snapshot
+from athsys.audit.service import audited_add, audited_delete, audited_update, diff, record, snapshot
 from athsys.competitions.models import Entry, Heat, HeatStatus
 from athsys.competitions.planning import round_discipline
 from athsys.errors import AuthorizationError, ValidationError
@@ -39,10 +39,7 @@ def record_result(session: Session, actor: Actor, result: Result) -> Result:
     """A first result for an entry in a heat (a second one is a conflict: correct instead)."""
     _check_result(session, actor, result)
     result.revision = 1
-    session.add(result)
-    session.flush()
-    record(session, actor, "create", "Result", result.id, snapshot(result))
-    return result
+    return audited_add(session, actor, result)  # type: ignore[no-any-return]
 
 
 def correct_result(
@@ -95,10 +92,7 @@ def correct_result(
 
 def delete_result(session: Session, actor: Actor, result: Result) -> None:
     _check_heat_open(actor, result.heat)
-    before = snapshot(result)
-    session.delete(result)
-    session.flush()
-    record(session, actor, "delete", "Result", before["id"], before)
+    audited_delete(session, actor, result)
 
 
 def _check_result(session: Session, actor: Actor, result: Result) -> None:
@@ -144,28 +138,19 @@ def _check_heat_open(actor: Actor, heat: Heat) -> None:
 # -- field attempts ----------------------------------------------------------------------------
 def record_attempt(session: Session, actor: Actor, attempt: Attempt) -> Attempt:
     _check_attempt(session, actor, attempt)
-    session.add(attempt)
-    session.flush()
-    record(session, actor, "create", "Attempt", attempt.id, snapshot(attempt))
-    return attempt
+    return audited_add(session, actor, attempt)  # type: ignore[no-any-return]
 
 
 def correct_attempt(
     session: Session, actor: Actor, attempt: Attempt, before: Mapping[str, Any]
 ) -> None:
     _check_attempt(session, actor, attempt)
-    session.flush()
-    changes = diff(before, snapshot(attempt))
-    if changes:
-        record(session, actor, "update", "Attempt", attempt.id, changes)
+    audited_update(session, actor, attempt, before)
 
 
 def delete_attempt(session: Session, actor: Actor, attempt: Attempt) -> None:
     _check_heat_open(actor, attempt.heat)
-    before = snapshot(attempt)
-    session.delete(attempt)
-    session.flush()
-    record(session, actor, "delete", "Attempt", before["id"], before)
+    audited_delete(session, actor, attempt)
 
 
 def _check_attempt(session: Session, actor: Actor, attempt: Attempt) -> None:

@@ -22,26 +22,18 @@ import argparse
 import io
 import json
 import os
-import shutil
-import socket
-import subprocess
 import sys
-import tempfile
 import time
 import urllib.request
 from concurrent.futures import ThreadPoolExecutor
 from datetime import date
-from pathlib import Path
 
-ROOT = Path(__file__).resolve().parents[2]
-sys.path.insert(0, str(ROOT))
+from bench_support import bench_environment, gunicorn  # first: it puts the project on sys.path
 
 from sqlalchemy import select, text  # noqa: E402
 from sqlalchemy.orm import Session  # noqa: E402
 
-from athsys import embedded, migrations  # noqa: E402
 from athsys.accounts.actor import SYSTEM  # noqa: E402
-from athsys.config import get_config, replace  # noqa: E402
 from athsys.db import make_engine  # noqa: E402
 from athsys.timing import batches as timing_batches  # noqa: E402
 from athsys.timing import process  # noqa: E402
@@ -50,24 +42,6 @@ from athsys.timing.simulation import batches, race_passings, setup_race  # noqa:
 
 RACE_DAY = date(2025, 10, 12)
 WARM_UP_BATCHES = 4
-
-
-def _free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return int(sock.getsockname()[1])
-
-
-def _wait_live(base: str, timeout_s: float = 60) -> None:
-    deadline = time.monotonic() + timeout_s
-    while time.monotonic() < deadline:
-        try:
-            with urllib.request.urlopen(f"{base}/live", timeout=2) as response:  # noqa: S310
-                if response.status == 200:
-                    return
-        except OSError:
-            time.sleep(0.3)
-    raise RuntimeError(f"gunicorn did not answer at {base}/live")
 
 
 def _post(base: str, token: str, body: bytes) -> dict:  # type: ignore[type-arg]
@@ -87,15 +61,8 @@ def main() -> int:
     parser.add_argument("--workers", type=int, default=2, help="gunicorn workers")
     args = parser.parse_args()
 
-    data_dir = Path(tempfile.mkdtemp(prefix="athsys-bench-"))
-    data_dir.chmod(0o755)
-    gunicorn: subprocess.Popen[bytes] | None = None
-    try:
-        servers, _ = embedded.start(data_dir)
-        settings = replace(get_config("development"), database_url=servers.database_url(),
-                           redis_url=servers.redis_url(), log_level="WARNING",
-                           log_dir=str(data_dir / "logs"))
-        migrations.upgrade(settings.database_url)
+    with bench_environment("athsys-bench-") as bench:
+        settings = bench.settings
         engine = make_engine(settings, pool_size=2)
         with Session(engine) as session, session.begin():
             race = setup_race(session, SYSTEM, runners=args.runners, day=RACE_DAY)
@@ -103,64 +70,44 @@ def main() -> int:
         bodies = [json.dumps([p.as_json(race.gun) for p in chunk]).encode()
                   for chunk in batches(reads, args.batch)]
 
-        port = _free_port()
-        base = f"http://127.0.0.1:{port}"
-        env = {**os.environ, "ATHSYS_ENV": "development", "DATABASE_URL": settings.database_url,
-               "REDIS_URL": settings.redis_url, "LOG_LEVEL": "WARNING",
-               "LOG_DIR": settings.log_dir, "ATHSYS_DATA_DIR": str(data_dir)}
-        gunicorn = subprocess.Popen(
-            [sys.executable, "-m", "gunicorn", "--bind", f"127.0.0.1:{port}",
-             "--workers", str(args.workers), "--worker-class", "gthread", "--threads", "4",
-             "--timeout", "120", "--log-level", "warning", "webui.wsgi:app"],
-            cwd=ROOT, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
-        )
-        _wait_live(base)
-        warm, measured = bodies[:WARM_UP_BATCHES], bodies[WARM_UP_BATCHES:]
-        for body in warm:
-            _post(base, race.token, body)
-        measured_reads = sum(len(json.loads(b)) for b in measured)
-        started = time.perf_counter()
-        with ThreadPoolExecutor(args.clients) as pool:
-            answers = list(pool.map(lambda b: _post(base, race.token, b), measured))
-        accept_s = time.perf_counter() - started
-        accepted = sum(a["accepted"] for a in answers)
-        assert accepted == measured_reads, (accepted, measured_reads)
+        with gunicorn(bench, workers=args.workers) as base:
+            warm, measured = bodies[:WARM_UP_BATCHES], bodies[WARM_UP_BATCHES:]
+            for body in warm:
+                _post(base, race.token, body)
+            measured_reads = sum(len(json.loads(b)) for b in measured)
+            started = time.perf_counter()
+            with ThreadPoolExecutor(args.clients) as pool:
+                answers = list(pool.map(lambda b: _post(base, race.token, b), measured))
+            accept_s = time.perf_counter() - started
+            accepted = sum(a["accepted"] for a in answers)
+            assert accepted == measured_reads, (accepted, measured_reads)
 
-        with Session(engine) as session:
-            batch_ids = list(session.scalars(select(ReadBatch.id).order_by(ReadBatch.id)))
-        started = time.perf_counter()
-        created = 0
-        for batch_id in batch_ids:
-            with Session(engine) as session, session.begin():
-                timing_batches.claim_batch(session, batch_id)
-            with Session(engine) as session, session.begin():
-                outcome = process.process_batch(session, batch_id)
-                created += outcome.results_created if outcome else 0
-        process_s = time.perf_counter() - started
+            with Session(engine) as session:
+                batch_ids = list(session.scalars(select(ReadBatch.id).order_by(ReadBatch.id)))
+            started = time.perf_counter()
+            created = 0
+            for batch_id in batch_ids:
+                with Session(engine) as session, session.begin():
+                    timing_batches.claim_batch(session, batch_id)
+                with Session(engine) as session, session.begin():
+                    outcome = process.process_batch(session, batch_id)
+                    created += outcome.results_created if outcome else 0
+            process_s = time.perf_counter() - started
 
-        copy_s = _raw_copy(engine, reads, race.gun)
-        total = len(reads)
-        print(f"ingestion benchmark: {args.runners} runners x 4 points = {total} reads, "
-              f"batches of {args.batch}, {os.cpu_count()} CPU(s), gunicorn {args.workers} "
-              f"workers x 4 threads, {args.clients} HTTP clients")
-        print(f"  accepted durably via HTTP : {measured_reads / accept_s:>10,.0f} reads/s "
-              f"({measured_reads} reads in {accept_s:.2f} s, after {len(warm)} warm-up batches)")
-        print(f"  processed into results    : {total / process_s:>10,.0f} reads/s "
-              f"({total} reads in {process_s:.2f} s; {created} results created)")
-        print(f"  raw PostgreSQL COPY       : {total / copy_s:>10,.0f} reads/s "
-              f"({total} rows in {copy_s:.3f} s)")
-        print("  targets (2 cores)         :     20,000 accepted,     10,000 processed")
-        engine.dispose()
-        return 0
-    finally:
-        if gunicorn is not None:
-            gunicorn.terminate()
-            try:
-                gunicorn.wait(timeout=20)
-            except subprocess.TimeoutExpired:
-                gunicorn.kill()
-        embedded.stop(data_dir)
-        shutil.rmtree(data_dir, ignore_errors=True)
+            copy_s = _raw_copy(engine, reads, race.gun)
+            total = len(reads)
+            print(f"ingestion benchmark: {args.runners} runners x 4 points = {total} reads, "
+                  f"batches of {args.batch}, {os.cpu_count()} CPU(s), gunicorn {args.workers} "
+                  f"workers x 4 threads, {args.clients} HTTP clients")
+            print(f"  accepted durably via HTTP : {measured_reads / accept_s:>10,.0f} reads/s "
+                  f"({measured_reads} reads in {accept_s:.2f} s, after {len(warm)} warm-up batches)")
+            print(f"  processed into results    : {total / process_s:>10,.0f} reads/s "
+                  f"({total} reads in {process_s:.2f} s; {created} results created)")
+            print(f"  raw PostgreSQL COPY       : {total / copy_s:>10,.0f} reads/s "
+                  f"({total} rows in {copy_s:.3f} s)")
+            print("  targets (2 cores)         :     20,000 accepted,     10,000 processed")
+            engine.dispose()
+            return 0
 
 
 def _raw_copy(engine, reads, gun) -> float:  # type: ignore[no-untyped-def]

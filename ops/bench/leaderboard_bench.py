@@ -35,25 +35,21 @@ import json
 import os
 import re
 import shutil
-import socket
 import subprocess
 import sys
-import tempfile
 import threading
 import time
 import urllib.request
 from datetime import date
 from pathlib import Path
 
-ROOT = Path(__file__).resolve().parents[2]
-sys.path.insert(0, str(ROOT))
+from bench_support import ROOT, bench_environment, gunicorn  # first: it puts the project on sys.path
 
 from sqlalchemy import text  # noqa: E402
 from sqlalchemy.orm import Session  # noqa: E402
 
-from athsys import embedded, migrations  # noqa: E402
 from athsys.accounts.actor import SYSTEM  # noqa: E402
-from athsys.config import Settings, get_config, replace  # noqa: E402
+from athsys.config import Settings  # noqa: E402
 from athsys.db import make_engine  # noqa: E402
 from athsys.jobs import Queue  # noqa: E402
 from athsys.leaderboards import service  # noqa: E402
@@ -62,12 +58,6 @@ from athsys.redis_client import make_redis  # noqa: E402
 from athsys.timing.simulation import race_passings, setup_race  # noqa: E402
 
 RACE_DAY = date.today()
-
-
-def _free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return int(sock.getsockname()[1])
 
 
 def _setup_marathon(session: Session, runners: int) -> tuple[int, int, int]:
@@ -104,20 +94,6 @@ def _setup_marathon(session: Session, runners: int) -> tuple[int, int, int]:
                            {"e": event_id}).scalar_one()
     session.execute(text("ANALYZE"))
     return event_id, heat_id, last
-
-
-def _wait_live(base: str, process: subprocess.Popen[bytes], log: Path,
-               timeout_s: float = 60) -> None:
-    deadline = time.monotonic() + timeout_s
-    while time.monotonic() < deadline:
-        if process.poll() is not None:
-            raise RuntimeError(f"gunicorn exited:\n{log.read_text()[-3000:]}")
-        try:
-            with urllib.request.urlopen(f"{base}/live", timeout=2):  # noqa: S310 - loopback
-                return
-        except OSError:
-            time.sleep(0.3)
-    raise RuntimeError(f"gunicorn did not answer:\n{log.read_text()[-3000:]}")
 
 
 def _wrk_figures(output: str) -> tuple[float, str]:
@@ -351,53 +327,22 @@ def main() -> int:
     parser.add_argument("--live-rate", type=int, default=1_000, help="reads/s posted")
     parser.add_argument("--live-seconds", type=int, default=15)
     args = parser.parse_args()
-    data_dir = Path(tempfile.mkdtemp(prefix="athsys-lb-bench-"))
-    data_dir.chmod(0o755)
-    gunicorn: subprocess.Popen[bytes] | None = None
-    try:
-        servers, _ = embedded.start(data_dir)
-        settings = replace(get_config("development"), database_url=servers.database_url(),
-                           redis_url=servers.redis_url(), log_level="WARNING",
-                           log_dir=str(data_dir / "logs"))
-        migrations.upgrade(settings.database_url)
+    with bench_environment("athsys-lb-bench-") as bench:
+        settings, data_dir = bench.settings, bench.data_dir
         engine = make_engine(settings, pool_size=2)
         store = BoardStore(make_redis(settings, timeout_s=30))
         print(f"leaderboard benchmark: marathon of {args.runners} finishers, "
               f"{os.cpu_count()} CPU(s)")
         event_id = _full_and_incremental(engine, store, args.runners)
-
-        port = _free_port()
-        base = f"http://127.0.0.1:{port}"
-        env = {**os.environ, "ATHSYS_ENV": "development", "DATABASE_URL": settings.database_url,
-               "REDIS_URL": settings.redis_url, "LOG_LEVEL": "WARNING",
-               "LOG_DIR": settings.log_dir, "ATHSYS_DATA_DIR": str(data_dir),
-               "PROMETHEUS_MULTIPROC_DIR": str(data_dir / "prom")}
-        (data_dir / "prom").mkdir(exist_ok=True)
-        log = data_dir / "gunicorn.log"
-        with open(log, "wb") as out:
-            gunicorn = subprocess.Popen(
-                [sys.executable, "-m", "gunicorn", "--bind", f"127.0.0.1:{port}",
-                 "--workers", "2", "--worker-class", "gthread", "--threads", "4",
-                 "--timeout", "120", "--log-level", "warning", "webui.wsgi:app"],
-                cwd=ROOT, env=env, stdout=out, stderr=subprocess.STDOUT,
-            )
-        _wait_live(base, gunicorn, log)
-        _cached_json(base, event_id, args.seconds, data_dir)
-        _stored_to_visible(engine, settings, env, port, data_dir, args.live_runners,
-                           args.live_rate, args.live_seconds)
+        with gunicorn(bench) as base:
+            port = int(base.rsplit(":", 1)[1])
+            _cached_json(base, event_id, args.seconds, data_dir)
+            _stored_to_visible(engine, settings, bench.process_env(), port, data_dir,
+                               args.live_runners, args.live_rate, args.live_seconds)
         print("  targets (2 cores)         :      500 ms full,     50 ms one finisher, "
               "1,000 req/s at p95 <= 50 ms, stored -> visible p95 <= 1 s at 1,000 reads/s")
         engine.dispose()
         return 0
-    finally:
-        if gunicorn is not None:
-            gunicorn.terminate()
-            try:
-                gunicorn.wait(timeout=20)
-            except subprocess.TimeoutExpired:
-                gunicorn.kill()
-        embedded.stop(data_dir)
-        shutil.rmtree(data_dir, ignore_errors=True)
 
 
 if __name__ == "__main__":

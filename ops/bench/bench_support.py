@@ -1,0 +1,103 @@
+"""What the benchmarks share: embedded servers in a temporary directory, and a gunicorn."""
+
+from __future__ import annotations
+
+import os
+import shutil
+import socket
+import subprocess
+import sys
+import tempfile
+import time
+import urllib.request
+from collections.abc import Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[2]
+sys.path.insert(0, str(ROOT))
+
+from athsys import embedded, migrations  # noqa: E402
+from athsys.config import Settings, get_config, replace  # noqa: E402
+
+
+@dataclass(frozen=True)
+class BenchEnvironment:
+    data_dir: Path
+    settings: Settings
+
+    def process_env(self) -> dict[str, str]:
+        """The environment of a gunicorn or worker started by the benchmark."""
+        return {**os.environ, "ATHSYS_ENV": "development",
+                "DATABASE_URL": self.settings.database_url,
+                "REDIS_URL": self.settings.redis_url, "LOG_LEVEL": "WARNING",
+                "LOG_DIR": self.settings.log_dir, "ATHSYS_DATA_DIR": str(self.data_dir),
+                "PROMETHEUS_MULTIPROC_DIR": str(self.data_dir / "prom")}
+
+
+@contextmanager
+def bench_environment(prefix: str) -> Iterator[BenchEnvironment]:
+    """Embedded PostgreSQL and Redis with a migrated database; all removed afterwards."""
+    data_dir = Path(tempfile.mkdtemp(prefix=prefix))
+    data_dir.chmod(0o755)
+    try:
+        servers, _ = embedded.start(data_dir)
+        settings = replace(get_config("development"), database_url=servers.database_url(),
+                           redis_url=servers.redis_url(), log_level="WARNING",
+                           log_dir=str(data_dir / "logs"))
+        migrations.upgrade(settings.database_url)
+        (data_dir / "prom").mkdir()
+        yield BenchEnvironment(data_dir, settings)
+    finally:
+        embedded.stop(data_dir)
+        shutil.rmtree(data_dir, ignore_errors=True)
+
+
+def free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return int(sock.getsockname()[1])
+
+
+@contextmanager
+def gunicorn(env: BenchEnvironment, *, workers: int = 2) -> Iterator[str]:
+    """A gunicorn of the web app on a free loopback port; yields its base URL once live."""
+    port = free_port()
+    base = f"http://127.0.0.1:{port}"
+    log = env.data_dir / "gunicorn.log"
+    with open(log, "wb") as out:
+        process = subprocess.Popen(
+            [sys.executable, "-m", "gunicorn", "--bind", f"127.0.0.1:{port}",
+             "--workers", str(workers), "--worker-class", "gthread", "--threads", "4",
+             "--timeout", "120", "--log-level", "warning", "webui.wsgi:app"],
+            cwd=ROOT, env=env.process_env(), stdout=out, stderr=subprocess.STDOUT,
+        )
+    try:
+        _wait_live(base, process, log)
+        yield base
+    finally:
+        stop(process)
+
+
+def stop(process: subprocess.Popen[bytes]) -> None:
+    process.terminate()
+    try:
+        process.wait(timeout=20)
+    except subprocess.TimeoutExpired:
+        process.kill()
+        process.wait()
+
+
+def _wait_live(base: str, process: subprocess.Popen[bytes], log: Path,
+               timeout_s: float = 60) -> None:
+    deadline = time.monotonic() + timeout_s
+    while time.monotonic() < deadline:
+        if process.poll() is not None:
+            raise RuntimeError(f"gunicorn exited:\n{log.read_text()[-3000:]}")
+        try:
+            with urllib.request.urlopen(f"{base}/live", timeout=2):  # noqa: S310 - loopback
+                return
+        except OSError:
+            time.sleep(0.3)
+    raise RuntimeError(f"gunicorn did not answer at {base}/live:\n{log.read_text()[-3000:]}")
