@@ -7,9 +7,10 @@ PostgreSQL is the only dialect we support, so engines are built with its options
 from __future__ import annotations
 
 import enum
-from collections.abc import Iterator
+from collections.abc import Iterable, Iterator
 from contextlib import contextmanager
 from datetime import datetime
+from typing import Any
 
 from sqlalchemy import DateTime, Enum, MetaData, create_engine, func
 from sqlalchemy.engine import Engine
@@ -91,3 +92,40 @@ class Timestamped:
     updated_at: Mapped[datetime] = mapped_column(
         DateTime(timezone=True), server_default=func.now(), onupdate=func.now(), nullable=False
     )
+
+
+# -- set-based statements straight through the driver ------------------------------------------
+# The batch paths of ingestion bind whole columns as arrays and read plain tuples: thousands of
+# rows a statement, with no ORM rows or SQLAlchemy parameter processing in between.
+
+
+def int_array(values: Iterable[int | None]) -> str:
+    """Integers as one PostgreSQL array literal (``{1,2,NULL}``), bound as ``%(x)s::int[]``.
+
+    The server parses one string rather than an ``ARRAY[...]`` expression of thousands of
+    constants (what the driver sends for a list): about five times less parse work for a
+    batch of reads."""
+    return "{" + ",".join(["NULL" if v is None else "%d" % v for v in values]) + "}"
+
+
+def text_array(values: Iterable[str | None]) -> str:
+    """Strings as one PostgreSQL array literal, bound as ``%(x)s::text[]``: every element
+    quoted, backslashes and quotes escaped, None as NULL."""
+    return "{" + ",".join([
+        "NULL" if v is None else '"' + v.replace("\\", "\\\\").replace('"', '\\"') + '"'
+        for v in values
+    ]) + "}"
+
+
+def driver_rows(session: Session, sql: str, params: dict[str, Any]) -> list[tuple[Any, ...]]:
+    """Run ``sql`` (``%(name)s`` parameters) on the session's connection; plain tuples."""
+    with session.connection().connection.cursor() as cursor:  # type: ignore[attr-defined]
+        cursor.execute(sql, params)
+        return list(cursor.fetchall()) if cursor.description is not None else []
+
+
+def driver_execute(session: Session, sql: str, params: dict[str, Any]) -> int:
+    """Run a statement that returns no rows on the session's connection; the row count."""
+    with session.connection().connection.cursor() as cursor:  # type: ignore[attr-defined]
+        cursor.execute(sql, params)
+        return int(cursor.rowcount)
