@@ -20,7 +20,8 @@ from athsys.errors import ConflictError, ValidationError
 from athsys.timing import rules
 from athsys.timing.lookups import heat_with_competition, lock_competition, request_refresh
 from athsys.timing.models import ChipAssignment
-from athsys.timing.recompute import ProcessingOutcome, Scope, recompute
+from athsys.timing.outcome import ProcessingOutcome
+from athsys.timing.recompute import Scope, recompute
 
 
 def reassign_chip(

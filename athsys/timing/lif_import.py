@@ -18,6 +18,7 @@ from athsys.errors import ConflictError, ValidationError
 from athsys.results.models import Result, ResultRevision, ResultSource
 from athsys.results.ranking import ResultStatus
 from athsys.timing import rules
+from athsys.timing.chip_results import precedence_source
 from athsys.timing.formats.lif import DQ, LifFile, parse_lif
 from athsys.timing.lookups import (
     get_competition,
@@ -26,7 +27,6 @@ from athsys.timing.lookups import (
     request_refresh,
 )
 from athsys.timing.models import LifImport
-from athsys.timing.recompute import precedence_source
 
 LIF_OUTCOME_IMPORTED = "imported"
 LIF_OUTCOME_HEAT_OFFICIAL = "heat_official"

@@ -20,9 +20,10 @@ from athsys.competitions.models import Event, Heat, HeatStatus, Round
 from athsys.timing import rules
 from athsys.timing.lookups import BIB_CHIP_PREFIX, lock_competition
 from athsys.timing.models import BatchStatus, ReadBatch, ReadFlag, TimingDevice, TimingRead
+from athsys.timing.outcome import ProcessingOutcome
 from athsys.timing.passing import to_epoch_ms
 from athsys.timing.processing import GunCandidate, heat_for_gun
-from athsys.timing.recompute import ProcessingOutcome, Scope, recompute
+from athsys.timing.recompute import Scope, recompute
 
 
 def process_batch(

@@ -194,6 +194,40 @@ def test_shifting_the_gun_and_reassigning_a_chip_recompute_from_raw_reads(
     assert result_of(committed_db, race.road_heat_id, race.entries[3]).mark == 2998000
 
 
+def test_splits_follow_a_gun_shift_and_a_chip_reassignment(
+    client: FlaskClient, race: Race, committed_db: Engine
+) -> None:
+    first, other = race.entries[0], race.entries[3]
+    start, five_k, finish = (race.points[p] for p in ("start", "5k", "finish"))
+    _post(client, race, "start", [passing("S1", "C101", 4.0)])
+    _post(client, race, "5k", [passing("K1", "C101", 1500.0)])
+    _post(client, race, "finish", [passing("F1", "C101", 3000.0)])
+    process_pending(committed_db)
+    assert _split_times(committed_db) == {
+        (first, start): (4000, 0), (first, five_k): (1500000, 1496000),
+        (first, finish): (3000000, 2996000),
+    }
+    with Session(committed_db) as session, session.begin():
+        corrections.shift_gun_time(session, OFFICIAL, race.road_heat_id, GUN + timedelta(seconds=2))
+    assert _split_times(committed_db) == {  # gun times move, net times stay
+        (first, start): (2000, 0), (first, five_k): (1498000, 1496000),
+        (first, finish): (2998000, 2996000),
+    }
+    with Session(committed_db) as session, session.begin():
+        corrections.reassign_chip(session, OFFICIAL, competition_id=race.competition_id,
+                                  chip="C101", entry_id=other)
+    assert _split_times(committed_db) == {
+        (other, start): (2000, 0), (other, five_k): (1498000, 1496000),
+        (other, finish): (2998000, 2996000),
+    }
+
+
+def _split_times(engine: Engine) -> dict[tuple[int, int], tuple[int | None, int | None]]:
+    with Session(engine) as session:
+        return {(s.entry_id, s.timing_point_id): (s.gun_time_ms, s.net_time_ms)
+                for s in session.scalars(select(TimingSplit))}
+
+
 def _unknown(engine: Engine, race: Race) -> list[process.UnknownChip]:
     with Session(engine) as session:
         return process.unknown_chips(session, race.competition_id)

@@ -1,0 +1,111 @@
+"""Stored splits brought in line with computed race times: only the difference is written.
+
+A batch of reads usually confirms splits already stored (a backlog of reads, a device
+resending its buffer), so the stored splits of the scope are read first, compared in
+Python (:func:`split_changes`), and only new, changed or unsupported splits are written.
+Splits are written only under the competition's processing lock, so a plain ``INSERT``
+cannot meet a concurrent one.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass
+from typing import NamedTuple
+
+from sqlalchemy.orm import Session
+
+from athsys.db import driver_execute, driver_rows, int_array
+
+SplitKey = tuple[int, int, int]
+"""(heat id, entry id, timing point id)."""
+SplitTimes = tuple[int | None, int | None]
+"""(gun time ms, net time ms)."""
+
+
+class StoredSplit(NamedTuple):
+    id: int
+    times: SplitTimes
+
+
+@dataclass(frozen=True)
+class SplitChanges:
+    insert: dict[SplitKey, SplitTimes]
+    update: dict[int, SplitTimes]  # stored split id → new times
+    delete: list[int]  # stored split ids
+
+    def __bool__(self) -> bool:
+        return bool(self.insert or self.update or self.delete)
+
+
+def split_changes(
+    stored: Mapping[SplitKey, StoredSplit],
+    wanted: Mapping[SplitKey, SplitTimes],
+    *,
+    delete_unsupported: bool,
+) -> SplitChanges:
+    """What to write so that ``stored`` becomes ``wanted``.
+
+    ``delete_unsupported``: a stored split no wanted split matches is deleted (a full
+    recompute after a gun moved or a chip changed hands). A batch of new reads only adds
+    reads, and a crossing (the first read) never disappears when reads are added, so a
+    scoped recompute keeps the splits it did not compute.
+    """
+    insert: dict[SplitKey, SplitTimes] = {}
+    update: dict[int, SplitTimes] = {}
+    for key, times in wanted.items():
+        current = stored.get(key)
+        if current is None:
+            insert[key] = times
+        elif current.times != times:
+            update[current.id] = times
+    delete = sorted(s.id for key, s in stored.items() if key not in wanted) \
+        if delete_unsupported else []
+    return SplitChanges(insert, update, delete)
+
+
+def stored_splits(
+    session: Session, heat_ids: list[int], entry_ids: list[int], point_ids: list[int] | None
+) -> dict[SplitKey, StoredSplit]:
+    """The stored splits of these entries in these heats (at these timing points)."""
+    if not heat_ids or not entry_ids:
+        return {}
+    at_points = "" if point_ids is None else " AND timing_point_id = ANY(%(points)s::int[])"
+    rows = driver_rows(
+        session,
+        "SELECT heat_id, entry_id, timing_point_id, id, gun_time_ms, net_time_ms"
+        " FROM timing_split WHERE heat_id = ANY(%(heats)s::int[])"
+        f" AND entry_id = ANY(%(entries)s::int[]){at_points}",
+        {"heats": int_array(heat_ids), "entries": int_array(entry_ids),
+         "points": int_array(point_ids or ())},
+    )
+    return {(h, e, p): StoredSplit(pk, (g, n)) for h, e, p, pk, g, n in rows}
+
+
+def write_split_changes(session: Session, changes: SplitChanges) -> None:
+    """Delete, update and insert, one statement each (none when there is nothing to do)."""
+    if changes.delete:
+        driver_execute(session, "DELETE FROM timing_split WHERE id = ANY(%(ids)s::bigint[])",
+                       {"ids": int_array(changes.delete)})
+    if changes.update:
+        driver_execute(
+            session,
+            "UPDATE timing_split s SET gun_time_ms = v.g, net_time_ms = v.n, updated_at = now()"
+            " FROM unnest(%(ids)s::bigint[], %(g)s::int[], %(n)s::int[]) AS v(id, g, n)"
+            " WHERE s.id = v.id",
+            {"ids": int_array(changes.update),
+             "g": int_array(g for g, _ in changes.update.values()),
+             "n": int_array(n for _, n in changes.update.values())},
+        )
+    if changes.insert:
+        keys = list(changes.insert)
+        driver_execute(
+            session,
+            "INSERT INTO timing_split (heat_id, entry_id, timing_point_id, gun_time_ms,"
+            " net_time_ms) SELECT * FROM unnest(%(h)s::int[], %(e)s::int[], %(p)s::int[],"
+            " %(g)s::int[], %(n)s::int[])",
+            {"h": int_array(k[0] for k in keys), "e": int_array(k[1] for k in keys),
+             "p": int_array(k[2] for k in keys),
+             "g": int_array(changes.insert[k][0] for k in keys),
+             "n": int_array(changes.insert[k][1] for k in keys)},
+        )
