@@ -30,22 +30,31 @@ _TRAILING_KEY = "athsys:leaderboard:refresh-trailing:{event_id}"
     soft_time_limit=120, time_limit=150,
 )
 def process_batch(self: AthsysTask, batch_id: int) -> dict[str, object] | None:
-    """Claim the batch (pending → processing, committed), process it, commit, then ask for
-    one debounced leaderboard refresh per affected event. A finished batch is a no-op."""
+    """Claim the batch (pending → processing, committed), process it with the competition's
+    other waiting batches, commit, then ask for one debounced leaderboard refresh per
+    affected event. A finished batch (perhaps taken along by another) is a no-op.
+
+    When processing with the waiting batches fails, one of them may be the cause: this
+    batch is then processed alone, and only a failure of its own is recorded on it."""
     with self.transaction() as session:
         if not batches.claim_batch(session, batch_id):
             return None
+    window_ms = self.settings.timing_duplicate_window_ms
     try:
         with self.transaction() as session:
-            outcome = process.process_batch(
-                session, batch_id, window_ms=self.settings.timing_duplicate_window_ms
-            )
-    except Exception as exc:
-        with self.transaction() as session:
-            batches.mark_batch_error(
-                session, batch_id, f"{type(exc).__name__}: {exc}", self.settings.ingest_max_attempts
-            )
-        raise
+            outcome = process.process_batch(session, batch_id, window_ms=window_ms)
+    except Exception:
+        log.warning("processing batch %s with the waiting batches failed; alone now", batch_id,
+                    exc_info=True)
+        try:
+            with self.transaction() as session:
+                outcome = process.process_batch(session, batch_id, window_ms=window_ms,
+                                                catch_up_reads=0)
+        except Exception as exc:
+            with self.transaction() as session:
+                batches.mark_batch_error(session, batch_id, f"{type(exc).__name__}: {exc}",
+                                         self.settings.ingest_max_attempts)
+            raise
     if outcome is None:
         return None
     request_refresh(self, sorted(outcome.event_ids))

@@ -177,7 +177,8 @@ class ReadBatch(Base):
 
     ``payload_sha256`` makes a resent payload answer the counts of the first one.
     ``status`` moves pending → processing (claimed, ``claimed_at``) → done (or failed after
-    too many ``attempts``); the sweeper re-enqueues batches left pending or processing.
+    too many ``attempts``); the sweeper re-enqueues batches left pending or processing. A
+    batch may be done by another batch's processing (``processed_with``).
     """
 
     __tablename__ = "read_batch"
@@ -200,6 +201,10 @@ class ReadBatch(Base):
     attempts: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
     claimed_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
     processed_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    # the batch whose processing took this one along (a worker catching up); NULL: its own
+    processed_with: Mapped[int | None] = mapped_column(
+        BigInteger, ForeignKey("read_batch.id", ondelete="SET NULL")
+    )
     error: Mapped[str | None] = mapped_column(String(500))
 
     device: Mapped[TimingDevice] = relationship()

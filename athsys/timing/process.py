@@ -3,7 +3,8 @@ runs), and the report of chips no assignment covers.
 
 Processing of one competition is serialised by a transaction-level advisory lock, so two
 workers never race on its results. Only the timing points the batch touches are recomputed
-(:class:`athsys.timing.recompute.Scope`).
+(:class:`athsys.timing.recompute.Scope`), and a worker that falls behind catches up by
+processing the waiting batches of a competition together (:func:`process_batch`).
 """
 
 from __future__ import annotations
@@ -17,6 +18,7 @@ from sqlalchemy.orm import Session
 from athsys.accounts.actor import SYSTEM, Actor
 from athsys.audit.service import record
 from athsys.competitions.models import Event, Heat, HeatStatus, Round
+from athsys.db import driver_execute, driver_rows, int_array
 from athsys.timing import rules
 from athsys.timing.lookups import BIB_CHIP_PREFIX, lock_competition
 from athsys.timing.models import BatchStatus, ReadBatch, ReadFlag, TimingDevice, TimingRead
@@ -25,6 +27,10 @@ from athsys.timing.passing import to_epoch_ms
 from athsys.timing.processing import GunCandidate, heat_for_gun
 from athsys.timing.recompute import Scope, recompute
 
+CATCH_UP_MAX_READS = 10_000
+"""Processing a batch takes along the competition's other waiting batches, up to this many
+reads in all (the size of the largest payload a device may post)."""
+
 
 def process_batch(
     session: Session,
@@ -32,14 +38,22 @@ def process_batch(
     *,
     window_ms: int = rules.DEFAULT_DUPLICATE_WINDOW_MS,
     actor: Actor | None = None,
+    catch_up_reads: int = CATCH_UP_MAX_READS,
 ) -> ProcessingOutcome | None:
     """Turn a stored batch into results; None when there is nothing to do (already done).
 
-    Idempotent: the batch row is locked, a finished batch is skipped, and recomputing from
+    Catching up: other batches of the competition still waiting (a worker was down, a burst
+    came in faster than it is processed) are processed in the same transaction, up to
+    ``catch_up_reads`` reads in all (0: this batch alone). Their reads share the work of
+    one recompute (an entry's splits and result once, the heat placed once) instead of one
+    each; their own tasks then find them done. A batch that failed before (it has an error)
+    is never taken along, so a bad batch fails alone.
+
+    Idempotent: the batch rows are locked, a finished batch is skipped, and recomputing from
     raw reads a second time changes nothing.
     """
     row = session.execute(
-        select(ReadBatch.id, ReadBatch.status, TimingDevice.competition_id)
+        select(ReadBatch.id, ReadBatch.status, ReadBatch.accepted, TimingDevice.competition_id)
         .join(TimingDevice, TimingDevice.id == ReadBatch.device_id)
         .where(ReadBatch.id == batch_id)
         .with_for_update(of=ReadBatch)
@@ -48,16 +62,20 @@ def process_batch(
         return None
     competition_id = row.competition_id
     lock_competition(session, competition_id)
+    taken_along = _waiting_batches(session, competition_id, batch_id,
+                                   catch_up_reads - row.accepted) if catch_up_reads else []
+    batch_ids = [batch_id, *taken_along]
     actor = actor or SYSTEM
     outcome = ProcessingOutcome()
-    gun_heats = _apply_gun_reads(session, actor, competition_id, batch_id, outcome)
+    gun_heats = _apply_gun_reads(session, actor, competition_id, batch_ids, outcome)
     chips: set[str] = set()
     bibs: set[str] = set()
     point_ids: set[int] = set()
-    for chip, bib, point_id in session.execute(
-        text("SELECT DISTINCT chip, bib, timing_point_id FROM timing_read"
-             " WHERE batch_id = :b AND NOT is_gun"),
-        {"b": batch_id},
+    for chip, bib, point_id in driver_rows(
+        session,
+        "SELECT DISTINCT chip, bib, timing_point_id FROM timing_read"
+        " WHERE batch_id = ANY(%(b)s::bigint[]) AND NOT is_gun",
+        {"b": int_array(batch_ids)},
     ):
         if chip is not None:
             chips.add(chip)
@@ -73,28 +91,57 @@ def process_batch(
         ))
     # a gun moves every time of its heat: recompute all points then
     scope = Scope(frozenset(gun_entries), frozenset(chips), frozenset(bibs),
-                  None if gun_heats else frozenset(point_ids), batch_id)
+                  None if gun_heats else frozenset(point_ids), frozenset(batch_ids))
+    reason = f"chip reads of batch {batch_id}" + (
+        f" and {len(taken_along)} waiting batch(es) taken along" if taken_along else "")
     recompute(session, actor, competition_id, scope, window_ms=window_ms, outcome=outcome,
-              reason=f"chip reads of batch {batch_id}")
-    session.execute(
-        text(
-            "UPDATE read_batch SET status = 'done', processed_at = now(), results_changed = :n,"
-            " error = NULL WHERE id = :b"
-        ),
-        {"b": batch_id, "n": outcome.results_changed},
+              reason=reason)
+    driver_execute(
+        session,
+        "UPDATE read_batch SET status = 'done', processed_at = now(), error = NULL,"
+        " results_changed = CASE WHEN id = %(b)s THEN %(n)s ELSE 0 END,"
+        " processed_with = CASE WHEN id = %(b)s THEN NULL ELSE %(b)s END"
+        " WHERE id = ANY(%(all)s::bigint[])",
+        {"b": batch_id, "n": outcome.results_changed, "all": int_array(batch_ids)},
     )
     return outcome
 
 
+def _waiting_batches(
+    session: Session, competition_id: int, batch_id: int, max_reads: int
+) -> list[int]:
+    """Other batches of the competition waiting for processing, oldest first, as long as
+    their reads add up to at most ``max_reads``; locked. A batch another worker holds is
+    skipped, and so is one that failed before."""
+    if max_reads <= 0:
+        return []
+    return [pk for (pk,) in driver_rows(
+        session,
+        "WITH waiting AS (SELECT b.id, sum(b.accepted) OVER (ORDER BY b.received_at, b.id)"
+        " AS reads FROM read_batch b JOIN timing_device d ON d.id = b.device_id"
+        " WHERE d.competition_id = %(c)s AND b.status IN ('pending', 'processing')"
+        " AND b.error IS NULL AND b.id <> %(b)s)"
+        " SELECT id FROM read_batch WHERE id IN (SELECT id FROM waiting WHERE reads <= %(max)s)"
+        " ORDER BY id FOR UPDATE SKIP LOCKED",
+        {"c": competition_id, "b": batch_id, "max": max_reads},
+    )]
+
+
 def _apply_gun_reads(
-    session: Session, actor: Actor, competition_id: int, batch_id: int, outcome: ProcessingOutcome
+    session: Session,
+    actor: Actor,
+    competition_id: int,
+    batch_ids: list[int],
+    outcome: ProcessingOutcome,
 ) -> set[int]:
-    """Gun reads of the batch start the heat scheduled nearest them (DESIGN §5: waves have
-    their own gun); a gun no heat can take is flagged."""
-    guns = session.execute(
-        text("SELECT id, read_at FROM timing_read WHERE batch_id = :b AND is_gun ORDER BY read_at"),
-        {"b": batch_id},
-    ).all()
+    """Gun reads of the batches, in time order, start the heat scheduled nearest them
+    (DESIGN §5: waves have their own gun); a gun no heat can take is flagged."""
+    guns = driver_rows(
+        session,
+        "SELECT id, read_at FROM timing_read WHERE batch_id = ANY(%(b)s::bigint[]) AND is_gun"
+        " ORDER BY read_at, id",
+        {"b": int_array(batch_ids)},
+    )
     started: set[int] = set()
     for read_pk, read_at in guns:
         candidates = session.execute(
@@ -110,9 +157,8 @@ def _apply_gun_reads(
             to_epoch_ms(read_at),
         )
         if heat_id is None:
-            session.execute(
-                update(TimingRead).where(TimingRead.id == read_pk).values(flag=ReadFlag.UNMATCHED_GUN)
-            )
+            session.execute(update(TimingRead).where(TimingRead.id == read_pk)
+                            .values(flag=ReadFlag.UNMATCHED_GUN))
             outcome.count_flag(ReadFlag.UNMATCHED_GUN)
             continue
         heat = session.get(Heat, heat_id)

@@ -35,14 +35,14 @@ _EPOCH_MS = "(extract(epoch FROM {0}) * 1000)::bigint"
 @dataclass(frozen=True)
 class Scope:
     """What to recompute: these entries and the entries wearing these chips or bibs, at the
-    timing points ``point_ids`` (None: every point). ``batch_id`` names the batch whose
+    timing points ``point_ids`` (None: every point). ``batch_ids`` names the batches whose
     reads are new (an official heat flags only those)."""
 
     entry_ids: frozenset[int] = frozenset()
     chips: frozenset[str] = frozenset()
     bibs: frozenset[str] = frozenset()
     point_ids: frozenset[int] | None = None
-    batch_id: int | None = None
+    batch_ids: frozenset[int] = frozenset()
 
 
 @dataclass(frozen=True)
@@ -106,7 +106,7 @@ def recompute(
     loaded_points = None if point_ids is None else sorted(
         point_ids | ({start.id} if start is not None else set())
     )
-    reads = _reads(session, competition_id, chips, bibs, loaded_points, scope.batch_id)
+    reads = _reads(session, competition_id, chips, bibs, loaded_points, scope.batch_ids)
     name_of = {p.id: p.name for p in ordered}
     # the read's primary key, zero-padded, is its read id: reads at the same millisecond
     # then sort in the order they were stored
@@ -229,17 +229,17 @@ def _reads(
     chips: list[str],
     bibs: list[str],
     point_ids: list[int] | None,
-    batch_id: int | None,
+    batch_ids: frozenset[int],
 ) -> list[tuple[Any, ...]]:
-    """(pk, chip key, timing point id, epoch ms, backup mat, in this batch, current flag) of
-    the chip reads of the competition for these chips or bibs, at these points."""
+    """(pk, chip key, timing point id, epoch ms, backup mat, in these batches, current flag)
+    of the chip reads of the competition for these chips or bibs, at these points."""
     if not chips and not bibs:
         return []
     at_points = "" if point_ids is None else " AND r.timing_point_id = ANY(%(points)s::int[])"
     select_reads = (
         f"SELECT r.id, coalesce(r.chip, %(prefix)s || r.bib), r.timing_point_id,"
         f" {_EPOCH_MS.format('r.read_at')}, d.mat_role = 'backup',"
-        " coalesce(r.batch_id = %(batch)s, false), r.flag"
+        " coalesce(r.batch_id = ANY(%(batches)s::bigint[]), false), r.flag"
         " FROM timing_read r JOIN timing_device d ON d.id = r.device_id"
         f" WHERE d.competition_id = %(competition)s AND NOT r.is_gun{at_points} AND "
     )
@@ -248,8 +248,8 @@ def _reads(
     if bibs:
         branches.append(select_reads + "r.chip IS NULL AND r.bib = ANY(%(bibs)s::text[])")
     return driver_rows(session, " UNION ALL ".join(branches), {
-        "prefix": BIB_CHIP_PREFIX, "batch": batch_id or 0, "competition": competition_id,
-        "chips": text_array(chips), "bibs": text_array(bibs),
+        "prefix": BIB_CHIP_PREFIX, "batches": int_array(sorted(batch_ids)),
+        "competition": competition_id, "chips": text_array(chips), "bibs": text_array(bibs),
         "points": int_array(point_ids or ()),
     })
 

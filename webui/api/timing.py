@@ -170,6 +170,7 @@ def get_batch(batch_id: int) -> Response:
         "attempts": batch.attempts, "error": batch.error,
         "received_at": batch.received_at.isoformat(),
         "processed_at": batch.processed_at.isoformat() if batch.processed_at else None,
+        "processed_with": batch.processed_with,
     })
 
 

@@ -1,0 +1,155 @@
+"""A worker that fell behind catches up: processing a batch takes the competition's other
+waiting batches along, within a read budget, never a batch another worker holds or one that
+failed before; a bad batch taken along does not fail the good one that took it."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime, timedelta
+from typing import Any
+
+import pytest
+from flask.testing import FlaskClient
+from sqlalchemy import select
+from sqlalchemy.engine import Engine
+from sqlalchemy.orm import Session
+
+import tasks.ingest as ingest
+from athsys.jobs import discard_pending
+from athsys.timing import batches, process
+from athsys.timing.models import ChipAssignment, ReadBatch, TimingDevice
+from tests.integration.timing.timing_ingest_support import (
+    GUN,
+    Race,
+    bearer,
+    dumps,
+    passing,
+    result_of,
+)
+
+pytestmark = pytest.mark.integration
+
+
+def _store(engine: Engine, race: Race, device: str, items: list[dict[str, Any]]) -> int:
+    """Store a batch without sending its processing job (no worker races these tests)."""
+    with Session(engine) as session, session.begin():
+        found = session.get(TimingDevice, race.device_ids[device])
+        assert found is not None
+        receipt = batches.receive_passings(session, found, dumps(items), max_lines=100)
+        discard_pending(session)
+        return receipt.batch_id
+
+
+def _batches(engine: Engine) -> dict[int, tuple[str, int | None, int, str | None]]:
+    """id → (status, processed_with, results_changed, error)."""
+    with Session(engine) as session:
+        return {b.id: (b.status.value, b.processed_with, b.results_changed, b.error)
+                for b in session.scalars(select(ReadBatch))}
+
+
+def _process(engine: Engine, batch_id: int, **options: Any) -> Any:
+    with Session(engine) as session, session.begin():
+        batches.claim_batch(session, batch_id)
+    with Session(engine) as session, session.begin():
+        return process.process_batch(session, batch_id, **options)
+
+
+def test_waiting_batches_are_processed_together(race: Race, committed_db: Engine) -> None:
+    start = _store(committed_db, race, "start", [passing("S1", "C101", 4.0),
+                                                 passing("S2", "C102", 6.0)])
+    five_k = _store(committed_db, race, "5k", [passing("K1", "C101", 1500.0)])
+    finish = _store(committed_db, race, "finish", [passing("F1", "C101", 3000.0),
+                                                   passing("F2", "C102", 3100.0)])
+    outcome = _process(committed_db, start)
+    assert outcome is not None and outcome.results_created == 2
+    assert _batches(committed_db) == {
+        start: ("done", None, 2, None),
+        five_k: ("done", start, 0, None),
+        finish: ("done", start, 0, None),
+    }
+    first = result_of(committed_db, race.road_heat_id, race.entries[0])
+    assert (first.mark, first.net_mark, first.place) == (3000000, 2996000, 1)
+    # the batches taken along are a no-op for their own tasks
+    with Session(committed_db) as session, session.begin():
+        assert batches.claim_batch(session, finish) is False
+        assert process.process_batch(session, finish) is None
+
+
+def test_the_read_budget_bounds_what_is_taken_along(race: Race, committed_db: Engine) -> None:
+    first = _store(committed_db, race, "finish", [passing("F1", "C101", 3000.0)])
+    second = _store(committed_db, race, "finish", [passing("F2", "C102", 3100.0),
+                                                   passing("F3", "C103", 3200.0)])
+    third = _store(committed_db, race, "finish", [passing("F4", "C104", 3300.0)])
+    _process(committed_db, first, catch_up_reads=2)  # 1 of its own: room for 1, not 2
+    assert {k: v[0] for k, v in _batches(committed_db).items()} == {
+        first: "done", second: "pending", third: "pending"}
+    _process(committed_db, second, catch_up_reads=3)
+    assert {k: v[:2] for k, v in _batches(committed_db).items()} == {
+        first: ("done", None), second: ("done", None), third: ("done", second)}
+    assert result_of(committed_db, race.road_heat_id, race.entries[3]).mark == 3300000
+
+
+def test_a_batch_another_worker_holds_is_skipped(race: Race, committed_db: Engine) -> None:
+    first = _store(committed_db, race, "finish", [passing("F1", "C101", 3000.0)])
+    held = _store(committed_db, race, "finish", [passing("F2", "C102", 3100.0)])
+    with Session(committed_db) as other_worker, other_worker.begin():
+        other_worker.execute(select(ReadBatch).where(ReadBatch.id == held).with_for_update())
+        _process(committed_db, first)
+        assert _batches(committed_db)[held][0] == "pending"
+    assert _batches(committed_db)[first][0] == "done"
+
+
+def _overlapping_chip(engine: Engine, race: Race) -> None:
+    """Chip CX worn by two entries at once from 40 to 60 min after the gun: a read then
+    cannot be processed (a registrar must fix the assignments)."""
+    with Session(engine) as session, session.begin():
+        session.add_all([
+            ChipAssignment(competition_id=race.competition_id, chip="CX",
+                           entry_id=race.entries[4], valid_from=datetime(2025, 10, 1, tzinfo=UTC),
+                           valid_until=GUN + timedelta(minutes=60)),
+            ChipAssignment(competition_id=race.competition_id, chip="CX",
+                           entry_id=race.entries[5], valid_from=GUN + timedelta(minutes=40)),
+        ])
+
+
+def test_a_bad_batch_taken_along_fails_alone(
+    race: Race, committed_db: Engine, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    refreshed: list[list[int]] = []
+    monkeypatch.setattr(ingest, "request_refresh", lambda _task, ids: refreshed.append(ids))
+    _overlapping_chip(committed_db, race)
+    good = _store(committed_db, race, "finish", [passing("F1", "C101", 3000.0)])
+    bad = _store(committed_db, race, "finish", [passing("F2", "CX", 3000.0)])
+
+    outcome = ingest.process_batch.run(good)  # with the bad one: fails; then alone: done
+    assert outcome is not None and outcome["results_created"] == 1
+    assert refreshed == [[race.road_event_id]]
+    assert _batches(committed_db)[good] == ("done", None, 1, None)
+    assert _batches(committed_db)[bad][0] == "pending"
+
+    with pytest.raises(Exception, match="chip CX is assigned to entries"):
+        ingest.process_batch.run(bad)
+    status, _, _, error = _batches(committed_db)[bad]
+    assert status == "processing" and error is not None and "chip CX" in error
+
+    later = _store(committed_db, race, "finish", [passing("F3", "C102", 3100.0)])
+    _process(committed_db, later)  # a batch that failed before is not taken along
+    assert _batches(committed_db)[later] == ("done", None, 1, None)
+    assert _batches(committed_db)[bad][0] == "processing"
+
+
+def test_a_device_sees_its_batch_done_with_the_batch_that_took_it(
+    client: FlaskClient, race: Race, committed_db: Engine
+) -> None:
+    first = _store(committed_db, race, "finish", [passing("F1", "C101", 3000.0)])
+    second = _store(committed_db, race, "finish", [passing("F2", "C102", 3100.0)])
+    waiting = client.get(f"/api/timing/batches/{second}", headers=bearer(race.tokens["finish"]))
+    assert waiting.status_code == 200
+    assert (waiting.get_json()["data"]["status"], waiting.get_json()["data"]["processed_with"]) \
+        == ("pending", None)
+    _process(committed_db, first)
+    done = client.get(f"/api/timing/batches/{second}", headers=bearer(race.tokens["finish"]))
+    body = done.get_json()["data"]
+    assert (body["status"], body["processed_with"], body["accepted"]) == ("done", first, 1)
+    assert body["processed_at"] is not None
+    other_device = client.get(f"/api/timing/batches/{second}", headers=bearer(race.tokens["5k"]))
+    assert other_device.status_code == 401
