@@ -80,6 +80,28 @@ def gunicorn(env: BenchEnvironment, *, workers: int = 2) -> Iterator[str]:
         stop(process)
 
 
+@contextmanager
+def celery_worker(env: BenchEnvironment, *, queues: str, concurrency: int = 2,
+                  connect_s: float = 3) -> Iterator[subprocess.Popen[bytes]]:
+    """A Celery worker of the app (prefork) on ``queues``, as ``athsys worker`` runs it;
+    yields once it had ``connect_s`` to reach the broker."""
+    log = env.data_dir / "worker.log"
+    with open(log, "wb") as out:
+        process = subprocess.Popen(
+            [sys.executable, "-m", "celery", "-A", "tasks.app", "worker", "--queues", queues,
+             "--concurrency", str(concurrency), "--hostname", f"bench-{os.getpid()}@%h",
+             "--without-gossip", "--without-mingle", "--loglevel", "WARNING"],
+            cwd=ROOT, env=env.process_env(), stdout=out, stderr=subprocess.STDOUT,
+        )
+    try:
+        time.sleep(connect_s)
+        if process.poll() is not None:
+            raise RuntimeError(f"worker exited:\n{log.read_text()[-3000:]}")
+        yield process
+    finally:
+        stop(process)
+
+
 def stop(process: subprocess.Popen[bytes]) -> None:
     process.terminate()
     try:

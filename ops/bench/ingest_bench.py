@@ -11,7 +11,10 @@ gthread, as ``athsys web``), then measures in one run:
 2. reads/s processed into results (claim + process each batch as the worker does, one
    process: processing of a competition is serialised by its advisory lock);
 3. reads/s of a raw PostgreSQL ``COPY`` of the same rows into an empty table, the floor
-   any durable path is compared with.
+   any durable path is compared with;
+4. end to end, the whole pipeline as on race day: a second race of the same size posted
+   over HTTP while a real Celery worker (all queues, concurrency 2, as ``athsys worker``)
+   processes it, from the first POST until its last batch is done.
 
 Targets on a 2-core machine: ≥ 20,000 reads/s accepted, ≥ 10,000 reads/s processed.
 """
@@ -28,13 +31,18 @@ import urllib.request
 from concurrent.futures import ThreadPoolExecutor
 from datetime import date
 
-from bench_support import bench_environment, gunicorn  # first: it puts the project on sys.path
-
-from sqlalchemy import select, text  # noqa: E402
+from bench_support import (  # first: it puts the project on sys.path
+    BenchEnvironment,
+    bench_environment,
+    celery_worker,
+    gunicorn,
+)
+from sqlalchemy import func, select, text  # noqa: E402
 from sqlalchemy.orm import Session  # noqa: E402
 
 from athsys.accounts.actor import SYSTEM  # noqa: E402
 from athsys.db import make_engine  # noqa: E402
+from athsys.jobs import Queue  # noqa: E402
 from athsys.timing import batches as timing_batches  # noqa: E402
 from athsys.timing import process  # noqa: E402
 from athsys.timing.models import ReadBatch  # noqa: E402
@@ -95,6 +103,8 @@ def main() -> int:
             process_s = time.perf_counter() - started
 
             copy_s = _raw_copy(engine, reads, race.gun)
+            worker_reads, worker_s, worker_results = _through_the_worker(
+                bench, base, engine, args.runners, args.batch, args.clients)
             total = len(reads)
             print(f"ingestion benchmark: {args.runners} runners x 4 points = {total} reads, "
                   f"batches of {args.batch}, {os.cpu_count()} CPU(s), gunicorn {args.workers} "
@@ -105,9 +115,43 @@ def main() -> int:
                   f"({total} reads in {process_s:.2f} s; {created} results created)")
             print(f"  raw PostgreSQL COPY       : {total / copy_s:>10,.0f} reads/s "
                   f"({total} rows in {copy_s:.3f} s)")
+            print(f"  end to end with a worker  : {worker_reads / worker_s:>10,.0f} reads/s "
+                  f"({worker_reads} reads posted and processed in {worker_s:.2f} s; "
+                  f"{worker_results} results)")
             print("  targets (2 cores)         :     20,000 accepted,     10,000 processed")
             engine.dispose()
             return 0
+
+
+def _through_the_worker(bench: BenchEnvironment, base: str, engine, runners: int,  # type: ignore[no-untyped-def]
+                        size: int, clients: int) -> tuple[int, float, int]:
+    """(reads, seconds, results) of a new race posted while a worker processes it."""
+    with Session(engine) as session, session.begin():
+        race = setup_race(session, SYSTEM, runners=runners, day=RACE_DAY,
+                          name="Simulated 10K, end to end")
+    reads = race_passings(runners, seed=2)
+    bodies = [json.dumps([p.as_json(race.gun) for p in chunk]).encode()
+              for chunk in batches(reads, size)]
+    with celery_worker(bench, queues=",".join(Queue.ALL)):
+        started = time.perf_counter()
+        with ThreadPoolExecutor(clients) as pool:
+            batch_ids = [a["batch_id"] for a in pool.map(lambda b: _post(base, race.token, b),
+                                                         bodies)]
+        while _unfinished(engine, batch_ids):
+            if time.perf_counter() - started > 600:
+                raise RuntimeError("the worker did not process the race within 10 minutes")
+            time.sleep(0.02)
+        elapsed = time.perf_counter() - started
+    with engine.connect() as conn:
+        results = conn.execute(text("SELECT count(*) FROM result WHERE heat_id = :h"),
+                               {"h": race.heat_id}).scalar_one()
+    return len(reads), elapsed, results
+
+
+def _unfinished(engine, batch_ids: list[int]) -> int:  # type: ignore[no-untyped-def]
+    with Session(engine) as session:
+        return session.scalar(select(func.count()).where(
+            ReadBatch.id.in_(batch_ids), ReadBatch.status.not_in(["done", "failed"]))) or 0
 
 
 def _raw_copy(engine, reads, gun) -> float:  # type: ignore[no-untyped-def]

@@ -36,20 +36,22 @@ import os
 import re
 import shutil
 import subprocess
-import sys
 import threading
 import time
 import urllib.request
 from datetime import date
 from pathlib import Path
 
-from bench_support import ROOT, bench_environment, gunicorn  # first: it puts the project on sys.path
-
+from bench_support import (  # first: it puts the project on sys.path
+    BenchEnvironment,
+    bench_environment,
+    celery_worker,
+    gunicorn,
+)
 from sqlalchemy import text  # noqa: E402
 from sqlalchemy.orm import Session  # noqa: E402
 
 from athsys.accounts.actor import SYSTEM  # noqa: E402
-from athsys.config import Settings  # noqa: E402
 from athsys.db import make_engine  # noqa: E402
 from athsys.jobs import Queue  # noqa: E402
 from athsys.leaderboards import service  # noqa: E402
@@ -247,8 +249,8 @@ class _LiveWatcher(threading.Thread):
                     self.latencies.append(at - self.awaited.pop(entry_id))
 
 
-def _stored_to_visible(engine, settings: Settings, env: dict[str, str], port: int,  # type: ignore[no-untyped-def]
-                       data_dir: Path, runners: int, rate: int, seconds: int) -> None:
+def _stored_to_visible(engine, bench: BenchEnvironment, port: int,  # type: ignore[no-untyped-def]
+                       runners: int, rate: int, seconds: int) -> None:
     with Session(engine) as session, session.begin():
         race = setup_race(session, SYSTEM, runners=runners, day=RACE_DAY, name="Bench 10K")
         event_id = session.execute(text(
@@ -260,62 +262,48 @@ def _stored_to_visible(engine, settings: Settings, env: dict[str, str], port: in
     tick_s, per_tick = 0.1, max(1, rate // 10)
     batches = [reads[i:i + per_tick] for i in range(0, len(reads), per_tick)]
     batches = batches[:int(seconds / tick_s)]
-    log = data_dir / "worker.log"
-    with open(log, "wb") as out:
-        worker = subprocess.Popen(
-            [sys.executable, "-m", "celery", "-A", "tasks.app", "worker", "--queues",
-             ",".join(Queue.ALL), "--concurrency", "2", "--hostname", f"bench-{os.getpid()}@%h",
-             "--without-gossip", "--without-mingle", "--loglevel", "WARNING"],
-            cwd=ROOT, env=env, stdout=out, stderr=subprocess.STDOUT)
-    client = make_redis(settings, timeout_s=10)
+    client = make_redis(bench.settings, timeout_s=10)
     watcher = _LiveWatcher(port, race.competition_id, event_id, client)
     try:
-        time.sleep(3)  # the worker connects to the broker
-        if worker.poll() is not None:
-            raise RuntimeError(f"worker exited:\n{log.read_text()[-3000:]}")
-        watcher.start()
-        watcher.connected.wait(10)
-        conn = http.client.HTTPConnection("127.0.0.1", port, timeout=60)
-        headers = {"Authorization": f"Bearer {race.token}", "Content-Type": "application/json"}
-        posted, slow_posts, started = 0, 0, time.monotonic()
-        for index, chunk in enumerate(batches):
-            due = started + index * tick_s
-            pause = due - time.monotonic()
-            if pause > 0:
-                time.sleep(pause)
-            else:
-                slow_posts += 1
-            body = json.dumps([p.as_json(race.gun) for p in chunk])
-            conn.request("POST", "/api/timing/passings", body=body, headers=headers)
-            answer = conn.getresponse()
-            answer.read()
-            if answer.status >= 300:
-                raise RuntimeError(f"POST /api/timing/passings -> {answer.status}")
-            stored_at = time.monotonic()
-            posted += len(chunk)
-            finishers = [entry_of_bib[str(int(p.chip[3:]))] for p in chunk if p.point == "finish"]
-            watcher.expect(finishers, stored_at)
-        post_s = time.monotonic() - started
-        deadline = time.monotonic() + 10
-        while watcher.awaited and time.monotonic() < deadline:
-            time.sleep(0.1)
-        latencies = watcher.latencies
-        print(f"  stored -> visible (live)  : p95 {_percentile(latencies, 0.95) * 1000 if latencies else float('nan'):6.0f} ms "
-              f"at {posted / post_s:,.0f} reads/s for {post_s:.1f} s ({posted} reads, "
-              f"{len(latencies)} finishers seen, {len(watcher.awaited)} not seen within 10 s; "
-              f"{watcher.updates} SSE updates; {slow_posts} late posts)")
-        if latencies:
-            print(f"    latency ms: min {min(latencies) * 1000:.0f}, median "
-                  f"{_percentile(latencies, 0.5) * 1000:.0f}, p95 "
-                  f"{_percentile(latencies, 0.95) * 1000:.0f}, p99 "
-                  f"{_percentile(latencies, 0.99) * 1000:.0f}, max {max(latencies) * 1000:.0f}")
+        with celery_worker(bench, queues=",".join(Queue.ALL)):
+            watcher.start()
+            watcher.connected.wait(10)
+            conn = http.client.HTTPConnection("127.0.0.1", port, timeout=60)
+            headers = {"Authorization": f"Bearer {race.token}", "Content-Type": "application/json"}
+            posted, slow_posts, started = 0, 0, time.monotonic()
+            for index, chunk in enumerate(batches):
+                due = started + index * tick_s
+                pause = due - time.monotonic()
+                if pause > 0:
+                    time.sleep(pause)
+                else:
+                    slow_posts += 1
+                body = json.dumps([p.as_json(race.gun) for p in chunk])
+                conn.request("POST", "/api/timing/passings", body=body, headers=headers)
+                answer = conn.getresponse()
+                answer.read()
+                if answer.status >= 300:
+                    raise RuntimeError(f"POST /api/timing/passings -> {answer.status}")
+                stored_at = time.monotonic()
+                posted += len(chunk)
+                finishers = [entry_of_bib[str(int(p.chip[3:]))] for p in chunk if p.point == "finish"]
+                watcher.expect(finishers, stored_at)
+            post_s = time.monotonic() - started
+            deadline = time.monotonic() + 10
+            while watcher.awaited and time.monotonic() < deadline:
+                time.sleep(0.1)
+            latencies = watcher.latencies
+            print(f"  stored -> visible (live)  : p95 {_percentile(latencies, 0.95) * 1000 if latencies else float('nan'):6.0f} ms "
+                  f"at {posted / post_s:,.0f} reads/s for {post_s:.1f} s ({posted} reads, "
+                  f"{len(latencies)} finishers seen, {len(watcher.awaited)} not seen within 10 s; "
+                  f"{watcher.updates} SSE updates; {slow_posts} late posts)")
+            if latencies:
+                print(f"    latency ms: min {min(latencies) * 1000:.0f}, median "
+                      f"{_percentile(latencies, 0.5) * 1000:.0f}, p95 "
+                      f"{_percentile(latencies, 0.95) * 1000:.0f}, p99 "
+                      f"{_percentile(latencies, 0.99) * 1000:.0f}, max {max(latencies) * 1000:.0f}")
     finally:
         watcher.stop.set()
-        worker.terminate()
-        try:
-            worker.wait(timeout=20)
-        except subprocess.TimeoutExpired:
-            worker.kill()
         client.close()
 
 
@@ -337,8 +325,8 @@ def main() -> int:
         with gunicorn(bench) as base:
             port = int(base.rsplit(":", 1)[1])
             _cached_json(base, event_id, args.seconds, data_dir)
-            _stored_to_visible(engine, settings, bench.process_env(), port, data_dir,
-                               args.live_runners, args.live_rate, args.live_seconds)
+            _stored_to_visible(engine, bench, port, args.live_runners, args.live_rate,
+                               args.live_seconds)
         print("  targets (2 cores)         :      500 ms full,     50 ms one finisher, "
               "1,000 req/s at p95 <= 50 ms, stored -> visible p95 <= 1 s at 1,000 reads/s")
         engine.dispose()
