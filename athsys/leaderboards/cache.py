@@ -27,6 +27,7 @@ import json
 import logging
 import threading
 import time
+from collections import defaultdict
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass
@@ -281,6 +282,10 @@ class BoardStore:
             members = list(lines)
             previous = self.client.hmget(self._key(event_id, "sig"), members)
             known_boards = self.client.smembers(self._key(event_id, "boards"))
+            # one command per board, not per line: a burst brings thousands of lines
+            joins: dict[str, dict[str, int]] = defaultdict(dict)
+            leaves: dict[str, list[str]] = defaultdict(list)
+            signatures: dict[str, str] = {}
             for member, old in zip(members, previous, strict=True):
                 signature, boards = lines[member]
                 if old == signature:
@@ -288,12 +293,18 @@ class BoardStore:
                 changed.append(member)
                 for board in known_boards:
                     if board not in boards:
-                        pipe.zrem(self._key(event_id, f"z:{board}"), member)
+                        leaves[board].append(member)
                 for board, key in boards.items():
-                    pipe.zadd(self._key(event_id, f"z:{board}"), {member: key})
-                if boards:
-                    pipe.sadd(self._key(event_id, "boards"), *boards)
-                pipe.hset(self._key(event_id, "sig"), member, signature)
+                    joins[board][member] = key
+                signatures[member] = signature
+            for board, gone in leaves.items():
+                pipe.zrem(self._key(event_id, f"z:{board}"), *gone)
+            for board, keys in joins.items():
+                pipe.zadd(self._key(event_id, f"z:{board}"), keys)
+            if joins:
+                pipe.sadd(self._key(event_id, "boards"), *joins)
+            if signatures:
+                pipe.hset(self._key(event_id, "sig"), mapping=signatures)
         pipe.hset(self._key(event_id, "meta"), mapping={k: str(v) for k, v in meta.items()})
         pipe.execute()
         return changed

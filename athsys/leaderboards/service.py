@@ -28,11 +28,9 @@ is run); heats and rounds have their own lists (:func:`heat_results`, :func:`rou
 
 from __future__ import annotations
 
-import gc
 import logging
 import time
 from collections.abc import Callable, Iterable, Iterator, Sequence
-from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, timedelta
 from typing import Any, NamedTuple
@@ -58,6 +56,7 @@ from athsys.leaderboards.cache import REDIS_ERRORS, BoardStore
 from athsys.results.marks import Measure, format_mark, format_wind
 from athsys.results.models import Attempt, Result
 from athsys.results.ranking import ResultStatus
+from athsys.runtime import cyclic_gc_paused
 from athsys.scoring.service import age_grade_event_key, combined_standings
 
 log = logging.getLogger(__name__)
@@ -465,23 +464,14 @@ def _heats_changed(before: str, now: str) -> list[int]:
     return [int(item.split(":")[0]) for item in now.split(",") if item and item not in old]
 
 
-@contextmanager
-def _collector_paused() -> Iterator[None]:
-    """Pause Python's cyclic garbage collector: a full rebuild allocates some 200,000
-    short-lived tuples, dicts and lists (none in a cycle; reference counting frees them),
-    which would set off collections walking the whole heap: a third of the rebuild's CPU."""
-    was_enabled = gc.isenabled()
-    gc.disable()
-    try:
-        yield
-    finally:
-        if was_enabled:
-            gc.enable()
-
-
+@cyclic_gc_paused()
 def refresh_event(session: Session, store: BoardStore, event_id: int,
                   *, force_full: bool = False) -> RefreshOutcome:
-    """Bring the stored boards of the event up to date with the database."""
+    """Bring the stored boards of the event up to date with the database.
+
+    The collector is paused (:func:`athsys.runtime.cyclic_gc_paused`): a full rebuild of a
+    marathon allocates some 200,000 short-lived tuples, dicts and lists, and a burst of
+    thousands of changed lines (a worker catching up) nearly as many."""
     started = time.perf_counter()
     info = event_info(session, event_id)
     now = session.scalar(text("SELECT now()"))
@@ -508,7 +498,7 @@ def refresh_event(session: Session, store: BoardStore, event_id: int,
         new_meta["built_at"] = str(time.time())
         # counted, not kept: 50,000 placings kept alive make the garbage collector work
         lines, heat_ids = 0, set[int | None]()
-        with _collector_paused(), store.build(event_id) as build:
+        with store.build(event_id) as build:
             for chunk in _placing_chunks(session, info):
                 signatures: list[int | str] = []
                 boards: dict[str, list[int]] = {}
