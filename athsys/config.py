@@ -41,7 +41,8 @@ MIN_SECRET_LENGTH = 32
 
 @dataclass(frozen=True)
 class Settings:
-    """All settings; each field may be overridden by the environment variable of its upper-cased name."""
+    """All settings; each field may be overridden by the environment variable of its
+    upper-cased name."""
 
     env: str = "development"
     debug: bool = False

@@ -105,7 +105,7 @@ def int_array(values: Iterable[int | None]) -> str:
     The server parses one string rather than an ``ARRAY[...]`` expression of thousands of
     constants (what the driver sends for a list): about five times less parse work for a
     batch of reads."""
-    return "{" + ",".join(["NULL" if v is None else "%d" % v for v in values]) + "}"
+    return "{" + ",".join(["NULL" if v is None else f"{v:d}" for v in values]) + "}"
 
 
 def text_array(values: Iterable[str | None]) -> str:

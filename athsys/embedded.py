@@ -132,7 +132,8 @@ def _grant_postgres_user_access(pgdata: Path) -> None:
     for root, dirs, files in os.walk(install):
         for name in dirs + files:
             target = Path(root) / name
-            target.chmod(target.stat().st_mode | 0o044 | (0o011 if os.access(target, os.X_OK) else 0))
+            executable = 0o011 if os.access(target, os.X_OK) else 0
+            target.chmod(target.stat().st_mode | 0o044 | executable)
     install.chmod(install.stat().st_mode | 0o055)
     shutil.chown(pgdata, POSTGRES_SYSTEM_USER, POSTGRES_SYSTEM_USER)
 
@@ -309,7 +310,9 @@ def _start_redis(layout: _Layout, port: int, password: str) -> None:
         if _redis_pid(layout) is not None and not _port_is_free(port):
             return
         time.sleep(0.05)
-    raise ExternalServiceError(f"Redis did not start on port {port}; see {layout.redis_dir}/redis.log")
+    raise ExternalServiceError(
+        f"Redis did not start on port {port}; see {layout.redis_dir}/redis.log"
+    )
 
 
 def start(

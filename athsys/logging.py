@@ -113,7 +113,9 @@ JSON_FORMAT = "%(asctime)s %(levelname)s %(name)s %(message)s %(request_id)s %(p
 
 def _formatter(settings: Settings) -> logging.Formatter:
     if settings.log_format == "json":
-        return JsonFormatter(JSON_FORMAT, rename_fields={"levelname": "level", "asctime": "timestamp"})
+        return JsonFormatter(
+            JSON_FORMAT, rename_fields={"levelname": "level", "asctime": "timestamp"}
+        )
     return logging.Formatter(TEXT_FORMAT)
 
 

@@ -47,11 +47,11 @@ from athsys.timing.models import (
 metadata = Base.metadata
 
 __all__ = [
-    "Athlete", "Attempt", "AttemptOutcome", "AuditLog", "Backup", "BackupStatus", "Channel",
-    "ChipAssignment", "Club", "Competition",
-    "CompetitionStatus", "DeviceKind", "Entry", "EntryStatus", "Event", "Heat", "HeatStatus",
-    "LaneAssignment", "MatRole", "Notification", "NotificationKind", "NotificationStatus", "Record", "RecordScope", "Result", "ResultRevision",
-    "ResultSource", "Round", "RoundKind", "Sex", "Subscription", "TimingDevice", "TimingPoint", "TimingRead",
+    "Athlete", "Attempt", "AttemptOutcome", "AuditLog", "Backup", "BackupStatus", "BatchStatus",
+    "Channel", "ChipAssignment", "Club", "Competition", "CompetitionStatus", "DeviceKind",
+    "Entry", "EntryStatus", "Event", "Heat", "HeatStatus", "LaneAssignment", "LifImport",
+    "MatRole", "Notification", "NotificationKind", "NotificationStatus", "ReadBatch", "ReadFlag",
+    "Record", "RecordScope", "Result", "ResultRevision", "ResultSource", "Round", "RoundKind",
+    "Sex", "Subscription", "TimingDevice", "TimingPoint", "TimingRead", "TimingSplit",
     "UserProfile", "metadata",
-    "BatchStatus", "LifImport", "ReadBatch", "ReadFlag", "TimingSplit",
 ]

@@ -1,4 +1,5 @@
-"""Probes: ``/live`` (the process answers), ``/ready`` (it can serve), ``/health`` (every component)."""
+"""Probes: ``/live`` (the process answers), ``/ready`` (it can serve), ``/health`` (every
+component)."""
 
 from __future__ import annotations
 

@@ -37,7 +37,9 @@ class Discipline:
         return self.kind is EventKind.ROAD
 
 
-def _track(code: str, name: str, race_kind: RaceKind | None = None, wind: bool = False) -> Discipline:
+def _track(
+    code: str, name: str, race_kind: RaceKind | None = None, wind: bool = False
+) -> Discipline:
     return Discipline(code, name, EventKind.TRACK, Measure.TIME, race_kind, wind)
 
 
@@ -96,5 +98,6 @@ def discipline(code: str) -> Discipline:
         return DISCIPLINES[code]
     except KeyError:
         raise ValidationError(
-            f"unknown discipline {code!r}", details={"discipline": f"choose one of {', '.join(DISCIPLINES)}"}
+            f"unknown discipline {code!r}",
+            details={"discipline": f"choose one of {', '.join(DISCIPLINES)}"},
         ) from None

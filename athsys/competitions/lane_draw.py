@@ -75,6 +75,6 @@ def draw_lanes(
             break
         drawn = list(group)
         rng.shuffle(drawn)
-        assignment.update(zip(athletes, drawn))
+        assignment.update(zip(athletes, drawn, strict=False))  # a last group may be short
         rank += len(group)
     return assignment

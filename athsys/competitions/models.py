@@ -133,10 +133,13 @@ class Round(Timestamped, Base):
     event_id: Mapped[int] = mapped_column(ForeignKey("event.id", ondelete="CASCADE"))
     kind: Mapped[RoundKind] = mapped_column(enum_type(RoundKind, "round_kind"))
     ordinal: Mapped[int] = mapped_column(Integer, default=1, server_default="1")
-    # advancement rule: first `advance_by_place` of each heat (Q), then `advance_by_time` fastest (q)
+    # advancement rule: first `advance_by_place` of each heat (Q), then the `advance_by_time`
+    # fastest (q)
     advance_by_place: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
     advance_by_time: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
-    ties_both_advance: Mapped[bool] = mapped_column(Boolean, default=True, server_default=text("true"))
+    ties_both_advance: Mapped[bool] = mapped_column(
+        Boolean, default=True, server_default=text("true")
+    )
     scheduled_start: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
 
     event: Mapped[Event] = relationship(back_populates="rounds")

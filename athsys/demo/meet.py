@@ -20,7 +20,7 @@ from __future__ import annotations
 import random
 from collections.abc import Sequence
 from dataclasses import dataclass
-from datetime import date, datetime, time, timedelta, timezone
+from datetime import UTC, date, datetime, time, timedelta
 from zoneinfo import ZoneInfo
 
 from sqlalchemy import func, select
@@ -184,7 +184,7 @@ def load_demo_meet(
 
     rng = random.Random(seed)
     zone = ZoneInfo(DEMO_TIME_ZONE)
-    today = (now or datetime.now(timezone.utc)).astimezone(zone).date()
+    today = (now or datetime.now(UTC)).astimezone(zone).date()
     competition = Competition(
         name=DEMO_COMPETITION_NAME, venue=DEMO_VENUE, start_date=today, end_date=today,
         time_zone=DEMO_TIME_ZONE, status=CompetitionStatus.LIVE,

@@ -150,7 +150,7 @@ def send_webhook(
         if 300 <= status < 400:
             return DeliveryResult.give_up(f"{message} (a redirect; update the webhook URL)")
         return DeliveryResult.give_up(message)
-    except (TimeoutError, socket.timeout):
+    except TimeoutError:
         return DeliveryResult.retry(f"webhook {host} did not answer within {timeout_s:g} s")
     except urllib.error.URLError as exc:
         reason = exc.reason

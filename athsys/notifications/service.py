@@ -206,7 +206,7 @@ def notify_result_official(
     kind = NotificationKind.RESULT_OFFICIAL if official else NotificationKind.RESULT_UNOFFICIAL
     subscriptions = _matching_subscriptions(session, rows, official)
     values: list[dict[str, Any]] = []
-    for result, entry, athlete, event, competition, heat, round_ in rows:
+    for result, _entry, athlete, event, competition, heat, round_ in rows:
         payload = _payload(kind, result, athlete, event, competition, heat, round_)
         for sub in subscriptions:
             if sub.athlete_id in (None, athlete.id) and sub.event_id in (None, event.id) and (

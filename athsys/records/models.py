@@ -22,7 +22,8 @@ class RecordScope(enum.Enum):
 
 
 class Record(Timestamped, Base):
-    """A record mark; ``region`` names the area, nation or meeting, ``season`` a season best's year."""
+    """A record mark; ``region`` names the area, nation or meeting, ``season`` a season
+    best's year."""
 
     __tablename__ = "record"
 

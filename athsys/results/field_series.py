@@ -250,6 +250,10 @@ class TrialRounds:
     finalists: int = 8
 
 
+STANDARD_TRIALS = TrialRounds()
+"""Three trials for all, three more for the best eight: the usual format of a final."""
+
+
 def rank_horizontal(
     series: Sequence[HorizontalSeries], *, through_round: int | None = None
 ) -> list[FieldPlacing]:
@@ -282,7 +286,7 @@ def rank_horizontal(
 
 
 def final_round_order(
-    series: Sequence[HorizontalSeries], rounds: TrialRounds = TrialRounds()
+    series: Sequence[HorizontalSeries], rounds: TrialRounds = STANDARD_TRIALS
 ) -> list[EntryId]:
     """Who takes the final trials, in the order they jump (``series`` in draw order).
 
@@ -302,7 +306,7 @@ def final_round_order(
 
 
 def validate_horizontal(
-    series: Sequence[HorizontalSeries], rounds: TrialRounds = TrialRounds()
+    series: Sequence[HorizontalSeries], rounds: TrialRounds = STANDARD_TRIALS
 ) -> None:
     """Refuse too many trials, or final-round trials by an athlete not in the final rounds."""
     allowed = rounds.first + rounds.final

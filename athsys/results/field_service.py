@@ -31,6 +31,7 @@ from athsys.competitions.planning import round_discipline
 from athsys.errors import ConflictError, ValidationError
 from athsys.results import service
 from athsys.results.field_series import (
+    STANDARD_TRIALS,
     FieldPlacing,
     HeightAttempts,
     HorizontalSeries,
@@ -134,7 +135,7 @@ def flight_standings(
     session: Session,
     heat: Heat,
     *,
-    rounds: TrialRounds = TrialRounds(),
+    rounds: TrialRounds = STANDARD_TRIALS,
     jump_off_for_first: bool = False,
 ) -> FlightStandings:
     """The standing of a flight from its stored attempts, best first."""
@@ -197,7 +198,7 @@ def record_field_attempt(
     height_mm: int | None = None,
     mark_mm: int | None = None,
     wind: int | None = None,
-    rounds: TrialRounds = TrialRounds(),
+    rounds: TrialRounds = STANDARD_TRIALS,
     jump_off_for_first: bool = False,
 ) -> FlightStandings:
     """Record ``entry``'s next attempt in the flight ``heat`` and return the new standing.
@@ -274,7 +275,7 @@ def undo_last_attempt(
     heat: Heat,
     entry: Entry | None = None,
     *,
-    rounds: TrialRounds = TrialRounds(),
+    rounds: TrialRounds = STANDARD_TRIALS,
 ) -> FlightStandings:
     """Remove the last attempt of ``entry`` (or the flight's last recorded attempt)."""
     query = select(Attempt).where(Attempt.heat_id == heat.id)

@@ -61,7 +61,8 @@ def parse_options(
     """How a device payload of the competition is read: its time zone, its days, a window."""
     tz = competition_zone(competition)
     today = today or datetime.now(tz).date()
-    day = today if competition.start_date <= today <= competition.end_date else competition.start_date
+    during = competition.start_date <= today <= competition.end_date
+    day = today if during else competition.start_date
     valid_from, valid_until = competition_window(competition.start_date, competition.end_date, tz)
     return ParseOptions(tz=tz, day=day, valid_from=valid_from, valid_until=valid_until,
                         max_lines=max_lines)

@@ -99,7 +99,9 @@ def shift_gun_time(
     record(session, actor, "update", "heat", heat_id, {
         "gun_time": {"before": before.isoformat() if before else None,
                      "after": gun_time.isoformat()}})
-    entries = set(session.scalars(select(LaneAssignment.entry_id).where(LaneAssignment.heat_id == heat_id)))
+    entries = set(session.scalars(
+        select(LaneAssignment.entry_id).where(LaneAssignment.heat_id == heat_id)
+    ))
     outcome = ProcessingOutcome()
     recompute(session, actor, competition_id, Scope(entry_ids=frozenset(entries)),
               window_ms=window_ms, outcome=outcome,

@@ -186,7 +186,9 @@ def authenticate_device(session: Session, token: str) -> TimingDevice:
     """The device holding ``token``; AuthenticationError for an unknown or revoked token."""
     if not token:
         raise AuthenticationError("a device token is required (Authorization: Bearer <token>)")
-    device = session.scalar(select(TimingDevice).where(TimingDevice.token_hash == hash_token(token)))
+    device = session.scalar(
+        select(TimingDevice).where(TimingDevice.token_hash == hash_token(token))
+    )
     if device is None:
         raise AuthenticationError("unknown device token")
     if device.revoked_at is not None:

@@ -37,7 +37,8 @@ def _start_list_heat(session: Session, heat: Heat) -> StartListHeat:
     event = heat.round.event
     return StartListHeat(
         event=event.id, round=heat.round.ordinal, heat=heat.number,
-        name=heat.name or f"{event.name} {heat.round.kind.value} {heat.round.ordinal} heat {heat.number}",
+        name=heat.name
+        or f"{event.name} {heat.round.kind.value} {heat.round.ordinal} heat {heat.number}",
         lanes=tuple(StartListLane(lane, bib, last, first, club or "")
                     for lane, bib, last, first, club in rows),
     )
@@ -52,14 +53,18 @@ def _competition_heats(session: Session, competition_id: int) -> list[Heat]:
     ))
 
 
-def export_evt(session: Session, *, heat_id: int | None = None, competition_id: int | None = None) -> str:
+def export_evt(
+    session: Session, *, heat_id: int | None = None, competition_id: int | None = None
+) -> str:
     """``lynx.evt`` of one heat or of every heat of a competition (event number = event id)."""
     heats = [heat_with_competition(session, heat_id)[0]] if heat_id is not None else (
         _competition_heats(session, competition_id or 0))
     return write_evt(_start_list_heat(session, h) for h in heats)
 
 
-def export_ppl(session: Session, *, heat_id: int | None = None, competition_id: int | None = None) -> str:
+def export_ppl(
+    session: Session, *, heat_id: int | None = None, competition_id: int | None = None
+) -> str:
     """``lynx.ppl``: every competitor of the heat, or of the competition, by bib."""
     query = (
         select(Entry.bib, Athlete.last_name, Athlete.first_name, Club.name)
@@ -73,7 +78,9 @@ def export_ppl(session: Session, *, heat_id: int | None = None, competition_id: 
         get_competition(session, competition_id or 0)
         query = query.where(Entry.competition_id == competition_id)
     rows = session.execute(query.order_by(Entry.bib).distinct()).all()
-    return write_ppl(LynxCompetitor(bib, last, first, club or "") for bib, last, first, club in rows)
+    return write_ppl(
+        LynxCompetitor(bib, last, first, club or "") for bib, last, first, club in rows
+    )
 
 
 def export_sch(session: Session, competition_id: int) -> str:

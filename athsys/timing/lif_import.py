@@ -148,7 +148,9 @@ def _lif_entries(session: Session, competition_id: int, heat: Heat, lif: LifFile
             continue
         entries[result.line] = entry_id
     if problems:
-        shown = "; ".join(f"line {p['line']} field '{p['field']}': {p['problem']}" for p in problems[:5])
+        shown = "; ".join(
+            f"line {p['line']} field '{p['field']}': {p['problem']}" for p in problems[:5]
+        )
         raise ValidationError(f"FinishLynx LIF: {len(problems)} problem(s): {shown}",
                               details={"format": "FinishLynx LIF", "errors": problems})
     return entries
@@ -162,7 +164,8 @@ def _apply_lif(
             select(Result).where(Result.heat_id == heat.id).with_for_update()
         )
     }
-    wind = lif.heat.wind_tenths if lif.heat.wind_tenths is not None and abs(lif.heat.wind_tenths) <= 300 else None
+    tenths = lif.heat.wind_tenths
+    wind = tenths if tenths is not None and abs(tenths) <= 300 else None
     changed = 0
     for line in lif.results:
         entry_id = entries[line.line]
@@ -179,7 +182,8 @@ def _apply_lif(
                             revision=1, **values)
             session.add(result)
             session.flush()
-            record(session, actor, "create", "result", result.id, {**snapshot(result), "reason": reason})
+            record(session, actor, "create", "result", result.id,
+                   {**snapshot(result), "reason": reason})
             changed += 1
             continue
         stored_source = precedence_source(current.source.value)
@@ -187,7 +191,8 @@ def _apply_lif(
             rules.StoredResult(stored_source, current.revision, current.mark),
             rules.ComputedResult(rules.SOURCE_LIF, mark, current.revision),
         )
-        outranked = rules.SOURCE_PRECEDENCE[stored_source] > rules.SOURCE_PRECEDENCE[rules.SOURCE_LIF]
+        precedence = rules.SOURCE_PRECEDENCE
+        outranked = precedence[stored_source] > precedence[rules.SOURCE_LIF]
         same = current.source == ResultSource.LIF and all(
             getattr(current, k) == v for k, v in values.items()
         )
@@ -213,7 +218,8 @@ def _apply_lif(
                if before[k] != after[k] and k != "updated_at"}, "reason": reason})
         changed += 1
     if wind is not None and heat.wind != wind:
-        record(session, actor, "update", "heat", heat.id, {"wind": {"before": heat.wind, "after": wind}})
+        record(session, actor, "update", "heat", heat.id,
+               {"wind": {"before": heat.wind, "after": wind}})
         heat.wind = wind
     if heat.status in (HeatStatus.SCHEDULED, HeatStatus.STARTED):
         heat.status = HeatStatus.FINISHED

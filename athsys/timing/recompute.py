@@ -77,8 +77,8 @@ def recompute(
     """Recompute results and splits of the entries in ``scope`` from their raw reads.
 
     Reads whose chip no assignment covers are flagged ``unknown_chip``; reads of a heat
-    already official are flagged ``after_official`` (only the batch's own) and change
-    nothing. The caller holds the competition's processing lock.
+    already official are flagged ``after_official`` (only those of ``scope.batch_ids``) and
+    change nothing. The caller holds the competition's processing lock.
     """
     points = {
         row[0]: _Point(*row)
@@ -151,7 +151,7 @@ def recompute(
         if stored_flags.get(pk) != (flag.value if flag else None)
     })
 
-    # scoped: only the (entry, point) pairs the batch's own reads touch can change
+    # scoped: only the (entry, point) pairs the batches' own reads touch can change
     point_id_of = {p.name: p.id for p in ordered}
     touched = None if point_ids is None else {
         (item.entry_id, point_id_of[item.read.point])

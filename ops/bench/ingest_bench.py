@@ -8,11 +8,15 @@ gthread, as ``athsys web``), then measures in one run:
 
 1. reads/s accepted durably through ``POST /api/timing/passings`` (batches of ``--batch``,
    ``--clients`` concurrent HTTP clients; a 2xx means committed);
-2. reads/s processed into results (claim + process each batch as the worker does, one
-   process: processing of a competition is serialised by its advisory lock);
+2. reads/s processed into results, in one process as the worker does (claim, then process
+   each batch in order; processing of a competition is serialised by its advisory lock):
+   a. the race stored first, as after an outage: each processing catches up, taking the
+      waiting batches along (up to 10,000 reads a transaction);
+   b. a second race, stored first too, processed one batch at a time (catching up off), as
+      when the worker keeps up and each batch is alone;
 3. reads/s of a raw PostgreSQL ``COPY`` of the same rows into an empty table, the floor
    any durable path is compared with;
-4. end to end, the whole pipeline as on race day: a second race of the same size posted
+4. end to end, the whole pipeline as on race day: a third race of the same size posted
    over HTTP while a real Celery worker (all queues, concurrency 2, as ``athsys worker``)
    processes it, from the first POST until its last batch is done.
 
@@ -45,8 +49,13 @@ from athsys.db import make_engine  # noqa: E402
 from athsys.jobs import Queue  # noqa: E402
 from athsys.timing import batches as timing_batches  # noqa: E402
 from athsys.timing import process  # noqa: E402
-from athsys.timing.models import ReadBatch  # noqa: E402
-from athsys.timing.simulation import batches, race_passings, setup_race  # noqa: E402
+from athsys.timing.models import ReadBatch, TimingDevice  # noqa: E402
+from athsys.timing.simulation import (  # noqa: E402
+    SimulatedRace,
+    batches,
+    race_passings,
+    setup_race,
+)
 
 RACE_DAY = date(2025, 10, 12)
 WARM_UP_BATCHES = 4
@@ -90,17 +99,12 @@ def main() -> int:
             accepted = sum(a["accepted"] for a in answers)
             assert accepted == measured_reads, (accepted, measured_reads)
 
-            with Session(engine) as session:
-                batch_ids = list(session.scalars(select(ReadBatch.id).order_by(ReadBatch.id)))
-            started = time.perf_counter()
-            created = 0
-            for batch_id in batch_ids:
-                with Session(engine) as session, session.begin():
-                    timing_batches.claim_batch(session, batch_id)
-                with Session(engine) as session, session.begin():
-                    outcome = process.process_batch(session, batch_id)
-                    created += outcome.results_created if outcome else 0
-            process_s = time.perf_counter() - started
+            process_s, created = _process_in_order(engine, race.competition_id,
+                                                   catch_up_reads=process.CATCH_UP_MAX_READS)
+            alone = _post_race(base, engine, args.runners, args.batch, args.clients,
+                               name="Simulated 10K, batch by batch", seed=3)
+            alone_s, alone_created = _process_in_order(engine, alone.competition_id,
+                                                       catch_up_reads=0)
 
             copy_s = _raw_copy(engine, reads, race.gun)
             worker_reads, worker_s, worker_results = _through_the_worker(
@@ -110,9 +114,12 @@ def main() -> int:
                   f"batches of {args.batch}, {os.cpu_count()} CPU(s), gunicorn {args.workers} "
                   f"workers x 4 threads, {args.clients} HTTP clients")
             print(f"  accepted durably via HTTP : {measured_reads / accept_s:>10,.0f} reads/s "
-                  f"({measured_reads} reads in {accept_s:.2f} s, after {len(warm)} warm-up batches)")
-            print(f"  processed into results    : {total / process_s:>10,.0f} reads/s "
+                  f"({measured_reads} reads in {accept_s:.2f} s, "
+                  f"after {len(warm)} warm-up batches)")
+            print(f"  processed, catching up    : {total / process_s:>10,.0f} reads/s "
                   f"({total} reads in {process_s:.2f} s; {created} results created)")
+            print(f"  processed batch by batch  : {total / alone_s:>10,.0f} reads/s "
+                  f"({total} reads in {alone_s:.2f} s; {alone_created} results created)")
             print(f"  raw PostgreSQL COPY       : {total / copy_s:>10,.0f} reads/s "
                   f"({total} rows in {copy_s:.3f} s)")
             print(f"  end to end with a worker  : {worker_reads / worker_s:>10,.0f} reads/s "
@@ -121,6 +128,36 @@ def main() -> int:
             print("  targets (2 cores)         :     20,000 accepted,     10,000 processed")
             engine.dispose()
             return 0
+
+
+def _process_in_order(engine, competition_id: int, *,  # type: ignore[no-untyped-def]
+                      catch_up_reads: int) -> tuple[float, int]:
+    """(seconds, results created) to claim and process every batch of the competition."""
+    with Session(engine) as session:
+        batch_ids = list(session.scalars(
+            select(ReadBatch.id).join(TimingDevice, TimingDevice.id == ReadBatch.device_id)
+            .where(TimingDevice.competition_id == competition_id).order_by(ReadBatch.id)))
+    started = time.perf_counter()
+    created = 0
+    for batch_id in batch_ids:
+        with Session(engine) as session, session.begin():
+            timing_batches.claim_batch(session, batch_id)
+        with Session(engine) as session, session.begin():
+            outcome = process.process_batch(session, batch_id, catch_up_reads=catch_up_reads)
+            created += outcome.results_created if outcome else 0
+    return time.perf_counter() - started, created
+
+
+def _post_race(base: str, engine, runners: int, size: int, clients: int, *,  # type: ignore[no-untyped-def]
+               name: str, seed: int) -> SimulatedRace:
+    """A new race of ``runners``, all its reads posted (nobody processes them yet)."""
+    with Session(engine) as session, session.begin():
+        race = setup_race(session, SYSTEM, runners=runners, day=RACE_DAY, name=name)
+    bodies = [json.dumps([p.as_json(race.gun) for p in chunk]).encode()
+              for chunk in batches(race_passings(runners, seed=seed), size)]
+    with ThreadPoolExecutor(clients) as pool:
+        list(pool.map(lambda b: _post(base, race.token, b), bodies))
+    return race
 
 
 def _through_the_worker(bench: BenchEnvironment, base: str, engine, runners: int,  # type: ignore[no-untyped-def]

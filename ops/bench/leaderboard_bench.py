@@ -79,7 +79,8 @@ def _setup_marathon(session: Session, runners: int) -> tuple[int, int, int]:
         "INSERT INTO heat (round_id, number, status) VALUES (:r, 1, 'started') RETURNING id"),
         {"r": round_id}).scalar_one()
     session.execute(text(
-        "INSERT INTO club (name, code) SELECT 'Club ' || g, 'C' || g FROM generate_series(1, 200) g"))
+        "INSERT INTO club (name, code)"
+        " SELECT 'Club ' || g, 'C' || g FROM generate_series(1, 200) g"))
     session.execute(text(
         "INSERT INTO athlete (first_name, last_name, sex, birth_date, club_id) "
         "SELECT 'Runner' || g, 'Bench' || g, 'M', DATE '1960-01-01' + (g % 15000), "
@@ -91,7 +92,8 @@ def _setup_marathon(session: Session, runners: int) -> tuple[int, int, int]:
         "INSERT INTO result (heat_id, entry_id, mark, status, created_at, updated_at) "
         "SELECT :h, e.id, 7500000 + (hashtext(e.id::text) & 2147483647) % 14400000, 'OK', "
         "now() - interval '1 hour', now() - interval '1 hour' FROM entry e "
-        "WHERE e.event_id = :e ORDER BY e.id LIMIT :n"), {"h": heat_id, "e": event_id, "n": runners})
+        "WHERE e.event_id = :e ORDER BY e.id LIMIT :n"),
+        {"h": heat_id, "e": event_id, "n": runners})
     last = session.execute(text("SELECT max(id) FROM entry WHERE event_id = :e"),
                            {"e": event_id}).scalar_one()
     session.execute(text("ANALYZE"))
@@ -286,14 +288,16 @@ def _stored_to_visible(engine, bench: BenchEnvironment, port: int,  # type: igno
                     raise RuntimeError(f"POST /api/timing/passings -> {answer.status}")
                 stored_at = time.monotonic()
                 posted += len(chunk)
-                finishers = [entry_of_bib[str(int(p.chip[3:]))] for p in chunk if p.point == "finish"]
+                finishers = [entry_of_bib[str(int(p.chip[3:]))] for p in chunk
+                             if p.point == "finish"]
                 watcher.expect(finishers, stored_at)
             post_s = time.monotonic() - started
             deadline = time.monotonic() + 10
             while watcher.awaited and time.monotonic() < deadline:
                 time.sleep(0.1)
             latencies = watcher.latencies
-            print(f"  stored -> visible (live)  : p95 {_percentile(latencies, 0.95) * 1000 if latencies else float('nan'):6.0f} ms "
+            p95_ms = _percentile(latencies, 0.95) * 1000 if latencies else float("nan")
+            print(f"  stored -> visible (live)  : p95 {p95_ms:6.0f} ms "
                   f"at {posted / post_s:,.0f} reads/s for {post_s:.1f} s ({posted} reads, "
                   f"{len(latencies)} finishers seen, {len(watcher.awaited)} not seen within 10 s; "
                   f"{watcher.updates} SSE updates; {slow_posts} late posts)")

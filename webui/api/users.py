@@ -87,7 +87,7 @@ def _role_rows(actor: Actor, names: list[str]) -> list[Any]:
                                  details={"roles": ["Admin may be granted by an administrator."]})
     sm = _sm()
     found = [sm.find_role(name) for name in names]
-    missing = [name for name, role in zip(names, found) if role is None]
+    missing = [name for name, role in zip(names, found, strict=True) if role is None]
     if missing:
         raise ValidationError(f"roles not set up yet: {', '.join(missing)} (run athsys sync-roles)",
                               details={"roles": [f"Unknown role {name}." for name in missing]})

@@ -293,9 +293,11 @@ def build_parser() -> argparse.ArgumentParser:
     up = add("up", cmd_up, "run everything: servers, migrations, web UI, worker, beat, Flower")
     up.add_argument("--host", default="127.0.0.1")
     up.add_argument("--port", type=arguments.port, default=5000, help="web UI port (default 5000)")
-    up.add_argument("--flower-port", type=arguments.port, default=5555, help="Flower port (default 5555)")
+    up.add_argument("--flower-port", type=arguments.port, default=5555,
+                    help="Flower port (default 5555)")
     up.add_argument("--workers", type=arguments.positive, default=2, help="gunicorn workers")
-    up.add_argument("--concurrency", type=arguments.positive, default=2, help="Celery worker processes")
+    up.add_argument("--concurrency", type=arguments.positive, default=2,
+                    help="Celery worker processes")
 
     web = add("web", cmd_web, "run the web UI and API under gunicorn")
     web.add_argument("--host", default="127.0.0.1")

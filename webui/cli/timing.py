@@ -394,7 +394,8 @@ def add_commands(sub: argparse._SubParsersAction, common: argparse.ArgumentParse
     watch = add("watch", cmd_watch,
                 "import .lif files the photo-finish camera writes into DIR, each content once")
     watch.add_argument("directory", metavar="DIR", type=_existing_dir)
-    watch.add_argument("--competition", type=arguments.positive, required=True, help="competition id")
+    watch.add_argument("--competition", type=arguments.positive, required=True,
+                       help="competition id")
     watch.add_argument("--interval", type=_seconds, default=2.0, help="seconds between scans")
     watch.add_argument("--settle", type=_seconds, default=1.0,
                        help="seconds a file must stay unchanged before it is read")

@@ -97,7 +97,7 @@ def _detail_values(detail: str) -> dict[str, str]:
     values = [v.strip() for v in values_part.split(",")]
     if len(keys) != len(values):
         return {}
-    found = dict(zip(keys, values))
+    found = dict(zip(keys, values, strict=True))
     if keys:
         found["value"] = values[-1]
     return found

@@ -19,7 +19,7 @@ def test_int_array_literal() -> None:
 
 
 def test_int_array_refuses_what_is_not_a_number() -> None:
-    with pytest.raises(TypeError):
+    with pytest.raises(ValueError, match="format code 'd'"):
         int_array(["1}"])  # type: ignore[list-item]
 
 
