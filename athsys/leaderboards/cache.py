@@ -28,8 +28,9 @@ import logging
 import threading
 import time
 from collections import defaultdict
-from collections.abc import Callable, Iterable, Mapping, Sequence
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from concurrent.futures import Future, ThreadPoolExecutor
+from contextlib import contextmanager
 from dataclasses import dataclass
 from typing import Any
 
@@ -49,6 +50,10 @@ _VALUE_KEY = "athsys:cache:{cache}:{scope}:v{version}:{key}"
 REDIS_ERRORS = (redis_lib.RedisError, OSError)
 #: After a Redis failure, answers are computed directly for this long before trying again.
 RETRY_AFTER_S = 5.0
+REFRESH_LOCK_EXPIRES_S = 60
+"""A refresh lock left by a dead worker frees itself after this long."""
+REFRESH_LOCK_WAIT_S = 20
+"""How long a refresh waits for the one running; then it runs anyway (never lost)."""
 LOCAL_MAX_ENTRIES = 2000
 
 
@@ -265,6 +270,28 @@ class BoardStore:
 
     def meta(self, event_id: int) -> dict[str, str]:
         return dict(self.client.hgetall(self._key(event_id, "meta")))
+
+    @contextmanager
+    def refreshing(self, event_id: int) -> Iterator[bool]:
+        """Hold the event's refresh lock (yields whether it was had in time).
+
+        Refreshes of one event run one after the other: two at once compute the same
+        changes twice, and the one that read the database first could store its older
+        lines last. A refresh that waited ``REFRESH_LOCK_WAIT_S`` in vain runs anyway."""
+        lock = self.client.lock(self._key(event_id, "refreshing"),
+                                timeout=REFRESH_LOCK_EXPIRES_S)
+        held = bool(lock.acquire(blocking=True, blocking_timeout=REFRESH_LOCK_WAIT_S))
+        if not held:
+            log.warning("leaderboard refresh of event %s ran without the lock: another refresh"
+                        " held it for %s s", event_id, REFRESH_LOCK_WAIT_S)
+        try:
+            yield held
+        finally:
+            if held:
+                try:
+                    lock.release()
+                except redis_lib.exceptions.LockError:
+                    log.warning("leaderboard refresh of event %s outlived its lock", event_id)
 
     def build(self, event_id: int) -> BoardBuild:
         """Start a full rebuild of an event's boards (see :class:`BoardBuild`)."""

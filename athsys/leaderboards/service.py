@@ -464,14 +464,20 @@ def _heats_changed(before: str, now: str) -> list[int]:
     return [int(item.split(":")[0]) for item in now.split(",") if item and item not in old]
 
 
-@cyclic_gc_paused()
 def refresh_event(session: Session, store: BoardStore, event_id: int,
                   *, force_full: bool = False) -> RefreshOutcome:
-    """Bring the stored boards of the event up to date with the database.
+    """Bring the stored boards of the event up to date with the database, one refresh of
+    an event at a time (:meth:`athsys.leaderboards.cache.BoardStore.refreshing`)."""
+    with store.refreshing(event_id):
+        return _refresh(session, store, event_id, force_full=force_full)
 
-    The collector is paused (:func:`athsys.runtime.cyclic_gc_paused`): a full rebuild of a
-    marathon allocates some 200,000 short-lived tuples, dicts and lists, and a burst of
-    thousands of changed lines (a worker catching up) nearly as many."""
+
+@cyclic_gc_paused()
+def _refresh(session: Session, store: BoardStore, event_id: int,
+             *, force_full: bool) -> RefreshOutcome:
+    """The refresh itself. The collector is paused (:func:`athsys.runtime.cyclic_gc_paused`):
+    a full rebuild of a marathon allocates some 200,000 short-lived tuples, dicts and lists,
+    and a burst of thousands of changed lines (a worker catching up) nearly as many."""
     started = time.perf_counter()
     info = event_info(session, event_id)
     now = session.scalar(text("SELECT now()"))

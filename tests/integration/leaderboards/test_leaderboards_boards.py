@@ -3,6 +3,8 @@ non-finishers, corrections, deletions, categories, age grading, records, teams."
 
 from __future__ import annotations
 
+import threading
+
 import pytest
 import redis as redis_lib
 from sqlalchemy import delete, select, text
@@ -10,11 +12,11 @@ from sqlalchemy.engine import Engine
 from sqlalchemy.orm import Session
 
 from athsys.accounts.actor import SYSTEM
+from athsys.athletes.models import Sex
 from athsys.competitions import service as competitions_service
 from athsys.competitions.models import Heat
 from athsys.leaderboards import rules, service
 from athsys.leaderboards.cache import BoardStore
-from athsys.athletes.models import Sex
 from athsys.records.models import Record, RecordScope
 from athsys.records.service import result_flags
 from athsys.results.models import Result
@@ -202,3 +204,27 @@ def test_heat_without_results_shows_the_start_list(meet: Meet, committed_db: Eng
     assert [(line["bib"], line["place"], line["mark_text"], line["gap"])
             for line in heat["lines"]] == [
         ("202", 1, "10.07", 0), ("201", 2, "10.08", 6), ("203", None, "DQ", None)]
+
+
+def test_refreshes_of_one_event_run_one_after_the_other(
+    meet: Meet, committed_db: Engine, redis_client: redis_lib.Redis
+) -> None:
+    store = BoardStore(redis_client)
+    store_result(committed_db, meet.road_heat_id, meet.road_entries[0], 1_800_000)
+    done = threading.Event()
+    outcomes: list[service.RefreshOutcome] = []
+
+    def refresh() -> None:
+        outcomes.append(_refresh(committed_db, store, meet.road_event_id))
+        done.set()
+
+    with store.refreshing(meet.road_event_id) as held:  # a refresh running elsewhere
+        assert held
+        waiting = threading.Thread(target=refresh)
+        waiting.start()
+        assert not done.wait(0.5), "a second refresh ran while the first held the lock"
+    assert done.wait(10)
+    waiting.join()
+    assert outcomes[0].full and outcomes[0].lines_changed == 1
+    with store.refreshing(meet.road_event_id) as held:  # released after the refresh
+        assert held
