@@ -1,4 +1,5 @@
-"""Servers of a test run: the embedded ones, or those named by TEST_DATABASE_URL / TEST_REDIS_URL."""
+"""Servers of a test run: the embedded ones, or those named by TEST_DATABASE_URL /
+TEST_REDIS_URL."""
 
 from __future__ import annotations
 

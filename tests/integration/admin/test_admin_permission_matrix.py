@@ -131,7 +131,7 @@ PAGE_VIEWS = {"scheduleview": "maintenance/schedule", "mysubscriptionsview": "my
 
 def _rows() -> list[tuple[str, str, dict[str, bool]]]:
     lines = [line.split() for line in MATRIX.strip().splitlines()[1:]]
-    return [(view, op, dict(zip(ROLE_COLUMNS, (m == "Y" for m in marks))))
+    return [(view, op, dict(zip(ROLE_COLUMNS, (m == "Y" for m in marks), strict=True)))
             for view, op, *marks in lines]
 
 

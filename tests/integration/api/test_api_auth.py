@@ -119,7 +119,9 @@ class TestBadTokens(BaseAPITest):
         other = TestDataFactory.create_user(role="Admin")
         token = TestDataFactory.tokens(user["id"])["access"]
         header, payload, signature = token.split(".")
-        forged_payload = jwt.encode(self._claims(other["id"]), "an-attacker-guess-of-32-bytes-or-more", algorithm="HS256").split(".")[1]
+        forged_payload = jwt.encode(self._claims(other["id"]),
+                                    "an-attacker-guess-of-32-bytes-or-more",
+                                    algorithm="HS256").split(".")[1]
         self.assert_error(api.get("/api/auth/me", headers=bearer(
             f"{header}.{forged_payload}.{signature}")), 401, "authentication_error")
         flipped = signature[:-2] + ("AA" if signature[-2:] != "AA" else "BB")

@@ -35,10 +35,12 @@ class TestRaces(BaseAPITest):
 
     def test_standalone_races_of_one_name_and_day_share_a_round(self, api, admin_headers):
         name = f"City Run {TestDataFactory.create_club()}"
-        first = self.assert_success(api.post("/api/races", headers=admin_headers,
-                                             json={"name": name, "date": "2024-03-02T09:00:00"}), 201)
-        second = self.assert_success(api.post("/api/races", headers=admin_headers,
-                                              json={"name": name, "date": "2024-03-02T11:00:00"}), 201)
+        first = self.assert_success(
+            api.post("/api/races", headers=admin_headers,
+                     json={"name": name, "date": "2024-03-02T09:00:00"}), 201)
+        second = self.assert_success(
+            api.post("/api/races", headers=admin_headers,
+                     json={"name": name, "date": "2024-03-02T11:00:00"}), 201)
         assert first["round_id"] == second["round_id"]
         assert (first["number"], second["number"]) == (1, 2)
         listed = self.assert_success(api.get(

@@ -85,8 +85,9 @@ def _rows():
     for line in MATRIX.strip().splitlines():
         method, path, *cells = line.split()
         assert len(cells) == len(ROLES), line
-        for role, cell in zip(ROLES, cells):
-            yield pytest.param(method, path, role, cell, id=f"{method} {path} {role or 'anonymous'}")
+        for role, cell in zip(ROLES, cells, strict=True):
+            yield pytest.param(method, path, role, cell,
+                               id=f"{method} {path} {role or 'anonymous'}")
 
 
 def _body(method, path, ids):

@@ -1,11 +1,8 @@
-import pytest
-
-pytestmark = pytest.mark.integration
-
 import stat
 from collections.abc import Iterator
 from pathlib import Path
 
+import pytest
 from flask import Flask
 from sqlalchemy import delete, func, select, text
 from sqlalchemy.engine import Engine
@@ -20,6 +17,8 @@ from athsys.demo.meet import DEMO_LICENCE_PREFIX
 from athsys.errors import ConfigurationError, ValidationError
 from webui.cli.demo import DEMO_USERS, demo_password, load_demo
 from webui.cli.main import main as athsys
+
+pytestmark = pytest.mark.integration
 
 USERNAMES = [username for username, *_ in DEMO_USERS]
 

@@ -1,10 +1,7 @@
-import pytest
-
-pytestmark = pytest.mark.integration
-
 from collections import Counter
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 
+import pytest
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
@@ -26,8 +23,10 @@ from athsys.results.models import Result
 from athsys.results.ranking import ResultStatus
 from athsys.timing.models import ChipAssignment, TimingPoint
 
+pytestmark = pytest.mark.integration
+
 # 23:30 UTC on 31 May is already 1 June in Brussels: "today" is the meet's own day.
-LATE_EVENING_UTC = datetime(2026, 5, 31, 23, 30, tzinfo=timezone.utc)
+LATE_EVENING_UTC = datetime(2026, 5, 31, 23, 30, tzinfo=UTC)
 
 
 def _rounds_of(session: Session, code: str, sex: str) -> list[Round]:

@@ -1,12 +1,9 @@
-import pytest
-
-pytestmark = pytest.mark.integration
-
 import re
 from collections.abc import Iterator
 from dataclasses import dataclass
-from datetime import date, datetime, timedelta, timezone
+from datetime import UTC, date, datetime, timedelta
 
+import pytest
 from alembic.autogenerate import compare_metadata
 from alembic.migration import MigrationContext
 from sqlalchemy import create_engine, func, select, text
@@ -32,8 +29,10 @@ from athsys.results.ranking import ResultStatus
 from athsys.timing.models import ChipAssignment
 from tests.support import servers
 
+pytestmark = pytest.mark.integration
+
 MEET_DAY = date(2026, 6, 1)
-MORNING = datetime(2026, 6, 1, 8, 0, tzinfo=timezone.utc)
+MORNING = datetime(2026, 6, 1, 8, 0, tzinfo=UTC)
 
 
 @dataclass

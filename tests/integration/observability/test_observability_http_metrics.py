@@ -26,7 +26,8 @@ def _scrape(client: FlaskClient) -> dict[str, list[tuple[dict[str, str], float]]
 
 
 def _value(samples: dict, name: str, **labels: str) -> float:
-    return sum(v for l, v in samples.get(name, []) if all(l.get(k) == x for k, x in labels.items()))
+    return sum(v for sample_labels, v in samples.get(name, [])
+               if all(sample_labels.get(k) == x for k, x in labels.items()))
 
 
 def test_requests_are_counted_by_rule_template_and_status(client: FlaskClient) -> None:
@@ -62,12 +63,13 @@ def test_a_flood_of_random_urls_does_not_grow_the_label_set(
         method = rng.choice(["GET", "POST", "PROPFIND"])
         assert client.open(path, method=method).status_code in (404, 405)
     after = _scrape(client)["athsys_http_requests_total"]
-    label_sets = lambda samples: {tuple(sorted(l.items())) for l, _ in samples}  # noqa: E731
+    label_sets = lambda samples: {tuple(sorted(sample_labels.items()))  # noqa: E731
+                                  for sample_labels, _ in samples}
     new = label_sets(after) - label_sets(before)
     # only the scrape endpoint itself may have appeared; never a random path
     assert {dict(n)["endpoint"] for n in new} <= {"/metrics"}
     templates = {rule.rule for rule in app.url_map.iter_rules()} | {"unmatched"}
-    assert {l["endpoint"] for l, _ in after} <= templates
+    assert {sample_labels["endpoint"] for sample_labels, _ in after} <= templates
 
 
 def test_database_statements_of_a_request_are_timed(client: FlaskClient) -> None:
@@ -80,7 +82,8 @@ def test_database_statements_of_a_request_are_timed(client: FlaskClient) -> None
 
 def test_metrics_report_every_queue_length(client: FlaskClient) -> None:
     samples = _scrape(client)
-    assert {l["queue"] for l, _ in samples["athsys_queue_length"]} == set(Queue.ALL)
+    assert ({sample_labels["queue"] for sample_labels, _ in samples["athsys_queue_length"]}
+            == set(Queue.ALL))
 
 
 def test_queue_lengths_count_every_priority_list(redis_client: redis_lib.Redis) -> None:

@@ -83,8 +83,10 @@ def test_unexpected_error_in_the_ui_is_a_page(failing_app: Flask) -> None:
 
 
 def test_request_id_is_echoed_or_made(client) -> None:  # type: ignore[no-untyped-def]
-    assert client.get("/live", headers={"X-Request-ID": "abc-123"}).headers["X-Request-ID"] == "abc-123"
-    made = client.get("/live", headers={"X-Request-ID": "bad id with spaces"}).headers["X-Request-ID"]
+    echoed = client.get("/live", headers={"X-Request-ID": "abc-123"})
+    assert echoed.headers["X-Request-ID"] == "abc-123"
+    fresh = client.get("/live", headers={"X-Request-ID": "bad id with spaces"})
+    made = fresh.headers["X-Request-ID"]
     assert made != "bad id with spaces" and len(made) == 32
 
 

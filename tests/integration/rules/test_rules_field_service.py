@@ -65,7 +65,7 @@ def test_tokyo_high_jump_count_back_through_stored_attempts(meet, db_session):
     assert places == {entries[n].bib: p for n, p in TOKYO_HJ_PLACES.items()}
     assert {line.best_mm for line in standing.standings[:3]} == {2370}
     jump_off = flight_standings(db_session, heat, jump_off_for_first=True)
-    assert {l.bib for l in jump_off.standings if l.jump_off} == {"BARSHI", "TAMBER"}
+    assert {line.bib for line in jump_off.standings if line.jump_off} == {"BARSHI", "TAMBER"}
     assert derive_field_results(db_session, STARTER, [heat]) == 5
     stored = dict(db_session.execute(select(Result.entry_id, Result.place)
                                      .where(Result.heat_id == heat.id)).all())
@@ -86,7 +86,7 @@ def test_tokyo_long_jump_second_best_and_standing_after_each_round(meet, db_sess
         leaders.append(standing.standings[0].bib)
     assert leaders == ["MASSO", "MASSO", "ECHEVA", "ECHEVA", "ECHEVA", "TENTOG"]
     final = standing.standings
-    assert [(l.bib, l.place, l.best_mm) for l in final[:2]] == [
+    assert [(line.bib, line.place, line.best_mm) for line in final[:2]] == [
         ("TENTOG", 1, 8410), ("ECHEVA", 2, 8410)]
     assert final[0].series == "8.11 x x x 8.15 8.41"
     derive_field_results(db_session, STARTER, [heat])

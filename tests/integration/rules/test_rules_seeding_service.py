@@ -39,7 +39,7 @@ def test_lane_groups_through_the_seeding_service(meet, db_session, code):
     ranks_of_group = [entries[:len(groups[0])],
                       entries[len(groups[0]):len(groups[0]) + len(groups[1])],
                       entries[len(groups[0]) + len(groups[1]):]]
-    for group, members in zip(groups, ranks_of_group):
+    for group, members in zip(groups, ranks_of_group, strict=True):
         assert {lanes[e.id] for e in members} == group
     assert rnd.heats[0].draw_seed == 2023
 

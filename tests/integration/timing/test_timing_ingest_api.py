@@ -54,7 +54,8 @@ def test_batch_is_stored_and_a_resend_stores_nothing_and_answers_the_same(
     partial = client.post("/api/timing/passings", data=overlapping,
                           content_type="application/json", headers=bearer(race.tokens["finish"]))
     assert partial.status_code == 202
-    assert (partial.get_json()["data"]["accepted"], partial.get_json()["data"]["duplicate"]) == (1, 2)
+    assert (partial.get_json()["data"]["accepted"],
+            partial.get_json()["data"]["duplicate"]) == (1, 2)
     assert count(committed_db, "timing_read") == 6
 
 
@@ -73,7 +74,8 @@ def test_native_decoder_lines_are_accepted(client: FlaskClient, race: Race,
 
 def test_malformed_json_names_the_line(client: FlaskClient, race: Race,
                                        committed_db: Engine) -> None:
-    body = b'[\n{"read_id": "1", "chip": "C101", "timestamp": "' + at(1).encode() + b'"},\n{"read_id": 2,,}\n]'
+    body = (b'[\n{"read_id": "1", "chip": "C101", "timestamp": "' + at(1).encode()
+            + b'"},\n{"read_id": 2,,}\n]')
     response = client.post("/api/timing/passings", data=body, content_type="application/json",
                            headers=bearer(race.tokens["finish"]))
     assert response.status_code == 400

@@ -41,7 +41,8 @@ def lif_text(race: Race, *, winner: str = "10.43") -> str:
 
 def _results(engine: Engine, heat_id: int) -> dict[int, Result]:
     with Session(engine) as session:
-        return {r.entry_id: r for r in session.scalars(select(Result).where(Result.heat_id == heat_id))}
+        return {r.entry_id: r
+                for r in session.scalars(select(Result).where(Result.heat_id == heat_id))}
 
 
 def test_lif_upload_keeps_statuses_and_thousandths(
@@ -143,7 +144,8 @@ def test_binary_and_oversized_lif_files_are_refused(
                          headers=bearer(race.tokens["camera"]))
     assert binary.status_code == 400 and "binary" in binary.get_json()["error"]["message"]
     big = client.post("/api/timing/lif?filename=x.lif", data=b"1" * (50 * 1024 * 1024),
-                      content_type="application/octet-stream", headers=bearer(race.tokens["camera"]))
+                      content_type="application/octet-stream",
+                      headers=bearer(race.tokens["camera"]))
     assert big.status_code == 413
     assert count(committed_db, "lif_import") == 0
 

@@ -48,7 +48,8 @@ def _post(client: FlaskClient, race: Race, device: str, items: list[dict]) -> di
 
 def _batch_done(engine: Engine, batch_id: int) -> bool:
     with Session(engine) as session:
-        return session.scalar(select(ReadBatch.status).where(ReadBatch.id == batch_id)).value == "done"
+        status = session.scalar(select(ReadBatch.status).where(ReadBatch.id == batch_id))
+        return status.value == "done"
 
 
 def test_end_to_end_with_the_worker(
@@ -80,12 +81,16 @@ def test_end_to_end_with_the_worker(
             (s.entry_id, s.timing_point_id): (s.gun_time_ms, s.net_time_ms)
             for s in session.scalars(select(TimingSplit))
         }
-        flagged = session.scalars(select(TimingRead.chip).where(TimingRead.flag == "unknown_chip")).all()
+        flagged = session.scalars(
+            select(TimingRead.chip).where(TimingRead.flag == "unknown_chip")
+        ).all()
     assert splits[(entry_a, race.points["5k"])] == (1500500, 1500500 - 4210)
     assert splits[(entry_a, race.points["finish"])] == (2999991, 2995781)
     assert flagged == ["C999"]
-    wait_for(lambda: redis_client.get(f"athsys:leaderboard:version:{race.road_event_id}") is not None,
-             what="leaderboard refresh requested")
+    wait_for(
+        lambda: redis_client.get(f"athsys:leaderboard:version:{race.road_event_id}") is not None,
+        what="leaderboard refresh requested",
+    )
     # debounced: at most one refresh per event per batch (three batches here), not per read
     assert 1 <= int(redis_client.get(f"athsys:leaderboard:version:{race.road_event_id}")) <= 3
 
@@ -131,9 +136,12 @@ def test_replayed_late_read_does_not_overwrite_a_correction(
     _post(client, race, "finish-backup", [passing("B1", "C101", 2990.0)])
     process_pending(committed_db)
     corrected = result_of(committed_db, race.road_heat_id, entry)
-    assert (corrected.mark, corrected.source, corrected.revision) == (2995000, ResultSource.MANUAL, 2)
+    assert (corrected.mark, corrected.source, corrected.revision) == (
+        2995000, ResultSource.MANUAL, 2)
     with Session(committed_db) as session:
-        history = session.scalars(select(ResultRevision).where(ResultRevision.result_id == result.id)).all()
+        history = session.scalars(
+            select(ResultRevision).where(ResultRevision.result_id == result.id)
+        ).all()
     assert [(h.revision, h.mark, h.source) for h in history] == [(1, 3000000, ResultSource.CHIP)]
     assert count(committed_db, "audit_log") >= 2
 
@@ -166,7 +174,8 @@ def test_official_heat_is_unchanged_and_late_reads_are_flagged(
     assert result_of(committed_db, race.road_heat_id, race.entries[0]).mark == 3000000
     with Session(committed_db) as session:
         flags = session.execute(
-            select(TimingRead.read_id, TimingRead.flag).where(TimingRead.batch_id == late["batch_id"])
+            select(TimingRead.read_id, TimingRead.flag)
+            .where(TimingRead.batch_id == late["batch_id"])
         ).all()
     assert {(r, f.value) for r, f in flags} == {("F2", "after_official"), ("F3", "after_official")}
 
@@ -183,13 +192,13 @@ def test_shifting_the_gun_and_reassigning_a_chip_recompute_from_raw_reads(
     assert [c.chip for c in _unknown(committed_db, race)] == ["C777"]
 
     with Session(committed_db) as session, session.begin():
-        corrections.reassign_chip(session, OFFICIAL, competition_id=race.competition_id, chip="C777",
-                              entry_id=race.entries[1])
+        corrections.reassign_chip(session, OFFICIAL, competition_id=race.competition_id,
+                                  chip="C777", entry_id=race.entries[1])
     assert result_of(committed_db, race.road_heat_id, race.entries[1]).mark == 3098000
     assert _unknown(committed_db, race) == []
     with Session(committed_db) as session, session.begin():
-        corrections.reassign_chip(session, OFFICIAL, competition_id=race.competition_id, chip="C101",
-                              entry_id=race.entries[3])
+        corrections.reassign_chip(session, OFFICIAL, competition_id=race.competition_id,
+                                  chip="C101", entry_id=race.entries[3])
     assert result_of(committed_db, race.road_heat_id, race.entries[0]) is None
     assert result_of(committed_db, race.road_heat_id, race.entries[3]).mark == 2998000
 
@@ -236,8 +245,8 @@ def _unknown(engine: Engine, race: Race) -> list[process.UnknownChip]:
 def test_gun_read_starts_the_heat_scheduled_nearest(
     client: FlaskClient, race: Race, committed_db: Engine
 ) -> None:
-    _post(client, race, "finish", [{"read_id": "G1", "is_gun": True,
-                                    "timestamp": (GUN + timedelta(hours=3, seconds=1.5)).isoformat(timespec="milliseconds")}])
+    gun_at = (GUN + timedelta(hours=3, seconds=1.5)).isoformat(timespec="milliseconds")
+    _post(client, race, "finish", [{"read_id": "G1", "is_gun": True, "timestamp": gun_at}])
     process_pending(committed_db)
     with Session(committed_db) as session:
         heat = session.get(Heat, race.sprint_heat_id)

@@ -83,7 +83,8 @@ def build_race(engine: Engine) -> Race:
                            scheduled_start=GUN + timedelta(hours=3))
         session.add_all([club, competition, other, road, sprint, road_heat, sprint_heat])
         points = {
-            "start": TimingPoint(competition=competition, name="start", distance_m=0, is_start=True),
+            "start": TimingPoint(competition=competition, name="start", distance_m=0,
+                                 is_start=True),
             "5k": TimingPoint(competition=competition, name="5k", distance_m=5000),
             "finish": TimingPoint(competition=competition, name="finish", distance_m=10000,
                                   is_finish=True),
@@ -93,8 +94,10 @@ def build_race(engine: Engine) -> Race:
         session.flush()
         entries, sprint_entries = [], []
         for i in range(RUNNERS):
-            athlete = Athlete(first_name=f"Runner{i}", last_name=f"Road{i}", sex=Sex.MALE, club=club)
-            entry = Entry(event=road, competition_id=competition.id, athlete=athlete, bib=str(101 + i))
+            athlete = Athlete(first_name=f"Runner{i}", last_name=f"Road{i}", sex=Sex.MALE,
+                              club=club)
+            entry = Entry(event=road, competition_id=competition.id, athlete=athlete,
+                          bib=str(101 + i))
             session.add(entry)
             session.flush()
             session.add(LaneAssignment(heat=road_heat, entry=entry, lane=None, position=i + 1))

@@ -46,7 +46,8 @@ def test_race_update_is_partial():
     assert RaceUpdateSchema().load({"wind": "+1.2"}) == {"wind": 12}
 
 
-@pytest.mark.parametrize("args, expected", [({}, (1, 20)), ({"page": "3", "per_page": "100"}, (3, 100))])
+@pytest.mark.parametrize("args, expected", [({}, (1, 20)),
+                                            ({"page": "3", "per_page": "100"}, (3, 100))])
 def test_pagination_defaults(args, expected):
     assert PaginationSchema().load_page(args) == expected
 

@@ -1,6 +1,7 @@
-import pytest
 from datetime import date
 from fractions import Fraction
+
+import pytest
 
 from athsys.errors import ValidationError
 from athsys.leaderboards import exports, rules

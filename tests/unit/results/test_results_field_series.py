@@ -70,7 +70,7 @@ TOKYO_HJ_BEST = {
 def tokyo_high_jump() -> list[VerticalSeries]:
     # Listed in a scrambled order, so the places cannot come from the input order.
     names = sorted(TOKYO_HJ_SERIES, key=lambda name: name[::-1])
-    return [vertical(name, *zip(HEIGHTS, TOKYO_HJ_SERIES[name])) for name in names]
+    return [vertical(name, *zip(HEIGHTS, TOKYO_HJ_SERIES[name], strict=False)) for name in names]
 
 
 def test_tokyo_2020_high_jump_final_places_with_count_back() -> None:
