@@ -23,5 +23,8 @@ test: install
 test-unit: install
 	$(BIN)/python -m pytest -m unit $(PYTEST_ARGS)
 
+lint: install
+	$(BIN)/ruff check .
+
 clean:
 	rm -rf $(VENV) build dist *.egg-info
