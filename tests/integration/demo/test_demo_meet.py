@@ -2,7 +2,7 @@ from collections import Counter
 from datetime import UTC, datetime
 
 import pytest
-from sqlalchemy import func, select
+from sqlalchemy import delete, func, select
 from sqlalchemy.orm import Session
 
 from athsys.athletes.models import Athlete, Club
@@ -52,13 +52,15 @@ def test_demo_meet_has_the_events_athletes_and_clubs_of_the_issue(db_session: Se
     codes = Counter(e.discipline_code for e in competition.events)
     assert codes == Counter({"100m": 2, "400m": 1, "LJ": 1, "HJ": 1, "10K": 2})
     assert summary.events == 7
-    sexes = Counter(a.sex.value for a in db_session.scalars(select(Athlete).join(Entry)))
+    entered = Entry.competition_id == competition.id
+    sexes = Counter(a.sex.value for a in db_session.scalars(select(Athlete).join(Entry)
+                                                            .where(entered)))
     assert sexes["M"] > 30 and sexes["F"] > 30
     ages = [competition.start_date.year - a.birth_date.year
-            for a in db_session.scalars(select(Athlete).join(Entry))]
+            for a in db_session.scalars(select(Athlete).join(Entry).where(entered))]
     assert sum(age >= 35 for age in ages) >= 5, "some masters run the road race"
     names = db_session.execute(
-        select(Athlete.first_name, Athlete.last_name).join(Entry)
+        select(Athlete.first_name, Athlete.last_name).join(Entry).where(entered)
     ).all()
     assert len(set(names)) == 100
     assert len({last for _, last in names}) > 40
@@ -85,15 +87,17 @@ def test_demo_100m_men_has_seeded_heats_results_and_a_final(db_session: Session)
         assert [r.place for r in finishers] == list(range(1, len(finishers) + 1))
         assert all(r.wind == heat.wind and 100 <= r.reaction_time < 200 for r in finishers)
     assert summary.results == 24
+    heat_ids = [h.id for h in heats_round.heats]
     dns = db_session.scalars(
-        select(Result).where(Result.status == ResultStatus.DNS)
+        select(Result).where(Result.heat_id.in_(heat_ids), Result.status == ResultStatus.DNS)
     ).all()
     assert len(dns) == 1 and dns[0].mark is None and dns[0].place is None
 
     (final,) = final_round.heats
     assert final.status is HeatStatus.SCHEDULED
     assert sorted(a.lane for a in final.lane_assignments) == list(range(1, 9))
-    winners = {r.entry_id for r in db_session.scalars(select(Result).where(Result.place == 1))}
+    winners = {r.entry_id for r in db_session.scalars(
+        select(Result).where(Result.heat_id.in_(heat_ids), Result.place == 1))}
     assert winners <= {a.entry_id for a in final.lane_assignments}
 
 
@@ -103,18 +107,24 @@ def test_demo_lanes_bibs_and_chips_are_unique(db_session: Session) -> None:
         select(Entry.bib).where(Entry.competition_id == summary.competition_id)
     ).all()
     assert len(bibs) == len(set(bibs)) == 100
+    in_meet = Event.competition_id == summary.competition_id
     per_heat = db_session.execute(
-        select(LaneAssignment.heat_id, LaneAssignment.lane).where(LaneAssignment.lane.is_not(None))
+        select(LaneAssignment.heat_id, LaneAssignment.lane).join(Heat).join(Round).join(Event)
+        .where(in_meet, LaneAssignment.lane.is_not(None))
     ).all()
     assert len(per_heat) == len(set(per_heat)) == 24 + 8 + 8 + 8
-    chips = db_session.scalars(select(ChipAssignment.chip)).all()
+    chips = db_session.scalars(select(ChipAssignment.chip).where(
+        ChipAssignment.competition_id == summary.competition_id)).all()
     assert len(chips) == len(set(chips)) == 38
-    points = db_session.scalars(select(TimingPoint).order_by(TimingPoint.distance_m)).all()
+    points = db_session.scalars(
+        select(TimingPoint).where(TimingPoint.competition_id == summary.competition_id)
+        .order_by(TimingPoint.distance_m)).all()
     assert [(p.name, p.distance_m) for p in points] == [("Start", 0), ("5K", 5000),
                                                           ("Finish", 10000)]
     assert points[0].is_start and points[-1].is_finish
     flights = db_session.scalars(
-        select(Heat).join(Round).join(Event).where(Event.discipline_code.in_(["LJ", "HJ", "10K"]))
+        select(Heat).join(Round).join(Event)
+        .where(in_meet, Event.discipline_code.in_(["LJ", "HJ", "10K"]))
     ).all()
     assert len(flights) == 4
     assert all(a.lane is None for h in flights for a in h.lane_assignments)
@@ -139,7 +149,8 @@ def test_second_load_adds_nothing_and_reports_the_meet_existed(db_session: Sessi
 
 def test_the_load_writes_one_audit_row(db_session: Session) -> None:
     summary = load_demo_meet(db_session, seed=7)
-    rows = db_session.scalars(select(AuditLog).where(AuditLog.action == "demo.load")).all()
+    rows = db_session.scalars(select(AuditLog).where(
+        AuditLog.action == "demo.load", AuditLog.entity_id == str(summary.competition_id))).all()
     assert len(rows) == 1
     assert rows[0].actor_name == "system"
     assert rows[0].entity_id == str(summary.competition_id)
@@ -151,12 +162,14 @@ def test_the_same_seed_gives_the_same_meet(db_session: Session) -> None:
         return db_session.execute(
             select(Entry.bib, Athlete.last_name, Athlete.first_name, LaneAssignment.lane)
             .join(Athlete).join(LaneAssignment, LaneAssignment.entry_id == Entry.id)
+            .join(Competition, Competition.id == Entry.competition_id)
+            .where(Competition.name == DEMO_COMPETITION_NAME)
             .order_by(Entry.bib, LaneAssignment.heat_id)
         ).all()
 
     load_demo_meet(db_session, seed=11)
     first = draw()
-    db_session.execute(Competition.__table__.delete())
+    db_session.execute(delete(Competition).where(Competition.name == DEMO_COMPETITION_NAME))
     summary = load_demo_meet(db_session, seed=11)
 
     assert summary.created is True and summary.athletes == 100
