@@ -97,6 +97,8 @@ class ChipAssignment(Timestamped, Base):
         ),
         CheckConstraint("valid_until IS NULL OR valid_until > valid_from", name="valid_range"),
         Index("ix_chip_assignment_entry_id", "entry_id"),
+        # every wearer of a chip, past ones too: what processing a batch of reads looks up
+        Index("ix_chip_assignment_competition_id_chip", "competition_id", "chip"),
     )
 
 

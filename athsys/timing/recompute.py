@@ -215,9 +215,10 @@ def _bib_entries(
     if not entry_ids and not bibs:
         return {}
     return dict(driver_rows(
-        session,
-        "SELECT bib, id FROM entry WHERE competition_id = %(c)s"
-        " AND (id = ANY(%(entries)s::int[]) OR bib = ANY(%(bibs)s::text[]))",
+        session,  # a UNION, not an OR: each branch uses its own index
+        "SELECT bib, id FROM entry WHERE id = ANY(%(entries)s::int[]) AND competition_id = %(c)s"
+        " UNION SELECT bib, id FROM entry WHERE competition_id = %(c)s"
+        " AND bib = ANY(%(bibs)s::text[])",
         {"c": competition_id, "entries": int_array(sorted(entry_ids)),
          "bibs": text_array(sorted(bibs))},
     ))

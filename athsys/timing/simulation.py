@@ -15,7 +15,7 @@ from datetime import date, datetime, timedelta
 from typing import Any
 from zoneinfo import ZoneInfo
 
-from sqlalchemy import insert
+from sqlalchemy import insert, text
 from sqlalchemy.orm import Session
 
 from athsys.accounts.actor import Actor
@@ -157,6 +157,9 @@ def setup_race(
          "valid_from": gun - timedelta(days=1)}
         for i, entry_id in enumerate(entry_ids, start=1)
     ])
+    # as after any bulk load: fresh statistics, so the first batches are planned for a race
+    # of this size (autovacuum would take a minute; registration is over long before a race)
+    session.execute(text("ANALYZE athlete, entry, lane_assignment, chip_assignment"))
     issued = create_device(session, actor, competition_id=competition.id, name="simulator",
                            kind=DeviceKind.CHIP_DECODER)
     return SimulatedRace(competition.id, heat.id, issued.device.id, issued.token, gun)
