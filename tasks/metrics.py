@@ -1,4 +1,5 @@
-"""Celery task metrics, queue lengths, and the worker's own ``/metrics`` exporter.
+"""Celery task metrics, queue lengths, the ingestion lag, and the worker's own ``/metrics``
+exporter.
 
 Signal handlers count and time every task in the process that runs it (a prefork child);
 with ``PROMETHEUS_MULTIPROC_DIR`` set, the worker's main process serves the sum of its
@@ -27,10 +28,17 @@ from celery.signals import (
     worker_process_shutdown,
     worker_ready,
 )
+from sqlalchemy import create_engine
+from sqlalchemy.engine import Engine
+from sqlalchemy.exc import SQLAlchemyError
+from sqlalchemy.orm import Session
+from sqlalchemy.pool import NullPool
 
 from athsys import metrics
 from athsys.config import Settings
+from athsys.db import check_database_url
 from athsys.jobs import Queue
+from athsys.timing.batches import oldest_unprocessed_age_s
 
 log = logging.getLogger(__name__)
 
@@ -74,6 +82,28 @@ def refresh_queue_lengths(client: redis_lib.Redis) -> bool:
         log.debug("queue lengths not measured: %s", type(exc).__name__)
         return False
     metrics.set_queue_lengths(lengths)
+    return True
+
+
+def lag_engine(settings: Settings) -> Engine:
+    """The exporter thread's database access: unpooled (the pool's children fork from this
+    process), with one-second timeouts (a scrape must not hang on the database)."""
+    return create_engine(
+        check_database_url(settings.database_url), poolclass=NullPool,
+        connect_args={"connect_timeout": 1, "options": "-c statement_timeout=1000",
+                      "application_name": "athsys-metrics"},
+    )
+
+
+def refresh_ingest_lag(engine: Engine) -> bool:
+    """Measure the ingestion lag into the gauge; an unreachable database leaves it as it
+    was."""
+    try:
+        with Session(engine) as session:
+            metrics.set_ingest_lag(oldest_unprocessed_age_s(session))
+    except SQLAlchemyError as exc:
+        log.debug("ingestion lag not measured: %s", type(exc).__name__)
+        return False
     return True
 
 
@@ -130,14 +160,16 @@ class _QuietHandler(WSGIRequestHandler):
         pass
 
 
-def metrics_wsgi_app(client: redis_lib.Redis) -> Callable[..., list[bytes]]:
-    """A WSGI app answering every GET with the current exposition, queue lengths refreshed."""
+def metrics_wsgi_app(client: redis_lib.Redis, engine: Engine) -> Callable[..., list[bytes]]:
+    """A WSGI app answering every GET with the current exposition, queue lengths and the
+    ingestion lag measured anew."""
 
     def app(environ: dict[str, Any], start_response: Callable[..., Any]) -> list[bytes]:
         if environ.get("PATH_INFO") not in ("/", "/metrics"):
             start_response("404 Not Found", [("Content-Type", "text/plain")])
             return [b"not found\n"]
         refresh_queue_lengths(client)
+        refresh_ingest_lag(engine)
         body = metrics.render_latest()
         start_response("200 OK", [("Content-Type", metrics.CONTENT_TYPE),
                                   ("Content-Length", str(len(body)))])
@@ -148,7 +180,8 @@ def metrics_wsgi_app(client: redis_lib.Redis) -> Callable[..., list[bytes]]:
 
 def start_exporter(settings: Settings, address: str, port: int) -> WSGIServer:
     """Serve the worker's metrics on ``address:port`` from a daemon thread."""
-    server = make_server(address, port, metrics_wsgi_app(broker_client(settings)),
+    server = make_server(address, port,
+                         metrics_wsgi_app(broker_client(settings), lag_engine(settings)),
                          handler_class=_QuietHandler)
     threading.Thread(target=server.serve_forever, name="athsys-metrics", daemon=True).start()
     return server

@@ -285,6 +285,16 @@ def sweep_unprocessed(
     return ids
 
 
+def oldest_unprocessed_age_s(session: Session) -> float:
+    """Seconds since the oldest batch still waiting for processing was received (0: none
+    waits): the ingestion lag operators watch."""
+    age = session.scalar(text(
+        "SELECT extract(epoch FROM now() - min(received_at)) FROM read_batch"
+        " WHERE status IN ('pending', 'processing')"
+    ))
+    return max(0.0, float(age)) if age is not None else 0.0
+
+
 def batch_status(session: Session, batch_id: int) -> ReadBatch:
     batch = session.get(ReadBatch, batch_id)
     if batch is None:

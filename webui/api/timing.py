@@ -17,6 +17,7 @@ from flask import Blueprint, Response, current_app, g, request
 from sqlalchemy.orm import Session
 
 import tasks.app  # noqa: F401 - installs the after-commit dispatch of enqueued jobs
+from athsys import metrics
 from athsys.accounts.actor import Actor
 from athsys.config import Settings
 from athsys.errors import AuthenticationError, PayloadTooLargeError, ValidationError
@@ -137,6 +138,12 @@ def _text(body: str, filename: str) -> Response:
 # -- device data ------------------------------------------------------------------------------
 
 
+def _bad_reads(exc: ValidationError) -> int:
+    """How many reads a refused payload had wrong (at least one: the payload itself)."""
+    found = exc.details.get("errors") if isinstance(exc.details, dict) else exc.details
+    return max(1, len(found) if isinstance(found, list) else 0)
+
+
 @blueprint.post("/passings")
 @require_device
 def post_passings() -> Response:
@@ -151,9 +158,17 @@ def post_passings() -> Response:
             fmt=request.args.get("format") or None,
         )
         session.commit()
+    except ValidationError as exc:
+        session.rollback()
+        metrics.record_ingest_reads(rejected=_bad_reads(exc))
+        raise
     except Exception:
         session.rollback()
         raise
+    if receipt.replay:  # the same payload again: every read of it is a duplicate
+        metrics.record_ingest_reads(duplicate=receipt.accepted + receipt.duplicate)
+    else:
+        metrics.record_ingest_reads(accepted=receipt.accepted, duplicate=receipt.duplicate)
     return success(receipt.as_dict(), status=200 if receipt.replay else 202)
 
 

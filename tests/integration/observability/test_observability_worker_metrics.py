@@ -117,6 +117,7 @@ def test_prefork_children_are_summed_by_the_worker_exporter(
         assert values["athsys_task_duration_seconds_count|outcome=success|task=platform.ping"] >= 4
         measured = {q for q in Queue.ALL if f"athsys_queue_length|queue={q}" in values}
         assert measured == set(Queue.ALL)
+        assert values["athsys_ingest_lag_seconds"] >= 0  # measured from the database
         assert not (tmp_path / "prom" / "counter_1.db").exists()  # emptied at start
     finally:
         worker.terminate()
