@@ -8,6 +8,7 @@ changed the results (debounced by the ingestion tasks, see ``tasks.ingest.reques
 
 from __future__ import annotations
 
+from athsys import metrics
 from athsys.competitions.models import Event
 from athsys.jobs import TaskName
 from athsys.leaderboards import service
@@ -38,6 +39,8 @@ def refresh_event_leaderboard(self: AthsysTask, event_id: int) -> dict[str, obje
             if session.get(Event, event_id) is None:
                 return None
             outcome = service.refresh_event(session, BoardStore(client), event_id)
+        if outcome.published:
+            metrics.record_results_published(outcome.published)
         if not outcome.full and not outcome.lines_changed:
             return outcome.as_dict()
         versions = Cache(client, cache_ttls(self.settings), local_copies=False).invalidate(

@@ -431,6 +431,10 @@ def rank_lines(info: EventInfo, lines: Iterable[Line], board: str = ALL) -> list
 
 @dataclass(frozen=True)
 class RefreshOutcome:
+    """``published``: lines the public sees new or changed. A first build publishes every
+    line; a later full rebuild (periodic, or after a deletion) rewrites lines without telling
+    which changed, and counts none."""
+
     event_id: int
     competition_id: int
     full: bool
@@ -438,12 +442,13 @@ class RefreshOutcome:
     heat_ids: tuple[int, ...]
     compute_ms: float
     as_of: datetime
+    published: int
 
     def as_dict(self) -> dict[str, Any]:
         return {"event_id": self.event_id, "competition_id": self.competition_id,
                 "full": self.full, "lines_changed": self.lines_changed,
                 "heat_ids": list(self.heat_ids), "compute_ms": round(self.compute_ms, 2),
-                "as_of": self.as_of.isoformat()}
+                "as_of": self.as_of.isoformat(), "published": self.published}
 
 
 def _round_state(session: Session, round_id: int | None) -> tuple[int, str]:
@@ -526,9 +531,10 @@ def _refresh(session: Session, store: BoardStore, event_id: int,
                                 new_meta))
         changed = [item for item in changed if str(item[0]) in kept]
         lines, heat_ids = len(changed), {heat_id for _, heat_id, _, _ in changed}
+    published = lines if not full or not meta else 0
     return RefreshOutcome(event_id, info.competition_id, full, lines,
                           tuple(sorted(h for h in heat_ids if h is not None)),
-                          (time.perf_counter() - started) * 1000, now)
+                          (time.perf_counter() - started) * 1000, now, published)
 
 
 # -- reading -------------------------------------------------------------------------------

@@ -7,6 +7,7 @@ import threading
 
 import pytest
 import redis as redis_lib
+from prometheus_client import REGISTRY
 from sqlalchemy import delete, select, text
 from sqlalchemy.engine import Engine
 from sqlalchemy.orm import Session
@@ -228,3 +229,29 @@ def test_refreshes_of_one_event_run_one_after_the_other(
     assert outcomes[0].full and outcomes[0].lines_changed == 1
     with store.refreshing(meet.road_event_id) as held:  # released after the refresh
         assert held
+
+
+def test_published_counts_lines_the_public_sees_new_or_changed(
+    meet: Meet, committed_db: Engine, redis_client: redis_lib.Redis
+) -> None:
+    from tasks.leaderboards import refresh_event_leaderboard
+
+    def published_total() -> float:
+        return REGISTRY.get_sample_value("athsys_results_published_total") or 0.0
+
+    store = BoardStore(redis_client)
+    heat, e = meet.road_heat_id, meet.road_entries
+    store_result(committed_db, heat, e[0], 1_800_000)
+    store_result(committed_db, heat, e[1], 1_795_400)
+    before = published_total()
+    refresh_event_leaderboard.run(meet.road_event_id)  # the first build shows both
+    assert published_total() == before + 2
+    store_result(committed_db, heat, e[2], 1_790_000)
+    assert _refresh(committed_db, store, meet.road_event_id).published == 1
+    rebuilt = _forced(committed_db, store, meet.road_event_id)
+    assert rebuilt.full and rebuilt.lines_changed == 3 and rebuilt.published == 0
+
+
+def _forced(engine: Engine, store: BoardStore, event_id: int) -> service.RefreshOutcome:
+    with Session(engine) as session:
+        return service.refresh_event(session, store, event_id, force_full=True)
