@@ -14,29 +14,18 @@ from sqlalchemy.engine import Engine
 from sqlalchemy.orm import Session
 
 import tasks.ingest as ingest
-from athsys.jobs import discard_pending
 from athsys.timing import batches, process
-from athsys.timing.models import ChipAssignment, ReadBatch, TimingDevice
+from athsys.timing.models import ChipAssignment, ReadBatch
 from tests.integration.timing.timing_ingest_support import (
     GUN,
     Race,
     bearer,
-    dumps,
     passing,
     result_of,
+    store_waiting,
 )
 
 pytestmark = pytest.mark.integration
-
-
-def _store(engine: Engine, race: Race, device: str, items: list[dict[str, Any]]) -> int:
-    """Store a batch without sending its processing job (no worker races these tests)."""
-    with Session(engine) as session, session.begin():
-        found = session.get(TimingDevice, race.device_ids[device])
-        assert found is not None
-        receipt = batches.receive_passings(session, found, dumps(items), max_lines=100)
-        discard_pending(session)
-        return receipt.batch_id
 
 
 def _batches(engine: Engine) -> dict[int, tuple[str, int | None, int, str | None]]:
@@ -54,10 +43,10 @@ def _process(engine: Engine, batch_id: int, **options: Any) -> Any:
 
 
 def test_waiting_batches_are_processed_together(race: Race, committed_db: Engine) -> None:
-    start = _store(committed_db, race, "start", [passing("S1", "C101", 4.0),
+    start = store_waiting(committed_db, race, "start", [passing("S1", "C101", 4.0),
                                                  passing("S2", "C102", 6.0)])
-    five_k = _store(committed_db, race, "5k", [passing("K1", "C101", 1500.0)])
-    finish = _store(committed_db, race, "finish", [passing("F1", "C101", 3000.0),
+    five_k = store_waiting(committed_db, race, "5k", [passing("K1", "C101", 1500.0)])
+    finish = store_waiting(committed_db, race, "finish", [passing("F1", "C101", 3000.0),
                                                    passing("F2", "C102", 3100.0)])
     outcome = _process(committed_db, start)
     assert outcome is not None and outcome.results_created == 2
@@ -75,10 +64,10 @@ def test_waiting_batches_are_processed_together(race: Race, committed_db: Engine
 
 
 def test_the_read_budget_bounds_what_is_taken_along(race: Race, committed_db: Engine) -> None:
-    first = _store(committed_db, race, "finish", [passing("F1", "C101", 3000.0)])
-    second = _store(committed_db, race, "finish", [passing("F2", "C102", 3100.0),
+    first = store_waiting(committed_db, race, "finish", [passing("F1", "C101", 3000.0)])
+    second = store_waiting(committed_db, race, "finish", [passing("F2", "C102", 3100.0),
                                                    passing("F3", "C103", 3200.0)])
-    third = _store(committed_db, race, "finish", [passing("F4", "C104", 3300.0)])
+    third = store_waiting(committed_db, race, "finish", [passing("F4", "C104", 3300.0)])
     _process(committed_db, first, catch_up_reads=2)  # 1 of its own: room for 1, not 2
     assert {k: v[0] for k, v in _batches(committed_db).items()} == {
         first: "done", second: "pending", third: "pending"}
@@ -89,8 +78,8 @@ def test_the_read_budget_bounds_what_is_taken_along(race: Race, committed_db: En
 
 
 def test_a_batch_another_worker_holds_is_skipped(race: Race, committed_db: Engine) -> None:
-    first = _store(committed_db, race, "finish", [passing("F1", "C101", 3000.0)])
-    held = _store(committed_db, race, "finish", [passing("F2", "C102", 3100.0)])
+    first = store_waiting(committed_db, race, "finish", [passing("F1", "C101", 3000.0)])
+    held = store_waiting(committed_db, race, "finish", [passing("F2", "C102", 3100.0)])
     with Session(committed_db) as other_worker, other_worker.begin():
         other_worker.execute(select(ReadBatch).where(ReadBatch.id == held).with_for_update())
         _process(committed_db, first)
@@ -117,8 +106,8 @@ def test_a_bad_batch_taken_along_fails_alone(
     refreshed: list[list[int]] = []
     monkeypatch.setattr(ingest, "request_refresh", lambda _task, ids: refreshed.append(ids))
     _overlapping_chip(committed_db, race)
-    good = _store(committed_db, race, "finish", [passing("F1", "C101", 3000.0)])
-    bad = _store(committed_db, race, "finish", [passing("F2", "CX", 3000.0)])
+    good = store_waiting(committed_db, race, "finish", [passing("F1", "C101", 3000.0)])
+    bad = store_waiting(committed_db, race, "finish", [passing("F2", "CX", 3000.0)])
 
     outcome = ingest.process_batch.run(good)  # with the bad one: fails; then alone: done
     assert outcome is not None and outcome["results_created"] == 1
@@ -131,7 +120,7 @@ def test_a_bad_batch_taken_along_fails_alone(
     status, _, _, error = _batches(committed_db)[bad]
     assert status == "processing" and error is not None and "chip CX" in error
 
-    later = _store(committed_db, race, "finish", [passing("F3", "C102", 3100.0)])
+    later = store_waiting(committed_db, race, "finish", [passing("F3", "C102", 3100.0)])
     _process(committed_db, later)  # a batch that failed before is not taken along
     assert _batches(committed_db)[later] == ("done", None, 1, None)
     assert _batches(committed_db)[bad][0] == "processing"
@@ -140,8 +129,8 @@ def test_a_bad_batch_taken_along_fails_alone(
 def test_a_device_sees_its_batch_done_with_the_batch_that_took_it(
     client: FlaskClient, race: Race, committed_db: Engine
 ) -> None:
-    first = _store(committed_db, race, "finish", [passing("F1", "C101", 3000.0)])
-    second = _store(committed_db, race, "finish", [passing("F2", "C102", 3100.0)])
+    first = store_waiting(committed_db, race, "finish", [passing("F1", "C101", 3000.0)])
+    second = store_waiting(committed_db, race, "finish", [passing("F2", "C102", 3100.0)])
     waiting = client.get(f"/api/timing/batches/{second}", headers=bearer(race.tokens["finish"]))
     assert waiting.status_code == 200
     assert (waiting.get_json()["data"]["status"], waiting.get_json()["data"]["processed_with"]) \

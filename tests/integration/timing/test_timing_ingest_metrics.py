@@ -4,18 +4,12 @@ ingestion lag (age of the oldest batch not yet processed) measured by the worker
 
 from __future__ import annotations
 
-from typing import Any
-
 import pytest
 from flask.testing import FlaskClient
 from prometheus_client import REGISTRY
 from sqlalchemy import create_engine, text
 from sqlalchemy.engine import Engine
-from sqlalchemy.orm import Session
 
-from athsys.jobs import discard_pending
-from athsys.timing import batches
-from athsys.timing.models import TimingDevice
 from tasks.metrics import refresh_ingest_lag
 from tests.integration.timing.timing_ingest_support import (
     Race,
@@ -23,6 +17,7 @@ from tests.integration.timing.timing_ingest_support import (
     dumps,
     passing,
     process_pending,
+    store_waiting,
 )
 
 pytestmark = pytest.mark.integration
@@ -56,24 +51,15 @@ def test_device_reads_are_counted_by_outcome(client: FlaskClient, race: Race,
     assert _reads("rejected") == before["rejected"] + 1  # one bad read named
 
 
-def _store(engine: Engine, race: Race, items: list[dict[str, Any]]) -> int:
-    with Session(engine) as session, session.begin():
-        device = session.get(TimingDevice, race.device_ids["finish"])
-        assert device is not None
-        receipt = batches.receive_passings(session, device, dumps(items), max_lines=100)
-        discard_pending(session)  # no worker: the batch waits
-        return receipt.batch_id
-
-
 def test_the_lag_is_the_age_of_the_oldest_waiting_batch(race: Race,
                                                         committed_db: Engine) -> None:
     assert refresh_ingest_lag(committed_db) is True
     assert _lag() == 0.0
-    waiting = _store(committed_db, race, [passing("F1", "C101", 3000.0)])
+    waiting = store_waiting(committed_db, race, "finish", [passing("F1", "C101", 3000.0)])
     with committed_db.begin() as conn:
         conn.execute(text("UPDATE read_batch SET received_at = now() - interval '45 seconds'"
                           " WHERE id = :b"), {"b": waiting})
-    _store(committed_db, race, [passing("F2", "C102", 3100.0)])
+    store_waiting(committed_db, race, "finish", [passing("F2", "C102", 3100.0)])
     assert refresh_ingest_lag(committed_db) is True
     lag = _lag()
     assert lag is not None and 45 <= lag < 60

@@ -10,18 +10,15 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from athsys.competitions.models import LaneAssignment
-from athsys.timing import batches
-from athsys.timing.models import TimingDevice, TimingRead, TimingSplit
-from tests.integration.timing.timing_ingest_support import Race, dumps, passing, process_pending
+from athsys.timing.models import TimingRead, TimingSplit
+from tests.integration.timing.timing_ingest_support import (
+    Race,
+    passing,
+    process_pending,
+    store_waiting,
+)
 
 pytestmark = pytest.mark.integration
-
-
-def _store(engine: Engine, race: Race, device: str, items: list[dict[str, object]]) -> int:
-    with Session(engine) as session, session.begin():
-        found = session.get(TimingDevice, race.device_ids[device])
-        assert found is not None
-        return batches.receive_passings(session, found, dumps(items), max_lines=100).batch_id
 
 
 def _splits(engine: Engine) -> dict[int, set[int]]:
@@ -33,7 +30,7 @@ def _splits(engine: Engine) -> dict[int, set[int]]:
 
 
 def test_reads_are_processed_with_their_batch(race: Race, committed_db: Engine) -> None:
-    batch_id = _store(committed_db, race, "finish", [passing("F1", "C101", 3000.0),
+    batch_id = store_waiting(committed_db, race, "finish", [passing("F1", "C101", 3000.0),
                                                        passing("F2", "C999", 3001.0)])
     with Session(committed_db) as session:
         reads = session.scalars(select(TimingRead).where(TimingRead.batch_id == batch_id)).all()
@@ -48,9 +45,10 @@ def test_reads_are_processed_with_their_batch(race: Race, committed_db: Engine) 
 
 def test_a_split_goes_with_the_entry_s_place_in_the_heat(race: Race, committed_db: Engine) -> None:
     entry_a, entry_b = race.entries[0], race.entries[1]
-    _store(committed_db, race, "start", [passing("S1", "C101", 2.0), passing("S2", "C102", 3.0)])
-    _store(committed_db, race, "finish", [passing("F1", "C101", 3000.0),
-                                          passing("F2", "C102", 3100.0)])
+    store_waiting(committed_db, race, "start",
+                  [passing("S1", "C101", 2.0), passing("S2", "C102", 3.0)])
+    store_waiting(committed_db, race, "finish",
+                  [passing("F1", "C101", 3000.0), passing("F2", "C102", 3100.0)])
     process_pending(committed_db)
     both = {race.points["start"], race.points["finish"]}
     assert _splits(committed_db) == {entry_a: both, entry_b: both}

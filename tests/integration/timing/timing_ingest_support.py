@@ -27,8 +27,9 @@ from athsys.competitions.models import (
     Round,
     RoundKind,
 )
+from athsys.jobs import discard_pending
 from athsys.timing import batches, devices, process
-from athsys.timing.models import ChipAssignment, DeviceKind, MatRole, TimingPoint
+from athsys.timing.models import ChipAssignment, DeviceKind, MatRole, TimingDevice, TimingPoint
 
 PARIS = ZoneInfo("Europe/Paris")
 RACE_DAY = date(2025, 10, 12)
@@ -160,6 +161,17 @@ def scalar(engine: Engine, query: Any) -> Any:
 def rows(engine: Engine, query: Any) -> list[Any]:
     with Session(engine) as session:
         return list(session.execute(query).all())
+
+
+def store_waiting(engine: Engine, race: Race, device: str, items: list[dict[str, Any]]) -> int:
+    """Store a batch as ``device`` without sending its processing job: it waits until the
+    test processes it (no worker of the session can take it first)."""
+    with Session(engine) as session, session.begin():
+        found = session.get(TimingDevice, race.device_ids[device])
+        assert found is not None
+        receipt = batches.receive_passings(session, found, dumps(items), max_lines=100)
+        discard_pending(session)
+        return receipt.batch_id
 
 
 def process_pending(engine: Engine) -> None:
