@@ -49,6 +49,7 @@ from athsys.competitions.models import (
     LaneAssignment,
     Round,
 )
+from athsys.db import driver_rows
 from athsys.errors import NotFoundError, ValidationError
 from athsys.jobs import TaskName, enqueue_after_commit
 from athsys.leaderboards import rules
@@ -188,16 +189,6 @@ WHERE h.round_id = %(round_id)s {changed}
 {order}"""
 
 
-def _fetch(session: Session, sql: str, params: dict[str, Any]) -> list[tuple[Any, ...]]:
-    """Rows through the driver's cursor: plain tuples, no ORM rows."""
-    cursor = session.connection().connection.cursor()
-    try:
-        cursor.execute(sql, params)
-        return list(cursor.fetchall())
-    finally:
-        cursor.close()
-
-
 def load_lines(session: Session, info: EventInfo, changed_since: datetime | None = None,
                changed_heats: Sequence[int] = (),
                entry_ids: Sequence[int] | None = None) -> list[Line]:
@@ -215,7 +206,7 @@ def load_lines(session: Session, info: EventInfo, changed_since: datetime | None
                               "since": changed_since, "heats": list(changed_heats),
                               "entry_ids": list(entry_ids or ())}
     where = (_ONLY if entry_ids is not None else "") + (_CHANGED if changed_since else "")
-    rows = _fetch(session, _LINES_SQL.format(changed=where), params)
+    rows = driver_rows(session, _LINES_SQL.format(changed=where), params)
     grade_key = age_grade_event_key(info.discipline_code)
     day = info.competition_day
     ages: dict[tuple[str, date | None], tuple[int | None, str]] = {}
@@ -295,7 +286,7 @@ def _placings(session: Session, info: EventInfo, changed_since: datetime | None 
     if info.round_id is None:
         return []
     place = _placer(info)
-    return [place(row) for row in _fetch(
+    return [place(row) for row in driver_rows(
         session, _PLACINGS_SQL.format(changed=_CHANGED if changed_since else "", order=""),
         {"round_id": info.round_id, "since": changed_since, "heats": list(changed_heats),
          "margin": WATERMARK_MARGIN, "all_signatures": True})]
