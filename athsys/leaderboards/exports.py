@@ -16,10 +16,11 @@ place empty for non-finishers and the mark then replaced by their status.
 
 from __future__ import annotations
 
-import csv
 import io
 from collections.abc import Iterable, Mapping, Sequence
 from typing import Any
+
+from athsys.spreadsheet import SafeWriter, spreadsheet_safe
 
 RESULT_COLUMNS = ("event", "place", "bib", "name", "club", "category", "mark", "status",
                   "net_time", "wind", "records", "gap", "heat", "official")
@@ -31,7 +32,7 @@ HYTEK_FIELDS = ("event_number", "event_name", "sex", "age_category", "round", "h
 
 def _csv(header: Sequence[str], rows: Iterable[Sequence[object]], delimiter: str = ",") -> str:
     buffer = io.StringIO()
-    writer = csv.writer(buffer, delimiter=delimiter, lineterminator="\r\n")
+    writer = SafeWriter(buffer, delimiter=delimiter, lineterminator="\r\n")
     writer.writerow(header)
     for row in rows:
         writer.writerow(["" if value is None else value for value in row])
@@ -65,9 +66,11 @@ def start_list_csv(event: str, heat: int, lines: Sequence[Mapping[str, Any]]) ->
 
 
 def _semicolon_safe(value: object) -> str:
-    """A field of the semicolon file: no separators or line breaks inside."""
-    return "" if value is None else str(value).replace(";", ",").replace("\r", " ").replace(
-        "\n", " ")
+    """A field of the semicolon file: no separators or line breaks inside, no formula."""
+    if value is None:
+        return ""
+    text = str(value).replace(";", ",").replace("\r", " ").replace("\n", " ")
+    return str(spreadsheet_safe(text))
 
 
 def hytek_semicolon(events: Sequence[tuple[Mapping[str, Any], Sequence[Mapping[str, Any]]]]

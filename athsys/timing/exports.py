@@ -3,7 +3,6 @@
 
 from __future__ import annotations
 
-import csv
 import io
 
 from sqlalchemy import select
@@ -14,6 +13,7 @@ from athsys.competitions.disciplines import EventKind
 from athsys.competitions.models import Entry, Event, Heat, LaneAssignment, Round
 from athsys.results.marks import Measure, format_mark
 from athsys.results.models import Result
+from athsys.spreadsheet import SafeWriter
 from athsys.timing.formats.lynx_export import (
     LynxCompetitor,
     StartListHeat,
@@ -107,7 +107,7 @@ def export_results_csv(session: Session, heat_id: int) -> str:
         .order_by(Result.place.asc().nulls_last(), Result.status, Entry.bib)
     ).all()
     buffer = io.StringIO()
-    writer = csv.writer(buffer, lineterminator="\r\n")
+    writer = SafeWriter(buffer, lineterminator="\r\n")
     writer.writerow(RESULT_COLUMNS)
     for result, bib, last, first, club in rows:
         def shown(ms: int | None) -> str:

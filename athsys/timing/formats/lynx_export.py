@@ -17,6 +17,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 
 from athsys.errors import ValidationError
+from athsys.spreadsheet import SafeWriter
 from athsys.timing.passing import DEFAULT_MAX_LINES, ErrorCollector, decode_body, numbered_lines
 
 EVT_LABEL = "lynx.evt"
@@ -150,7 +151,7 @@ def _close(heats: list[StartListHeat], lanes: list[StartListLane]) -> None:
 
 def _write(rows: Iterable[list[str]]) -> str:
     buffer = io.StringIO()
-    writer = csv.writer(buffer, lineterminator=LINE_END, quoting=csv.QUOTE_MINIMAL)
+    writer = SafeWriter(buffer, lineterminator=LINE_END, quoting=csv.QUOTE_MINIMAL)
     for row in rows:
         _check_fields(row)
         writer.writerow(row)
