@@ -18,7 +18,7 @@ from athsys.config import Settings, get_config
 from athsys.embedded import with_server_urls
 from athsys.logging import configure_logging
 from athsys.redis_client import make_redis
-from webui import errors, health, live, metrics, request_log
+from webui import errors, headers, health, live, metrics, request_log
 from webui.api import limits as api_limits
 from webui.api import timing as timing_api
 from webui.api.registry import register_api
@@ -94,6 +94,7 @@ def create_app(settings: Settings | None = None) -> Flask:
     request_log.register(app)
     metrics.register(app)
     errors.register(app)
+    headers.register(app)
     app.register_blueprint(health.blueprint)
     register_api(app)
     app.register_blueprint(timing_api.blueprint)

@@ -1,5 +1,10 @@
 """Probes: ``/live`` (the process answers), ``/ready`` (it can serve), ``/health`` (every
-component)."""
+component).
+
+``/health`` names servers, workers and the errors they gave: only operators (Admins, signed
+in or with a bearer token) see that detail; anyone else gets the overall status and the status
+code, which is all a load balancer or an uptime check needs.
+"""
 
 from __future__ import annotations
 
@@ -9,6 +14,8 @@ from flask import Blueprint, Response, current_app, jsonify
 
 from athsys import health
 from athsys.config import Settings
+from athsys.errors import AuthenticationError
+from webui.security.current import request_actor
 
 blueprint = Blueprint("probes", __name__)
 
@@ -92,7 +99,15 @@ def health_view() -> Response:
         components = {name: future.result() for name, future in futures.items()}
     components["scheduler"] = health.check_beat(redis_client, health.utcnow())
     status = health.overall({k: v for k, v in components.items() if k != "scheduler"})
-    return _json(
-        {"status": status, "components": {k: v.as_dict() for k, v in components.items()}},
-        status == "healthy",
-    )
+    body: dict[str, object] = {"status": status}
+    if _is_operator():
+        body["components"] = {k: v.as_dict() for k, v in components.items()}
+    return _json(body, status == "healthy")
+
+
+def _is_operator() -> bool:
+    try:
+        actor = request_actor()
+    except AuthenticationError:  # a bad token is no operator; the probe still answers
+        return False
+    return actor is not None and actor.is_admin

@@ -21,6 +21,8 @@ from apispec.ext.marshmallow import MarshmallowPlugin
 from flask import Blueprint, Flask, Response, current_app, jsonify, url_for
 from marshmallow import Schema, fields
 
+from webui.headers import csp_nonce
+
 API_VERSION = "1"
 FAB_API_PREFIX = "/api/v1/"
 _CONVERTER = re.compile(r"<(?:(?P<converter>[a-z]+)(?:\([^)]*\))?:)?(?P<name>\w+)>")
@@ -243,7 +245,7 @@ _SWAGGER_PAGE = """<!doctype html>
 <link rel="stylesheet" href="{css}"></head>
 <body><div id="swagger-ui"></div>
 <script src="{js}"></script>
-<script>SwaggerUIBundle({{url: "{spec}", dom_id: "#swagger-ui",
+<script nonce="{nonce}">SwaggerUIBundle({{url: "{spec}", dom_id: "#swagger-ui",
   presets: [SwaggerUIBundle.presets.apis]}});</script>
 </body></html>"""
 
@@ -255,5 +257,6 @@ def swagger_ui() -> Response:
         css=url_for("appbuilder.static", filename="css/swagger/swagger-ui.css"),
         js=url_for("appbuilder.static", filename="js/swagger-ui-bundle.js"),
         spec=url_for("api_docs.apispec_json"),
+        nonce=csp_nonce(),
     )
     return Response(page, mimetype="text/html")

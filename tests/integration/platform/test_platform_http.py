@@ -7,6 +7,8 @@ from flask import Flask
 from athsys.config import Settings
 from athsys.errors import ConflictError
 from webui.app import create_app
+from webui.security import roles
+from webui.security.sync import sync_roles
 
 pytestmark = pytest.mark.integration
 
@@ -30,6 +32,19 @@ def failing_app(settings: Settings) -> Flask:
     return app
 
 
+def operator_bearer(app: Flask) -> dict[str, str]:
+    """Only operators see the components of ``/health``."""
+    from flask_jwt_extended import create_access_token
+
+    with app.app_context():
+        sync_roles(app.appbuilder)  # type: ignore[attr-defined]
+        sm = app.appbuilder.sm  # type: ignore[attr-defined]
+        user = sm.find_user(username="http_operator") or sm.add_user(
+            "http_operator", "Test", "Operator", "http_operator@example.org",
+            sm.find_role(roles.ADMIN), password="http-operator-password")
+        return {"Authorization": f"Bearer {create_access_token(identity=str(user.id))}"}
+
+
 def test_probes(client) -> None:  # type: ignore[no-untyped-def]
     live = client.get("/live")
     assert live.status_code == 200 and live.json == {"status": "alive"}
@@ -39,8 +54,8 @@ def test_probes(client) -> None:  # type: ignore[no-untyped-def]
     assert set(ready.json["components"]) == {"database", "redis", "migrations"}
 
 
-def test_health_reports_every_component_with_a_real_worker(client, celery_worker) -> None:  # type: ignore[no-untyped-def]
-    response = client.get("/health")
+def test_health_reports_every_component_with_a_real_worker(client, celery_worker, app) -> None:  # type: ignore[no-untyped-def]
+    response = client.get("/health", headers=operator_bearer(app))
     body = response.json
     assert set(body["components"]) >= {"database", "redis", "broker", "worker"}
     for name in ("database", "redis", "broker", "worker"):
