@@ -3,6 +3,7 @@ each authenticates with (stored only as a SHA-256 hash, shown once, rotatable, r
 
 from __future__ import annotations
 
+import enum
 import secrets
 from dataclasses import dataclass
 from datetime import UTC, datetime
@@ -13,10 +14,42 @@ from sqlalchemy.orm import Session
 
 from athsys.accounts.actor import Actor
 from athsys.audit.service import record, snapshot
-from athsys.errors import AuthenticationError, ConflictError, NotFoundError, ValidationError
+from athsys.errors import (
+    AuthenticationError,
+    AuthorizationError,
+    ConflictError,
+    NotFoundError,
+    ValidationError,
+)
 from athsys.timing.lookups import get_competition
 from athsys.timing.models import DeviceKind, MatRole, TimingDevice, TimingPoint, TimingRead
 from athsys.timing.processing import hash_token, token_prefix
+
+
+class DeviceUse(enum.Enum):
+    """What a device's token is used for; each kind of device may do only its own part."""
+
+    SEND_PASSINGS = "send passings"
+    UPLOAD_LIF = "upload FinishLynx result files"
+    READ_START_LISTS = "read start lists and heat results"
+
+
+#: A decoder sends passings; a photo-finish camera reads start lists and uploads results.
+DEVICE_USES: dict[DeviceKind, frozenset[DeviceUse]] = {
+    DeviceKind.CHIP_DECODER: frozenset({DeviceUse.SEND_PASSINGS}),
+    DeviceKind.PHOTO_FINISH: frozenset({DeviceUse.UPLOAD_LIF, DeviceUse.READ_START_LISTS}),
+}
+
+
+def check_device_use(device: TimingDevice, use: DeviceUse) -> None:
+    """403 when the device's kind may not do ``use`` (a stolen decoder token uploads no
+    results)."""
+    if use not in DEVICE_USES[device.kind]:
+        kind = device.kind.value.replace("_", " ")
+        raise AuthorizationError(
+            f"device {device.name!r} is a {kind}: a {kind}'s token may not {use.value}",
+            details={"device_kind": device.kind.value},
+        )
 
 
 @dataclass(frozen=True)

@@ -30,6 +30,9 @@ from athsys.timing.models import LifImport
 
 LIF_OUTCOME_IMPORTED = "imported"
 LIF_OUTCOME_HEAT_OFFICIAL = "heat_official"
+#: A file with a header and no result line (FinishLynx writes one when a heat is armed): it
+#: is recorded, and changes nothing: no result, no wind, and the heat stays as it was.
+LIF_OUTCOME_NO_RESULTS = "no_results"
 
 
 
@@ -79,8 +82,9 @@ def import_lif(
 
     The whole file is validated first (every line, every bib) and nothing is stored when one
     thing is wrong. DNS/DNF/DQ (with the rule) are kept as statuses. An official heat is not
-    changed: the import is recorded with outcome ``heat_official``. A manual correction is
-    never overwritten (:func:`athsys.timing.rules.decide_update`).
+    changed: the import is recorded with outcome ``heat_official``; a file without result
+    lines changes nothing either (outcome ``no_results``). A manual correction is never
+    overwritten (:func:`athsys.timing.rules.decide_update`).
     """
     get_competition(session, competition_id)
     digest = hashlib.sha256(body).hexdigest()
@@ -103,7 +107,9 @@ def import_lif(
     lock_competition(session, competition_id)
     changed = 0
     outcome = LIF_OUTCOME_HEAT_OFFICIAL
-    if heat.status != HeatStatus.OFFICIAL:
+    if not lif.results:
+        outcome = LIF_OUTCOME_NO_RESULTS
+    elif heat.status != HeatStatus.OFFICIAL:
         outcome = LIF_OUTCOME_IMPORTED
         changed = _apply_lif(session, actor, heat, lif, entries, reason=f"FinishLynx file {path}")
     inserted = session.execute(

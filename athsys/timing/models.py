@@ -235,7 +235,7 @@ class LifImport(Base):
     path: Mapped[str] = mapped_column(String(500))
     content_sha256: Mapped[str] = mapped_column(String(64))
     size: Mapped[int] = mapped_column(Integer)
-    outcome: Mapped[str] = mapped_column(String(20))  # imported | heat_official
+    outcome: Mapped[str] = mapped_column(String(20))  # imported | heat_official | no_results
     results_changed: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
     imported_by: Mapped[str | None] = mapped_column(String(128))
     imported_at: Mapped[datetime] = mapped_column(

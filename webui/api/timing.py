@@ -10,8 +10,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from datetime import datetime
-from functools import wraps
-from typing import Any, TypeVar, cast
+from typing import Any, cast
 
 from flask import Blueprint, Response, current_app, g, request
 from sqlalchemy.orm import Session
@@ -28,7 +27,6 @@ from webui.api.envelope import json_body, success
 
 blueprint = Blueprint("timing_api", __name__, url_prefix="/api/timing")
 
-F = TypeVar("F", bound=Callable[..., Any])
 ADMIN = "Admin"
 STARTER = "Starter"
 
@@ -50,8 +48,9 @@ def _is_jwt(token: str) -> bool:
     return token.count(".") == 2
 
 
-def _device() -> TimingDevice:
-    """The device of the request's token; 401 without one, for a wrong or revoked one."""
+def _device(use: devices.DeviceUse) -> TimingDevice:
+    """The device of the request's token; 401 without one, for a wrong or revoked one; 403
+    when its kind may not do ``use``."""
     if "timing_device" not in g:
         token = _bearer()
         if token is None:
@@ -60,29 +59,21 @@ def _device() -> TimingDevice:
             )
         g.timing_device = devices.authenticate_device(_session(), token)
         devices.check_device_competition(g.timing_device, _optional_int("competition_id"))
+    devices.check_device_use(g.timing_device, use)
     return cast(TimingDevice, g.timing_device)
 
 
-def _device_or_roles(*roles: str) -> tuple[TimingDevice | None, Actor]:
-    """A device token, or a JWT/session of a user holding one of ``roles``."""
+def _device_or_roles(use: devices.DeviceUse, *roles: str) -> tuple[TimingDevice | None, Actor]:
+    """A device token allowed ``use``, or a JWT/session of a user holding one of ``roles``."""
     token = _bearer()
     if token is not None and not _is_jwt(token):
-        device = _device()
+        device = _device(use)
         return device, devices.device_actor(device)
     actor = current_actor()
     if actor is None:
         raise AuthenticationError("a device token or a signed-in user is required")
     actor.require_role(*roles)
     return None, actor
-
-
-def require_device(view: F) -> F:
-    @wraps(view)
-    def wrapper(*args: Any, **kwargs: Any) -> Any:
-        _device()
-        return view(*args, **kwargs)
-
-    return cast(F, wrapper)
 
 
 def _optional_int(name: str) -> int | None:
@@ -145,16 +136,16 @@ def _bad_reads(exc: ValidationError) -> int:
 
 
 @blueprint.post("/passings")
-@require_device
 def post_passings() -> Response:
     """A batch of passings: JSON, or a decoder's native lines (RACE RESULT, MYLAPS,
     ChronoTrack, IPICO); ``?format=`` overrides detection. 202 with the counts."""
+    device = _device(devices.DeviceUse.SEND_PASSINGS)
     settings = _settings()
     body = _body(settings.ingest_max_body_bytes)
     session = _session()
     try:
         receipt = batches.receive_passings(
-            session, _device(), body, max_lines=settings.ingest_max_batch,
+            session, device, body, max_lines=settings.ingest_max_batch,
             fmt=request.args.get("format") or None,
         )
         session.commit()
@@ -174,7 +165,7 @@ def post_passings() -> Response:
 
 @blueprint.get("/batches/<int:batch_id>")
 def get_batch(batch_id: int) -> Response:
-    device, _ = _device_or_roles(STARTER)
+    device, _ = _device_or_roles(devices.DeviceUse.SEND_PASSINGS, STARTER)
     batch = batches.batch_status(_session(), batch_id)
     if device is not None and batch.device_id != device.id:
         raise AuthenticationError("this batch was sent by another device")
@@ -193,7 +184,7 @@ def get_batch(batch_id: int) -> Response:
 def post_lif() -> Response:
     """A FinishLynx ``.lif`` file (raw body with ``?filename=``, or a multipart ``file``),
     from the photo-finish device or a signed-in Starter/Admin (``?competition_id=``)."""
-    device, actor = _device_or_roles(STARTER)
+    device, actor = _device_or_roles(devices.DeviceUse.UPLOAD_LIF, STARTER)
     competition_id = device.competition_id if device else _optional_int("competition_id")
     if competition_id is None:
         raise ValidationError("query parameter competition_id is required",
@@ -217,7 +208,7 @@ def post_lif() -> Response:
 
 
 def _export_access(competition_id: int | None = None, heat_id: int | None = None) -> None:
-    device, _ = _device_or_roles(STARTER)
+    device, _ = _device_or_roles(devices.DeviceUse.READ_START_LISTS, STARTER)
     if device is None:
         return
     if heat_id is not None:

@@ -163,7 +163,7 @@ def test_start_list_exports(client: FlaskClient, race: Race, official_jwt) -> No
     sch = client.get(f"/api/timing/competitions/{race.competition_id}/lynx.sch", headers=starter)
     assert f"{race.sprint_event_id},1,1" in sch.get_data(as_text=True)
     assert client.get(f"/api/timing/heats/{race.sprint_heat_id}/lynx.evt",
-                      headers=bearer(race.tokens["other"])).status_code == 401
+                      headers=bearer(race.tokens["other-camera"])).status_code == 401
 
 
 def test_signed_in_starter_can_upload_a_file(client: FlaskClient, race: Race, official_jwt,  # type: ignore[no-untyped-def]

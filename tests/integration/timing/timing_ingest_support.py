@@ -125,6 +125,7 @@ def build_race(engine: Engine) -> Race:
             ("5k", DeviceKind.CHIP_DECODER, "5k", MatRole.PRIMARY, competition.id),
             ("camera", DeviceKind.PHOTO_FINISH, None, MatRole.PRIMARY, competition.id),
             ("other", DeviceKind.CHIP_DECODER, None, MatRole.PRIMARY, other.id),
+            ("other-camera", DeviceKind.PHOTO_FINISH, None, MatRole.PRIMARY, other.id),
         ):
             issued = devices.create_device(
                 session, SYSTEM, competition_id=competition_id, name=name, kind=kind,
