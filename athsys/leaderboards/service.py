@@ -42,6 +42,7 @@ from sqlalchemy.orm import Session
 from athsys.competitions.disciplines import DISCIPLINES, EventKind
 from athsys.competitions.models import (
     Competition,
+    CompetitionStatus,
     Entry,
     Event,
     Heat,
@@ -743,13 +744,24 @@ def _iso(moment: datetime | None) -> str | None:
     return moment.isoformat() if moment is not None else None
 
 
+#: A draft competition is its organisers' alone: no public page, answer or export shows it.
+PUBLIC_STATUSES = frozenset(CompetitionStatus) - {CompetitionStatus.DRAFT}
+
+
+def is_published(session: Session, competition_id: int) -> bool:
+    """Whether the public may see the competition (it exists and is no longer a draft)."""
+    status = session.scalar(select(Competition.status).where(Competition.id == competition_id))
+    return status in PUBLIC_STATUSES
+
+
 def competitions_around(session: Session, today: date, *, days_back: int = 7,
                         days_ahead: int = 1) -> list[dict[str, Any]]:
-    """Competitions running today, recently or about to start, newest first."""
+    """Published competitions running today, recently or about to start, newest first."""
     found = session.scalars(
         select(Competition).where(
             Competition.end_date >= today - timedelta(days=days_back),
             Competition.start_date <= today + timedelta(days=days_ahead),
+            Competition.status.in_(PUBLIC_STATUSES),
         ).order_by(Competition.start_date.desc(), Competition.id.desc()).limit(100)
     ).all()
     return [_competition_json(c, today) for c in found]

@@ -23,6 +23,7 @@ from athsys.athletes.models import Athlete, Sex
 from athsys.competitions.disciplines import discipline
 from athsys.competitions.models import (
     Competition,
+    CompetitionStatus,
     Entry,
     Event,
     Heat,
@@ -125,7 +126,7 @@ def setup_race(
     tz = ZoneInfo(time_zone)
     gun = datetime(day.year, day.month, day.day, 9, 0, tzinfo=tz)
     competition = Competition(name=name, venue="Simulation", start_date=day, end_date=day,
-                              time_zone=time_zone)
+                              time_zone=time_zone, status=CompetitionStatus.LIVE)
     found = discipline("10K")
     event = Event(competition=competition, discipline_code="10K", name=found.name, sex=Sex.MALE,
                   kind=found.kind)

@@ -5,6 +5,9 @@ envelope, so a hit costs a dictionary lookup (or one Redis ``GET``) and no datab
 Caches are keyed by the scope whose changes invalidate them: the event (results, boards,
 exports) or the competition (schedule). Redis down: answers are computed directly.
 
+A draft competition is invisible here: whatever reaches it (its id, an event, round or heat of
+it) answers 404 as for one that does not exist, before any cached answer is looked at.
+
 The public API is exempt from the per-client default rate limit: spectators share venue and
 mobile-carrier addresses, and cached answers are cheap.
 """
@@ -12,6 +15,7 @@ mobile-carrier addresses, and cached answers are cheap.
 from __future__ import annotations
 
 import json
+import time
 from collections.abc import Callable
 from datetime import UTC, datetime
 from typing import Any, cast
@@ -20,7 +24,7 @@ from flask import Blueprint, Flask, Response, current_app, request
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from athsys.competitions.models import Heat, Round
+from athsys.competitions.models import Event, Heat, Round
 from athsys.errors import NotFoundError, ValidationError
 from athsys.leaderboards import exports, rules, service
 from athsys.leaderboards.cache import (
@@ -38,6 +42,11 @@ blueprint = Blueprint("public_api", __name__, url_prefix="/api/public")
 _CACHE_KEY = "athsys_public_cache"
 _HEAT_EVENTS = "athsys_public_heat_events"
 _ROUND_EVENTS = "athsys_public_round_events"
+_EVENT_COMPETITIONS = "athsys_public_event_competitions"
+_PUBLISHED = "athsys_public_published"
+#: How long a process trusts what it last read of a competition's status (publishing or
+#: taking one back to draft shows within this many seconds).
+PUBLISHED_RECHECK_S = 2.0
 
 
 def register(app: Flask) -> None:
@@ -46,6 +55,8 @@ def register(app: Flask) -> None:
     app.extensions[_CACHE_KEY] = cache
     app.extensions[_HEAT_EVENTS] = {}
     app.extensions[_ROUND_EVENTS] = {}
+    app.extensions[_EVENT_COMPETITIONS] = {}
+    app.extensions[_PUBLISHED] = {}
     app.register_blueprint(blueprint)
     limiter = app.appbuilder.sm.limiter  # type: ignore[attr-defined]
     limiter.exempt(blueprint)
@@ -124,6 +135,32 @@ def event_of_round(round_id: int) -> int:
     return known[round_id]
 
 
+def published(competition_id: int) -> int:
+    """``competition_id`` if the public may see it; a draft is a 404 like an unknown id."""
+    known: dict[int, tuple[bool, float]] = current_app.extensions[_PUBLISHED]
+    now = time.monotonic()
+    seen = known.get(competition_id)
+    if seen is None or now - seen[1] > PUBLISHED_RECHECK_S:
+        seen = (service.is_published(db(), competition_id), now)
+        known[competition_id] = seen
+    if not seen[0]:
+        raise NotFoundError(f"no competition {competition_id}",
+                            details={"competition_id": competition_id})
+    return competition_id
+
+
+def published_event(event_id: int) -> int:
+    """``event_id`` if its competition is published (404 otherwise)."""
+    known: dict[int, int] = current_app.extensions[_EVENT_COMPETITIONS]
+    if event_id not in known:
+        competition_id = db().scalar(select(Event.competition_id).where(Event.id == event_id))
+        if competition_id is None:
+            raise NotFoundError(f"no event {event_id}", details={"event_id": event_id})
+        known[event_id] = competition_id
+    published(known[event_id])
+    return event_id
+
+
 # -- JSON ------------------------------------------------------------------------------------
 
 
@@ -138,13 +175,14 @@ def competitions() -> Response:
 @blueprint.get("/competitions/<int:competition_id>")
 def competition(competition_id: int) -> Response:
     """The competition with its events, rounds, heats and timetable."""
-    return cached("schedule", competition_scope(competition_id), "schedule",
+    return cached("schedule", competition_scope(published(competition_id)), "schedule",
                   lambda: _json_text(service.schedule(db(), competition_id)))
 
 
 @blueprint.get("/competitions/<int:competition_id>/live")
 def competition_live(competition_id: int) -> Response:
     """Leaderboard versions per event: what polling clients compare to see a change."""
+    published(competition_id)
     try:
         versions = live_versions(current_app.extensions["athsys_redis"], competition_id)
     except REDIS_ERRORS:
@@ -159,7 +197,8 @@ def leaderboard(event_id: int) -> Response:
     cat:<category> (SEN, U20, M40, W45...) or age-graded."""
     page, per_page = paging()
     board = request.args.get("board", service.ALL)
-    return cached("leaderboard", event_scope(event_id), f"{board}:{page}:{per_page}",
+    return cached("leaderboard", event_scope(published_event(event_id)),
+                  f"{board}:{page}:{per_page}",
                   lambda: _json_text(service.read_board(
                       db(), board_store(), event_id, board, page, per_page)))
 
@@ -170,7 +209,7 @@ def teams(event_id: int) -> Response:
     ``scorers`` (members counted per club)."""
     scheme = rules.parse_points_scheme(request.args.get("points"), request.args.get("scorers"))
     key = f"teams:{','.join(map(str, scheme.points))}:{scheme.scorers}"
-    return cached("api", event_scope(event_id), key,
+    return cached("api", event_scope(published_event(event_id)), key,
                   lambda: _json_text(service.team_standings(db(), event_id, scheme)))
 
 
@@ -178,7 +217,8 @@ def teams(event_id: int) -> Response:
 def heat_results(heat_id: int) -> Response:
     """A heat's results ranked, or its start list while it has no results."""
     page, per_page = paging()
-    return cached("api", event_scope(event_of_heat(heat_id)), f"heat:{heat_id}:{page}:{per_page}",
+    return cached("api", event_scope(published_event(event_of_heat(heat_id))),
+                  f"heat:{heat_id}:{page}:{per_page}",
                   lambda: _json_text(service.heat_results(db(), heat_id, page, per_page)))
 
 
@@ -186,7 +226,7 @@ def heat_results(heat_id: int) -> Response:
 def round_results(round_id: int) -> Response:
     """All heats of a round ranked together."""
     page, per_page = paging()
-    return cached("api", event_scope(event_of_round(round_id)),
+    return cached("api", event_scope(published_event(event_of_round(round_id))),
                   f"round:{round_id}:{page}:{per_page}",
                   lambda: _json_text(service.round_results(db(), round_id, page, per_page)))
 
@@ -208,7 +248,8 @@ def event_results_csv(event_id: int) -> Response:
     def compute() -> str:
         head, lines = service.event_results(db(), event_id)
         return exports.results_csv([(head["name"], lines)])
-    return _download(cached("api", event_scope(event_id), "results.csv", compute, CSV),
+    return _download(cached("api", event_scope(published_event(event_id)), "results.csv",
+                            compute, CSV),
                      f"event-{event_id}-results.csv")
 
 
@@ -218,8 +259,8 @@ def competition_results_csv(competition_id: int) -> Response:
     def compute() -> str:
         return exports.results_csv([(head["name"], lines) for head, lines in
                                     service.competition_results(db(), competition_id)])
-    return _download(cached("api", competition_scope(competition_id), "results.csv", compute,
-                            CSV), f"competition-{competition_id}-results.csv")
+    return _download(cached("api", competition_scope(published(competition_id)), "results.csv",
+                            compute, CSV), f"competition-{competition_id}-results.csv")
 
 
 @blueprint.get("/competitions/<int:competition_id>/results.txt")
@@ -227,8 +268,8 @@ def competition_results_semicolon(competition_id: int) -> Response:
     """The Hy-Tek-style semicolon results export that statistics sites import."""
     def compute() -> str:
         return exports.hytek_semicolon(service.competition_results(db(), competition_id))
-    return _download(cached("api", competition_scope(competition_id), "results.txt", compute,
-                            TEXT), f"competition-{competition_id}-results.txt")
+    return _download(cached("api", competition_scope(published(competition_id)), "results.txt",
+                            compute, TEXT), f"competition-{competition_id}-results.txt")
 
 
 @blueprint.get("/heats/<int:heat_id>/startlist.csv")
@@ -238,7 +279,8 @@ def heat_start_list_csv(heat_id: int) -> Response:
         heat = service.heat_results(db(), heat_id, 1, 1)
         return exports.start_list_csv(heat["event"]["name"], heat["heat"]["number"],
                                       service.start_list(db(), heat_id))
-    return _download(cached("api", event_scope(event_of_heat(heat_id)), f"start:{heat_id}",
+    return _download(cached("api", event_scope(published_event(event_of_heat(heat_id))),
+                            f"start:{heat_id}",
                             compute, CSV), f"heat-{heat_id}-startlist.csv")
 
 

@@ -9,6 +9,7 @@ reconnects by itself); a viewer turned away, or whose stream fails, polls the ch
 ``/api/public/competitions/<id>/live`` every second instead.
 
 Printable pages (``/live/<id>/print``, ``/live/heats/<id>/sheet``) carry a print stylesheet.
+A draft competition has no live page (404, as the public API answers).
 """
 
 from __future__ import annotations
@@ -71,7 +72,7 @@ def index() -> str:
 def competition(competition_id: int) -> str:
     """The competition page: schedule, start lists, live heat results, leaderboards."""
     text = public.public_cache().get_or_compute(
-        "schedule", competition_scope(competition_id), "schedule",
+        "schedule", competition_scope(public.published(competition_id)), "schedule",
         lambda: public._json_text(service.schedule(public.db(), competition_id)))
     return render_template("live/competition.html", data=_data(text),
                            competition_id=competition_id)
@@ -80,6 +81,7 @@ def competition(competition_id: int) -> str:
 @blueprint.get("/<int:competition_id>/print")
 def print_results(competition_id: int) -> str:
     """Every event's results on paper (print stylesheet); non-finishers keep their status."""
+    public.published(competition_id)
     data = service.schedule(public.db(), competition_id)
     boards = service.competition_results(public.db(), competition_id)
     return render_template("live/print.html", data=data, boards=boards,
@@ -89,6 +91,7 @@ def print_results(competition_id: int) -> str:
 @blueprint.get("/heats/<int:heat_id>/sheet")
 def heat_sheet(heat_id: int) -> str:
     """A heat sheet for officials: lanes or order, bibs, names, clubs, seed marks."""
+    public.published_event(public.event_of_heat(heat_id))
     heat = service.heat_results(public.db(), heat_id, 1, service.MAX_PER_PAGE)
     return render_template("live/heat_sheet.html", heat=heat,
                            start=service.start_list(public.db(), heat_id))
@@ -102,6 +105,7 @@ def _sse(event: str, data: object) -> str:
 def stream(competition_id: int) -> Response:
     """Server-sent events: ``update`` {event_id, heat_ids, version} after each refresh;
     ``fallback`` when this process cannot hold another stream or Redis is unavailable."""
+    public.published(competition_id)
     public.public_cache()  # a stream is also where a fresh process starts listening
     client = current_app.extensions["athsys_redis"]
     if not _streams.acquire(blocking=False):

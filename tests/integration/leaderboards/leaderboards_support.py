@@ -15,6 +15,7 @@ from athsys.athletes.models import Athlete, Club, Sex
 from athsys.competitions.disciplines import discipline
 from athsys.competitions.models import (
     Competition,
+    CompetitionStatus,
     Entry,
     Event,
     Heat,
@@ -45,7 +46,7 @@ def build_meet(engine: Engine, runners: int = 6) -> Meet:
     with Session(engine) as session, session.begin():
         clubs = [Club(name="Harriers", code="HAR"), Club(name="Striders", code="STR")]
         competition = Competition(name="City 10K", venue="Riverside", start_date=today,
-                                  end_date=today)
+                                  end_date=today, status=CompetitionStatus.LIVE)
         road = Event(competition=competition, discipline_code="10K", name="10 km road",
                      sex=Sex.MALE, kind=discipline("10K").kind)
         sprint = Event(competition=competition, discipline_code="100m", name="100 m",

@@ -5,17 +5,23 @@ from __future__ import annotations
 
 import csv
 import io
+import time
+from datetime import UTC, datetime
 
 import pytest
 import redis as redis_lib
 from flask import Flask
 from flask.testing import FlaskClient
+from sqlalchemy import text
 from sqlalchemy.engine import Engine
+from sqlalchemy.orm import Session
 
 from athsys import metrics
 from athsys.leaderboards.cache import Cache, cache_ttls, event_scope
+from athsys.leaderboards.service import competitions_around
 from athsys.results.ranking import ResultStatus
 from tests.integration.leaderboards.leaderboards_support import Meet, store_result
+from webui.api import public
 
 pytestmark = pytest.mark.integration
 
@@ -163,3 +169,40 @@ def test_live_pages_need_no_login(client: FlaskClient, meet: Meet,
     css.close()
     assert client.get("/live").status_code == 200  # the liveness probe is still there
     assert client.get("/live/999999").status_code == 404
+
+
+def test_a_draft_competition_is_invisible_to_the_public(
+        client: FlaskClient, meet: Meet, committed_db: Engine,
+        redis_client: redis_lib.Redis) -> None:
+    store_result(committed_db, meet.road_heat_id, meet.road_entries[0], 1_800_000)
+    round_id = client.get(f"/api/public/heats/{meet.road_heat_id}/results").json["data"]["heat"][
+        "round_id"]
+    urls = [
+        f"/api/public/competitions/{meet.competition_id}",
+        f"/api/public/competitions/{meet.competition_id}/live",
+        f"/api/public/competitions/{meet.competition_id}/results.csv",
+        f"/api/public/competitions/{meet.competition_id}/results.txt",
+        f"/api/public/events/{meet.road_event_id}/leaderboard",
+        f"/api/public/events/{meet.road_event_id}/teams",
+        f"/api/public/events/{meet.road_event_id}/results.csv",
+        f"/api/public/heats/{meet.road_heat_id}/results",
+        f"/api/public/heats/{meet.sprint_heat_id}/startlist.csv",
+        f"/api/public/rounds/{round_id}/results",
+        f"/live/{meet.competition_id}", f"/live/{meet.competition_id}/print",
+        f"/live/heats/{meet.road_heat_id}/sheet",
+    ]
+    today = datetime.now(UTC).date()
+    with Session(committed_db) as session:
+        assert meet.competition_id in [c["id"] for c in competitions_around(session, today)]
+    for url in urls:  # published: every answer is there (and cached)
+        assert client.get(url).status_code == 200, url
+    with committed_db.begin() as conn:
+        conn.execute(text("UPDATE competition SET status = 'draft' WHERE id = :id"),
+                     {"id": meet.competition_id})
+    time.sleep(public.PUBLISHED_RECHECK_S + 0.1)
+    for url in [*urls, f"/live/{meet.competition_id}/stream"]:  # cached or not: not there
+        response = client.get(url)
+        assert response.status_code == 404, url
+        assert "City 10K" not in response.get_data(as_text=True)
+    with Session(committed_db) as session:
+        assert meet.competition_id not in [c["id"] for c in competitions_around(session, today)]
