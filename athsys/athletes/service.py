@@ -45,6 +45,13 @@ def may_see_private(actor: Actor, athlete: Athlete) -> bool:
     return may_manage_club(actor, athlete.club_id)
 
 
+def may_see_every_private(actor: Actor) -> bool:
+    """Whether ``actor`` sees every athlete's private data, so may also search and sort by
+    it: a search by licence would otherwise tell a viewer (or a coach, of another club's
+    athlete) whose licence a number is."""
+    return actor.is_admin or actor.has_role(*REGISTRATION_STAFF)
+
+
 def current_related(session: Session, obj: object, name: str) -> Any:
     """The row a many-to-one relationship points at now.
 

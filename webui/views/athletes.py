@@ -37,6 +37,8 @@ class AthleteView(AthsysModelView):
     remove = staticmethod(service.delete_athlete)
     may_edit = staticmethod(
         lambda actor, athlete: service.check_may_manage_club(actor, athlete.club_id))
+    private_columns = frozenset({"birth_date", "licence"})
+    may_query_private = staticmethod(service.may_see_every_private)
 
     list_columns = ["last_name", "first_name", "sex", "club", "nationality", "licence"]
     show_columns = ["first_name", "last_name", "sex", "birth_date", "club", "licence",

@@ -115,6 +115,11 @@ class AthsysModelView(ModelView):
     remove: ClassVar[Writer] = staticmethod(audited_delete)
     #: Raises AuthorizationError when the actor may not open this row's edit form.
     may_edit: ClassVar[RowCheck | None] = None
+    #: Columns shown only to some (``DISPLAY`` masks them row by row). A filter or an order
+    #: on one would tell the others whose value it is, so only callers for whom
+    #: ``may_query_private`` holds search or sort by them.
+    private_columns: ClassVar[frozenset[str]] = frozenset()
+    may_query_private: ClassVar[Callable[[Actor], bool]] = staticmethod(lambda actor: True)
 
     # no "action" route: single-row actions would be GET mutations; bulk actions post a list
     include_route_methods = {"list", "show", "add", "edit", "delete", "action_post"}
@@ -131,6 +136,47 @@ class AthsysModelView(ModelView):
             **(self.search_form_extra_fields or {}),
         }
         super()._init_forms()
+
+    # -- what a list may be searched and sorted by ---------------------------------------------
+    def _hidden_columns(self) -> frozenset[str]:
+        """The private columns the caller may neither search nor sort by."""
+        if self.private_columns and not type(self).may_query_private(current_actor()):
+            return self.private_columns
+        return frozenset()
+
+    def _get_list_widget(self, filters: Any, actions: Any = None, order_column: str = "",
+                         order_direction: str = "", **kwargs: Any) -> Any:
+        """The list (also as a related list), sorted and filtered only as the caller may.
+
+        Flask-AppBuilder sorts by whatever ``_oc_<view>`` names, any attribute, even one of a
+        related row (``athlete.licence``); only the view's sortable columns are honoured here.
+        """
+        hidden = self._hidden_columns()
+        if order_column and (order_column not in self.order_columns or order_column in hidden):
+            order_column, order_direction = "", ""
+        kept = [(f, v) for f, v in zip(filters.filters, filters.values, strict=True)
+                if f.column_name not in hidden]
+        if len(kept) < len(filters.filters):
+            flash("Only the registration staff may search by "
+                  + ", ".join(self.label_columns.get(c, c) for c in sorted(hidden))
+                  + "; that filter was left out.", "warning")
+            filters.filters, filters.values = [f for f, _ in kept], [v for _, v in kept]
+        return super()._get_list_widget(filters, actions, order_column, order_direction,
+                                        **kwargs)
+
+    def _get_search_widget(self, form: Any = None, exclude_cols: Any = None,
+                           widgets: Any = None) -> Any:
+        """The search form offers no private column to those who may not search by it
+        (Flask-AppBuilder's own method, with the hidden columns left out of ``include_cols``:
+        its template ignores ``exclude_cols``)."""
+        widgets = widgets or {}
+        hidden = self._hidden_columns()
+        widgets["search"] = self.search_widget(
+            route_base=self.route_base, form=form,
+            include_cols=[c for c in self.search_columns if c not in hidden],
+            exclude_cols=exclude_cols or [], filters=self._filters,
+        )
+        return widgets
 
     def pre_add(self, item: Any) -> None:
         self._write(type(self).create, item)

@@ -1,4 +1,5 @@
-"""Every CSV the project writes is safe to open in a spreadsheet (OWASP CSV injection).
+"""Every CSV the project writes is safe to open in a spreadsheet (OWASP CSV injection), and
+carries no private field (licence, birth date).
 
 A meet whose athletes, club and event carry formulas in their names is exported through every
 endpoint that writes delimited text; each file is read back with :mod:`csv` and no cell may
@@ -37,6 +38,10 @@ from tests.integration.api.helpers import TestDataFactory, bearer, tag
 
 FORMULAS = ('=HYPERLINK("http://evil.example","x")', "+SUM(1+1)", "-2+3+cmd|' /C calc'!A0",
             "@SUM(A1:A9)", "\t=1+1")  # a line break in a name: FinishLynx files refuse it
+#: The athletes' licences start with this, and none may show in an export (a private field).
+PRIVATE = "PRIV"
+BIRTH_DATE = date(1987, 3, 14)
+
 #: A cell a spreadsheet may evaluate safely: it can only ever be the number itself.
 SIGNED_NUMBER = re.compile(r"[+-][0-9][0-9.,:]*")
 
@@ -58,7 +63,8 @@ def hostile_meet(api_app: Flask) -> dict[str, int]:
         session.add_all([club, competition, event, heat])
         session.flush()
         for position, formula in enumerate(FORMULAS, start=1):
-            athlete = Athlete(first_name=formula, last_name=formula, sex=Sex.FEMALE, club=club)
+            athlete = Athlete(first_name=formula, last_name=formula, sex=Sex.FEMALE, club=club,
+                              licence=f"{PRIVATE}{t}{position}", birth_date=BIRTH_DATE)
             entry = Entry(event=event, competition_id=competition.id, athlete=athlete,
                           bib=f"-{position}X{t[:3]}", seed_mark=11_000 + position)
             session.add(entry)
@@ -77,6 +83,8 @@ def _cells(text: str, delimiter: str = ",") -> list[list[str]]:
 def _assert_safe(rows: list[list[str]]) -> None:
     cells = [cell for row in rows for cell in row]
     assert cells, "empty export"
+    assert not [c for c in cells if PRIVATE in c or BIRTH_DATE.isoformat() in c], \
+        "a private field in an export"
     for cell in cells:
         assert not cell or cell[0] not in FORMULA_TRIGGERS or SIGNED_NUMBER.fullmatch(cell), cell
     # the formulas are all there, only quoted
