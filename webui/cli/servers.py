@@ -46,7 +46,7 @@ def child_environment(settings: Settings) -> dict[str, str]:
             "ATHSYS_DATA_DIR": str(settings.data_dir),
             "DATABASE_URL": settings.database_url,
             "REDIS_URL": settings.redis_url,
-            "LOG_DIR": settings.log_dir,
+            "LOG_DIR": str(settings.log_path.parent),
         }
     )
     return env

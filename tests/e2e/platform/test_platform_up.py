@@ -32,10 +32,10 @@ def _free_port() -> int:
 
 def _env(data_dir: Path) -> dict[str, str]:
     env = {k: v for k, v in os.environ.items()
-           if k not in ("DATABASE_URL", "REDIS_URL", "ATHSYS_ENV", "FLOWER_BASIC_AUTH")}
+           if k not in ("DATABASE_URL", "REDIS_URL", "ATHSYS_ENV", "FLOWER_BASIC_AUTH",
+                        "LOG_DIR")}
     env.update({"ATHSYS_ENV": "development", "ATHSYS_ADMIN_PASSWORD": "e2e-admin-password",
-                "ATHSYS_DEMO_PASSWORD": "e2e-demo-password",
-                "LOG_DIR": str(data_dir / "logs")})
+                "ATHSYS_DEMO_PASSWORD": "e2e-demo-password"})
     return env
 
 
@@ -113,6 +113,9 @@ def test_up_runs_everything_stops_cleanly_and_restarts_fast(data_dir: Path) -> N
             break
         time.sleep(1)
     assert status == 200, body
+    # the instance's logs and server log are under its data directory, its user's only
+    for path in (data_dir / "logs", data_dir / "logs" / "athsys.log", data_dir / "postgres.log"):
+        assert path.stat().st_mode & 0o077 == 0, f"{path} is {oct(path.stat().st_mode)}"
 
     credentials = (data_dir / "flower.secret").read_text().strip()
     assert up.get("/api/workers", port=up.flower_port)[0] == 401

@@ -30,7 +30,7 @@ from athsys.errors import (
     ValidationError,
 )
 from athsys.results.models import Result
-from tests.support.database import recreate_database
+from tests.support.database import create_empty_database, recreate_database
 from webui.cli.main import main as cli_main
 
 pytestmark = pytest.mark.integration
@@ -86,11 +86,9 @@ def _fingerprint(engine: Engine, skip: frozenset[str] = frozenset()) -> dict[str
 @pytest.fixture()
 def fresh_database(test_servers, settings: Settings) -> Iterator[str]:
     name = f"athsys_restore_{os.getpid()}"
-    admin = create_engine(test_servers.admin_database_url, isolation_level="AUTOCOMMIT")
-    with admin.connect() as conn:
-        conn.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
-        conn.execute(text(f'CREATE DATABASE "{name}"'))
     url = make_url(settings.database_url).set(database=name).render_as_string(hide_password=False)
+    create_empty_database(test_servers.admin_database_url, url)
+    admin = create_engine(test_servers.admin_database_url, isolation_level="AUTOCOMMIT")
     yield url
     with admin.connect() as conn:
         conn.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
