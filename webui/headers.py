@@ -24,7 +24,7 @@ from flask import Flask, Response, g, request
 from flask_login import current_user
 
 NONCE_BYTES = 16
-HSTS = "max-age=31536000; includeSubDomains"
+HSTS = "max-age=63072000; includeSubDomains"  # two years, as ops/nginx/nginx.conf
 
 #: The policy; ``{nonce}`` is the request's.
 CONTENT_SECURITY_POLICY = "; ".join((

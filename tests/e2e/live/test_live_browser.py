@@ -53,8 +53,7 @@ def test_the_admin_pages_run_under_the_content_security_policy(server: str, app:
     """FAB's scripts (jQuery, the search filters, select2, date pickers) all run: they carry
     the page's nonce; nothing the policy refuses is on the page."""
     from playwright import sync_api as playwright_api
-    if not Path(CHROMIUM).exists():
-        pytest.skip("Debian chromium is not installed")
+    assert Path(CHROMIUM).exists(), "Debian chromium is missing: `make test` installs it"
     from webui.security.sync import sync_roles
 
     with app.app_context():

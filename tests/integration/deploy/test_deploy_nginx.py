@@ -23,6 +23,8 @@ from pathlib import Path
 
 import pytest
 import redis as redis_lib
+from sqlalchemy import text
+from sqlalchemy.engine import Engine
 
 from athsys.config import Settings
 from athsys.leaderboards.cache import LIVE_CHANNEL
@@ -32,12 +34,13 @@ from tests.support.deploy import ROOT
 pytestmark = pytest.mark.integration
 
 CONF = ROOT / "ops" / "nginx" / "nginx.conf"
+#: On the app's answers: its own headers (webui/headers.py), and nginx's X-XSS-Protection.
 SECURITY_HEADERS = {
     "Strict-Transport-Security": "max-age=63072000; includeSubDomains",
-    "X-Frame-Options": "SAMEORIGIN",
+    "X-Frame-Options": "DENY",
     "X-Content-Type-Options": "nosniff",
     "X-XSS-Protection": "1; mode=block",
-    "Referrer-Policy": "strict-origin-when-cross-origin",
+    "Referrer-Policy": "same-origin",
 }
 
 
@@ -196,14 +199,17 @@ def test_https_responses_carry_the_security_headers(proxy: Proxy) -> None:
     assert response.status == 200 and response.body
     for name, value in SECURITY_HEADERS.items():
         assert response.headers.get_all(name) == [value], name
+    assert len(response.headers.get_all("Content-Security-Policy")) == 1
     csp = response.headers["Content-Security-Policy"]
-    assert "default-src 'self'" in csp and "frame-ancestors 'self'" in csp
+    assert "default-src 'self'" in csp and "frame-ancestors 'none'" in csp
+    assert "'nonce-" in csp and "'unsafe-inline'" not in csp.split("script-src")[1].split(";")[0]
     assert "Server" not in response.headers or "/" not in response.headers["Server"]
     # an error from nginx itself carries them too; Flower, Grafana, Kibana send their own CSP
     down = proxy.request("GET", "/flower/")
     assert down.status == 502
     assert down.headers["Strict-Transport-Security"] and not down.headers[
         "Content-Security-Policy"]
+    assert down.headers["X-Frame-Options"] == "SAMEORIGIN"  # nginx's own, for its own answer
 
 
 def test_tls_1_2_and_1_3_are_offered(proxy: Proxy) -> None:
@@ -246,17 +252,22 @@ def test_body_limits_are_the_apps(proxy: Proxy, settings: Settings) -> None:
 
 
 def test_the_live_stream_passes_each_event_at_once(
-    proxy: Proxy, redis_client: redis_lib.Redis
+    proxy: Proxy, redis_client: redis_lib.Redis, committed_db: Engine
 ) -> None:
+    with committed_db.begin() as db:  # a draft, or an unknown id, has no stream (404)
+        competition_id = db.execute(text(
+            "INSERT INTO competition (name, venue, start_date, end_date, status) "
+            "VALUES ('Stream meet', 'Track', current_date, current_date, 'live') RETURNING id"
+        )).scalar_one()
     conn = proxy.connect()
     try:
-        conn.request("GET", "/live/4242/stream")
+        conn.request("GET", f"/live/{competition_id}/stream")
         response = conn.getresponse()
         assert response.status == 200
         assert response.headers["Content-Type"].startswith("text/event-stream")
         assert "Content-Encoding" not in response.headers
         assert "event: hello" in _read_event(response)
-        channel = LIVE_CHANNEL.format(competition_id=4242)
+        channel = LIVE_CHANNEL.format(competition_id=competition_id)
         deadline = time.monotonic() + 5
         update = json.dumps({"event_id": 1, "heat_ids": [7], "version": 3})
         while redis_client.publish(channel, update) == 0:
