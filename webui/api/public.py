@@ -21,7 +21,7 @@ from datetime import UTC, datetime
 from typing import Any, cast
 
 from flask import Blueprint, Flask, Response, current_app, request
-from sqlalchemy import select
+from sqlalchemy import Select, select
 from sqlalchemy.orm import Session
 
 from athsys.competitions.models import Event, Heat, Round
@@ -113,26 +113,27 @@ def cached(cache: str, scope: str, key: str, compute: Callable[[], str],
     return response
 
 
+def _remembered(store: str, ident: int, query: Select[tuple[int]], what: str) -> int:
+    """The id ``query`` selects for the ``what`` ``ident``, remembered by the process (it
+    never changes: a heat never moves to another event, an event to another competition);
+    404 when there is no such ``what``."""
+    known: dict[int, int] = current_app.extensions[store]
+    if ident not in known:
+        found = db().scalar(query)
+        if found is None:
+            raise NotFoundError(f"no {what} {ident}", details={f"{what}_id": ident})
+        known[ident] = found
+    return known[ident]
+
+
 def event_of_heat(heat_id: int) -> int:
-    """The event of a heat (remembered: a heat never moves to another event)."""
-    known: dict[int, int] = current_app.extensions[_HEAT_EVENTS]
-    if heat_id not in known:
-        event_id = db().scalar(select(Round.event_id).join(Heat, Heat.round_id == Round.id)
-                               .where(Heat.id == heat_id))
-        if event_id is None:
-            raise NotFoundError(f"no heat {heat_id}", details={"heat_id": heat_id})
-        known[heat_id] = event_id
-    return known[heat_id]
+    return _remembered(_HEAT_EVENTS, heat_id, select(Round.event_id).join(
+        Heat, Heat.round_id == Round.id).where(Heat.id == heat_id), "heat")
 
 
 def event_of_round(round_id: int) -> int:
-    known: dict[int, int] = current_app.extensions[_ROUND_EVENTS]
-    if round_id not in known:
-        event_id = db().scalar(select(Round.event_id).where(Round.id == round_id))
-        if event_id is None:
-            raise NotFoundError(f"no round {round_id}", details={"round_id": round_id})
-        known[round_id] = event_id
-    return known[round_id]
+    return _remembered(_ROUND_EVENTS, round_id,
+                       select(Round.event_id).where(Round.id == round_id), "round")
 
 
 def published(competition_id: int) -> int:
@@ -151,13 +152,8 @@ def published(competition_id: int) -> int:
 
 def published_event(event_id: int) -> int:
     """``event_id`` if its competition is published (404 otherwise)."""
-    known: dict[int, int] = current_app.extensions[_EVENT_COMPETITIONS]
-    if event_id not in known:
-        competition_id = db().scalar(select(Event.competition_id).where(Event.id == event_id))
-        if competition_id is None:
-            raise NotFoundError(f"no event {event_id}", details={"event_id": event_id})
-        known[event_id] = competition_id
-    published(known[event_id])
+    published(_remembered(_EVENT_COMPETITIONS, event_id,
+                          select(Event.competition_id).where(Event.id == event_id), "event"))
     return event_id
 
 
