@@ -18,7 +18,7 @@ from athsys.config import Settings, get_config
 from athsys.embedded import with_server_urls
 from athsys.logging import configure_logging
 from athsys.redis_client import make_redis
-from webui import errors, health, live, metrics, request_log
+from webui import errors, health, inputs, live, metrics, request_log
 from webui.api import limits as api_limits
 from webui.api import timing as timing_api
 from webui.api.registry import register_api
@@ -84,6 +84,7 @@ def create_app(settings: Settings | None = None) -> Flask:
     configure_logging(settings)
     app = Flask(__name__)
     app.config.update(flask_config(settings))
+    inputs.install(app)
     db = SQLA()
     appbuilder = AppBuilder(update_perms=False)
     with app.app_context():

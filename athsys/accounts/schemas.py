@@ -8,9 +8,10 @@ from __future__ import annotations
 
 from typing import Any
 
-from marshmallow import RAISE, Schema, ValidationError, fields, validate, validates_schema
+from marshmallow import Schema, ValidationError, fields, validate, validates_schema
 
 from athsys.athletes.models import Sex
+from athsys.inputs import StrictSchema
 
 MIN_PASSWORD_LENGTH = 8
 
@@ -21,11 +22,6 @@ _USERNAME = validate.And(
 )
 _PASSWORD = validate.Length(min=MIN_PASSWORD_LENGTH, max=128)
 _NAME = validate.Length(min=1, max=64)
-
-
-class StrictSchema(Schema):
-    class Meta:
-        unknown = RAISE
 
 
 class LoginSchema(StrictSchema):

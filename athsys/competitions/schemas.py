@@ -9,7 +9,6 @@ from __future__ import annotations
 from typing import Any
 
 from marshmallow import (
-    RAISE,
     Schema,
     ValidationError,
     fields,
@@ -21,14 +20,10 @@ from marshmallow import (
 from athsys.athletes.models import Sex
 from athsys.competitions.disciplines import DISCIPLINES
 from athsys.competitions.models import CompetitionStatus, EntryStatus, HeatStatus, RoundKind
+from athsys.inputs import StrictSchema
 from athsys.results.schemas import MarkField, WindField
 
 _TIME_ZONE_HELP = "an IANA time zone such as Europe/Paris"
-
-
-class StrictSchema(Schema):
-    class Meta:
-        unknown = RAISE
 
 
 def _check_time_zone(value: str) -> None:

@@ -25,6 +25,8 @@ from athsys.errors import ValidationError
 
 DEFAULT_MAX_LINES = 10_000
 """Line (or JSON item) limit of one payload; the byte size is checked by the caller."""
+MAX_LINE_CHARS = 64 * 1024
+"""Longest line of a line format (real lines are under 1 KiB; Python's csv stops at 128 KiB)."""
 
 _EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
 _ONE_MS = timedelta(milliseconds=1)
@@ -172,12 +174,17 @@ def decode_body(body: str | bytes, format_label: str) -> str:
 
 
 def numbered_lines(text: str, max_lines: int, format_label: str) -> list[tuple[int, str]]:
-    """Non-blank lines with their 1-based numbers, stripped of CR and surrounding blanks."""
+    """Non-blank lines with their 1-based numbers, stripped of CR and surrounding blanks;
+    a ValidationError for too many lines, a line too long or no line at all."""
     lines = text.splitlines()
     if len(lines) > max_lines:
         raise fail(
             format_label, None, None, f"{len(lines)} lines exceed the limit of {max_lines}"
         )
+    for number, line in enumerate(lines, start=1):
+        if len(line) > MAX_LINE_CHARS:
+            raise fail(format_label, number, None,
+                       f"line too long ({len(line)} characters; the limit is {MAX_LINE_CHARS})")
     result = [(number, line.strip()) for number, line in enumerate(lines, start=1)]
     result = [(number, line) for number, line in result if line]
     if not result:

@@ -21,6 +21,13 @@ from athsys import metrics
 from athsys.accounts.actor import Actor
 from athsys.config import Settings
 from athsys.errors import AuthenticationError, PayloadTooLargeError, ValidationError
+from athsys.inputs import (
+    InputError,
+    check_integer,
+    check_text,
+    integer_problem,
+    moment_problem,
+)
 from athsys.timing import batches, corrections, devices, exports, lif_import, lookups, process
 from athsys.timing.models import DeviceKind, MatRole, TimingDevice
 from webui.api.auth import current_actor, require_roles
@@ -90,7 +97,9 @@ def _optional_int(name: str) -> int | None:
     if raw is None or raw == "":
         return None
     try:
-        return int(raw)
+        return check_integer(int(raw), f"query parameter {name}")
+    except InputError as exc:
+        raise ValidationError(str(exc), details={"field": name}) from None
     except ValueError:
         raise ValidationError(f"query parameter {name} must be a whole number, not {raw!r}",
                               details={"field": name}) from None
@@ -122,6 +131,10 @@ def _upload(limit: int) -> tuple[bytes, str | None]:
         upload = request.files.get("file")
         if upload is None:
             raise ValidationError("the form has no 'file' field", details={"field": "file"})
+        try:
+            check_text(upload.filename or "", "file name")
+        except InputError as exc:
+            raise ValidationError(f"the uploaded {exc}", details={"field": "file"}) from None
         data = upload.read()
         if not data:
             raise ValidationError("the uploaded file is empty", details={"field": "file"})
@@ -305,6 +318,8 @@ def _datetime_field(body: dict[str, Any], name: str) -> datetime:
                               details={"field": name}) from None
     if value.tzinfo is None:
         raise ValidationError(f"{name} needs a UTC offset", details={"field": name})
+    if problem := moment_problem(value):
+        raise ValidationError(f"{name} {raw!r}: {problem}", details={"field": name})
     return value
 
 
@@ -314,6 +329,8 @@ def _int_field(body: dict[str, Any], name: str, *, required: bool = True) -> int
         return None
     if not isinstance(value, int) or isinstance(value, bool):
         raise ValidationError(f"{name} must be a whole number", details={"field": name})
+    if problem := integer_problem(value):
+        raise ValidationError(f"{name} {problem}", details={"field": name})
     return value
 
 

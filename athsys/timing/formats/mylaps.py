@@ -27,8 +27,8 @@ from athsys.timing.passing import (
     check_duplicate_read_ids,
     check_window,
     decode_body,
-    fail,
     local_moment,
+    numbered_lines,
     parse_clock_ms,
 )
 
@@ -54,8 +54,7 @@ class MylapsMessage:
 def split_messages(body: str | bytes, max_lines: int) -> list[MylapsMessage]:
     """The messages of a payload; a malformed envelope raises naming its line."""
     text = decode_body(body, FORMAT_LABEL)
-    if len(text.splitlines()) > max_lines:
-        raise fail(FORMAT_LABEL, None, None, f"more than {max_lines} lines")
+    numbered_lines(text, max_lines, FORMAT_LABEL)  # the line count and length limits
     errors = ErrorCollector(FORMAT_LABEL)
     messages: list[MylapsMessage] = []
     end = 0
