@@ -169,6 +169,14 @@ def _validator(problem_of: Any) -> Any:
     return check
 
 
+INTEGER_RANGE = validate.Range(min=INTEGER_MIN, max=INTEGER_MAX)
+_LIMITS: tuple[tuple[type[fields.Field], Any], ...] = (
+    (fields.Integer, INTEGER_RANGE),
+    (fields.DateTime, _validator(moment_problem)),
+    (fields.Date, _validator(day_problem)),
+)
+
+
 class StrictSchema(Schema):
     """The base of load schemas: unknown fields refused, integers and dates within limits."""
 
@@ -176,9 +184,7 @@ class StrictSchema(Schema):
         unknown = RAISE
 
     def on_bind_field(self, field_name: str, field_obj: fields.Field) -> None:
-        if isinstance(field_obj, fields.Integer):
-            field_obj.validators.append(validate.Range(min=INTEGER_MIN, max=INTEGER_MAX))
-        elif isinstance(field_obj, fields.DateTime):
-            field_obj.validators.append(_validator(moment_problem))
-        elif isinstance(field_obj, fields.Date):
-            field_obj.validators.append(_validator(day_problem))
+        for kind, limit in _LIMITS:
+            # a field object may be bound more than once (filters share theirs): add it once
+            if isinstance(field_obj, kind) and limit not in field_obj.validators:
+                field_obj.validators.append(limit)

@@ -6,6 +6,7 @@ explicit): a misspelt field is an error naming it, never silently ignored.
 
 from __future__ import annotations
 
+from datetime import datetime
 from typing import Any
 
 from marshmallow import Schema, ValidationError, fields, validate, validates_schema
@@ -98,6 +99,16 @@ class UserUpdateSchema(StrictSchema):
     athlete_id = fields.Integer(allow_none=True, strict=True)
 
 
+class ServerLocalDateTime(fields.DateTime):
+    """Flask-AppBuilder keeps a user's times as naive local times of the server
+    (``datetime.now()``): shown with the server's offset, as every time the API answers."""
+
+    def _serialize(self, value: Any, attr: str | None, obj: Any, **kwargs: Any) -> Any:
+        if isinstance(value, datetime) and value.tzinfo is None:
+            value = value.astimezone()
+        return super()._serialize(value, attr, obj, **kwargs)
+
+
 class UserResponseSchema(Schema):
     """A user as the API shows it: never the password hash."""
 
@@ -110,8 +121,8 @@ class UserResponseSchema(Schema):
     roles = fields.Method("_role_names")
     club_id = fields.Integer(allow_none=True)
     athlete_id = fields.Integer(allow_none=True)
-    last_login = fields.DateTime(allow_none=True)
-    created_on = fields.DateTime(allow_none=True)
+    last_login = ServerLocalDateTime(allow_none=True)
+    created_on = ServerLocalDateTime(allow_none=True)
 
     def _role_names(self, user: Any) -> list[str]:
         return sorted(role.name for role in user.roles)

@@ -256,18 +256,19 @@ def blueprint(limiter: Limiter) -> Blueprint:
     bp.add_url_rule("/register", "register", register, methods=["POST"])
     tokens = TokenResponseSchema()
     everyone = tuple(roles.ROLE_NAMES)
-    for name, summary, request_schema, response, signed_in, status in (
-        ("login", "Sign in (username or e-mail, and password)", LoginSchema(), tokens, False, 200),
+    for name, summary, request_schema, response, signed_in, status, errors in (
+        ("login", "Sign in (username or e-mail, and password)", LoginSchema(), tokens, False, 200,
+         (401,)),
         ("refresh", "A new access token (send the refresh token as Bearer)", None, None, False,
-         200),
+         200, (401,)),
         ("logout", "Revoke the access token (and the refresh token given)", LogoutSchema(), None,
-         True, 200),
-        ("me", "The signed-in account", None, UserResponseSchema(), True, 200),
-        ("password", "Change one's own password", PasswordChangeSchema(), None, True, 200),
+         True, 200, ()),
+        ("me", "The signed-in account", None, UserResponseSchema(), True, 200, ()),
+        ("password", "Change one's own password", PasswordChangeSchema(), None, True, 200, ()),
         ("register", "Self-registration for a competition that allows it", RegisterSchema(),
-         tokens, False, 201),
+         tokens, False, 201, (403, 404)),
     ):
         openapi.describe(f"api_auth.{name}", summary=summary, tag="auth", request=request_schema,
                          response=response, status=status,
-                         roles=everyone if signed_in else None)
+                         roles=everyone if signed_in else None, errors=errors)
     return bp

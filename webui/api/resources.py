@@ -275,6 +275,7 @@ class Resource:
                 status=status,
                 roles=roles_allowed(ACTIONS[action], self.permission),
                 query=self.filters if action == "list" else None,
+                errors=(409,) if action == "delete" else (),  # a row still referred to
             )
 
 
