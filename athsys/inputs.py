@@ -125,6 +125,18 @@ def check_text(value: str, where: str) -> None:
         raise InputError(where, "contains a NUL character")
 
 
+def whole_number(text: str) -> int | None:
+    """``text`` as an int when it is ASCII digits only and fits ``integer``; None otherwise.
+
+    ``str.isdigit`` alone would let ``"²"`` through to ``int()`` (a ValueError), and a long
+    run of digits through to the database (out of range).
+    """
+    if not (text.isascii() and text.isdigit()) or len(text.lstrip("0")) > len(str(INTEGER_MAX)):
+        return None
+    value = int(text)
+    return value if value <= INTEGER_MAX else None
+
+
 def integer_problem(value: int) -> str | None:
     if INTEGER_MIN <= value <= INTEGER_MAX:
         return None

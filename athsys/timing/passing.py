@@ -22,6 +22,7 @@ from datetime import UTC, date, datetime, timedelta, tzinfo
 from typing import Any
 
 from athsys.errors import ValidationError
+from athsys.inputs import moment_problem
 
 DEFAULT_MAX_LINES = 10_000
 """Line (or JSON item) limit of one payload; the byte size is checked by the caller."""
@@ -218,7 +219,10 @@ def local_moment(day: date, ms_of_day: int, tz: tzinfo) -> datetime:
 def check_window(
     moment: datetime, options: ParseOptions, errors: ErrorCollector, line: int, field: str
 ) -> None:
-    """Reject a read outside the competition window the caller gave."""
+    """Reject a read outside the supported range of times or the competition window."""
+    if problem := moment_problem(moment):
+        errors.add(line, field, f"{moment.isoformat()}: {problem}")
+        return
     if options.valid_from is not None and moment < options.valid_from:
         errors.add(
             line,

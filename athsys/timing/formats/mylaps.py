@@ -20,6 +20,7 @@ import re
 from dataclasses import dataclass
 from datetime import date
 
+from athsys.inputs import whole_number
 from athsys.timing.passing import (
     ErrorCollector,
     ParseOptions,
@@ -210,8 +211,8 @@ def _antenna(values: dict[str, str], line: int, where: str, errors: ErrorCollect
 def _optional_int(value: str | None, line: int, field: str, errors: ErrorCollector) -> int | None:
     if not value:
         return None
-    try:
-        return int(value)
-    except ValueError:
+    number = whole_number(value.removeprefix("-"))
+    if number is None:
         errors.add(line, field, f"'{value}' is not a whole number")
         return None
+    return -number if value.startswith("-") else number
