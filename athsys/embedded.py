@@ -21,7 +21,7 @@ import pwd
 import secrets
 import shutil
 import socket
-import subprocess
+import subprocess  # nosec B404 # the PostgreSQL tools and our own children, argv lists, no shell
 import tempfile
 import time
 from dataclasses import asdict, dataclass
@@ -208,7 +208,7 @@ def _choose_port(preferred: int | None, previous: int | None) -> int:
 
 
 def _run(args: list[str], what: str, **kwargs: object) -> None:
-    result = subprocess.run(args, capture_output=True, text=True, **kwargs)  # type: ignore[call-overload]
+    result = subprocess.run(args, capture_output=True, text=True, **kwargs)  # type: ignore[call-overload]  # nosec B603 # fixed argv list of a trusted executable, no shell
     if result.returncode != 0:
         raise ExternalServiceError(
             f"{what} failed (exit {result.returncode}): {result.stderr.strip()[-500:]}"
@@ -344,7 +344,7 @@ def start(
         _start_redis(layout, rd_port, found["redis_password"])
         started = True
 
-    assert pg_port is not None and rd_port is not None
+    assert pg_port is not None and rd_port is not None  # nosec B101 # invariant for the type checker, not a check of input
     servers = EmbeddedServers(layout.data_dir, pg_port, rd_port, **found)
     layout.state.write_text(json.dumps({"postgres_port": pg_port, "redis_port": rd_port}))
     _ensure_database(servers)

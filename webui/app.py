@@ -53,7 +53,7 @@ def flask_config(settings: Settings) -> dict[str, Any]:
         "AUTH_ROLE_PUBLIC": "Public",
         "FAB_UPDATE_PERMS": False,
         "FAB_API_SWAGGER_UI": False,
-        "FAB_PASSWORD_COMPLEXITY_ENABLED": False,
+        "FAB_PASSWORD_COMPLEXITY_ENABLED": False,  # nosec B105 # not a password
         "WTF_CSRF_ENABLED": True,
         "WTF_CSRF_TIME_LIMIT": None,
         "SESSION_COOKIE_HTTPONLY": True,

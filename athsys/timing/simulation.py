@@ -86,7 +86,7 @@ def race_passings(
     """Every read of the race in time order: each runner at each point, once."""
     if not 1 <= runners <= MAX_RUNNERS:
         raise ValidationError(f"runners must be 1 to {MAX_RUNNERS}", details={"field": "runners"})
-    lot = random.Random(seed)
+    lot = random.Random(seed)  # nosec B311 # reproducible draws and jitter, not secrets
     reads: list[SimulatedPassing] = []
     for runner in range(1, runners + 1):
         pace = lot.randint(FASTEST_PACE_MS_PER_KM, SLOWEST_PACE_MS_PER_KM)

@@ -88,7 +88,7 @@ def _tokens(session: Session, user: Any) -> dict[str, Any]:
     return {
         "access_token": create_access_token(identity=identity, fresh=True),
         "refresh_token": create_refresh_token(identity=identity),
-        "token_type": "Bearer",
+        "token_type": "Bearer",  # nosec B105 # not a password
         "expires_in": settings().jwt_access_token_expires,
         "user": dump_user(session, user),
     }
@@ -129,7 +129,7 @@ def refresh() -> Response:
     identity = get_jwt_identity()
     return success({
         "access_token": create_access_token(identity=identity, fresh=False),
-        "token_type": "Bearer",
+        "token_type": "Bearer",  # nosec B105 # not a password
         "expires_in": settings().jwt_access_token_expires,
     })
 

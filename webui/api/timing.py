@@ -297,7 +297,7 @@ def competition_unknown_chips(competition_id: int) -> Response:
 def _commit_outcome(action: Callable[[Session, Actor], Any]) -> Any:
     session = _session()
     actor = current_actor()
-    assert actor is not None
+    assert actor is not None  # nosec B101 # invariant for the type checker, not a check of input
     try:
         value = action(session, actor)
         session.commit()

@@ -33,7 +33,7 @@ DEMO_USERS: tuple[tuple[str, str, str, str], ...] = (
     ("viewer", VIEWER, "Demo", "Viewer"),
 )
 DEMO_EMAIL_DOMAIN = "demo.athsys.local"
-PASSWORD_FILE = "demo.secret"
+PASSWORD_FILE = "demo.secret"  # nosec B105 # not a password
 MIN_PASSWORD_LENGTH = 8
 
 
@@ -52,7 +52,7 @@ def demo_password(settings: Settings) -> tuple[str, str]:
         if len(settings.athsys_demo_password) < MIN_PASSWORD_LENGTH:
             raise ValidationError(
                 f"ATHSYS_DEMO_PASSWORD must have at least {MIN_PASSWORD_LENGTH} characters",
-                details={"ATHSYS_DEMO_PASSWORD": "too short"},
+                details={"ATHSYS_DEMO_PASSWORD": "too short"},  # nosec B105 # not a password
             )
         return settings.athsys_demo_password, "ATHSYS_DEMO_PASSWORD"
     path = settings.data_dir / PASSWORD_FILE

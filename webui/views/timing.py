@@ -106,7 +106,7 @@ class TimingDeviceView(AthsysModelView):
     add_columns = ["competition", "name", "kind", "timing_point", "mat_role"]
     edit_columns = ["name", "kind", "timing_point", "mat_role"]
     search_columns = ["name", "competition", "kind", "token_prefix"]
-    label_columns = {"token_prefix": "Token starts with"}
+    label_columns = {"token_prefix": "Token starts with"}  # nosec B105 # not a password
     base_order = ("name", "asc")
 
     @action(roles.REVOKE_DEVICE, "Revoke token", "Revoke the selected devices' tokens?",
