@@ -14,6 +14,7 @@ from flask import Flask
 from flask_appbuilder import AppBuilder
 from flask_appbuilder.models.sqla.base import SQLA
 
+from athsys.accounts import roles
 from athsys.config import Settings, get_config
 from athsys.embedded import with_server_urls
 from athsys.logging import configure_logging
@@ -49,8 +50,8 @@ def flask_config(settings: Settings) -> dict[str, Any]:
         "MAX_CONTENT_LENGTH": settings.max_content_length,
         "APP_NAME": "AthSys",
         "AUTH_TYPE": AUTH_DB,
-        "AUTH_ROLE_ADMIN": "Admin",
-        "AUTH_ROLE_PUBLIC": "Public",
+        "AUTH_ROLE_ADMIN": roles.ADMIN,
+        "AUTH_ROLE_PUBLIC": roles.PUBLIC,
         "FAB_UPDATE_PERMS": False,
         "FAB_API_SWAGGER_UI": False,
         "FAB_PASSWORD_COMPLEXITY_ENABLED": False,

@@ -14,13 +14,13 @@ from sqlalchemy import inspect
 from sqlalchemy.orm import Session
 
 from athsys.accounts.actor import Actor
+from athsys.accounts.roles import CHIEF_REGISTRAR, COACH, REGISTRAR
 from athsys.athletes.models import Athlete
 from athsys.audit.service import audited_add, audited_delete, audited_update
 from athsys.errors import AuthorizationError, ValidationError
 
 #: Roles that register any athlete of any club (Admin always may).
-REGISTRATION_STAFF = ("Chief Registrar", "Registrar")
-COACH = "Coach"
+REGISTRATION_STAFF = (CHIEF_REGISTRAR, REGISTRAR)
 
 
 def may_manage_club(actor: Actor, club_id: int | None) -> bool:

@@ -12,6 +12,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from athsys.accounts.actor import Actor
+from athsys.accounts.roles import CHIEF_REGISTRAR
 from athsys.audit.service import record, snapshot
 from athsys.errors import AuthenticationError, ConflictError, NotFoundError, ValidationError
 from athsys.timing.lookups import get_competition
@@ -58,7 +59,7 @@ def create_device(
     mat_role: MatRole = MatRole.PRIMARY,
 ) -> IssuedToken:
     """A new device of the competition and its token (stored only as a SHA-256 hash)."""
-    actor.require_role("Admin")
+    actor.require_role(CHIEF_REGISTRAR)
     get_competition(session, competition_id)
     if timing_point_id is not None:
         point = session.get(TimingPoint, timing_point_id)
@@ -122,7 +123,7 @@ def update_device(
     timing_point_id: int | None = None,
     mat_role: MatRole | None = None,
 ) -> TimingDevice:
-    actor.require_role("Admin")
+    actor.require_role(CHIEF_REGISTRAR)
     device = get_device(session, device_id)
     before = _device_audit(device)
     if name is not None:
@@ -148,7 +149,7 @@ def update_device(
 
 def rotate_device_token(session: Session, actor: Actor, device_id: int) -> IssuedToken:
     """A new token for the device; the old one stops working at commit. Un-revokes it."""
-    actor.require_role("Admin")
+    actor.require_role(CHIEF_REGISTRAR)
     device = get_device(session, device_id)
     token, digest, prefix = _new_token()
     device.token_hash, device.token_prefix, device.revoked_at = digest, prefix, None
@@ -159,7 +160,7 @@ def rotate_device_token(session: Session, actor: Actor, device_id: int) -> Issue
 
 
 def revoke_device(session: Session, actor: Actor, device_id: int) -> TimingDevice:
-    actor.require_role("Admin")
+    actor.require_role(CHIEF_REGISTRAR)
     device = get_device(session, device_id)
     if device.revoked_at is None:
         device.revoked_at = datetime.now(UTC)
@@ -171,7 +172,7 @@ def revoke_device(session: Session, actor: Actor, device_id: int) -> TimingDevic
 
 def delete_device(session: Session, actor: Actor, device_id: int) -> None:
     """Remove a device that never sent anything (one with reads is revoked instead)."""
-    actor.require_role("Admin")
+    actor.require_role(CHIEF_REGISTRAR)
     device = get_device(session, device_id)
     if session.scalar(select(TimingRead.id).where(TimingRead.device_id == device_id).limit(1)):
         raise ConflictError(
