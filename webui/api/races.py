@@ -84,8 +84,6 @@ def _update(session: Session, actor: Actor, heat: Heat, data: dict[str, Any]) ->
     time_zone = heat.round.event.competition.time_zone
     if "date" in data:
         data["scheduled_start"] = _local(data.pop("date"), time_zone)
-    if data.get("gun_time") is not None:
-        data["gun_time"] = _local(data["gun_time"], time_zone)
     apply(heat, data)
     audited_update(session, actor, heat, before)
 
