@@ -180,6 +180,8 @@ class EventView(AthsysModelView):
 class CompetitionView(AthsysModelView):
     datamodel = AthsysInterface(Competition)
     class_permission_name = roles.COMPETITIONS
+    create = staticmethod(service.create_competition)
+    update = staticmethod(service.update_competition)
     related_views = [EventView]
 
     list_columns = ["name", "venue", "start_date", "end_date", "status"]
