@@ -9,7 +9,7 @@ from __future__ import annotations
 from typing import Any, cast
 
 from flask import current_app
-from marshmallow import fields, validate
+from marshmallow import fields
 from sqlalchemy.orm import Session
 
 from athsys.accounts import service as accounts
@@ -20,17 +20,6 @@ from athsys.athletes.service import link_account
 from webui.api.resources import Filter, Resource
 from webui.security import roles
 from webui.security.accounts import user_store
-
-_ROLE = fields.String(validate=validate.OneOf(roles.ROLE_NAMES))
-
-
-class ApiUserCreateSchema(UserCreateSchema):
-    roles = fields.List(_ROLE, required=True, validate=validate.Length(min=1))
-
-
-class ApiUserUpdateSchema(UserUpdateSchema):
-    roles = fields.List(_ROLE, validate=validate.Length(min=1))
-
 
 _RESPONSE = UserResponseSchema()
 
@@ -72,8 +61,8 @@ def resource() -> Resource:
         model=model,
         permission=roles.USER_RESOURCE,
         response=_RESPONSE,
-        create_schema=ApiUserCreateSchema(),
-        update_schema=ApiUserUpdateSchema(),
+        create_schema=UserCreateSchema(),
+        update_schema=UserUpdateSchema(),
         create=_create,
         update=_update,
         delete=accounts.delete_user,
