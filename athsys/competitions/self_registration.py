@@ -84,7 +84,8 @@ def next_bib(session: Session, competition_id: int) -> str:
 def register(session: Session, store: accounts.UserStore, sign_up: SignUp) -> Registration:
     """The account, its athlete and (with an event) the entry; see the module's rules."""
     competition = open_competition(session, sign_up.competition_id)
-    event = _event_of(session, competition, sign_up.event_id) if sign_up.event_id else None
+    event = (None if sign_up.event_id is None
+             else _event_of(session, competition, sign_up.event_id))
     user = accounts.add_account(session, store, accounts.NewAccount(
         username=sign_up.username, email=sign_up.email, password=sign_up.password,
         first_name=sign_up.first_name, last_name=sign_up.last_name, roles=(ATHLETE,)))
