@@ -13,6 +13,7 @@ from typing import Any
 from flask import Flask
 from flask_appbuilder import AppBuilder
 from flask_appbuilder.models.sqla.base import SQLA
+from werkzeug.middleware.proxy_fix import ProxyFix
 
 from athsys.accounts import roles
 from athsys.config import Settings, get_config
@@ -99,4 +100,14 @@ def create_app(settings: Settings | None = None) -> Flask:
     register_api(app)
     app.register_blueprint(timing_api.blueprint)
     live.register(app)  # after register_api: the live pages use the public API's cache
+    _trust_proxies(app, settings.trusted_proxies)
     return app
+
+
+def _trust_proxies(app: Flask, count: int) -> None:
+    """Behind ``count`` reverse proxies, take the client's address, scheme, host and port
+    from their X-Forwarded-* headers (so URLs are https and rate limits count clients, not
+    nginx); with none, such headers are ignored, as any client could send them."""
+    if count:
+        app.wsgi_app = ProxyFix(  # type: ignore[method-assign]
+            app.wsgi_app, x_for=count, x_proto=count, x_host=count, x_port=count)
