@@ -4,7 +4,7 @@ VENV   ?= .venv
 BIN    := $(VENV)/bin
 PYTEST_ARGS ?=
 
-.PHONY: install lock system-packages run test test-unit lint audit clean
+.PHONY: install lock system-packages k8s-manifests run test test-unit lint audit clean
 
 install: $(VENV)/.installed
 
@@ -29,6 +29,10 @@ lock:
 # Debian packages the tests run (Chromium, Prometheus, nginx): installed when missing.
 system-packages:
 	ops/system/install
+
+# k8s-manifests.yaml is made from ops/k8s/*.yaml (a test fails when it is stale).
+k8s-manifests:
+	$(PYTHON) ops/k8s/build.py
 
 run: install
 	$(BIN)/athsys up
