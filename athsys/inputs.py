@@ -88,11 +88,14 @@ def decode_json_value(decoder: json.JSONDecoder, text: str, position: int = 0) -
     return value, end
 
 
-def load_json(raw: str | bytes) -> Any:
-    """One JSON document within the limits; ``ValueError`` (often :class:`InputError`) else."""
+def load_json(raw: str | bytes, **hooks: Any) -> Any:
+    """One JSON document within the limits; ``ValueError`` (often :class:`InputError`) else.
+
+    ``hooks`` (``object_hook``…) go to the decoder, as with :func:`json.loads`.
+    """
     text = raw.decode("utf-8-sig") if isinstance(raw, bytes) else raw
     start = len(text) - len(text.lstrip())
-    value, end = decode_json_value(_DECODER, text, start)
+    value, end = decode_json_value(json_decoder(**hooks) if hooks else _DECODER, text, start)
     if text[end:].strip():
         raise InputError("", f"extra data after the JSON value (character {end + 1})")
     return value

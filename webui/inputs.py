@@ -27,7 +27,8 @@ FORM_MIMETYPE = "application/x-www-form-urlencoded"
 
 class LimitedJSONProvider(DefaultJSONProvider):
     def loads(self, s: str | bytes, **kwargs: Any) -> Any:
-        return load_json(s)
+        """As Flask's, within the limits (the session serializer passes an object_hook)."""
+        return load_json(s, **kwargs)
 
 
 def decimal_at_most(limit: int) -> str:
