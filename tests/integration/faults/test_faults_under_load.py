@@ -77,7 +77,8 @@ class Recovery:
     note: str
 
 
-def test_every_read_is_processed_once_through_faults(capsys: pytest.CaptureFixture[str]) -> None:
+def test_every_read_is_processed_once_through_faults(capsys: pytest.CaptureFixture[str],
+                                                     caplog: pytest.LogCaptureFixture) -> None:
     reads = race_passings(RUNNERS)
     chunks = list(batches(reads, BATCH))
     assert len(chunks) > FAULT_AT_BATCH[-1] + 10
@@ -116,7 +117,11 @@ def test_every_read_is_processed_once_through_faults(capsys: pytest.CaptureFixtu
                 worker.stop()
 
 
-        # the device: every batch answered once, every read accepted once
+        # the device: every batch answered once, every read accepted once; a server that
+        # could not take a batch said so with a 503, never a 500
+        heard = [r.getMessage() for r in caplog.records if r.name == "athsys.cli.timing"]
+        assert [message for message in heard if "answered 5" in message
+                and "answered 503" not in message] == [], table
         assert [d.index for d in device.deliveries] == list(range(len(chunks)))
         assert sum(d.answer["accepted"] for d in device.deliveries) == len(reads), table
         assert sum(d.answer["duplicate"] for d in device.deliveries) == 0, table
