@@ -43,6 +43,7 @@ from athsys.db import make_engine
 from athsys.jobs import TASK_QUEUES, TaskName, discard_pending
 from athsys.timing.simulation import SimulatedPassing, SimulatedRace, setup_race
 from tasks.app import celery_config
+from tests.support.processes import stop_process
 from tests.support.worker import WorkerProcess
 from webui.cli.timing import passings_body, post_passings
 
@@ -155,12 +156,7 @@ def web_server(stack: FaultStack, *, workers: int = 2) -> Iterator[WebServer]:
         server.wait_live(workers)
         yield server
     finally:
-        process.terminate()
-        try:
-            process.wait(timeout=30)
-        except subprocess.TimeoutExpired:
-            process.kill()
-            process.wait()
+        stop_process(process)
 
 
 @dataclass
