@@ -233,6 +233,61 @@ class Sweeper(threading.Thread):
         self.join(timeout=10)
 
 
+# -- the worker and its supervisor ----------------------------------------------------------------
+
+
+class SupervisedWorker(threading.Thread):
+    """The Celery worker, started again when it exits on its own, as ``athsys up``'s
+    supervisor and a container's restart policy do. Each such exit is recorded: the
+    kombu 5.7 Redis transport can crash the worker on a lost broker connection
+    (``AttributeError`` in ``restore_unacked`` after the connection was closed)."""
+
+    def __init__(self, stack: FaultStack) -> None:
+        super().__init__(name="supervisor", daemon=True)
+        self.stack = stack
+        self.workers = [stack.worker("worker-1")]
+        self.crashes: list[tuple[datetime, str]] = []
+        self.lock = threading.Lock()
+        self.stopping = threading.Event()
+
+    def spawn(self) -> None:
+        self.workers[-1].spawn()
+
+    def wait_ready(self) -> None:
+        self.workers[-1].wait_ready()
+        self.start()
+
+    def replace(self) -> None:
+        """SIGKILL the worker, then start a new one (the test's own fault)."""
+        with self.lock:
+            self.workers[-1].kill()
+            self._start_another()
+
+    def crashes_since(self, moment: datetime) -> list[str]:
+        return [what for at, what in self.crashes if at >= moment]
+
+    def run(self) -> None:
+        while not self.stopping.wait(0.5):
+            with self.lock:
+                process = self.workers[-1].process
+                code = process.poll() if process is not None else None
+                if code is None or self.stopping.is_set():
+                    continue
+                self.crashes.append((datetime.now(UTC),
+                                     f"{self.workers[-1].name} exited with {code}"))
+                self._start_another()
+
+    def _start_another(self) -> None:
+        self.workers.append(self.stack.worker(f"worker-{len(self.workers) + 1}"))
+        self.workers[-1].start()
+
+    def stop(self) -> None:
+        self.stopping.set()
+        with self.lock:
+            for worker in self.workers:
+                worker.stop()
+
+
 # -- the timing device -----------------------------------------------------------------------------
 
 KILL_WEB_WORKER = "web worker killed mid-request"

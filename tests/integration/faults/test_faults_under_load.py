@@ -45,6 +45,7 @@ from tests.integration.faults.fault_support import (
     KILL_WEB_WORKER,
     Device,
     FaultStack,
+    SupervisedWorker,
     Sweeper,
     batch_counts,
     board_lines,
@@ -53,7 +54,6 @@ from tests.integration.faults.fault_support import (
     wait_for,
     web_server,
 )
-from tests.support.worker import WorkerProcess
 from webui.cli.timing import post_passings
 
 pytestmark = [pytest.mark.integration, pytest.mark.timeout(300)]
@@ -85,20 +85,21 @@ def test_every_read_is_processed_once_through_faults(capsys: pytest.CaptureFixtu
     with fault_stack() as stack:
         race = stack.setup_race(RUNNERS, "Faulted 10K")
         clean = stack.setup_race(RUNNERS, "Clean 10K")
-        workers = [stack.worker("worker-1")]
-        workers[0].spawn()  # boots while gunicorn does
+        worker = SupervisedWorker(stack)
+        worker.spawn()  # boots while gunicorn does
         sweeper = Sweeper(stack.celery)
         sweeper.start()
         try:
             with web_server(stack) as server:
-                workers[0].wait_ready()
+                worker.wait_ready()
                 gates = {batch: threading.Event() for batch in FAULT_AT_BATCH[1:]}
                 device = Device(server, race, chunks, rate=RATE, gates=gates,
                                 tricks={FAULT_AT_BATCH[3]: KILL_WEB_WORKER,
                                         FAULT_AT_BATCH[4]: DROP_CONNECTION})
                 device.start()
-                recoveries = _inject_faults(stack, race, device, workers, gates)
-                table = _recovery_table(recoveries)
+                recoveries = _inject_faults(stack, race, device, worker, gates)
+                table = _recovery_table(recoveries, worker.crashes_since(datetime.min.replace(
+                    tzinfo=UTC)))
                 with capsys.disabled():
                     print(table)
                 device.wait_sent(len(chunks), timeout_s=120)
@@ -113,8 +114,7 @@ def test_every_read_is_processed_once_through_faults(capsys: pytest.CaptureFixtu
                 boards = _final_boards(stack, race, clean)
         finally:
             sweeper.stop()
-            for worker in workers:
-                worker.stop()
+            worker.stop()
 
 
         # the device: every batch answered once, every read accepted once; a server that
@@ -146,7 +146,7 @@ def test_every_read_is_processed_once_through_faults(capsys: pytest.CaptureFixtu
 
 
 def _inject_faults(stack: FaultStack, race: SimulatedRace, device: Device,
-                   workers: list[WorkerProcess],
+                   worker: SupervisedWorker,
                    gates: dict[int, threading.Event]) -> list[Recovery]:
     """Each fault at its batch of the race, once the previous one recovered."""
 
@@ -155,9 +155,7 @@ def _inject_faults(stack: FaultStack, race: SimulatedRace, device: Device,
                             lambda: _batch_in_processing(stack.engine, race.device_id),
                             timeout_s=30, interval_s=0.002)
         at = datetime.now(UTC)
-        workers[-1].kill()
-        workers.append(stack.worker(f"worker-{len(workers) + 1}"))
-        workers[-1].start()
+        worker.replace()
         return at, f"batch {batch_id} was being processed"
 
     def restart_redis() -> tuple[datetime, str]:
@@ -196,6 +194,9 @@ def _inject_faults(stack: FaultStack, race: SimulatedRace, device: Device,
             )
         except AssertionError as exc:
             raise AssertionError(f"{exc}\n{stack.log_tails()}") from None
+        crashed = worker.crashes_since(at)
+        if crashed:
+            note += f"; {', '.join(crashed)} on its own and was restarted"
         recoveries.append(Recovery(name, batch, (recovered - at).total_seconds(), note))
         gate = gates.get(FAULT_AT_BATCH[index + 1]) if index + 1 < len(faults) else None
         if gate is not None:
@@ -210,12 +211,14 @@ def _batch_in_processing(engine: Engine, device_id: int) -> int | None:
             {"d": device_id}).scalar()
 
 
-def _recovery_table(recoveries: list[Recovery]) -> str:
+def _recovery_table(recoveries: list[Recovery], crashes: list[str]) -> str:
     width = max(len(r.fault) for r in recoveries)
     lines = ["", "faults under load: recovery (fault -> a batch sent after it processed)",
              f"  {'fault':<{width}}  batch  recovery  what happened"]
     lines += [f"  {r.fault:<{width}}  {r.batch:>5}  {r.seconds:>6.1f} s  {r.note}"
               for r in recoveries]
+    lines.append(f"  Celery workers that exited on their own (restarted as by the supervisor): "
+                 f"{', '.join(crashes) or 'none'}")
     return "\n".join(lines)
 
 
