@@ -249,11 +249,15 @@ def _bib(chip: str) -> str:
 
 
 def _splits(engine: Engine, race: SimulatedRace) -> dict[tuple[str, str], int]:
+    """(bib, timing point) → gun time of the race's splits."""
     with engine.connect() as conn:
-        return {(bib, point): gun_ms for bib, point, gun_ms in conn.execute(text(
+        found = [((bib, point), gun_ms) for bib, point, gun_ms in conn.execute(text(
             "SELECT e.bib, p.name, s.gun_time_ms FROM timing_split s"
             " JOIN entry e ON e.id = s.entry_id JOIN timing_point p ON p.id = s.timing_point_id"
-            " WHERE s.heat_id = :h"), {"h": race.heat_id})}
+            " WHERE s.heat_id = :h"), {"h": race.heat_id})]
+    splits = dict(found)
+    assert len(splits) == len(found), "a runner has two splits at one timing point"
+    return splits
 
 
 def _results(engine: Engine, race: SimulatedRace) -> dict[str, tuple[Any, ...]]:
