@@ -4,20 +4,40 @@ VENV   ?= .venv
 BIN    := $(VENV)/bin
 PYTEST_ARGS ?=
 
-.PHONY: install run test test-unit lint clean
+.PHONY: install lock system-packages k8s-manifests run test test-unit lint clean
 
 install: $(VENV)/.installed
 
-$(VENV)/.installed: setup.cfg pyproject.toml
+# Every install takes its versions from constraints.txt (`make lock` refreshes it).
+$(VENV)/.installed: setup.cfg pyproject.toml constraints.txt
 	$(PYTHON) -m venv $(VENV)
 	$(BIN)/python -m pip install --quiet --upgrade pip
-	$(BIN)/python -m pip install --quiet -e '.[embedded,test]'
+	$(BIN)/python -m pip install --quiet -c constraints.txt -e '.[embedded,test]'
 	touch $@
+
+# Resolve the newest versions setup.cfg allows in a scratch environment and pin them all.
+lock:
+	rm -rf .lock-venv
+	$(PYTHON) -m venv .lock-venv
+	.lock-venv/bin/python -m pip install --quiet --upgrade pip
+	.lock-venv/bin/python -m pip install --quiet '.[embedded,test]'
+	{ echo '# Pinned versions of every dependency: `make install`, CI and the image install from it.'; \
+	  echo '# Refresh with `make lock` (resolves setup.cfg afresh), then run `make test`.'; \
+	  .lock-venv/bin/python -m pip freeze --exclude athsys; } > constraints.txt
+	rm -rf .lock-venv build
+
+# Debian packages the tests run (Chromium, Prometheus, nginx): installed when missing.
+system-packages:
+	ops/system/install
+
+# k8s-manifests.yaml is made from ops/k8s/*.yaml (a test fails when it is stale).
+k8s-manifests:
+	$(PYTHON) ops/k8s/build.py
 
 run: install
 	$(BIN)/athsys up
 
-test: install
+test: install system-packages
 	$(BIN)/python -m pytest $(PYTEST_ARGS)
 
 test-unit: install

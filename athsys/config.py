@@ -75,6 +75,10 @@ class Settings:
     cache_ttl_permissions: int = 3600
 
     max_content_length: int = 1024 * 1024
+    # Reverse proxies in front of the app (nginx, a load balancer) whose X-Forwarded-For,
+    # -Proto, -Host and -Port headers are trusted; 0 trusts none. Production sits behind
+    # nginx, which ends TLS: with 1 the app sees https and the client's address.
+    trusted_proxies: int = 0
     api_page_size: int = 20
     api_max_page_size: int = 100
 
@@ -171,6 +175,7 @@ _ENVIRONMENT_DEFAULTS: dict[str, dict[str, Any]] = {
         "log_level": "INFO",
         "secret_key": "",
         "jwt_secret_key": "",
+        "trusted_proxies": 1,
     },
 }
 

