@@ -353,6 +353,13 @@ def start(
 
 def stop(data_dir: Path) -> None:
     """Stop both servers of ``data_dir`` (a fast shutdown: committed data is safe)."""
+    stop_postgres(data_dir)
+    stop_redis(data_dir)
+
+
+def stop_postgres(data_dir: Path) -> None:
+    """Stop the PostgreSQL of ``data_dir`` only (fast: open transactions roll back);
+    :func:`start` brings it back on the same port."""
     layout = _Layout(data_dir.resolve())
     if _postgres_pid(layout) is not None:
         _run(
@@ -360,6 +367,12 @@ def stop(data_dir: Path) -> None:
             "stopping PostgreSQL",
             **_as_postgres_user(),
         )
+
+
+def stop_redis(data_dir: Path) -> None:
+    """Stop the Redis of ``data_dir`` only (it writes its append-only file first);
+    :func:`start` brings it back on the same port."""
+    layout = _Layout(data_dir.resolve())
     pid = _redis_pid(layout)
     if pid is not None:
         os.kill(pid, 15)
