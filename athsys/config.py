@@ -174,8 +174,8 @@ _ENVIRONMENT_DEFAULTS: dict[str, dict[str, Any]] = {
         "debug": False,
         "log_format": "json",
         "log_level": "INFO",
-        "secret_key": "",
-        "jwt_secret_key": "",
+        "secret_key": "",  # nosec B105 # not a password
+        "jwt_secret_key": "",  # nosec B105 # not a password
         "trusted_proxies": 1,
     },
 }

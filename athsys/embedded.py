@@ -33,7 +33,7 @@ import pwd
 import secrets
 import shutil
 import socket
-import subprocess
+import subprocess  # nosec B404 # the PostgreSQL tools and our own children, argv lists, no shell
 import tempfile
 import time
 from dataclasses import asdict, dataclass
@@ -249,7 +249,7 @@ def _choose_port(preferred: int | None, previous: int | None) -> int:
 
 
 def _run(args: list[str], what: str, **kwargs: object) -> None:
-    result = subprocess.run(args, capture_output=True, text=True, **kwargs)  # type: ignore[call-overload]
+    result = subprocess.run(args, capture_output=True, text=True, **kwargs)  # type: ignore[call-overload]  # nosec B603 # fixed argv list of a trusted executable, no shell
     if result.returncode != 0:
         raise ExternalServiceError(
             f"{what} failed (exit {result.returncode}): {result.stderr.strip()[-500:]}"
@@ -426,7 +426,7 @@ def start(
         _start_redis(layout, rd_port, found["redis_password"])
         started = True
 
-    assert pg_port is not None and rd_port is not None
+    assert pg_port is not None and rd_port is not None  # nosec B101 # invariant for the type checker, not a check of input
     servers = EmbeddedServers(layout.data_dir, pg_port, rd_port, **found)
     layout.state.write_text(json.dumps({"postgres_port": pg_port, "redis_port": rd_port}))
     _ensure_database(servers)
@@ -435,6 +435,13 @@ def start(
 
 def stop(data_dir: Path) -> None:
     """Stop both servers of ``data_dir`` (a fast shutdown: committed data is safe)."""
+    stop_postgres(data_dir)
+    stop_redis(data_dir)
+
+
+def stop_postgres(data_dir: Path) -> None:
+    """Stop the PostgreSQL of ``data_dir`` only (fast: open transactions roll back);
+    :func:`start` brings it back on the same port."""
     layout = _Layout(data_dir.resolve())
     if _postgres_pid(layout) is not None:
         _run(
@@ -442,6 +449,12 @@ def stop(data_dir: Path) -> None:
             "stopping PostgreSQL",
             **_as_postgres_user(),
         )
+
+
+def stop_redis(data_dir: Path) -> None:
+    """Stop the Redis of ``data_dir`` only (it writes its append-only file first);
+    :func:`start` brings it back on the same port."""
+    layout = _Layout(data_dir.resolve())
     pid = _redis_pid(layout)
     if pid is not None:
         os.kill(pid, 15)

@@ -35,6 +35,9 @@ def celery_config(settings: Settings) -> dict[str, object]:
         "accept_content": ["json"],
         "task_acks_late": True,
         "task_reject_on_worker_lost": True,
+        # a task running when the broker connection drops could not acknowledge its message
+        # any more: cancel it (its transaction rolls back), the sweeper sends its batch again
+        "worker_cancel_long_running_tasks_on_connection_loss": True,
         "worker_prefetch_multiplier": 1,
         "task_soft_time_limit": settings.task_soft_time_limit,
         "task_time_limit": settings.task_time_limit,

@@ -15,11 +15,12 @@ from flask_appbuilder import AppBuilder
 from flask_appbuilder.models.sqla.base import SQLA
 from werkzeug.middleware.proxy_fix import ProxyFix
 
+from athsys.accounts import roles
 from athsys.config import Settings, get_config
 from athsys.embedded import with_server_urls
 from athsys.logging import configure_logging
 from athsys.redis_client import make_redis
-from webui import errors, headers, health, live, metrics, request_log
+from webui import errors, headers, health, inputs, live, metrics, request_log
 from webui.api import limits as api_limits
 from webui.api import timing as timing_api
 from webui.api.registry import register_api
@@ -50,11 +51,11 @@ def flask_config(settings: Settings) -> dict[str, Any]:
         "MAX_CONTENT_LENGTH": settings.max_content_length,
         "APP_NAME": "AthSys",
         "AUTH_TYPE": AUTH_DB,
-        "AUTH_ROLE_ADMIN": "Admin",
-        "AUTH_ROLE_PUBLIC": "Public",
+        "AUTH_ROLE_ADMIN": roles.ADMIN,
+        "AUTH_ROLE_PUBLIC": roles.PUBLIC,
         "FAB_UPDATE_PERMS": False,
         "FAB_API_SWAGGER_UI": False,
-        "FAB_PASSWORD_COMPLEXITY_ENABLED": False,
+        "FAB_PASSWORD_COMPLEXITY_ENABLED": False,  # nosec B105 # not a password
         "WTF_CSRF_ENABLED": True,
         "WTF_CSRF_TIME_LIMIT": None,
         "SESSION_COOKIE_HTTPONLY": True,
@@ -85,6 +86,7 @@ def create_app(settings: Settings | None = None) -> Flask:
     configure_logging(settings)
     app = Flask(__name__)
     app.config.update(flask_config(settings))
+    inputs.install(app)
     db = SQLA()
     appbuilder = AppBuilder(update_perms=False)
     with app.app_context():

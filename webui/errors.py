@@ -1,7 +1,8 @@
 """One place that turns errors into responses: the JSON envelope under ``/api/``, a page elsewhere.
 
 Unexpected exceptions are logged with the request id and answered with a 500 that says
-nothing of the internals (no SQL, no stack, no exception text).
+nothing of the internals (no SQL, no stack, no exception text). A database that cannot be
+reached is a 503 with ``Retry-After``: the client may send the same request again.
 """
 
 from __future__ import annotations
@@ -9,11 +10,14 @@ from __future__ import annotations
 import logging
 
 from flask import Flask, Response, g, jsonify, render_template, request
+from sqlalchemy.exc import OperationalError
 from werkzeug.exceptions import HTTPException
 
-from athsys.errors import AthsysError, RateLimitError
+from athsys.errors import AthsysError, ExternalServiceError, RateLimitError
 
 log = logging.getLogger(__name__)
+
+DATABASE_RETRY_AFTER_S = 2
 
 _HTTP_ERROR_TYPES = {
     400: "validation_error",
@@ -83,6 +87,16 @@ def register(app: Flask) -> None:
         for header, value in exc.get_headers():
             if header.lower() in ("retry-after", "allow", "www-authenticate"):
                 response.headers[header] = value
+        return response
+
+    @app.errorhandler(OperationalError)
+    def _database_unavailable(exc: OperationalError) -> Response:
+        """The database is restarting, unreachable or cancelled the statement: nothing was
+        stored, and the same request may be sent again (devices do so on a 503)."""
+        log.error("database unavailable: %s", type(exc.orig).__name__)
+        response = _respond(503, ExternalServiceError.error_type,
+                            "The database is unavailable; nothing was stored. Try again shortly.")
+        response.headers["Retry-After"] = str(DATABASE_RETRY_AFTER_S)
         return response
 
     @app.errorhandler(Exception)

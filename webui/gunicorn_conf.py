@@ -21,7 +21,7 @@ import shutil
 from pathlib import Path
 from typing import Any
 
-os.environ.setdefault("PROMETHEUS_MULTIPROC_DIR", "/tmp/athsys-prometheus")
+os.environ.setdefault("PROMETHEUS_MULTIPROC_DIR", "/tmp/athsys-prometheus")  # nosec B108 # default only: athsys up sets one under the data directory
 
 bind = os.environ.get("GUNICORN_BIND", "0.0.0.0:8000")
 workers = int(os.environ.get("WEB_CONCURRENCY", "2"))
@@ -40,7 +40,7 @@ forwarded_allow_ips = os.environ.get("FORWARDED_ALLOW_IPS", "127.0.0.1")
 accesslog = None
 errorlog = "-"
 loglevel = os.environ.get("GUNICORN_LOG_LEVEL", "info")
-worker_tmp_dir = "/dev/shm" if os.path.isdir("/dev/shm") else None
+worker_tmp_dir = "/dev/shm" if os.path.isdir("/dev/shm") else None  # nosec B108 # gunicorn heartbeat files in memory, as gunicorn advises
 
 
 def on_starting(server: Any) -> None:

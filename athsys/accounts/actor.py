@@ -1,13 +1,14 @@
 """Who is acting: the identity services check row-level rules against.
 
 Views and API endpoints build an :class:`Actor` from the signed-in user; workers and beat act
-as :data:`SYSTEM`. Role names are the seven of the platform (see ``webui/security/roles.py``).
+as :data:`SYSTEM`. Role names are the seven of :mod:`athsys.accounts.roles`.
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass, field
 
+from athsys.accounts.roles import ADMIN
 from athsys.errors import AuthorizationError
 
 
@@ -24,7 +25,7 @@ class Actor:
 
     @property
     def is_admin(self) -> bool:
-        return "Admin" in self.roles
+        return ADMIN in self.roles
 
     def require_role(self, *names: str) -> None:
         if not (self.is_admin or self.has_role(*names)):
@@ -33,4 +34,4 @@ class Actor:
             )
 
 
-SYSTEM = Actor(user_id=None, username="system", roles=frozenset({"Admin"}))
+SYSTEM = Actor(user_id=None, username="system", roles=frozenset({ADMIN}))

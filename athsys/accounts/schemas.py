@@ -6,11 +6,14 @@ explicit): a misspelt field is an error naming it, never silently ignored.
 
 from __future__ import annotations
 
+from datetime import datetime
 from typing import Any
 
-from marshmallow import RAISE, Schema, ValidationError, fields, validate, validates_schema
+from marshmallow import Schema, ValidationError, fields, validate, validates_schema
 
+from athsys.accounts.roles import ROLE_NAMES
 from athsys.athletes.models import Sex
+from athsys.inputs import StrictSchema
 
 MIN_PASSWORD_LENGTH = 8
 
@@ -21,11 +24,7 @@ _USERNAME = validate.And(
 )
 _PASSWORD = validate.Length(min=MIN_PASSWORD_LENGTH, max=128)
 _NAME = validate.Length(min=1, max=64)
-
-
-class StrictSchema(Schema):
-    class Meta:
-        unknown = RAISE
+_ROLE = fields.String(validate=validate.OneOf(ROLE_NAMES))
 
 
 class LoginSchema(StrictSchema):
@@ -80,8 +79,7 @@ class UserCreateSchema(StrictSchema):
     password = fields.String(required=True, load_only=True, validate=_PASSWORD)
     first_name = fields.String(required=True, validate=_NAME)
     last_name = fields.String(required=True, validate=_NAME)
-    # role names are checked against the role matrix by the web layer, which owns it
-    roles = fields.List(fields.String(), required=True, validate=validate.Length(min=1))
+    roles = fields.List(_ROLE, required=True, validate=validate.Length(min=1))
     active = fields.Boolean(load_default=True)
     club_id = fields.Integer(load_default=None, strict=True,
                              metadata={"description": "the club a Coach manages"})
@@ -96,10 +94,20 @@ class UserUpdateSchema(StrictSchema):
     password = fields.String(load_only=True, validate=_PASSWORD)
     first_name = fields.String(validate=_NAME)
     last_name = fields.String(validate=_NAME)
-    roles = fields.List(fields.String(), validate=validate.Length(min=1))
+    roles = fields.List(_ROLE, validate=validate.Length(min=1))
     active = fields.Boolean()
     club_id = fields.Integer(allow_none=True, strict=True)
     athlete_id = fields.Integer(allow_none=True, strict=True)
+
+
+class ServerLocalDateTime(fields.DateTime):
+    """Flask-AppBuilder keeps a user's times as naive local times of the server
+    (``datetime.now()``): shown with the server's offset, as every time the API answers."""
+
+    def _serialize(self, value: Any, attr: str | None, obj: Any, **kwargs: Any) -> Any:
+        if isinstance(value, datetime) and value.tzinfo is None:
+            value = value.astimezone()
+        return super()._serialize(value, attr, obj, **kwargs)
 
 
 class UserResponseSchema(Schema):
@@ -114,8 +122,8 @@ class UserResponseSchema(Schema):
     roles = fields.Method("_role_names")
     club_id = fields.Integer(allow_none=True)
     athlete_id = fields.Integer(allow_none=True)
-    last_login = fields.DateTime(allow_none=True)
-    created_on = fields.DateTime(allow_none=True)
+    last_login = ServerLocalDateTime(allow_none=True)
+    created_on = ServerLocalDateTime(allow_none=True)
 
     def _role_names(self, user: Any) -> list[str]:
         return sorted(role.name for role in user.roles)

@@ -5,17 +5,13 @@ from __future__ import annotations
 from datetime import date
 from typing import Any
 
-from marshmallow import RAISE, Schema, ValidationError, fields, validate, validates
+from marshmallow import Schema, ValidationError, fields, validate, validates
 
 from athsys.athletes.models import Sex
+from athsys.inputs import StrictSchema
 
 _COUNTRY = validate.Regexp(r"^[A-Z]{3}$", error="Use the three-letter code (FRA, KEN).")
 _NAME = validate.Length(min=1, max=80)
-
-
-class StrictSchema(Schema):
-    class Meta:
-        unknown = RAISE
 
 
 class ClubCreateSchema(StrictSchema):

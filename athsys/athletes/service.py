@@ -14,13 +14,14 @@ from sqlalchemy import inspect
 from sqlalchemy.orm import Session
 
 from athsys.accounts.actor import Actor
-from athsys.athletes.models import Athlete
+from athsys.accounts.models import UserProfile
+from athsys.accounts.roles import CHIEF_REGISTRAR, COACH, REGISTRAR
+from athsys.athletes.models import Athlete, Club
 from athsys.audit.service import audited_add, audited_delete, audited_update
 from athsys.errors import AuthorizationError, ValidationError
 
 #: Roles that register any athlete of any club (Admin always may).
-REGISTRATION_STAFF = ("Chief Registrar", "Registrar")
-COACH = "Coach"
+REGISTRATION_STAFF = (CHIEF_REGISTRAR, REGISTRAR)
 
 
 def may_manage_club(actor: Actor, club_id: int | None) -> bool:
@@ -101,3 +102,30 @@ def _check_names(athlete: Athlete) -> None:
     for field in ("first_name", "last_name"):
         if not (getattr(athlete, field) or "").strip():
             raise ValidationError(f"{field}: a name is required", details={field: "required"})
+
+
+#: The links of an account to the domain, and the row each one names.
+ACCOUNT_LINKS: Mapping[str, type] = {"club_id": Club, "athlete_id": Athlete}
+
+
+def link_account(session: Session, user_id: int, links: Mapping[str, int | None]) -> None:
+    """Set the club a coach manages and the athlete an athlete account is, of those given.
+
+    400 naming every link whose club or athlete does not exist. Auditing is the caller's:
+    the link is part of the account write that sets it.
+    """
+    given = {name: links[name] for name in ACCOUNT_LINKS if name in links}
+    if not given:
+        return
+    missing = {
+        name: [f"No {ACCOUNT_LINKS[name].__name__.lower()} with id {ident}."]
+        for name, ident in given.items()
+        if ident is not None and session.get(ACCOUNT_LINKS[name], ident) is None
+    }
+    if missing:
+        raise ValidationError(f"invalid fields: {', '.join(sorted(missing))}", details=missing)
+    profile = session.get(UserProfile, user_id) or UserProfile(user_id=user_id)
+    for name, ident in given.items():
+        setattr(profile, name, ident)
+    session.add(profile)
+    session.flush()

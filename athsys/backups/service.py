@@ -21,7 +21,7 @@ import logging
 import os
 import re
 import shutil
-import subprocess
+import subprocess  # nosec B404 # the PostgreSQL tools and our own children, argv lists, no shell
 import tempfile
 import time
 from collections.abc import Iterator
@@ -114,7 +114,7 @@ def tool_major_version(version_output: str) -> int:
 
 def check_tool_version(tool: str, server_version_num: int) -> None:
     """Refuse a client older than the server: pg_dump cannot dump a newer server."""
-    output = subprocess.run(
+    output = subprocess.run(  # nosec B603 # fixed argv list of a trusted executable, no shell
         [tool, "--version"], capture_output=True, text=True, check=False, timeout=30
     ).stdout
     tool_major = tool_major_version(output)
@@ -202,12 +202,12 @@ def _dump_to(tool: str, database_url: str, target: Path) -> tuple[int, str]:
     env = libpq_environment(database_url)
     digest = hashlib.sha256()
     with tempfile.TemporaryFile() as stderr, target.open("wb") as raw:
-        process = subprocess.Popen(
+        process = subprocess.Popen(  # nosec B603 # fixed argv list of a trusted executable, no shell
             [tool, "--format=plain", "--no-owner", "--no-privileges", "--quote-all-identifiers",
              "--encoding=UTF8"],
             stdout=subprocess.PIPE, stderr=stderr, env=env,
         )
-        assert process.stdout is not None
+        assert process.stdout is not None  # nosec B101 # invariant for the type checker, not a check of input
         hashing = _HashingWriter(raw, digest)
         try:
             with process.stdout, gzip.GzipFile(
@@ -457,12 +457,12 @@ def restore_backup(
 def _run_psql(psql: str, database_url: str, backup: Path) -> None:
     env = libpq_environment(database_url)
     with tempfile.TemporaryFile() as stderr:
-        process = subprocess.Popen(
+        process = subprocess.Popen(  # nosec B603 # fixed argv list of a trusted executable, no shell
             [psql, "--no-psqlrc", "--quiet", "--single-transaction",
              "--set", "ON_ERROR_STOP=1", "--file", "-"],
             stdin=subprocess.PIPE, stdout=subprocess.DEVNULL, stderr=stderr, env=env,
         )
-        assert process.stdin is not None
+        assert process.stdin is not None  # nosec B101 # invariant for the type checker, not a check of input
         try:
             with gzip.open(backup, "rb") as gz:
                 while chunk := gz.read(_CHUNK):

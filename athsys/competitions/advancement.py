@@ -45,7 +45,7 @@ def advance(
             details={"by_place": by_place, "by_time": by_time},
         )
     check_unique_entries((result.entry_id for heat in heats for result in heat), what="round")
-    rng = random.Random(seed)
+    rng = random.Random(seed)  # nosec B311 # reproducible draws and jitter, not secrets
     outcome: dict[EntryId, Qualification | None] = {}
     others: list[tuple[int, EntryId]] = []
     for heat in heats:

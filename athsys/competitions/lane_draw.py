@@ -66,7 +66,7 @@ def draw_lanes(
             f"{len(ranked_entries)} athletes do not fit in a heat of {lanes} lanes",
             details={"athletes": len(ranked_entries), "lanes": lanes},
         )
-    rng = random.Random(seed)
+    rng = random.Random(seed)  # nosec B311 # reproducible draws and jitter, not secrets
     assignment: dict[EntryId, int] = {}
     rank = 0
     for group in groups:

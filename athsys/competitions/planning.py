@@ -121,7 +121,7 @@ def seed_round(
             lane_of: dict[int, int | None] = dict(drawn)
         else:
             order = list(ids)
-            random.Random(seed + heat.number).shuffle(order)
+            random.Random(seed + heat.number).shuffle(order)  # nosec B311 # reproducible draws and jitter, not secrets
             lane_of = dict.fromkeys(ids)
         session.add_all(
             LaneAssignment(heat_id=heat.id, entry_id=entry_id, lane=lane_of[entry_id],

@@ -9,7 +9,6 @@ from __future__ import annotations
 from typing import Any
 
 from marshmallow import (
-    RAISE,
     Schema,
     ValidationError,
     fields,
@@ -21,14 +20,10 @@ from marshmallow import (
 from athsys.athletes.models import Sex
 from athsys.competitions.disciplines import DISCIPLINES
 from athsys.competitions.models import CompetitionStatus, EntryStatus, HeatStatus, RoundKind
+from athsys.inputs import StrictSchema
 from athsys.results.schemas import MarkField, WindField
 
 _TIME_ZONE_HELP = "an IANA time zone such as Europe/Paris"
-
-
-class StrictSchema(Schema):
-    class Meta:
-        unknown = RAISE
 
 
 def _check_time_zone(value: str) -> None:
@@ -178,11 +173,16 @@ class RaceCreateSchema(StrictSchema):
 
 
 class RaceUpdateSchema(StrictSchema):
+    """What an edit may change; never ``status`` or ``gun_time`` (unknown fields, so 400).
+
+    A heat starts, finishes and becomes official through the officiating services, and its
+    gun is set or shifted through ``POST /api/timing/heats/<id>/gun``.
+    """
+
     name = fields.String(validate=validate.Length(min=1, max=120))
     date = fields.DateTime()
     number = fields.Integer(strict=True, validate=validate.Range(min=1))
     wind = WindField(allow_none=True)
-    gun_time = fields.DateTime(allow_none=True)
 
 
 class RaceResponseSchema(Schema):

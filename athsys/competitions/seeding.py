@@ -40,7 +40,7 @@ def seed_order(
     """Entries best first by seed mark; ties and entries without a mark ordered by lot."""
     check_unique_entries((entry.entry_id for entry in entries), what="seeding")
     by_lot = list(entries)
-    random.Random(seed).shuffle(by_lot)
+    random.Random(seed).shuffle(by_lot)  # nosec B311 # reproducible draws and jitter, not secrets
     marked = [(entry.seed_mark, entry) for entry in by_lot if entry.seed_mark is not None]
     marked.sort(key=lambda pair: pair[0], reverse=higher_is_better)
     return [entry for _, entry in marked] + [entry for entry in by_lot if entry.seed_mark is None]

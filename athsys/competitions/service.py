@@ -18,11 +18,39 @@ from athsys.athletes.models import Athlete
 from athsys.athletes.service import check_may_manage_club, current_related
 from athsys.audit.service import audited_add, audited_delete, audited_update, record
 from athsys.competitions.disciplines import discipline
-from athsys.competitions.models import Entry, EntryStatus, Event, Heat, HeatStatus, LaneAssignment
+from athsys.competitions.models import (
+    Competition,
+    Entry,
+    EntryStatus,
+    Event,
+    Heat,
+    HeatStatus,
+    LaneAssignment,
+)
 from athsys.errors import ConflictError, ValidationError
 from athsys.notifications.service import notify_result_official
 from athsys.records.service import apply_official_heats
 from athsys.results.models import Result
+
+
+# -- competitions ------------------------------------------------------------------------------
+def _check_dates(competition: Competition) -> None:
+    start, end = competition.start_date, competition.end_date
+    if start is not None and end is not None and end < start:
+        raise ValidationError("end_date: must not be before start_date",
+                              details={"end_date": ["Must not be before start_date."]})
+
+
+def create_competition(session: Session, actor: Actor, competition: Competition) -> Competition:
+    _check_dates(competition)
+    return audited_add(session, actor, competition)  # type: ignore[no-any-return]
+
+
+def update_competition(
+    session: Session, actor: Actor, competition: Competition, before: Mapping[str, Any]
+) -> None:
+    _check_dates(competition)
+    audited_update(session, actor, competition, before)
 
 
 # -- events ------------------------------------------------------------------------------------

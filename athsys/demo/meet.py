@@ -182,7 +182,7 @@ def load_demo_meet(
     if existing is not None:
         return _summary(session, existing, created=False)
 
-    rng = random.Random(seed)
+    rng = random.Random(seed)  # nosec B311 # reproducible draws and jitter, not secrets
     zone = ZoneInfo(DEMO_TIME_ZONE)
     today = (now or datetime.now(UTC)).astimezone(zone).date()
     competition = Competition(
@@ -325,7 +325,7 @@ def _lanes_drawn(
 ) -> Heat:
     """A heat whose athletes (best first) draw their lanes by ranking groups."""
     race_kind = round_.event.discipline.race_kind
-    assert race_kind is not None, "only races started in lanes draw lanes"
+    assert race_kind is not None, "only races started in lanes draw lanes"  # nosec B101 # invariant for the type checker, not a check of input
     draw_seed = rng.randrange(1, 2**31)
     heat = Heat(round=round_, number=number, name=name, scheduled_start=start,
                 draw_seed=draw_seed)
@@ -386,7 +386,7 @@ def _run(
         if entry.id == did_not_start:
             race.append(RaceResult(entry.id, None, ResultStatus.DNS))
         else:
-            assert entry.seed_mark is not None, "every demo entry has a seed mark"
+            assert entry.seed_mark is not None, "every demo entry has a seed mark"  # nosec B101 # invariant for the type checker, not a check of input
             race.append(RaceResult(entry.id, entry.seed_mark + rng.randint(-120, 160)))
     for placing in rank_race(race):
         ran = placing.status is ResultStatus.OK
@@ -407,7 +407,7 @@ def _flight(
     draw_seed = rng.randrange(1, 2**31)
     order = sorted(entries, key=lambda entry: int(entry.bib))
     if not road:
-        random.Random(draw_seed).shuffle(order)
+        random.Random(draw_seed).shuffle(order)  # nosec B311 # reproducible draws and jitter, not secrets
     heat = Heat(round=round_, number=1, name="Race" if road else "Final",
                 scheduled_start=start, draw_seed=None if road else draw_seed)
     heat.lane_assignments = [

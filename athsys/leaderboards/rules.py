@@ -20,6 +20,7 @@ from fractions import Fraction
 from functools import cache
 
 from athsys.errors import ValidationError
+from athsys.inputs import whole_number
 from athsys.results.marks import Measure
 from athsys.results.ranking import ResultStatus, rank_with_ties
 from athsys.scoring.age_grading import age_grade, age_grade_events
@@ -190,22 +191,22 @@ def parse_points_scheme(points: str | None, scorers: str | None) -> PointsScheme
     """A scheme from query text: ``points="10,8,6,5,4,3,2,1"``, ``scorers="3"``."""
     values: tuple[int, ...] = DEFAULT_POINTS.points
     if points:
-        parts = points.split(",")
-        if len(parts) > MAX_POINTS_PLACES or not all(p.strip().isdigit() for p in parts):
+        parts = [whole_number(p.strip()) for p in points.split(",")]
+        if len(parts) > MAX_POINTS_PLACES or None in parts:
             raise ValidationError(
                 f"points must be up to {MAX_POINTS_PLACES} whole numbers separated by commas, "
                 f"got {points!r}",
                 details={"points": "e.g. 10,8,6,5,4,3,2,1"},
             )
-        values = tuple(int(p) for p in parts)
+        values = tuple(p for p in parts if p is not None)
     count: int | None = DEFAULT_POINTS.scorers
     if scorers:
-        if not scorers.isdigit() or int(scorers) < 1:
+        count = whole_number(scorers)
+        if not count:
             raise ValidationError(
                 f"scorers must be a whole number of 1 or more, got {scorers!r}",
                 details={"scorers": "how many members of a team score"},
             )
-        count = int(scorers)
     return PointsScheme(values, count)
 
 

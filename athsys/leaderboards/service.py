@@ -478,7 +478,7 @@ def _refresh(session: Session, store: BoardStore, event_id: int,
     started = time.perf_counter()
     info = event_info(session, event_id)
     now = session.scalar(text("SELECT now()"))
-    assert isinstance(now, datetime)
+    assert isinstance(now, datetime)  # nosec B101 # invariant for the type checker, not a check of input
     meta = store.meta(event_id)
     count, heats = _round_state(session, info.round_id)
     full = (force_full or info.combined or not meta

@@ -14,11 +14,12 @@ from sqlalchemy import Select, func, select, update
 from sqlalchemy.orm import Session
 
 from athsys.accounts.actor import Actor
+from athsys.accounts.roles import CHIEF_REGISTRAR
 from athsys.errors import AuthorizationError, NotFoundError
 from athsys.notifications.models import Channel, Notification, NotificationStatus, Subscription
 
 #: Who may see every account's subscriptions (and delete any: they manage the webhooks).
-OVERSEERS = ("Chief Registrar",)
+OVERSEERS = (CHIEF_REGISTRAR,)
 
 
 def subscriptions_query(actor: Actor, *, everyone: bool = False,

@@ -24,6 +24,7 @@ from sqlalchemy.dialects.postgresql import insert
 from sqlalchemy.orm import Session, sessionmaker
 
 from athsys.accounts.actor import Actor
+from athsys.accounts.roles import CHIEF_REGISTRAR
 from athsys.athletes.models import Athlete
 from athsys.audit.service import record, snapshot
 from athsys.competitions.disciplines import discipline
@@ -82,7 +83,7 @@ def subscribe(
         )
     _check_subject(session, chosen[0], subjects[chosen[0]])
     if channel is Channel.WEBHOOK:
-        actor.require_role("Chief Registrar")
+        actor.require_role(CHIEF_REGISTRAR)
         if not webhook_url:
             raise ValidationError("a webhook subscription needs webhook_url",
                                   details={"webhook_url": "missing"})
@@ -92,7 +93,7 @@ def subscribe(
         if not webhook_secret or len(webhook_secret) < MIN_SECRET_LENGTH:
             raise ValidationError(
                 f"webhook_secret must have at least {MIN_SECRET_LENGTH} characters",
-                details={"webhook_secret": "too short"},
+                details={"webhook_secret": "too short"},  # nosec B105 # not a password
             )
         email = None
     else:
@@ -102,7 +103,7 @@ def subscribe(
             problem = delivery.check_address(email)
             if problem:
                 raise ValidationError(problem, details={"email": email})
-            actor.require_role("Chief Registrar")
+            actor.require_role(CHIEF_REGISTRAR)
         elif user_id is None:
             user_id = actor.user_id
         if user_id is None and channel is Channel.IN_APP:
@@ -130,7 +131,7 @@ def _audited(subscription: Subscription) -> dict[str, Any]:
     """The row for the audit trail, without the webhook's signing secret."""
     values = snapshot(subscription)
     if values.get("webhook_secret"):
-        values["webhook_secret"] = "(hidden)"
+        values["webhook_secret"] = "(hidden)"  # nosec B105 # not a password
     return values
 
 
@@ -157,7 +158,7 @@ def unsubscribe(session: Session, actor: Actor, subscription: Subscription) -> N
     """Delete a subscription (its notifications go with it). Its owner may, and an Admin or
     Chief Registrar, who see every subscription and manage the webhooks."""
     if subscription.user_id != actor.user_id:
-        actor.require_role("Chief Registrar")
+        actor.require_role(CHIEF_REGISTRAR)
     before = _audited(subscription)
     session.delete(subscription)
     session.flush()
@@ -377,7 +378,7 @@ def _send(session: Session, claimed: Claimed, settings: Settings) -> delivery.De
     if claimed.channel is Channel.IN_APP:
         return delivery.deliver_in_app()
     if claimed.channel is Channel.WEBHOOK:
-        assert claimed.webhook_url is not None and claimed.webhook_secret is not None
+        assert claimed.webhook_url is not None and claimed.webhook_secret is not None  # nosec B101 # invariant for the type checker, not a check of input
         return delivery.send_webhook(
             claimed.webhook_url, claimed.webhook_secret, claimed.payload,
             delivery_id=str(claimed.id), timeout_s=settings.webhook_timeout,
@@ -410,7 +411,7 @@ def deliver_notification(
     with factory() as session:
         outcome = _send(session, claimed, settings)
     with factory.begin() as session:
-        status = record_outcome(session, claimed, outcome, settings, rng or random.Random())
+        status = record_outcome(session, claimed, outcome, settings, rng or random.Random())  # nosec B311 # jitter of retry delays, not a secret
     if status is NotificationStatus.FAILED:
         log.error("notification %s failed for good: %s", claimed.id, outcome.error)
     elif status is NotificationStatus.PENDING:

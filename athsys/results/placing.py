@@ -26,7 +26,7 @@ def place_heats(session: Session, heat_ids: Iterable[int]) -> int:
         return 0
     result = session.execute(
         text(
-            "UPDATE result r SET place = ranked.place FROM ("
+            "UPDATE result r SET place = ranked.place FROM ("  # nosec B608 # only constant SQL fragments are joined; values are bound parameters
             f" SELECT id, {PLACE_IN_HEAT} AS place FROM result WHERE heat_id = ANY(:heats))"
             " AS ranked"
             " WHERE r.id = ranked.id AND r.place IS DISTINCT FROM ranked.place"

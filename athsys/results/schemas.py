@@ -13,9 +13,10 @@ from __future__ import annotations
 from collections.abc import Iterable
 from typing import Any
 
-from marshmallow import RAISE, Schema, ValidationError, fields, validate
+from marshmallow import Schema, ValidationError, fields, validate
 
 from athsys.errors import ValidationError as AthsysValidationError
+from athsys.inputs import StrictSchema
 from athsys.results.marks import Measure, format_mark, format_wind, parse_mark, parse_wind
 from athsys.results.models import AttemptOutcome, ResultSource
 from athsys.results.ranking import ResultStatus
@@ -75,11 +76,6 @@ def resolve_notation(data: dict[str, Any], measure: Measure, names: Iterable[str
 
 def formatted(value: int | None, measure: Measure, *, road: bool = False) -> str | None:
     return None if value is None else format_mark(value, measure, road=road)
-
-
-class StrictSchema(Schema):
-    class Meta:
-        unknown = RAISE
 
 
 _MARK_DESCRIPTION = {

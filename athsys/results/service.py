@@ -15,6 +15,7 @@ from typing import Any
 from sqlalchemy.orm import Session
 
 from athsys.accounts.actor import Actor
+from athsys.accounts.roles import CHIEF_REGISTRAR
 from athsys.athletes.service import current_related
 from athsys.audit.service import audited_add, audited_delete, audited_update, diff, record, snapshot
 from athsys.competitions.models import Entry, Heat, HeatStatus
@@ -30,7 +31,7 @@ from athsys.results.ranking import ResultStatus
 REVISED_FIELDS = (
     "mark", "net_mark", "place", "status", "status_rule", "wind", "reaction_time", "source",
 )
-CORRECTS_OFFICIAL = ("Chief Registrar",)
+CORRECTS_OFFICIAL = (CHIEF_REGISTRAR,)
 MACHINE_SOURCES = (ResultSource.CHIP, ResultSource.LIF)
 """Sources whose results a correction turns into manual ones."""
 

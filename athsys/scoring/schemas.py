@@ -17,6 +17,7 @@ from typing import Any
 from marshmallow import Schema, ValidationError, fields, post_load, validate
 
 from athsys.errors import ValidationError as AthsysValidationError
+from athsys.inputs import StrictSchema
 from athsys.scoring.age_grading import Measure, age_grade_events
 from athsys.scoring.combined import get_competition
 
@@ -81,7 +82,7 @@ def _mark(value: Any, measure: Measure) -> int | None:
     )
 
 
-class CombinedScoreRequestSchema(Schema):
+class CombinedScoreRequestSchema(StrictSchema):
     """``{"competition": "men_decathlon", "marks": {"100m": "10.55", "LJ": 7800}}``.
 
     ``hand_timed`` (optional) lists the races timed by hand.
@@ -134,7 +135,7 @@ class CombinedScoreSchema(Schema):
     total = fields.Integer()
 
 
-class AgeGradeRequestSchema(Schema):
+class AgeGradeRequestSchema(StrictSchema):
     """``{"sex": "F", "age": 52, "event": "ROAD_10K", "mark": "41:30"}``."""
 
     sex = fields.String(required=True, validate=validate.OneOf(["M", "F"]))

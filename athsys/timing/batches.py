@@ -215,7 +215,7 @@ def _copy_reads(
 ) -> int:
     buffer = io.StringIO(_copy_rows(passings, point_ids))
     connection = session.connection()
-    connection.exec_driver_sql(_STAGING_TABLE + "; DELETE FROM timing_read_incoming")
+    connection.exec_driver_sql(_STAGING_TABLE + "; DELETE FROM timing_read_incoming")  # nosec B608 # only constant SQL fragments are joined; values are bound parameters
     with connection.connection.cursor() as cursor:  # type: ignore[attr-defined]
         cursor.copy_expert(
             "COPY timing_read_incoming (read_id, chip, bib, timing_point_id, read_at, is_gun,"

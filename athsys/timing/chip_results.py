@@ -173,7 +173,7 @@ def _insert_and_place(
     columns = [list(column) for column in zip(*created, strict=True)] if created else [[]] * 4
     return driver_rows(
         session,
-        "WITH new AS (SELECT * FROM unnest(%(h)s::int[], %(e)s::int[], %(m)s::int[],"
+        "WITH new AS (SELECT * FROM unnest(%(h)s::int[], %(e)s::int[], %(m)s::int[],"  # nosec B608 # only constant SQL fragments are joined; values are bound parameters
         " %(n)s::int[]) AS v(heat_id, entry_id, mark, net_mark)),"
         " pool AS (SELECT id, heat_id, entry_id, mark, net_mark, status::text, place"
         " FROM result WHERE heat_id = ANY(%(heats)s::int[])"

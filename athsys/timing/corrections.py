@@ -14,6 +14,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from athsys.accounts.actor import Actor
+from athsys.accounts.roles import CHIEF_REGISTRAR, REGISTRAR, STARTER
 from athsys.audit.service import record, snapshot
 from athsys.competitions.models import Entry, HeatStatus, LaneAssignment
 from athsys.errors import ConflictError, ValidationError
@@ -22,6 +23,9 @@ from athsys.timing.lookups import heat_with_competition, lock_competition, reque
 from athsys.timing.models import ChipAssignment
 from athsys.timing.outcome import ProcessingOutcome
 from athsys.timing.recompute import Scope, recompute
+
+#: Who corrects timing: the roles that start heats in the role matrix (Admin always may).
+TIMING_OFFICIALS = (CHIEF_REGISTRAR, REGISTRAR, STARTER)
 
 
 def reassign_chip(
@@ -37,7 +41,7 @@ def reassign_chip(
     """Give ``chip`` to ``entry_id`` from ``valid_from`` (default: the very start, i.e. the
     assignment was wrong all along); results of the old and new wearer are recomputed from
     the raw reads."""
-    actor.require_role("Chief Registrar", "Starter")
+    actor.require_role(*TIMING_OFFICIALS)
     entry = session.get(Entry, entry_id)
     if entry is None or entry.competition_id != competition_id:
         raise ValidationError(
@@ -84,7 +88,7 @@ def shift_gun_time(
     window_ms: int = rules.DEFAULT_DUPLICATE_WINDOW_MS,
 ) -> ProcessingOutcome:
     """Set or correct a heat's gun; its chip results are recomputed from the raw reads."""
-    actor.require_role("Starter")
+    actor.require_role(*TIMING_OFFICIALS)
     if gun_time.tzinfo is None:
         raise ValidationError("gun_time needs a time zone offset", details={"field": "gun_time"})
     heat, competition_id = heat_with_competition(session, heat_id)

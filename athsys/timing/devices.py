@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import enum
 import secrets
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any
@@ -13,6 +14,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from athsys.accounts.actor import Actor
+from athsys.accounts.roles import CHIEF_REGISTRAR
 from athsys.audit.service import record, snapshot
 from athsys.errors import (
     AuthenticationError,
@@ -91,8 +93,27 @@ def create_device(
     mat_role: MatRole = MatRole.PRIMARY,
 ) -> IssuedToken:
     """A new device of the competition and its token (stored only as a SHA-256 hash)."""
-    actor.require_role("Admin")
+    actor.require_role(CHIEF_REGISTRAR)
     get_competition(session, competition_id)
+    device = TimingDevice(competition_id=competition_id, timing_point_id=timing_point_id,
+                          name=name, kind=kind, mat_role=mat_role)
+    return IssuedToken(device, _register(session, actor, device))
+
+
+def register_device(session: Session, actor: Actor, device: TimingDevice) -> str:
+    """A device a form filled in (its competition set): stored with a new token, returned once."""
+    actor.require_role(CHIEF_REGISTRAR)
+    if device.competition is None:
+        raise ValidationError("competition: choose the device's competition",
+                              details={"competition": "required"})
+    device.competition_id = device.competition.id
+    if device.timing_point is not None:
+        device.timing_point_id = device.timing_point.id
+    return _register(session, actor, device)
+
+
+def _register(session: Session, actor: Actor, device: TimingDevice) -> str:
+    competition_id, timing_point_id = device.competition_id, device.timing_point_id
     if timing_point_id is not None:
         point = session.get(TimingPoint, timing_point_id)
         if point is None or point.competition_id != competition_id:
@@ -101,29 +122,17 @@ def create_device(
                 f"{competition_id}",
                 details={"field": "timing_point_id"},
             )
-    if session.scalar(
-        select(TimingDevice.id).where(
-            TimingDevice.competition_id == competition_id, TimingDevice.name == name
-        )
-    ):
+    if session.scalar(select(TimingDevice.id).where(
+            TimingDevice.competition_id == competition_id, TimingDevice.name == device.name)):
         raise ConflictError(
-            f"competition {competition_id} already has a device named {name!r}",
+            f"competition {competition_id} already has a device named {device.name!r}",
             details={"field": "name"},
         )
-    token, digest, prefix = _new_token()
-    device = TimingDevice(
-        competition_id=competition_id,
-        timing_point_id=timing_point_id,
-        name=name,
-        kind=kind,
-        mat_role=mat_role,
-        token_hash=digest,
-        token_prefix=prefix,
-    )
+    token, device.token_hash, device.token_prefix = _new_token()
     session.add(device)
     session.flush()
     record(session, actor, "create", "timing_device", device.id, _device_audit(device))
-    return IssuedToken(device, token)
+    return token
 
 
 def _device_audit(device: TimingDevice) -> dict[str, Any]:
@@ -155,7 +164,7 @@ def update_device(
     timing_point_id: int | None = None,
     mat_role: MatRole | None = None,
 ) -> TimingDevice:
-    actor.require_role("Admin")
+    actor.require_role(CHIEF_REGISTRAR)
     device = get_device(session, device_id)
     before = _device_audit(device)
     if name is not None:
@@ -181,7 +190,7 @@ def update_device(
 
 def rotate_device_token(session: Session, actor: Actor, device_id: int) -> IssuedToken:
     """A new token for the device; the old one stops working at commit. Un-revokes it."""
-    actor.require_role("Admin")
+    actor.require_role(CHIEF_REGISTRAR)
     device = get_device(session, device_id)
     token, digest, prefix = _new_token()
     device.token_hash, device.token_prefix, device.revoked_at = digest, prefix, None
@@ -192,19 +201,31 @@ def rotate_device_token(session: Session, actor: Actor, device_id: int) -> Issue
 
 
 def revoke_device(session: Session, actor: Actor, device_id: int) -> TimingDevice:
-    actor.require_role("Admin")
+    actor.require_role(CHIEF_REGISTRAR)
     device = get_device(session, device_id)
-    if device.revoked_at is None:
-        device.revoked_at = datetime.now(UTC)
-        session.flush()
-        record(session, actor, "revoke", "timing_device", device.id,
-               {"revoked_at": device.revoked_at.isoformat()})
+    _revoke(session, actor, device)
     return device
+
+
+def revoke_devices(session: Session, actor: Actor, devices: Sequence[TimingDevice]) -> int:
+    """Revoke the tokens of ``devices``; how many were not revoked already."""
+    actor.require_role(CHIEF_REGISTRAR)
+    return sum(_revoke(session, actor, device) for device in devices)
+
+
+def _revoke(session: Session, actor: Actor, device: TimingDevice) -> bool:
+    if device.revoked_at is not None:
+        return False
+    device.revoked_at = datetime.now(UTC)
+    session.flush()
+    record(session, actor, "revoke", "timing_device", device.id,
+           {"revoked_at": device.revoked_at.isoformat()})
+    return True
 
 
 def delete_device(session: Session, actor: Actor, device_id: int) -> None:
     """Remove a device that never sent anything (one with reads is revoked instead)."""
-    actor.require_role("Admin")
+    actor.require_role(CHIEF_REGISTRAR)
     device = get_device(session, device_id)
     if session.scalar(select(TimingRead.id).where(TimingRead.device_id == device_id).limit(1)):
         raise ConflictError(

@@ -22,9 +22,12 @@ from datetime import UTC, date, datetime, timedelta, tzinfo
 from typing import Any
 
 from athsys.errors import ValidationError
+from athsys.inputs import moment_problem
 
 DEFAULT_MAX_LINES = 10_000
 """Line (or JSON item) limit of one payload; the byte size is checked by the caller."""
+MAX_LINE_CHARS = 64 * 1024
+"""Longest line of a line format (real lines are under 1 KiB; Python's csv stops at 128 KiB)."""
 
 _EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
 _ONE_MS = timedelta(milliseconds=1)
@@ -172,12 +175,17 @@ def decode_body(body: str | bytes, format_label: str) -> str:
 
 
 def numbered_lines(text: str, max_lines: int, format_label: str) -> list[tuple[int, str]]:
-    """Non-blank lines with their 1-based numbers, stripped of CR and surrounding blanks."""
+    """Non-blank lines with their 1-based numbers, stripped of CR and surrounding blanks;
+    a ValidationError for too many lines, a line too long or no line at all."""
     lines = text.splitlines()
     if len(lines) > max_lines:
         raise fail(
             format_label, None, None, f"{len(lines)} lines exceed the limit of {max_lines}"
         )
+    for number, line in enumerate(lines, start=1):
+        if len(line) > MAX_LINE_CHARS:
+            raise fail(format_label, number, None,
+                       f"line too long ({len(line)} characters; the limit is {MAX_LINE_CHARS})")
     result = [(number, line.strip()) for number, line in enumerate(lines, start=1)]
     result = [(number, line) for number, line in result if line]
     if not result:
@@ -211,7 +219,10 @@ def local_moment(day: date, ms_of_day: int, tz: tzinfo) -> datetime:
 def check_window(
     moment: datetime, options: ParseOptions, errors: ErrorCollector, line: int, field: str
 ) -> None:
-    """Reject a read outside the competition window the caller gave."""
+    """Reject a read outside the supported range of times or the competition window."""
+    if problem := moment_problem(moment):
+        errors.add(line, field, f"{moment.isoformat()}: {problem}")
+        return
     if options.valid_from is not None and moment < options.valid_from:
         errors.add(
             line,

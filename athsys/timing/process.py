@@ -162,7 +162,7 @@ def _apply_gun_reads(
             outcome.count_flag(ReadFlag.UNMATCHED_GUN)
             continue
         heat = session.get(Heat, heat_id)
-        assert heat is not None
+        assert heat is not None  # nosec B101 # invariant for the type checker, not a check of input
         heat.gun_time = read_at
         heat.status = HeatStatus.STARTED
         record(session, actor, "gun", "heat", heat_id,

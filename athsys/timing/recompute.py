@@ -192,7 +192,7 @@ def _assignments(
         return [], set()
     rows = driver_rows(
         session,
-        "WITH wearers AS (SELECT entry_id FROM chip_assignment WHERE competition_id = %(c)s"
+        "WITH wearers AS (SELECT entry_id FROM chip_assignment WHERE competition_id = %(c)s"  # nosec B608 # only constant SQL fragments are joined; values are bound parameters
         " AND chip = ANY(%(chips)s::text[])"
         " UNION SELECT unnest(%(entries)s::int[])"
         " UNION SELECT id FROM entry WHERE competition_id = %(c)s"
@@ -238,7 +238,7 @@ def _reads(
         return []
     at_points = "" if point_ids is None else " AND r.timing_point_id = ANY(%(points)s::int[])"
     select_reads = (
-        f"SELECT r.id, coalesce(r.chip, %(prefix)s || r.bib), r.timing_point_id,"
+        f"SELECT r.id, coalesce(r.chip, %(prefix)s || r.bib), r.timing_point_id,"  # nosec B608 # only constant SQL fragments are joined; values are bound parameters
         f" {_EPOCH_MS.format('r.read_at')}, d.mat_role = 'backup',"
         " coalesce(r.batch_id = ANY(%(batches)s::bigint[]), false), r.flag"
         " FROM timing_read r JOIN timing_device d ON d.id = r.device_id"
@@ -262,7 +262,7 @@ def _heats_of(session: Session, entry_ids: set[int]) -> dict[int, list[_HeatRow]
     same: dict[tuple[Any, ...], _HeatRow] = {}  # one row object per heat, not per entry
     for entry_id, *heat in driver_rows(
         session,
-        f"SELECT la.entry_id, h.id, r.event_id, {_EPOCH_MS.format('h.gun_time')},"
+        f"SELECT la.entry_id, h.id, r.event_id, {_EPOCH_MS.format('h.gun_time')},"  # nosec B608 # only constant SQL fragments are joined; values are bound parameters
         f" {_EPOCH_MS.format('h.scheduled_start')}, h.status = 'official'"
         " FROM lane_assignment la JOIN heat h ON h.id = la.heat_id"
         " JOIN round r ON r.id = h.round_id WHERE la.entry_id = ANY(%(entries)s::int[])"

@@ -32,6 +32,7 @@ from athsys.competitions.models import (
     RoundKind,
 )
 from athsys.errors import ValidationError
+from athsys.inputs import whole_number
 from athsys.timing.devices import create_device
 from athsys.timing.models import ChipAssignment, DeviceKind, TimingPoint
 
@@ -68,10 +69,11 @@ def parse_points(text: str) -> tuple[tuple[str, int], ...]:
     points: list[tuple[str, int]] = []
     for part in (p.strip() for p in text.split(",") if p.strip()):
         name, _, metres = part.partition(":")
-        if not name or not metres.isdigit():
+        distance = whole_number(metres)
+        if not name or distance is None:
             raise ValidationError(f"timing point {part!r} must be written name:metres",
                                   details={"field": "points"})
-        points.append((name, int(metres)))
+        points.append((name, distance))
     distances = [m for _, m in points]
     if len(points) < 2 or distances[0] != 0 or distances != sorted(set(distances)):
         raise ValidationError("timing points need a start at 0 m and increasing distances",
@@ -85,7 +87,7 @@ def race_passings(
     """Every read of the race in time order: each runner at each point, once."""
     if not 1 <= runners <= MAX_RUNNERS:
         raise ValidationError(f"runners must be 1 to {MAX_RUNNERS}", details={"field": "runners"})
-    lot = random.Random(seed)
+    lot = random.Random(seed)  # nosec B311 # reproducible draws and jitter, not secrets
     reads: list[SimulatedPassing] = []
     for runner in range(1, runners + 1):
         pace = lot.randint(FASTEST_PACE_MS_PER_KM, SLOWEST_PACE_MS_PER_KM)

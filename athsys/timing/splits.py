@@ -73,7 +73,7 @@ def stored_splits(
     at_points = "" if point_ids is None else " AND timing_point_id = ANY(%(points)s::int[])"
     rows = driver_rows(
         session,
-        "SELECT heat_id, entry_id, timing_point_id, id, gun_time_ms, net_time_ms"
+        "SELECT heat_id, entry_id, timing_point_id, id, gun_time_ms, net_time_ms"  # nosec B608 # only constant SQL fragments are joined; values are bound parameters
         " FROM timing_split WHERE heat_id = ANY(%(heats)s::int[])"
         f" AND entry_id = ANY(%(entries)s::int[]){at_points}",
         {"heats": int_array(heat_ids), "entries": int_array(entry_ids),

@@ -1,7 +1,8 @@
 """Who is calling the API: a JWT bearer token, or the signed-in session of the web UI.
 
-``require_auth`` and ``require_roles`` protect endpoints with the same role names as the
-admin UI; services then apply row-level rules to the :class:`~athsys.accounts.actor.Actor`.
+``require_auth`` protects endpoints open to anyone signed in; the permissions of the role
+matrix guard the rest (``webui.api.resources.require_permission``), and services then apply
+row-level rules to the :class:`~athsys.accounts.actor.Actor`.
 """
 
 from __future__ import annotations
@@ -57,20 +58,3 @@ def require_auth(view: F) -> F:
         return view(*args, **kwargs)
 
     return cast(F, wrapper)
-
-
-def require_roles(*roles: str) -> Callable[[F], F]:
-    """Only callers holding one of ``roles`` (or Admin) may call the endpoint."""
-
-    def decorate(view: F) -> F:
-        @wraps(view)
-        def wrapper(*args: Any, **kwargs: Any) -> Any:
-            actor = current_actor()
-            if actor is None:
-                raise AuthenticationError("authentication required")
-            actor.require_role(*roles)
-            return view(*args, **kwargs)
-
-        return cast(F, wrapper)
-
-    return decorate

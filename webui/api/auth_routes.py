@@ -23,13 +23,10 @@ from flask_jwt_extended import (
 from flask_jwt_extended.exceptions import JWTExtendedException
 from flask_limiter import Limiter
 from jwt.exceptions import ExpiredSignatureError, PyJWTError
-from sqlalchemy import Integer, func, select
-from sqlalchemy import cast as sql_cast
 from sqlalchemy.orm import Session
-from werkzeug.security import check_password_hash
 
+from athsys.accounts import service as accounts
 from athsys.accounts.actor import Actor
-from athsys.accounts.models import UserProfile
 from athsys.accounts.schemas import (
     LoginSchema,
     LogoutSchema,
@@ -38,17 +35,17 @@ from athsys.accounts.schemas import (
     TokenResponseSchema,
     UserResponseSchema,
 )
-from athsys.athletes.models import Athlete
-from athsys.audit.service import record, snapshot
-from athsys.competitions.models import Competition, CompetitionStatus, Entry, Event
-from athsys.errors import AuthenticationError, AuthorizationError, NotFoundError, ValidationError
+from athsys.competitions import self_registration
+from athsys.competitions.self_registration import SignUp
+from athsys.errors import AuthenticationError, ValidationError
 from webui.api import openapi
 from webui.api.auth import current_actor, require_auth
 from webui.api.envelope import json_body, success
 from webui.api.limits import limit_failed_logins, record_failure
-from webui.api.resources import db, load, references, settings, writing
-from webui.api.users import check_unique, dump_user, hash_password
+from webui.api.resources import db, load, settings, writing
+from webui.api.users import dump_user
 from webui.security import roles
+from webui.security.accounts import user_store
 
 DENYLIST_PREFIX = "athsys:jwt:revoked:"
 _LOGIN = LoginSchema()
@@ -88,7 +85,7 @@ def _tokens(session: Session, user: Any) -> dict[str, Any]:
     return {
         "access_token": create_access_token(identity=identity, fresh=True),
         "refresh_token": create_refresh_token(identity=identity),
-        "token_type": "Bearer",
+        "token_type": "Bearer",  # nosec B105 # not a password
         "expires_in": settings().jwt_access_token_expires,
         "user": dump_user(session, user),
     }
@@ -129,7 +126,7 @@ def refresh() -> Response:
     identity = get_jwt_identity()
     return success({
         "access_token": create_access_token(identity=identity, fresh=False),
-        "token_type": "Bearer",
+        "token_type": "Bearer",  # nosec B105 # not a password
         "expires_in": settings().jwt_access_token_expires,
     })
 
@@ -176,13 +173,12 @@ def password() -> Response:
     data = load(_PASSWORD, json_body())
     actor = cast(Actor, current_actor())
     with writing() as session:
-        user = _current_user()
-        if not check_password_hash(user.password, data["current_password"]):
+        try:
+            accounts.change_own_password(session, user_store(), actor, _current_user(),
+                                         data["current_password"], data["new_password"])
+        except ValidationError:
             record_failure("invalid_credentials")
-            raise ValidationError("current_password: this is not your current password",
-                                  details={"current_password": ["Wrong password."]})
-        user.password = hash_password(data["new_password"])
-        record(session, actor, "password_change", "User", user.id)
+            raise
     return success({"changed": True})
 
 
@@ -191,59 +187,11 @@ def register() -> Response:
     body = json_body()
     data = load(_REGISTER, body)
     with writing(body) as session:
-        competition = session.get(Competition, data["competition_id"])
-        if competition is None:
-            raise NotFoundError(f"no competition with id {data['competition_id']}",
-                                details={"competition_id": ["No such competition."]})
-        is_open = competition.status is CompetitionStatus.OPEN
-        if not (competition.allow_self_registration and is_open):
-            raise AuthorizationError(
-                f"{competition.name} does not accept self-registration",
-                details={"competition_id": ["Self-registration is not open."]})
-        event = None
-        if data["event_id"] is not None:
-            event = references(session, {"event_id": (Event, data["event_id"])})["event_id"]
-            if event.competition_id != competition.id:
-                raise ValidationError("event_id: not an event of this competition",
-                                      details={"event_id": ["Not an event of this competition."]})
-        check_unique(session, username=data["username"], email=data["email"])
-        user = _sm().add_user(data["username"], data["first_name"], data["last_name"],
-                              data["email"], [_sm().find_role(roles.ATHLETE)],
-                              hashed_password=hash_password(data["password"]), commit=False)
-        session.flush()
-        actor = Actor(user_id=user.id, username=user.username,
-                      roles=frozenset({roles.ATHLETE}))
-        athlete = Athlete(first_name=data["first_name"], last_name=data["last_name"],
-                          sex=data["sex"], birth_date=data["birth_date"],
-                          nationality=data["nationality"])
-        session.add(athlete)
-        session.flush()
-        record(session, actor, "register", "User", user.id,
-               {"username": user.username, "email": user.email, "roles": [roles.ATHLETE]})
-        record(session, actor, "create", "Athlete", athlete.id, snapshot(athlete))
-        session.add(UserProfile(user_id=user.id, athlete_id=athlete.id))
-        entry = None
-        if event is not None:
-            # not through competitions.create_entry: its club rule is for staff and coaches,
-            # and a self-registered athlete has no club
-            entry = Entry(event=event, competition_id=competition.id, athlete=athlete,
-                          bib=_next_bib(session, competition.id))
-            session.add(entry)
-            session.flush()
-            record(session, actor, "create", "Entry", entry.id, snapshot(entry))
-        tokens = _tokens(session, user)
-    tokens["athlete_id"] = athlete.id
-    tokens["entry_id"] = entry.id if entry is not None else None
+        done = self_registration.register(session, user_store(), SignUp(**data))
+        tokens = _tokens(session, done.user)
+    tokens["athlete_id"] = done.athlete.id
+    tokens["entry_id"] = done.entry.id if done.entry is not None else None
     return success(tokens, status=201)
-
-
-def _next_bib(session: Session, competition_id: int) -> str:
-    """One more than the highest numeric bib of the competition."""
-    highest = session.scalar(
-        select(func.max(sql_cast(Entry.bib, Integer)))
-        .where(Entry.competition_id == competition_id, Entry.bib.regexp_match(r"^[0-9]{1,9}$"))
-    )
-    return str((highest or 0) + 1)
 
 
 def blueprint(limiter: Limiter) -> Blueprint:
@@ -256,18 +204,19 @@ def blueprint(limiter: Limiter) -> Blueprint:
     bp.add_url_rule("/register", "register", register, methods=["POST"])
     tokens = TokenResponseSchema()
     everyone = tuple(roles.ROLE_NAMES)
-    for name, summary, request_schema, response, signed_in, status in (
-        ("login", "Sign in (username or e-mail, and password)", LoginSchema(), tokens, False, 200),
+    for name, summary, request_schema, response, signed_in, status, errors in (
+        ("login", "Sign in (username or e-mail, and password)", LoginSchema(), tokens, False, 200,
+         (401,)),
         ("refresh", "A new access token (send the refresh token as Bearer)", None, None, False,
-         200),
+         200, (401,)),
         ("logout", "Revoke the access token (and the refresh token given)", LogoutSchema(), None,
-         True, 200),
-        ("me", "The signed-in account", None, UserResponseSchema(), True, 200),
-        ("password", "Change one's own password", PasswordChangeSchema(), None, True, 200),
+         True, 200, ()),
+        ("me", "The signed-in account", None, UserResponseSchema(), True, 200, ()),
+        ("password", "Change one's own password", PasswordChangeSchema(), None, True, 200, ()),
         ("register", "Self-registration for a competition that allows it", RegisterSchema(),
-         tokens, False, 201),
+         tokens, False, 201, (403, 404)),
     ):
         openapi.describe(f"api_auth.{name}", summary=summary, tag="auth", request=request_schema,
                          response=response, status=status,
-                         roles=everyone if signed_in else None)
+                         roles=everyone if signed_in else None, errors=errors)
     return bp

@@ -8,29 +8,26 @@ from marshmallow import fields
 from sqlalchemy.orm import Session
 
 from athsys.accounts.actor import Actor
-from athsys.audit.service import audited_add, audited_update, snapshot
+from athsys.audit.service import snapshot
+from athsys.competitions import service
 from athsys.competitions.models import Competition, CompetitionStatus
 from athsys.competitions.schemas import (
     CompetitionCreateSchema,
     CompetitionResponseSchema,
     CompetitionUpdateSchema,
 )
-from athsys.errors import ValidationError
 from webui.api.resources import Resource, apply, column_filter
 from webui.security import roles
 
 
 def _create(session: Session, actor: Actor, data: dict[str, Any]) -> Competition:
-    return audited_add(session, actor, Competition(**data))  # type: ignore[no-any-return]
+    return service.create_competition(session, actor, Competition(**data))
 
 
 def _update(session: Session, actor: Actor, competition: Competition, data: dict[str, Any]) -> None:
     before = snapshot(competition)
     apply(competition, data)
-    if competition.end_date < competition.start_date:
-        raise ValidationError("end_date: must not be before start_date",
-                              details={"end_date": ["Must not be before start_date."]})
-    audited_update(session, actor, competition, before)
+    service.update_competition(session, actor, competition, before)
 
 
 def resource() -> Resource:

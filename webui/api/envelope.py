@@ -5,7 +5,6 @@ Errors are rendered by :mod:`webui.errors` from the :mod:`athsys.errors` hierarc
 
 from __future__ import annotations
 
-import json
 import math
 from typing import Any
 
@@ -13,6 +12,7 @@ from flask import Response, current_app, jsonify, request
 
 from athsys.config import Settings
 from athsys.errors import PayloadTooLargeError, ValidationError
+from athsys.inputs import InputError, load_json
 
 
 def success(data: Any, status: int = 200) -> Response:
@@ -47,8 +47,11 @@ def json_body() -> dict[str, Any]:
         raise ValidationError("the body must be JSON (Content-Type: application/json)")
     raw = request.get_data(cache=True)
     try:
-        body = json.loads(raw)
-    except (ValueError, UnicodeDecodeError) as exc:
+        body = load_json(raw)
+    except InputError as exc:
+        raise ValidationError(f"the body is refused: {exc}",
+                              details={exc.where or "body": [exc.problem]}) from None
+    except ValueError as exc:  # UnicodeDecodeError and JSONDecodeError among them
         raise ValidationError(f"the body is not valid JSON: {exc}") from None
     if not isinstance(body, dict):
         raise ValidationError("the body must be a JSON object")

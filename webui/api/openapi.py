@@ -21,6 +21,7 @@ from apispec.ext.marshmallow import MarshmallowPlugin
 from flask import Blueprint, Flask, Response, current_app, jsonify, url_for
 from marshmallow import Schema, fields
 
+from athsys.inputs import INTEGER_MAX, INTEGER_MIN
 from webui.headers import csp_nonce
 
 API_VERSION = "1"
@@ -41,6 +42,8 @@ class Operation:
     status: int = 200
     roles: tuple[str, ...] | None = None  # None: no sign-in needed
     query: Mapping[str, Any] | None = None  # name -> object with .field and .description
+    media_type: str = "application/json"  # of the success answer
+    errors: tuple[int, ...] = ()  # error statuses beyond those the other fields imply
 
 
 _OPERATIONS: dict[str, Operation] = {}
@@ -51,7 +54,7 @@ def describe(endpoint: str, **operation: Any) -> None:
     _OPERATIONS[endpoint] = Operation(**operation)
 
 
-class ErrorSchema(Schema):
+class ErrorDetailSchema(Schema):
     type = fields.String(metadata={"example": "validation_error"})
     message = fields.String(metadata={"example": "invalid fields: date, name"})
     details = fields.Dict(metadata={"description": "per field: the list of its problems"})
@@ -59,7 +62,7 @@ class ErrorSchema(Schema):
 
 class ErrorEnvelopeSchema(Schema):
     success = fields.Boolean(metadata={"example": False})
-    error = fields.Nested(ErrorSchema)
+    error = fields.Nested(ErrorDetailSchema)
     request_id = fields.String(allow_none=True)
 
 
@@ -130,9 +133,10 @@ def documented_path(rule: str) -> bool:
 def _openapi_path(rule: str) -> tuple[str, list[dict[str, Any]]]:
     parameters = []
     for match in _CONVERTER.finditer(rule):
-        kind = "integer" if match["converter"] == "int" else "string"
+        schema = ({"type": "integer", "minimum": 0, "maximum": INTEGER_MAX}
+                  if match["converter"] == "int" else {"type": "string"})
         parameters.append({"name": match["name"], "in": "path", "required": True,
-                           "schema": {"type": kind}})
+                           "schema": schema})
     return _CONVERTER.sub(lambda m: "{" + m["name"] + "}", rule), parameters
 
 
@@ -183,7 +187,8 @@ def _query_parameters(described: Operation) -> list[dict[str, Any]]:
     if not described.paginated:
         return []
     params: list[dict[str, Any]] = [
-        {"name": "page", "in": "query", "schema": {"type": "integer", "minimum": 1, "default": 1}},
+        {"name": "page", "in": "query",
+         "schema": {"type": "integer", "minimum": 1, "maximum": INTEGER_MAX, "default": 1}},
         {"name": "per_page", "in": "query",
          "schema": {"type": "integer", "minimum": 1, "maximum": 100, "default": 20}},
     ]
@@ -198,7 +203,7 @@ def _query_parameters(described: Operation) -> list[dict[str, Any]]:
 
 def _field_type(field: fields.Field) -> dict[str, Any]:
     if isinstance(field, fields.Integer):
-        return {"type": "integer"}
+        return {"type": "integer", "minimum": INTEGER_MIN, "maximum": INTEGER_MAX}
     if isinstance(field, fields.Boolean):
         return {"type": "boolean"}
     if isinstance(field, fields.Date):
@@ -209,35 +214,43 @@ def _field_type(field: fields.Field) -> dict[str, Any]:
 
 
 def _responses(described: Operation, *, has_item: bool) -> dict[str, Any]:
-    data: dict[str, Any] = {"type": "object"}
+    errors = {400, 429, *described.errors}
+    if described.request is not None:
+        errors |= {409, 413}
+    if described.roles is not None:
+        errors |= {401, 403}
+    if has_item:
+        errors.add(404)
+    return {
+        str(described.status): {"description": "Success",
+                                "content": {described.media_type: {"schema": _body(described)}}},
+        **{str(status): {"$ref": f"#/components/responses/{status}"} for status in sorted(errors)},
+    }
+
+
+def _body(described: Operation) -> dict[str, Any]:
+    """The success answer: the envelope around the response schema (any JSON without one)."""
+    if described.media_type != "application/json":
+        return {"type": "string"}
+    data: Any = {}
     if described.response is not None:
         data = ({"type": "array", "items": described.response} if described.paginated
                 else described.response)
-    body: dict[str, Any] = {"type": "object", "properties": {
-        "success": {"type": "boolean", "example": True}, "data": data}}
+    body: dict[str, Any] = {"type": "object", "required": ["success", "data"], "properties": {
+        "success": {"type": "boolean", "enum": [True]}, "data": data}}
     if described.paginated:
         body["properties"]["pagination"] = {"$ref": "#/components/schemas/Pagination"}
-    responses: dict[str, Any] = {
-        str(described.status): {"description": "Success",
-                                "content": {"application/json": {"schema": body}}},
-        "400": {"$ref": "#/components/responses/400"},
-        "429": {"$ref": "#/components/responses/429"},
-    }
-    if described.request is not None:
-        responses["413"] = {"$ref": "#/components/responses/413"}
-        responses["409"] = {"$ref": "#/components/responses/409"}
-    if described.roles is not None:
-        responses["401"] = {"$ref": "#/components/responses/401"}
-        responses["403"] = {"$ref": "#/components/responses/403"}
-    if has_item:
-        responses["404"] = {"$ref": "#/components/responses/404"}
-    return responses
+    return body
 
 
 @blueprint.get("/apispec.json")
 def apispec_json() -> Response:
     """The OpenAPI 3 document of the API (version 1)."""
     return jsonify(build_spec(current_app))
+
+
+describe("api_docs.apispec_json", summary="The OpenAPI 3 document of the API (version 1)",
+         tag="docs")
 
 
 _SWAGGER_PAGE = """<!doctype html>
@@ -260,3 +273,7 @@ def swagger_ui() -> Response:
         nonce=csp_nonce(),
     )
     return Response(page, mimetype="text/html")
+
+
+describe("api_docs.swagger_ui", summary="Swagger UI for /apispec.json", tag="docs",
+         media_type="text/html")

@@ -26,6 +26,7 @@ from sqlalchemy.orm import Session
 
 from athsys.competitions.models import Event, Heat, Round
 from athsys.errors import NotFoundError, ValidationError
+from athsys.inputs import INTEGER_MAX, integer_problem
 from athsys.leaderboards import exports, rules, service
 from athsys.leaderboards.cache import (
     REDIS_ERRORS,
@@ -88,8 +89,9 @@ def _int_arg(name: str, default: int) -> int:
     raw = request.args.get(name)
     if raw is None or raw == "":
         return default
-    if not raw.isdigit():
-        raise ValidationError(f"{name} must be a whole number, got {raw!r}", details={name: raw})
+    if not (raw.isascii() and raw.isdigit()) or integer_problem(int(raw)):
+        raise ValidationError(f"{name} must be a whole number from 0 to {INTEGER_MAX}, "
+                              f"got {raw!r}", details={name: raw})
     return int(raw)
 
 
@@ -106,8 +108,8 @@ def cached(cache: str, scope: str, key: str, compute: Callable[[], str],
     """The cached answer; ``?v=<version>`` (sent by the live pages after an update of that
     version) skips local copies older than it."""
     raw = request.args.get("v", "")
-    body = public_cache().get_or_compute_bytes(cache, scope, key, compute,
-                                               min_version=int(raw) if raw.isdigit() else 0)
+    version = int(raw) if raw.isascii() and raw.isdigit() else 0
+    body = public_cache().get_or_compute_bytes(cache, scope, key, compute, min_version=version)
     response = Response(body, mimetype=mimetype)
     response.headers["Cache-Control"] = "public, max-age=1"
     return response
@@ -281,18 +283,19 @@ def heat_start_list_csv(heat_id: int) -> Response:
 
 
 _PAGE_ARGS = {"page": "page number, 1 or more", "per_page": "lines per page, 1-100"}
-for _endpoint, _summary in (
-    ("competitions", "Today's and recent competitions"),
-    ("competition", "A competition's schedule"),
-    ("competition_live", "Leaderboard versions for polling clients"),
-    ("leaderboard", "An event's leaderboard (paged; board=all|sex:M|cat:M40|age-graded)"),
-    ("teams", "Club scores of an event (points=10,8,6...&scorers=3)"),
-    ("heat_results", "A heat's results, or its start list (paged)"),
-    ("round_results", "A round's heats ranked together (paged)"),
-    ("event_results_csv", "An event's results as CSV"),
-    ("competition_results_csv", "A competition's results as CSV"),
-    ("competition_results_semicolon", "Semicolon results export (Hy-Tek style)"),
-    ("heat_start_list_csv", "A heat's start list as CSV"),
+for _endpoint, _summary, _media_type in (
+    ("competitions", "Today's and recent competitions", "application/json"),
+    ("competition", "A competition's schedule", "application/json"),
+    ("competition_live", "Leaderboard versions for polling clients", "application/json"),
+    ("leaderboard", "An event's leaderboard (paged; board=all|sex:M|cat:M40|age-graded)",
+     "application/json"),
+    ("teams", "Club scores of an event (points=10,8,6...&scorers=3)", "application/json"),
+    ("heat_results", "A heat's results, or its start list (paged)", "application/json"),
+    ("round_results", "A round's heats ranked together (paged)", "application/json"),
+    ("event_results_csv", "An event's results as CSV", CSV),
+    ("competition_results_csv", "A competition's results as CSV", CSV),
+    ("competition_results_semicolon", "Semicolon results export (Hy-Tek style)", TEXT),
+    ("heat_start_list_csv", "A heat's start list as CSV", CSV),
 ):
     describe(f"public_api.{_endpoint}", summary=_summary, tag="public",
-             description="Public, no login; cached.")
+             description="Public, no login; cached.", media_type=_media_type)

@@ -33,6 +33,7 @@ from athsys.errors import (
     NotFoundError,
     ValidationError,
 )
+from athsys.inputs import StrictSchema
 from webui.api import openapi
 from webui.api.auth import current_actor
 from webui.api.envelope import json_body, paginated, success
@@ -274,6 +275,7 @@ class Resource:
                 status=status,
                 roles=roles_allowed(ACTIONS[action], self.permission),
                 query=self.filters if action == "list" else None,
+                errors=(409,) if action == "delete" else (),  # a row still referred to
             )
 
 
@@ -291,7 +293,7 @@ def list_arguments(filters: Mapping[str, Filter]) -> tuple[int, int, dict[str, A
     except SchemaError as exc:
         errors.update(exc.normalized_messages())
     values: dict[str, Any] = {}
-    filter_schema = Schema.from_dict({name: f.field for name, f in filters.items()})()
+    filter_schema = StrictSchema.from_dict({name: f.field for name, f in filters.items()})()
     try:
         values = filter_schema.load(args)
     except SchemaError as exc:

@@ -5,11 +5,11 @@ from __future__ import annotations
 from typing import Any
 
 from marshmallow import fields
-from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from athsys.accounts.actor import Actor
-from athsys.audit.service import audited_add, audited_update, snapshot
+from athsys.audit.service import audited_update, snapshot
+from athsys.competitions import races
 from athsys.competitions.models import Event, Round, RoundKind
 from athsys.competitions.schemas import RoundCreateSchema, RoundResponseSchema, RoundUpdateSchema
 from webui.api.resources import Filter, Resource, apply, column_filter, references
@@ -18,11 +18,7 @@ from webui.security import roles
 
 def _create(session: Session, actor: Actor, data: dict[str, Any]) -> Round:
     references(session, {"event_id": (Event, data["event_id"])})
-    if data["ordinal"] is None:
-        last = session.scalar(
-            select(func.max(Round.ordinal)).where(Round.event_id == data["event_id"]))
-        data["ordinal"] = (last or 0) + 1
-    return audited_add(session, actor, Round(**data))  # type: ignore[no-any-return]
+    return races.create_round(session, actor, Round(**data))
 
 
 def _update(session: Session, actor: Actor, rnd: Round, data: dict[str, Any]) -> None:

@@ -10,7 +10,8 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from datetime import datetime
-from typing import Any, cast
+from functools import wraps
+from typing import Any, Final, TypeVar, cast
 
 from flask import Blueprint, Response, current_app, g, request
 from sqlalchemy.orm import Session
@@ -20,15 +21,33 @@ from athsys import metrics
 from athsys.accounts.actor import Actor
 from athsys.config import Settings
 from athsys.errors import AuthenticationError, PayloadTooLargeError, ValidationError
+from athsys.inputs import (
+    InputError,
+    check_integer,
+    check_text,
+    integer_problem,
+    moment_problem,
+)
 from athsys.timing import batches, corrections, devices, exports, lif_import, lookups, process
 from athsys.timing.models import DeviceKind, MatRole, TimingDevice
-from webui.api.auth import current_actor, require_roles
+from webui.api.auth import current_actor
 from webui.api.envelope import json_body, success
+from webui.api.resources import require_permission
+from webui.security import roles
 
 blueprint = Blueprint("timing_api", __name__, url_prefix="/api/timing")
 
-ADMIN = "Admin"
-STARTER = "Starter"
+F = TypeVar("F", bound=Callable[..., Any])
+
+#: What a signed-in official needs, by what the endpoint does (the role matrix grants it).
+RECORD_RESULTS: Final = (roles.CAN_ADD, roles.RESULTS)  # photo-finish files, exports, batches
+CORRECT_TIMING: Final = (roles.START_HEAT, roles.HEATS)  # gun times, chips
+LIST_DEVICES: Final = (roles.CAN_LIST, roles.TIMING_DEVICES)
+SHOW_DEVICE: Final = (roles.CAN_SHOW, roles.TIMING_DEVICES)
+ADD_DEVICE: Final = (roles.CAN_ADD, roles.TIMING_DEVICES)
+EDIT_DEVICE: Final = (roles.CAN_EDIT, roles.TIMING_DEVICES)  # also a new token
+DELETE_DEVICE: Final = (roles.CAN_DELETE, roles.TIMING_DEVICES)
+REVOKE_DEVICE: Final = (roles.REVOKE_DEVICE, roles.TIMING_DEVICES)
 
 
 def _session() -> Session:
@@ -63,17 +82,31 @@ def _device(use: devices.DeviceUse) -> TimingDevice:
     return cast(TimingDevice, g.timing_device)
 
 
-def _device_or_roles(use: devices.DeviceUse, *roles: str) -> tuple[TimingDevice | None, Actor]:
-    """A device token allowed ``use``, or a JWT/session of a user holding one of ``roles``."""
+def _device_or_user(use: devices.DeviceUse,
+                    permission: tuple[str, str]) -> tuple[TimingDevice | None, Actor]:
+    """A device token allowed ``use``, or a JWT/session of a user whose roles grant
+    ``permission``."""
     token = _bearer()
     if token is not None and not _is_jwt(token):
         device = _device(use)
         return device, devices.device_actor(device)
-    actor = current_actor()
-    if actor is None:
+    if current_actor() is None:
         raise AuthenticationError("a device token or a signed-in user is required")
-    actor.require_role(*roles)
-    return None, actor
+    return None, require_permission(*permission)
+
+
+def permitted(permission: tuple[str, str]) -> Callable[[F], F]:
+    """Only signed-in users whose roles grant ``permission`` may call the endpoint."""
+
+    def decorate(view: F) -> F:
+        @wraps(view)
+        def wrapper(*args: Any, **kwargs: Any) -> Any:
+            require_permission(*permission)
+            return view(*args, **kwargs)
+
+        return cast(F, wrapper)
+
+    return decorate
 
 
 def _optional_int(name: str) -> int | None:
@@ -81,7 +114,9 @@ def _optional_int(name: str) -> int | None:
     if raw is None or raw == "":
         return None
     try:
-        return int(raw)
+        return check_integer(int(raw), f"query parameter {name}")
+    except InputError as exc:
+        raise ValidationError(str(exc), details={"field": name}) from None
     except ValueError:
         raise ValidationError(f"query parameter {name} must be a whole number, not {raw!r}",
                               details={"field": name}) from None
@@ -113,6 +148,10 @@ def _upload(limit: int) -> tuple[bytes, str | None]:
         upload = request.files.get("file")
         if upload is None:
             raise ValidationError("the form has no 'file' field", details={"field": "file"})
+        try:
+            check_text(upload.filename or "", "file name")
+        except InputError as exc:
+            raise ValidationError(f"the uploaded {exc}", details={"field": "file"}) from None
         data = upload.read()
         if not data:
             raise ValidationError("the uploaded file is empty", details={"field": "file"})
@@ -165,7 +204,7 @@ def post_passings() -> Response:
 
 @blueprint.get("/batches/<int:batch_id>")
 def get_batch(batch_id: int) -> Response:
-    device, _ = _device_or_roles(devices.DeviceUse.SEND_PASSINGS, STARTER)
+    device, _ = _device_or_user(devices.DeviceUse.SEND_PASSINGS, RECORD_RESULTS)
     batch = batches.batch_status(_session(), batch_id)
     if device is not None and batch.device_id != device.id:
         raise AuthenticationError("this batch was sent by another device")
@@ -183,8 +222,8 @@ def get_batch(batch_id: int) -> Response:
 @blueprint.post("/lif")
 def post_lif() -> Response:
     """A FinishLynx ``.lif`` file (raw body with ``?filename=``, or a multipart ``file``),
-    from the photo-finish device or a signed-in Starter/Admin (``?competition_id=``)."""
-    device, actor = _device_or_roles(devices.DeviceUse.UPLOAD_LIF, STARTER)
+    from the photo-finish device or an official who records results (``?competition_id=``)."""
+    device, actor = _device_or_user(devices.DeviceUse.UPLOAD_LIF, RECORD_RESULTS)
     competition_id = device.competition_id if device else _optional_int("competition_id")
     if competition_id is None:
         raise ValidationError("query parameter competition_id is required",
@@ -208,7 +247,7 @@ def post_lif() -> Response:
 
 
 def _export_access(competition_id: int | None = None, heat_id: int | None = None) -> None:
-    device, _ = _device_or_roles(devices.DeviceUse.READ_START_LISTS, STARTER)
+    device, _ = _device_or_user(devices.DeviceUse.READ_START_LISTS, RECORD_RESULTS)
     if device is None:
         return
     if heat_id is not None:
@@ -259,7 +298,7 @@ def competition_sch(competition_id: int) -> Response:
 
 
 @blueprint.get("/competitions/<int:competition_id>/unknown-chips")
-@require_roles(STARTER, "Chief Registrar")
+@permitted(CORRECT_TIMING)
 def competition_unknown_chips(competition_id: int) -> Response:
     chips = process.unknown_chips(_session(), competition_id)
     return success([
@@ -275,7 +314,7 @@ def competition_unknown_chips(competition_id: int) -> Response:
 def _commit_outcome(action: Callable[[Session, Actor], Any]) -> Any:
     session = _session()
     actor = current_actor()
-    assert actor is not None
+    assert actor is not None  # nosec B101 # invariant for the type checker, not a check of input
     try:
         value = action(session, actor)
         session.commit()
@@ -296,6 +335,8 @@ def _datetime_field(body: dict[str, Any], name: str) -> datetime:
                               details={"field": name}) from None
     if value.tzinfo is None:
         raise ValidationError(f"{name} needs a UTC offset", details={"field": name})
+    if problem := moment_problem(value):
+        raise ValidationError(f"{name} {raw!r}: {problem}", details={"field": name})
     return value
 
 
@@ -305,11 +346,13 @@ def _int_field(body: dict[str, Any], name: str, *, required: bool = True) -> int
         return None
     if not isinstance(value, int) or isinstance(value, bool):
         raise ValidationError(f"{name} must be a whole number", details={"field": name})
+    if problem := integer_problem(value):
+        raise ValidationError(f"{name} {problem}", details={"field": name})
     return value
 
 
 @blueprint.post("/heats/<int:heat_id>/gun")
-@require_roles(STARTER)
+@permitted(CORRECT_TIMING)
 def set_gun(heat_id: int) -> Response:
     """Set or shift a heat's gun time; its chip results are recomputed from raw reads."""
     body = json_body()
@@ -322,7 +365,7 @@ def set_gun(heat_id: int) -> Response:
 
 
 @blueprint.post("/competitions/<int:competition_id>/chips/reassign")
-@require_roles(STARTER, "Chief Registrar")
+@permitted(CORRECT_TIMING)
 def reassign_chip(competition_id: int) -> Response:
     """Give a chip to another entry; both wearers' results are recomputed from raw reads."""
     body = json_body()
@@ -367,14 +410,14 @@ def _name_field(body: dict[str, Any], *, required: bool) -> str | None:
 
 
 @blueprint.get("/devices")
-@require_roles(ADMIN)
+@permitted(LIST_DEVICES)
 def list_devices() -> Response:
     found = devices.list_devices(_session(), _optional_int("competition_id"))
     return success([devices.device_as_dict(d) for d in found])
 
 
 @blueprint.post("/devices")
-@require_roles(ADMIN)
+@permitted(ADD_DEVICE)
 def create_device() -> Response:
     """A new device; the token is in this response only."""
     body = json_body()
@@ -390,13 +433,13 @@ def create_device() -> Response:
 
 
 @blueprint.get("/devices/<int:device_id>")
-@require_roles(ADMIN)
+@permitted(SHOW_DEVICE)
 def get_device(device_id: int) -> Response:
     return success(devices.device_as_dict(devices.get_device(_session(), device_id)))
 
 
 @blueprint.patch("/devices/<int:device_id>")
-@require_roles(ADMIN)
+@permitted(EDIT_DEVICE)
 def update_device(device_id: int) -> Response:
     body = json_body()
     unknown = sorted(set(body) - {"name", "timing_point_id", "mat_role"})
@@ -412,14 +455,14 @@ def update_device(device_id: int) -> Response:
 
 
 @blueprint.delete("/devices/<int:device_id>")
-@require_roles(ADMIN)
+@permitted(DELETE_DEVICE)
 def delete_device(device_id: int) -> Response:
     _commit_outcome(lambda s, a: devices.delete_device(s, a, device_id))
     return success({"deleted": device_id})
 
 
 @blueprint.post("/devices/<int:device_id>/rotate")
-@require_roles(ADMIN)
+@permitted(EDIT_DEVICE)
 def rotate_device(device_id: int) -> Response:
     """A new token (shown once); the old one stops working."""
     issued = _commit_outcome(lambda s, a: devices.rotate_device_token(s, a, device_id))
@@ -427,7 +470,7 @@ def rotate_device(device_id: int) -> Response:
 
 
 @blueprint.post("/devices/<int:device_id>/revoke")
-@require_roles(ADMIN)
+@permitted(REVOKE_DEVICE)
 def revoke_device(device_id: int) -> Response:
     device = _commit_outcome(lambda s, a: devices.revoke_device(s, a, device_id))
     return success(devices.device_as_dict(device))

@@ -9,30 +9,17 @@ from __future__ import annotations
 from typing import Any, cast
 
 from flask import current_app
-from marshmallow import fields, validate
-from sqlalchemy import select
+from marshmallow import fields
 from sqlalchemy.orm import Session
-from werkzeug.security import generate_password_hash
 
+from athsys.accounts import service as accounts
 from athsys.accounts.actor import Actor
 from athsys.accounts.models import UserProfile
 from athsys.accounts.schemas import UserCreateSchema, UserResponseSchema, UserUpdateSchema
-from athsys.athletes.models import Athlete, Club
-from athsys.audit.service import record
-from athsys.errors import AuthorizationError, ConflictError, ValidationError
-from webui.api.resources import Filter, Resource, references
+from athsys.athletes.service import link_account
+from webui.api.resources import Filter, Resource
 from webui.security import roles
-
-_ROLE = fields.String(validate=validate.OneOf(roles.ROLE_NAMES))
-
-
-class ApiUserCreateSchema(UserCreateSchema):
-    roles = fields.List(_ROLE, required=True, validate=validate.Length(min=1))
-
-
-class ApiUserUpdateSchema(UserUpdateSchema):
-    roles = fields.List(_ROLE, validate=validate.Length(min=1))
-
+from webui.security.accounts import user_store
 
 _RESPONSE = UserResponseSchema()
 
@@ -53,110 +40,18 @@ def dump_user(session: Session, user: Any) -> dict[str, Any]:
     return data
 
 
-def hash_password(password: str) -> str:
-    config = current_app.config
-    return generate_password_hash(
-        password,
-        method=config.get("FAB_PASSWORD_HASH_METHOD", "scrypt"),
-        salt_length=config.get("FAB_PASSWORD_HASH_SALT_LENGTH", 16),
-    )
-
-
-def check_unique(session: Session, *, username: str | None = None, email: str | None = None,
-                 exclude_id: int | None = None) -> None:
-    """409 naming the username and/or email already taken (compared case-insensitively)."""
-    model: Any = user_model()
-    taken: dict[str, list[str]] = {}
-    for name, value, column in (("username", username, model.username),
-                                ("email", email, model.email)):
-        if value is None:
-            continue
-        stmt = select(model.id).where(column.ilike(value.replace("\\", "\\\\")
-                                                   .replace("%", "\\%").replace("_", "\\_")))
-        if exclude_id is not None:
-            stmt = stmt.where(model.id != exclude_id)
-        if session.scalar(stmt) is not None:
-            taken[name] = [f"This {name} is already used."]
-    if taken:
-        raise ConflictError(f"already used: {', '.join(taken)}", details=taken)
-
-
-def _role_rows(actor: Actor, names: list[str]) -> list[Any]:
-    if roles.ADMIN in names and not actor.is_admin:
-        raise AuthorizationError("only an administrator may grant the Admin role",
-                                 details={"roles": ["Admin may be granted by an administrator."]})
-    sm = _sm()
-    found = [sm.find_role(name) for name in names]
-    missing = [name for name, role in zip(names, found, strict=True) if role is None]
-    if missing:
-        raise ValidationError(f"roles not set up yet: {', '.join(missing)} (run athsys sync-roles)",
-                              details={"roles": [f"Unknown role {name}." for name in missing]})
-    return found
-
-
-def _profile(session: Session, user_id: int, data: dict[str, Any]) -> None:
-    links = {k: data[k] for k in ("club_id", "athlete_id") if k in data}
-    if not links:
-        return
-    references(session, {"club_id": (Club, links.get("club_id")),
-                         "athlete_id": (Athlete, links.get("athlete_id"))})
-    profile = session.get(UserProfile, user_id) or UserProfile(user_id=user_id)
-    for key, value in links.items():
-        setattr(profile, key, value)
-    session.add(profile)
-
-
-def _safe(user: Any, role_names: list[str]) -> dict[str, Any]:
-    return {"username": user.username, "email": user.email, "first_name": user.first_name,
-            "last_name": user.last_name, "active": user.active, "roles": sorted(role_names)}
-
-
-def create_user(session: Session, actor: Actor, data: dict[str, Any]) -> Any:
-    check_unique(session, username=data["username"], email=data["email"])
-    role_rows = _role_rows(actor, data["roles"])
-    user = _sm().add_user(data["username"], data["first_name"], data["last_name"],
-                          data["email"], role_rows, hashed_password=hash_password(data["password"]),
-                          commit=False)
-    if not user:
-        raise ConflictError("the account could not be created", details={"username": ["Rejected."]})
-    user.active = data["active"]
-    session.flush()
-    _profile(session, user.id, data)
-    session.flush()
-    record(session, actor, "create", "User", user.id, _safe(user, data["roles"]))
+def _create(session: Session, actor: Actor, data: dict[str, Any]) -> Any:
+    user = accounts.create_user(session, user_store(), actor, accounts.NewAccount(
+        username=data["username"], email=data["email"], password=data["password"],
+        first_name=data["first_name"], last_name=data["last_name"], roles=data["roles"],
+        active=data["active"]))
+    link_account(session, user.id, data)
     return user
 
 
 def _update(session: Session, actor: Actor, user: Any, data: dict[str, Any]) -> None:
-    before = _safe(user, [r.name for r in user.roles])
-    if roles.ADMIN in before["roles"] and not actor.is_admin:
-        raise AuthorizationError("only an administrator may change an administrator's account")
-    check_unique(session, email=data.get("email"), exclude_id=user.id)
-    if "roles" in data:
-        user.roles = _role_rows(actor, data["roles"])
-    for key in ("email", "first_name", "last_name", "active"):
-        if key in data:
-            setattr(user, key, data[key])
-    if "password" in data:
-        user.password = hash_password(data["password"])
-    _profile(session, user.id, data)
-    session.flush()
-    after = _safe(user, [r.name for r in user.roles])
-    changes = {k: {"before": before[k], "after": after[k]} for k in after if before[k] != after[k]}
-    if "password" in data:
-        changes["password"] = {"before": None, "after": "changed"}
-    if changes:
-        record(session, actor, "update", "User", user.id, changes)
-
-
-def _delete(session: Session, actor: Actor, user: Any) -> None:
-    if user.id == actor.user_id:
-        raise ConflictError("you cannot delete your own account", details={"id": [user.id]})
-    before = _safe(user, [r.name for r in user.roles])
-    user_id = user.id
-    session.delete(user)
-    session.flush()
-    record(session, actor, "delete", "User", user_id, before)
+    accounts.update_user(session, user_store(), actor, user, data)
+    link_account(session, user.id, data)
 
 
 def resource() -> Resource:
@@ -166,11 +61,11 @@ def resource() -> Resource:
         model=model,
         permission=roles.USER_RESOURCE,
         response=_RESPONSE,
-        create_schema=ApiUserCreateSchema(),
-        update_schema=ApiUserUpdateSchema(),
-        create=create_user,
+        create_schema=UserCreateSchema(),
+        update_schema=UserUpdateSchema(),
+        create=_create,
         update=_update,
-        delete=_delete,
+        delete=accounts.delete_user,
         dump=lambda actor, user: dump_user(_session(), user),
         description="Accounts. Only an administrator grants the Admin role or deletes accounts.",
         filters={

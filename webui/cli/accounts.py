@@ -43,7 +43,7 @@ def create_admin(
 
     if password is not None and len(password) < 8:
         raise ValidationError("the admin password must have at least 8 characters",
-                              details={"password": "too short"})
+                              details={"password": "too short"})  # nosec B105 # not a password
     app = app or create_app(settings)
     with app.app_context():
         sm = app.appbuilder.sm  # type: ignore[attr-defined]

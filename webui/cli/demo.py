@@ -16,24 +16,27 @@ from flask import Flask
 
 from athsys.accounts.actor import SYSTEM
 from athsys.accounts.models import UserProfile
+from athsys.accounts.roles import ATHLETE, CHIEF_REGISTRAR, COACH, REGISTRAR, STARTER, VIEWER
 from athsys.athletes.models import Athlete
 from athsys.audit.service import record
 from athsys.config import Settings
 from athsys.demo import DemoSummary, load_demo_meet
 from athsys.errors import ConfigurationError, ConflictError, ValidationError
-from webui.security.roles import ATHLETE, CHIEF_REGISTRAR, COACH, REGISTRAR, STARTER, VIEWER
 
-#: (username, role, first name, last name); the athlete account takes its athlete's name.
-DEMO_USERS: tuple[tuple[str, str, str, str], ...] = (
-    ("chief_registrar", CHIEF_REGISTRAR, "Chief", "Registrar"),
-    ("registrar", REGISTRAR, "Demo", "Registrar"),
-    ("starter", STARTER, "Demo", "Starter"),
-    ("coach", COACH, "Demo", "Coach"),
-    ("athlete", ATHLETE, "Demo", "Athlete"),
-    ("viewer", VIEWER, "Demo", "Viewer"),
+#: (username, role, first name, last name): "Demo" and the role's name; the athlete account
+#: takes its athlete's name.
+DEMO_USERS: tuple[tuple[str, str, str, str], ...] = tuple(
+    (username, role, "Demo", role) for username, role in (
+        ("chief_registrar", CHIEF_REGISTRAR),
+        ("registrar", REGISTRAR),
+        ("starter", STARTER),
+        ("coach", COACH),
+        ("athlete", ATHLETE),
+        ("viewer", VIEWER),
+    )
 )
 DEMO_EMAIL_DOMAIN = "demo.athsys.local"
-PASSWORD_FILE = "demo.secret"
+PASSWORD_FILE = "demo.secret"  # nosec B105 # not a password
 MIN_PASSWORD_LENGTH = 8
 
 
@@ -52,7 +55,7 @@ def demo_password(settings: Settings) -> tuple[str, str]:
         if len(settings.athsys_demo_password) < MIN_PASSWORD_LENGTH:
             raise ValidationError(
                 f"ATHSYS_DEMO_PASSWORD must have at least {MIN_PASSWORD_LENGTH} characters",
-                details={"ATHSYS_DEMO_PASSWORD": "too short"},
+                details={"ATHSYS_DEMO_PASSWORD": "too short"},  # nosec B105 # not a password
             )
         return settings.athsys_demo_password, "ATHSYS_DEMO_PASSWORD"
     path = settings.data_dir / PASSWORD_FILE

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import logging
 import signal
-import subprocess
+import subprocess  # nosec B404 # the PostgreSQL tools and our own children, argv lists, no shell
 import sys
 import time
 from dataclasses import dataclass, field
@@ -28,7 +28,7 @@ class Child:
     def start(self) -> None:
         # a new session: Ctrl-C in the terminal reaches only the supervisor, which then
         # stops the children in order instead of all of them dying at once
-        self.process = subprocess.Popen(self.argv, env=self.env, start_new_session=True)
+        self.process = subprocess.Popen(self.argv, env=self.env, start_new_session=True)  # nosec B603 # fixed argv list of a trusted executable, no shell
         self.started_at = time.monotonic()
 
     def exited(self) -> int | None:

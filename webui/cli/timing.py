@@ -10,6 +10,7 @@ remembers path and SHA-256, so a restart or a rewrite with the same bytes import
 from __future__ import annotations
 
 import argparse
+import http.client
 import json
 import logging
 import sys
@@ -27,6 +28,7 @@ from sqlalchemy.engine import Engine
 from sqlalchemy.orm import Session
 
 from athsys.accounts.actor import Actor
+from athsys.accounts.roles import ADMIN, STARTER
 from athsys.config import Settings
 from athsys.db import make_engine
 from athsys.errors import AthsysError, ConfigurationError, NotFoundError, ValidationError
@@ -49,8 +51,8 @@ from webui.cli.servers import reachable_servers
 log = logging.getLogger("athsys.cli.timing")
 
 LOCAL_HOSTS = frozenset({"127.0.0.1", "localhost", "::1"})
-CLI_ACTOR = Actor(user_id=None, username="cli", roles=frozenset({"Admin"}))
-WATCH_ACTOR = Actor(user_id=None, username="lif-watcher", roles=frozenset({"Starter"}))
+CLI_ACTOR = Actor(user_id=None, username="cli", roles=frozenset({ADMIN}))
+WATCH_ACTOR = Actor(user_id=None, username="lif-watcher", roles=frozenset({STARTER}))
 OFFLINE_MAX_LINES = 1_000_000
 """A decoder dump from a USB stick may hold a whole race; the API limit is for networks."""
 
@@ -234,20 +236,58 @@ def simulate(
     return report
 
 
+RETRY_STATUSES = frozenset({429, 500, 502, 503, 504})
+"""Answers after which a device sends the same payload again: the server was overloaded,
+restarting, or could not reach its database; nothing of the payload was stored."""
+RETRY_FIRST_WAIT_S = 0.2
+RETRY_MAX_WAIT_S = 5.0
+RETRY_GIVE_UP_S = 300.0
+
+
+def passings_body(chunk: Sequence[SimulatedPassing], gun: datetime) -> bytes:
+    """The JSON payload of a batch; the same chunk always gives the same bytes."""
+    return json.dumps([p.as_json(gun) for p in chunk]).encode()
+
+
 def post_passings(
-    base: str, token: str, chunk: Sequence[SimulatedPassing], gun: datetime
+    base: str,
+    token: str,
+    chunk: Sequence[SimulatedPassing],
+    gun: datetime,
+    *,
+    give_up_after_s: float = RETRY_GIVE_UP_S,
 ) -> dict[str, Any]:
-    body = json.dumps([p.as_json(gun) for p in chunk]).encode()
-    request = urllib.request.Request(
-        f"{base}/api/timing/passings", data=body, method="POST",
-        headers={"Authorization": f"Bearer {token}", "Content-Type": "application/json"},
-    )
-    try:
-        with urllib.request.urlopen(request, timeout=60) as response:  # noqa: S310 - local only
-            return json.loads(response.read())["data"]  # type: ignore[no-any-return]
-    except urllib.error.HTTPError as exc:
-        detail = exc.read().decode("utf-8", "replace")[:300]
-        raise ConfigurationError(f"the server answered {exc.code}: {detail}") from None
+    """Post one batch until the server answers it, as a decoder does.
+
+    A refused or dropped connection, a timeout or a 429/5xx answer sends the identical
+    payload again (after 0.2 s, doubling up to 5 s) for at most ``give_up_after_s``. Resending
+    is safe: the server stores a read once per (device, read id) and answers an identical
+    payload with the counts of the first time, so a reply lost after the commit costs
+    nothing. Any other 4xx is the payload's own fault and is raised at once.
+    """
+    body = passings_body(chunk, gun)
+    deadline = time.monotonic() + give_up_after_s
+    wait_s = RETRY_FIRST_WAIT_S
+    while True:
+        request = urllib.request.Request(
+            f"{base}/api/timing/passings", data=body, method="POST",
+            headers={"Authorization": f"Bearer {token}", "Content-Type": "application/json"},
+        )
+        try:
+            with urllib.request.urlopen(request, timeout=60) as response:  # noqa: S310 - local only  # nosec B310 # the --url of our own server given by the operator
+                return json.loads(response.read())["data"]  # type: ignore[no-any-return]
+        except urllib.error.HTTPError as exc:
+            detail = exc.read().decode("utf-8", "replace")[:300]
+            if exc.code not in RETRY_STATUSES or time.monotonic() + wait_s > deadline:
+                raise ConfigurationError(f"the server answered {exc.code}: {detail}") from None
+            log.warning("the server answered %s; sending the batch again", exc.code)
+        except (OSError, http.client.HTTPException) as exc:  # refused, reset, timed out
+            if time.monotonic() + wait_s > deadline:
+                raise ConfigurationError(
+                    f"no answer from {base} for {give_up_after_s:g} s: {exc}") from None
+            log.warning("no answer from the server (%s); sending the batch again", exc)
+        time.sleep(wait_s)
+        wait_s = min(wait_s * 2, RETRY_MAX_WAIT_S)
 
 
 # -- commands -------------------------------------------------------------------------------

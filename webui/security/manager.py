@@ -1,8 +1,8 @@
-"""Flask-AppBuilder's security manager with one rule of ours on user management.
+"""Flask-AppBuilder's security manager, its user forms bound to the rules of the accounts.
 
 A Chief Registrar manages users (the seed's "event and user management"), but only an
 Admin may give or take away the Admin role: otherwise a Chief Registrar could make
-themself (or anyone) an Admin.
+themself (or anyone) an Admin. The rules are :mod:`athsys.accounts.service`'s, as for the API.
 """
 
 from __future__ import annotations
@@ -13,9 +13,9 @@ from flask_appbuilder.security.sqla.manager import SecurityManager
 from flask_appbuilder.security.views import UserDBModelView
 from sqlalchemy import inspect
 
-from athsys.errors import AuthorizationError
+from athsys.accounts import service as accounts
 from webui.security.current import current_actor
-from webui.security.roles import ADMIN
+from webui.security.roles import ADMIN, USER_RESOURCE
 
 
 def _admin_in(roles: Any) -> bool:
@@ -24,7 +24,7 @@ def _admin_in(roles: Any) -> bool:
 
 class AthsysUserDBModelView(UserDBModelView):
     # the permissions keep Flask-AppBuilder's name, which the role matrix uses
-    class_permission_name = "UserDBModelView"
+    class_permission_name = USER_RESOURCE
 
     # the form's user is not in the session yet: a query that autoflushed now would warn
 
@@ -41,14 +41,13 @@ class AthsysUserDBModelView(UserDBModelView):
         super().pre_update(item)
 
     def pre_delete(self, item: Any) -> None:
-        if _admin_in(item.roles) and not current_actor().is_admin:
-            raise AuthorizationError("only an Admin may delete an Admin account")
+        accounts.check_may_delete(current_actor(), item)
         super().pre_delete(item)
 
 
 def _check_admin_role_change(*, was_admin: bool, item: Any) -> None:
-    if was_admin != _admin_in(item.roles) and not current_actor().is_admin:
-        raise AuthorizationError("only an Admin may give or take away the Admin role")
+    accounts.check_admin_role_change(current_actor(), was_admin=was_admin,
+                                     is_admin=_admin_in(item.roles))
 
 
 class AthsysSecurityManager(SecurityManager):

@@ -1,6 +1,7 @@
-"""The role matrix: permission constants and roles built cumulatively, read as a table.
+"""The role matrix: roles built cumulatively from permissions, read as a table.
 
-A permission is a (action, resource) pair as Flask-AppBuilder stores it. Every admin view
+A permission is a (action, resource) pair as Flask-AppBuilder stores it; the names of both,
+and of the roles, are spelt once, in :mod:`athsys.accounts.roles`. Every admin view
 sets ``class_permission_name`` to one of the resource constants below, and its menu item
 has the same name, so "may read Results" is ``read(RESULTS)``: list, show and the menu.
 
@@ -18,71 +19,74 @@ from __future__ import annotations
 
 from typing import Final
 
-Permission = tuple[str, str]
-
-ADMIN: Final = "Admin"
-CHIEF_REGISTRAR: Final = "Chief Registrar"
-REGISTRAR: Final = "Registrar"
-STARTER: Final = "Starter"
-COACH: Final = "Coach"
-ATHLETE: Final = "Athlete"
-VIEWER: Final = "Viewer"
-PUBLIC: Final = "Public"
-
-ROLE_NAMES: Final = (ADMIN, CHIEF_REGISTRAR, REGISTRAR, STARTER, COACH, ATHLETE, VIEWER)
-
-# -- actions ---------------------------------------------------------------------------------
-CAN_LIST: Final = "can_list"
-CAN_SHOW: Final = "can_show"
-CAN_ADD: Final = "can_add"
-CAN_EDIT: Final = "can_edit"
-CAN_DELETE: Final = "can_delete"
-MENU_ACCESS: Final = "menu_access"
-
-# bulk actions (Flask-AppBuilder names an action's permission after the action itself)
-SCRATCH: Final = "scratch"
-CHECK_IN: Final = "check_in"
-START_HEAT: Final = "start_heat"
-FINISH_HEAT: Final = "finish_heat"
-MARK_OFFICIAL: Final = "mark_official"
-RELEASE_CHIP: Final = "release_chip"
-REVOKE_DEVICE: Final = "revoke_device"
-SEED_HEATS: Final = "seed_heats"  # seed a round into heats, draw lanes
-ADVANCE_ROUND: Final = "advance_round"  # mark Q/q, seed the next round
-DERIVE_RESULTS: Final = "derive_results"  # a flight's results from its field series
-
-# -- resources (view permission names, and the menu items of the same name) -----------------
-CLUBS: Final = "Clubs"
-ATHLETES: Final = "Athletes"
-COMPETITIONS: Final = "Competitions"
-EVENTS: Final = "Events"
-ROUNDS: Final = "Rounds"
-HEATS: Final = "Heats"
-ENTRIES: Final = "Entries"
-LANE_ASSIGNMENTS: Final = "Start lists"
-RESULTS: Final = "Results"
-RESULT_REVISIONS: Final = "Result revisions"
-ATTEMPTS: Final = "Attempts"
-TIMING_POINTS: Final = "Timing points"
-CHIP_ASSIGNMENTS: Final = "Chip assignments"
-TIMING_DEVICES: Final = "Timing devices"
-TIMING_READS: Final = "Timing reads"
-RECORDS: Final = "Records"
-AUDIT_LOG: Final = "Audit log"
-USER_PROFILES: Final = "User profiles"
-MY_SUBSCRIPTIONS: Final = "My subscriptions"  # the signed-in user's own, page and API
-MY_NOTIFICATIONS: Final = "My notifications"
-
-# menu categories
-MEET: Final = "Meet"
-REGISTRATION: Final = "Registration"
-RESULTS_MENU: Final = "Results & records"
-TIMING: Final = "Timing"
-ADMINISTRATION: Final = "Administration"
-SECURITY: Final = "Security"  # Flask-AppBuilder's own user management
-USERS_MENU: Final = "List Users"
-USER_RESOURCE: Final = "UserDBModelView"
-NOTIFICATIONS_MENU: Final = "Notifications"
+from athsys.accounts.roles import (
+    ADMIN as ADMIN,
+)
+from athsys.accounts.roles import (
+    ADMINISTRATION,
+    ADVANCE_ROUND,
+    ATHLETE,
+    ATHLETES,
+    ATTEMPTS,
+    AUDIT_LOG,
+    CAN_ADD,
+    CAN_DELETE,
+    CAN_EDIT,
+    CAN_GET,
+    CAN_LIST,
+    CAN_RESET_MY_PASSWORD,
+    CAN_SHOW,
+    CAN_THIS_FORM_GET,
+    CAN_THIS_FORM_POST,
+    CAN_USERINFO,
+    CHECK_IN,
+    CHIEF_REGISTRAR,
+    CHIP_ASSIGNMENTS,
+    CLUBS,
+    COACH,
+    COMPETITIONS,
+    DERIVE_RESULTS,
+    ENTRIES,
+    EVENTS,
+    FINISH_HEAT,
+    HEATS,
+    LANE_ASSIGNMENTS,
+    MARK_OFFICIAL,
+    MEET,
+    MENU_ACCESS,
+    MENU_API,
+    MY_NOTIFICATIONS,
+    MY_SUBSCRIPTIONS,
+    NOTIFICATIONS_MENU,
+    PUBLIC,
+    RECORDS,
+    REGISTRAR,
+    REGISTRATION,
+    RELEASE_CHIP,
+    RESET_MY_PASSWORD,
+    RESULT_REVISIONS,
+    RESULTS,
+    RESULTS_MENU,
+    REVOKE_DEVICE,
+    ROUNDS,
+    SCRATCH,
+    SECURITY,
+    SEED_HEATS,
+    START_HEAT,
+    STARTER,
+    TIMING,
+    TIMING_DEVICES,
+    TIMING_POINTS,
+    TIMING_READS,
+    USER_PROFILES,
+    USER_RESOURCE,
+    USERS_MENU,
+    VIEWER,
+    Permission,
+)
+from athsys.accounts.roles import (
+    ROLE_NAMES as ROLE_NAMES,
+)
 
 #: Every admin resource, with its menu category: what the permission-matrix test walks.
 RESOURCES: Final[dict[str, str]] = {
@@ -126,11 +130,11 @@ def act(resource: str, *actions: str) -> frozenset[Permission]:
 # Flask-AppBuilder's own pages every signed-in user needs (own profile, password, menu).
 SIGNED_IN: Final[frozenset[Permission]] = frozenset(
     {
-        ("can_this_form_get", "ResetMyPasswordView"),
-        ("can_this_form_post", "ResetMyPasswordView"),
-        ("can_userinfo", "UserDBModelView"),
-        ("resetmypassword", "UserDBModelView"),
-        ("can_get", "MenuApi"),
+        (CAN_THIS_FORM_GET, RESET_MY_PASSWORD),
+        (CAN_THIS_FORM_POST, RESET_MY_PASSWORD),
+        (CAN_USERINFO, USER_RESOURCE),
+        (CAN_RESET_MY_PASSWORD, USER_RESOURCE),
+        (CAN_GET, MENU_API),
     }
 )
 

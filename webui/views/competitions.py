@@ -79,7 +79,12 @@ class EntryView(AthsysModelView):
 
 
 class HeatView(AthsysModelView):
-    """A heat (the seed's "race"): start list, results and attempts are its related lists."""
+    """A heat (the seed's "race"): start list, results and attempts are its related lists.
+
+    The form never edits ``status`` or ``gun_time``: a heat starts, finishes and becomes
+    official only through the actions below, which run the officiating services (records,
+    PB/SB and notifications follow an official heat), each guarded by its own permission.
+    """
 
     datamodel = AthsysInterface(Heat)
     class_permission_name = roles.HEATS
@@ -88,8 +93,8 @@ class HeatView(AthsysModelView):
     list_columns = ["round", "number", "name", "scheduled_start", "gun_time", "wind", "status"]
     show_columns = ["round", "number", "name", "scheduled_start", "gun_time", "wind", "status",
                     "draw_seed"]
-    add_columns = edit_columns = ["round", "number", "name", "scheduled_start", "gun_time",
-                                  "wind", "status", "draw_seed"]
+    add_columns = edit_columns = ["round", "number", "name", "scheduled_start", "wind",
+                                  "draw_seed"]
     search_columns = ["round", "status", "scheduled_start"]
     label_columns = {"wind": "Wind (m/s)", "gun_time": "Gun time"}
     base_order = ("scheduled_start", "desc")
@@ -175,6 +180,8 @@ class EventView(AthsysModelView):
 class CompetitionView(AthsysModelView):
     datamodel = AthsysInterface(Competition)
     class_permission_name = roles.COMPETITIONS
+    create = staticmethod(service.create_competition)
+    update = staticmethod(service.update_competition)
     related_views = [EventView]
 
     list_columns = ["name", "venue", "start_date", "end_date", "status"]

@@ -10,15 +10,13 @@ from flask import current_app, flash, redirect, render_template_string, url_for
 from flask_appbuilder import BaseView, expose, has_access
 from flask_appbuilder.models.sqla.filters import FilterEqual
 
+from athsys.accounts.roles import BACKUPS, FAILED_NOTIFICATIONS, SCHEDULE
 from athsys.backups import housekeeping
 from athsys.backups.models import Backup
 from athsys.jobs import TASK_QUEUES, TaskName
 from athsys.notifications.models import Notification, NotificationStatus
 from webui.views.base import AthsysInterface, AthsysModelView, csrf_ok
 
-BACKUPS: Final = "Backups"
-FAILED_NOTIFICATIONS: Final = "Failed notifications"
-SCHEDULE: Final = "Schedule"
 CATEGORY: Final = "Maintenance"
 
 _SCHEDULE_PAGE = """{% extends appbuilder.base_template %}

@@ -20,6 +20,7 @@ from sqlalchemy.orm import Session, contains_eager
 from athsys.athletes.models import Athlete
 from athsys.competitions.models import Competition, Event
 from athsys.errors import AthsysError, ValidationError
+from athsys.inputs import whole_number
 from athsys.notifications import delivery, inbox, service
 from athsys.notifications.models import Channel, Subscription
 from webui.security import roles
@@ -178,10 +179,11 @@ def subject_choices(session: Session) -> list[tuple[str, list[tuple[str, str]]]]
 def parse_subject(value: str) -> dict[str, int]:
     """``"athlete:12"`` -> ``{"athlete_id": 12}``; a ValidationError naming ``subject``."""
     kind, _, ident = value.partition(":")
-    if kind not in SUBJECT_FIELDS or not ident.isdigit():
+    number = whole_number(ident)
+    if kind not in SUBJECT_FIELDS or number is None:
         raise ValidationError("choose a competition, an event or an athlete",
                               details={"subject": value})
-    return {SUBJECT_FIELDS[kind]: int(ident)}
+    return {SUBJECT_FIELDS[kind]: number}
 
 
 def parse_channel(value: str) -> Channel:
@@ -264,7 +266,7 @@ class MyNotificationsView(BaseView):
         session = _session(self)
         actor = current_actor()
         page = request.args.get("page", "1")
-        number = int(page) if page.isdigit() and int(page) > 0 else 1
+        number = whole_number(page) or 1
         query = inbox.notifications_query(actor)
         total = inbox.count(session, query)
         rows = []

@@ -2,9 +2,6 @@
 
 from __future__ import annotations
 
-import hashlib
-import secrets
-from datetime import UTC, datetime
 from typing import Any
 
 from flask import flash
@@ -12,8 +9,7 @@ from flask_appbuilder.actions import action
 from sqlalchemy.orm import Session, selectinload
 
 from athsys.accounts.actor import Actor
-from athsys.audit.service import audited_add, record, snapshot
-from athsys.errors import ValidationError
+from athsys.timing import chips, devices
 from athsys.timing.models import ChipAssignment, TimingDevice, TimingPoint, TimingRead
 from webui.security import roles
 from webui.views.base import EAGER, AthsysInterface, AthsysModelView
@@ -24,49 +20,10 @@ EAGER[TimingDevice] = (selectinload(TimingDevice.competition),
                        selectinload(TimingDevice.timing_point))
 EAGER[TimingRead] = (selectinload(TimingRead.device),)
 
-TOKEN_PREFIX_LENGTH = 8
-
-
-def _assign_chip(session: Session, actor: Actor, assignment: ChipAssignment) -> None:
-    if assignment.entry is None:
-        raise ValidationError("entry: choose who wears the chip", details={"entry": "required"})
-    assignment.chip = (assignment.chip or "").strip()
-    assignment.competition_id = assignment.entry.competition_id
-    audited_add(session, actor, assignment)
-
-
-def _release_chips(session: Session, actor: Actor, assignments: list[ChipAssignment]) -> int:
-    now = datetime.now(UTC)
-    released = [a for a in assignments if a.valid_until is None]
-    for assignment in released:
-        assignment.valid_until = now
-        record(session, actor, "release", "ChipAssignment", assignment.id,
-               {"chip": assignment.chip, "valid_until": now.isoformat()})
-    session.flush()
-    return len(released)
-
 
 def _register_device(session: Session, actor: Actor, device: TimingDevice) -> None:
-    """Issue the device's token: shown once to the official, stored only as its SHA-256."""
-    token = secrets.token_urlsafe(32)
-    device.token_hash = hashlib.sha256(token.encode()).hexdigest()
-    device.token_prefix = token[:TOKEN_PREFIX_LENGTH]
-    session.add(device)
-    session.flush()
-    values = snapshot(device)
-    values.pop("token_hash")
-    record(session, actor, "create", "TimingDevice", device.id, values)
+    token = devices.register_device(session, actor, device)
     flash(f"Token of {device.name} (shown once, copy it now): {token}", "warning")
-
-
-def _revoke_devices(session: Session, actor: Actor, devices: list[TimingDevice]) -> int:
-    now = datetime.now(UTC)
-    revoked = [d for d in devices if d.revoked_at is None]
-    for device in revoked:
-        device.revoked_at = now
-        record(session, actor, "revoke", "TimingDevice", device.id, {"name": device.name})
-    session.flush()
-    return len(revoked)
 
 
 class TimingPointView(AthsysModelView):
@@ -82,7 +39,7 @@ class TimingPointView(AthsysModelView):
 class ChipAssignmentView(AthsysModelView):
     datamodel = AthsysInterface(ChipAssignment)
     class_permission_name = roles.CHIP_ASSIGNMENTS
-    create = staticmethod(_assign_chip)
+    create = staticmethod(chips.assign_chip)
     list_columns = ["chip", "entry", "valid_from", "valid_until"]
     show_columns = list_columns
     add_columns = ["entry", "chip"]
@@ -93,7 +50,7 @@ class ChipAssignmentView(AthsysModelView):
     @action(roles.RELEASE_CHIP, "Release", "Release the selected chips?", "fa-unlink",
             single=False)
     def release_chip(self, items: Any) -> Any:
-        return self.run_bulk(items, _release_chips, "{count} chips released")
+        return self.run_bulk(items, chips.release_chips, "{count} chips released")
 
 
 class TimingDeviceView(AthsysModelView):
@@ -106,13 +63,13 @@ class TimingDeviceView(AthsysModelView):
     add_columns = ["competition", "name", "kind", "timing_point", "mat_role"]
     edit_columns = ["name", "kind", "timing_point", "mat_role"]
     search_columns = ["name", "competition", "kind", "token_prefix"]
-    label_columns = {"token_prefix": "Token starts with"}
+    label_columns = {"token_prefix": "Token starts with"}  # nosec B105 # not a password
     base_order = ("name", "asc")
 
     @action(roles.REVOKE_DEVICE, "Revoke token", "Revoke the selected devices' tokens?",
             "fa-lock", single=False)
     def revoke_device(self, items: Any) -> Any:
-        return self.run_bulk(items, _revoke_devices, "{count} device tokens revoked")
+        return self.run_bulk(items, devices.revoke_devices, "{count} device tokens revoked")
 
 
 class TimingReadView(AthsysModelView):

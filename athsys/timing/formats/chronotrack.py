@@ -16,6 +16,7 @@ from __future__ import annotations
 
 from datetime import date
 
+from athsys.inputs import whole_number
 from athsys.timing.passing import (
     ErrorCollector,
     ParseOptions,
@@ -61,15 +62,15 @@ def _parse_line(
     if not tag:
         errors.add(number, "tag", "missing")
     for name in ("line_no", "occurrence"):
-        if not field[name].isdigit():
+        if whole_number(field[name]) is None:
             errors.add(number, name, f"'{field[name]}' is not a whole number")
-    if not field["antenna"].isdigit():
+    antenna = whole_number(field["antenna"])
+    if antenna is None:
         errors.add(number, "antenna", f"'{field['antenna']}' is not an antenna port")
     day, ms_of_day = _time_of_day(field["time"], options, number, errors)
-    if len(errors.errors) > before or day is None or ms_of_day is None:
+    if len(errors.errors) > before or day is None or ms_of_day is None or antenna is None:
         return None
 
-    antenna = int(field["antenna"])
     if field["protocol"] == TAG_READ_V33:
         is_gun = tag.lower() == GUN_TAG
     else:

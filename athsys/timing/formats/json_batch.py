@@ -21,9 +21,17 @@ import re
 from datetime import datetime
 from typing import Any
 
-from marshmallow import Schema, fields, validate, validates, validates_schema
 from marshmallow import ValidationError as SchemaError
+from marshmallow import fields, validate, validates, validates_schema
 
+from athsys.inputs import (
+    InputError,
+    StrictSchema,
+    decode_json_value,
+    integer_problem,
+    json_decoder,
+    moment_problem,
+)
 from athsys.timing.passing import (
     ErrorCollector,
     ParseOptions,
@@ -37,7 +45,7 @@ from athsys.timing.passing import (
 FORMAT_LABEL = "JSON batch"
 
 
-class PassingSchema(Schema):
+class PassingSchema(StrictSchema):
     """One passing of a JSON batch (unknown members raise: marshmallow's default)."""
 
     read_id = fields.String(required=True, validate=validate.Length(min=1, max=64))
@@ -133,7 +141,9 @@ def _plain_item(item: dict[str, Any]) -> dict[str, Any] | None:
         data[name] = value
     for name in _INTEGER_FIELDS:
         value = item.get(name)
-        if value is not None and (type(value) is not int or (name != "rssi" and value < 0)):
+        if value is not None and (
+            type(value) is not int or (name != "rssi" and value < 0) or integer_problem(value)
+        ):
             return None
         data[name] = value
     is_gun = item.get("is_gun", False)
@@ -150,15 +160,15 @@ def _plain_item(item: dict[str, Any]) -> dict[str, Any] | None:
         data["timestamp"] = datetime.fromisoformat(raw_time)
     except ValueError:
         return None
+    if moment_problem(data["timestamp"]):
+        return None
     data["is_gun"] = is_gun
     return data
 
 
 def _decode_items(text: str, max_items: int) -> list[tuple[int, Any]]:
     """The array's items with the line each starts on; malformed JSON names line and column."""
-    decoder = json.JSONDecoder(
-        object_pairs_hook=_object_without_duplicate_keys, parse_constant=_reject_constant
-    )
+    decoder = json_decoder(object_pairs_hook=_object_without_duplicate_keys)
     position = _skip_blanks(text, 0)
     if position >= len(text) or text[position] != "[":
         raise fail(FORMAT_LABEL, _line_at(text, position), None, "expected a JSON array")
@@ -172,11 +182,13 @@ def _decode_items(text: str, max_items: int) -> list[tuple[int, Any]]:
         line += text.count("\n", counted_to, position)
         counted_to = position
         try:
-            item, position = decoder.raw_decode(text, position)
+            item, position = decode_json_value(decoder, text, position)
         except json.JSONDecodeError as exc:
             raise fail(
                 FORMAT_LABEL, exc.lineno, None, f"malformed JSON: {exc.msg} (column {exc.colno})"
             ) from None
+        except InputError as exc:
+            raise fail(FORMAT_LABEL, line, exc.where or None, exc.problem) from None
         except ValueError as exc:
             raise fail(FORMAT_LABEL, line, None, f"malformed JSON: {exc}") from None
         items.append((line, item))
@@ -208,10 +220,6 @@ def _object_without_duplicate_keys(pairs: list[tuple[str, Any]]) -> dict[str, An
             raise ValueError(f"duplicate member '{key}'")
         result[key] = value
     return result
-
-
-def _reject_constant(name: str) -> Any:
-    raise ValueError(f"{name} is not a JSON number")
 
 
 def _skip_blanks(text: str, position: int) -> int:

@@ -32,6 +32,7 @@ from dataclasses import dataclass, replace
 from decimal import Decimal, InvalidOperation
 from itertools import accumulate
 
+from athsys.inputs import integer_problem, whole_number
 from athsys.timing.passing import (
     DEFAULT_MAX_LINES,
     ErrorCollector,
@@ -49,6 +50,7 @@ STATUS_CODES = (DNS, DNF, DQ)
 DELTA_TO_WINNER = "winner"
 DELTA_TO_PREVIOUS = "previous"
 NO_WIND_INFORMATION = "NWI"
+MAX_WIND_TENTHS = 999
 _SPLIT_START = 10
 _TRAILING_COLUMNS = 4
 _MIN_FIELDS_WITH_SPLITS = _SPLIT_START + _TRAILING_COLUMNS + 1
@@ -112,7 +114,10 @@ def parse_race_time(value: str) -> tuple[int, int]:
         raise ValueError(f"'{value}' is not a valid time")
     fraction = match.group(4) or ""
     milliseconds = int(fraction.ljust(3, "0")) if fraction else 0
-    return ((hours * 60 + minutes) * 60 + seconds) * 1000 + milliseconds, len(fraction)
+    total = ((hours * 60 + minutes) * 60 + seconds) * 1000 + milliseconds
+    if integer_problem(total):
+        raise ValueError(f"'{value}' is longer than any race")
+    return total, len(fraction)
 
 
 def parse_lif(body: str | bytes, *, max_lines: int = DEFAULT_MAX_LINES) -> LifFile:
@@ -190,7 +195,7 @@ def reconstruct_thousandths(results: list[LifResult]) -> tuple[str | None, dict[
 
 def _looks_like_header(values: list[str]) -> bool:
     """A header starts with three numbers and has no race time where results have theirs."""
-    if len(values) < 4 or not all(v.isdigit() for v in values[:3]):
+    if len(values) < 4 or any(whole_number(v) is None for v in values[:3]):
         return False
     if len(values) > 6 and values[6]:
         try:
@@ -209,7 +214,7 @@ def _parse_header(number: int, values: list[str], errors: ErrorCollector) -> Lif
     if len(errors.errors) > before:
         return None
     return LifHeat(
-        event=int(event),
+        event=int(event),  # whole numbers: _looks_like_header checked them
         round=int(round_),
         heat=int(heat),
         name=name,
@@ -228,10 +233,8 @@ def _parse_result(number: int, values: list[str], errors: ErrorCollector) -> Lif
     )
     before = len(errors.errors)
     place, status, dq_rule = _place(place_code, number, errors)
-    lane = None
-    if lane_raw.isdigit():
-        lane = int(lane_raw)
-    elif lane_raw:
+    lane = whole_number(lane_raw)
+    if lane is None and lane_raw:
         errors.add(number, "lane", f"'{lane_raw}' is not a lane number")
     time_ms, time_digits = _time(time, status, number, errors)
     if status == OK and place is not None and not time:
@@ -273,8 +276,9 @@ def _padded(values: list[str], count: int) -> list[str]:
 
 
 def _place(value: str, number: int, errors: ErrorCollector) -> tuple[int | None, str, str | None]:
-    if value.isdigit() and int(value) > 0:
-        return int(value), OK, None
+    place = whole_number(value)
+    if place:
+        return place, OK, None
     upper = value.upper()
     if upper in (DNS, DNF):
         return None, upper, None
@@ -315,7 +319,10 @@ def _wind(value: str, number: int, errors: ErrorCollector) -> int | None:
     except InvalidOperation:
         errors.add(number, "wind", f"'{value}' is not a wind reading like +1.2")
         return None
-    if not tenths.is_finite() or tenths != tenths.to_integral_value():
+    if not tenths.is_finite() or abs(tenths) > MAX_WIND_TENTHS:
+        errors.add(number, "wind", f"'{value}' is not a wind reading (at most ±99.9 m/s)")
+        return None
+    if tenths != tenths.to_integral_value():
         errors.add(number, "wind", f"'{value}' is not a wind reading to 0.1 m/s")
         return None
     return int(tenths)

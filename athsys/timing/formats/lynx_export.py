@@ -17,6 +17,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 
 from athsys.errors import ValidationError
+from athsys.inputs import whole_number
 from athsys.spreadsheet import SafeWriter
 from athsys.timing.passing import DEFAULT_MAX_LINES, ErrorCollector, decode_body, numbered_lines
 
@@ -116,10 +117,8 @@ def parse_evt(body: str | bytes, *, max_lines: int = DEFAULT_MAX_LINES) -> list[
         if not heats:
             errors.add(number, "event", "competitor line before any event line")
             continue
-        lane = None
-        if values[2].isdigit():
-            lane = int(values[2])
-        elif values[2]:
+        lane = whole_number(values[2])
+        if lane is None and values[2]:
             errors.add(number, "lane", f"'{values[2]}' is not a lane number")
         lanes.append(StartListLane(lane, values[1] or None, values[3], values[4], values[5]))
     _close(heats, lanes)
@@ -128,15 +127,14 @@ def parse_evt(body: str | bytes, *, max_lines: int = DEFAULT_MAX_LINES) -> list[
 
 
 def _event_line(number: int, values: list[str], errors: ErrorCollector) -> StartListHeat | None:
-    keys = values[:3]
-    for name, value in zip(("event", "round", "heat"), keys, strict=True):
-        if not value.isdigit():
+    keys = [whole_number(value) for value in values[:3]]
+    for name, value, key in zip(("event", "round", "heat"), values, keys, strict=False):
+        if key is None:
             errors.add(number, name, f"'{value}' is not a number")
-    if not all(value.isdigit() for value in keys):
+    event, round_, heat = keys
+    if event is None or round_ is None or heat is None:
         return None
-    return StartListHeat(
-        int(keys[0]), int(keys[1]), int(keys[2]), values[3], distance=values[9] or None
-    )
+    return StartListHeat(event, round_, heat, values[3], distance=values[9] or None)
 
 
 def _close(heats: list[StartListHeat], lanes: list[StartListLane]) -> None:

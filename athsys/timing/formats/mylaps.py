@@ -20,6 +20,7 @@ import re
 from dataclasses import dataclass
 from datetime import date
 
+from athsys.inputs import whole_number
 from athsys.timing.passing import (
     ErrorCollector,
     ParseOptions,
@@ -27,8 +28,8 @@ from athsys.timing.passing import (
     check_duplicate_read_ids,
     check_window,
     decode_body,
-    fail,
     local_moment,
+    numbered_lines,
     parse_clock_ms,
 )
 
@@ -54,8 +55,7 @@ class MylapsMessage:
 def split_messages(body: str | bytes, max_lines: int) -> list[MylapsMessage]:
     """The messages of a payload; a malformed envelope raises naming its line."""
     text = decode_body(body, FORMAT_LABEL)
-    if len(text.splitlines()) > max_lines:
-        raise fail(FORMAT_LABEL, None, None, f"more than {max_lines} lines")
+    numbered_lines(text, max_lines, FORMAT_LABEL)  # the line count and length limits
     errors = ErrorCollector(FORMAT_LABEL)
     messages: list[MylapsMessage] = []
     end = 0
@@ -211,8 +211,8 @@ def _antenna(values: dict[str, str], line: int, where: str, errors: ErrorCollect
 def _optional_int(value: str | None, line: int, field: str, errors: ErrorCollector) -> int | None:
     if not value:
         return None
-    try:
-        return int(value)
-    except ValueError:
+    number = whole_number(value.removeprefix("-"))
+    if number is None:
         errors.add(line, field, f"'{value}' is not a whole number")
         return None
+    return -number if value.startswith("-") else number

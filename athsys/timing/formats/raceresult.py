@@ -18,6 +18,7 @@ from __future__ import annotations
 
 from datetime import date
 
+from athsys.inputs import integer_problem, whole_number
 from athsys.timing.passing import (
     ErrorCollector,
     ParseOptions,
@@ -76,7 +77,7 @@ def _parse_line(
     field = dict(zip(FIELDS, values, strict=False))
     before = len(errors.errors)
 
-    if not field["passing_no"].isdigit():
+    if whole_number(field["passing_no"]) is None:
         errors.add(number, "passing_no", f"'{field['passing_no']}' is not a passing number")
     if not field["transponder"]:
         errors.add(number, "transponder", "missing")
@@ -120,9 +121,13 @@ def _optional_int(
 ) -> int | None:
     if not value:
         return None
+    kind = "hexadecimal" if base == 16 else "whole"
     try:
-        return int(value, base)
+        result = int(value, base)
     except ValueError:
-        kind = "hexadecimal" if base == 16 else "whole"
         errors.add(number, name, f"'{value}' is not a {kind} number")
         return None
+    if problem := integer_problem(result):
+        errors.add(number, name, f"'{value}': {problem}")
+        return None
+    return result

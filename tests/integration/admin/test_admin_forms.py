@@ -264,3 +264,28 @@ def test_coach_registers_own_club_athlete_but_cannot_move_one_away(admin_app, me
     })
     assert any("own club" in f for f in flashes), flashes
     assert fetch(admin_app, Athlete, meet.athlete_id).club_id == meet.club_id
+
+
+def test_a_device_added_in_the_form_shows_its_token_once_and_can_be_revoked(
+        admin_app, meet, signed_in):
+    from athsys.timing.models import TimingDevice
+    from athsys.timing.processing import hash_token
+
+    client = signed_in(roles.CHIEF_REGISTRAR)
+    _, _, flashes = post_form(client, "/timingdeviceview/add", {
+        "competition": meet.competition_id, "name": f"Form mat {meet.tag}",
+        "kind": "chip_decoder", "mat_role": "primary"})
+    shown = [f for f in flashes if "shown once" in f]
+    assert len(shown) == 1, flashes
+    token = shown[0].rsplit(": ", 1)[1]
+    with admin_app.app_context():
+        session = admin_app.appbuilder.session
+        device_id, token_hash, revoked_at = session.execute(
+            select(TimingDevice.id, TimingDevice.token_hash, TimingDevice.revoked_at).where(
+                TimingDevice.name == f"Form mat {meet.tag}")).one()
+        session.rollback()
+    assert token_hash == hash_token(token) and revoked_at is None
+    _, _, flashes = post_form(client, "/timingdeviceview/list/", {
+        "action": "revoke_device", "rowid": [device_id]}, post_url="/timingdeviceview/action_post")
+    assert any("1 device tokens revoked" in f for f in flashes), flashes
+    assert fetch(admin_app, TimingDevice, device_id).revoked_at is not None

@@ -1,8 +1,10 @@
 import logging
 from pathlib import Path
 
+import psycopg2
 import pytest
 from flask import Flask
+from sqlalchemy.exc import OperationalError
 
 from athsys.config import Settings
 from athsys.errors import ConflictError
@@ -28,6 +30,11 @@ def failing_app(settings: Settings) -> Flask:
     @app.get("/test/crash")
     def crash_page() -> None:
         raise RuntimeError("SELECT password FROM ab_user")
+
+    @app.post("/api/test/database-down")
+    def database_down() -> None:
+        raise OperationalError("INSERT INTO timing_read VALUES (%(secret)s)", {"secret": "x"},
+                               psycopg2.OperationalError("the database system is shutting down"))
 
     return app
 
@@ -87,6 +94,16 @@ def test_unexpected_error_is_500_without_internals(failing_app: Flask, settings:
     log_text = Path(settings.log_path).read_text()
     crash_lines = [line for line in log_text.splitlines() if "crash-req-1" in line]
     assert any("unexpected error" in line for line in crash_lines)
+
+
+def test_a_database_that_cannot_be_reached_is_a_503_to_retry(failing_app: Flask) -> None:
+    response = failing_app.test_client().post("/api/test/database-down")
+    assert response.status_code == 503
+    assert response.headers["Retry-After"].isdigit()
+    assert response.json["error"]["type"] == "external_service_error"
+    assert "nothing was stored" in response.json["error"]["message"]
+    text = response.get_data(as_text=True)
+    assert "INSERT" not in text and "secret" not in text and "shutting down" not in text
 
 
 def test_unexpected_error_in_the_ui_is_a_page(failing_app: Flask) -> None:

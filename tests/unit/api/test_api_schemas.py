@@ -1,6 +1,7 @@
 import pytest
 from marshmallow import ValidationError
 
+from athsys.accounts import roles
 from athsys.accounts.schemas import LoginSchema, PaginationSchema, UserCreateSchema
 from athsys.athletes.schemas import AthleteCreateSchema
 from athsys.competitions.schemas import RaceCreateSchema, RaceUpdateSchema
@@ -86,3 +87,11 @@ def test_user_and_athlete_schemas():
     errors = _errors(AthleteCreateSchema(), {"first_name": "A", "last_name": "B", "sex": "X",
                                              "birth_date": "1850-01-01", "nationality": "fr"})
     assert set(errors) == {"sex", "birth_date", "nationality"}
+
+
+def test_user_roles_are_the_matrix_roles():
+    account = {"username": "ann", "email": "ann@example.org", "password": "long-enough",
+               "first_name": "Ann", "last_name": "Lee"}
+    assert "roles" in _errors(UserCreateSchema(), {**account, "roles": ["Referee"]})
+    loaded = UserCreateSchema().load({**account, "roles": [roles.STARTER, roles.COACH]})
+    assert loaded["roles"] == [roles.STARTER, roles.COACH]
