@@ -4,7 +4,7 @@ VENV   ?= .venv
 BIN    := $(VENV)/bin
 PYTEST_ARGS ?=
 
-.PHONY: install lock system-packages k8s-manifests run test test-unit lint audit clean
+.PHONY: install lock system-packages k8s-manifests run test test-unit bench lint audit clean
 
 install: $(VENV)/.installed
 
@@ -26,7 +26,8 @@ lock:
 	  .lock-venv/bin/python -m pip freeze --exclude athsys; } > constraints.txt
 	rm -rf .lock-venv build
 
-# Debian packages the tests run (Chromium, Prometheus, nginx): installed when missing.
+# Debian packages the tests and benchmarks run (Chromium, Prometheus, nginx, wrk): installed
+# when missing.
 system-packages:
 	ops/system/install
 
@@ -42,6 +43,12 @@ test: install system-packages
 
 test-unit: install
 	$(BIN)/python -m pytest -m unit $(PYTEST_ARGS)
+
+# Every benchmark, three runs each, one table of medians, targets and same-run baselines
+# (ops/bench/README.md). Not part of `make test`; about 5 minutes.
+BENCH_RUNS ?= 3
+bench: install system-packages
+	$(BIN)/python ops/bench/run.py --runs $(BENCH_RUNS)
 
 lint: install
 	$(BIN)/ruff check .

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import os
 import shutil
 import socket
@@ -20,6 +21,17 @@ sys.path.insert(0, str(ROOT))
 
 from athsys import embedded, migrations  # noqa: E402
 from athsys.config import Settings, get_config, replace  # noqa: E402
+
+RECORD_ENV = "ATHSYS_BENCH_RECORD"
+
+
+def record(figure: str, value: float) -> None:
+    """Add one measured figure to the file ``make bench`` collects (``ops/bench/run.py``
+    names it in ``ATHSYS_BENCH_RECORD``); a script run by hand only prints."""
+    path = os.environ.get(RECORD_ENV)
+    if path:
+        with open(path, "a", encoding="utf-8") as out:
+            out.write(json.dumps({"figure": figure, "value": value}) + "\n")
 
 
 @dataclass(frozen=True)

@@ -40,6 +40,7 @@ from bench_support import (  # first: it puts the project on sys.path
     bench_environment,
     celery_worker,
     gunicorn,
+    record,
 )
 from sqlalchemy import func, select, text  # noqa: E402
 from sqlalchemy.orm import Session  # noqa: E402
@@ -126,6 +127,11 @@ def main() -> int:
                   f"({worker_reads} reads posted and processed in {worker_s:.2f} s; "
                   f"{worker_results} results)")
             print("  targets (2 cores)         :     20,000 accepted,     10,000 processed")
+            record("ingest.accepted", measured_reads / accept_s)
+            record("ingest.processed_catching_up", total / process_s)
+            record("ingest.processed_batch_by_batch", total / alone_s)
+            record("ingest.end_to_end", worker_reads / worker_s)
+            record("baseline.copy", total / copy_s)
             engine.dispose()
             return 0
 

@@ -1,6 +1,6 @@
 """Leaderboard benchmark: prints figures, asserts nothing.
 
-    .venv/bin/python ops/bench/leaderboard_bench.py [--runners 50000] [--seconds 10]
+    .venv/bin/python ops/bench/leaderboard_bench.py [--runners 55000] [--seconds 10]
         [--live-runners 4000] [--live-rate 1000] [--live-seconds 15]
 
 Starts the embedded PostgreSQL and Redis in a temporary directory, migrates, creates a
@@ -47,6 +47,7 @@ from bench_support import (  # first: it puts the project on sys.path
     bench_environment,
     celery_worker,
     gunicorn,
+    record,
 )
 from sqlalchemy import text  # noqa: E402
 from sqlalchemy.orm import Session  # noqa: E402
@@ -66,8 +67,9 @@ def _setup_marathon(session: Session, runners: int) -> tuple[int, int, int]:
     """Competition, marathon event, one heat, runners + 1 athletes and entries, and results
     for all but the last entry; returns (event id, heat id, last entry id)."""
     competition_id = session.execute(text(
-        "INSERT INTO competition (name, venue, start_date, end_date) "
-        "VALUES ('Bench Marathon', 'City', :d, :d) RETURNING id"), {"d": RACE_DAY}).scalar_one()
+        "INSERT INTO competition (name, venue, start_date, end_date, status) "
+        "VALUES ('Bench Marathon', 'City', :d, :d, 'live') RETURNING id"),  # drafts are private
+        {"d": RACE_DAY}).scalar_one()
     event_id = session.execute(text(
         "INSERT INTO event (competition_id, discipline_code, name, sex, kind) "
         "VALUES (:c, 'MAR', 'Marathon', 'M', 'road') RETURNING id"), {"c": competition_id}
@@ -136,6 +138,8 @@ def _full_and_incremental(engine, store: BoardStore, runners: int) -> None:  # t
           f"{', '.join(f'{c:.0f}' for c in python_cpu)} ms, Redis server "
           f"{', '.join(f'{c:.0f}' for c in redis_cpu)} ms; reading the placings alone "
           f"(PostgreSQL + Python, no Redis) {load_s * 1000:.0f} ms)")
+    record("leaderboard.full_ms", sorted(fulls)[1])
+    record("baseline.placings_read_ms", load_s * 1000)
 
     incremental = []
     for i in range(5):
@@ -157,7 +161,22 @@ def _full_and_incremental(engine, store: BoardStore, runners: int) -> None:  # t
     print(f"  one new finisher reflected: {sorted(incremental)[2]:8.1f} ms (median of 5: "
           f"{', '.join(f'{m:.1f}' for m in incremental)} ms; read of the changed rows, "
           f"ZADD, meta); page 1 source={page['source']}")
+    record("leaderboard.one_finisher_ms", sorted(incremental)[2])
+    get_ms = _redis_get_ms(store)
+    print(f"  plain Redis GET (baseline): {get_ms:8.2f} ms (median of 1,000 round trips)")
+    record("baseline.redis_get_ms", get_ms)
     return event_id
+
+
+def _redis_get_ms(store: BoardStore) -> float:
+    """Median round trip of a plain ``GET`` of a short key: the floor of any Redis answer."""
+    store.client.set("athsys:bench:get", "x")
+    times = []
+    for _ in range(1_000):
+        started = time.perf_counter()
+        store.client.get("athsys:bench:get")
+        times.append((time.perf_counter() - started) * 1000)
+    return _percentile(times, 0.5)
 
 
 def _redis_cpu_s(store: BoardStore) -> float:
@@ -173,24 +192,33 @@ end
 """
 
 
-def _cached_json(base: str, event_id: int, seconds: int, data_dir: Path) -> None:
-    url = f"{base}/api/public/events/{event_id}/leaderboard?per_page=50"
+def _wrk(url: str, seconds: int, data_dir: Path) -> tuple[float, str, str]:
+    """(requests/s, latency summary, wrk's output) of ``wrk -t2 -c32`` against ``url``."""
     for _ in range(20):
         urllib.request.urlopen(url, timeout=10).read()  # noqa: S310 - loopback
     wrk = shutil.which("wrk")
     if wrk is None:
-        print("  cached leaderboard JSON   : wrk not installed (apt-get install wrk)")
-        return
+        raise SystemExit("wrk is not installed: make system-packages (Debian package wrk)")
     script = data_dir / "p95.lua"
     script.write_text(_WRK_P95)
     out = subprocess.run([wrk, "-t2", "-c32", f"-d{seconds}s", "--latency", "-s", str(script),
                           url], capture_output=True, text=True, check=True).stdout
     rate, latency = _wrk_figures(out)
     p95 = re.search(r"p95 latency: (\S+)", out)
-    latency = f"p95 {p95.group(1) if p95 else '?'}, {latency}"
+    return rate, f"p95 {p95.group(1) if p95 else '?'}, {latency}", out
+
+
+def _cached_json(base: str, event_id: int, seconds: int, data_dir: Path) -> None:
+    rate, latency, out = _wrk(f"{base}/api/public/events/{event_id}/leaderboard?per_page=50",
+                              seconds, data_dir)
     print(f"  cached leaderboard JSON   : {rate:8.0f} req/s ({latency}; wrk -t2 -c32 "
           f"-d{seconds}s against gunicorn 2 workers x 4 threads)")
     print("    " + "\n    ".join(line for line in out.splitlines() if line.strip()))
+    record("leaderboard.cached_json_rps", rate)
+    static_rate, static_latency, _ = _wrk(f"{base}/static/live/live.css", seconds, data_dir)
+    print(f"  static file (baseline)    : {static_rate:8.0f} req/s ({static_latency}; the same "
+          f"gunicorn serving /static/live/live.css)")
+    record("baseline.static_file_rps", static_rate)
 
 
 class _LiveWatcher(threading.Thread):
@@ -297,6 +325,7 @@ def _stored_to_visible(engine, bench: BenchEnvironment, port: int,  # type: igno
                 time.sleep(0.1)
             latencies = watcher.latencies
             p95_ms = _percentile(latencies, 0.95) * 1000 if latencies else float("nan")
+            record("live.stored_to_visible_p95_ms", p95_ms)
             print(f"  stored -> visible (live)  : p95 {p95_ms:6.0f} ms "
                   f"at {posted / post_s:,.0f} reads/s for {post_s:.1f} s ({posted} reads, "
                   f"{len(latencies)} finishers seen, {len(watcher.awaited)} not seen within 10 s; "
@@ -313,7 +342,7 @@ def _stored_to_visible(engine, bench: BenchEnvironment, port: int,  # type: igno
 
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--runners", type=int, default=50_000)
+    parser.add_argument("--runners", type=int, default=55_000)
     parser.add_argument("--seconds", type=int, default=10, help="wrk duration")
     parser.add_argument("--live-runners", type=int, default=4_000)
     parser.add_argument("--live-rate", type=int, default=1_000, help="reads/s posted")
