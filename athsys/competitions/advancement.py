@@ -4,8 +4,11 @@ Places in each heat come from :func:`athsys.results.ranking.rank_race`, i.e. fro
 read to 1/1000 s, so a tie here is a tie the photo finish could not break. A tie for the
 last qualifying spot (by place or by time) either puts all the tied athletes through,
 when the next round has room (``ties_both_advance``), or is decided by lot from
-``random.Random(seed)``. Athletes who go through on a tie for the last Q spot come on top
-of the M time qualifiers: they do not take a q place. DNS, DNF and DQ never qualify.
+``random.Random(seed)``. Time qualifiers are ranked by time alone across the heats, never
+by their place in the heat first. When a tie for the last Q spot of a heat is kept, the
+athletes who go through on it take q places: M falls by as many (the World Athletics notes
+to the progression tables, Book C2.1: "it may be necessary for one less athlete to progress
+on time"). DNS, DNF and DQ never qualify.
 """
 
 from __future__ import annotations
@@ -48,6 +51,7 @@ def advance(
     rng = random.Random(seed)  # nosec B311 # reproducible draws and jitter, not secrets
     outcome: dict[EntryId, Qualification | None] = {}
     others: list[tuple[int, EntryId]] = []
+    kept_ties = 0  # athletes through on a kept tie for the last Q spot, beyond N per heat
     for heat in heats:
         placings = rank_race(heat)
         finishers = [
@@ -56,6 +60,7 @@ def advance(
             if placing.place is not None and placing.status is ResultStatus.OK
         ]
         qualified = set(_select(finishers, by_place, rng, ties_both_advance))
+        kept_ties += max(0, len(qualified) - by_place)
         for placing in placings:
             if placing.entry_id in qualified:
                 outcome[placing.entry_id] = Qualification.BY_PLACE
@@ -67,7 +72,7 @@ def advance(
         (place, entry_id)
         for place, (_, entry_id) in rank_with_ties(others, key=lambda pair: pair[0])
     ]
-    for entry_id in _select(fastest, by_time, rng, ties_both_advance):
+    for entry_id in _select(fastest, max(0, by_time - kept_ties), rng, ties_both_advance):
         outcome[entry_id] = Qualification.BY_TIME
     return outcome
 

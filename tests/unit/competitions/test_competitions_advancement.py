@@ -99,10 +99,25 @@ def tie_for_second_place_in_a_heat() -> list[list[RaceResult]]:
     ]
 
 
-def test_tie_for_the_last_q_place_both_advance_and_q_places_stay() -> None:
+def test_a_kept_tie_for_the_last_q_place_takes_a_q_place() -> None:
+    """Book C2.1, notes to the progression tables: a tie for the last qualifying place by
+    position that is kept means one less athlete progresses on time."""
     outcome = advance(tie_for_second_place_in_a_heat(), by_place=2, by_time=1, seed=0,
                       ties_both_advance=True)
-    assert outcome == {"A1": Q, "A2": Q, "A3": Q, "A4": None, "B1": Q, "B2": Q, "B3": q}
+    assert outcome == {"A1": Q, "A2": Q, "A3": Q, "A4": None, "B1": Q, "B2": Q, "B3": None}
+    two_time_places = advance(tie_for_second_place_in_a_heat(), by_place=2, by_time=2,
+                              seed=0, ties_both_advance=True)
+    assert two_time_places["B3"] is q and two_time_places["A4"] is None
+
+
+def test_time_qualifiers_are_ranked_by_time_alone_not_by_heat_place() -> None:
+    # A3 was third in a fast heat, B2 second in a slow one: the faster time goes through.
+    heats = [
+        [RaceResult("A1", 10_000), RaceResult("A2", 10_050), RaceResult("A3", 10_090)],
+        [RaceResult("B1", 10_300), RaceResult("B2", 10_400), RaceResult("B3", 10_500)],
+    ]
+    outcome = advance(heats, by_place=1, by_time=2, seed=0)
+    assert outcome == {"A1": Q, "A2": q, "A3": q, "B1": Q, "B2": None, "B3": None}
 
 
 def test_tie_for_the_last_q_place_by_lot_the_loser_can_still_go_on_time() -> None:
