@@ -46,6 +46,9 @@ LIVE_EVENTS_KEY = "athsys:live:events:{competition_id}"
 #: The version of an event's leaderboard; also what the ingestion tests watch.
 EVENT_VERSION_KEY = "athsys:leaderboard:version:{id}"
 COMPETITION_VERSION_KEY = "athsys:schedule:version:{id}"
+#: The scope of the public list of competitions (invalidated when any competition changes).
+COMPETITIONS_SCOPE = "competitions"
+COMPETITIONS_VERSION_KEY = "athsys:competitions:version"
 _VALUE_KEY = "athsys:cache:{cache}:{scope}:v{version}:{key}"
 REDIS_ERRORS = (redis_lib.RedisError, OSError)
 #: After a Redis failure, answers are computed directly for this long before trying again.
@@ -66,6 +69,8 @@ def competition_scope(competition_id: int) -> str:
 
 
 def version_key(scope: str) -> str:
+    if scope == COMPETITIONS_SCOPE:
+        return COMPETITIONS_VERSION_KEY
     kind, _, ident = scope.partition(":")
     return (EVENT_VERSION_KEY if kind == "event" else COMPETITION_VERSION_KEY).format(id=ident)
 

@@ -839,7 +839,11 @@ def competition_event_ids(session: Session, competition_id: int) -> list[int]:
 
 _TRACKED = (Result, Attempt, Heat, LaneAssignment, Entry)
 _PENDING_EVENTS = "athsys_leaderboard_events"
+_CHANGED_COMPETITIONS = "athsys_changed_competitions"
 _tracking = False
+#: Called after commit with the ids of the competitions a session inserted, changed or
+#: deleted (by name: the web app registers its public cache, a new app replaces the old).
+_competition_listeners: dict[str, Callable[[set[int]], None]] = {}
 
 
 def _event_of(session: Session, obj: object) -> int | None:
@@ -856,8 +860,11 @@ def _event_of(session: Session, obj: object) -> int | None:
 
 
 def _after_flush(session: Session, _context: Any) -> None:
-    changed = [obj for obj in (*session.new, *session.dirty, *session.deleted)
-               if isinstance(obj, _TRACKED)]
+    touched = (*session.new, *session.dirty, *session.deleted)
+    competitions = {obj.id for obj in touched if isinstance(obj, Competition)}
+    if competitions:
+        session.info.setdefault(_CHANGED_COMPETITIONS, set()).update(competitions)
+    changed = [obj for obj in touched if isinstance(obj, _TRACKED)]
     if not changed:
         return
     pending: set[int] = session.info.setdefault(_PENDING_EVENTS, set())
@@ -869,19 +876,40 @@ def _after_flush(session: Session, _context: Any) -> None:
                 enqueue_after_commit(session, TaskName.LEADERBOARD_REFRESH, event_id=event_id)
 
 
+def _after_commit(session: Session) -> None:
+    competitions: set[int] | None = session.info.pop(_CHANGED_COMPETITIONS, None)
+    _forget(session)
+    if not competitions:
+        return
+    for name, listener in list(_competition_listeners.items()):
+        try:
+            listener(competitions)
+        except Exception:  # the commit stands; a listener's failure is only logged
+            log.exception("competition listener %s failed", name)
+
+
 def _forget(session: Session, *_: Any) -> None:
     session.info.pop(_PENDING_EVENTS, None)
+    session.info.pop(_CHANGED_COMPETITIONS, None)
+
+
+def on_competitions_committed(name: str, listener: Callable[[set[int]], None]) -> None:
+    """Call ``listener`` with the ids of the competitions each commit inserted, changed or
+    deleted through the ORM (the public list of competitions is cached until then); a
+    second listener of the same ``name`` replaces the first."""
+    _competition_listeners[name] = listener
 
 
 def track_changes() -> None:
     """Ask for a leaderboard refresh after commit whenever a session changes a result, an
-    attempt, a heat (status, wind, schedule), a lane assignment or an entry through the ORM
-    (idempotent; bulk SQL writers such as the timing service ask for refreshes themselves)."""
+    attempt, a heat (status, wind, schedule), a lane assignment or an entry through the ORM,
+    and tell the competition listeners of changed competitions (idempotent; bulk SQL
+    writers such as the timing service ask for refreshes themselves)."""
     global _tracking
     if _tracking:
         return
     event.listen(Session, "after_flush", _after_flush)
-    event.listen(Session, "after_commit", _forget)
+    event.listen(Session, "after_commit", _after_commit)
     event.listen(Session, "after_rollback", _forget)
     _tracking = True
 

@@ -29,6 +29,7 @@ from athsys.errors import NotFoundError, ValidationError
 from athsys.inputs import INTEGER_MAX, integer_problem
 from athsys.leaderboards import exports, rules, service
 from athsys.leaderboards.cache import (
+    COMPETITIONS_SCOPE,
     REDIS_ERRORS,
     BoardStore,
     Cache,
@@ -65,6 +66,21 @@ def register(app: Flask) -> None:
     # hit's time); a request filter answers "exempt" before any of that
     limiter.request_filter(_is_public_request)
     service.track_changes()
+    service.on_competitions_committed(
+        "public_cache", lambda ids: _competitions_changed(cache, app.extensions[_PUBLISHED], ids))
+
+
+def _competitions_changed(cache: Cache, published_seen: dict[int, tuple[bool, float]],
+                          competition_ids: set[int]) -> None:
+    """Drop the cached list of competitions and the schedules of those changed (a meet
+    published shows at once, not when the list's copy expires)."""
+    for competition_id in competition_ids:
+        published_seen.pop(competition_id, None)
+    scopes = [COMPETITIONS_SCOPE, *map(competition_scope, sorted(competition_ids))]
+    try:
+        cache.invalidate(scopes)
+    except REDIS_ERRORS:  # no Redis: this process's copies go; others expire by their TTL
+        cache.drop_local(scopes)
 
 
 def _is_public_request() -> bool:
@@ -166,7 +182,7 @@ def published_event(event_id: int) -> int:
 def competitions() -> Response:
     """Competitions running today, in the last week or tomorrow (newest first)."""
     today = datetime.now(UTC).date()
-    return cached("api", "competitions", today.isoformat(), lambda: _json_text(
+    return cached("api", COMPETITIONS_SCOPE, today.isoformat(), lambda: _json_text(
         service.competitions_around(db(), today)))
 
 

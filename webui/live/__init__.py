@@ -27,6 +27,7 @@ from flask import Blueprint, Flask, Response, current_app, render_template, stre
 
 from athsys.leaderboards import service
 from athsys.leaderboards.cache import (
+    COMPETITIONS_SCOPE,
     LIVE_CHANNEL,
     REDIS_ERRORS,
     competition_scope,
@@ -63,7 +64,7 @@ def index() -> str:
     """Today's and recent competitions."""
     today = datetime.now(UTC).date()
     text = public.public_cache().get_or_compute(
-        "api", "competitions", today.isoformat(),
+        "api", COMPETITIONS_SCOPE, today.isoformat(),
         lambda: public._json_text(service.competitions_around(public.db(), today)))
     return render_template("live/index.html", competitions=_data(text))
 

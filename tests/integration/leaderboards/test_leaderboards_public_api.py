@@ -17,6 +17,7 @@ from sqlalchemy.engine import Engine
 from sqlalchemy.orm import Session
 
 from athsys import metrics
+from athsys.competitions.models import Competition, CompetitionStatus
 from athsys.leaderboards.cache import Cache, cache_ttls, event_scope
 from athsys.leaderboards.service import competitions_around
 from athsys.results.ranking import ResultStatus
@@ -206,3 +207,26 @@ def test_a_draft_competition_is_invisible_to_the_public(
         assert "City 10K" not in response.get_data(as_text=True)
     with Session(committed_db) as session:
         assert meet.competition_id not in [c["id"] for c in competitions_around(session, today)]
+
+
+def test_the_list_of_competitions_follows_what_is_published(
+        client: FlaskClient, committed_db: Engine, redis_client: redis_lib.Redis) -> None:
+    """The list is cached (its TTL is minutes), yet a meet published or taken back to draft
+    shows in the very next answer: committing a competition invalidates the list."""
+    def listed() -> list[int]:
+        return [c["id"] for c in client.get("/api/public/competitions").get_json()["data"]]
+
+    before = listed()  # cached now
+    today = datetime.now(UTC).date()
+    with Session(committed_db) as session, session.begin():
+        competition = Competition(name="Evening Open", venue="Track", start_date=today,
+                                  end_date=today, status=CompetitionStatus.LIVE)
+        session.add(competition)
+        session.flush()
+        competition_id = competition.id
+    assert listed() == [competition_id, *before]
+    assert "Evening Open" in client.get("/live/").get_data(as_text=True)
+    with Session(committed_db) as session, session.begin():
+        session.get(Competition, competition_id).status = CompetitionStatus.DRAFT
+    assert competition_id not in listed()
+    assert "Evening Open" not in client.get("/live/").get_data(as_text=True)
