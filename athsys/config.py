@@ -20,10 +20,9 @@ from athsys.errors import ConfigurationError
 
 ENVIRONMENTS = ("development", "testing", "production")
 
-#: Secrets shipped in code (this module, tutorials, framework docs); never valid in production.
+#: Secrets shipped in code (earlier releases, tutorials, framework docs): never valid anywhere.
 KNOWN_DEFAULT_SECRETS = frozenset(
     {
-        "",
         "changeme",
         "change-me",
         "secret",
@@ -46,8 +45,10 @@ class Settings:
 
     env: str = "development"
     debug: bool = False
-    secret_key: str = "athsys-development-secret-key-not-for-production"
-    jwt_secret_key: str = "athsys-development-jwt-key-not-for-production"
+    # Empty: generated on first start into the data directory (athsys.keys); production
+    # must be given both.
+    secret_key: str = ""
+    jwt_secret_key: str = ""
 
     # Where embedded servers, logs and backups live when no server URL is given.
     athsys_data_dir: str = "var"
@@ -174,8 +175,6 @@ _ENVIRONMENT_DEFAULTS: dict[str, dict[str, Any]] = {
         "debug": False,
         "log_format": "json",
         "log_level": "INFO",
-        "secret_key": "",  # nosec B105 # not a password
-        "jwt_secret_key": "",  # nosec B105 # not a password
         "trusted_proxies": 1,
     },
 }
@@ -279,21 +278,20 @@ def _check(settings: Settings) -> None:
             "BACKUP_SCHEDULE must have five crontab fields (minute hour day month weekday), "
             f"not {settings.backup_schedule!r}"
         )
-    if settings.is_production:
-        for secret_name in ("secret_key", "jwt_secret_key"):
-            problem = _secret_problem(getattr(settings, secret_name))
-            if problem:
-                raise ConfigurationError(
-                    f"production refuses to start: {secret_name.upper()} {problem}"
-                )
+    for secret_name in ("secret_key", "jwt_secret_key"):
+        problem = _secret_problem(getattr(settings, secret_name), settings.is_production)
+        if problem:
+            raise ConfigurationError(f"refusing to start: {secret_name.upper()} {problem}")
 
 
-def _secret_problem(value: str) -> str | None:
+def _secret_problem(value: str, production: bool) -> str | None:
+    """Why ``value`` may not sign anything; elsewhere than in production an empty key is
+    generated on first start (:mod:`athsys.keys`)."""
     if not value:
-        return "is missing"
+        return "is missing" if production else None
     if value in KNOWN_DEFAULT_SECRETS:
-        return "is a known default"
-    if len(value) < MIN_SECRET_LENGTH:
+        return "is a known default (it is in public source)"
+    if production and len(value) < MIN_SECRET_LENGTH:
         return f"is shorter than {MIN_SECRET_LENGTH} characters"
     return None
 

@@ -8,6 +8,8 @@ an existing file or directory is narrowed to those modes when the instance opens
 from __future__ import annotations
 
 import os
+import secrets
+from collections.abc import Callable
 from pathlib import Path
 from typing import Final
 
@@ -30,3 +32,29 @@ def private_file(path: Path) -> Path:
     finally:
         os.close(fd)
     return path
+
+
+def private_secret(path: Path, generate: Callable[[], str]) -> str:
+    """The secret kept in ``path``; on first use, ``generate()`` is written there (``0600``).
+
+    Several processes may start at once (gunicorn workers, a Celery worker, the CLI): the
+    secret is written to a file of this process, then linked into place, so exactly one
+    value wins and every process reads that one; a half-written file is never seen.
+    """
+    if not path.exists():
+        path.parent.mkdir(parents=True, exist_ok=True)
+        draft = path.with_name(f".{path.name}.{os.getpid()}.{secrets.token_hex(4)}")
+        fd = os.open(draft, os.O_WRONLY | os.O_CREAT | os.O_EXCL, PRIVATE_FILE)
+        try:
+            with os.fdopen(fd, "w") as fh:
+                fh.write(generate())
+                fh.flush()
+                os.fsync(fh.fileno())
+            try:
+                os.link(draft, path)
+            except FileExistsError:
+                pass  # another process was first: its secret stands
+        finally:
+            draft.unlink(missing_ok=True)
+    private_file(path)
+    return path.read_text().strip()

@@ -18,6 +18,7 @@ from werkzeug.middleware.proxy_fix import ProxyFix
 from athsys.accounts import roles
 from athsys.config import Settings, get_config
 from athsys.embedded import with_server_urls
+from athsys.keys import with_signing_keys
 from athsys.logging import configure_logging
 from athsys.redis_client import make_redis
 from webui import errors, headers, health, inputs, live, metrics, request_log
@@ -82,7 +83,7 @@ def flask_config(settings: Settings) -> dict[str, Any]:
 
 
 def create_app(settings: Settings | None = None) -> Flask:
-    settings = with_server_urls(settings or get_config())
+    settings = with_signing_keys(with_server_urls(settings or get_config()))
     configure_logging(settings)
     app = Flask(__name__)
     app.config.update(flask_config(settings))

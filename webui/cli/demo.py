@@ -7,7 +7,6 @@ logins that work. Accounts that exist are left alone, their passwords unchanged.
 
 from __future__ import annotations
 
-import os
 import secrets
 from dataclasses import dataclass
 from typing import Any
@@ -22,6 +21,7 @@ from athsys.audit.service import record
 from athsys.config import Settings
 from athsys.demo import DemoSummary, load_demo_meet
 from athsys.errors import ConfigurationError, ConflictError, ValidationError
+from athsys.private_files import private_secret
 
 #: (username, role, first name, last name): "Demo" and the role's name; the athlete account
 #: takes its athlete's name.
@@ -59,12 +59,7 @@ def demo_password(settings: Settings) -> tuple[str, str]:
             )
         return settings.athsys_demo_password, "ATHSYS_DEMO_PASSWORD"
     path = settings.data_dir / PASSWORD_FILE
-    if not path.exists():
-        path.parent.mkdir(parents=True, exist_ok=True)
-        fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
-        with os.fdopen(fd, "w") as fh:
-            fh.write(secrets.token_urlsafe(12))
-    return path.read_text().strip(), str(path)
+    return private_secret(path, lambda: secrets.token_urlsafe(12)), str(path)
 
 
 def load_demo(

@@ -10,6 +10,7 @@ from __future__ import annotations
 import argparse
 import logging
 import os
+import secrets
 import socket
 import sys
 import time
@@ -23,6 +24,7 @@ from athsys.config import ENVIRONMENTS, Settings
 from athsys.embedded import with_server_urls
 from athsys.errors import AthsysError, ConfigurationError
 from athsys.jobs import Queue
+from athsys.private_files import private_secret
 from webui.cli import accounts, arguments, backup, demo, scoring, timing
 from webui.cli.servers import (
     child_environment,
@@ -101,14 +103,8 @@ def _flower_env(settings: Settings, env: dict[str, str]) -> tuple[dict[str, str]
     """Flower's API is protected by basic auth; the password lives in the data directory."""
     credentials = os.environ.get("FLOWER_BASIC_AUTH")
     if not credentials:
-        secret_file = settings.data_dir / "flower.secret"
-        if not secret_file.exists():
-            import secrets
-
-            fd = os.open(secret_file, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
-            with os.fdopen(fd, "w") as fh:
-                fh.write(f"admin:{secrets.token_urlsafe(12)}")
-        credentials = secret_file.read_text().strip()
+        credentials = private_secret(settings.data_dir / "flower.secret",
+                                     lambda: f"admin:{secrets.token_urlsafe(12)}")
     return {**env, "FLOWER_BASIC_AUTH": credentials}, credentials
 
 
