@@ -25,6 +25,7 @@ from webui import errors, headers, health, inputs, live, metrics, request_log
 from webui.api import limits as api_limits
 from webui.api import timing as timing_api
 from webui.api.registry import register_api
+from webui.views.home import HomeView
 from webui.views.registry import register_views
 
 
@@ -89,7 +90,7 @@ def create_app(settings: Settings | None = None) -> Flask:
     app.config.update(flask_config(settings))
     inputs.install(app)
     db = SQLA()
-    appbuilder = AppBuilder(update_perms=False)
+    appbuilder = AppBuilder(update_perms=False, indexview=HomeView)
     with app.app_context():
         db.init_app(app)
         appbuilder.init_app(app, db.session)

@@ -11,6 +11,7 @@ from webui.api import (
     clubs,
     competitions,
     events,
+    home,
     limits,
     notifications,
     openapi,
@@ -38,6 +39,7 @@ def register_api(app: Flask) -> None:
             app.register_blueprint(module.resource().blueprint())
     app.register_blueprint(planning.blueprint)
     app.register_blueprint(scoring.blueprint)
+    app.register_blueprint(home.blueprint)
     notifications.register(app)
     public.register(app)
     app.register_blueprint(openapi.blueprint)

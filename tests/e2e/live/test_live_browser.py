@@ -3,50 +3,23 @@ the real worker appears without a reload, pushed by server-sent events."""
 
 from __future__ import annotations
 
-import threading
 import time
-from collections.abc import Iterator
 from pathlib import Path
-from typing import Any
 
 import pytest
 from flask import Flask
 from sqlalchemy.engine import Engine
 from sqlalchemy.orm import Session
-from werkzeug.serving import make_server
 
 from athsys.accounts.actor import SYSTEM
 from athsys.competitions import service as competitions_service
 from athsys.competitions.models import Heat
 from athsys.results.ranking import ResultStatus
+from tests.e2e.conftest import ARGS, CHROMIUM, csp_violations
 from tests.integration.leaderboards.leaderboards_support import Meet, build_meet, store_result
 from tests.support.worker import WorkerProcess
 
 pytestmark = pytest.mark.e2e
-
-CHROMIUM = "/usr/bin/chromium"
-ARGS = ["--no-sandbox", "--headless", "--disable-gpu", "--disable-background-networking",
-        "--disable-component-update", "--disable-sync", "--no-first-run"]
-
-
-@pytest.fixture()
-def server(app: Flask) -> Iterator[str]:
-    http = make_server("127.0.0.1", 0, app, threaded=True)
-    thread = threading.Thread(target=http.serve_forever, daemon=True)
-    thread.start()
-    try:
-        yield f"http://127.0.0.1:{http.server_port}"
-    finally:
-        http.shutdown()
-        thread.join(timeout=10)
-
-
-def _csp_violations(page: Any) -> list[str]:
-    """What the browser reports the page's Content-Security-Policy refused (filled as it runs)."""
-    found: list[str] = []
-    page.on("console", lambda message: found.append(message.text)
-            if "Content Security Policy" in message.text else None)
-    return found
 
 
 def test_the_admin_pages_run_under_the_content_security_policy(server: str, app: Flask) -> None:
@@ -65,7 +38,7 @@ def test_the_admin_pages_run_under_the_content_security_policy(server: str, app:
     with playwright_api.sync_playwright() as pw:
         browser = pw.chromium.launch(executable_path=CHROMIUM, args=ARGS)
         page = browser.new_page()
-        blocked = _csp_violations(page)
+        blocked = csp_violations(page)
         page.goto(f"{server}/login/")
         page.fill("#username", "csp_admin")
         page.fill("#password", "csp-admin-password")
@@ -100,7 +73,7 @@ def test_a_stored_result_appears_on_the_live_page(
     with playwright_api.sync_playwright() as pw:
         browser = pw.chromium.launch(executable_path=CHROMIUM, args=ARGS)
         page = browser.new_page(viewport={"width": 390, "height": 844}, device_scale_factor=2)
-        blocked = _csp_violations(page)
+        blocked = csp_violations(page)
         page.goto(f"{server}/live/{meet.competition_id}")
         board = page.locator(f"#board-{meet.road_event_id}")
         playwright_api.expect(board).to_contain_text("Runner0 Road0", timeout=15_000)

@@ -74,6 +74,7 @@ POST   /api/attempts              O O O O F F F U
 PUT    /api/attempts/{attempt}    O O O O F F F U
 DELETE /api/attempts/{attempt}    O O O O F F F U
 GET    /api/auth/me               O O O O O O O U
+GET    /api/home                  O O O O O O O U
 POST   /api/auth/logout           O O O O O O O U
 GET    /api/subscriptions         O O O O O O O U
 POST   /api/subscriptions         O O O O O O O U

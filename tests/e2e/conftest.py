@@ -1,0 +1,52 @@
+"""Fixtures of the browser tests: the app served over HTTP in a thread, and Chromium.
+
+Debian's Chromium (``make test`` installs it) is driven by Playwright through
+``executable_path``: no browser is downloaded.
+"""
+
+from __future__ import annotations
+
+import os
+import threading
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import pytest
+from flask import Flask
+from werkzeug.serving import make_server
+
+CHROMIUM = "/usr/bin/chromium"
+ARGS = ["--no-sandbox", "--headless", "--disable-gpu", "--disable-background-networking",
+        "--disable-component-update", "--disable-sync", "--no-first-run"]
+#: Laptop, 10-inch tablet and phone, as officials and spectators hold them.
+VIEWPORTS = {"laptop": (1366, 768), "tablet": (800, 1280), "phone": (390, 844)}
+
+
+def csp_violations(page: Any) -> list[str]:
+    """What the browser reports the page's Content-Security-Policy refused (filled as it runs)."""
+    found: list[str] = []
+    page.on("console", lambda message: found.append(message.text)
+            if "Content Security Policy" in message.text else None)
+    return found
+
+
+@pytest.fixture()
+def server(app: Flask) -> Iterator[str]:
+    http = make_server("127.0.0.1", 0, app, threaded=True)
+    thread = threading.Thread(target=http.serve_forever, daemon=True)
+    thread.start()
+    try:
+        yield f"http://127.0.0.1:{http.server_port}"
+    finally:
+        http.shutdown()
+        thread.join(timeout=10)
+
+
+@pytest.fixture()
+def screenshots(tmp_path: Path) -> Path:
+    """Where the tests write screenshots: ``$ATHSYS_SCREENSHOTS`` (kept as artifacts), else a
+    temporary directory."""
+    directory = Path(os.environ.get("ATHSYS_SCREENSHOTS", tmp_path))
+    directory.mkdir(parents=True, exist_ok=True)
+    return directory

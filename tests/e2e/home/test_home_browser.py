@@ -1,0 +1,91 @@
+"""Each role logs in through the login form of a real Chromium and lands on its own home:
+the meet director's dashboard, the starter's next heats, the athlete's entries and results;
+the dashboard's figures follow the database without a reload. Screenshots at laptop,
+tablet and phone sizes go to ``$ATHSYS_SCREENSHOTS`` (or a temporary directory)."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+import pytest
+from flask import Flask
+from sqlalchemy import select
+from sqlalchemy.engine import Engine
+from sqlalchemy.orm import Session
+
+from athsys.accounts.roles import ADMIN, ATHLETE, STARTER, VIEWER
+from athsys.athletes.models import Athlete
+from athsys.competitions.models import Entry
+from tests.e2e.conftest import ARGS, CHROMIUM, VIEWPORTS, csp_violations
+from tests.integration.api.helpers import TestDataFactory
+from tests.integration.leaderboards.leaderboards_support import build_meet, store_result
+
+pytestmark = pytest.mark.e2e
+
+#: What each role's home shows, and a section it must not show.
+HOMES = {
+    ADMIN: (["#dashboard", "#next-heats", "#check-in"], "#my-results"),
+    STARTER: (["#next-heats", "#field-events"], "#dashboard"),
+    ATHLETE: (["#my-entries", "#my-results", "#personal-bests"], "#check-in"),
+    VIEWER: (["#competitions"], "#next-heats"),
+}
+
+
+def _log_in(page: Any, server: str, user: dict[str, Any]) -> None:
+    page.goto(f"{server}/login/")
+    page.fill("#username", user["username"])
+    page.fill("#password", user["password"])
+    page.click("input[type=submit], button[type=submit]")
+    page.wait_for_url(lambda url: "/login" not in url)
+
+
+def test_every_role_lands_on_its_own_home(server: str, app: Flask, committed_db: Engine,
+                                         screenshots: Path) -> None:
+    from playwright import sync_api as playwright_api
+    assert Path(CHROMIUM).exists(), "Debian chromium is missing: `make test` installs it"
+    from webui.security.sync import sync_roles
+
+    with app.app_context():
+        sync_roles(app.appbuilder)  # type: ignore[attr-defined]
+    TestDataFactory.bind(app)
+    meet = build_meet(committed_db)
+    with Session(committed_db) as session:
+        runner = session.scalar(select(Athlete.id).join(Entry, Entry.athlete_id == Athlete.id)
+                                .where(Entry.id == meet.road_entries[0]))
+    store_result(committed_db, meet.road_heat_id, meet.road_entries[0], 1_800_000)
+
+    with playwright_api.sync_playwright() as pw:
+        browser = pw.chromium.launch(executable_path=CHROMIUM, args=ARGS)
+        for role, (shown, hidden) in HOMES.items():
+            user = TestDataFactory.create_user(role=role,
+                                               athlete_id=runner if role == ATHLETE else None)
+            for size, (width, height) in VIEWPORTS.items():
+                context = browser.new_context(viewport={"width": width, "height": height})
+                page = context.new_page()
+                page.clock.install()
+                blocked = csp_violations(page)
+                _log_in(page, server, user)
+                for selector in shown:
+                    playwright_api.expect(page.locator(selector)).to_be_visible(timeout=10_000)
+                assert page.locator(hidden).count() == 0, (role, hidden)
+                playwright_api.expect(page.locator("#competitions")).to_contain_text("City 10K")
+                assert "Welcome" not in page.inner_text("body")
+                page.screenshot(path=str(screenshots / f"home-{role.lower().replace(' ', '-')}"
+                                                        f"-{size}.png"), full_page=True)
+                if role == ADMIN and size == "laptop":
+                    _the_dashboard_follows_the_database(page, committed_db, meet)
+                assert blocked == [], blocked
+                context.close()
+        browser.close()
+
+
+def _the_dashboard_follows_the_database(page: Any, committed_db: Engine, meet: Any) -> None:
+    """30 s later (the page's clock runs fast), a second result shows without a reload."""
+    from playwright import sync_api as playwright_api
+
+    rate = page.locator("#dashboard .home-tile", has_text="results per minute")
+    playwright_api.expect(rate).to_contain_text("0.2")
+    store_result(committed_db, meet.road_heat_id, meet.road_entries[1], 1_810_000)
+    page.clock.fast_forward("00:31")
+    playwright_api.expect(rate).to_contain_text("0.4", timeout=10_000)

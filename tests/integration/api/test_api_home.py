@@ -1,0 +1,112 @@
+"""``GET /api/home``: each role's home holds its own sections, with figures read from the
+database (a meet running today: a road race started, a sprint and a long jump to come)."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime, timedelta
+
+import pytest
+import redis as redis_lib
+from flask.testing import FlaskClient
+from sqlalchemy import select
+from sqlalchemy.engine import Engine
+from sqlalchemy.orm import Session
+
+from athsys.accounts.roles import (
+    ADMIN,
+    ATHLETE,
+    CHIEF_REGISTRAR,
+    COACH,
+    REGISTRAR,
+    ROLE_NAMES,
+    STARTER,
+    VIEWER,
+)
+from athsys.athletes.models import Athlete, Sex
+from athsys.competitions.disciplines import EventKind
+from athsys.competitions.models import Entry, EntryStatus, Event, Heat, Round, RoundKind
+from tests.integration.admin.admin_support import csrf_token
+from tests.integration.api.helpers import TestDataFactory, bearer
+from tests.integration.leaderboards.leaderboards_support import Meet, build_meet, store_result
+
+pytestmark = pytest.mark.integration
+
+COMMON = {"user", "roles", "now", "competitions"}
+SECTIONS = {
+    ADMIN: {"dashboard", "next_heats", "field_events", "check_in"},
+    CHIEF_REGISTRAR: {"dashboard", "check_in"},
+    REGISTRAR: {"check_in"},
+    STARTER: {"next_heats", "field_events"},
+    COACH: {"club_entries"},
+    ATHLETE: {"my_entries", "my_results", "personal_bests"},
+    VIEWER: set(),
+}
+
+
+@pytest.fixture()
+def meet(committed_db: Engine) -> Meet:
+    meet = build_meet(committed_db)
+    later = datetime.now(UTC).replace(microsecond=0) + timedelta(hours=2)
+    with Session(committed_db) as session, session.begin():
+        jump = Event(competition_id=meet.competition_id, discipline_code="LJ",
+                     name="Long jump", sex=Sex.MALE, kind=EventKind.FIELD)
+        session.add(Heat(round=Round(event=jump, kind=RoundKind.FINAL), number=1,
+                         scheduled_start=later))
+        session.get(Entry, meet.sprint_entries[0]).status = EntryStatus.CHECKED_IN
+        session.get(Entry, meet.sprint_entries[1]).status = EntryStatus.SCRATCHED
+    store_result(committed_db, meet.road_heat_id, meet.road_entries[0], 1_800_000)
+    return meet
+
+
+def _home(api: FlaskClient, role: str, **profile: int) -> dict:
+    user = TestDataFactory.create_user(role=role, **profile)
+    response = api.get("/api/home", headers=bearer(TestDataFactory.tokens(user["id"])["access"]))
+    assert response.status_code == 200, response.get_data(as_text=True)
+    return response.get_json()["data"]
+
+
+def test_each_role_sees_its_own_sections(api: FlaskClient, meet: Meet, committed_db: Engine,
+                                         redis_client: redis_lib.Redis) -> None:
+    with Session(committed_db) as session:
+        runner = session.scalar(select(Athlete).join(Entry, Entry.athlete_id == Athlete.id)
+                                .where(Entry.id == meet.road_entries[0]))
+        profiles = {COACH: {"club_id": runner.club_id}, ATHLETE: {"athlete_id": runner.id}}
+    homes = {role: _home(api, role, **profiles.get(role, {})) for role in ROLE_NAMES}
+    for role, home in homes.items():
+        assert set(home) == COMMON | SECTIONS[role], role
+        assert meet.competition_id in [c["id"] for c in home["competitions"]], role
+    assert api.get("/api/home").status_code == 401
+
+    dashboard = homes[ADMIN]["dashboard"]
+    assert dashboard["heats"] == {"scheduled": 2, "started": 1, "finished": 0, "official": 0}
+    assert dashboard["results_per_minute"] == 0.2  # one result in the last five minutes
+    assert dashboard["unprocessed_batches"] == 0 and dashboard["ingestion_lag_s"] == 0
+    assert isinstance(dashboard["queue_depth"], dict)  # the broker answered
+    assert "No backup has been made yet." in dashboard["warnings"]
+
+    heats = homes[STARTER]["next_heats"]
+    assert [h["heat_id"] for h in heats] == [meet.road_heat_id, meet.sprint_heat_id]
+    assert [h["name"] for h in heats] == ["10 km road, Final", "100 m, Final"]
+    assert heats[1]["athletes"] == 4 and heats[1]["checked_in"] == 1
+    assert [f["name"] for f in homes[STARTER]["field_events"]] == ["Long jump, Final"]
+    sprint = next(e for e in homes[REGISTRAR]["check_in"] if e["event_id"] == meet.sprint_event_id)
+    assert (sprint["entries"], sprint["checked_in"], sprint["scratched"]) == (4, 1, 1)
+
+    mine = homes[ATHLETE]
+    assert [r["mark"] for r in mine["my_results"]] == ["30:00"]
+    assert [e["event"] for e in mine["my_entries"]] == ["10 km road"]
+    club = homes[COACH]["club_entries"]
+    assert runner.last_name in {e["athlete"].split()[-1] for e in club}
+    assert all(e["athlete"].split()[0] != "Sprinter2" for e in club)  # not of the club
+
+
+def test_a_session_of_the_web_ui_reads_its_home(api: FlaskClient, meet: Meet,
+                                                redis_client: redis_lib.Redis) -> None:
+    user = TestDataFactory.create_user(role=STARTER)
+    login = api.post("/login/", data={"username": user["username"],
+                                      "password": user["password"],
+                                      "csrf_token": csrf_token(api, "/login/")})
+    assert login.status_code == 302 and "/login" not in login.headers["Location"]
+    page = api.get("/")
+    assert page.status_code == 200 and b"home.js" in page.data and b"/api/home" in page.data
+    assert set(api.get("/api/home").get_json()["data"]) == COMMON | SECTIONS[STARTER]
