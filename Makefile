@@ -53,7 +53,7 @@ bench: install system-packages
 lint: install
 	$(BIN)/ruff check .
 
-# Supply chain (docs/security-supply-chain.md): bandit's findings in our code (each one fixed
+# Supply chain (docs/security.md): bandit's findings in our code (each one fixed
 # or justified in place), then the known vulnerabilities of every pinned dependency. pip-audit
 # asks the registry for them; --strict fails on any dependency it could not check, so a
 # clean result means every pin was checked. AUDIT_IGNORE="--ignore-vuln ID ..." for the
