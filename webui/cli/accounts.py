@@ -28,6 +28,15 @@ def sync_roles(settings: Settings, *, app: Flask | None = None) -> list[str]:
         return sync(app.appbuilder)  # type: ignore[attr-defined]
 
 
+def has_password(app: Flask, username: str, password: str) -> bool:
+    """Whether ``username`` still signs in with ``password`` (nothing is counted or logged)."""
+    from werkzeug.security import check_password_hash
+
+    with app.app_context():
+        user = app.appbuilder.sm.find_user(username=username)  # type: ignore[attr-defined]
+        return user is not None and check_password_hash(user.password, password)
+
+
 def create_admin(
     settings: Settings,
     *,

@@ -18,6 +18,7 @@ import urllib.error
 import urllib.request
 from collections.abc import Callable, Sequence
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from athsys import migrations
 from athsys.config import ENVIRONMENTS, Settings
@@ -33,6 +34,9 @@ from webui.cli.servers import (
     web_environment,
 )
 from webui.cli.supervisor import Child, Supervisor
+
+if TYPE_CHECKING:
+    from flask import Flask
 
 log = logging.getLogger("athsys.cli")
 
@@ -50,12 +54,26 @@ def _queues(text: str) -> str:
     return ",".join(names)
 
 
-def _ensure_port_free(host: str, port: int) -> None:
-    with socket.socket() as sock:
-        try:
-            sock.bind((host, port))
-        except OSError:
-            raise ConfigurationError(f"port {port} on {host} is already in use") from None
+PORT_WAIT_S = 10.0
+ADMIN_PASSWORD_FILE = "admin-password"
+
+
+def _ensure_port_free(host: str, port: int, wait_s: float = PORT_WAIT_S) -> None:
+    """Refuse a port another program listens on; one an instance just stopped with Ctrl-C
+    (closing, or its connections in TIME_WAIT) is waited for, not refused."""
+    deadline = time.monotonic() + wait_s
+    while True:
+        with socket.socket() as sock:
+            sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)  # as gunicorn binds
+            try:
+                sock.bind((host, port))
+                return
+            except OSError:
+                if time.monotonic() >= deadline:
+                    raise ConfigurationError(
+                        f"port {port} on {host} is already in use (another AthSys? choose "
+                        "another with --port or --flower-port)") from None
+        time.sleep(0.25)
 
 
 # -- process commands ------------------------------------------------------------------
@@ -157,6 +175,28 @@ def _admin_password(settings: Settings) -> str | None:
     return settings.athsys_admin_password or None
 
 
+def admin_login_line(settings: Settings, app: Flask, username: str = "admin",
+                     email: str = "admin@athsys.local") -> str:
+    """Create the admin account of ``athsys up`` if needed; the banner's line about its login.
+
+    Without ``ATHSYS_ADMIN_PASSWORD`` the password is generated once and kept in the data
+    directory (owner-only), so every start can show it again, until the admin changes it:
+    then the file is deleted and the banner says so.
+    """
+    if settings.athsys_admin_password:
+        accounts.create_admin(settings, username=username, email=email,
+                              password=settings.athsys_admin_password, app=app)
+        return f"{username} (password from ATHSYS_ADMIN_PASSWORD)"
+    path = settings.data_dir / ADMIN_PASSWORD_FILE
+    password = private_secret(path, lambda: secrets.token_urlsafe(12))
+    account = accounts.create_admin(settings, username=username, email=email,
+                                    password=password, app=app)
+    if account.created or accounts.has_password(app, username, password):
+        return f"{username} / {password}   (kept in {path} until you change it)"
+    path.unlink()
+    return f"{username} (its password has been changed; the generated one is forgotten)"
+
+
 def cmd_create_admin(args: argparse.Namespace, settings: Settings) -> int:
     with reachable_servers(settings) as resolved:
         account = accounts.create_admin(
@@ -223,10 +263,7 @@ def cmd_up(args: argparse.Namespace, settings: Settings) -> int:
 
         app = create_app(resolved)
         accounts.sync_roles(resolved, app=app)
-        account = accounts.create_admin(
-            resolved, username="admin", email="admin@athsys.local",
-            password=_admin_password(settings), app=app,
-        )
+        admin_login = admin_login_line(resolved, app)
         demo_load = None if resolved.is_production else demo.load_demo(
             resolved, app=app, roles_synced=True
         )
@@ -260,7 +297,7 @@ def cmd_up(args: argparse.Namespace, settings: Settings) -> int:
             print(f"(login {flower_credentials})")
         else:
             print(f"(credentials in {resolved.data_dir / 'flower.secret'})")
-        _print_admin(account)
+        print(f"  Login:    {admin_login}")
         if demo_load is not None:
             _print_demo(demo_load)
         print("Press Ctrl-C to stop.")

@@ -1,12 +1,16 @@
 import os
+import socket
+import stat
 import subprocess
 import sys
+from pathlib import Path
 
 import pytest
+from flask import Flask
 from sqlalchemy import text
 from sqlalchemy.engine import Engine
 
-from athsys.config import Settings
+from athsys.config import Settings, replace
 
 pytestmark = pytest.mark.integration
 
@@ -82,3 +86,45 @@ def test_web_without_servers_names_the_problem(tmp_path) -> None:  # type: ignor
     result = _athsys("--data-dir", str(tmp_path), "web", env=env)
     assert result.returncode == 1
     assert "embedded servers" in result.stderr and "athsys up" in result.stderr
+
+
+def test_up_shows_the_generated_admin_password_until_it_is_changed(
+        app: Flask, settings: Settings, tmp_path: Path) -> None:
+    """``athsys up`` keeps the generated password owner-only in the data directory and shows
+    it on every start; once the admin changes it, the file goes and the banner says so."""
+    from webui.cli.accounts import sync_roles
+    from webui.cli.main import ADMIN_PASSWORD_FILE, admin_login_line
+
+    sync_roles(settings, app=app)
+    ours = replace(settings, athsys_data_dir=str(tmp_path), athsys_admin_password="")
+    username = f"up_admin_{os.getpid()}"
+    first = admin_login_line(ours, app, username, f"{username}@athsys.test")
+    kept = tmp_path / ADMIN_PASSWORD_FILE
+    password = kept.read_text().strip()
+    assert first.startswith(f"{username} / {password} ") and len(password) >= 12
+    assert stat.S_IMODE(kept.stat().st_mode) == 0o600
+    assert admin_login_line(ours, app, username, f"{username}@athsys.test") == first
+    with app.app_context():
+        sm = app.appbuilder.sm  # type: ignore[attr-defined]
+        sm.reset_password(sm.find_user(username=username).id, "a-password-of-my-own")
+    changed = admin_login_line(ours, app, username, f"{username}@athsys.test")
+    assert "has been changed" in changed and password not in changed
+    assert not kept.exists()
+
+
+def test_a_port_in_use_is_refused_and_a_freed_one_is_taken() -> None:
+    from athsys.errors import ConfigurationError
+    from webui.cli.main import _ensure_port_free
+
+    with socket.socket() as listener:
+        listener.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)  # as gunicorn's
+        listener.bind(("127.0.0.1", 0))
+        listener.listen()
+        port = listener.getsockname()[1]
+        with pytest.raises(ConfigurationError, match=f"port {port} on 127.0.0.1 is already"):
+            _ensure_port_free("127.0.0.1", port, wait_s=0.5)
+        client = socket.create_connection(("127.0.0.1", port))
+        accepted, _ = listener.accept()
+        accepted.close()  # the server closes first: its side waits in TIME_WAIT
+        client.close()
+    _ensure_port_free("127.0.0.1", port, wait_s=0)
