@@ -30,6 +30,7 @@ from __future__ import annotations
 
 import logging
 import time
+import weakref
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, timedelta
@@ -842,8 +843,9 @@ _PENDING_EVENTS = "athsys_leaderboard_events"
 _CHANGED_COMPETITIONS = "athsys_changed_competitions"
 _tracking = False
 #: Called after commit with the ids of the competitions a session inserted, changed or
-#: deleted (by name: the web app registers its public cache, a new app replaces the old).
-_competition_listeners: dict[str, Callable[[set[int]], None]] = {}
+#: deleted; each web app registers its public cache, and goes when its app goes.
+_competition_listeners: weakref.WeakKeyDictionary[object, Callable[[set[int]], None]] = (
+    weakref.WeakKeyDictionary())
 
 
 def _event_of(session: Session, obj: object) -> int | None:
@@ -881,11 +883,11 @@ def _after_commit(session: Session) -> None:
     _forget(session)
     if not competitions:
         return
-    for name, listener in list(_competition_listeners.items()):
+    for owner, listener in list(_competition_listeners.items()):
         try:
             listener(competitions)
         except Exception:  # the commit stands; a listener's failure is only logged
-            log.exception("competition listener %s failed", name)
+            log.exception("competition listener of %r failed", owner)
 
 
 def _forget(session: Session, *_: Any) -> None:
@@ -893,11 +895,11 @@ def _forget(session: Session, *_: Any) -> None:
     session.info.pop(_CHANGED_COMPETITIONS, None)
 
 
-def on_competitions_committed(name: str, listener: Callable[[set[int]], None]) -> None:
+def on_competitions_committed(owner: object, listener: Callable[[set[int]], None]) -> None:
     """Call ``listener`` with the ids of the competitions each commit inserted, changed or
-    deleted through the ORM (the public list of competitions is cached until then); a
-    second listener of the same ``name`` replaces the first."""
-    _competition_listeners[name] = listener
+    deleted through the ORM (the public list of competitions is cached until then), for as
+    long as ``owner`` lives (held weakly: ``listener`` must not refer to it)."""
+    _competition_listeners[owner] = listener
 
 
 def track_changes() -> None:

@@ -66,8 +66,9 @@ def register(app: Flask) -> None:
     # hit's time); a request filter answers "exempt" before any of that
     limiter.request_filter(_is_public_request)
     service.track_changes()
+    published_seen = app.extensions[_PUBLISHED]
     service.on_competitions_committed(
-        "public_cache", lambda ids: _competitions_changed(cache, app.extensions[_PUBLISHED], ids))
+        app, lambda ids: _competitions_changed(cache, published_seen, ids))
 
 
 def _competitions_changed(cache: Cache, published_seen: dict[int, tuple[bool, float]],
