@@ -100,13 +100,20 @@ RESOURCES: Final[dict[str, str]] = {
 }
 
 
+def see(*resources: str) -> frozenset[Permission]:
+    """List and show the resources (reached from other pages: no menu item)."""
+    return frozenset(p for r in resources for p in ((CAN_LIST, r), (CAN_SHOW, r)))
+
+
+def menu(*resources: str) -> frozenset[Permission]:
+    """The menu items of the resources, and their categories."""
+    return frozenset(p for r in resources for p in ((MENU_ACCESS, r),
+                                                    (MENU_ACCESS, RESOURCES[r])))
+
+
 def read(*resources: str) -> frozenset[Permission]:
     """List and show the resources, and see their menu items and categories."""
-    perms: set[Permission] = set()
-    for resource in resources:
-        perms |= {(CAN_LIST, resource), (CAN_SHOW, resource), (MENU_ACCESS, resource),
-                  (MENU_ACCESS, RESOURCES[resource])}
-    return frozenset(perms)
+    return see(*resources) | menu(*resources)
 
 
 def write(*resources: str) -> frozenset[Permission]:
@@ -154,8 +161,12 @@ PUBLIC_DATA: Final = (
     RESULTS, ATTEMPTS, RECORDS, TIMING_POINTS,
 )
 
-# The matrix. Each role: the role(s) below it | what it adds.
-VIEWER_PERMISSIONS: Final[frozenset[Permission]] = SIGNED_IN | SELF_SERVICE | read(*PUBLIC_DATA)
+# The matrix. Each role: the role(s) below it | what it adds. A role's menu holds what it
+# uses; the rest of the public data is reached through links (a heat's results, an entry's
+# athlete) and the home page.
+VIEWER_PERMISSIONS: Final[frozenset[Permission]] = (
+    SIGNED_IN | SELF_SERVICE | see(*PUBLIC_DATA) | menu(COMPETITIONS, RESULTS, RECORDS)
+)
 
 # An athlete reads what a viewer reads; their own private data is a row-level rule.
 ATHLETE_PERMISSIONS: Final[frozenset[Permission]] = VIEWER_PERMISSIONS
@@ -163,7 +174,7 @@ ATHLETE_PERMISSIONS: Final[frozenset[Permission]] = VIEWER_PERMISSIONS
 # A coach registers their club's athletes and enters them (rows checked by the services).
 COACH_PERMISSIONS: Final[frozenset[Permission]] = (
     ATHLETE_PERMISSIONS
-    | write(ATHLETES, ENTRIES)
+    | write(ATHLETES, ENTRIES) | menu(ATHLETES, ENTRIES)
 )
 
 # A starter starts heats (gun time, wind) and records results and field attempts.
@@ -171,6 +182,7 @@ STARTER_PERMISSIONS: Final[frozenset[Permission]] = (
     VIEWER_PERMISSIONS
     | act(HEATS, START_HEAT, FINISH_HEAT) | (frozenset({(CAN_EDIT, HEATS)}))
     | write(RESULTS) | manage(ATTEMPTS) | act(HEATS, DERIVE_RESULTS)
+    | menu(HEATS, LANE_ASSIGNMENTS)
 )
 
 # A registrar runs registration and the races: athletes, entries, bibs, chips, heats.
@@ -180,7 +192,7 @@ REGISTRAR_PERMISSIONS: Final[frozenset[Permission]] = (
     | act(ENTRIES, SCRATCH, CHECK_IN) | act(HEATS, MARK_OFFICIAL)
     | act(ROUNDS, SEED_HEATS, ADVANCE_ROUND)
     | act(CHIP_ASSIGNMENTS, RELEASE_CHIP)
-    | delete(RESULTS) | read(RESULT_REVISIONS)
+    | delete(RESULTS) | read(RESULT_REVISIONS) | menu(EVENTS)
 )
 
 # The chief registrar sets up the meet (competitions, events, timing, records) and users.
