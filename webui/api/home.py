@@ -14,7 +14,15 @@ from flask import Blueprint, Response
 from marshmallow import Schema, fields
 
 from athsys.accounts.actor import Actor
-from athsys.accounts.roles import ROLE_NAMES
+from athsys.accounts.roles import (
+    ADMIN,
+    ATHLETE,
+    CHIEF_REGISTRAR,
+    COACH,
+    REGISTRAR,
+    ROLE_NAMES,
+    STARTER,
+)
 from athsys.home.service import home_for
 from tasks.metrics import broker_client, queue_lengths
 from webui.api import openapi
@@ -31,16 +39,16 @@ class HomeSchema(Schema):
     now = fields.String(metadata={"description": "when the figures were read (UTC)"})
     competitions = fields.List(fields.Dict(), metadata={
         "description": "running today or starting within a week (drafts for organisers)"})
-    dashboard = fields.Dict(metadata={"description": "Admin and Chief Registrar: heats by "
+    dashboard = fields.Dict(metadata={"description": f"{ADMIN}, {CHIEF_REGISTRAR}: heats by "
                                       "status, results per minute, ingestion lag, queue depth, "
                                       "unknown chips, batches, last backup, warnings"})
-    next_heats = fields.List(fields.Dict(), metadata={"description": "Starter"})
-    field_events = fields.List(fields.Dict(), metadata={"description": "Starter (judges)"})
-    check_in = fields.List(fields.Dict(), metadata={"description": "registrars"})
-    club_entries = fields.List(fields.Dict(), metadata={"description": "Coach"})
-    my_entries = fields.List(fields.Dict(), metadata={"description": "Athlete"})
-    my_results = fields.List(fields.Dict(), metadata={"description": "Athlete"})
-    personal_bests = fields.List(fields.Dict(), metadata={"description": "Athlete"})
+    next_heats = fields.List(fields.Dict(), metadata={"description": STARTER})
+    field_events = fields.List(fields.Dict(), metadata={"description": STARTER})
+    check_in = fields.List(fields.Dict(), metadata={"description": f"{REGISTRAR} and above"})
+    club_entries = fields.List(fields.Dict(), metadata={"description": COACH})
+    my_entries = fields.List(fields.Dict(), metadata={"description": ATHLETE})
+    my_results = fields.List(fields.Dict(), metadata={"description": ATHLETE})
+    personal_bests = fields.List(fields.Dict(), metadata={"description": ATHLETE})
 
 
 def _queue_depth() -> dict[str, int] | None:
