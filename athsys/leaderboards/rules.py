@@ -15,7 +15,6 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
-from datetime import date
 from fractions import Fraction
 from functools import cache
 
@@ -29,8 +28,6 @@ from athsys.scoring.age_grading import age_grade, age_grade_events
 UNPLACED_ORDER: tuple[ResultStatus, ...] = (
     ResultStatus.DNF, ResultStatus.DQ, ResultStatus.NM, ResultStatus.DNS,
 )
-MASTERS_FROM_AGE = 35
-MASTERS_BAND_YEARS = 5
 
 def sort_key(mark: int, measure: Measure) -> int:
     """Smaller is better: the time itself, or the negated distance, height or points."""
@@ -118,29 +115,6 @@ def places_of_page(
         for index, key in enumerate(keys)
     ]
     return list(zip(places, tied, strict=True))
-
-
-def age_on(birth_date: date, day: date) -> int:
-    """Whole years of age on ``day``."""
-    return day.year - birth_date.year - ((day.month, day.day) < (birth_date.month, birth_date.day))
-
-
-def age_category(sex: str, birth_date: date | None, competition_day: date) -> str:
-    """The athlete's category: ``U18``/``U20`` by age on 31 December of the competition year
-    (World Athletics), masters ``M35``/``W35``... in five-year bands by age on the day (WMA),
-    otherwise ``SEN``. Without a birth date, ``SEN``."""
-    if birth_date is None:
-        return "SEN"
-    age_at_year_end = competition_day.year - birth_date.year
-    if age_at_year_end < 18:
-        return "U18"
-    if age_at_year_end < 20:
-        return "U20"
-    age = age_on(birth_date, competition_day)
-    if age < MASTERS_FROM_AGE:
-        return "SEN"
-    band = age // MASTERS_BAND_YEARS * MASTERS_BAND_YEARS
-    return f"{'W' if sex == 'F' else 'M'}{band}"
 
 
 @cache

@@ -40,6 +40,7 @@ import redis as redis_lib
 from sqlalchemy import event, select, text
 from sqlalchemy.orm import Session
 
+from athsys.athletes.categories import age_category, age_on
 from athsys.competitions.disciplines import DISCIPLINES, EventKind
 from athsys.competitions.models import (
     Competition,
@@ -220,8 +221,8 @@ def load_lines(session: Session, info: EventInfo, changed_since: datetime | None
         known = ages.get((sex, birth))
         if known is None:
             known = ages[(sex, birth)] = (
-                rules.age_on(birth, day) if birth is not None else None,
-                rules.age_category(sex, birth, day))
+                age_on(birth, day) if birth is not None else None,
+                age_category(sex, birth, day))
         age, category = known
         grade = (grade_of(sex, age, grade_key, mark)
                  if grade_key is not None and age is not None and mark is not None
@@ -250,7 +251,7 @@ def _combined_lines(session: Session, info: EventInfo) -> list[Line]:
         p = people[standing.entry_id]
         lines.append(Line(
             standing.entry_id, standing.bib, p.first_name, p.last_name, p.club, p.club_name,
-            p.sex, rules.age_category(p.sex, p.birth_date, info.competition_day), None, None,
+            p.sex, age_category(p.sex, p.birth_date, info.competition_day), None, None,
             standing.total, _OK, None, None, 1, official, [], None))
     return lines
 
@@ -343,8 +344,8 @@ def _placer(info: EventInfo) -> Callable[[tuple[Any, ...]], Placing]:
         known = ages.get((sex, birth))
         if known is None:
             known = ages[(sex, birth)] = (
-                rules.age_on(birth, day) if birth is not None else None,
-                rules.age_category(sex, birth, day))
+                age_on(birth, day) if birth is not None else None,
+                age_category(sex, birth, day))
         age, category = known
         grade = (grade_of(sex, age, grade_key, mark)
                  if grade_key is not None and age is not None and mark is not None

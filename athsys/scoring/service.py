@@ -17,11 +17,11 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass
-from datetime import date
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session, selectinload
 
+from athsys.athletes.categories import MASTERS_FROM_AGE, age_on
 from athsys.athletes.models import Athlete, Sex
 from athsys.competitions.disciplines import EventKind
 from athsys.competitions.models import Entry, EntryStatus, Event, Heat, Round
@@ -32,7 +32,7 @@ from athsys.scoring.age_grading import AgeGrade, age_grade, age_grade_events
 from athsys.scoring.combined import EventScore, get_competition, score_competition
 
 #: WMA masters categories start at 35.
-MASTERS_AGE = 35
+MASTERS_AGE = MASTERS_FROM_AGE
 
 _COMBINED_KEYS: dict[tuple[str, Sex], str] = {
     ("DEC", Sex.MALE): "men_decathlon",
@@ -150,11 +150,6 @@ def combined_standings(
 
 
 # -- age grading --------------------------------------------------------------------------------
-def age_on(birth_date: date, day: date) -> int:
-    """Age in whole years on ``day`` (a birthday counts from the day itself)."""
-    return day.year - birth_date.year - ((day.month, day.day) < (birth_date.month, birth_date.day))
-
-
 def age_grade_event_key(discipline_code: str) -> str | None:
     """The age-grading column of a discipline (``"110mH"`` -> ``"SH"``); None if there is none."""
     key = _AGE_GRADE_EVENTS.get(discipline_code, discipline_code)

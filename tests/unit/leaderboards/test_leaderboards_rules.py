@@ -3,6 +3,7 @@ from fractions import Fraction
 
 import pytest
 
+from athsys.athletes.categories import age_category
 from athsys.errors import ValidationError
 from athsys.leaderboards import exports, rules
 from athsys.results.marks import Measure
@@ -48,7 +49,7 @@ def test_places_of_a_page_from_one_count():
     (None, date(2025, 1, 1), "M", "SEN"),
 ])
 def test_age_category(birth, day, sex, expected):
-    assert rules.age_category(sex, birth, day) == expected
+    assert age_category(sex, birth, day) == expected
 
 
 def test_team_scores_share_points_of_tied_places():

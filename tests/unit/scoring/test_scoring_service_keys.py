@@ -2,9 +2,10 @@ from datetime import date
 
 import pytest
 
+from athsys.athletes.categories import age_on
 from athsys.athletes.models import Sex
 from athsys.errors import ValidationError
-from athsys.scoring.service import age_grade_event_key, age_on, combined_competition_key
+from athsys.scoring.service import age_grade_event_key, combined_competition_key
 
 pytestmark = pytest.mark.unit
 
