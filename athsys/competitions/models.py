@@ -210,6 +210,9 @@ class Entry(Timestamped, Base):
         default=EntryStatus.ENTERED,
         server_default=EntryStatus.ENTERED.value,
     )
+    # why the athlete runs although the event's sex or age category excludes them (a guest,
+    # a dispensation); only a registrar may give it (athsys.competitions.eligibility)
+    eligibility_override: Mapped[str | None] = mapped_column(String(200))
 
     event: Mapped[Event] = relationship(back_populates="entries", foreign_keys=[event_id])
     athlete: Mapped[Athlete] = relationship()

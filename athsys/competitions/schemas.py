@@ -205,12 +205,20 @@ class RegistrationCreateSchema(StrictSchema):
     seed_mark = MarkField(load_default=None, allow_none=True, metadata={
         "description": "ms / mm / points, or text in the event's notation"})
     status = fields.Enum(EntryStatus, by_value=True, load_default=EntryStatus.ENTERED)
+    eligibility_override = fields.String(
+        allow_none=True, validate=validate.Length(max=200), metadata={
+            "description": "why the athlete is entered although the event's sex or age "
+                           "category excludes them (registrars only; kept and audited)"})
 
 
 class RegistrationUpdateSchema(StrictSchema):
     bib = fields.String(validate=validate.Length(min=1, max=12))
     seed_mark = MarkField(allow_none=True)
     status = fields.Enum(EntryStatus, by_value=True)
+    eligibility_override = fields.String(
+        allow_none=True, validate=validate.Length(max=200), metadata={
+            "description": "why the athlete is entered although the event's sex or age "
+                           "category excludes them (registrars only; kept and audited)"})
 
 
 class RegistrationResponseSchema(Schema):
@@ -221,3 +229,4 @@ class RegistrationResponseSchema(Schema):
     bib = fields.String()
     seed_mark = fields.Integer(allow_none=True)
     status = fields.Enum(EntryStatus, by_value=True)
+    eligibility_override = fields.String(allow_none=True)

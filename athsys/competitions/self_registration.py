@@ -21,6 +21,7 @@ from athsys.athletes.models import Athlete, Sex
 from athsys.athletes.service import link_account
 from athsys.audit.service import audited_add, record
 from athsys.competitions.models import Competition, CompetitionStatus, Entry, Event
+from athsys.competitions.service import check_eligible
 from athsys.errors import AuthorizationError, NotFoundError, ValidationError
 
 #: Bibs the next free one is counted from: whole numbers (a "12A" or "J7" is skipped).
@@ -100,7 +101,8 @@ def register(session: Session, store: accounts.UserStore, sign_up: SignUp) -> Re
     if event is not None:
         # not through service.create_entry: its club rule is for staff and coaches, and a
         # self-registered athlete has no club
-        entry = audited_add(session, actor, Entry(
-            event=event, competition_id=competition.id, athlete=athlete,
-            bib=next_bib(session, competition.id)))
+        entry = Entry(event=event, competition_id=competition.id, athlete=athlete,
+                      bib=next_bib(session, competition.id))
+        check_eligible(session, actor, event, athlete, entry)
+        entry = audited_add(session, actor, entry)
     return Registration(user, athlete, entry)

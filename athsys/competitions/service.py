@@ -14,10 +14,12 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from athsys.accounts.actor import Actor
+from athsys.accounts.roles import CHIEF_REGISTRAR, REGISTRAR
 from athsys.athletes.models import Athlete
 from athsys.athletes.service import check_may_manage_club, current_related
 from athsys.audit.service import audited_add, audited_delete, audited_update, record
 from athsys.competitions.disciplines import discipline
+from athsys.competitions.eligibility import eligibility_problem
 from athsys.competitions.models import (
     Competition,
     Entry,
@@ -107,6 +109,26 @@ def _check_entry(session: Session, actor: Actor, entry: Entry) -> None:
     entry.bib = entry.bib.strip()
     entry.competition_id = event.competition_id
     check_may_manage_club(actor, athlete.club_id)
+    check_eligible(session, actor, event, athlete, entry)
+
+
+def check_eligible(session: Session, actor: Actor, event: Event, athlete: Athlete,
+                   entry: Entry) -> None:
+    """The event's sex and age category admit the athlete, or a registrar gave a reason."""
+    entry.eligibility_override = (entry.eligibility_override or "").strip() or None
+    with session.no_autoflush:  # the entry is not complete yet
+        first_day = session.scalar(select(Competition.start_date).where(
+            Competition.id == event.competition_id))
+    problem = eligibility_problem(event.sex, event.age_category, athlete.sex,
+                                  athlete.birth_date, first_day)
+    if problem is None:
+        entry.eligibility_override = None
+        return
+    if entry.eligibility_override is None:
+        raise ValidationError(
+            f"athlete: {problem}; a registrar may enter them anyway, giving the reason as "
+            "eligibility_override", details={"athlete": problem})
+    actor.require_role(REGISTRAR, CHIEF_REGISTRAR)
 
 
 def scratch_entries(session: Session, actor: Actor, entries: Sequence[Entry]) -> int:

@@ -58,10 +58,15 @@ class EntryView(AthsysModelView):
         lambda actor, entry: check_may_manage_club(actor, entry.athlete.club_id))
 
     list_columns = ["bib", "athlete", "event", "seed_mark", "status"]
-    show_columns = ["bib", "athlete", "event", "seed_mark", "status", "created_at", "updated_at"]
-    add_columns = edit_columns = ["event", "athlete", "bib", "seed_mark", "status"]
+    show_columns = ["bib", "athlete", "event", "seed_mark", "status", "eligibility_override",
+                    "created_at", "updated_at"]
+    add_columns = edit_columns = ["event", "athlete", "bib", "seed_mark", "status",
+                                  "eligibility_override"]
     search_columns = ["bib", "athlete", "event", "status"]
-    label_columns = {"seed_mark": "Seed mark"}
+    label_columns = {"seed_mark": "Seed mark", "eligibility_override": "Entered anyway, because"}
+    description_columns = {
+        "eligibility_override": "only when the event's sex or age category excludes the "
+                                "athlete (a guest, a dispensation); registrars only"}
     base_order = ("bib", "asc")
     add_form_extra_fields = edit_form_extra_fields = {
         "seed_mark": MarkField("Seed mark", of_form=_entry_discipline,

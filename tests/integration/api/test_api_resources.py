@@ -107,6 +107,38 @@ class TestRegistrations(BaseAPITest):
         assert created["bib"] in error["message"]
 
 
+    def test_entries_follow_the_events_sex_and_age_category(self, api, admin):
+        """A man is refused in a women's event (nothing stored); a registrar may enter him
+        anyway with a reason, which the entry keeps and the audit trail records; a coach
+        may not."""
+        club = TestDataFactory.create_club()
+        meet = TestDataFactory.create_meet(club)
+        man = self.assert_success(api.post("/api/athletes", headers=admin, json={
+            "first_name": "Max", "last_name": f"M{tag()}", "sex": "M", "club_id": club}), 201)
+        body = {"event_id": meet["event"], "athlete_id": man["id"], "bib": f"9{tag()[:4]}"}
+        before = api.get(f"/api/registrations?competition_id={meet['competition']}",
+                         headers=admin).get_json()["pagination"]["total"]
+        error = self.assert_error(api.post("/api/registrations", headers=admin, json=body), 400)
+        assert "the event is for women" in error["message"]
+        assert "eligibility_override" in error["message"]
+        after = api.get(f"/api/registrations?competition_id={meet['competition']}",
+                        headers=admin).get_json()["pagination"]["total"]
+        assert after == before
+
+        reason = "guest pacer, meeting director's decision"
+        coach = _headers("Coach", club_id=club)
+        self.assert_error(api.post("/api/registrations", headers=coach, json={
+            **body, "eligibility_override": reason}), 403)
+        registrar = _headers("Registrar")
+        created = self.assert_success(api.post("/api/registrations", headers=registrar, json={
+            **body, "eligibility_override": reason}), 201)
+        assert created["eligibility_override"] == reason
+        with TestDataFactory.app.app_context():
+            audit = TestDataFactory.session().scalars(select(AuditLog).where(
+                AuditLog.entity == "Entry", AuditLog.entity_id == str(created["id"]))).one()
+            assert reason in str(audit.changes)
+
+
 class TestUsers(BaseAPITest):
     def test_chief_registrar_cannot_grant_admin(self, api):
         chief = _headers("Chief Registrar")
