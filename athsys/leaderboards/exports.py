@@ -44,7 +44,7 @@ def _mark_or_status(line: Mapping[str, Any]) -> str:
 
 
 def _gap_text(line: Mapping[str, Any]) -> str:
-    return "" if line.get("gap") is None else str(line["gap"])
+    return str(line.get("gap_text") or "")
 
 
 def results_csv(boards: Sequence[tuple[str, Sequence[Mapping[str, Any]]]]) -> str:

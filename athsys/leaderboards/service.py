@@ -57,7 +57,7 @@ from athsys.errors import NotFoundError, ValidationError
 from athsys.jobs import TaskName, enqueue_after_commit
 from athsys.leaderboards import rules
 from athsys.leaderboards.cache import REDIS_ERRORS, BoardStore
-from athsys.results.marks import Measure, format_mark, format_wind
+from athsys.results.marks import Measure, format_gap, format_mark, format_wind
 from athsys.results.models import Attempt, Result
 from athsys.results.ranking import ResultStatus
 from athsys.runtime import cyclic_gc_paused
@@ -379,7 +379,16 @@ def line_json(info: EventInfo, line: Line, place: int | None = None, tied: bool 
         "net_text": (format_mark(line.net_mark, info.measure, road=info.road)
                      if line.net_mark is not None else None),
         "place": place, "tied": tied, "gap": gap,
+        "gap_text": _gap_text(line.mark, gap, info),
     }
+
+
+def _gap_text(mark: int | None, gap: int | None, info: EventInfo) -> str:
+    """``gap`` (the difference of sort keys, in the mark's unit) in the sport's notation."""
+    if mark is None or not gap:
+        return ""
+    leader = mark + gap if info.measure.higher_is_better else mark - gap
+    return format_gap(mark, leader, info.measure, road=info.road)
 
 
 def _mark_text(mark: int | None, status: ResultStatus, info: EventInfo) -> str:
@@ -734,6 +743,8 @@ def _ranked_rows(session: Session, info: EventInfo, where: str, scope: int, page
                          if row.net_mark is not None else None),
             "gap": (rules.gap_to_leader(row.mark, row.leader, info.measure)
                     if finished and row.leader is not None else None),
+            "gap_text": (format_gap(row.mark, row.leader, info.measure, road=info.road)
+                         if finished and row.leader is not None else ""),
             "wind": format_wind(row.wind) if row.wind is not None else None,
             "reaction_time": row.reaction_time, "revision": row.revision,
             "official": row.heat_status == HeatStatus.OFFICIAL.value,

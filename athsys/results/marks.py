@@ -124,6 +124,17 @@ def format_mark(value: int, measure: Measure, *, road: bool = False) -> str:
     return f"{centimetres // 100}.{centimetres % 100:02d}"
 
 
+def format_gap(mark: int, leader: int, measure: Measure, *, road: bool = False) -> str:
+    """How far behind the leader, as results print it: the difference of the two published
+    marks, ``"+0.02"`` or ``"+1:01.10"`` (times, ``"+0:05"`` on the road), ``"-0.19"``
+    (metres), ``"-35"`` (points); ``""`` for the leader and those tied with them."""
+    behind = abs(official_mark(mark, measure, road=road) - official_mark(leader, measure,
+                                                                         road=road))
+    if behind == 0:
+        return ""
+    return ("+" if measure is Measure.TIME else "-") + format_mark(behind, measure, road=road)
+
+
 def parse_wind(text: str, *, field: str = "wind") -> int:
     """A wind reading in m/s with at most one decimal -> tenths of m/s (``"+1.2"`` -> 12)."""
     stripped = text.strip()

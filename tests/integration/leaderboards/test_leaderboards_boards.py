@@ -205,6 +205,8 @@ def test_heat_without_results_shows_the_start_list(meet: Meet, committed_db: Eng
     assert [(line["bib"], line["place"], line["mark_text"], line["gap"])
             for line in heat["lines"]] == [
         ("202", 1, "10.07", 0), ("201", 2, "10.08", 6), ("203", None, "DQ", None)]
+    # printed, the gap is the difference of the published marks, in the sport's notation
+    assert [line["gap_text"] for line in heat["lines"]] == ["", "+0.01", ""]
 
 
 def test_refreshes_of_one_event_run_one_after_the_other(

@@ -81,7 +81,8 @@ def test_parse_points_scheme():
 LINES = [
     {"place": 1, "bib": "7", "name": "Ann Lee", "first_name": "Ann", "last_name": "Lee",
      "club": "HAR", "club_name": "Harriers; North", "mark_text": "10.07", "status": "OK",
-     "wind": "+1.2", "records": ["MR", "PB"], "gap": 0, "heat": 1, "official": True},
+     "wind": "+1.2", "records": ["MR", "PB"], "gap": 0, "gap_text": "", "heat": 1,
+     "official": True},
     {"place": None, "bib": "9", "name": "Bo Kim", "first_name": "Bo", "last_name": "Kim",
      "club": "", "mark_text": "DNF", "status": "DNF", "heat": 1, "official": True},
 ]
@@ -91,8 +92,10 @@ def test_results_csv_keeps_statuses():
     text = exports.results_csv([("100 m", LINES)])
     rows = text.splitlines()
     assert rows[0].startswith("event,place,bib,name")
-    assert rows[1] == "100 m,1,7,Ann Lee,HAR,,10.07,OK,,+1.2,MR PB,0,1,yes"
+    assert rows[1] == "100 m,1,7,Ann Lee,HAR,,10.07,OK,,+1.2,MR PB,,1,yes"  # the leader: no gap
     assert rows[2] == "100 m,,9,Bo Kim,,,DNF,DNF,,,,,1,yes"
+    second = {**LINES[0], "bib": "8", "place": 2, "gap": 350, "gap_text": "+0.35"}
+    assert exports.results_csv([("100 m", [second])]).splitlines()[1].endswith(",+0.35,1,yes")
 
 
 def test_hytek_semicolon_layout():

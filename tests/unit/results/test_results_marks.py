@@ -5,6 +5,7 @@ from hypothesis import strategies as st
 from athsys.errors import ValidationError
 from athsys.results.marks import (
     Measure,
+    format_gap,
     format_mark,
     format_wind,
     official_mark,
@@ -246,3 +247,18 @@ def test_rounding_never_goes_down_and_stays_within_one_step(ms: int) -> None:
     assert ms <= second < ms + 1000 and second % 1000 == 0
     assert parse_mark(format_mark(ms, Measure.TIME), Measure.TIME) == hundredth
     assert parse_mark(format_mark(ms, Measure.TIME, road=True), Measure.TIME) == second
+
+
+@pytest.mark.parametrize(("mark", "leader", "measure", "road", "expected"), [
+    (10_450, 10_431, Measure.TIME, False, "+0.01"),  # 10.45 behind 10.44: published marks
+    (10_449, 10_431, Measure.TIME, False, "+0.01"),
+    (10_440, 10_431, Measure.TIME, False, ""),  # both publish as 10.44: a tie shows no gap
+    (132_150, 71_050, Measure.TIME, False, "+1:01.10"),
+    (1_805_200, 1_800_000, Measure.TIME, True, "+0:06"),  # 30:06 behind 30:00 on the road
+    (8_220, 8_412, Measure.DISTANCE, False, "-0.19"),
+    (2_300, 2_350, Measure.HEIGHT, False, "-0.05"),
+    (8_893, 9_126, Measure.POINTS, False, "-233"),
+])
+def test_gaps_are_published_in_the_marks_notation(mark: int, leader: int, measure: Measure,
+                                                  road: bool, expected: str) -> None:
+    assert format_gap(mark, leader, measure, road=road) == expected

@@ -11,7 +11,6 @@
     return r.json(); }).then(function (body) { if (!body.success) throw body.error; return body.data; }); }
   function state(official) { return official ? '<span class="badge official">official</span>'
                                              : '<span class="badge unofficial">unofficial</span>'; }
-  function gap(l) { return l.gap ? "+" + (l.gap / 1000).toFixed(l.gap % 10 ? 3 : 2).replace(/\.?0+$/, "") : ""; }
   function table(lines, fresh) {
     // columns a board does not use (wind on the road, records before anything is official)
     var wind = lines.some(function (l) { return l.wind; }),
@@ -21,7 +20,7 @@
       return '<tr class="' + cls + '" data-entry="' + l.entry_id + '"><td>' + (l.place == null ? "" : l.place + (l.tied ? "=" : "")) +
         "</td><td>" + esc(l.bib) + '</td><td class="name">' + esc(l.name) + "</td><td>" + esc(l.club) + '</td><td class="mark">' +
         esc(l.mark_text) + "</td>" + (wind ? "<td>" + esc(l.wind || "") + "</td>" : "") + '<td class="gap">' +
-        esc(l.measure === "time" ? gap(l) : (l.gap || "")) + "</td>" +
+        esc(l.gap_text || "") + "</td>" +
         (recs ? '<td class="recs">' + esc((l.records || []).join(" ")) + "</td>" : "") + "</tr>"; }).join("");
     return '<table class="results"><thead><tr><th>Pl</th><th>Bib</th><th>Name</th><th class="club">Club</th>' +
       "<th>Mark</th>" + (wind ? "<th>Wind</th>" : "") + '<th class="gap">Gap</th>' + (recs ? '<th class="recs">Rec</th>' : "") +
