@@ -251,6 +251,21 @@ def mark_heats_official(session: Session, actor: Actor, heats: Sequence[Heat]) -
     return len(heats)
 
 
+def gun_fired(session: Session, actor: Actor, heat: Heat, at: datetime) -> None:
+    """The gun time read from a device or corrected by an official: a scheduled heat has
+    started (a started or finished one keeps its status; an official one never gets here)."""
+    heat.gun_time = at
+    if heat.status is HeatStatus.SCHEDULED:
+        _move(session, actor, heat, HeatStatus.STARTED)
+
+
+def results_arrived(session: Session, actor: Actor, heat: Heat) -> None:
+    """Photo-finish results stored: a heat not finished yet is finished. Only
+    :func:`mark_heats_official` makes it official."""
+    if heat.status in (HeatStatus.SCHEDULED, HeatStatus.STARTED):
+        _move(session, actor, heat, HeatStatus.FINISHED)
+
+
 def _require_status(heat: Heat, wanted: HeatStatus, verb: str) -> None:
     if heat.status is not wanted:
         raise ConflictError(

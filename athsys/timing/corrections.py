@@ -17,6 +17,7 @@ from athsys.accounts.actor import Actor
 from athsys.accounts.roles import CHIEF_REGISTRAR, REGISTRAR, STARTER
 from athsys.audit.service import record, snapshot
 from athsys.competitions.models import Entry, HeatStatus, LaneAssignment
+from athsys.competitions.service import gun_fired
 from athsys.errors import ConflictError, ValidationError
 from athsys.timing import rules
 from athsys.timing.lookups import heat_with_competition, lock_competition, request_refresh
@@ -96,9 +97,7 @@ def shift_gun_time(
         raise ConflictError(f"heat {heat_id} is official; its gun time cannot change")
     lock_competition(session, competition_id)
     before = heat.gun_time
-    heat.gun_time = gun_time
-    if heat.status == HeatStatus.SCHEDULED:
-        heat.status = HeatStatus.STARTED
+    gun_fired(session, actor, heat, gun_time)
     session.flush()
     record(session, actor, "update", "heat", heat_id, {
         "gun_time": {"before": before.isoformat() if before else None,

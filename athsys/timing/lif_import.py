@@ -14,6 +14,7 @@ from sqlalchemy.orm import Session
 from athsys.accounts.actor import Actor
 from athsys.audit.service import record, snapshot
 from athsys.competitions.models import Entry, Event, Heat, HeatStatus, LaneAssignment, Round
+from athsys.competitions.service import results_arrived
 from athsys.errors import ConflictError, ValidationError
 from athsys.results.models import Result, ResultRevision, ResultSource
 from athsys.results.ranking import ResultStatus
@@ -227,7 +228,6 @@ def _apply_lif(
         record(session, actor, "update", "heat", heat.id,
                {"wind": {"before": heat.wind, "after": wind}})
         heat.wind = wind
-    if heat.status in (HeatStatus.SCHEDULED, HeatStatus.STARTED):
-        heat.status = HeatStatus.FINISHED
+    results_arrived(session, actor, heat)
     session.flush()
     return changed

@@ -18,6 +18,7 @@ from sqlalchemy.orm import Session
 from athsys.accounts.actor import SYSTEM, Actor
 from athsys.audit.service import record
 from athsys.competitions.models import Event, Heat, HeatStatus, Round
+from athsys.competitions.service import gun_fired
 from athsys.db import driver_execute, driver_rows, int_array
 from athsys.timing import rules
 from athsys.timing.lookups import BIB_CHIP_PREFIX, lock_competition
@@ -163,8 +164,7 @@ def _apply_gun_reads(
             continue
         heat = session.get(Heat, heat_id)
         assert heat is not None  # nosec B101 # invariant for the type checker, not a check of input
-        heat.gun_time = read_at
-        heat.status = HeatStatus.STARTED
+        gun_fired(session, actor, heat, read_at)
         record(session, actor, "gun", "heat", heat_id,
                {"gun_time": read_at.isoformat(), "read": read_pk})
         started.add(heat_id)

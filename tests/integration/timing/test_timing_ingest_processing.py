@@ -13,6 +13,7 @@ from sqlalchemy.engine import Engine
 from sqlalchemy.orm import Session
 
 from athsys.accounts.actor import Actor
+from athsys.audit.models import AuditLog
 from athsys.audit.service import snapshot
 from athsys.competitions.models import Heat, HeatStatus
 from athsys.jobs import TASK_QUEUES, TaskName, discard_pending
@@ -253,6 +254,11 @@ def test_gun_read_starts_the_heat_scheduled_nearest(
         assert heat is not None
         assert heat.gun_time == GUN + timedelta(hours=3, seconds=1.5)
         assert heat.status == HeatStatus.STARTED
+        # through the officiating service: the move is audited as every heat state change
+        moves = session.scalars(select(AuditLog.changes).where(
+            AuditLog.entity == "Heat", AuditLog.entity_id == str(heat.id),
+            AuditLog.action == "started")).all()
+        assert [m["status"] for m in moves] == [{"before": "scheduled", "after": "started"}]
 
 
 def test_processing_twice_changes_nothing(client: FlaskClient, race: Race,
