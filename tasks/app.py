@@ -8,13 +8,14 @@ from __future__ import annotations
 
 from celery import Celery
 from celery.schedules import crontab
+from celery.signals import worker_init
 from kombu import Queue as KombuQueue
 
 import beat_schedule
 from athsys.config import Settings, get_config
 from athsys.embedded import with_server_urls
 from athsys.jobs import TASK_QUEUES, Queue
-from tasks import dispatch, metrics
+from tasks import metrics, wiring
 
 
 def _beat_schedule(settings: Settings) -> dict[str, dict[str, object]]:
@@ -71,5 +72,10 @@ celery_app = Celery(
 )
 # Read lazily, at first use: importing this module needs no running server.
 celery_app.add_defaults(_configuration_from_environment)
-dispatch.install()
 metrics.install()
+
+
+@worker_init.connect(weak=False, dispatch_uid="athsys.wiring")
+def _wire_worker(**_: object) -> None:
+    """The worker's start-up, before its pool forks: the children inherit the listeners."""
+    wiring.install()

@@ -24,8 +24,6 @@ from athsys.redis_client import make_redis
 from tasks.app import celery_app
 from tasks.base import AthsysTask
 
-service.track_changes()
-
 
 @celery_app.task(
     name=TaskName.LEADERBOARD_REFRESH, base=AthsysTask, bind=True,

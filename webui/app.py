@@ -21,6 +21,7 @@ from athsys.embedded import with_server_urls
 from athsys.keys import with_signing_keys
 from athsys.logging import configure_logging
 from athsys.redis_client import make_redis
+from tasks import wiring
 from webui import errors, headers, health, inputs, live, metrics, request_log
 from webui.api import limits as api_limits
 from webui.api import timing as timing_api
@@ -85,6 +86,7 @@ def flask_config(settings: Settings) -> dict[str, Any]:
 
 def create_app(settings: Settings | None = None) -> Flask:
     settings = with_signing_keys(with_server_urls(settings or get_config()))
+    wiring.install()
     configure_logging(settings)
     app = Flask(__name__)
     app.config.update(flask_config(settings))

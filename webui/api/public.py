@@ -65,7 +65,6 @@ def register(app: Flask) -> None:
     # an exempt blueprint's limits are still resolved on every request (a fifth of a cache
     # hit's time); a request filter answers "exempt" before any of that
     limiter.request_filter(_is_public_request)
-    service.track_changes()
     published_seen = app.extensions[_PUBLISHED]
     service.on_competitions_committed(
         app, lambda ids: _competitions_changed(cache, published_seen, ids))

@@ -16,7 +16,6 @@ from typing import Any, Final, TypeVar, cast
 from flask import Blueprint, Response, current_app, g, request
 from sqlalchemy.orm import Session
 
-import tasks.app  # noqa: F401 - installs the after-commit dispatch of enqueued jobs
 from athsys import metrics
 from athsys.accounts.actor import Actor
 from athsys.config import Settings

@@ -26,6 +26,7 @@ from athsys.embedded import with_server_urls
 from athsys.errors import AthsysError, ConfigurationError
 from athsys.jobs import Queue
 from athsys.private_files import private_secret
+from tasks import wiring
 from webui.cli import accounts, arguments, backup, demo, scoring, timing
 from webui.cli.servers import (
     child_environment,
@@ -388,6 +389,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     args = parser.parse_args(argv)
     try:
         _apply_global_options(args)
+        wiring.install()  # jobs the commands' transactions ask for are sent
         settings = load_settings()
         return int(args.func(args, settings))
     except AthsysError as exc:
