@@ -1,4 +1,8 @@
-"""Age grading with the WMA 2023 track & field factors and the Alan Jones 2020 road factors.
+"""Age grading with the WMA 2023 track & field factors and the Alan Jones road factors.
+
+Road tables come in editions: 2020 and 2025 ship, and every call may choose one
+(``edition``), defaulting to the newest; the answer's ``table`` names the one used. Track and
+field events use WMA 2023 in every edition.
 
 A factor scales an open-class standard (OC) to an athlete's sex and age in whole years:
 
@@ -15,7 +19,7 @@ Event keys: the WMA 2023 columns with ``m`` after the plain distances (``"100m"`
 steeplechase, ``"HJ"``, ``"PV"``, ``"LJ"``, ``"TJ"``, ``"SP"``, ``"DT"``, ``"HT"``, ``"JT"``,
 ``"WT"`` weight throw, ``"3KW"``... walks, ``"HM"``, ``"MAR"``), valid for ages 30-110; and the
 road distances ``"ROAD_1MI"``, ``"ROAD_5K"``... ``"ROAD_MAR"``, ``"ROAD_200K"`` of the Alan Jones
-tables, valid for ages 5-100. :func:`age_grade_events` lists them all.
+tables (2025 adds ``"ROAD_7MI"``), valid for ages 5-100. :func:`age_grade_events` lists them.
 
 Rounding, always against the athlete as the sport does with times and distances:
 times (age standard, age-graded time) are rounded up to the millisecond, distances down to
@@ -39,7 +43,10 @@ Measure = Literal["time", "distance"]
 
 _WMA_FACTORS = "wma2023_track_field_factors_{sex}.csv"
 _WMA_STANDARDS = "wma2023_open_class_standards.csv"
-_ROAD_FACTORS = "road_agegrade_AlanJones_2020_{sex}.csv"
+_ROAD_FACTORS = "road_agegrade_AlanJones_{edition}_{sex}.csv"
+#: The road tables shipped, oldest first; the last is the default.
+ROAD_EDITIONS = ("2020", "2025")
+DEFAULT_EDITION = ROAD_EDITIONS[-1]
 _WMA_STANDARD_COLUMN = {"M": "men", "F": "women"}
 _ROAD_EVENTS = {
     "1 Mile": "ROAD_1MI",
@@ -49,6 +56,7 @@ _ROAD_EVENTS = {
     "8 km": "ROAD_8K",
     "5 Mile": "ROAD_5MI",
     "10 km": "ROAD_10K",
+    "7 Mile": "ROAD_7MI",
     "12 km": "ROAD_12K",
     "15 km": "ROAD_15K",
     "10 Mile": "ROAD_10MI",
@@ -134,8 +142,8 @@ def _wma_tables(sex: Sex) -> dict[str, _EventTable]:
     }
 
 
-def _road_tables(sex: Sex) -> dict[str, _EventTable]:
-    rows = _rows(_ROAD_FACTORS.format(sex=sex))
+def _road_tables(sex: Sex, edition: str) -> dict[str, _EventTable]:
+    rows = _rows(_ROAD_FACTORS.format(edition=edition, sex=sex))
     columns = next(rows)[1:]
     factors: list[dict[int, Decimal]] = [{} for _ in columns]
     standards: list[int] = []
@@ -147,7 +155,7 @@ def _road_tables(sex: Sex) -> dict[str, _EventTable]:
                 by_age[int(label)] = Decimal(cell)
     return {
         _ROAD_EVENTS[column]: _EventTable(
-            table="Alan Jones 2020 road",
+            table=f"Alan Jones {edition} road",
             measure="time",
             open_standard=standard,
             factors=by_age,
@@ -157,14 +165,18 @@ def _road_tables(sex: Sex) -> dict[str, _EventTable]:
 
 
 @cache
-def _tables() -> dict[Sex, dict[str, _EventTable]]:
+def _tables(edition: str) -> dict[Sex, dict[str, _EventTable]]:
+    if edition not in ROAD_EDITIONS:
+        raise ValidationError(
+            f"no age-grading edition {edition!r}; choose one of {', '.join(ROAD_EDITIONS)}",
+            details={"edition": edition, "known": list(ROAD_EDITIONS)})
     sexes: tuple[Sex, ...] = ("M", "F")
-    return {sex: {**_wma_tables(sex), **_road_tables(sex)} for sex in sexes}
+    return {sex: {**_wma_tables(sex), **_road_tables(sex, edition)} for sex in sexes}
 
 
-def age_grade_events() -> dict[str, Measure]:
+def age_grade_events(edition: str = DEFAULT_EDITION) -> dict[str, Measure]:
     """Every event key that can be age graded, with what its marks measure."""
-    return {event: table.measure for event, table in _tables()["M"].items()}
+    return {event: table.measure for event, table in _tables(edition)["M"].items()}
 
 
 def _checked_sex(sex: str) -> Sex:
@@ -175,13 +187,13 @@ def _checked_sex(sex: str) -> Sex:
     return cast(Sex, sex)
 
 
-def _event_table(sex: Sex, event: str) -> _EventTable:
+def _event_table(sex: Sex, event: str, edition: str) -> _EventTable:
     try:
-        return _tables()[sex][event]
+        return _tables(edition)[sex][event]
     except KeyError:
         raise ValidationError(
-            f"no age-grading factors for event {event!r}",
-            details={"event": event, "known": sorted(age_grade_events())},
+            f"no age-grading factors for event {event!r} in the {edition} tables",
+            details={"event": event, "known": sorted(age_grade_events(edition))},
         ) from None
 
 
@@ -196,9 +208,9 @@ def _factor(table: _EventTable, event: str, age: int) -> Decimal:
     return table.factors[age]
 
 
-def age_factor(sex: str, age: int, event: str) -> Decimal:
+def age_factor(sex: str, age: int, event: str, edition: str = DEFAULT_EDITION) -> Decimal:
     """The age factor for ``sex`` ('M'/'F') at ``age`` whole years in ``event``."""
-    table = _event_table(_checked_sex(sex), event)
+    table = _event_table(_checked_sex(sex), event, edition)
     return _factor(table, event, age)
 
 
@@ -228,10 +240,12 @@ def _graded(
     )
 
 
-def age_grade(sex: str, age: int, event: str, mark: int) -> AgeGrade:
-    """Grade ``mark`` (ms for times, mm for distances) for ``sex`` and ``age`` in ``event``."""
+def age_grade(sex: str, age: int, event: str, mark: int,
+              edition: str = DEFAULT_EDITION) -> AgeGrade:
+    """Grade ``mark`` (ms for times, mm for distances) for ``sex`` and ``age`` in ``event``,
+    with the road tables of ``edition``."""
     checked_sex = _checked_sex(sex)
-    table = _event_table(checked_sex, event)
+    table = _event_table(checked_sex, event, edition)
     factor = _factor(table, event, age)
     if isinstance(mark, bool) or not isinstance(mark, int) or mark <= 0:
         raise ValidationError(

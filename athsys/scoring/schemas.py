@@ -18,7 +18,12 @@ from marshmallow import Schema, ValidationError, fields, post_load, validate
 
 from athsys.errors import ValidationError as AthsysValidationError
 from athsys.inputs import StrictSchema
-from athsys.scoring.age_grading import Measure, age_grade_events
+from athsys.scoring.age_grading import (
+    DEFAULT_EDITION,
+    ROAD_EDITIONS,
+    Measure,
+    age_grade_events,
+)
 from athsys.scoring.combined import get_competition
 
 _NO_MARK = frozenset({"", "DNS", "DNF", "NM", "DQ"})
@@ -136,16 +141,19 @@ class CombinedScoreSchema(Schema):
 
 
 class AgeGradeRequestSchema(StrictSchema):
-    """``{"sex": "F", "age": 52, "event": "ROAD_10K", "mark": "41:30"}``."""
+    """``{"sex": "F", "age": 52, "event": "ROAD_10K", "mark": "41:30", "edition": "2025"}``."""
 
     sex = fields.String(required=True, validate=validate.OneOf(["M", "F"]))
     age = fields.Integer(required=True, strict=True)
     event = fields.String(required=True)
     mark = fields.Raw(required=True)
+    edition = fields.String(load_default=DEFAULT_EDITION, validate=validate.OneOf(ROAD_EDITIONS),
+                            metadata={"description": "road tables (Alan Jones) to use; track "
+                                                     "and field events use WMA 2023 in each"})
 
     @post_load
     def _mark_to_integer(self, data: dict[str, Any], **_: Any) -> dict[str, Any]:
-        measure = age_grade_events().get(data["event"])
+        measure = age_grade_events(data["edition"]).get(data["event"])
         if measure is None:
             raise ValidationError(
                 f"no age-grading factors for event {data['event']!r}", field_name="event"
@@ -160,9 +168,12 @@ class AgeGradeRequestSchema(StrictSchema):
 
 
 class AgeGradeSchema(Schema):
-    """Dumps a :class:`athsys.scoring.age_grading.AgeGrade`; factor and percentage as strings."""
+    """Dumps a :class:`athsys.scoring.age_grading.AgeGrade`; factor and percentage as strings.
+    The percentage is cut (never rounded up) to two decimals; times are rounded up to the
+    millisecond and distances down to the millimetre, against the athlete."""
 
-    table = fields.String()
+    table = fields.String(metadata={"description": "the tables used, edition included: "
+                                                   "'WMA 2023', 'Alan Jones 2025 road'"})
     event = fields.String()
     sex = fields.String()
     age = fields.Integer()
@@ -171,4 +182,5 @@ class AgeGradeSchema(Schema):
     open_standard = fields.Integer()
     age_standard = fields.Integer()
     age_graded_mark = fields.Integer()
-    percentage = fields.Decimal(as_string=True)
+    percentage = fields.Decimal(as_string=True, metadata={
+        "description": "per cent, cut to two decimals (99.989 is 99.98)"})

@@ -38,7 +38,7 @@ def combined() -> Response:
 def age_grade_mark() -> Response:
     data = load(AgeGradeRequestSchema(), json_body())
     return success(AgeGradeSchema().dump(
-        age_grade(data["sex"], data["age"], data["event"], data["mark"])))
+        age_grade(**data)))
 
 
 openapi.describe(
@@ -49,7 +49,11 @@ openapi.describe(
 )
 openapi.describe(
     "api_scoring.age_grade_mark",
-    summary="Age grade of a mark (WMA 2023 track and field, Alan Jones 2020 road)",
-    description="Age-graded percentage and time or distance. Public.",
+    summary="Age grade of a mark (WMA 2023 track and field, Alan Jones road 2020 or 2025)",
+    description="Age-graded percentage and time or distance. `edition` chooses the road "
+                "tables (default: the newest, 2025); the answer's `table` names the one used. "
+                "The percentage is cut to two decimals, never rounded up; age standards and "
+                "age-graded times are rounded up to the millisecond, distances down to the "
+                "millimetre. Public.",
     tag="scoring", request=AgeGradeRequestSchema(), response=AgeGradeSchema(),
 )

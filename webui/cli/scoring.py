@@ -26,6 +26,7 @@ from athsys.scoring import (
     get_competition,
     score_competition,
 )
+from athsys.scoring.age_grading import DEFAULT_EDITION, ROAD_EDITIONS
 from athsys.scoring.schemas import (
     AgeGradeRequestSchema,
     AgeGradeSchema,
@@ -72,13 +73,14 @@ def cmd_combined(args: argparse.Namespace, settings: Settings) -> int:
 
 def cmd_age_grade(args: argparse.Namespace, settings: Settings) -> int:
     data = _load(AgeGradeRequestSchema(), {
-        "sex": args.sex, "age": args.age, "event": args.event, "mark": args.mark})
-    graded = AgeGradeSchema().dump(age_grade(data["sex"], data["age"], data["event"],
-                                             data["mark"]))
+        "sex": args.sex, "age": args.age, "event": args.event, "mark": args.mark,
+        "edition": args.edition})
+    graded = AgeGradeSchema().dump(age_grade(**data))
     if args.json:
         print(json.dumps(graded, indent=2))
         return 0
-    measure = Measure.TIME if age_grade_events()[data["event"]] == "time" else Measure.DISTANCE
+    timed = age_grade_events(data["edition"])[data["event"]] == "time"
+    measure = Measure.TIME if timed else Measure.DISTANCE
     for key in ("table", "event", "sex", "age", "mark", "factor", "open_standard",
                 "age_standard", "age_graded_mark", "percentage"):
         value = graded[key]
@@ -107,10 +109,13 @@ def add_commands(sub: argparse._SubParsersAction, common: argparse.ArgumentParse
     combined.set_defaults(func=cmd_combined)
 
     grade = score_sub.add_parser("age-grade", parents=[common],
-                                 help="age-graded percentage and mark (WMA 2023, road 2020)")
+                                 help="age-graded percentage and mark (WMA 2023, road tables "
+                                      f"{' or '.join(ROAD_EDITIONS)})")
     grade.add_argument("--sex", required=True, choices=("M", "F"))
     grade.add_argument("--age", required=True, type=int)
     grade.add_argument("--event", required=True, help="e.g. 100m, SH, HJ, ROAD_10K")
     grade.add_argument("--mark", required=True, help="e.g. 12.34, 41:30, 5.20")
+    grade.add_argument("--edition", choices=ROAD_EDITIONS, default=DEFAULT_EDITION,
+                       help=f"road tables to use (default {DEFAULT_EDITION}, the newest)")
     grade.add_argument("--json", action="store_true", help="print JSON")
     grade.set_defaults(func=cmd_age_grade)

@@ -39,10 +39,17 @@ def test_combined_calculator_api_names_a_bad_mark(client):
 
 def test_age_grade_calculator_api(client):
     response = client.post("/api/scoring/age-grade", json={
-        "sex": "F", "age": 52, "event": "ROAD_10K", "mark": "41:30"})
+        "sex": "F", "age": 52, "event": "ROAD_10K", "mark": "41:30", "edition": "2020"})
     assert response.status_code == 200, response.get_json()
     data = response.get_json()["data"]
     assert data["percentage"] == "83.04" and data["factor"] == "0.8623"
+    # by default the newest tables: OC 1726 s, 1726 / (0.8623 * 2490) = 80.387... -> 80.38
+    newest = client.post("/api/scoring/age-grade", json={
+        "sex": "F", "age": 52, "event": "ROAD_10K", "mark": "41:30"}).get_json()["data"]
+    assert (newest["table"], newest["percentage"]) == ("Alan Jones 2025 road", "80.38")
+    unknown = client.post("/api/scoring/age-grade", json={
+        "sex": "F", "age": 52, "event": "ROAD_10K", "mark": "41:30", "edition": "2015"})
+    assert unknown.status_code == 400 and "edition" in unknown.get_json()["error"]["details"]
     bad = client.post("/api/scoring/age-grade", json={
         "sex": "F", "age": 12, "event": "100m", "mark": "12.00"})
     assert bad.status_code == 400
@@ -67,6 +74,10 @@ def test_cli_combined_refuses_an_unknown_event(settings, capsys):
 
 def test_cli_age_grade(settings, capsys):
     assert main(["score", "age-grade", "--sex", "F", "--age", "52", "--event", "ROAD_10K",
-                 "--mark", "41:30"]) == 0
+                 "--mark", "41:30", "--edition", "2020"]) == 0
     out = capsys.readouterr().out
     assert "percentage      83.04" in out and "age_graded_mark 35:48" in out
+    assert main(["score", "age-grade", "--sex", "F", "--age", "52", "--event", "ROAD_10K",
+                 "--mark", "41:30"]) == 0
+    out = capsys.readouterr().out
+    assert "Alan Jones 2025 road" in out and "percentage      80.38" in out

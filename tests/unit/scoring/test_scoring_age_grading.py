@@ -3,38 +3,47 @@ from decimal import Decimal
 import pytest
 
 from athsys.errors import ValidationError
-from athsys.scoring.age_grading import age_factor, age_grade, age_grade_events
+from athsys.scoring.age_grading import ROAD_EDITIONS, age_factor, age_grade, age_grade_events
 
 pytestmark = pytest.mark.unit
 
 
 @pytest.mark.parametrize(
-    ("sex", "age", "event", "factor"),
+    ("sex", "age", "event", "factor", "edition"),
     [
         # wma2023_track_field_factors_M.csv, row 60: 100 -> 0.8429, LH -> 1.1628, HJ -> 1.2981
-        ("M", 60, "100m", "0.8429"),
-        ("M", 60, "LH", "1.1628"),
-        ("M", 60, "HJ", "1.2981"),
+        ("M", 60, "100m", "0.8429", "2025"),
+        ("M", 60, "LH", "1.1628", "2025"),
+        ("M", 60, "HJ", "1.2981", "2025"),
         # wma2023_track_field_factors_F.csv, row 70: SP -> 1.6631, MAR -> 0.7142
-        ("F", 70, "SP", "1.6631"),
-        ("F", 70, "MAR", "0.7142"),
+        ("F", 70, "SP", "1.6631", "2025"),
+        ("F", 70, "MAR", "0.7142", "2025"),
         # every event is 1 at 30
-        ("F", 30, "10000m", "1"),
+        ("F", 30, "10000m", "1", "2025"),
         # row 110 (last): PV -> 50
-        ("M", 110, "PV", "50"),
+        ("M", 110, "PV", "50", "2025"),
         # road_agegrade_AlanJones_2020_M.csv, row 73: "H. Mar" -> 0.7102, "Marathon" -> 0.7104
-        ("M", 73, "ROAD_HM", "0.7102"),
-        ("M", 73, "ROAD_MAR", "0.7104"),
+        ("M", 73, "ROAD_HM", "0.7102", "2020"),
+        ("M", 73, "ROAD_MAR", "0.7104", "2020"),
         # road_agegrade_AlanJones_2020_F.csv, row 50: "10 km" -> 0.8822, "1 Mile" -> 0.8937
-        ("F", 50, "ROAD_10K", "0.8822"),
-        ("F", 50, "ROAD_1MI", "0.8937"),
+        ("F", 50, "ROAD_10K", "0.8822", "2020"),
+        ("F", 50, "ROAD_1MI", "0.8937", "2020"),
         # first and last road rows
-        ("F", 5, "ROAD_5K", "0.722"),
-        ("M", 100, "ROAD_200K", "0.1903"),
+        ("F", 5, "ROAD_5K", "0.722", "2020"),
+        ("M", 100, "ROAD_200K", "0.1903", "2020"),
+        # road_agegrade_AlanJones_2025_M.csv, row 73: "H. Mar" 0.704, "Marathon" 0.7063,
+        # "7 Mile" (new in 2025) 0.7116; _F.csv row 50: "1 Mile" 0.8985; first and last rows
+        ("M", 73, "ROAD_HM", "0.704", "2025"),
+        ("M", 73, "ROAD_MAR", "0.7063", "2025"),
+        ("M", 73, "ROAD_7MI", "0.7116", "2025"),
+        ("F", 50, "ROAD_1MI", "0.8985", "2025"),
+        ("F", 5, "ROAD_5K", "0.6903", "2025"),
+        ("M", 100, "ROAD_200K", "0.1919", "2025"),
     ],
 )
-def test_age_factor_is_the_table_cell(sex: str, age: int, event: str, factor: str) -> None:
-    assert age_factor(sex, age, event) == Decimal(factor)
+def test_age_factor_is_the_table_cell(sex: str, age: int, event: str, factor: str,
+                                      edition: str) -> None:
+    assert age_factor(sex, age, event, edition) == Decimal(factor)
 
 
 def test_running_m60_100m() -> None:
@@ -83,7 +92,7 @@ def test_field_event_m50_high_jump() -> None:
 
 def test_road_f50_10k() -> None:
     # factor 0.8822, OC 1783 s; 45:00 -> 1783 / (0.8822 * 2700) = 74.8549... % -> 74.85
-    graded = age_grade("F", 50, "ROAD_10K", 2_700_000)
+    graded = age_grade("F", 50, "ROAD_10K", 2_700_000, edition="2020")
     assert graded.table == "Alan Jones 2020 road"
     assert graded.open_standard == 1_783_000
     assert graded.age_standard == 2_021_084  # 2021083.65 up
@@ -94,11 +103,30 @@ def test_road_f50_10k() -> None:
 def test_whitlock_m73_marathon_toronto_2004() -> None:
     # Ed Whitlock, 2:54:48 at 73 (Toronto 2004). Factor 0.7104, OC 7299 s:
     # 7299 / (0.7104 * 10488) = 97.964... % ; age-graded time 10488 * 0.7104 = 7450.6752 s.
-    graded = age_grade("M", 73, "ROAD_MAR", 10_488_000)
+    graded = age_grade("M", 73, "ROAD_MAR", 10_488_000, edition="2020")
     assert graded.percentage == Decimal("97.96")
     assert graded.age_graded_mark == 7_450_676
     # Published with the earlier tables (New York Times, 2010): "equivalent to 2:03:57".
     assert abs(graded.age_graded_mark - 7_437_000) < 30_000
+
+
+def test_the_2025_road_tables_are_the_default() -> None:
+    # 2025: F50 10 km factor 0.8822, OC 1726 s (2020: 1783 s); 45:00 ->
+    # 1726 / (0.8822 * 2700) = 72.4618... % -> 72.46; standard 1956472.4 -> 1956473 ms (up)
+    graded = age_grade("F", 50, "ROAD_10K", 2_700_000)
+    assert graded.table == "Alan Jones 2025 road"
+    assert (graded.open_standard, graded.age_standard) == (1_726_000, 1_956_473)
+    assert graded.percentage == Decimal("72.46")
+    # Whitlock's 2:54:48 at 73 with the 2025 marathon (factor 0.7063, OC 7235 s, the 2:00:35
+    # world record): 7235 / (0.7063 * 10488) = 97.669... % -> 97.66
+    whitlock = age_grade("M", 73, "ROAD_MAR", 10_488_000)
+    assert whitlock.percentage == Decimal("97.66") and whitlock.age_graded_mark == 7_407_675
+    assert age_grade("M", 50, "100m", 12_000) == age_grade("M", 50, "100m", 12_000, "2020")
+
+
+def test_an_unknown_edition_is_refused_naming_the_editions() -> None:
+    with pytest.raises(ValidationError, match="2020, 2025"):
+        age_grade("M", 50, "ROAD_10K", 2_400_000, edition="2015")
 
 
 def test_the_open_standard_at_30_grades_exactly_100_and_the_percentage_is_cut() -> None:
@@ -109,7 +137,8 @@ def test_the_open_standard_at_30_grades_exactly_100_and_the_percentage_is_cut() 
 
 def test_event_keys_and_measures() -> None:
     events = age_grade_events()
-    assert len(events) == 30 + 21
+    assert len(events) == 30 + 22  # 2025 adds 7 miles
+    assert len(age_grade_events("2020")) == 30 + 21
     assert events["100m"] == "time"
     assert events["PV"] == "distance"
     assert events["WT"] == "distance"
@@ -127,13 +156,14 @@ def test_event_keys_and_measures() -> None:
     }
 
 
-def test_every_cell_is_usable() -> None:
-    for event in age_grade_events():
+@pytest.mark.parametrize("edition", ROAD_EDITIONS)
+def test_every_cell_is_usable(edition: str) -> None:
+    for event in age_grade_events(edition):
         ages = range(30, 111) if not event.startswith("ROAD_") else range(5, 101)
         for sex in ("M", "F"):
             for age in ages:
-                assert age_factor(sex, age, event) > 0
-            assert age_grade(sex, ages[0], event, 60_000).open_standard > 0
+                assert age_factor(sex, age, event, edition) > 0
+            assert age_grade(sex, ages[0], event, 60_000, edition).open_standard > 0
 
 
 @pytest.mark.parametrize(

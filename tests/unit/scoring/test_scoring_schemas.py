@@ -133,14 +133,22 @@ def test_hand_timed_must_name_races_of_the_competition() -> None:
 
 def test_age_grade_request_and_response() -> None:
     request = AgeGradeRequestSchema().load(
-        {"sex": "M", "age": 73, "event": "ROAD_MAR", "mark": "2:54:48"}
+        {"sex": "M", "age": 73, "event": "ROAD_MAR", "mark": "2:54:48", "edition": "2020"}
     )
-    assert request == {"sex": "M", "age": 73, "event": "ROAD_MAR", "mark": 10_488_000}
+    assert request == {"sex": "M", "age": 73, "event": "ROAD_MAR", "mark": 10_488_000,
+                       "edition": "2020"}
     response = AgeGradeSchema().dump(age_grade(**request))
     assert response["factor"] == "0.7104"
     assert response["percentage"] == "97.96"
     assert response["age_graded_mark"] == 7_450_676
     assert response["table"] == "Alan Jones 2020 road"
+    newest = AgeGradeRequestSchema().load(
+        {"sex": "M", "age": 73, "event": "ROAD_7MI", "mark": "50:00"})
+    assert newest["edition"] == "2025"  # the default; 7 miles exist only in 2025
+    with pytest.raises(ValidationError) as raised:
+        AgeGradeRequestSchema().load({"sex": "M", "age": 73, "event": "ROAD_7MI",
+                                      "mark": "50:00", "edition": "2020"})
+    assert "event" in raised.value.messages
 
 
 def test_age_grade_request_reads_field_marks_in_metres() -> None:
