@@ -22,7 +22,7 @@ from athsys.keys import with_signing_keys
 from athsys.logging import configure_logging
 from athsys.redis_client import make_redis
 from tasks import wiring
-from webui import errors, headers, health, inputs, live, metrics, request_log
+from webui import csrf, errors, headers, health, inputs, live, metrics, request_log
 from webui.api import limits as api_limits
 from webui.api import timing as timing_api
 from webui.api.registry import register_api
@@ -106,6 +106,7 @@ def create_app(settings: Settings | None = None) -> Flask:
     register_api(app)
     app.register_blueprint(timing_api.blueprint)
     live.register(app)  # after register_api: the live pages use the public API's cache
+    csrf.install(app)  # after every view: FAB's download routes are switched off
     _trust_proxies(app, settings.trusted_proxies)
     return app
 

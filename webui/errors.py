@@ -10,6 +10,7 @@ from __future__ import annotations
 import logging
 
 from flask import Flask, Response, g, jsonify, render_template, request
+from flask_wtf.csrf import CSRFError
 from sqlalchemy.exc import OperationalError
 from werkzeug.exceptions import HTTPException
 
@@ -78,6 +79,11 @@ def register(app: Flask) -> None:
         if isinstance(exc, RateLimitError) and exc.retry_after is not None:
             response.headers["Retry-After"] = str(exc.retry_after)
         return response
+
+    @app.errorhandler(CSRFError)
+    def _csrf_refused(exc: CSRFError) -> Response:
+        return _respond(400, "csrf_error", f"{exc.description} The form expired or did not "
+                        "come from this site: reload the page and try again.")
 
     @app.errorhandler(HTTPException)
     def _http_error(exc: HTTPException) -> Response:

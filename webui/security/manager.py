@@ -52,3 +52,4 @@ def _check_admin_role_change(*, was_admin: bool, item: Any) -> None:
 
 class AthsysSecurityManager(SecurityManager):
     userdbmodelview = AthsysUserDBModelView
+    userstatschartview = None  # a chart of login counts nobody uses (and 500s on bad input)

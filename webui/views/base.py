@@ -14,16 +14,14 @@ from __future__ import annotations
 from collections.abc import Callable, Iterable, Sequence
 from typing import Any, ClassVar
 
-from flask import flash, redirect, request
+from flask import flash, redirect
 from flask_appbuilder import ModelView
 from flask_appbuilder.models.sqla.interface import SQLAInterface
-from flask_wtf.csrf import CSRFError, validate_csrf
 from sqlalchemy import inspect
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 from sqlalchemy.orm.interfaces import LoaderOption
 from wtforms import SelectField
-from wtforms.validators import ValidationError as WTFormsValidationError
 
 from athsys.accounts.actor import Actor
 from athsys.audit.service import audited_add, audited_delete, audited_update, snapshot
@@ -210,26 +208,6 @@ class AthsysModelView(ModelView):
             session.rollback()
             raise
 
-    # -- CSRF for the mutations Flask-AppBuilder does not protect itself -----------------------
-    def is_get_mutation_allowed(self) -> bool:
-        """No GET mutations: Flask-AppBuilder allows them unless CSRFProtect is installed."""
-        return request.method != "GET"
-
-    def delete(self, pk: Any) -> Any:  # type: ignore[override]
-        if request.method == "POST" and not csrf_ok():
-            return self._refuse_csrf()
-        return super().delete(pk)
-
-    def action_post(self) -> Any:
-        if not csrf_ok():
-            return self._refuse_csrf()
-        return super().action_post()
-
-    def _refuse_csrf(self) -> Any:
-        flash("The form expired or did not come from this site (CSRF token); try again.",
-              "danger")
-        return redirect(self.get_redirect())
-
     # -- bulk actions ---------------------------------------------------------------------------
     def run_bulk(self, items: Sequence[Any] | Any, service: Callable[..., int],
                  done: str) -> Any:
@@ -251,16 +229,6 @@ class AthsysModelView(ModelView):
         return redirect(self.get_redirect())
 
 
-# Flask-AppBuilder keeps delete and action_post exposed via decorators on the base class;
-# overriding the methods drops them, so re-apply the original route metadata.
-for _name in ("delete", "action_post"):
-    _original = getattr(ModelView, _name)
-    _override = getattr(AthsysModelView, _name)
-    for _attr in ("_urls", "_permission_name"):
-        if hasattr(_original, _attr):
-            setattr(_override, _attr, getattr(_original, _attr))
-
-
 def _enum_fields(datamodel: AthsysInterface, columns: Sequence[str] | None,
                  search: bool = False) -> dict[str, Any]:
     fields: dict[str, Any] = {}
@@ -276,11 +244,3 @@ def _enum_fields(datamodel: AthsysInterface, columns: Sequence[str] | None,
             fields[name] = EnumSelectField(label, enum_class=enum_class,
                                            optional=bool(column.nullable))
     return fields
-
-
-def csrf_ok() -> bool:
-    try:
-        validate_csrf(request.form.get("csrf_token"))
-    except (CSRFError, WTFormsValidationError):
-        return False
-    return True

@@ -3,7 +3,7 @@
 
 Rows are always the current user's (:func:`webui.security.current.current_actor`); writes go
 through :mod:`athsys.notifications.service` and :mod:`athsys.notifications.inbox`, and every
-POST must carry the page's CSRF token (as :mod:`webui.views.base` checks it).
+POST must carry the page's CSRF token (checked app-wide, :mod:`webui.csrf`).
 """
 
 from __future__ import annotations
@@ -25,11 +25,9 @@ from athsys.notifications import delivery, inbox, service
 from athsys.notifications.models import Channel, Subscription
 from webui.security import roles
 from webui.security.current import current_actor
-from webui.views.base import csrf_ok
 from webui.views.integrity import constraint_error
 
 PAGE_SIZE: Final = 25
-CSRF_REFUSED: Final = "The form expired or did not come from this site (CSRF token); try again."
 #: what the add form offers: (value, label); e-mail goes to the account's own address
 CHANNEL_CHOICES: Final = ((Channel.IN_APP.value, "In this web site (My notifications)"),
                           (Channel.EMAIL.value, "By e-mail to my account's address"))
@@ -236,9 +234,6 @@ class MySubscriptionsView(BaseView):
 
     def _write(self, change: Callable[[Session], str]) -> Any:
         target = redirect(url_for("MySubscriptionsView.subscriptions"))
-        if not csrf_ok():
-            flash(CSRF_REFUSED, "danger")
-            return target
         session = _session(self)
         try:
             done = change(session)
@@ -285,9 +280,6 @@ class MyNotificationsView(BaseView):
     @has_access
     def mark_all_read(self) -> Any:
         target = redirect(url_for("MyNotificationsView.notifications"))
-        if not csrf_ok():
-            flash(CSRF_REFUSED, "danger")
-            return target
         session = _session(self)
         try:
             count = inbox.mark_all_read(session, current_actor())

@@ -4,9 +4,6 @@ from __future__ import annotations
 
 from typing import Any
 
-from flask import current_app
-from flask_wtf.csrf import generate_csrf
-
 from webui.security import roles
 from webui.views.accounts import UserProfileView
 from webui.views.athletes import AthleteView, ClubView
@@ -49,13 +46,7 @@ VIEWS: tuple[tuple[type, str, str], ...] = (
 
 
 def register_views(appbuilder: Any) -> None:
-    """Add every admin view with its menu item (call once, inside the app context).
-
-    Also gives the templates ``csrf_token()``: Flask-AppBuilder's list and show pages put it
-    in their delete and bulk-action forms only when it is defined (CSRFProtect defines it;
-    we check the token in the views instead, so the JSON API needs no exemption).
-    """
-    current_app.jinja_env.globals["csrf_token"] = generate_csrf
+    """Add every admin view with its menu item (call once, inside the app context)."""
     for view, name, icon in VIEWS:
         appbuilder.add_view(view, name, icon=icon, category=roles.RESOURCES[name])
     register_maintenance_views(appbuilder)

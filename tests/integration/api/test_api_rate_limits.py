@@ -4,6 +4,7 @@ import pytest
 from prometheus_client import REGISTRY
 
 from athsys.config import replace
+from tests.integration.admin.admin_support import csrf_token
 from tests.integration.api.helpers import BaseAPITest, TestDataFactory, bearer
 
 pytestmark = pytest.mark.integration
@@ -68,12 +69,14 @@ class TestLoginLimits(BaseAPITest):
 
     def test_form_login_is_limited_on_failures(self, limited):
         user = TestDataFactory.create_user()
+        token = csrf_token(limited, "/login/")
         for _ in range(3):
             response = limited.post("/login/", data={"username": user["username"],
-                                                     "password": "wrong"},
+                                                     "password": "wrong", "csrf_token": token},
                                     environ_base={"REMOTE_ADDR": "10.3.0.1"})
             assert response.status_code in (200, 302)
-        blocked = limited.post("/login/", data={"username": user["username"], "password": "x"},
+        blocked = limited.post("/login/", data={"username": user["username"], "password": "x",
+                                                "csrf_token": token},
                                environ_base={"REMOTE_ADDR": "10.3.0.1"})
         assert blocked.status_code == 429
         assert limited.get("/login/", environ_base={"REMOTE_ADDR": "10.3.0.1"}).status_code == 200
