@@ -92,6 +92,12 @@ def check_admin_role_change(actor: Actor, *, was_admin: bool, is_admin: bool) ->
                                  details={"roles": ["Only an Admin grants the Admin role."]})
 
 
+def check_may_change_account(actor: Actor, *, was_admin: bool) -> None:
+    """Only an Admin changes an Admin's account: name, e-mail, active, roles, password."""
+    if was_admin and not actor.is_admin:
+        raise AuthorizationError("only an Admin may change an Admin account")
+
+
 def check_may_delete(actor: Actor, user: Any) -> None:
     if user.id == actor.user_id:
         raise ConflictError("you cannot delete your own account", details={"id": [user.id]})
@@ -110,7 +116,8 @@ def _roles(store: UserStore, names: Iterable[str]) -> list[Any]:
     return found
 
 
-def _audited(user: Any) -> dict[str, Any]:
+def account_snapshot(user: Any) -> dict[str, Any]:
+    """What the audit trail keeps of an account (never its password hash)."""
     return {"username": user.username, "email": user.email, "first_name": user.first_name,
             "last_name": user.last_name, "active": user.active, "roles": role_names(user)}
 
@@ -132,16 +139,15 @@ def create_user(session: Session, store: UserStore, actor: Actor, account: NewAc
     """An account created by a user manager (the role matrix says who may)."""
     check_admin_role_change(actor, was_admin=False, is_admin=ADMIN in account.roles)
     user = add_account(session, store, account)
-    record(session, actor, "create", "User", user.id, _audited(user))
+    record(session, actor, "create", "User", user.id, account_snapshot(user))
     return user
 
 
 def update_user(session: Session, store: UserStore, actor: Actor, user: Any,
                 changes: Mapping[str, Any]) -> None:
     """Change the fields given: ``roles``, ``password`` (a reset) and :data:`EDITABLE_FIELDS`."""
-    before = _audited(user)
-    if ADMIN in before["roles"] and not actor.is_admin:
-        raise AuthorizationError("only an Admin may change an Admin account")
+    before = account_snapshot(user)
+    check_may_change_account(actor, was_admin=ADMIN in before["roles"])
     check_unique(session, store, email=changes.get("email"), exclude_id=user.id)
     if "roles" in changes:
         check_admin_role_change(actor, was_admin=ADMIN in before["roles"],
@@ -153,17 +159,24 @@ def update_user(session: Session, store: UserStore, actor: Actor, user: Any,
     if "password" in changes:
         user.password = store.hash_password(changes["password"])
     session.flush()
-    after = _audited(user)
+    record_account_change(session, actor, user.id, before, account_snapshot(user),
+                          password_changed="password" in changes)
+
+
+def record_account_change(session: Session, actor: Actor, user_id: int,
+                          before: Mapping[str, Any], after: Mapping[str, Any], *,
+                          password_changed: bool = False) -> None:
+    """Audit what changed in an account (a password only as "changed")."""
     audited = {k: {"before": before[k], "after": after[k]} for k in after if before[k] != after[k]}
-    if "password" in changes:
+    if password_changed:
         audited["password"] = {"before": None, "after": "changed"}
     if audited:
-        record(session, actor, "update", "User", user.id, audited)
+        record(session, actor, "update", "User", user_id, audited)
 
 
 def delete_user(session: Session, actor: Actor, user: Any) -> None:
     check_may_delete(actor, user)
-    before = _audited(user)
+    before = account_snapshot(user)
     user_id = user.id
     session.delete(user)
     session.flush()

@@ -9,11 +9,13 @@ from __future__ import annotations
 
 from typing import Any
 
+from flask import g, has_request_context
+from flask_appbuilder.security.api import SecurityApi
 from flask_appbuilder.security.sqla.manager import SecurityManager
 from flask_appbuilder.security.views import UserDBModelView
-from sqlalchemy import inspect
 
 from athsys.accounts import service as accounts
+from athsys.audit.service import record
 from webui.security.current import current_actor
 from webui.security.roles import ADMIN, USER_RESOURCE
 
@@ -23,6 +25,9 @@ def _admin_in(roles: Any) -> bool:
 
 
 class AthsysUserDBModelView(UserDBModelView):
+    """FAB's user pages under the account rules of the API: only an Admin changes an Admin's
+    account or gives the Admin role, and every change is audited in the same transaction."""
+
     # the permissions keep Flask-AppBuilder's name, which the role matrix uses
     class_permission_name = USER_RESOURCE
 
@@ -33,15 +38,34 @@ class AthsysUserDBModelView(UserDBModelView):
             _check_admin_role_change(was_admin=False, item=item)
         super().pre_add(item)
 
+    def post_add(self, item: Any) -> None:
+        session = self.datamodel.session
+        record(session, current_actor(), "create", "User", item.id,
+               accounts.account_snapshot(item))
+        session.commit()
+        super().post_add(item)
+
+    def process_form(self, form: Any, is_created: bool) -> None:
+        """Before the form's values are set on the account: what it was, for the audit."""
+        if not is_created:
+            g.athsys_account_before = accounts.account_snapshot(self.datamodel.get(form._id))
+        super().process_form(form, is_created)
+
     def pre_update(self, item: Any) -> None:
-        history = inspect(item).attrs.roles.history
-        before = list(history.deleted or []) + list(history.unchanged or [])
+        before = g.pop("athsys_account_before")
+        actor = current_actor()
         with self.datamodel.session.no_autoflush:
-            _check_admin_role_change(was_admin=_admin_in(before), item=item)
+            accounts.check_may_change_account(actor, was_admin=ADMIN in before["roles"])
+            _check_admin_role_change(was_admin=ADMIN in before["roles"], item=item)
+            accounts.record_account_change(self.datamodel.session, actor, item.id, before,
+                                           accounts.account_snapshot(item))
         super().pre_update(item)
 
     def pre_delete(self, item: Any) -> None:
-        accounts.check_may_delete(current_actor(), item)
+        actor = current_actor()
+        accounts.check_may_delete(actor, item)
+        record(self.datamodel.session, actor, "delete", "User", item.id,
+               accounts.account_snapshot(item))
         super().pre_delete(item)
 
 
@@ -50,6 +74,27 @@ def _check_admin_role_change(*, was_admin: bool, item: Any) -> None:
                                      is_admin=_admin_in(item.roles))
 
 
+class ClosedSecurityApi(SecurityApi):
+    """Flask-AppBuilder's ``/api/v1/security/login`` and ``/refresh``, switched off: a second
+    login with none of the limits, failure counters and token rules of ``/api/auth``."""
+
+    include_route_methods: set[str] = set()
+
+
 class AthsysSecurityManager(SecurityManager):
     userdbmodelview = AthsysUserDBModelView
-    userstatschartview = None  # a chart of login counts nobody uses (and 500s on bad input)
+    security_api = ClosedSecurityApi
+
+    def reset_password(self, userid: int, password: str) -> None:
+        """FAB's own and others' password forms: an Admin's password only by an Admin, and
+        the change audited (never the password). Outside a request (the CLI) it is the
+        operator's own tool."""
+        user = self.get_user_by_id(userid)
+        if user is not None and has_request_context():
+            actor = current_actor()
+            if user.id != actor.user_id:
+                accounts.check_may_change_account(
+                    actor, was_admin=ADMIN in accounts.role_names(user))
+            record(self.session, actor, "update", "User", user.id,
+                   {"password": {"before": None, "after": "changed"}})
+        super().reset_password(userid, password)
