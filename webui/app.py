@@ -26,6 +26,7 @@ from webui import csrf, errors, headers, health, inputs, live, metrics, request_
 from webui.api import limits as api_limits
 from webui.api import timing as timing_api
 from webui.api.registry import register_api
+from webui.security import sessions
 from webui.views.home import HomeView
 from webui.views.registry import register_views
 
@@ -107,6 +108,7 @@ def create_app(settings: Settings | None = None) -> Flask:
     app.register_blueprint(timing_api.blueprint)
     live.register(app)  # after register_api: the live pages use the public API's cache
     csrf.install(app)  # after every view: FAB's download routes are switched off
+    sessions.install(app)
     _trust_proxies(app, settings.trusted_proxies)
     return app
 

@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
-from sqlalchemy import ForeignKey, Integer
+from datetime import datetime
+
+from sqlalchemy import DateTime, ForeignKey, Integer
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from athsys.athletes.models import Athlete, Club
@@ -23,6 +25,8 @@ class UserProfile(Base):
     athlete_id: Mapped[int | None] = mapped_column(
         ForeignKey("athlete.id", ondelete="SET NULL"), unique=True
     )
+    # tokens issued and sessions signed in before this no longer work (athsys.accounts.credentials)
+    credentials_changed_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
 
     club: Mapped[Club | None] = relationship()
     athlete: Mapped[Athlete | None] = relationship()

@@ -15,12 +15,14 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
+from datetime import UTC, datetime
 from typing import Any, Protocol
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from athsys.accounts.actor import Actor
+from athsys.accounts.credentials import revoke_earlier_credentials
 from athsys.accounts.roles import ADMIN
 from athsys.audit.service import record
 from athsys.errors import AuthorizationError, ConflictError, ValidationError
@@ -158,6 +160,7 @@ def update_user(session: Session, store: UserStore, actor: Actor, user: Any,
             setattr(user, key, changes[key])
     if "password" in changes:
         user.password = store.hash_password(changes["password"])
+        revoke_earlier_credentials(session, user.id, datetime.now(UTC))
     session.flush()
     record_account_change(session, actor, user.id, before, account_snapshot(user),
                           password_changed="password" in changes)
@@ -191,4 +194,5 @@ def change_own_password(session: Session, store: UserStore, actor: Actor, user: 
                               details={"current_password": ["Wrong password."]})
     user.password = store.hash_password(new)
     session.flush()
+    revoke_earlier_credentials(session, user.id, datetime.now(UTC))
     record(session, actor, "password_change", "User", user.id)

@@ -27,6 +27,7 @@ from sqlalchemy.orm import Session
 
 from athsys.accounts import service as accounts
 from athsys.accounts.actor import Actor
+from athsys.accounts.credentials import issued_before_change
 from athsys.accounts.schemas import (
     LoginSchema,
     LogoutSchema,
@@ -67,7 +68,12 @@ def revoke(claims: dict[str, Any]) -> None:
 
 
 def is_revoked(_header: dict[str, Any], claims: dict[str, Any]) -> bool:
-    return bool(_redis().exists(DENYLIST_PREFIX + claims["jti"]))
+    """Signed out (its id denied), or issued before the account's password changed or the
+    account signed out everywhere."""
+    if _redis().exists(DENYLIST_PREFIX + claims["jti"]):
+        return True
+    subject = str(claims.get("sub", ""))
+    return subject.isdigit() and issued_before_change(db(), int(subject), claims["iat"])
 
 
 def install_denylist(app: Flask) -> None:

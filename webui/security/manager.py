@@ -7,6 +7,7 @@ themself (or anyone) an Admin. The rules are :mod:`athsys.accounts.service`'s, a
 
 from __future__ import annotations
 
+from datetime import UTC, datetime
 from typing import Any
 
 from flask import g, has_request_context
@@ -15,6 +16,7 @@ from flask_appbuilder.security.sqla.manager import SecurityManager
 from flask_appbuilder.security.views import UserDBModelView
 
 from athsys.accounts import service as accounts
+from athsys.accounts.credentials import revoke_earlier_credentials
 from athsys.audit.service import record
 from webui.security.current import current_actor
 from webui.security.roles import ADMIN, USER_RESOURCE
@@ -97,4 +99,6 @@ class AthsysSecurityManager(SecurityManager):
                     actor, was_admin=ADMIN in accounts.role_names(user))
             record(self.session, actor, "update", "User", user.id,
                    {"password": {"before": None, "after": "changed"}})
+        if user is not None:
+            revoke_earlier_credentials(self.session, user.id, datetime.now(UTC))
         super().reset_password(userid, password)

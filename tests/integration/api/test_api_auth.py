@@ -6,6 +6,7 @@ import jwt
 import jwt.warnings
 import pytest
 
+from tests.integration.admin.admin_support import csrf_token
 from tests.integration.api.helpers import BaseAPITest, TestDataFactory, bearer
 
 pytestmark = pytest.mark.integration
@@ -94,6 +95,49 @@ class TestAuth(BaseAPITest):
         login = api.post("/api/auth/login",
                          json={"username": user["username"], "password": "a-new-password"})
         self.assert_success(login)
+
+
+class TestCredentialsChange(BaseAPITest):
+    """Tokens and sessions from before a password change, a reset or a sign-out stop working
+    (a second apart: a token's issue time is whole seconds)."""
+
+    def test_a_token_from_before_a_password_change_is_refused(self, api):
+        user = TestDataFactory.create_user()
+        old = TestDataFactory.tokens(user["id"])
+        time.sleep(1.1)
+        self.assert_success(api.post("/api/auth/password", headers=bearer(old["access"]), json={
+            "current_password": user["password"], "new_password": "a-new-password"}))
+        self.assert_error(api.get("/api/auth/me", headers=bearer(old["access"])), 401)
+        self.assert_error(api.post("/api/auth/refresh", headers=bearer(old["refresh"])), 401)
+        fresh = self.assert_success(api.post("/api/auth/login", json={
+            "username": user["username"], "password": "a-new-password"}))
+        self.assert_success(api.get("/api/auth/me", headers=bearer(fresh["access_token"])))
+
+    def test_a_token_from_before_a_reset_by_an_admin_is_refused(self, api):
+        user = TestDataFactory.create_user()
+        admin = TestDataFactory.create_user(role="Admin")
+        old = TestDataFactory.tokens(user["id"])["access"]
+        time.sleep(1.1)
+        self.assert_success(api.put(f"/api/users/{user['id']}", json={"password": "reset-by-admin"},
+                                    headers=bearer(TestDataFactory.tokens(admin["id"])["access"])))
+        self.assert_error(api.get("/api/auth/me", headers=bearer(old)), 401)
+
+    def test_a_session_cookie_copied_before_logout_is_refused(self, api_app, api):
+        user = TestDataFactory.create_user()
+        browser = api_app.test_client()
+        token = csrf_token(browser, "/login/")
+        signed_in = browser.post("/login/", data={"username": user["username"],
+                                                  "password": user["password"],
+                                                  "csrf_token": token})
+        assert signed_in.status_code == 302
+        copied = browser.get_cookie("session").value
+        assert self.assert_success(browser.get("/api/auth/me"))["id"] == user["id"]
+        time.sleep(1.1)
+        browser.get("/logout/")
+        thief = api_app.test_client()
+        thief.set_cookie("session", copied)
+        self.assert_error(thief.get("/api/auth/me"), 401)
+        assert thief.get("/users/userinfo/").status_code in (302, 401, 403)
 
 
 class TestBadTokens(BaseAPITest):
