@@ -17,6 +17,7 @@ from urllib.parse import urlsplit
 from flask import Flask, Response, current_app, request
 from flask_limiter import Limiter
 from flask_limiter.util import get_remote_address
+from sqlalchemy import func, or_, select
 
 F = TypeVar("F", bound=Callable[..., Any])
 
@@ -50,11 +51,24 @@ def _api_account() -> str:
 
 def api_account_key() -> str:
     """The account a sign-in names (a sign-in naming none fails validation: never counted)."""
-    return f"account:{_api_account()}"
+    return _account_key(_api_account())
 
 
 def form_account_key() -> str:
-    return f"account:{(request.form.get('username') or '').strip().lower()}"
+    return _account_key(request.form.get("username") or "")
+
+
+def _account_key(identifier: str) -> str:
+    """One account is counted once, whatever it is called: its username in any case or its
+    e-mail; a name that is no account is counted as written (lower case)."""
+    name = identifier.strip().lower()
+    if not name:
+        return "account:"
+    sm = current_app.appbuilder.sm  # type: ignore[attr-defined]
+    user = sm.user_model
+    found = sm.session.scalar(select(user.id).where(
+        or_(func.lower(user.username) == name, func.lower(user.email) == name)).limit(1))
+    return f"account:{found}" if found is not None else f"account:{name}"
 
 
 def api_login_failed(response: Response) -> bool:

@@ -55,7 +55,9 @@ class TestLoginLimits(BaseAPITest):
         for n in range(3):
             self.assert_error(_login(limited, target["username"], "guess", f"10.1.0.{n}"), 401)
         self.assert_error(_login(limited, target["username"], target["password"], "10.1.0.9"), 429)
-        self.assert_error(_login(limited, target["email"].upper(), "guess", "10.1.0.8"), 401)
+        # the same account by another name is the same account: still limited
+        self.assert_error(_login(limited, target["email"].upper(), "guess", "10.1.0.8"), 429)
+        self.assert_error(_login(limited, target["username"].upper(), "guess", "10.1.0.7"), 429)
         self.assert_success(_login(limited, other["username"], other["password"], "10.1.0.9"))
 
     def test_failures_are_counted_in_metrics(self, limited):
