@@ -38,7 +38,9 @@ def install(app: Flask) -> None:
 
 
 def _protect() -> None:
-    if request.method in SAFE_METHODS or request.path.startswith(API_PREFIX):
+    """No route (a 404 or 405 follows), a safe method or the API: nothing to check."""
+    if (request.url_rule is None or request.method in SAFE_METHODS
+            or request.path.startswith(API_PREFIX)):
         return
     csrf.protect()
 
