@@ -5,7 +5,7 @@ Each domain package owns its ``models.py``; this module only gathers them so tha
 """
 
 from athsys.accounts.models import UserProfile
-from athsys.athletes.models import Athlete, Club, Sex
+from athsys.athletes.models import Athlete, Club
 from athsys.audit.models import AuditLog
 from athsys.backups.models import Backup, BackupStatus
 from athsys.competitions.models import (
@@ -30,6 +30,7 @@ from athsys.notifications.models import (
 )
 from athsys.records.models import Record, RecordScope
 from athsys.results.models import Attempt, AttemptOutcome, Result, ResultRevision, ResultSource
+from athsys.sport.sex import Sex
 from athsys.timing.models import (
     BatchStatus,
     ChipAssignment,

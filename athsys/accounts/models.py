@@ -5,9 +5,8 @@ from __future__ import annotations
 from datetime import datetime
 
 from sqlalchemy import DateTime, ForeignKey, Integer
-from sqlalchemy.orm import Mapped, mapped_column, relationship
+from sqlalchemy.orm import Mapped, mapped_column
 
-from athsys.athletes.models import Athlete, Club
 from athsys.db import Base
 
 
@@ -15,7 +14,9 @@ class UserProfile(Base):
     """The club a coach manages and the athlete an athlete account belongs to.
 
     ``user_id`` references ``ab_user.id``; that table lives in Flask-AppBuilder's metadata,
-    so the foreign key is declared in the migration rather than here.
+    so the foreign key is declared in the migration rather than here. The ``club`` and
+    ``athlete`` relationships are declared in :mod:`athsys.athletes.models`: accounts sit
+    below athletes and do not import them.
     """
 
     __tablename__ = "user_profile"
@@ -27,6 +28,3 @@ class UserProfile(Base):
     )
     # tokens issued and sessions signed in before this no longer work (athsys.accounts.credentials)
     credentials_changed_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
-
-    club: Mapped[Club | None] = relationship()
-    athlete: Mapped[Athlete | None] = relationship()

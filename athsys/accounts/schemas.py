@@ -12,8 +12,8 @@ from typing import Any
 from marshmallow import Schema, ValidationError, fields, validate, validates_schema
 
 from athsys.accounts.roles import ROLE_NAMES
-from athsys.athletes.models import Sex
 from athsys.inputs import StrictSchema
+from athsys.sport.sex import Sex
 
 MIN_PASSWORD_LENGTH = 8
 

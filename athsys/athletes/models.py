@@ -2,18 +2,14 @@
 
 from __future__ import annotations
 
-import enum
 from datetime import date
 
 from sqlalchemy import CheckConstraint, Date, ForeignKey, Index, String
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
+from athsys.accounts.models import UserProfile
 from athsys.db import Base, Timestamped, enum_type
-
-
-class Sex(enum.Enum):
-    MALE = "M"
-    FEMALE = "F"
+from athsys.sport.sex import Sex
 
 
 class Club(Timestamped, Base):
@@ -61,3 +57,10 @@ class Athlete(Timestamped, Base):
 
     def __repr__(self) -> str:
         return f"{self.last_name.upper()} {self.first_name}"
+
+
+# The club a coach manages and the athlete an athlete account is: declared on the account's
+# profile from here, because accounts sit below athletes (athsys.accounts imports nothing of
+# athsys.athletes).
+UserProfile.club = relationship(Club)
+UserProfile.athlete = relationship(Athlete)

@@ -7,8 +7,8 @@ from typing import Any
 
 from marshmallow import Schema, ValidationError, fields, validate, validates
 
-from athsys.athletes.models import Sex
 from athsys.inputs import StrictSchema
+from athsys.sport.sex import Sex
 
 _COUNTRY = validate.Regexp(r"^[A-Z]{3}$", error="Use the three-letter code (FRA, KEN).")
 _NAME = validate.Length(min=1, max=80)

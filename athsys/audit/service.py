@@ -5,16 +5,29 @@ from __future__ import annotations
 import datetime as dt
 import enum
 from collections.abc import Mapping
-from typing import Any
+from typing import Any, Protocol
 
 from sqlalchemy import inspect
 from sqlalchemy.orm import Session
 
-from athsys.accounts.actor import Actor
 from athsys.audit.models import AuditLog
 from athsys.logging import AuditLogger, redact_value, request_id_var
 
 _audit_log = AuditLogger()
+
+
+class Acting(Protocol):
+    """Who did it, as the audit row names them: an :class:`athsys.accounts.actor.Actor`.
+
+    A protocol, not that class, because accounts audit their own changes: the audit trail
+    sits below them and imports nothing of theirs.
+    """
+
+    @property
+    def user_id(self) -> int | None: ...
+
+    @property
+    def username(self) -> str: ...
 
 
 def _plain(value: Any) -> Any:
@@ -43,7 +56,7 @@ def diff(before: Mapping[str, Any], after: Mapping[str, Any]) -> dict[str, dict[
 
 def record(
     session: Session,
-    actor: Actor,
+    actor: Acting,
     action: str,
     entity: str,
     entity_id: object,
@@ -65,7 +78,7 @@ def record(
     return row
 
 
-def audited_add(session: Session, actor: Actor, obj: Any) -> Any:
+def audited_add(session: Session, actor: Acting, obj: Any) -> Any:
     """Add a row and audit its creation (its id is known after the flush)."""
     session.add(obj)
     session.flush()
@@ -74,7 +87,7 @@ def audited_add(session: Session, actor: Actor, obj: Any) -> Any:
 
 
 def audited_update(
-    session: Session, actor: Actor, obj: Any, before: Mapping[str, Any]
+    session: Session, actor: Acting, obj: Any, before: Mapping[str, Any]
 ) -> dict[str, dict[str, Any]]:
     """Flush the changes made to ``obj``, audit what differs from ``before`` and return it."""
     session.flush()
@@ -84,7 +97,7 @@ def audited_update(
     return changes
 
 
-def audited_delete(session: Session, actor: Actor, obj: Any) -> None:
+def audited_delete(session: Session, actor: Acting, obj: Any) -> None:
     """Delete a row, keeping what it held in the audit trail."""
     before = snapshot(obj)
     session.delete(obj)

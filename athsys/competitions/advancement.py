@@ -1,6 +1,6 @@
 """Advancement "first N of each heat (Q) plus the M fastest others (q)".
 
-Places in each heat come from :func:`athsys.results.ranking.rank_race`, i.e. from times
+Places in each heat come from :func:`athsys.sport.ranking.rank_race`, i.e. from times
 read to 1/1000 s, so a tie here is a tie the photo finish could not break. A tie for the
 last qualifying spot (by place or by time) either puts all the tied athletes through,
 when the next round has room (``ties_both_advance``), or is decided by lot from
@@ -18,7 +18,7 @@ import random
 from collections.abc import Sequence
 
 from athsys.errors import ValidationError
-from athsys.results.ranking import (
+from athsys.sport.ranking import (
     EntryId,
     RaceResult,
     ResultStatus,

@@ -13,7 +13,7 @@ from __future__ import annotations
 from datetime import date
 
 from athsys.athletes.categories import age_category
-from athsys.athletes.models import Sex
+from athsys.sport.sex import Sex
 
 _SEX_NAMES = {Sex.MALE: "men", Sex.FEMALE: "women"}
 OPEN_CATEGORY = "SEN"

@@ -21,19 +21,12 @@ always give the same lanes.
 
 from __future__ import annotations
 
-import enum
 import random
 from collections.abc import Sequence
 
 from athsys.errors import ValidationError
-from athsys.results.ranking import EntryId, check_unique_entries
-
-
-class RaceKind(enum.Enum):
-    STRAIGHT = "straight"  # 100 m, 100/110 m hurdles
-    BEND_200 = "bend200"  # 200 m
-    LANES_400 = "lanes400"  # 400 m, 400 m hurdles, 800 m when run in lanes
-
+from athsys.sport.disciplines import RaceKind
+from athsys.sport.ranking import EntryId, check_unique_entries
 
 _GROUPS_8_LANES: dict[RaceKind, tuple[tuple[int, ...], ...]] = {
     RaceKind.STRAIGHT: ((3, 4, 5, 6), (2, 7), (1, 8)),

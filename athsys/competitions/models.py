@@ -20,9 +20,10 @@ from sqlalchemy import (
 )
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
-from athsys.athletes.models import Athlete, Sex
-from athsys.competitions.disciplines import Discipline, EventKind, discipline
+from athsys.athletes.models import Athlete
 from athsys.db import Base, Timestamped, enum_type
+from athsys.sport.disciplines import Discipline, EventKind, discipline
+from athsys.sport.sex import Sex
 
 
 class CompetitionStatus(enum.Enum):

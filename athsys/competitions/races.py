@@ -22,11 +22,11 @@ from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from athsys.accounts.actor import Actor
-from athsys.athletes.models import Sex
 from athsys.audit.service import audited_add, audited_update, snapshot
 from athsys.competitions import service
 from athsys.competitions.models import Competition, Event, Heat, Round, RoundKind
 from athsys.errors import ValidationError
+from athsys.sport.sex import Sex
 
 STANDALONE_DISCIPLINE = "10K"
 STANDALONE_SEX = Sex.MALE

@@ -17,11 +17,11 @@ from marshmallow import (
     validates_schema,
 )
 
-from athsys.athletes.models import Sex
-from athsys.competitions.disciplines import DISCIPLINES
 from athsys.competitions.models import CompetitionStatus, EntryStatus, HeatStatus, RoundKind
 from athsys.inputs import StrictSchema
-from athsys.results.schemas import MarkField, WindField
+from athsys.sport.disciplines import DISCIPLINES
+from athsys.sport.fields import MarkField, WindField
+from athsys.sport.sex import Sex
 
 _TIME_ZONE_HELP = "an IANA time zone such as Europe/Paris"
 

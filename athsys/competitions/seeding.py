@@ -14,7 +14,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 
 from athsys.errors import ValidationError
-from athsys.results.ranking import EntryId, check_unique_entries
+from athsys.sport.ranking import EntryId, check_unique_entries
 
 
 @dataclass(frozen=True)

@@ -17,12 +17,13 @@ from sqlalchemy.orm import Session
 from athsys.accounts import service as accounts
 from athsys.accounts.actor import Actor
 from athsys.accounts.roles import ATHLETE
-from athsys.athletes.models import Athlete, Sex
+from athsys.athletes.models import Athlete
 from athsys.athletes.service import link_account
 from athsys.audit.service import audited_add, record
 from athsys.competitions.models import Competition, CompetitionStatus, Entry, Event
 from athsys.competitions.service import check_eligible
 from athsys.errors import AuthorizationError, NotFoundError, ValidationError
+from athsys.sport.sex import Sex
 
 #: Bibs the next free one is counted from: whole numbers (a "12A" or "J7" is skipped).
 NUMERIC_BIB = r"^[0-9]{1,9}$"

@@ -7,7 +7,6 @@ caller's transaction; none commits.
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
-from datetime import datetime
 from typing import Any
 
 from sqlalchemy import select
@@ -18,7 +17,6 @@ from athsys.accounts.roles import CHIEF_REGISTRAR, REGISTRAR
 from athsys.athletes.models import Athlete
 from athsys.athletes.service import check_may_manage_club, current_related
 from athsys.audit.service import audited_add, audited_delete, audited_update, record
-from athsys.competitions.disciplines import discipline
 from athsys.competitions.eligibility import eligibility_problem
 from athsys.competitions.models import (
     Competition,
@@ -30,9 +28,7 @@ from athsys.competitions.models import (
     LaneAssignment,
 )
 from athsys.errors import ConflictError, ValidationError
-from athsys.notifications.service import notify_result_official
-from athsys.records.service import apply_official_heats
-from athsys.results.models import Result
+from athsys.sport.disciplines import discipline
 
 
 # -- competitions ------------------------------------------------------------------------------
@@ -203,83 +199,6 @@ def _check_lane_assignment(session: Session, assignment: LaneAssignment) -> None
             f"lane: {event.name} is run on {event.lanes} lanes, not lane {assignment.lane}",
             details={"lane": f"1 to {event.lanes}"},
         )
-
-
-# -- heats -------------------------------------------------------------------------------------
-def start_heats(session: Session, actor: Actor, heats: Sequence[Heat], at: datetime) -> int:
-    """Scheduled -> started; the gun time is ``at`` unless the starter already entered one."""
-    for heat in heats:
-        _require_status(heat, HeatStatus.SCHEDULED, "start")
-    for heat in heats:
-        heat.gun_time = heat.gun_time or at
-        _move(session, actor, heat, HeatStatus.STARTED)
-    session.flush()
-    return len(heats)
-
-
-def finish_heats(session: Session, actor: Actor, heats: Sequence[Heat]) -> int:
-    for heat in heats:
-        _require_status(heat, HeatStatus.STARTED, "finish")
-    for heat in heats:
-        _move(session, actor, heat, HeatStatus.FINISHED)
-    session.flush()
-    return len(heats)
-
-
-def mark_heats_official(session: Session, actor: Actor, heats: Sequence[Heat]) -> int:
-    """Finished -> official, once every athlete of the start list has a result."""
-    for heat in heats:
-        _require_status(heat, HeatStatus.FINISHED, "mark official")
-        missing = session.scalars(
-            select(Entry.bib)
-            .join(LaneAssignment, LaneAssignment.entry_id == Entry.id)
-            .outerjoin(Result, (Result.entry_id == Entry.id) & (Result.heat_id == heat.id))
-            .where(LaneAssignment.heat_id == heat.id, Result.id.is_(None))
-            .order_by(Entry.bib)
-        ).all()
-        if missing:
-            raise ConflictError(
-                f"{heat!r}: no result yet for bib {', '.join(missing)}",
-                details={"heat": heat.id, "missing_bibs": list(missing)},
-            )
-    for heat in heats:
-        _move(session, actor, heat, HeatStatus.OFFICIAL)
-    session.flush()
-    apply_official_heats(session, actor, heats)  # PB/SB raised, WR/NR/MR/PB/SB flags stored
-    for heat in heats:
-        notify_result_official(session, heat_id=heat.id)
-    return len(heats)
-
-
-def gun_fired(session: Session, actor: Actor, heat: Heat, at: datetime) -> None:
-    """The gun time read from a device or corrected by an official: a scheduled heat has
-    started (a started or finished one keeps its status; an official one never gets here)."""
-    heat.gun_time = at
-    if heat.status is HeatStatus.SCHEDULED:
-        _move(session, actor, heat, HeatStatus.STARTED)
-
-
-def results_arrived(session: Session, actor: Actor, heat: Heat) -> None:
-    """Photo-finish results stored: a heat not finished yet is finished. Only
-    :func:`mark_heats_official` makes it official."""
-    if heat.status in (HeatStatus.SCHEDULED, HeatStatus.STARTED):
-        _move(session, actor, heat, HeatStatus.FINISHED)
-
-
-def _require_status(heat: Heat, wanted: HeatStatus, verb: str) -> None:
-    if heat.status is not wanted:
-        raise ConflictError(
-            f"{heat!r} is {heat.status.value}: only a {wanted.value} heat can {verb}",
-            details={"status": heat.status.value},
-        )
-
-
-def _move(session: Session, actor: Actor, heat: Heat, status: HeatStatus) -> None:
-    before = heat.status.value
-    heat.status = status
-    record(session, actor, status.value, "Heat", heat.id,
-           {"status": {"before": before, "after": status.value},
-            "gun_time": heat.gun_time.isoformat() if heat.gun_time else None})
 
 
 # -- shared ------------------------------------------------------------------------------------

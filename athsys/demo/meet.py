@@ -27,10 +27,9 @@ from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from athsys.accounts.actor import SYSTEM
-from athsys.athletes.models import Athlete, Club, Sex
+from athsys.athletes.models import Athlete, Club
 from athsys.audit.service import record
 from athsys.competitions.advancement import Qualification, advance
-from athsys.competitions.disciplines import EventKind, discipline
 from athsys.competitions.lane_draw import draw_lanes
 from athsys.competitions.models import (
     Competition,
@@ -46,7 +45,9 @@ from athsys.competitions.models import (
 )
 from athsys.competitions.seeding import SeedEntry, seed_heats
 from athsys.results.models import Result, ResultSource
-from athsys.results.ranking import RaceResult, ResultStatus, rank_race
+from athsys.sport.disciplines import EventKind, discipline
+from athsys.sport.ranking import RaceResult, ResultStatus, rank_race
+from athsys.sport.sex import Sex
 from athsys.timing.models import ChipAssignment, TimingPoint
 
 DEMO_COMPETITION_NAME = "AthSys Demo Meet"

@@ -11,7 +11,6 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 from sqlalchemy import case, func, select
 from sqlalchemy.orm import Session, aliased
 
-from athsys.competitions.disciplines import EventKind
 from athsys.competitions.models import (
     Competition,
     Entry,
@@ -23,6 +22,7 @@ from athsys.competitions.models import (
     Round,
     RoundKind,
 )
+from athsys.sport.disciplines import EventKind
 
 NEXT_LIMIT: Final = 8
 _ROUND_NAMES: Final = {RoundKind.HEAT: "Heats", RoundKind.QUALIFICATION: "Qualification",

@@ -9,7 +9,6 @@ from sqlalchemy import ColumnElement, func, select
 from sqlalchemy.orm import Session
 
 from athsys.athletes.models import Athlete
-from athsys.competitions.disciplines import discipline
 from athsys.competitions.models import (
     Competition,
     Entry,
@@ -21,9 +20,10 @@ from athsys.competitions.models import (
 )
 from athsys.home.officials import local_time
 from athsys.records.models import Record, RecordScope
-from athsys.results.marks import format_mark, format_wind
 from athsys.results.models import Result
-from athsys.results.ranking import ResultStatus
+from athsys.sport.disciplines import discipline
+from athsys.sport.marks import format_mark, format_wind
+from athsys.sport.ranking import ResultStatus
 
 UPCOMING_LIMIT: Final = 30
 RESULTS_LIMIT: Final = 10

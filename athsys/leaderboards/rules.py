@@ -20,9 +20,9 @@ from functools import cache
 
 from athsys.errors import ValidationError
 from athsys.inputs import whole_number
-from athsys.results.marks import Measure
-from athsys.results.ranking import ResultStatus, rank_with_ties
-from athsys.scoring.age_grading import age_grade, age_grade_events
+from athsys.sport.age_grading import age_grade, age_grade_events
+from athsys.sport.marks import Measure
+from athsys.sport.ranking import ResultStatus, rank_with_ties
 
 #: Non-finishers, in the order result lists print them after the finishers.
 UNPLACED_ORDER: tuple[ResultStatus, ...] = (
@@ -132,7 +132,7 @@ def _grading(sex: str, age: int, event: str) -> tuple[int, int, int, bool] | Non
 def grade_hundredths(sex: str, age: int, event: str, mark: int) -> int | None:
     """The age grade in hundredths of a per cent (``8765`` for 87.65 %), or None.
 
-    The same figure as :func:`athsys.scoring.age_grading.age_grade` (percentage cut to two
+    The same figure as :func:`athsys.sport.age_grading.age_grade` (percentage cut to two
     decimals), in integer arithmetic on a factor looked up once per (sex, age, event): a
     50,000-runner board grades in milliseconds instead of a Decimal division per runner.
     """

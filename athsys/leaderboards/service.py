@@ -41,7 +41,6 @@ from sqlalchemy import event, select, text
 from sqlalchemy.orm import Session
 
 from athsys.athletes.categories import age_category, age_on
-from athsys.competitions.disciplines import DISCIPLINES, EventKind
 from athsys.competitions.models import (
     Competition,
     CompetitionStatus,
@@ -57,11 +56,12 @@ from athsys.errors import NotFoundError, ValidationError
 from athsys.jobs import TaskName, enqueue_after_commit
 from athsys.leaderboards import rules
 from athsys.leaderboards.cache import REDIS_ERRORS, BoardStore
-from athsys.results.marks import Measure, format_gap, format_mark, format_wind
 from athsys.results.models import Attempt, Result
-from athsys.results.ranking import ResultStatus
 from athsys.runtime import cyclic_gc_paused
 from athsys.scoring.service import age_grade_event_key, combined_standings
+from athsys.sport.disciplines import DISCIPLINES, EventKind
+from athsys.sport.marks import Measure, format_gap, format_mark, format_wind
+from athsys.sport.ranking import ResultStatus
 
 log = logging.getLogger(__name__)
 

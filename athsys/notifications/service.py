@@ -27,7 +27,6 @@ from athsys.accounts.actor import Actor
 from athsys.accounts.roles import CHIEF_REGISTRAR
 from athsys.athletes.models import Athlete
 from athsys.audit.service import record, snapshot
-from athsys.competitions.disciplines import discipline
 from athsys.competitions.models import Competition, Entry, Event, Heat, Round
 from athsys.config import Settings
 from athsys.errors import AthsysError, AuthorizationError, ConflictError, ValidationError
@@ -40,8 +39,9 @@ from athsys.notifications.models import (
     NotificationStatus,
     Subscription,
 )
-from athsys.results.marks import format_mark, format_wind
 from athsys.results.models import Result
+from athsys.sport.disciplines import discipline
+from athsys.sport.marks import format_mark, format_wind
 
 log = logging.getLogger(__name__)
 

@@ -8,8 +8,9 @@ from datetime import date
 from sqlalchemy import CheckConstraint, Date, ForeignKey, Index, Integer, String, text
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
-from athsys.athletes.models import Athlete, Sex
+from athsys.athletes.models import Athlete
 from athsys.db import Base, Timestamped, enum_type
+from athsys.sport.sex import Sex
 
 
 class RecordScope(enum.Enum):

@@ -26,14 +26,14 @@ from sqlalchemy.orm import Session
 from athsys.accounts.actor import Actor
 from athsys.athletes.models import Athlete
 from athsys.audit.service import record, snapshot
-from athsys.competitions.disciplines import Discipline
+from athsys.competitions.combined_rounds import round_discipline
 from athsys.competitions.models import Entry, Event, Heat
-from athsys.competitions.planning import round_discipline
 from athsys.records.models import Record, RecordScope
-from athsys.results.marks import official_mark
 from athsys.results.models import Result
-from athsys.results.ranking import ResultStatus
 from athsys.results.records import ExistingRecords, RecordKind, records_earned
+from athsys.sport.disciplines import Discipline
+from athsys.sport.marks import official_mark
+from athsys.sport.ranking import ResultStatus
 
 #: Wind above this (tenths of m/s) makes a mark wind-assisted: no record, no best.
 WIND_LIMIT = 20

@@ -22,14 +22,14 @@ from dataclasses import dataclass, replace
 from typing import NoReturn, TypeVar
 
 from athsys.errors import ValidationError
-from athsys.results.marks import (
+from athsys.sport.marks import (
     Measure,
     format_mark,
     parse_mark,
     parse_wind,
     round_down_to_centimetre,
 )
-from athsys.results.ranking import EntryId, check_unique_entries, rank_with_ties
+from athsys.sport.ranking import EntryId, check_unique_entries, rank_with_ties
 
 CLEARED = "o"
 FAILED = "x"

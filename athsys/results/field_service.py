@@ -26,8 +26,8 @@ from sqlalchemy.orm import Session
 from athsys.accounts.actor import Actor
 from athsys.athletes.service import current_related
 from athsys.audit.service import snapshot
+from athsys.competitions.combined_rounds import round_discipline
 from athsys.competitions.models import Entry, Heat, LaneAssignment
-from athsys.competitions.planning import round_discipline
 from athsys.errors import ConflictError, ValidationError
 from athsys.results import service
 from athsys.results.field_series import (
@@ -45,9 +45,9 @@ from athsys.results.field_series import (
     record_attempt,
     validate_horizontal,
 )
-from athsys.results.marks import Measure, format_mark
 from athsys.results.models import Attempt, AttemptOutcome, Result, ResultSource
-from athsys.results.ranking import ResultStatus
+from athsys.sport.marks import Measure, format_mark
+from athsys.sport.ranking import ResultStatus
 
 Series = VerticalSeries | HorizontalSeries
 

@@ -22,7 +22,7 @@ from sqlalchemy.orm import Mapped, mapped_column, relationship
 from athsys.competitions.advancement import Qualification
 from athsys.competitions.models import Entry, Heat
 from athsys.db import Base, Timestamped, enum_type
-from athsys.results.ranking import ResultStatus
+from athsys.sport.ranking import ResultStatus
 
 
 class ResultSource(enum.Enum):

@@ -1,7 +1,7 @@
 """The record flags a mark earns: WR, NR, MR, PB, SB.
 
 A mark that equals or beats a record earns its flag. Marks are compared at published
-precision (:func:`athsys.results.marks.official_mark`), so a 9.572 run read to the
+precision (:func:`athsys.sport.marks.official_mark`), so a 9.572 run read to the
 thousandth equals a 9.58 record rather than beating it.
 
 ``None`` means there is no existing record. For a personal or season best that makes
@@ -14,7 +14,7 @@ from __future__ import annotations
 import enum
 from dataclasses import dataclass
 
-from athsys.results.marks import Measure, official_mark
+from athsys.sport.marks import Measure, official_mark
 
 
 class RecordKind(enum.Enum):

@@ -18,14 +18,14 @@ from athsys.accounts.actor import Actor
 from athsys.accounts.roles import CHIEF_REGISTRAR
 from athsys.athletes.service import current_related
 from athsys.audit.service import audited_add, audited_delete, audited_update, diff, record, snapshot
+from athsys.competitions.combined_rounds import round_discipline
 from athsys.competitions.models import Entry, Heat, HeatStatus
-from athsys.competitions.planning import round_discipline
 from athsys.errors import AuthorizationError, ValidationError
 from athsys.jobs import TaskName, enqueue_after_commit
-from athsys.results.marks import Measure
 from athsys.results.models import Attempt, AttemptOutcome, Result, ResultRevision, ResultSource
 from athsys.results.placing import place_heats
-from athsys.results.ranking import ResultStatus
+from athsys.sport.marks import Measure
+from athsys.sport.ranking import ResultStatus
 
 #: The fields of a result a revision keeps.
 REVISED_FIELDS = (

@@ -18,13 +18,13 @@ from marshmallow import Schema, ValidationError, fields, post_load, validate
 
 from athsys.errors import ValidationError as AthsysValidationError
 from athsys.inputs import StrictSchema
-from athsys.scoring.age_grading import (
+from athsys.sport.age_grading import (
     DEFAULT_EDITION,
     ROAD_EDITIONS,
     Measure,
     age_grade_events,
 )
-from athsys.scoring.combined import get_competition
+from athsys.sport.combined import get_competition
 
 _NO_MARK = frozenset({"", "DNS", "DNF", "NM", "DQ"})
 _DECIMAL = re.compile(r"([0-9]+)(?:\.([0-9]{1,3}))?")
@@ -133,7 +133,7 @@ class EventScoreSchema(Schema):
 
 
 class CombinedScoreSchema(Schema):
-    """Dumps a :class:`athsys.scoring.combined.CombinedScore`."""
+    """Dumps a :class:`athsys.sport.combined.CombinedScore`."""
 
     competition = fields.String()
     events = fields.List(fields.Nested(EventScoreSchema))
@@ -168,7 +168,7 @@ class AgeGradeRequestSchema(StrictSchema):
 
 
 class AgeGradeSchema(Schema):
-    """Dumps a :class:`athsys.scoring.age_grading.AgeGrade`; factor and percentage as strings.
+    """Dumps a :class:`athsys.sport.age_grading.AgeGrade`; factor and percentage as strings.
     The percentage is cut (never rounded up) to two decimals; times are rounded up to the
     millisecond and distances down to the millimetre, against the athlete."""
 

@@ -5,10 +5,10 @@ the all-rounders; its rounds are its events in the order they are held: round or
 the first event of the World Athletics tables (the decathlon's 100 m), ordinal 2 the second
 (long jump), and so on. Each round has its heats (races or flights) and the results of the
 entries in them. The points of an event are computed from the stored mark by
-:mod:`athsys.scoring.combined` (no mark, DNS, DNF, DQ or NM score 0), the running total
+:mod:`athsys.sport.combined` (no mark, DNS, DNF, DQ or NM score 0), the running total
 follows each event, and the standings rank the totals.
 
-Age grading applies :mod:`athsys.scoring.age_grading` to a result: the athlete's age in
+Age grading applies :mod:`athsys.sport.age_grading` to a result: the athlete's age in
 whole years on the first day of the competition, and the discipline's column of the WMA 2023
 track and field factors (the Alan Jones 2020 factors for road races).
 """
@@ -22,25 +22,22 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session, selectinload
 
 from athsys.athletes.categories import MASTERS_FROM_AGE, age_on
-from athsys.athletes.models import Athlete, Sex
-from athsys.competitions.disciplines import EventKind
+from athsys.athletes.models import Athlete
 from athsys.competitions.models import Entry, EntryStatus, Event, Heat, Round
 from athsys.errors import NotFoundError, ValidationError
 from athsys.results.models import Result
-from athsys.results.ranking import ResultStatus, rank_with_ties
-from athsys.scoring.age_grading import AgeGrade, age_grade, age_grade_events
-from athsys.scoring.combined import EventScore, get_competition, score_competition
+from athsys.sport.age_grading import AgeGrade, age_grade, age_grade_events
+from athsys.sport.combined import (
+    EventScore,
+    combined_competition_key,
+    get_competition,
+    score_competition,
+)
+from athsys.sport.disciplines import EventKind
+from athsys.sport.ranking import ResultStatus, rank_with_ties
 
 #: WMA masters categories start at 35.
 MASTERS_AGE = MASTERS_FROM_AGE
-
-_COMBINED_KEYS: dict[tuple[str, Sex], str] = {
-    ("DEC", Sex.MALE): "men_decathlon",
-    ("DEC", Sex.FEMALE): "women_decathlon",
-    ("HEP", Sex.FEMALE): "women_heptathlon",
-    ("HEP", Sex.MALE): "men_indoor_heptathlon",
-    ("PEN", Sex.FEMALE): "women_indoor_pentathlon",
-}
 
 # Discipline codes whose WMA 2023 column has another name.
 _AGE_GRADE_EVENTS = {
@@ -57,31 +54,6 @@ _AGE_GRADE_EVENTS = {
 
 
 # -- combined events ----------------------------------------------------------------------------
-def combined_competition_key(discipline_code: str, sex: Sex) -> str:
-    """The scoring tables' key of a combined event: ``("DEC", Sex.MALE)`` -> ``"men_decathlon"``."""
-    try:
-        return _COMBINED_KEYS[(discipline_code, sex)]
-    except KeyError:
-        raise ValidationError(
-            f"no World Athletics scoring table for {discipline_code} ({sex.value})",
-            details={"discipline": discipline_code, "sex": sex.value},
-        ) from None
-
-
-def combined_event_key(rnd: Round) -> str | None:
-    """The event of the tables a round of a combined event is (``"LJ"``); None otherwise."""
-    event = rnd.event
-    if event.kind is not EventKind.COMBINED:
-        return None
-    events = get_competition(combined_competition_key(event.discipline_code, event.sex)).events
-    if not 1 <= rnd.ordinal <= len(events):
-        raise ValidationError(
-            f"{event.name} has {len(events)} events: round {rnd.ordinal} is none of them",
-            details={"round": rnd.ordinal, "events": [e.key for e in events]},
-        )
-    return events[rnd.ordinal - 1].key
-
-
 @dataclass(frozen=True)
 class CombinedStanding:
     """One all-rounder's line: points of every event held so far and the total."""

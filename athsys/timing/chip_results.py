@@ -22,7 +22,7 @@ from athsys.db import driver_execute, driver_rows, int_array, text_array
 from athsys.logging import request_id_var
 from athsys.results.models import ResultSource
 from athsys.results.placing import PLACE_IN_HEAT
-from athsys.results.ranking import ResultStatus
+from athsys.sport.ranking import ResultStatus
 from athsys.timing import rules
 from athsys.timing.outcome import ProcessingOutcome
 from athsys.timing.processing import StoredTimes, decide_chip_update

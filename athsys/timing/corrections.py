@@ -16,8 +16,8 @@ from sqlalchemy.orm import Session
 from athsys.accounts.actor import Actor
 from athsys.accounts.roles import CHIEF_REGISTRAR, REGISTRAR, STARTER
 from athsys.audit.service import record, snapshot
+from athsys.competitions.heat_states import gun_fired
 from athsys.competitions.models import Entry, HeatStatus, LaneAssignment
-from athsys.competitions.service import gun_fired
 from athsys.errors import ConflictError, ValidationError
 from athsys.timing import rules
 from athsys.timing.lookups import heat_with_competition, lock_competition, request_refresh

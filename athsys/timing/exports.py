@@ -9,10 +9,10 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from athsys.athletes.models import Athlete, Club
-from athsys.competitions.disciplines import EventKind
 from athsys.competitions.models import Entry, Event, Heat, LaneAssignment, Round
-from athsys.results.marks import Measure, format_mark
 from athsys.results.models import Result
+from athsys.sport.disciplines import EventKind
+from athsys.sport.marks import Measure, format_mark
 from athsys.spreadsheet import SafeWriter
 from athsys.timing.formats.lynx_export import (
     LynxCompetitor,

@@ -13,11 +13,11 @@ from sqlalchemy.orm import Session
 
 from athsys.accounts.actor import Actor
 from athsys.audit.service import record, snapshot
+from athsys.competitions.heat_states import results_arrived
 from athsys.competitions.models import Entry, Event, Heat, HeatStatus, LaneAssignment, Round
-from athsys.competitions.service import results_arrived
 from athsys.errors import ConflictError, ValidationError
 from athsys.results.models import Result, ResultRevision, ResultSource
-from athsys.results.ranking import ResultStatus
+from athsys.sport.ranking import ResultStatus
 from athsys.timing import rules
 from athsys.timing.chip_results import precedence_source
 from athsys.timing.formats.lif import DQ, LifFile, parse_lif

@@ -17,8 +17,8 @@ from sqlalchemy.orm import Session
 
 from athsys.accounts.actor import SYSTEM, Actor
 from athsys.audit.service import record
+from athsys.competitions.heat_states import gun_fired
 from athsys.competitions.models import Event, Heat, HeatStatus, Round
-from athsys.competitions.service import gun_fired
 from athsys.db import driver_execute, driver_rows, int_array
 from athsys.timing import rules
 from athsys.timing.lookups import BIB_CHIP_PREFIX, lock_competition

@@ -19,8 +19,7 @@ from sqlalchemy import insert, text
 from sqlalchemy.orm import Session
 
 from athsys.accounts.actor import Actor
-from athsys.athletes.models import Athlete, Sex
-from athsys.competitions.disciplines import discipline
+from athsys.athletes.models import Athlete
 from athsys.competitions.models import (
     Competition,
     CompetitionStatus,
@@ -33,6 +32,8 @@ from athsys.competitions.models import (
 )
 from athsys.errors import ValidationError
 from athsys.inputs import whole_number
+from athsys.sport.disciplines import discipline
+from athsys.sport.sex import Sex
 from athsys.timing.devices import create_device
 from athsys.timing.models import ChipAssignment, DeviceKind, TimingPoint
 

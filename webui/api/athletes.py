@@ -13,7 +13,7 @@ from sqlalchemy.orm import Session
 
 from athsys.accounts.actor import Actor
 from athsys.athletes import service
-from athsys.athletes.models import Athlete, Sex
+from athsys.athletes.models import Athlete
 from athsys.athletes.schemas import (
     PRIVATE_ATHLETE_FIELDS,
     AthleteCreateSchema,
@@ -21,6 +21,7 @@ from athsys.athletes.schemas import (
     AthleteUpdateSchema,
 )
 from athsys.audit.service import snapshot
+from athsys.sport.sex import Sex
 from webui.api.resources import Filter, Resource, apply, column_filter
 from webui.security import roles
 

@@ -14,14 +14,10 @@ from athsys.accounts.actor import Actor
 from athsys.audit.service import snapshot
 from athsys.competitions.models import Entry, Heat
 from athsys.results import service
-from athsys.results.marks import Measure
 from athsys.results.models import Attempt
-from athsys.results.schemas import (
-    AttemptCreateSchema,
-    AttemptResponseSchema,
-    AttemptUpdateSchema,
-    resolve_notation,
-)
+from athsys.results.schemas import AttemptCreateSchema, AttemptResponseSchema, AttemptUpdateSchema
+from athsys.sport.fields import resolve_notation
+from athsys.sport.marks import Measure
 from webui.api.resources import Resource, apply, column_filter, references
 from webui.security import roles
 

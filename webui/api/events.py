@@ -8,11 +8,11 @@ from marshmallow import fields
 from sqlalchemy.orm import Session
 
 from athsys.accounts.actor import Actor
-from athsys.athletes.models import Sex
 from athsys.audit.service import snapshot
 from athsys.competitions import service
 from athsys.competitions.models import Event
 from athsys.competitions.schemas import EventCreateSchema, EventResponseSchema, EventUpdateSchema
+from athsys.sport.sex import Sex
 from webui.api.resources import Resource, apply, column_filter
 from webui.security import roles
 

@@ -1,9 +1,9 @@
 """``POST /api/rounds/<id>/seed`` and ``POST /api/rounds/<id>/advance``.
 
 Seed: ``{"heats": 3, "seed": 2023}`` (both optional) seeds the round into heats and draws
-the lanes (:func:`athsys.competitions.planning.seed_round`). Advance: ``{"seed": 5}``
+the lanes (:func:`athsys.officiating.planning.seed_round`). Advance: ``{"seed": 5}``
 (optional) marks Q/q on a finished round and seeds the next round from its results
-(:func:`athsys.competitions.planning.advance_round`). Both answer the heats with their
+(:func:`athsys.officiating.planning.advance_round`). Both answer the heats with their
 start lists; the role matrix's ``seed_heats`` and ``advance_round`` on Rounds guard them
 (Registrar and above).
 """
@@ -15,9 +15,9 @@ from typing import Any
 from flask import Blueprint, Response
 from marshmallow import Schema, fields, validate
 
-from athsys.competitions import planning
 from athsys.competitions.models import Round
 from athsys.errors import NotFoundError
+from athsys.officiating import planning
 from webui.api import openapi
 from webui.api.envelope import json_body, success
 from webui.api.resources import load, require_permission, roles_allowed, writing

@@ -21,7 +21,7 @@ from athsys.competitions.schemas import (
     RegistrationResponseSchema,
     RegistrationUpdateSchema,
 )
-from athsys.results.schemas import resolve_notation
+from athsys.sport.fields import resolve_notation
 from webui.api.resources import Resource, apply, column_filter, references
 from webui.security import roles
 

@@ -15,15 +15,11 @@ from athsys.accounts.actor import Actor
 from athsys.audit.service import snapshot
 from athsys.competitions.models import Entry, Heat
 from athsys.results import service
-from athsys.results.marks import Measure
 from athsys.results.models import Result
-from athsys.results.ranking import ResultStatus
-from athsys.results.schemas import (
-    ResultCreateSchema,
-    ResultResponseSchema,
-    ResultUpdateSchema,
-    resolve_notation,
-)
+from athsys.results.schemas import ResultCreateSchema, ResultResponseSchema, ResultUpdateSchema
+from athsys.sport.fields import resolve_notation
+from athsys.sport.marks import Measure
+from athsys.sport.ranking import ResultStatus
 from webui.api.resources import Resource, apply, column_filter, references
 from webui.security import roles
 

@@ -12,13 +12,14 @@ from __future__ import annotations
 
 from flask import Blueprint, Response
 
-from athsys.scoring import age_grade, score_competition
 from athsys.scoring.schemas import (
     AgeGradeRequestSchema,
     AgeGradeSchema,
     CombinedScoreRequestSchema,
     CombinedScoreSchema,
 )
+from athsys.sport.age_grading import age_grade
+from athsys.sport.combined import score_competition
 from webui.api import openapi
 from webui.api.envelope import json_body, success
 from webui.api.resources import load

@@ -18,21 +18,15 @@ from marshmallow import ValidationError as SchemaError
 
 from athsys.config import Settings
 from athsys.errors import ValidationError
-from athsys.results.marks import Measure, format_mark
-from athsys.scoring import (
-    age_grade,
-    age_grade_events,
-    competition_keys,
-    get_competition,
-    score_competition,
-)
-from athsys.scoring.age_grading import DEFAULT_EDITION, ROAD_EDITIONS
 from athsys.scoring.schemas import (
     AgeGradeRequestSchema,
     AgeGradeSchema,
     CombinedScoreRequestSchema,
     CombinedScoreSchema,
 )
+from athsys.sport.age_grading import DEFAULT_EDITION, ROAD_EDITIONS, age_grade, age_grade_events
+from athsys.sport.combined import competition_keys, get_competition, score_competition
+from athsys.sport.marks import Measure, format_mark
 
 
 def _load(schema: Any, data: dict[str, Any]) -> dict[str, Any]:

@@ -9,8 +9,10 @@ from flask_appbuilder.actions import action
 from sqlalchemy.orm import selectinload
 
 from athsys.athletes.service import check_may_manage_club
-from athsys.competitions import planning, service
+from athsys.competitions import service
 from athsys.competitions.models import Competition, Entry, Event, Heat, LaneAssignment, Round
+from athsys.officiating import planning
+from athsys.officiating import service as officiating
 from athsys.results import field_service
 from webui.security import roles
 from webui.views.base import DISPLAY, EAGER, AthsysInterface, AthsysModelView
@@ -109,18 +111,19 @@ class HeatView(AthsysModelView):
     def start_heat(self, items: Any) -> Any:
         now = datetime.now(UTC)
         return self.run_bulk(
-            items, lambda s, a, heats: service.start_heats(s, a, heats, now),
+            items, lambda s, a, heats: officiating.start_heats(s, a, heats, now),
             "{count} heats started",
         )
 
     @action(roles.FINISH_HEAT, "Finish", None, "fa-flag-checkered", single=False)
     def finish_heat(self, items: Any) -> Any:
-        return self.run_bulk(items, service.finish_heats, "{count} heats finished")
+        return self.run_bulk(items, officiating.finish_heats, "{count} heats finished")
 
     @action(roles.MARK_OFFICIAL, "Mark official", "Mark the selected heats official?",
             "fa-stamp", single=False)
     def mark_official(self, items: Any) -> Any:
-        return self.run_bulk(items, service.mark_heats_official, "{count} heats marked official")
+        return self.run_bulk(items, officiating.mark_heats_official,
+                             "{count} heats marked official")
 
     @action(roles.DERIVE_RESULTS, "Results from attempts",
             "Write the results of the selected flights from their field series?", "fa-list-ol",

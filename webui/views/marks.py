@@ -3,7 +3,7 @@
 A mark's unit depends on its discipline (``"10.43"`` is 10 430 ms in a 100 m, 10 430 mm in a
 shot put; ``"2:09:45"`` is no distance at all), so a :class:`MarkField` asks the form which
 discipline it belongs to (the heat, entry or event chosen in the same form) and parses with
-:func:`athsys.results.marks.parse_mark`. The error names the field and goes under it.
+:func:`athsys.sport.marks.parse_mark`. The error names the field and goes under it.
 """
 
 from __future__ import annotations
@@ -16,9 +16,9 @@ from wtforms import SelectField, StringField
 from wtforms.fields.choices import SelectChoice
 from wtforms.form import BaseForm
 
-from athsys.competitions.disciplines import DISCIPLINES, Discipline, discipline
 from athsys.errors import ValidationError
-from athsys.results.marks import Measure, format_mark, format_wind, parse_mark, parse_wind
+from athsys.sport.disciplines import DISCIPLINES, Discipline, discipline
+from athsys.sport.marks import Measure, format_mark, format_wind, parse_mark, parse_wind
 
 DisciplineOfForm = Callable[[BaseForm], Discipline | None]
 DisciplineOfItem = Callable[[Any], Discipline | None]

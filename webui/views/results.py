@@ -9,8 +9,8 @@ from wtforms import StringField
 
 from athsys.competitions.models import Entry, Heat, Round
 from athsys.results import field_service, service
-from athsys.results.marks import Measure
 from athsys.results.models import Attempt, Result, ResultRevision
+from athsys.sport.marks import Measure
 from webui.security import roles
 from webui.views.base import DISPLAY, EAGER, AthsysInterface, AthsysModelView
 from webui.views.marks import (

@@ -12,9 +12,9 @@ from sqlalchemy.engine import Engine
 from sqlalchemy.orm import Session
 
 from athsys.accounts.actor import SYSTEM
-from athsys.competitions import service as competitions_service
 from athsys.competitions.models import Heat
-from athsys.results.ranking import ResultStatus
+from athsys.officiating import service as officiating
+from athsys.sport.ranking import ResultStatus
 from tests.e2e.conftest import ARGS, CHROMIUM, csp_violations
 from tests.integration.leaderboards.leaderboards_support import Meet, build_meet, store_result
 from tests.support.worker import WorkerProcess
@@ -98,8 +98,8 @@ def test_a_stored_result_appears_on_the_live_page(
                          refresh_job=True)
         with Session(committed_db) as session, session.begin():
             heat = session.get(Heat, meet.road_heat_id)
-            competitions_service.finish_heats(session, SYSTEM, [heat])
-            competitions_service.mark_heats_official(session, SYSTEM, [heat])
+            officiating.finish_heats(session, SYSTEM, [heat])
+            officiating.mark_heats_official(session, SYSTEM, [heat])
         playwright_api.expect(board.locator(".badge.official")).to_have_text(
             "official", timeout=10_000)
         playwright_api.expect(rows.nth(0)).to_contain_text("PB SB")

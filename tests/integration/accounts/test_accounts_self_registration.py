@@ -7,13 +7,14 @@ from sqlalchemy import select
 
 from athsys.accounts import roles
 from athsys.accounts.models import UserProfile
-from athsys.athletes.models import Athlete, Club, Sex
+from athsys.athletes.models import Athlete, Club
 from athsys.audit.models import AuditLog
 from athsys.competitions import self_registration
-from athsys.competitions.disciplines import discipline
 from athsys.competitions.models import Competition, CompetitionStatus, Entry, Event
 from athsys.competitions.self_registration import SignUp
 from athsys.errors import AuthorizationError, ConflictError, NotFoundError, ValidationError
+from athsys.sport.disciplines import discipline
+from athsys.sport.sex import Sex
 from tests.integration.api.helpers import tag
 
 pytestmark = pytest.mark.integration

@@ -15,8 +15,7 @@ from flask import Flask
 from flask.testing import FlaskClient
 
 from athsys.accounts.models import UserProfile
-from athsys.athletes.models import Athlete, Club, Sex
-from athsys.competitions.disciplines import discipline
+from athsys.athletes.models import Athlete, Club
 from athsys.competitions.models import (
     Competition,
     Entry,
@@ -27,7 +26,9 @@ from athsys.competitions.models import (
     RoundKind,
 )
 from athsys.results.models import Result
-from athsys.results.ranking import ResultStatus
+from athsys.sport.disciplines import discipline
+from athsys.sport.ranking import ResultStatus
+from athsys.sport.sex import Sex
 from tests.integration.admin.admin_support import PASSWORD, USERNAMES, Meet, login
 from webui.security import roles
 from webui.security.sync import sync_roles

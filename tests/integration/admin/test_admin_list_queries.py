@@ -5,11 +5,12 @@ from datetime import date
 import pytest
 from sqlalchemy import event
 
-from athsys.athletes.models import Athlete, Club, Sex
-from athsys.competitions.disciplines import discipline
+from athsys.athletes.models import Athlete, Club
 from athsys.competitions.models import Entry, Event, Heat, Round, RoundKind
 from athsys.results.models import Result
-from athsys.results.ranking import ResultStatus
+from athsys.sport.disciplines import discipline
+from athsys.sport.ranking import ResultStatus
+from athsys.sport.sex import Sex
 from tests.integration.admin.admin_support import FAB_WTFORMS_WARNINGS
 from webui.security import roles
 

@@ -10,8 +10,7 @@ from flask import Flask
 from flask_jwt_extended import create_access_token, create_refresh_token
 
 from athsys.accounts.models import UserProfile
-from athsys.athletes.models import Athlete, Club, Sex
-from athsys.competitions.disciplines import discipline
+from athsys.athletes.models import Athlete, Club
 from athsys.competitions.models import (
     Competition,
     CompetitionStatus,
@@ -22,7 +21,9 @@ from athsys.competitions.models import (
     RoundKind,
 )
 from athsys.results.models import Attempt, AttemptOutcome, Result
-from athsys.results.ranking import ResultStatus
+from athsys.sport.disciplines import discipline
+from athsys.sport.ranking import ResultStatus
+from athsys.sport.sex import Sex
 
 DEFAULT_PASSWORD = "correct-horse-battery"
 

@@ -18,8 +18,7 @@ import pytest
 from flask import Flask
 from flask.testing import FlaskClient
 
-from athsys.athletes.models import Athlete, Club, Sex
-from athsys.competitions.disciplines import discipline
+from athsys.athletes.models import Athlete, Club
 from athsys.competitions.models import (
     Competition,
     CompetitionStatus,
@@ -32,7 +31,9 @@ from athsys.competitions.models import (
     RoundKind,
 )
 from athsys.results.models import Result
-from athsys.results.ranking import ResultStatus
+from athsys.sport.disciplines import discipline
+from athsys.sport.ranking import ResultStatus
+from athsys.sport.sex import Sex
 from athsys.spreadsheet import FORMULA_TRIGGERS
 from tests.integration.api.helpers import TestDataFactory, bearer, tag
 

@@ -22,9 +22,10 @@ from athsys.accounts.roles import (
     STARTER,
     VIEWER,
 )
-from athsys.athletes.models import Athlete, Sex
-from athsys.competitions.disciplines import EventKind
+from athsys.athletes.models import Athlete
 from athsys.competitions.models import Entry, EntryStatus, Event, Heat, Round, RoundKind
+from athsys.sport.disciplines import EventKind
+from athsys.sport.sex import Sex
 from tests.integration.admin.admin_support import csrf_token
 from tests.integration.api.helpers import TestDataFactory, bearer
 from tests.integration.leaderboards.leaderboards_support import Meet, build_meet, store_result

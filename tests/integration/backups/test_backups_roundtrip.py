@@ -10,10 +10,9 @@ from sqlalchemy import create_engine, select, text, update
 from sqlalchemy.engine import Engine, make_url
 from sqlalchemy.orm import Session
 
-from athsys.athletes.models import Athlete, Club, Sex
+from athsys.athletes.models import Athlete, Club
 from athsys.backups import service
 from athsys.backups.models import Backup, BackupStatus
-from athsys.competitions.disciplines import EventKind
 from athsys.competitions.models import (
     Competition,
     Entry,
@@ -30,6 +29,8 @@ from athsys.errors import (
     ValidationError,
 )
 from athsys.results.models import Result
+from athsys.sport.disciplines import EventKind
+from athsys.sport.sex import Sex
 from tests.support.database import create_empty_database, recreate_database
 from webui.cli.main import main as cli_main
 

@@ -20,7 +20,7 @@ from athsys.competitions.models import (
 )
 from athsys.demo import DEMO_COMPETITION_NAME, load_demo_meet
 from athsys.results.models import Result
-from athsys.results.ranking import ResultStatus
+from athsys.sport.ranking import ResultStatus
 from athsys.timing.models import ChipAssignment, TimingPoint
 
 pytestmark = pytest.mark.integration

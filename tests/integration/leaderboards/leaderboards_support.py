@@ -11,8 +11,7 @@ from sqlalchemy.engine import Engine
 from sqlalchemy.orm import Session
 
 from athsys.accounts.actor import SYSTEM
-from athsys.athletes.models import Athlete, Club, Sex
-from athsys.competitions.disciplines import discipline
+from athsys.athletes.models import Athlete, Club
 from athsys.competitions.models import (
     Competition,
     CompetitionStatus,
@@ -27,7 +26,9 @@ from athsys.competitions.models import (
 from athsys.jobs import take_pending
 from athsys.results import service as results_service
 from athsys.results.models import Result
-from athsys.results.ranking import ResultStatus
+from athsys.sport.disciplines import discipline
+from athsys.sport.ranking import ResultStatus
+from athsys.sport.sex import Sex
 
 
 @dataclass

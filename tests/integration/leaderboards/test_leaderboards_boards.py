@@ -13,15 +13,15 @@ from sqlalchemy.engine import Engine
 from sqlalchemy.orm import Session
 
 from athsys.accounts.actor import SYSTEM
-from athsys.athletes.models import Sex
-from athsys.competitions import service as competitions_service
 from athsys.competitions.models import Heat
 from athsys.leaderboards import rules, service
 from athsys.leaderboards.cache import BoardStore
+from athsys.officiating import service as officiating
 from athsys.records.models import Record, RecordScope
 from athsys.records.service import result_flags
 from athsys.results.models import Result
-from athsys.results.ranking import ResultStatus
+from athsys.sport.ranking import ResultStatus
+from athsys.sport.sex import Sex
 from tests.integration.leaderboards.leaderboards_support import Meet, store_result
 
 pytestmark = pytest.mark.integration
@@ -169,8 +169,8 @@ def test_record_flags_are_those_stored_when_official_and_team_scores(
 
     with Session(committed_db) as session, session.begin():
         heat = session.get(Heat, meet.road_heat_id)
-        competitions_service.finish_heats(session, SYSTEM, [heat])
-        competitions_service.mark_heats_official(session, SYSTEM, [heat])
+        officiating.finish_heats(session, SYSTEM, [heat])
+        officiating.mark_heats_official(session, SYSTEM, [heat])
     outcome = _refresh(committed_db, store, meet.road_event_id)
     assert not outcome.full and outcome.lines_changed == 6  # the heat's status moved them all
     lines = _board(committed_db, store, meet.road_event_id)["lines"]

@@ -20,7 +20,7 @@ from athsys import metrics
 from athsys.competitions.models import Competition, CompetitionStatus
 from athsys.leaderboards.cache import Cache, cache_ttls, event_scope
 from athsys.leaderboards.service import competitions_around
-from athsys.results.ranking import ResultStatus
+from athsys.sport.ranking import ResultStatus
 from tests.integration.leaderboards.leaderboards_support import Meet, store_result
 from webui.api import public
 

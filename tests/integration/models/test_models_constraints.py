@@ -12,8 +12,7 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from athsys import migrations
-from athsys.athletes.models import Athlete, Club, Sex
-from athsys.competitions.disciplines import EventKind
+from athsys.athletes.models import Athlete, Club
 from athsys.competitions.models import (
     Competition,
     Entry,
@@ -25,7 +24,9 @@ from athsys.competitions.models import (
 )
 from athsys.models import metadata
 from athsys.results.models import Result
-from athsys.results.ranking import ResultStatus
+from athsys.sport.disciplines import EventKind
+from athsys.sport.ranking import ResultStatus
+from athsys.sport.sex import Sex
 from athsys.timing.models import ChipAssignment
 from tests.support import servers
 

@@ -17,10 +17,11 @@ from aiosmtpd.controller import Controller
 from sqlalchemy.engine import Engine
 from sqlalchemy.orm import Session
 
-from athsys.athletes.models import Athlete, Club, Sex
-from athsys.competitions.disciplines import EventKind
+from athsys.athletes.models import Athlete, Club
 from athsys.competitions.models import Competition, Entry, Event, Heat, Round, RoundKind
 from athsys.results.models import Result
+from athsys.sport.disciplines import EventKind
+from athsys.sport.sex import Sex
 
 REJECTED = "nobody@example.com"  # answered 550
 DEFERRED = "busy@example.com"  # answered 451

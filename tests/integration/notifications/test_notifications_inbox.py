@@ -13,7 +13,6 @@ from sqlalchemy.orm import Session
 from athsys.accounts.actor import SYSTEM
 from athsys.audit.models import AuditLog
 from athsys.competitions.models import Heat, HeatStatus
-from athsys.competitions.service import mark_heats_official
 from athsys.config import Settings, replace
 from athsys.db import make_session_factory
 from athsys.notifications import service
@@ -24,6 +23,7 @@ from athsys.notifications.models import (
     NotificationStatus,
     Subscription,
 )
+from athsys.officiating.service import mark_heats_official
 from tests.integration.admin.admin_support import csrf_token
 from tests.integration.api.helpers import DEFAULT_PASSWORD, TestDataFactory, bearer
 from webui.security.sync import sync_roles

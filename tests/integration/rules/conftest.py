@@ -10,9 +10,10 @@ import pytest
 from sqlalchemy.orm import Session
 
 from athsys.accounts.actor import Actor
-from athsys.athletes.models import Athlete, Club, Sex
-from athsys.competitions.disciplines import discipline
+from athsys.athletes.models import Athlete, Club
 from athsys.competitions.models import Competition, Entry, Event, Heat, Round, RoundKind
+from athsys.sport.disciplines import discipline
+from athsys.sport.sex import Sex
 
 REGISTRAR = Actor(user_id=None, username="registrar", roles=frozenset({"Registrar"}))
 STARTER = Actor(user_id=None, username="starter", roles=frozenset({"Starter"}))

@@ -2,17 +2,17 @@ import pytest
 from sqlalchemy import func, select
 
 from athsys.competitions.models import HeatStatus, RoundKind
-from athsys.competitions.planning import seed_round
-from athsys.competitions.service import mark_heats_official
 from athsys.errors import ValidationError
+from athsys.officiating.planning import seed_round
+from athsys.officiating.service import mark_heats_official
 from athsys.results.field_service import (
     derive_field_results,
     flight_standings,
     record_field_attempt,
     undo_last_attempt,
 )
-from athsys.results.marks import Measure, parse_mark
 from athsys.results.models import Attempt, Result
+from athsys.sport.marks import Measure, parse_mark
 from tests.integration.rules.conftest import REGISTRAR, STARTER
 
 pytestmark = pytest.mark.integration

@@ -8,11 +8,11 @@ from sqlalchemy import select
 
 from athsys.accounts import roles
 from athsys.accounts.actor import Actor
-from athsys.athletes.models import Sex
 from athsys.competitions import races, service
-from athsys.competitions.disciplines import discipline
 from athsys.competitions.models import Competition, Event, Heat, Round, RoundKind
 from athsys.errors import ValidationError
+from athsys.sport.disciplines import discipline
+from athsys.sport.sex import Sex
 from tests.integration.api.helpers import tag
 
 pytestmark = pytest.mark.integration

@@ -3,15 +3,15 @@ from datetime import date
 import pytest
 from sqlalchemy import select
 
-from athsys.athletes.models import Sex
 from athsys.competitions.models import HeatStatus, RoundKind
-from athsys.competitions.service import mark_heats_official
+from athsys.officiating.service import mark_heats_official
 from athsys.records.models import Record, RecordScope
 from athsys.records.service import result_flags
 from athsys.results.models import Result
-from athsys.results.ranking import ResultStatus
-from athsys.scoring.age_grading import age_grade
 from athsys.scoring.service import age_graded_results, combined_standings
+from athsys.sport.age_grading import age_grade
+from athsys.sport.ranking import ResultStatus
+from athsys.sport.sex import Sex
 from tests.integration.rules.conftest import REGISTRAR
 
 pytestmark = pytest.mark.integration

@@ -3,10 +3,10 @@ from sqlalchemy import select
 
 from athsys.audit.models import AuditLog
 from athsys.competitions.models import HeatStatus, LaneAssignment
-from athsys.competitions.planning import advance_round, seed_round
 from athsys.errors import ConflictError, ValidationError
+from athsys.officiating.planning import advance_round, seed_round
 from athsys.results.models import Result
-from athsys.results.ranking import ResultStatus
+from athsys.sport.ranking import ResultStatus
 from tests.integration.rules.conftest import REGISTRAR
 
 pytestmark = pytest.mark.integration

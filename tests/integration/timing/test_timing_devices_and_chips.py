@@ -7,9 +7,8 @@ from sqlalchemy import select
 
 from athsys.accounts import roles
 from athsys.accounts.actor import Actor
-from athsys.athletes.models import Athlete, Club, Sex
+from athsys.athletes.models import Athlete, Club
 from athsys.audit.models import AuditLog
-from athsys.competitions.disciplines import discipline
 from athsys.competitions.models import Competition, Entry, Event
 from athsys.errors import (
     AuthenticationError,
@@ -17,6 +16,8 @@ from athsys.errors import (
     ConflictError,
     ValidationError,
 )
+from athsys.sport.disciplines import discipline
+from athsys.sport.sex import Sex
 from athsys.timing import chips, devices
 from athsys.timing.models import ChipAssignment, DeviceKind, TimingDevice, TimingPoint
 from athsys.timing.processing import hash_token, token_prefix

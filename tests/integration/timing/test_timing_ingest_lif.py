@@ -17,7 +17,7 @@ from athsys.audit.service import snapshot
 from athsys.competitions.models import Heat, HeatStatus
 from athsys.results import service as results_service
 from athsys.results.models import Result, ResultSource
-from athsys.results.ranking import ResultStatus
+from athsys.sport.ranking import ResultStatus
 from athsys.timing.formats.lynx_export import parse_evt
 from tests.integration.timing.timing_ingest_support import Race, bearer, count
 from webui.cli.timing import LifWatcher

@@ -19,7 +19,7 @@ from athsys.competitions.models import Heat, HeatStatus
 from athsys.jobs import TASK_QUEUES, TaskName, discard_pending
 from athsys.results import service as results_service
 from athsys.results.models import Result, ResultRevision, ResultSource
-from athsys.results.ranking import ResultStatus
+from athsys.sport.ranking import ResultStatus
 from athsys.timing import batches, corrections, process
 from athsys.timing.models import ReadBatch, TimingDevice, TimingRead, TimingSplit
 from tests.integration.timing.timing_ingest_support import (

@@ -16,8 +16,7 @@ from sqlalchemy.engine import Engine
 from sqlalchemy.orm import Session
 
 from athsys.accounts.actor import SYSTEM
-from athsys.athletes.models import Athlete, Club, Sex
-from athsys.competitions.disciplines import discipline
+from athsys.athletes.models import Athlete, Club
 from athsys.competitions.models import (
     Competition,
     Entry,
@@ -28,6 +27,8 @@ from athsys.competitions.models import (
     RoundKind,
 )
 from athsys.jobs import discard_pending
+from athsys.sport.disciplines import discipline
+from athsys.sport.sex import Sex
 from athsys.timing import batches, devices, process
 from athsys.timing.models import ChipAssignment, DeviceKind, MatRole, TimingDevice, TimingPoint
 

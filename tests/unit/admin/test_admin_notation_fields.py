@@ -2,7 +2,7 @@ import pytest
 from werkzeug.datastructures import MultiDict
 from wtforms import Form
 
-from athsys.competitions.disciplines import discipline
+from athsys.sport.disciplines import discipline
 from webui.views.integrity import _detail_values
 from webui.views.marks import MarkField, ReactionTimeField, WindField, show_mark, show_reaction
 

@@ -6,8 +6,9 @@ from athsys.accounts.schemas import LoginSchema, PaginationSchema, UserCreateSch
 from athsys.athletes.schemas import AthleteCreateSchema
 from athsys.competitions.schemas import RaceCreateSchema, RaceUpdateSchema
 from athsys.errors import ValidationError as AthsysValidationError
-from athsys.results.marks import Measure
-from athsys.results.schemas import ResultCreateSchema, resolve_notation
+from athsys.results.schemas import ResultCreateSchema
+from athsys.sport.fields import resolve_notation
+from athsys.sport.marks import Measure
 
 pytestmark = pytest.mark.unit
 

@@ -2,7 +2,7 @@ import pytest
 
 from athsys.competitions.advancement import Qualification, advance
 from athsys.errors import ValidationError
-from athsys.results.ranking import RaceResult, ResultStatus
+from athsys.sport.ranking import RaceResult, ResultStatus
 
 pytestmark = pytest.mark.unit
 

@@ -7,8 +7,8 @@ from datetime import date
 
 import pytest
 
-from athsys.athletes.models import Sex
 from athsys.competitions.eligibility import eligibility_problem
+from athsys.sport.sex import Sex
 
 pytestmark = pytest.mark.unit
 

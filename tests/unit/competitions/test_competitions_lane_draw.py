@@ -1,7 +1,8 @@
 import pytest
 
-from athsys.competitions.lane_draw import RaceKind, draw_lanes, lane_groups
+from athsys.competitions.lane_draw import draw_lanes, lane_groups
 from athsys.errors import ValidationError
+from athsys.sport.disciplines import RaceKind
 
 pytestmark = pytest.mark.unit
 

@@ -6,8 +6,8 @@ import pytest
 from athsys.athletes.categories import age_category
 from athsys.errors import ValidationError
 from athsys.leaderboards import exports, rules
-from athsys.results.marks import Measure
-from athsys.results.ranking import ResultStatus
+from athsys.sport.marks import Measure
+from athsys.sport.ranking import ResultStatus
 
 pytestmark = pytest.mark.unit
 
@@ -116,7 +116,7 @@ def test_hytek_semicolon_layout():
     ("M", 41, "SP", 12_050),
 ])
 def test_grade_hundredths_is_the_age_grading_percentage(sex, age, event, mark):
-    from athsys.scoring.age_grading import age_grade
+    from athsys.sport.age_grading import age_grade
 
     assert rules.grade_hundredths(sex, age, event, mark) == int(
         age_grade(sex, age, event, mark).percentage * 100)

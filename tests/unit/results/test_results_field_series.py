@@ -18,7 +18,7 @@ from athsys.results.field_series import (
     validate_horizontal,
     validate_vertical,
 )
-from athsys.results.marks import Measure, parse_mark
+from athsys.sport.marks import Measure, parse_mark
 
 pytestmark = pytest.mark.unit
 

@@ -3,7 +3,7 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from athsys.errors import ValidationError
-from athsys.results.marks import (
+from athsys.sport.marks import (
     Measure,
     format_gap,
     format_mark,

@@ -1,7 +1,7 @@
 import pytest
 
 from athsys.errors import ValidationError
-from athsys.results.ranking import (
+from athsys.sport.ranking import (
     Placing,
     RaceResult,
     ResultStatus,

@@ -1,7 +1,7 @@
 import pytest
 
-from athsys.results.marks import Measure
 from athsys.results.records import ExistingRecords, RecordKind, records_earned
+from athsys.sport.marks import Measure
 
 pytestmark = pytest.mark.unit
 

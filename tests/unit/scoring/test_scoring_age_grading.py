@@ -3,7 +3,7 @@ from decimal import Decimal
 import pytest
 
 from athsys.errors import ValidationError
-from athsys.scoring.age_grading import ROAD_EDITIONS, age_factor, age_grade, age_grade_events
+from athsys.sport.age_grading import ROAD_EDITIONS, age_factor, age_grade, age_grade_events
 
 pytestmark = pytest.mark.unit
 

@@ -5,7 +5,7 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from athsys.errors import ValidationError
-from athsys.scoring.combined import (
+from athsys.sport.combined import (
     competition_keys,
     event_points,
     get_competition,

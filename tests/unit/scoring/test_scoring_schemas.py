@@ -1,13 +1,14 @@
 import pytest
 from marshmallow import ValidationError
 
-from athsys.scoring import age_grade, score_competition
 from athsys.scoring.schemas import (
     AgeGradeRequestSchema,
     AgeGradeSchema,
     CombinedScoreRequestSchema,
     CombinedScoreSchema,
 )
+from athsys.sport.age_grading import age_grade
+from athsys.sport.combined import score_competition
 
 pytestmark = pytest.mark.unit
 

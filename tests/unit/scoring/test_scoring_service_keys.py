@@ -3,9 +3,10 @@ from datetime import date
 import pytest
 
 from athsys.athletes.categories import age_on
-from athsys.athletes.models import Sex
 from athsys.errors import ValidationError
-from athsys.scoring.service import age_grade_event_key, combined_competition_key
+from athsys.scoring.service import age_grade_event_key
+from athsys.sport.combined import combined_competition_key
+from athsys.sport.sex import Sex
 
 pytestmark = pytest.mark.unit
 

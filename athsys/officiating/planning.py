@@ -28,7 +28,7 @@ from sqlalchemy.orm import Session
 from athsys.accounts.actor import Actor
 from athsys.audit.service import record
 from athsys.competitions.advancement import Qualification, advance
-from athsys.competitions.disciplines import DISCIPLINES, Discipline, EventKind, discipline
+from athsys.competitions.combined_rounds import round_discipline
 from athsys.competitions.lane_draw import draw_lanes
 from athsys.competitions.models import (
     Entry,
@@ -41,25 +41,12 @@ from athsys.competitions.models import (
 )
 from athsys.competitions.seeding import SeedEntry, seed_heats
 from athsys.errors import ConflictError, ValidationError
-from athsys.results.marks import Measure
 from athsys.results.models import Result
-from athsys.results.ranking import RaceResult
-from athsys.scoring.service import combined_event_key
+from athsys.sport.disciplines import Discipline, EventKind
+from athsys.sport.ranking import RaceResult
 
 #: Seeds are stored in an INTEGER column.
 _SEED_LIMIT = 2**31 - 1
-
-
-def round_discipline(rnd: Round) -> Discipline:
-    """What a round is run as: its event's discipline, or for a round of a combined event
-    the event of the tables it is (the decathlon's round 4 is a high jump)."""
-    key = combined_event_key(rnd)
-    if key is None:
-        return rnd.event.discipline
-    if key in DISCIPLINES:
-        return discipline(key)
-    # an indoor event the catalogue does not list on its own (the heptathlon's 1000 m)
-    return Discipline(key, key.replace("m", " m"), EventKind.TRACK, Measure.TIME)
 
 
 def new_seed() -> int:

@@ -29,6 +29,7 @@ from importlib.resources import files
 from typing import Literal
 
 from athsys.errors import ValidationError
+from athsys.sport.sex import Sex
 
 EventKind = Literal["track", "jump", "throw"]
 
@@ -210,3 +211,24 @@ def score_competition(
         total += points
         scores.append(EventScore(event=event.key, mark=mark, points=points, running_total=total))
     return CombinedScore(competition=spec.key, events=tuple(scores))
+
+
+# -- which table a combined event of the catalogue is scored with ---------------------------
+_COMBINED_KEYS: dict[tuple[str, Sex], str] = {
+    ("DEC", Sex.MALE): "men_decathlon",
+    ("DEC", Sex.FEMALE): "women_decathlon",
+    ("HEP", Sex.FEMALE): "women_heptathlon",
+    ("HEP", Sex.MALE): "men_indoor_heptathlon",
+    ("PEN", Sex.FEMALE): "women_indoor_pentathlon",
+}
+
+
+def combined_competition_key(discipline_code: str, sex: Sex) -> str:
+    """The scoring tables' key of a combined event: ``("DEC", Sex.MALE)`` -> ``"men_decathlon"``."""
+    try:
+        return _COMBINED_KEYS[(discipline_code, sex)]
+    except KeyError:
+        raise ValidationError(
+            f"no World Athletics scoring table for {discipline_code} ({sex.value})",
+            details={"discipline": discipline_code, "sex": sex.value},
+        ) from None

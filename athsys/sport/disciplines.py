@@ -10,9 +10,14 @@ from __future__ import annotations
 import enum
 from dataclasses import dataclass
 
-from athsys.competitions.lane_draw import RaceKind
 from athsys.errors import ValidationError
-from athsys.results.marks import Measure
+from athsys.sport.marks import Measure
+
+
+class RaceKind(enum.Enum):
+    STRAIGHT = "straight"  # 100 m, 100/110 m hurdles
+    BEND_200 = "bend200"  # 200 m
+    LANES_400 = "lanes400"  # 400 m, 400 m hurdles, 800 m when run in lanes
 
 
 class EventKind(enum.Enum):
