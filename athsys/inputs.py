@@ -167,13 +167,6 @@ def check_integer(value: int, where: str) -> int:
     return value
 
 
-def check_moment(value: datetime, where: str) -> datetime:
-    problem = moment_problem(value)
-    if problem:
-        raise InputError(where, problem)
-    return value
-
-
 # -- schemas -----------------------------------------------------------------------------------
 def _validator(problem_of: Any) -> Any:
     def check(value: Any) -> None:

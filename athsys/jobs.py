@@ -8,6 +8,7 @@ transaction sends nothing, and a worker never looks for a row that is not there 
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -73,6 +74,13 @@ def enqueue_after_commit(session: Session, name: str, **kwargs: Any) -> None:
     request = JobRequest(name, kwargs)
     if request not in pending:
         pending.append(request)
+
+
+def request_refresh(session: Session, event_ids: Iterable[int]) -> None:
+    """The one way to ask for leaderboard refreshes: one per event, sent after the commit and
+    debounced on the way (``tasks.dispatch``, :mod:`athsys.leaderboards.debounce`)."""
+    for event_id in sorted(set(event_ids)):
+        enqueue_after_commit(session, TaskName.LEADERBOARD_REFRESH, event_id=event_id)
 
 
 def take_pending(session: Session) -> list[JobRequest]:

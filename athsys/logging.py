@@ -195,26 +195,6 @@ class APILogger:
         )
 
 
-class DatabaseLogger:
-    """Slow queries and transaction outcomes; statements only, never bound parameters."""
-
-    def __init__(self, name: str = "athsys.db", slow_query_ms: float = 500.0) -> None:
-        self.logger = logging.getLogger(name)
-        self.slow_query_ms = slow_query_ms
-
-    def log_query(self, statement: str, duration_ms: float) -> None:
-        level = logging.WARNING if duration_ms >= self.slow_query_ms else logging.DEBUG
-        self.logger.log(
-            level,
-            "query took %.1f ms",
-            duration_ms,
-            extra={"statement": statement[:1000], "duration_ms": round(duration_ms, 3)},
-        )
-
-    def log_transaction(self, action: str, *, detail: str | None = None) -> None:
-        self.logger.debug("transaction %s", action, extra={"transaction": action, "detail": detail})
-
-
 class AuditLogger:
     """Who did what to which record; the database AuditLog table is the record of truth."""
 

@@ -1,16 +1,24 @@
-"""Sends the jobs a transaction asked for, after it commits (see :mod:`athsys.jobs`)."""
+"""Sends the jobs a transaction asked for, after it commits (see :mod:`athsys.jobs`).
+
+Leaderboard refreshes are debounced on the way (:mod:`athsys.leaderboards.debounce`): a
+refresh already due at the end of its event's window is not sent again.
+"""
 
 from __future__ import annotations
 
 import logging
 
+import redis as redis_lib
 from sqlalchemy import event
 from sqlalchemy.orm import Session
 
-from athsys.jobs import discard_pending, take_pending
+from athsys.jobs import JobRequest, TaskName, discard_pending, take_pending
+from athsys.leaderboards.debounce import refresh_countdown
+from athsys.redis_client import make_redis
 
 log = logging.getLogger(__name__)
 _installed = False
+_redis: redis_lib.Redis | None = None
 
 
 def install() -> None:
@@ -28,6 +36,22 @@ def _send_pending(session: Session) -> None:
 
     for job in take_pending(session):
         try:
-            celery_app.send_task(job.name, kwargs=job.kwargs, queue=job.queue)
+            countdown = _countdown(job)
+            if countdown is None:
+                continue  # a refresh due at the end of the window covers it
+            celery_app.send_task(job.name, kwargs=job.kwargs, queue=job.queue,
+                                 countdown=countdown or None)
         except Exception:  # noqa: BLE001 - the commit stands; sweepers re-enqueue from the DB
             log.exception("could not enqueue %s after commit", job.name)
+
+
+def _countdown(job: JobRequest) -> float | None:
+    """Seconds to wait before the job runs (0: at once); None: do not send it."""
+    if job.name != TaskName.LEADERBOARD_REFRESH:
+        return 0.0
+    global _redis
+    if _redis is None:
+        from tasks.app import celery_app
+
+        _redis = make_redis(celery_app.conf.athsys_settings)
+    return refresh_countdown(_redis, job.kwargs["event_id"])

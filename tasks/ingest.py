@@ -1,5 +1,6 @@
-"""Ingestion tasks: process a stored batch of reads, sweep batches left behind, and the
-leaderboard refresh request they end with (the refresh itself is ``tasks.leaderboards``).
+"""Ingestion tasks: process a stored batch of reads and sweep batches left behind. Processing
+asks for the leaderboard refreshes itself, in its transaction (:func:`athsys.jobs.request_refresh`);
+they are sent, debounced, after the commit.
 
 Each task loads by id, calls the :mod:`athsys.timing` services, commits, then enqueues follow-ups.
 The database is the source of truth: a lost message or a dead worker leaves a batch pending
@@ -10,20 +11,13 @@ from __future__ import annotations
 
 import logging
 
-from athsys.jobs import TASK_QUEUES, TaskName
-from athsys.redis_client import make_redis
-from athsys.timing import batches, process
+from athsys.jobs import TaskName
+from athsys.timing import batches
+from athsys.timing import service as timing_service
 from tasks.app import celery_app
 from tasks.base import AthsysTask
 
 log = logging.getLogger(__name__)
-
-REFRESH_DEBOUNCE_S = 0.5
-"""Window of the leaderboard refresh debounce: a refresh runs at once when none ran in the
-last window, then at most once more at the end of the window for what came meanwhile."""
-_WINDOW_KEY = "athsys:leaderboard:refresh-window:{event_id}"
-_TRAILING_KEY = "athsys:leaderboard:refresh-trailing:{event_id}"
-
 
 @celery_app.task(
     name=TaskName.TIMING_PROCESS_BATCH, base=AthsysTask, bind=True,
@@ -31,8 +25,8 @@ _TRAILING_KEY = "athsys:leaderboard:refresh-trailing:{event_id}"
 )
 def process_batch(self: AthsysTask, batch_id: int) -> dict[str, object] | None:
     """Claim the batch (pending → processing, committed), process it with the competition's
-    other waiting batches, commit, then ask for one debounced leaderboard refresh per
-    affected event. A finished batch (perhaps taken along by another) is a no-op.
+    other waiting batches and commit; the refresh of every affected event follows the commit.
+    A finished batch (perhaps taken along by another) is a no-op.
 
     When processing with the waiting batches fails, one of them may be the cause: this
     batch is then processed alone, and only a failure of its own is recorded on it."""
@@ -42,56 +36,20 @@ def process_batch(self: AthsysTask, batch_id: int) -> dict[str, object] | None:
     window_ms = self.settings.timing_duplicate_window_ms
     try:
         with self.transaction() as session:
-            outcome = process.process_batch(session, batch_id, window_ms=window_ms)
+            outcome = timing_service.process_batch(session, batch_id, window_ms=window_ms)
     except Exception:
         log.warning("processing batch %s with the waiting batches failed; alone now", batch_id,
                     exc_info=True)
         try:
             with self.transaction() as session:
-                outcome = process.process_batch(session, batch_id, window_ms=window_ms,
+                outcome = timing_service.process_batch(session, batch_id, window_ms=window_ms,
                                                 catch_up_reads=0)
         except Exception as exc:
             with self.transaction() as session:
                 batches.mark_batch_error(session, batch_id, f"{type(exc).__name__}: {exc}",
                                          self.settings.ingest_max_attempts)
             raise
-    if outcome is None:
-        return None
-    request_refresh(self, sorted(outcome.event_ids))
-    return outcome.as_dict()
-
-
-def request_refresh(task: AthsysTask, event_ids: list[int]) -> None:
-    """At most two refreshes per event per debounce window, however many batches touch it:
-    one at once when the window opens (a stored read shows without waiting), one at its end
-    for the batches processed during it."""
-    if not event_ids:
-        return
-    window_ms = int(REFRESH_DEBOUNCE_S * 1000)
-    client = make_redis(task.settings)
-    try:
-        for event_id in event_ids:
-            window_key = _WINDOW_KEY.format(event_id=event_id)
-            if client.set(window_key, 1, nx=True, px=window_ms):
-                _send_refresh(event_id, countdown_s=0)
-                continue
-            remaining_ms = int(client.pttl(window_key))
-            if remaining_ms <= 0:  # the window closed since: open a new one
-                remaining_ms = window_ms
-                if client.set(window_key, 1, nx=True, px=window_ms):
-                    _send_refresh(event_id, countdown_s=0)
-                    continue
-            if client.set(_TRAILING_KEY.format(event_id=event_id), 1, nx=True, px=remaining_ms):
-                _send_refresh(event_id, countdown_s=remaining_ms / 1000)
-    finally:
-        client.close()
-
-
-def _send_refresh(event_id: int, *, countdown_s: float) -> None:
-    celery_app.send_task(
-        TaskName.LEADERBOARD_REFRESH, kwargs={"event_id": event_id},
-        queue=TASK_QUEUES[TaskName.LEADERBOARD_REFRESH], countdown=countdown_s or None,
-    )
+    return None if outcome is None else outcome.as_dict()
 
 
 @celery_app.task(

@@ -1,9 +1,10 @@
 """Leaderboard tasks: bring an event's stored boards up to date, then tell the viewers.
 
-Thin: load by id, call :mod:`athsys.leaderboards.service`, then invalidate the cached answers
+Thin: load by id, call :mod:`athsys.leaderboards.refresh`, then invalidate the cached answers
 of the event and its competition (every web process drops its local copies) and announce the
-change on the competition's live channel. Refreshes are requested after commit by whatever
-changed the results (debounced by the ingestion tasks, see ``tasks.ingest.request_refresh``).
+change on the competition's live channel. Whatever changed the results asks for a refresh
+in its transaction (``athsys.jobs.request_refresh``); ``tasks.dispatch`` sends it, debounced,
+after the commit.
 """
 
 from __future__ import annotations
@@ -11,7 +12,7 @@ from __future__ import annotations
 from athsys import metrics
 from athsys.competitions.models import Event
 from athsys.jobs import TaskName
-from athsys.leaderboards import service
+from athsys.leaderboards import refresh
 from athsys.leaderboards.cache import (
     BoardStore,
     Cache,
@@ -36,7 +37,7 @@ def refresh_event_leaderboard(self: AthsysTask, event_id: int) -> dict[str, obje
         with self.transaction() as session:
             if session.get(Event, event_id) is None:
                 return None
-            outcome = service.refresh_event(session, BoardStore(client), event_id)
+            outcome = refresh.refresh_event(session, BoardStore(client), event_id)
         if outcome.published:
             metrics.record_results_published(outcome.published)
         if not outcome.full and not outcome.lines_changed:

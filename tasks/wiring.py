@@ -6,7 +6,7 @@
 
 from __future__ import annotations
 
-from athsys.leaderboards import service as leaderboards
+from athsys.leaderboards import tracking
 from tasks import dispatch
 
 
@@ -14,4 +14,4 @@ def install() -> None:
     """Send the jobs each transaction asked for after it commits, and ask for a leaderboard
     refresh when results, heats or entries change (idempotent)."""
     dispatch.install()
-    leaderboards.track_changes()
+    tracking.track_changes()

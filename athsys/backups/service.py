@@ -546,9 +546,3 @@ def fail_abandoned_backups(factory: sessionmaker[Session]) -> int:
             return int(result.rowcount or 0)  # type: ignore[attr-defined]
     except BackupInProgressError:
         return 0
-
-
-def list_backups(session: Session, *, limit: int = 100) -> list[Backup]:
-    return list(
-        session.scalars(select(Backup).order_by(Backup.created_at.desc()).limit(limit))
-    )

@@ -1,6 +1,6 @@
 """Result and start-list exports: CSV, and the semicolon results file statistics sites import.
 
-Pure formatting of the ranked lines :mod:`athsys.leaderboards.service` produces. Every export
+Pure formatting of the ranked lines :mod:`athsys.leaderboards.lines` produces. Every export
 keeps the non-finishers with their status (DNS, DNF, DQ, NM) in the status column and in
 place of the mark, so a file read back tells a DNF from a missing line.
 

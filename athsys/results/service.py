@@ -21,7 +21,7 @@ from athsys.audit.service import audited_add, audited_delete, audited_update, di
 from athsys.competitions.combined_rounds import round_discipline
 from athsys.competitions.models import Entry, Heat, HeatStatus
 from athsys.errors import AuthorizationError, ValidationError
-from athsys.jobs import TaskName, enqueue_after_commit
+from athsys.jobs import request_refresh
 from athsys.results.models import Attempt, AttemptOutcome, Result, ResultRevision, ResultSource
 from athsys.results.placing import place_heats
 from athsys.sport.marks import Measure
@@ -87,7 +87,7 @@ def correct_result(
     event = result.heat.round.event
     if "place" not in corrected and event.discipline.measure is Measure.TIME:
         place_heats(session, [result.heat_id])
-    enqueue_after_commit(session, TaskName.LEADERBOARD_REFRESH, event_id=event.id)
+    request_refresh(session, [event.id])
     return kept
 
 

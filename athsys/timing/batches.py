@@ -1,15 +1,15 @@
 """Durable batches of reads: validate a device's payload, store its reads idempotently in the
 caller's transaction, and hand the batch to a worker (claim, error, sweep).
 
-A read is durable before the device hears 2xx: :func:`receive_passings` stores the whole
-payload in the caller's transaction and the caller commits before answering. Processing is
+A read is durable before the device hears 2xx: :func:`store_batch` (called by
+:func:`athsys.timing.service.receive_passings`) stores the whole payload in the caller's
+transaction and the caller commits before answering. Processing is
 asked for after that commit; the sweeper re-sends batches a lost message or a dead worker
 left behind, so a read stored is a read processed.
 """
 
 from __future__ import annotations
 
-import hashlib
 import io
 from collections.abc import Sequence
 from dataclasses import dataclass
@@ -22,11 +22,11 @@ from sqlalchemy.orm import Session
 from athsys.competitions.models import Competition
 from athsys.errors import NotFoundError, ValidationError
 from athsys.jobs import TaskName, enqueue_after_commit
+from athsys.timing.acceptance import competition_window
 from athsys.timing.formats import JSON, LIF, detect_format, parse_passings
 from athsys.timing.lookups import competition_zone, get_competition
 from athsys.timing.models import BatchStatus, ReadBatch, TimingDevice, TimingPoint
 from athsys.timing.passing import ParseOptions, Passing, fail
-from athsys.timing.processing import competition_window
 
 _STAGING_TABLE = (
     "CREATE TEMP TABLE IF NOT EXISTS timing_read_incoming ("
@@ -121,22 +121,6 @@ def parse_device_payload(
             details={"format": fmt, "errors": problems},
         )
     return fmt, passings, point_ids
-
-
-def receive_passings(
-    session: Session,
-    device: TimingDevice,
-    body: str | bytes,
-    *,
-    max_lines: int,
-    fmt: str | None = None,
-) -> BatchReceipt:
-    """Validate the whole payload, then store it durably; processing is enqueued at commit."""
-    raw = body.encode("utf-8") if isinstance(body, str) else body
-    fmt, passings, point_ids = parse_device_payload(session, device, raw, max_lines=max_lines,
-                                                    fmt=fmt)
-    return store_batch(session, device, passings, point_ids, fmt=fmt,
-                       payload_sha256=hashlib.sha256(raw).hexdigest())
 
 
 def store_batch(

@@ -4,7 +4,7 @@ changed heats moved in the same statement as the insert.
 
 A result from an outranking source (photo finish, an official's correction) or with a
 status other than OK is never overwritten by chip data
-(:func:`athsys.timing.processing.decide_chip_update`).
+(:func:`athsys.timing.rules.decide_update`).
 """
 
 from __future__ import annotations
@@ -25,7 +25,6 @@ from athsys.results.placing import PLACE_IN_HEAT
 from athsys.sport.ranking import ResultStatus
 from athsys.timing import rules
 from athsys.timing.outcome import ProcessingOutcome
-from athsys.timing.processing import StoredTimes, decide_chip_update
 
 _audit_log = logging.getLogger("athsys.audit")
 
@@ -87,10 +86,13 @@ def write_chip_results(
         if current is not None and current.status != ResultStatus.OK.value:
             outcome.results_kept += 1  # a DNS/DNF/DQ decided by an official stands
             continue
-        times_now = None if current is None else StoredTimes(
+        stored_times = None if current is None else rules.ResultTimes(
             precedence_source(current.source), current.revision, current.mark, current.net_mark
         )
-        decision = decide_chip_update(times_now, race.gun_time_ms, race.net_time_ms)
+        decision = rules.decide_update(stored_times, rules.ResultTimes(
+            rules.SOURCE_CHIP, current.revision if current is not None else None,
+            race.gun_time_ms, race.net_time_ms,
+        ))
         if not decision.replace:
             if current is not None and current.mark != race.gun_time_ms:
                 outcome.results_kept += 1

@@ -19,8 +19,9 @@ from athsys.audit.service import record, snapshot
 from athsys.competitions.heat_states import gun_fired
 from athsys.competitions.models import Entry, HeatStatus, LaneAssignment
 from athsys.errors import ConflictError, ValidationError
+from athsys.jobs import request_refresh
 from athsys.timing import rules
-from athsys.timing.lookups import heat_with_competition, lock_competition, request_refresh
+from athsys.timing.lookups import heat_with_competition, lock_competition
 from athsys.timing.models import ChipAssignment
 from athsys.timing.outcome import ProcessingOutcome
 from athsys.timing.recompute import Scope, recompute

@@ -4,6 +4,7 @@ each authenticates with (stored only as a SHA-256 hash, shown once, rotatable, r
 from __future__ import annotations
 
 import enum
+import hashlib
 import secrets
 from collections.abc import Sequence
 from dataclasses import dataclass
@@ -25,7 +26,18 @@ from athsys.errors import (
 )
 from athsys.timing.lookups import get_competition
 from athsys.timing.models import DeviceKind, MatRole, TimingDevice, TimingPoint, TimingRead
-from athsys.timing.processing import hash_token, token_prefix
+
+TOKEN_PREFIX_LENGTH = 8
+
+
+def hash_token(token: str) -> str:
+    """SHA-256 hex of a device token: what we store and look tokens up by."""
+    return hashlib.sha256(token.encode("utf-8")).hexdigest()
+
+
+def token_prefix(token: str) -> str:
+    """The first characters of a token, shown to recognise it (never enough to use it)."""
+    return token[:TOKEN_PREFIX_LENGTH]
 
 
 class DeviceUse(enum.Enum):

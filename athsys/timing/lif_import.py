@@ -16,6 +16,7 @@ from athsys.audit.service import record, snapshot
 from athsys.competitions.heat_states import results_arrived
 from athsys.competitions.models import Entry, Event, Heat, HeatStatus, LaneAssignment, Round
 from athsys.errors import ConflictError, ValidationError
+from athsys.jobs import request_refresh
 from athsys.results.models import Result, ResultRevision, ResultSource
 from athsys.sport.ranking import ResultStatus
 from athsys.timing import rules
@@ -25,7 +26,6 @@ from athsys.timing.lookups import (
     get_competition,
     heat_with_competition,
     lock_competition,
-    request_refresh,
 )
 from athsys.timing.models import LifImport
 
@@ -195,8 +195,8 @@ def _apply_lif(
             continue
         stored_source = precedence_source(current.source.value)
         decision = rules.decide_update(
-            rules.StoredResult(stored_source, current.revision, current.mark),
-            rules.ComputedResult(rules.SOURCE_LIF, mark, current.revision),
+            rules.ResultTimes(stored_source, current.revision, current.mark),
+            rules.ResultTimes(rules.SOURCE_LIF, current.revision, mark),
         )
         precedence = rules.SOURCE_PRECEDENCE
         outranked = precedence[stored_source] > precedence[rules.SOURCE_LIF]

@@ -4,7 +4,6 @@ request that ends every change of results."""
 
 from __future__ import annotations
 
-from collections.abc import Iterable
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from sqlalchemy import select, text
@@ -12,7 +11,6 @@ from sqlalchemy.orm import Session
 
 from athsys.competitions.models import Competition, Event, Heat, Round
 from athsys.errors import NotFoundError
-from athsys.jobs import TaskName, enqueue_after_commit
 
 PROCESSING_LOCK_NAMESPACE = 7301
 """First key of the advisory lock that serialises processing per competition."""
@@ -51,9 +49,3 @@ def lock_competition(session: Session, competition_id: int) -> None:
         text("SELECT pg_advisory_xact_lock(:ns, :id)"),
         {"ns": PROCESSING_LOCK_NAMESPACE, "id": competition_id},
     )
-
-
-def request_refresh(session: Session, event_ids: Iterable[int]) -> None:
-    """One leaderboard refresh per event, sent after the commit."""
-    for event_id in sorted(set(event_ids)):
-        enqueue_after_commit(session, TaskName.LEADERBOARD_REFRESH, event_id=event_id)

@@ -22,6 +22,7 @@ from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from athsys.competitions.models import Competition, Entry
 from athsys.db import Base, Timestamped, enum_type
+from athsys.timing.rules import ReadFlag
 
 
 class DeviceKind(enum.Enum):
@@ -32,15 +33,6 @@ class DeviceKind(enum.Enum):
 class MatRole(enum.Enum):
     PRIMARY = "primary"
     BACKUP = "backup"
-
-
-class ReadFlag(enum.Enum):
-    """Why a stored read did not (or no longer does) count for a result."""
-
-    UNKNOWN_CHIP = "unknown_chip"  # no chip assignment (or bib) covers the read
-    NO_HEAT = "no_heat"  # the entry runs in no heat
-    AFTER_OFFICIAL = "after_official"  # its heat was official when the read arrived
-    UNMATCHED_GUN = "unmatched_gun"  # a gun read no heat without gun time could take
 
 
 class BatchStatus(enum.Enum):

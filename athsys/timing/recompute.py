@@ -25,9 +25,7 @@ from athsys.runtime import cyclic_gc_paused
 from athsys.timing import rules, splits
 from athsys.timing.chip_results import write_chip_results
 from athsys.timing.lookups import BIB_CHIP_PREFIX
-from athsys.timing.models import ReadFlag
 from athsys.timing.outcome import ProcessingOutcome
-from athsys.timing.processing import HeatStart, heat_for_read
 
 _EPOCH_MS = "(extract(epoch FROM {0}) * 1000)::bigint"
 
@@ -52,15 +50,6 @@ class _Point:
     distance_m: int
     is_start: bool
     is_finish: bool
-
-
-@dataclass(frozen=True)
-class _HeatRow:
-    id: int
-    event_id: int
-    gun_ms: int | None
-    start_ms: int | None
-    official: bool
 
 
 @cyclic_gc_paused()
@@ -114,35 +103,19 @@ def recompute(
         rules.MatRead(f"{pk:020d}", chip, name_of.get(point_id, ""), time_ms, backup)
         for pk, chip, point_id, time_ms, backup, _, _ in reads
     ]
-    in_batch = {row[0] for row in reads if row[5]}
+    in_batch = {f"{row[0]:020d}" for row in reads if row[5]}
     stored_flags = {row[0]: row[6] for row in reads}
-    match = rules.match_chips(mat_reads, assignments)
-    flags: dict[int, ReadFlag | None] = {}
-    for read in match.unknown:
-        flags[int(read.read_id)] = ReadFlag.UNKNOWN_CHIP
-    entry_ids = entry_ids | {item.entry_id for item in match.assigned}
-    heats_of = _heats_of(session, entry_ids)
-    heat_rows = {h.id: h for hs in heats_of.values() for h in hs}
-    start_of_heat = {
-        h.id: HeatStart(h.id, h.gun_ms if h.gun_ms is not None else h.start_ms)
-        for h in heat_rows.values()
-    }
-    starts_of = {
-        entry_id: [start_of_heat[h.id] for h in heats] for entry_id, heats in heats_of.items()
-    }
-    by_heat: dict[int, list[rules.EntryRead]] = defaultdict(list)
-    for item in match.assigned:
-        pk = int(item.read.read_id)
-        heat_id = heat_for_read(starts_of.get(item.entry_id, ()), item.read.time_ms)
-        if heat_id is None:
-            flags[pk] = ReadFlag.NO_HEAT
-            continue
-        if heat_rows[heat_id].official:
-            if pk in in_batch:
-                flags[pk] = ReadFlag.AFTER_OFFICIAL
-            continue
-        flags[pk] = None
-        by_heat[heat_id].append(item)
+    # the heats of every entry a read could match; the pipeline decides which reads do
+    heats_of, event_of = _heats_of(session, entry_ids | {a.entry_id for a in assignments})
+    heat_rows = {h.heat_id: h for hs in heats_of.values() for h in hs}
+    split_names = [p.name for p in ordered if point_ids is None or p.id in point_ids]
+    timed = rules.time_reads(
+        mat_reads, assignments, heats_of, new_reads=in_batch, window_ms=window_ms,
+        start_point=start.name if start else "", finish_point=finish.name if finish else "",
+        split_points=split_names,
+    )
+    entry_ids = entry_ids | timed.entries
+    flags = {int(read_id): flag for read_id, flag in timed.flags.items()}
     for flag in flags.values():
         if flag is not None:
             outcome.count_flag(flag)
@@ -155,23 +128,11 @@ def recompute(
     point_id_of = {p.name: p.id for p in ordered}
     touched = None if point_ids is None else {
         (item.entry_id, point_id_of[item.read.point])
-        for items in by_heat.values() for item in items
-        if int(item.read.read_id) in in_batch and item.read.point in point_id_of
+        for items in timed.counted.values() for item in items
+        if item.read.read_id in in_batch and item.read.point in point_id_of
     }
-    split_names = [p.name for p in ordered if point_ids is None or p.id in point_ids]
-    times: dict[tuple[int, int], rules.RaceTime] = {}
-    for heat_id, items in by_heat.items():
-        gun = heat_rows[heat_id].gun_ms
-        guns = {item.entry_id: gun for item in items} if gun is not None else {}
-        crossings = rules.official_crossings(items, window_ms, gun_ms_by_entry=guns)
-        for entry_id, crossed in crossings.items():
-            times[(heat_id, entry_id)] = rules.race_time(
-                entry_id, crossed, gun_ms=gun,
-                start_point=start.name if start else "",
-                finish_point=finish.name if finish else "",
-                split_points=split_names,
-            )
-    open_heats = {h.id for h in heat_rows.values() if not h.official}
+    times = timed.times
+    open_heats = {h.heat_id for h in heat_rows.values() if not h.official}
     _write_splits(session, times, point_id_of, entry_ids, open_heats, touched)
     if touched is None:
         write_chip_results(session, actor, times, entry_ids, open_heats, outcome, reason)
@@ -180,7 +141,7 @@ def recompute(
         write_chip_results(session, actor,
                            {k: t for k, t in times.items() if k[1] in finished},
                            finished, open_heats, outcome, reason)
-    outcome.event_ids |= {heat_rows[h].event_id for h in open_heats if h in by_heat}
+    outcome.event_ids |= {event_of[h] for h in open_heats if h in timed.counted}
 
 
 def _assignments(
@@ -255,12 +216,16 @@ def _reads(
     })
 
 
-def _heats_of(session: Session, entry_ids: set[int]) -> dict[int, list[_HeatRow]]:
+def _heats_of(
+    session: Session, entry_ids: set[int]
+) -> tuple[dict[int, list[rules.HeatClock]], dict[int, int]]:
+    """Entry -> the heats it runs in (rounds in order), and heat -> its event."""
     if not entry_ids:
-        return {}
-    heats: dict[int, list[_HeatRow]] = defaultdict(list)
-    same: dict[tuple[Any, ...], _HeatRow] = {}  # one row object per heat, not per entry
-    for entry_id, *heat in driver_rows(
+        return {}, {}
+    heats: dict[int, list[rules.HeatClock]] = defaultdict(list)
+    event_of: dict[int, int] = {}
+    same: dict[int, rules.HeatClock] = {}  # one clock per heat, not per entry
+    for entry_id, heat_id, event_id, gun_ms, scheduled_ms, official in driver_rows(
         session,
         f"SELECT la.entry_id, h.id, r.event_id, {_EPOCH_MS.format('h.gun_time')},"  # nosec B608 # only constant SQL fragments are joined; values are bound parameters
         f" {_EPOCH_MS.format('h.scheduled_start')}, h.status = 'official'"
@@ -269,15 +234,15 @@ def _heats_of(session: Session, entry_ids: set[int]) -> dict[int, list[_HeatRow]
         " ORDER BY la.entry_id, r.ordinal, h.number",
         {"entries": int_array(sorted(entry_ids))},
     ):
-        key = tuple(heat)
-        row = same.get(key)
-        if row is None:
-            row = same[key] = _HeatRow(*heat)
-        heats[entry_id].append(row)
-    return heats
+        clock = same.get(heat_id)
+        if clock is None:
+            clock = same[heat_id] = rules.HeatClock(heat_id, gun_ms, scheduled_ms, official)
+            event_of[heat_id] = event_id
+        heats[entry_id].append(clock)
+    return heats, event_of
 
 
-def _write_flags(session: Session, flags: dict[int, ReadFlag | None]) -> None:
+def _write_flags(session: Session, flags: dict[int, rules.ReadFlag | None]) -> None:
     if not flags:
         return
     driver_execute(

@@ -8,26 +8,33 @@ for the tens of thousands a batch of reads makes.
 All times are integers: ``time_ms`` of a read is milliseconds since the Unix epoch
 (:attr:`athsys.timing.passing.Passing.epoch_ms`), durations are milliseconds.
 
-The pipeline (:func:`process_reads`), rule by rule:
+The pipeline (:func:`time_reads`), rule by rule; production processing
+(:mod:`athsys.timing.recompute`) loads the reads and calls it, the unit tests call it with
+plain values:
 
 1. chip → entry through the chip assignment valid at the read's time (:func:`match_chips`);
-   reads of unknown chips are kept apart and reported, never dropped silently;
-2. reads before the gun of the athlete's heat or wave are ignored (athletes standing on the
+   reads of unknown chips are kept apart and flagged, never dropped silently;
+2. read → heat: the heat of the entry that had started when the read was made
+   (:func:`heat_for_read`); reads of an entry in no heat, and new reads of a heat already
+   official, are flagged and count for nothing;
+3. reads before the gun of the athlete's heat or wave are ignored (athletes standing on the
    start mat before the gun);
-3. duplicate reads of one chip at one timing point within the window (default 10 s) collapse
+4. duplicate reads of one chip at one timing point within the window (default 10 s) collapse
    to the first (:func:`collapse_duplicates`);
-4. at each point the first primary-mat read counts; a backup-mat read is used only when the
+5. at each point the first primary-mat read counts; a backup-mat read is used only when the
    primary mat has none (:func:`official_crossings`);
-5. official time = finish − gun; net (chip) time = finish − the athlete's own start-mat read,
+6. official time = finish − gun; net (chip) time = finish − the athlete's own start-mat read,
    or − gun without one; the same for each split point (:func:`race_time`).
 
-:func:`decide_update` protects stored results from late or replayed reads.
+:func:`decide_update` protects stored results from late or replayed reads; a result, stored
+or computed, is one :class:`ResultTimes`.
 """
 
 from __future__ import annotations
 
+import enum
 from collections import defaultdict
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Collection, Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from operator import attrgetter
 from typing import NamedTuple
@@ -116,27 +123,55 @@ class RaceTime(NamedTuple):
     splits: tuple[Split, ...]
 
 
-@dataclass(frozen=True)
-class ProcessedReads:
-    times: dict[int, RaceTime]
-    unknown: tuple[MatRead, ...]
+class ReadFlag(enum.Enum):
+    """Why a stored read did not (or no longer does) count for a result."""
+
+    UNKNOWN_CHIP = "unknown_chip"  # no chip assignment (or bib) covers the read
+    NO_HEAT = "no_heat"  # the entry runs in no heat
+    AFTER_OFFICIAL = "after_official"  # its heat was official when the read arrived
+    UNMATCHED_GUN = "unmatched_gun"  # a gun read no heat without gun time could take
+
+
+class HeatClock(NamedTuple):
+    """A heat an entry runs in: its gun and scheduled start (epoch ms, None when unknown),
+    and whether it is official already (its results no longer change)."""
+
+    heat_id: int
+    gun_ms: int | None
+    scheduled_ms: int | None = None
+    official: bool = False
+
+    @property
+    def start_ms(self) -> int | None:
+        """When the heat starts: the gun, else the schedule."""
+        return self.gun_ms if self.gun_ms is not None else self.scheduled_ms
 
 
 @dataclass(frozen=True)
-class StoredResult:
+class TimedReads:
+    """What :func:`time_reads` makes of the reads.
+
+    ``times``: (heat, entry) → race times. ``flags``: read id → the flag it should carry
+    (None: it counts); a read missing here keeps whatever flag it has (an old read of a heat
+    already official). ``counted``: heat → the reads that count for it. ``entries``: every
+    entry some read's chip matched, whether the read counts or not.
+    """
+
+    times: dict[tuple[int, int], RaceTime]
+    flags: dict[str, ReadFlag | None]
+    counted: dict[int, list[EntryRead]]
+    entries: frozenset[int]
+
+
+class ResultTimes(NamedTuple):
+    """A result's times, stored or freshly computed: where they come from (``SOURCE_*``),
+    the revision of the stored result (for a computed one: the revision it was computed
+    from; None when there was none), the official mark and the net (chip) mark in ms."""
+
     source: str
-    revision: int
-    time_ms: int | None
-
-
-@dataclass(frozen=True)
-class ComputedResult:
-    """A result computed from all stored reads of an entry; ``based_on_revision`` is the
-    revision of the stored result when the computation read it (None: there was none)."""
-
-    source: str
-    time_ms: int | None
-    based_on_revision: int | None
+    revision: int | None
+    mark: int | None
+    net_mark: int | None = None
 
 
 @dataclass(frozen=True)
@@ -246,48 +281,84 @@ def race_time(
     return RaceTime(entry_id, gun_time, net_time, start is not None, splits)
 
 
-def process_reads(
+def heat_for_read(heats: Sequence[HeatClock], time_ms: int) -> int | None:
+    """The heat a read of an entry belongs to.
+
+    An entry in one heat: that heat. In several (a heat, then the final): the latest heat
+    that started at or before the read; a read before all of them goes to the first one
+    (an athlete on the start mat before the gun). Heats without a known start count as
+    starting at the end of time, in their given order.
+    """
+    if not heats:
+        return None
+    if len(heats) == 1:
+        return heats[0].heat_id
+    ordered = sorted(
+        enumerate(heats),
+        key=lambda item: (item[1].start_ms is None, item[1].start_ms or 0, item[0]),
+    )
+    chosen = ordered[0][1].heat_id
+    for _, heat in ordered:
+        start = heat.start_ms
+        if start is not None and start <= time_ms:
+            chosen = heat.heat_id
+    return chosen
+
+
+def time_reads(
     reads: Iterable[MatRead],
     assignments: Iterable[ChipAssignment],
+    heats_of: Mapping[int, Sequence[HeatClock]],
     *,
-    entry_waves: Mapping[int, str],
-    wave_guns: Mapping[str, int],
+    new_reads: Collection[str] = (),
     window_ms: int = DEFAULT_DUPLICATE_WINDOW_MS,
     start_point: str = START_POINT,
     finish_point: str = FINISH_POINT,
     split_points: Sequence[str] = (),
-) -> ProcessedReads:
-    """The whole pipeline: times per entry, and the reads of unknown chips.
+) -> TimedReads:
+    """The whole pipeline: race times per heat and entry, and the flag of every read.
 
-    ``entry_waves`` maps an entry to its heat or wave, ``wave_guns`` a heat or wave to its
-    gun time (epoch ms); an entry without a gun gets net times only (from its start mat).
+    ``heats_of`` maps an entry to the heats (or waves) it runs in; ``new_reads`` names the
+    reads that just arrived: only those are flagged ``after_official`` when their heat is
+    official already (an older read keeps the flag it had).
     """
     match = match_chips(reads, assignments)
-    gun_by_entry = {
-        entry: wave_guns[wave] for entry, wave in entry_waves.items() if wave in wave_guns
+    flags: dict[str, ReadFlag | None] = {
+        read.read_id: ReadFlag.UNKNOWN_CHIP for read in match.unknown
     }
-    crossings = official_crossings(match.assigned, window_ms, gun_ms_by_entry=gun_by_entry)
-    times = {
-        entry: race_time(
-            entry,
-            points,
-            gun_ms=gun_by_entry.get(entry),
-            start_point=start_point,
-            finish_point=finish_point,
-            split_points=split_points,
-        )
-        for entry, points in crossings.items()
-    }
-    return ProcessedReads(times, match.unknown)
+    clock = {heat.heat_id: heat for heats in heats_of.values() for heat in heats}
+    counted: dict[int, list[EntryRead]] = defaultdict(list)
+    for item in match.assigned:
+        heat_id = heat_for_read(heats_of.get(item.entry_id, ()), item.read.time_ms)
+        if heat_id is None:
+            flags[item.read.read_id] = ReadFlag.NO_HEAT
+        elif clock[heat_id].official:
+            if item.read.read_id in new_reads:
+                flags[item.read.read_id] = ReadFlag.AFTER_OFFICIAL
+        else:
+            flags[item.read.read_id] = None
+            counted[heat_id].append(item)
+    times: dict[tuple[int, int], RaceTime] = {}
+    for heat_id, items in counted.items():
+        gun = clock[heat_id].gun_ms
+        guns = {item.entry_id: gun for item in items} if gun is not None else {}
+        for entry_id, crossed in official_crossings(items, window_ms, gun_ms_by_entry=guns).items():
+            times[(heat_id, entry_id)] = race_time(
+                entry_id, crossed, gun_ms=gun, start_point=start_point,
+                finish_point=finish_point, split_points=split_points,
+            )
+    return TimedReads(times, flags, dict(counted),
+                      frozenset(item.entry_id for item in match.assigned))
 
 
-def decide_update(current: StoredResult | None, computed: ComputedResult) -> UpdateDecision:
+def decide_update(current: ResultTimes | None, computed: ResultTimes) -> UpdateDecision:
     """Whether a freshly computed result may replace the stored one.
 
     A late or replayed read never overwrites newer data: the stored result is kept when it
     changed since the computation read it (newer revision), when it comes from a source that
     outranks the computed one (manual correction > photo finish > chip), or when nothing
-    changed (a replay is a no-op).
+    changed (a replay is a no-op). For chip results the net time is part of the result: a
+    late start-mat read that changes only the net time is a change.
     """
     for source in (computed.source, current.source if current else SOURCE_CHIP):
         if source not in SOURCE_PRECEDENCE:
@@ -296,7 +367,7 @@ def decide_update(current: StoredResult | None, computed: ComputedResult) -> Upd
             )
     if current is None:
         return UpdateDecision(True, "no stored result")
-    if computed.based_on_revision is None or computed.based_on_revision < current.revision:
+    if computed.revision is None or computed.revision < (current.revision or 0):
         return UpdateDecision(
             False,
             f"stored revision {current.revision} is newer than the one this was computed from",
@@ -305,6 +376,8 @@ def decide_update(current: StoredResult | None, computed: ComputedResult) -> Upd
         return UpdateDecision(
             False, f"a {current.source} result outranks a {computed.source} result"
         )
-    if computed.time_ms == current.time_ms:
+    if computed.mark == current.mark:
+        if computed.source == SOURCE_CHIP and computed.net_mark != current.net_mark:
+            return UpdateDecision(True, "net time changed")
         return UpdateDecision(False, "unchanged")
     return UpdateDecision(True, f"newer {computed.source} result")

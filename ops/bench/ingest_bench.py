@@ -49,7 +49,7 @@ from athsys.accounts.actor import SYSTEM  # noqa: E402
 from athsys.db import make_engine  # noqa: E402
 from athsys.jobs import Queue  # noqa: E402
 from athsys.timing import batches as timing_batches  # noqa: E402
-from athsys.timing import process  # noqa: E402
+from athsys.timing import service as timing_service  # noqa: E402
 from athsys.timing.models import ReadBatch, TimingDevice  # noqa: E402
 from athsys.timing.simulation import (  # noqa: E402
     SimulatedRace,
@@ -101,7 +101,7 @@ def main() -> int:
             assert accepted == measured_reads, (accepted, measured_reads)
 
             process_s, created = _process_in_order(engine, race.competition_id,
-                                                   catch_up_reads=process.CATCH_UP_MAX_READS)
+                                                   catch_up_reads=timing_service.CATCH_UP_MAX_READS)
             alone = _post_race(base, engine, args.runners, args.batch, args.clients,
                                name="Simulated 10K, batch by batch", seed=3)
             alone_s, alone_created = _process_in_order(engine, alone.competition_id,
@@ -149,7 +149,7 @@ def _process_in_order(engine, competition_id: int, *,  # type: ignore[no-untyped
         with Session(engine) as session, session.begin():
             timing_batches.claim_batch(session, batch_id)
         with Session(engine) as session, session.begin():
-            outcome = process.process_batch(session, batch_id, catch_up_reads=catch_up_reads)
+            outcome = timing_service.process_batch(session, batch_id, catch_up_reads=catch_up_reads)
             created += outcome.results_created if outcome else 0
     return time.perf_counter() - started, created
 

@@ -55,7 +55,7 @@ from sqlalchemy.orm import Session  # noqa: E402
 from athsys.accounts.actor import SYSTEM  # noqa: E402
 from athsys.db import make_engine  # noqa: E402
 from athsys.jobs import Queue  # noqa: E402
-from athsys.leaderboards import service  # noqa: E402
+from athsys.leaderboards import lines, reads, refresh
 from athsys.leaderboards.cache import BoardStore  # noqa: E402
 from athsys.redis_client import make_redis  # noqa: E402
 from athsys.timing.simulation import race_passings, setup_race  # noqa: E402
@@ -117,21 +117,21 @@ def _full_and_incremental(engine, store: BoardStore, runners: int) -> None:  # t
     with Session(engine) as session, session.begin():
         event_id, heat_id, last_entry = _setup_marathon(session, runners)
     with Session(engine) as session:
-        info = service.event_info(session, event_id)
+        info = lines.event_info(session, event_id)
         started = time.perf_counter()
-        placings = [p for chunk in service._placing_chunks(session, info) for p in chunk]
+        placings = [p for chunk in lines.placing_chunks(session, info) for p in chunk]
         load_s = time.perf_counter() - started
     assert len(placings) == runners
     fulls, python_cpu, redis_cpu = [], [], []
     for _ in range(3):
         redis_before, cpu_before = _redis_cpu_s(store), time.process_time()
         with Session(engine) as session:
-            fulls.append(service.refresh_event(session, store, event_id,
+            fulls.append(refresh.refresh_event(session, store, event_id,
                                                force_full=True).compute_ms)
         python_cpu.append((time.process_time() - cpu_before) * 1000)
         redis_cpu.append((_redis_cpu_s(store) - redis_before) * 1000)
     with Session(engine) as session:
-        board = service.read_board(session, store, event_id, per_page=1)
+        board = reads.read_board(session, store, event_id, per_page=1)
     assert board["lines"][0]["place"] == 1 and board["total"] == runners
     print(f"  full leaderboard          : {min(fulls):8.0f} ms (best of 3, all boards stored "
           f"in Redis; runs {', '.join(f'{f:.0f}' for f in fulls)} ms; CPU per run: Python "
@@ -153,11 +153,11 @@ def _full_and_incremental(engine, store: BoardStore, runners: int) -> None:  # t
                     "UPDATE result SET mark = mark - 1000, revision = revision + 1 "
                     "WHERE entry_id = :e"), {"e": last_entry})
         with Session(engine) as session:
-            outcome = service.refresh_event(session, store, event_id)
+            outcome = refresh.refresh_event(session, store, event_id)
         assert not outcome.full and outcome.lines_changed == 1, outcome
         incremental.append(outcome.compute_ms)
     with Session(engine) as session:
-        page = service.read_board(session, store, event_id, page=1, per_page=50)
+        page = reads.read_board(session, store, event_id, page=1, per_page=50)
     print(f"  one new finisher reflected: {sorted(incremental)[2]:8.1f} ms (median of 5: "
           f"{', '.join(f'{m:.1f}' for m in incremental)} ms; read of the changed rows, "
           f"ZADD, meta); page 1 source={page['source']}")

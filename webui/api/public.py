@@ -27,7 +27,7 @@ from sqlalchemy.orm import Session
 from athsys.competitions.models import Event, Heat, Round
 from athsys.errors import NotFoundError, ValidationError
 from athsys.inputs import INTEGER_MAX, integer_problem
-from athsys.leaderboards import exports, rules, service
+from athsys.leaderboards import exports, lines, reads, rules, tracking
 from athsys.leaderboards.cache import (
     COMPETITIONS_SCOPE,
     REDIS_ERRORS,
@@ -66,7 +66,7 @@ def register(app: Flask) -> None:
     # hit's time); a request filter answers "exempt" before any of that
     limiter.request_filter(_is_public_request)
     published_seen = app.extensions[_PUBLISHED]
-    service.on_competitions_committed(
+    tracking.on_competitions_committed(
         app, lambda ids: _competitions_changed(cache, published_seen, ids))
 
 
@@ -112,7 +112,7 @@ def _int_arg(name: str, default: int) -> int:
 
 
 def paging() -> tuple[int, int]:
-    return service.check_page(_int_arg("page", 1), _int_arg("per_page", 50))
+    return reads.check_page(_int_arg("page", 1), _int_arg("per_page", 50))
 
 
 def _json_text(data: Any) -> str:
@@ -160,7 +160,7 @@ def published(competition_id: int) -> int:
     now = time.monotonic()
     seen = known.get(competition_id)
     if seen is None or now - seen[1] > PUBLISHED_RECHECK_S:
-        seen = (service.is_published(db(), competition_id), now)
+        seen = (reads.is_published(db(), competition_id), now)
         known[competition_id] = seen
     if not seen[0]:
         raise NotFoundError(f"no competition {competition_id}",
@@ -183,14 +183,14 @@ def competitions() -> Response:
     """Competitions running today, in the last week or tomorrow (newest first)."""
     today = datetime.now(UTC).date()
     return cached("api", COMPETITIONS_SCOPE, today.isoformat(), lambda: _json_text(
-        service.competitions_around(db(), today)))
+        reads.competitions_around(db(), today)))
 
 
 @blueprint.get("/competitions/<int:competition_id>")
 def competition(competition_id: int) -> Response:
     """The competition with its events, rounds, heats and timetable."""
     return cached("schedule", competition_scope(published(competition_id)), "schedule",
-                  lambda: _json_text(service.schedule(db(), competition_id)))
+                  lambda: _json_text(reads.schedule(db(), competition_id)))
 
 
 @blueprint.get("/competitions/<int:competition_id>/live")
@@ -210,10 +210,10 @@ def leaderboard(event_id: int) -> Response:
     """A page of the event's leaderboard: ``board`` = all (default), sex:M, sex:F,
     cat:<category> (SEN, U20, M40, W45...) or age-graded."""
     page, per_page = paging()
-    board = request.args.get("board", service.ALL)
+    board = request.args.get("board", lines.ALL)
     return cached("leaderboard", event_scope(published_event(event_id)),
                   f"{board}:{page}:{per_page}",
-                  lambda: _json_text(service.read_board(
+                  lambda: _json_text(reads.read_board(
                       db(), board_store(), event_id, board, page, per_page)))
 
 
@@ -224,7 +224,7 @@ def teams(event_id: int) -> Response:
     scheme = rules.parse_points_scheme(request.args.get("points"), request.args.get("scorers"))
     key = f"teams:{','.join(map(str, scheme.points))}:{scheme.scorers}"
     return cached("api", event_scope(published_event(event_id)), key,
-                  lambda: _json_text(service.team_standings(db(), event_id, scheme)))
+                  lambda: _json_text(reads.team_standings(db(), event_id, scheme)))
 
 
 @blueprint.get("/heats/<int:heat_id>/results")
@@ -233,7 +233,7 @@ def heat_results(heat_id: int) -> Response:
     page, per_page = paging()
     return cached("api", event_scope(published_event(event_of_heat(heat_id))),
                   f"heat:{heat_id}:{page}:{per_page}",
-                  lambda: _json_text(service.heat_results(db(), heat_id, page, per_page)))
+                  lambda: _json_text(reads.heat_results(db(), heat_id, page, per_page)))
 
 
 @blueprint.get("/rounds/<int:round_id>/results")
@@ -242,7 +242,7 @@ def round_results(round_id: int) -> Response:
     page, per_page = paging()
     return cached("api", event_scope(published_event(event_of_round(round_id))),
                   f"round:{round_id}:{page}:{per_page}",
-                  lambda: _json_text(service.round_results(db(), round_id, page, per_page)))
+                  lambda: _json_text(reads.round_results(db(), round_id, page, per_page)))
 
 
 # -- exports ---------------------------------------------------------------------------------
@@ -260,7 +260,7 @@ def _download(response: Response, filename: str) -> Response:
 def event_results_csv(event_id: int) -> Response:
     """The event's results as CSV (non-finishers with their status)."""
     def compute() -> str:
-        head, lines = service.event_results(db(), event_id)
+        head, lines = reads.event_results(db(), event_id)
         return exports.results_csv([(head["name"], lines)])
     return _download(cached("api", event_scope(published_event(event_id)), "results.csv",
                             compute, CSV),
@@ -272,7 +272,7 @@ def competition_results_csv(competition_id: int) -> Response:
     """Every event's results as one CSV."""
     def compute() -> str:
         return exports.results_csv([(head["name"], lines) for head, lines in
-                                    service.competition_results(db(), competition_id)])
+                                    reads.competition_results(db(), competition_id)])
     return _download(cached("api", competition_scope(published(competition_id)), "results.csv",
                             compute, CSV), f"competition-{competition_id}-results.csv")
 
@@ -281,7 +281,7 @@ def competition_results_csv(competition_id: int) -> Response:
 def competition_results_semicolon(competition_id: int) -> Response:
     """The Hy-Tek-style semicolon results export that statistics sites import."""
     def compute() -> str:
-        return exports.hytek_semicolon(service.competition_results(db(), competition_id))
+        return exports.hytek_semicolon(reads.competition_results(db(), competition_id))
     return _download(cached("api", competition_scope(published(competition_id)), "results.txt",
                             compute, TEXT), f"competition-{competition_id}-results.txt")
 
@@ -290,9 +290,9 @@ def competition_results_semicolon(competition_id: int) -> Response:
 def heat_start_list_csv(heat_id: int) -> Response:
     """A heat's start list (lanes or order) as CSV."""
     def compute() -> str:
-        heat = service.heat_results(db(), heat_id, 1, 1)
+        heat = reads.heat_results(db(), heat_id, 1, 1)
         return exports.start_list_csv(heat["event"]["name"], heat["heat"]["number"],
-                                      service.start_list(db(), heat_id))
+                                      reads.start_list(db(), heat_id))
     return _download(cached("api", event_scope(published_event(event_of_heat(heat_id))),
                             f"start:{heat_id}",
                             compute, CSV), f"heat-{heat_id}-startlist.csv")

@@ -27,7 +27,8 @@ from athsys.inputs import (
     integer_problem,
     moment_problem,
 )
-from athsys.timing import batches, corrections, devices, exports, lif_import, lookups, process
+from athsys.timing import batches, corrections, devices, exports, lif_import, lookups
+from athsys.timing import service as timing_service
 from athsys.timing.models import DeviceKind, MatRole, TimingDevice
 from webui.api.auth import current_actor
 from webui.api.envelope import json_body, success
@@ -182,7 +183,7 @@ def post_passings() -> Response:
     body = _body(settings.ingest_max_body_bytes)
     session = _session()
     try:
-        receipt = batches.receive_passings(
+        receipt = timing_service.receive_passings(
             session, device, body, max_lines=settings.ingest_max_batch,
             fmt=request.args.get("format") or None,
         )
@@ -299,7 +300,7 @@ def competition_sch(competition_id: int) -> Response:
 @blueprint.get("/competitions/<int:competition_id>/unknown-chips")
 @permitted(CORRECT_TIMING)
 def competition_unknown_chips(competition_id: int) -> Response:
-    chips = process.unknown_chips(_session(), competition_id)
+    chips = timing_service.unknown_chips(_session(), competition_id)
     return success([
         {"chip": c.chip, "reads": c.reads, "first_read_at": c.first_read_at.isoformat(),
          "last_read_at": c.last_read_at.isoformat()}

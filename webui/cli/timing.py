@@ -34,7 +34,8 @@ from athsys.db import make_engine
 from athsys.errors import AthsysError, ConfigurationError, NotFoundError, ValidationError
 from athsys.jobs import discard_pending
 from athsys.timing import batches as timing_batches
-from athsys.timing import devices, lif_import, process
+from athsys.timing import devices, lif_import
+from athsys.timing import service as timing_service
 from athsys.timing.formats import LIF, detect_format
 from athsys.timing.models import TimingDevice
 from athsys.timing.simulation import (
@@ -96,7 +97,7 @@ def ingest_file(
             raise ValidationError(f"a {fmt} file needs --device (the decoder that read it)",
                                   details={"field": "device"})
         devices.check_device_competition(device, competition_id)
-        receipt = timing_batches.receive_passings(session, device, body,
+        receipt = timing_service.receive_passings(session, device, body,
                                                   max_lines=OFFLINE_MAX_LINES)
         discard_pending(session)  # processed below, in this process
     details = {"format": fmt, **receipt.as_dict()}
@@ -104,7 +105,7 @@ def ingest_file(
         with Session(engine) as session, session.begin():
             timing_batches.claim_batch(session, receipt.batch_id)
         with Session(engine) as session, session.begin():
-            outcome = process.process_batch(session, receipt.batch_id, window_ms=window_ms)
+            outcome = timing_service.process_batch(session, receipt.batch_id, window_ms=window_ms)
             if outcome is not None:
                 details["processing"] = outcome.as_dict()
     return IngestReport(fmt, details)

@@ -25,7 +25,7 @@ from typing import Any
 
 from flask import Blueprint, Flask, Response, current_app, render_template, stream_with_context
 
-from athsys.leaderboards import service
+from athsys.leaderboards import reads
 from athsys.leaderboards.cache import (
     COMPETITIONS_SCOPE,
     LIVE_CHANNEL,
@@ -65,7 +65,7 @@ def index() -> str:
     today = datetime.now(UTC).date()
     text = public.public_cache().get_or_compute(
         "api", COMPETITIONS_SCOPE, today.isoformat(),
-        lambda: public._json_text(service.competitions_around(public.db(), today)))
+        lambda: public._json_text(reads.competitions_around(public.db(), today)))
     return render_template("live/index.html", competitions=_data(text))
 
 
@@ -74,7 +74,7 @@ def competition(competition_id: int) -> str:
     """The competition page: schedule, start lists, live heat results, leaderboards."""
     text = public.public_cache().get_or_compute(
         "schedule", competition_scope(public.published(competition_id)), "schedule",
-        lambda: public._json_text(service.schedule(public.db(), competition_id)))
+        lambda: public._json_text(reads.schedule(public.db(), competition_id)))
     return render_template("live/competition.html", data=_data(text),
                            competition_id=competition_id)
 
@@ -83,8 +83,8 @@ def competition(competition_id: int) -> str:
 def print_results(competition_id: int) -> str:
     """Every event's results on paper (print stylesheet); non-finishers keep their status."""
     public.published(competition_id)
-    data = service.schedule(public.db(), competition_id)
-    boards = service.competition_results(public.db(), competition_id)
+    data = reads.schedule(public.db(), competition_id)
+    boards = reads.competition_results(public.db(), competition_id)
     return render_template("live/print.html", data=data, boards=boards,
                            printed_at=datetime.now(UTC).strftime("%Y-%m-%d %H:%M UTC"))
 
@@ -93,9 +93,9 @@ def print_results(competition_id: int) -> str:
 def heat_sheet(heat_id: int) -> str:
     """A heat sheet for officials: lanes or order, bibs, names, clubs, seed marks."""
     public.published_event(public.event_of_heat(heat_id))
-    heat = service.heat_results(public.db(), heat_id, 1, service.MAX_PER_PAGE)
+    heat = reads.heat_results(public.db(), heat_id, 1, reads.MAX_PER_PAGE)
     return render_template("live/heat_sheet.html", heat=heat,
-                           start=service.start_list(public.db(), heat_id))
+                           start=reads.start_list(public.db(), heat_id))
 
 
 def _sse(event: str, data: object) -> str:

@@ -269,8 +269,8 @@ def test_coach_registers_own_club_athlete_but_cannot_move_one_away(admin_app, me
 
 def test_a_device_added_in_the_form_shows_its_token_once_and_can_be_revoked(
         admin_app, meet, signed_in):
+    from athsys.timing.devices import hash_token
     from athsys.timing.models import TimingDevice
-    from athsys.timing.processing import hash_token
 
     client = signed_in(roles.CHIEF_REGISTRAR)
     _, _, flashes = post_form(client, "/timingdeviceview/add", {

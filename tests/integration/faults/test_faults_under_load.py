@@ -29,15 +29,8 @@ from sqlalchemy.engine import Engine
 from sqlalchemy.orm import Session
 
 from athsys.leaderboards.cache import BoardStore
-from athsys.leaderboards.service import (
-    ALL,
-    MAX_PER_PAGE,
-    competition_event_ids,
-    event_info,
-    load_lines,
-    rank_lines,
-    read_board,
-)
+from athsys.leaderboards.lines import ALL, event_info, load_lines, rank_lines
+from athsys.leaderboards.reads import MAX_PER_PAGE, competition_event_ids, read_board
 from athsys.redis_client import make_redis
 from athsys.timing.simulation import SimulatedPassing, SimulatedRace, batches, race_passings
 from tests.integration.faults.fault_support import (

@@ -14,7 +14,7 @@ from sqlalchemy.orm import Session
 
 from athsys.accounts.actor import SYSTEM
 from athsys.competitions.models import Heat
-from athsys.leaderboards import rules, service
+from athsys.leaderboards import reads, refresh, rules
 from athsys.leaderboards.cache import BoardStore
 from athsys.officiating import service as officiating
 from athsys.records.models import Record, RecordScope
@@ -27,15 +27,15 @@ from tests.integration.leaderboards.leaderboards_support import Meet, store_resu
 pytestmark = pytest.mark.integration
 
 
-def _refresh(engine: Engine, store: BoardStore, event_id: int) -> service.RefreshOutcome:
+def _refresh(engine: Engine, store: BoardStore, event_id: int) -> refresh.RefreshOutcome:
     with Session(engine) as session:
-        return service.refresh_event(session, store, event_id)
+        return refresh.refresh_event(session, store, event_id)
 
 
 def _board(engine: Engine, store: BoardStore | None, event_id: int, board: str = "all",
            page: int = 1, per_page: int = 50) -> dict:  # type: ignore[type-arg]
     with Session(engine) as session:
-        return service.read_board(session, store, event_id, board, page, per_page)
+        return reads.read_board(session, store, event_id, board, page, per_page)
 
 
 def _summary(answer: dict) -> list[tuple]:  # type: ignore[type-arg]
@@ -180,8 +180,8 @@ def test_record_flags_are_those_stored_when_official_and_team_scores(
     with Session(committed_db) as session:
         assert lines[0]["records"] == list(result_flags(session, [meet.road_heat_id])[
             session.scalars(select(Result.id).where(Result.entry_id == e[0])).one()])
-        heat_lines = service.heat_results(session, meet.road_heat_id)["lines"]
-        teams = service.team_standings(session, meet.road_event_id,
+        heat_lines = reads.heat_results(session, meet.road_heat_id)["lines"]
+        teams = reads.team_standings(session, meet.road_event_id,
                                        rules.PointsScheme((5, 3, 1), scorers=2))
     assert heat_lines[0]["records"] == ["MR", "PB", "SB"]
     # HAR: 1st (5) + 3rd (1); STR: 2nd (3)
@@ -191,7 +191,7 @@ def test_record_flags_are_those_stored_when_official_and_team_scores(
 
 def test_heat_without_results_shows_the_start_list(meet: Meet, committed_db: Engine) -> None:
     with Session(committed_db) as session:
-        heat = service.heat_results(session, meet.sprint_heat_id)
+        heat = reads.heat_results(session, meet.sprint_heat_id)
     assert heat["kind"] == "start_list"
     assert [(line["lane"], line["bib"], line["seed_text"]) for line in heat["lines"]][:2] == [
         (3, "201", "10.11"), (4, "202", "10.12")]
@@ -199,7 +199,7 @@ def test_heat_without_results_shows_the_start_list(meet: Meet, committed_db: Eng
     store_result(committed_db, meet.sprint_heat_id, meet.sprint_entries[1], 10_065)
     store_result(committed_db, meet.sprint_heat_id, meet.sprint_entries[2], None, ResultStatus.DQ)
     with Session(committed_db) as session:
-        heat = service.heat_results(session, meet.sprint_heat_id)
+        heat = reads.heat_results(session, meet.sprint_heat_id)
     assert heat["kind"] == "results"
     # 10.065 and 10.071 both publish as 10.07, but the thousandth separates them
     assert [(line["bib"], line["place"], line["mark_text"], line["gap"])
@@ -215,7 +215,7 @@ def test_refreshes_of_one_event_run_one_after_the_other(
     store = BoardStore(redis_client)
     store_result(committed_db, meet.road_heat_id, meet.road_entries[0], 1_800_000)
     done = threading.Event()
-    outcomes: list[service.RefreshOutcome] = []
+    outcomes: list[refresh.RefreshOutcome] = []
 
     def refresh() -> None:
         outcomes.append(_refresh(committed_db, store, meet.road_event_id))
@@ -254,6 +254,6 @@ def test_published_counts_lines_the_public_sees_new_or_changed(
     assert rebuilt.full and rebuilt.lines_changed == 3 and rebuilt.published == 0
 
 
-def _forced(engine: Engine, store: BoardStore, event_id: int) -> service.RefreshOutcome:
+def _forced(engine: Engine, store: BoardStore, event_id: int) -> refresh.RefreshOutcome:
     with Session(engine) as session:
-        return service.refresh_event(session, store, event_id, force_full=True)
+        return refresh.refresh_event(session, store, event_id, force_full=True)

@@ -19,7 +19,7 @@ from sqlalchemy.orm import Session
 from athsys import metrics
 from athsys.competitions.models import Competition, CompetitionStatus
 from athsys.leaderboards.cache import Cache, cache_ttls, event_scope
-from athsys.leaderboards.service import competitions_around
+from athsys.leaderboards.reads import competitions_around
 from athsys.sport.ranking import ResultStatus
 from tests.integration.leaderboards.leaderboards_support import Meet, store_result
 from webui.api import public

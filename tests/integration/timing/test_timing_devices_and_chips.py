@@ -19,8 +19,8 @@ from athsys.errors import (
 from athsys.sport.disciplines import discipline
 from athsys.sport.sex import Sex
 from athsys.timing import chips, devices
+from athsys.timing.devices import hash_token, token_prefix
 from athsys.timing.models import ChipAssignment, DeviceKind, TimingDevice, TimingPoint
-from athsys.timing.processing import hash_token, token_prefix
 
 pytestmark = pytest.mark.integration
 

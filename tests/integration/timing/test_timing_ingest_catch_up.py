@@ -14,7 +14,8 @@ from sqlalchemy.engine import Engine
 from sqlalchemy.orm import Session
 
 import tasks.ingest as ingest
-from athsys.timing import batches, process
+from athsys.timing import batches
+from athsys.timing import service as timing_service
 from athsys.timing.models import ChipAssignment, ReadBatch
 from tests.integration.timing.timing_ingest_support import (
     GUN,
@@ -39,7 +40,7 @@ def _process(engine: Engine, batch_id: int, **options: Any) -> Any:
     with Session(engine) as session, session.begin():
         batches.claim_batch(session, batch_id)
     with Session(engine) as session, session.begin():
-        return process.process_batch(session, batch_id, **options)
+        return timing_service.process_batch(session, batch_id, **options)
 
 
 def test_waiting_batches_are_processed_together(race: Race, committed_db: Engine) -> None:
@@ -60,7 +61,7 @@ def test_waiting_batches_are_processed_together(race: Race, committed_db: Engine
     # the batches taken along are a no-op for their own tasks
     with Session(committed_db) as session, session.begin():
         assert batches.claim_batch(session, finish) is False
-        assert process.process_batch(session, finish) is None
+        assert timing_service.process_batch(session, finish) is None
 
 
 def test_the_read_budget_bounds_what_is_taken_along(race: Race, committed_db: Engine) -> None:
@@ -104,7 +105,8 @@ def test_a_bad_batch_taken_along_fails_alone(
     race: Race, committed_db: Engine, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     refreshed: list[list[int]] = []
-    monkeypatch.setattr(ingest, "request_refresh", lambda _task, ids: refreshed.append(ids))
+    monkeypatch.setattr(timing_service, "request_refresh",
+                        lambda _session, ids: refreshed.append(sorted(ids)))
     _overlapping_chip(committed_db, race)
     good = store_waiting(committed_db, race, "finish", [passing("F1", "C101", 3000.0)])
     bad = store_waiting(committed_db, race, "finish", [passing("F2", "CX", 3000.0)])

@@ -20,7 +20,8 @@ from athsys.jobs import TASK_QUEUES, TaskName, discard_pending
 from athsys.results import service as results_service
 from athsys.results.models import Result, ResultRevision, ResultSource
 from athsys.sport.ranking import ResultStatus
-from athsys.timing import batches, corrections, process
+from athsys.timing import batches, corrections
+from athsys.timing import service as timing_service
 from athsys.timing.models import ReadBatch, TimingDevice, TimingRead, TimingSplit
 from tests.integration.timing.timing_ingest_support import (
     GUN,
@@ -102,7 +103,7 @@ def test_sweeper_re_enqueues_a_batch_whose_message_was_lost(
     with Session(committed_db) as session, session.begin():
         device = session.get(TimingDevice, race.device_ids["finish"])
         assert device is not None
-        receipt = batches.receive_passings(
+        receipt = timing_service.receive_passings(
             session, device, dumps([passing("L1", "C103", 3200.0)]), max_lines=100
         )
         discard_pending(session)  # the broker message is lost
@@ -238,9 +239,9 @@ def _split_times(engine: Engine) -> dict[tuple[int, int], tuple[int | None, int 
                 for s in session.scalars(select(TimingSplit))}
 
 
-def _unknown(engine: Engine, race: Race) -> list[process.UnknownChip]:
+def _unknown(engine: Engine, race: Race) -> list[timing_service.UnknownChip]:
     with Session(engine) as session:
-        return process.unknown_chips(session, race.competition_id)
+        return timing_service.unknown_chips(session, race.competition_id)
 
 
 def test_gun_read_starts_the_heat_scheduled_nearest(
@@ -267,7 +268,7 @@ def test_processing_twice_changes_nothing(client: FlaskClient, race: Race,
     process_pending(committed_db)
     with Session(committed_db) as session, session.begin():
         assert batches.claim_batch(session, batch["batch_id"]) is False
-        assert process.process_batch(session, batch["batch_id"]) is None
+        assert timing_service.process_batch(session, batch["batch_id"]) is None
     with Session(committed_db) as session:
         results = session.scalars(select(Result)).all()
     assert [(r.mark, r.revision, r.status) for r in results] == [(3000000, 1, ResultStatus.OK)]

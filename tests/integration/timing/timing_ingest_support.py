@@ -29,7 +29,8 @@ from athsys.competitions.models import (
 from athsys.jobs import discard_pending
 from athsys.sport.disciplines import discipline
 from athsys.sport.sex import Sex
-from athsys.timing import batches, devices, process
+from athsys.timing import batches, devices
+from athsys.timing import service as timing_service
 from athsys.timing.models import ChipAssignment, DeviceKind, MatRole, TimingDevice, TimingPoint
 
 PARIS = ZoneInfo("Europe/Paris")
@@ -171,7 +172,7 @@ def store_waiting(engine: Engine, race: Race, device: str, items: list[dict[str,
     with Session(engine) as session, session.begin():
         found = session.get(TimingDevice, race.device_ids[device])
         assert found is not None
-        receipt = batches.receive_passings(session, found, dumps(items), max_lines=100)
+        receipt = timing_service.receive_passings(session, found, dumps(items), max_lines=100)
         discard_pending(session)
         return receipt.batch_id
 
@@ -195,7 +196,7 @@ def process_pending(engine: Engine) -> None:
         with Session(engine) as session, session.begin():
             batches.claim_batch(session, batch_id)
         with Session(engine) as session, session.begin():
-            process.process_batch(session, batch_id)
+            timing_service.process_batch(session, batch_id)
     wait_for(lambda: not unfinished(), what="all batches processed")
 
 

@@ -8,7 +8,6 @@ from athsys.config import get_config
 from athsys.logging import (
     APILogger,
     AuditLogger,
-    DatabaseLogger,
     configure_logging,
     redact_text,
     request_context,
@@ -69,13 +68,9 @@ def test_secrets_never_reach_the_log(log_file: Path) -> None:
     assert "a@b" in text
 
 
-def test_database_and_audit_loggers(log_file: Path) -> None:
-    DatabaseLogger(slow_query_ms=10).log_query("SELECT 1", 25.0)
-    DatabaseLogger().log_transaction("commit")
+def test_audit_logger(log_file: Path) -> None:
     AuditLogger().log_action("registrar", "create", "entry", 12, {"bib": "101"})
-    slow, txn, audit = _lines(log_file)[-3:]
-    assert slow["level"] == "WARNING" and slow["statement"] == "SELECT 1"
-    assert txn["transaction"] == "commit"
+    audit = _lines(log_file)[-1]
     assert audit["audit"] is True and audit["entity_id"] == "12"
     assert audit["changes"] == {"bib": "101"}
 

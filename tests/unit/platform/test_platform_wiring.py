@@ -21,7 +21,7 @@ import importlib, pkgutil, sys
 from sqlalchemy import event
 from sqlalchemy.orm import Session
 import athsys, tasks, webui
-from athsys.leaderboards import service
+from athsys.leaderboards import tracking
 from tasks import dispatch
 
 skip = set(sys.argv[1].split(","))
@@ -31,7 +31,7 @@ for package in (athsys, tasks, webui):
             importlib.import_module(found.name)
 
 ours = [("after_commit", dispatch._send_pending), ("after_rollback", dispatch.discard_pending),
-        ("after_flush", service._after_flush), ("after_commit", service._after_commit)]
+        ("after_flush", tracking._after_flush), ("after_commit", tracking._after_commit)]
 print("before", [name for name, fn in ours if event.contains(Session, name, fn)])
 from tasks import wiring
 wiring.install()

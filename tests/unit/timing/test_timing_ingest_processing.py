@@ -5,17 +5,9 @@ from zoneinfo import ZoneInfo
 import pytest
 
 from athsys.errors import ValidationError
-from athsys.timing.processing import (
-    GunCandidate,
-    HeatStart,
-    StoredTimes,
-    competition_window,
-    decide_chip_update,
-    hash_token,
-    heat_for_gun,
-    heat_for_read,
-    token_prefix,
-)
+from athsys.timing.acceptance import GunCandidate, competition_window, heat_for_gun
+from athsys.timing.devices import hash_token, token_prefix
+from athsys.timing.rules import HeatClock, ResultTimes, decide_update, heat_for_read
 from athsys.timing.simulation import chip_of, parse_points, race_passings
 
 pytestmark = pytest.mark.unit
@@ -39,12 +31,12 @@ def test_competition_window_is_the_days_plus_six_hours_in_the_local_zone() -> No
 
 
 def test_a_read_goes_to_the_only_heat() -> None:
-    assert heat_for_read([HeatStart(7, None)], 0) == 7
+    assert heat_for_read([HeatClock(7, None)], 0) == 7
     assert heat_for_read([], 0) is None
 
 
 def test_a_read_goes_to_the_latest_heat_started_before_it() -> None:
-    heats = [HeatStart(2, 60 * MINUTE), HeatStart(1, 0), HeatStart(3, None)]
+    heats = [HeatClock(2, 60 * MINUTE), HeatClock(1, 0), HeatClock(3, None)]
     assert heat_for_read(heats, 30 * MINUTE) == 1
     assert heat_for_read(heats, 61 * MINUTE) == 2
     assert heat_for_read(heats, -MINUTE) == 1  # on the start mat before the first gun
@@ -61,16 +53,20 @@ def test_gun_starts_the_heat_scheduled_nearest_within_the_tolerance() -> None:
 
 
 def test_chip_update_creates_replaces_and_keeps() -> None:
-    assert decide_chip_update(None, 1000, 990).replace
-    chip = StoredTimes("chip", 1, 1000, 990)
-    assert not decide_chip_update(chip, 1000, 990).replace  # a replay
-    assert decide_chip_update(chip, 999, 990).replace
-    assert decide_chip_update(chip, 1000, 980).replace  # a late start-mat read
-    manual = StoredTimes("manual", 3, 1200, None)
-    assert not decide_chip_update(manual, 1000, 990).replace
-    assert not decide_chip_update(manual, 1200, 990).replace  # even the net time stays
-    lif = StoredTimes("lif", 1, 1000, None)
-    assert not decide_chip_update(lif, 1000, 990).replace
+    def chip_times(stored: ResultTimes | None, mark: int, net_mark: int) -> ResultTimes:
+        """Chip times computed from the stored result's revision."""
+        return ResultTimes("chip", stored.revision if stored else None, mark, net_mark)
+
+    assert decide_update(None, chip_times(None, 1000, 990)).replace
+    chip = ResultTimes("chip", 1, 1000, 990)
+    assert not decide_update(chip, chip_times(chip, 1000, 990)).replace  # a replay
+    assert decide_update(chip, chip_times(chip, 999, 990)).replace
+    assert decide_update(chip, chip_times(chip, 1000, 980)).replace  # a late start-mat read
+    manual = ResultTimes("manual", 3, 1200, None)
+    assert not decide_update(manual, chip_times(manual, 1000, 990)).replace
+    assert not decide_update(manual, chip_times(manual, 1200, 990)).replace  # net time stays
+    lif = ResultTimes("lif", 1, 1000, None)
+    assert not decide_update(lif, chip_times(lif, 1000, 990)).replace
 
 
 def test_simulated_race_is_reproducible_and_ordered() -> None:

@@ -9,16 +9,17 @@ from athsys.timing.rules import (
     SOURCE_LIF,
     SOURCE_MANUAL,
     ChipAssignment,
-    ComputedResult,
     EntryRead,
+    HeatClock,
     MatRead,
-    StoredResult,
+    ReadFlag,
+    ResultTimes,
     collapse_duplicates,
     decide_update,
     match_chips,
     official_crossings,
-    process_reads,
     race_time,
+    time_reads,
 )
 
 pytestmark = pytest.mark.unit
@@ -144,7 +145,7 @@ def test_not_finished_yet():
     assert result.splits[0].gun_time_ms == 1_200_000
 
 
-def test_process_reads_with_waves_unknown_chips_and_pre_gun_start_reads():
+def test_time_reads_with_waves_unknown_chips_and_pre_gun_start_reads():
     wave_b_gun = GUN + 10 * 60 * SECOND
     reads = [
         # entry 1, wave A: standing on the start mat 3 s before the gun, crossing 2 s after
@@ -155,21 +156,60 @@ def test_process_reads_with_waves_unknown_chips_and_pre_gun_start_reads():
         # entry 2, wave B: its own gun ten minutes later; finish only on the backup mat
         read("C2", "start", 10 * 60 * SECOND + 30 * SECOND),
         read("C2", "finish", HOUR + 5 * 60 * SECOND, backup=True),
-        read("ZZ", "finish", HOUR),  # nobody's chip
+        read("ZZ", "finish", HOUR, read_id="nobody"),  # nobody's chip
     ]
-    processed = process_reads(
+    timed = time_reads(
         reads,
         [ChipAssignment("C1", 1), ChipAssignment("C2", 2)],
-        entry_waves={1: "A", 2: "B"},
-        wave_guns={"A": GUN, "B": wave_b_gun},
+        {1: [HeatClock(10, GUN)], 2: [HeatClock(20, wave_b_gun)]},
     )
-    first, second = processed.times[1], processed.times[2]
+    first, second = timed.times[(10, 1)], timed.times[(20, 2)]
     assert (first.gun_time_ms, first.net_time_ms) == (HOUR, HOUR - 2 * SECOND)
     assert (second.gun_time_ms, second.net_time_ms) == (
         HOUR - 5 * 60 * SECOND,
         HOUR - 5 * 60 * SECOND - 30 * SECOND,
     )
-    assert [r.chip for r in processed.unknown] == ["ZZ"]
+    assert timed.flags["nobody"] is ReadFlag.UNKNOWN_CHIP
+    assert [f for r, f in timed.flags.items() if r != "nobody"] == [None] * 6
+    assert timed.entries == {1, 2}
+
+
+def test_time_reads_flags_reads_of_no_heat_and_new_reads_of_an_official_heat():
+    reads = [
+        read("C1", "finish", HOUR, read_id="old"),
+        read("C1", "finish", HOUR + 20 * SECOND, read_id="new"),
+        read("C3", "finish", HOUR, read_id="heatless"),
+    ]
+    timed = time_reads(
+        reads, [ChipAssignment("C1", 1), ChipAssignment("C3", 3)],
+        {1: [HeatClock(10, GUN, official=True)]}, new_reads={"new"},
+    )
+    # the old read keeps whatever flag it had: it is not in the answer at all
+    assert timed.flags == {"new": ReadFlag.AFTER_OFFICIAL, "heatless": ReadFlag.NO_HEAT}
+    assert timed.times == {} and timed.counted == {}
+    assert timed.entries == {1, 3}
+
+
+def test_time_reads_puts_each_read_in_the_heat_running_at_the_time():
+    final_gun = GUN + 2 * HOUR
+    reads = [read("C1", "finish", 11 * SECOND), read("C1", "finish", 2 * HOUR + 10 * SECOND)]
+    timed = time_reads(
+        reads, [ChipAssignment("C1", 1)],
+        {1: [HeatClock(10, GUN), HeatClock(11, final_gun)]},
+    )
+    assert timed.times[(10, 1)].gun_time_ms == 11 * SECOND
+    assert timed.times[(11, 1)].gun_time_ms == 10 * SECOND
+
+
+def test_a_chip_result_whose_net_time_alone_changed_is_replaced():
+    stored = ResultTimes(SOURCE_CHIP, 2, HOUR, HOUR - 5 * SECOND)
+    later_start_read = ResultTimes(SOURCE_CHIP, 2, HOUR, HOUR - 3 * SECOND)
+    assert decide_update(stored, later_start_read).reason == "net time changed"
+    assert decide_update(stored, ResultTimes(SOURCE_CHIP, 2, HOUR, HOUR - 5 * SECOND)).reason \
+        == "unchanged"
+    # a photo-finish mark carries no net time: the same mark is no change
+    assert not decide_update(ResultTimes(SOURCE_LIF, 1, HOUR, HOUR),
+                             ResultTimes(SOURCE_LIF, 1, HOUR)).replace
 
 
 def test_mat_read_from_a_passing():
@@ -192,22 +232,22 @@ def test_mat_read_from_a_passing():
 @pytest.mark.parametrize(
     ("current", "computed", "replace"),
     [
-        (None, ComputedResult(SOURCE_CHIP, HOUR, None), True),
+        (None, ResultTimes(SOURCE_CHIP, None, HOUR), True),
         # replayed read: same result, nothing to do
-        (StoredResult(SOURCE_CHIP, 2, HOUR), ComputedResult(SOURCE_CHIP, HOUR, 2), False),
+        (ResultTimes(SOURCE_CHIP, 2, HOUR), ResultTimes(SOURCE_CHIP, 2, HOUR), False),
         # a late read from a box that was offline gives an earlier, better finish read
-        (StoredResult(SOURCE_CHIP, 2, HOUR), ComputedResult(SOURCE_CHIP, HOUR - 1_000, 2), True),
+        (ResultTimes(SOURCE_CHIP, 2, HOUR), ResultTimes(SOURCE_CHIP, 2, HOUR - 1_000), True),
         # computed against revision 1, but revision 2 was stored meanwhile
-        (StoredResult(SOURCE_CHIP, 2, HOUR), ComputedResult(SOURCE_CHIP, FASTER, 1), False),
+        (ResultTimes(SOURCE_CHIP, 2, HOUR), ResultTimes(SOURCE_CHIP, 1, FASTER), False),
         # a result appeared after the computation looked
-        (StoredResult(SOURCE_CHIP, 1, HOUR), ComputedResult(SOURCE_CHIP, FASTER, None), False),
+        (ResultTimes(SOURCE_CHIP, 1, HOUR), ResultTimes(SOURCE_CHIP, None, FASTER), False),
         # a manual correction is never overwritten by chips or photo finish
-        (StoredResult(SOURCE_MANUAL, 3, HOUR), ComputedResult(SOURCE_CHIP, FASTER, 3), False),
-        (StoredResult(SOURCE_MANUAL, 3, HOUR), ComputedResult(SOURCE_LIF, FASTER, 3), False),
+        (ResultTimes(SOURCE_MANUAL, 3, HOUR), ResultTimes(SOURCE_CHIP, 3, FASTER), False),
+        (ResultTimes(SOURCE_MANUAL, 3, HOUR), ResultTimes(SOURCE_LIF, 3, FASTER), False),
         # photo finish outranks chips, and replaces them
-        (StoredResult(SOURCE_LIF, 1, 10_430), ComputedResult(SOURCE_CHIP, 10_500, 1), False),
-        (StoredResult(SOURCE_CHIP, 1, 10_500), ComputedResult(SOURCE_LIF, 10_430, 1), True),
-        (StoredResult(SOURCE_LIF, 1, 10_430), ComputedResult(SOURCE_MANUAL, 10_440, 1), True),
+        (ResultTimes(SOURCE_LIF, 1, 10_430), ResultTimes(SOURCE_CHIP, 1, 10_500), False),
+        (ResultTimes(SOURCE_CHIP, 1, 10_500), ResultTimes(SOURCE_LIF, 1, 10_430), True),
+        (ResultTimes(SOURCE_LIF, 1, 10_430), ResultTimes(SOURCE_MANUAL, 1, 10_440), True),
     ],
 )
 def test_decide_update(current, computed, replace):
@@ -216,11 +256,11 @@ def test_decide_update(current, computed, replace):
 
 def test_decide_update_gives_a_reason():
     decision = decide_update(
-        StoredResult(SOURCE_MANUAL, 3, 1), ComputedResult(SOURCE_CHIP, 2, 3)
+        ResultTimes(SOURCE_MANUAL, 3, 1), ResultTimes(SOURCE_CHIP, 3, 2)
     )
     assert decision.reason == "a manual result outranks a chip result"
 
 
 def test_unknown_source_is_rejected():
     with pytest.raises(ValidationError, match="unknown result source 'gps'"):
-        decide_update(None, ComputedResult("gps", 1, None))
+        decide_update(None, ResultTimes("gps", None, 1))

@@ -1,5 +1,8 @@
-"""Processing of a stored batch of reads into results (what the ``timing.process_batch`` task
-runs), and the report of chips no assignment covers.
+"""The timing service: receive a device's batch of reads (:func:`receive_passings`: parsed,
+checked and stored durably; processing is asked for at commit) and process a stored batch
+into results (:func:`process_batch`, what the ``timing.process_batch`` task runs), and the
+report of chips no assignment covers. The rules are pure (:mod:`athsys.timing.rules`); the
+storage is :mod:`athsys.timing.batches` and :mod:`athsys.timing.recompute`.
 
 Processing of one competition is serialised by a transaction-level advisory lock, so two
 workers never race on its results. Only the timing points the batch touches are recomputed
@@ -9,6 +12,7 @@ processing the waiting batches of a competition together (:func:`process_batch`)
 
 from __future__ import annotations
 
+import hashlib
 from dataclasses import dataclass
 from datetime import datetime
 
@@ -20,17 +24,35 @@ from athsys.audit.service import record
 from athsys.competitions.heat_states import gun_fired
 from athsys.competitions.models import Event, Heat, HeatStatus, Round
 from athsys.db import driver_execute, driver_rows, int_array
+from athsys.jobs import request_refresh
 from athsys.timing import rules
+from athsys.timing.acceptance import GunCandidate, heat_for_gun
+from athsys.timing.batches import BatchReceipt, parse_device_payload, store_batch
 from athsys.timing.lookups import BIB_CHIP_PREFIX, lock_competition
 from athsys.timing.models import BatchStatus, ReadBatch, ReadFlag, TimingDevice, TimingRead
 from athsys.timing.outcome import ProcessingOutcome
 from athsys.timing.passing import to_epoch_ms
-from athsys.timing.processing import GunCandidate, heat_for_gun
 from athsys.timing.recompute import Scope, recompute
 
 CATCH_UP_MAX_READS = 10_000
 """Processing a batch takes along the competition's other waiting batches, up to this many
 reads in all (the size of the largest payload a device may post)."""
+
+
+def receive_passings(
+    session: Session,
+    device: TimingDevice,
+    body: str | bytes,
+    *,
+    max_lines: int,
+    fmt: str | None = None,
+) -> BatchReceipt:
+    """Validate the whole payload, then store it durably; processing is enqueued at commit."""
+    raw = body.encode("utf-8") if isinstance(body, str) else body
+    fmt, passings, point_ids = parse_device_payload(session, device, raw, max_lines=max_lines,
+                                                    fmt=fmt)
+    return store_batch(session, device, passings, point_ids, fmt=fmt,
+                       payload_sha256=hashlib.sha256(raw).hexdigest())
 
 
 def process_batch(
@@ -105,6 +127,7 @@ def process_batch(
         " WHERE id = ANY(%(all)s::bigint[])",
         {"b": batch_id, "n": outcome.results_changed, "all": int_array(batch_ids)},
     )
+    request_refresh(session, outcome.event_ids)
     return outcome
 
 

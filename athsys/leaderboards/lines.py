@@ -1,0 +1,391 @@
+"""The lines of an event's leaderboard: what each shows, how they rank, which boards they
+are on.
+
+Redis holds only what orders the boards: per board a ZSET of entry ids by sort key, and per
+line a short *signature* of what it shows (computed by PostgreSQL), which tells a changed
+line from one merely read again. The lines of a page (:class:`Line`, raw integers and names)
+are read from PostgreSQL by entry id when the page is read, and formatted only then
+(:func:`line_json`).
+
+Record flags (WR, NR, MR, PB, SB) are those stored on the results when their heat became
+official (``Result.record_flags``, see :mod:`athsys.records.service`); combined events are
+ranked by :func:`athsys.scoring.service.combined_standings`.
+
+An event's board is the results of its latest round that has results (the final once it
+is run). :mod:`~athsys.leaderboards.refresh` keeps the stored boards up to date,
+:mod:`~athsys.leaderboards.reads` answers the public pages, :mod:`~athsys.leaderboards.tracking`
+asks for refreshes when results change.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterable, Iterator, Sequence
+from dataclasses import dataclass
+from datetime import date, datetime, timedelta
+from typing import Any, NamedTuple
+
+from sqlalchemy import select, text
+from sqlalchemy.orm import Session
+
+from athsys.athletes.categories import age_category, age_on
+from athsys.competitions.models import (
+    Competition,
+    Event,
+    Heat,
+    HeatStatus,
+    Round,
+)
+from athsys.db import driver_rows
+from athsys.errors import NotFoundError
+from athsys.leaderboards import rules
+from athsys.results.models import Result
+from athsys.scoring.service import age_grade_event_key, combined_standings
+from athsys.sport.disciplines import DISCIPLINES, EventKind
+from athsys.sport.marks import Measure, format_gap, format_mark, format_wind
+from athsys.sport.ranking import ResultStatus
+
+#: Rows changed this long before the watermark are read again: ``updated_at`` is the start
+#: of the writing transaction, which may commit after a refresh has read past it.
+WATERMARK_MARGIN = timedelta(seconds=30)
+
+#: Rows per chunk of a full rebuild (see :class:`athsys.leaderboards.cache.BoardBuild`).
+BUILD_CHUNK = 5_000
+
+AGE_GRADED = "age-graded"
+
+ALL = "all"
+
+UNPLACED = "unplaced"
+
+_OK = ResultStatus.OK.value
+
+_UNPLACED_RANK = {status.value: index for index, status in enumerate(rules.UNPLACED_ORDER)}
+
+@dataclass(frozen=True)
+class EventInfo:
+    id: int
+    competition_id: int
+    competition_name: str
+    competition_day: date
+    name: str
+    discipline_code: str
+    sex: str
+    age_category: str
+    measure: Measure
+    road: bool
+    combined: bool
+    round_id: int | None  # the round whose results make the board
+
+    @property
+    def mixed(self) -> bool:
+        """Men and women on one board (an event of one sex needs no board per sex)."""
+        return self.sex not in ("M", "F")
+
+    def stored_board(self, board: str) -> str:
+        """The board that holds ``board``: in an event of one sex, ``sex:<it>`` is ALL."""
+        return ALL if not self.mixed and board == f"sex:{self.sex}" else board
+
+def event_info(session: Session, event_id: int) -> EventInfo:
+    """The event and the round that decides its board; NotFoundError for an unknown id."""
+    found = session.execute(
+        select(Event, Competition).join(Competition, Competition.id == Event.competition_id)
+        .where(Event.id == event_id)
+    ).one_or_none()
+    if found is None:
+        raise NotFoundError(f"no event {event_id}", details={"event_id": event_id})
+    ev, competition = found
+    round_id = session.scalar(
+        select(Round.id).join(Heat, Heat.round_id == Round.id)
+        .join(Result, Result.heat_id == Heat.id)
+        .where(Round.event_id == event_id).order_by(Round.ordinal.desc()).limit(1)
+    )
+    if round_id is None:
+        round_id = session.scalar(
+            select(Round.id).where(Round.event_id == event_id).order_by(Round.ordinal.desc())
+            .limit(1)
+        )
+    code = ev.discipline_code
+    disc = DISCIPLINES.get(code)
+    combined = ev.kind is EventKind.COMBINED
+    return EventInfo(
+        id=ev.id, competition_id=competition.id, competition_name=competition.name,
+        competition_day=competition.start_date, name=ev.name, discipline_code=code,
+        sex=ev.sex.value, age_category=ev.age_category,
+        measure=Measure.POINTS if combined else (disc.measure if disc else Measure.TIME),
+        road=bool(disc and disc.kind is EventKind.ROAD), combined=combined, round_id=round_id,
+    )
+
+class Line(NamedTuple):
+    """One result on the boards, raw: what Redis stores (as a JSON array) and ranks."""
+
+    entry_id: int
+    bib: str
+    first_name: str
+    last_name: str
+    club: str
+    club_name: str
+    sex: str
+    category: str
+    heat_id: int | None
+    heat: int | None
+    mark: int | None
+    status: str
+    net_mark: int | None
+    wind: int | None
+    revision: int
+    official: bool
+    records: list[str]
+    grade: int | None  # age grade in hundredths of a per cent
+
+_LINES_SQL = """
+SELECT r.entry_id, e.bib, a.first_name, a.last_name, coalesce(c.code, '') AS club_code,
+       coalesce(c.name, '') AS club_name, a.sex, a.birth_date, r.heat_id, h.number, r.mark,
+       r.status, r.net_mark, r.wind, r.revision, h.status = %(official)s AS official,
+       r.record_flags
+FROM result r
+JOIN heat h ON h.id = r.heat_id
+JOIN entry e ON e.id = r.entry_id
+JOIN athlete a ON a.id = e.athlete_id
+LEFT JOIN club c ON c.id = a.club_id
+WHERE h.round_id = %(round_id)s {changed}
+"""
+
+_CHANGED = "AND (r.updated_at > %(since)s OR r.heat_id = ANY(%(heats)s))"
+
+_ONLY = "AND r.entry_id = ANY(%(entry_ids)s)"
+
+#: What the stored boards need of a line: its sort keys (mark, status, sex, birth date) and,
+#: if its result changed within ``margin`` (only those are read again by the next
+#: incremental refresh), its signature: every value a line shows of its result and heat.
+_PLACINGS_SQL = """
+SELECT r.entry_id, r.heat_id, a.sex, a.birth_date, r.mark, r.status,
+       CASE WHEN r.updated_at > now() - %(margin)s OR %(all_signatures)s THEN
+         format('%%s:%%s:%%s:%%s:%%s:%%s:%%s:%%s:%%s', r.heat_id, h.number, r.mark, r.status,
+                r.net_mark, r.wind, r.revision, h.status, r.record_flags) END
+FROM result r
+JOIN heat h ON h.id = r.heat_id
+JOIN entry e ON e.id = r.entry_id
+JOIN athlete a ON a.id = e.athlete_id
+WHERE h.round_id = %(round_id)s {changed}
+{order}"""
+
+def load_lines(session: Session, info: EventInfo, changed_since: datetime | None = None,
+               changed_heats: Sequence[int] = (),
+               entry_ids: Sequence[int] | None = None) -> list[Line]:
+    """The lines of the event's board: all of them, only those whose result changed since
+    ``changed_since`` (or whose heat is in ``changed_heats``), or only those of ``entry_ids``."""
+    if info.combined:
+        lines = _combined_lines(session, info)
+        if entry_ids is not None:
+            wanted = set(entry_ids)
+            lines = [line for line in lines if line.entry_id in wanted]
+        return lines
+    if info.round_id is None:
+        return []
+    params: dict[str, Any] = {"round_id": info.round_id, "official": HeatStatus.OFFICIAL.value,
+                              "since": changed_since, "heats": list(changed_heats),
+                              "entry_ids": list(entry_ids or ())}
+    where = (_ONLY if entry_ids is not None else "") + (_CHANGED if changed_since else "")
+    rows = driver_rows(session, _LINES_SQL.format(changed=where), params)
+    grade_key = age_grade_event_key(info.discipline_code)
+    day = info.competition_day
+    ages: dict[tuple[str, date | None], tuple[int | None, str]] = {}
+    lines: list[Line] = []
+    append = lines.append
+    grade_of = rules.grade_hundredths
+    for (entry_id, bib, first, last, club, club_name, sex, birth, heat_id, heat, mark, status,
+         net_mark, wind, revision, official, flags) in rows:
+        known = ages.get((sex, birth))
+        if known is None:
+            known = ages[(sex, birth)] = (
+                age_on(birth, day) if birth is not None else None,
+                age_category(sex, birth, day))
+        age, category = known
+        grade = (grade_of(sex, age, grade_key, mark)
+                 if grade_key is not None and age is not None and mark is not None
+                 and status == _OK else None)
+        append(Line(entry_id, bib, first, last, club, club_name, sex, category, heat_id, heat,
+                    mark, status, net_mark, wind, revision, official, flags or [], grade))
+    return lines
+
+def _combined_lines(session: Session, info: EventInfo) -> list[Line]:
+    """A combined event's board: each all-rounder's points total so far (scoring service);
+    those without a score yet are left off."""
+    standings = [s for s in combined_standings(session, info.id) if s.place is not None]
+    if not standings:
+        return []
+    people = {row.id: row for row in session.execute(text(
+        "SELECT e.id, a.first_name, a.last_name, a.sex, a.birth_date, "
+        "coalesce(c.code, '') AS club, coalesce(c.name, '') AS club_name "
+        "FROM entry e JOIN athlete a ON a.id = e.athlete_id LEFT JOIN club c ON c.id = a.club_id "
+        "WHERE e.id = ANY(:ids)"), {"ids": [s.entry_id for s in standings]})}
+    official = bool(session.scalar(text(
+        "SELECT bool_and(h.status = :official) FROM heat h JOIN round r ON r.id = h.round_id "
+        "WHERE r.event_id = :e"), {"e": info.id, "official": HeatStatus.OFFICIAL.value}))
+    lines = []
+    for standing in standings:
+        p = people[standing.entry_id]
+        lines.append(Line(
+            standing.entry_id, standing.bib, p.first_name, p.last_name, p.club, p.club_name,
+            p.sex, age_category(p.sex, p.birth_date, info.competition_day), None, None,
+            standing.total, _OK, None, None, 1, official, [], None))
+    return lines
+
+def boards_of(line: Line, measure: Measure, mixed: bool = True) -> dict[str, int]:
+    """The boards a line is on, with its sort key on each (see :mod:`rules`). In an event of
+    one sex (``mixed`` False) the board of that sex is the whole board: not stored twice."""
+    return _boards(line.mark, line.status, line.sex, line.category, line.grade, measure, mixed)
+
+def _boards(mark: int | None, status: str, sex: str, category: str, grade: int | None,
+            measure: Measure, mixed: bool) -> dict[str, int]:
+    if status == _OK and mark is not None:
+        key = -mark if measure.higher_is_better else mark
+        boards = {ALL: key, f"cat:{category}": key}
+        if mixed:
+            boards[f"sex:{sex}"] = key
+        if grade is not None:
+            boards[AGE_GRADED] = -grade
+        return boards
+    return {UNPLACED: _UNPLACED_RANK.get(status, len(_UNPLACED_RANK))}
+
+#: entry id, heat id, signature (None: not needed, see :func:`placing_chunks`),
+#: board -> sort key
+Placing = tuple[int, int | None, str | None, dict[str, int]]
+
+def placings(session: Session, info: EventInfo, changed_since: datetime | None = None,
+              changed_heats: Sequence[int] = ()) -> list[Placing]:
+    """What the stored boards need of the event's lines changed since ``changed_since`` or
+    in ``changed_heats`` (all of them without ``changed_since``)."""
+    if info.combined:
+        return list(_combined_placings(session, info))
+    if info.round_id is None:
+        return []
+    place = _placer(info)
+    return [place(row) for row in driver_rows(
+        session, _PLACINGS_SQL.format(changed=_CHANGED if changed_since else "", order=""),
+        {"round_id": info.round_id, "since": changed_since, "heats": list(changed_heats),
+         "margin": WATERMARK_MARGIN, "all_signatures": True})]
+
+def _combined_placings(session: Session, info: EventInfo) -> Iterator[Placing]:
+    for line in _combined_lines(session, info):
+        yield line.entry_id, None, _signature(line), boards_of(line, info.measure, info.mixed)
+
+def placing_chunks(session: Session, info: EventInfo) -> Iterator[list[Placing]]:
+    """All the event's placings, :data:`BUILD_CHUNK` at a time from a server-side cursor:
+    a chunk is stored while PostgreSQL and Python work on the next.
+
+    Only lines changed within :data:`WATERMARK_MARGIN` carry a signature: they are the
+    ones the next incremental refresh reads again and must recognise as unchanged. Any
+    other line it reads has changed since (a line without a stored signature counts as
+    changed), and that refresh stores its signature. Not storing 50,000 others is a quarter
+    less for Redis to do.
+
+    Rows come best mark first: Redis inserts into a sorted set in order about a third
+    faster than at random places (and PostgreSQL sorts 50,000 rows in a few milliseconds)."""
+    if info.combined:
+        yield list(_combined_placings(session, info))
+        return
+    if info.round_id is None:
+        return
+    place = _placer(info)
+    cursor = session.connection().connection.cursor(name="athsys_board_build")
+    try:
+        cursor.itersize = BUILD_CHUNK
+        direction = "DESC" if info.measure.higher_is_better else "ASC"
+        cursor.execute(_PLACINGS_SQL.format(changed="", order=f"ORDER BY r.mark {direction}"), {
+            "round_id": info.round_id, "margin": WATERMARK_MARGIN, "all_signatures": False})
+        while rows := cursor.fetchmany(BUILD_CHUNK):
+            yield [place(row) for row in rows]
+    finally:
+        cursor.close()
+
+def _placer(info: EventInfo) -> Callable[[tuple[Any, ...]], Placing]:
+    """Turns a row of :data:`_PLACINGS_SQL` into a placing (ages looked up once per birth
+    date: a marathon has far fewer birth dates than runners)."""
+    measure, mixed = info.measure, info.mixed
+    grade_key = age_grade_event_key(info.discipline_code)
+    day = info.competition_day
+    ages: dict[tuple[str, date | None], tuple[int | None, str]] = {}
+    grade_of = rules.grade_hundredths
+
+    def place(row: tuple[Any, ...]) -> Placing:
+        entry_id, heat_id, sex, birth, mark, status, signature = row
+        known = ages.get((sex, birth))
+        if known is None:
+            known = ages[(sex, birth)] = (
+                age_on(birth, day) if birth is not None else None,
+                age_category(sex, birth, day))
+        age, category = known
+        grade = (grade_of(sex, age, grade_key, mark)
+                 if grade_key is not None and age is not None and mark is not None
+                 and status == _OK else None)
+        return entry_id, heat_id, signature, _boards(mark, status, sex, category, grade,
+                                                     measure, mixed)
+
+    return place
+
+def _signature(line: Line) -> str:
+    """A combined event's line signature (its total and status are all it shows)."""
+    return f"{line.mark}:{line.status}:{line.official}"
+
+def line_json(info: EventInfo, line: Line, place: int | None = None, tied: bool = False,
+              gap: int | None = None) -> dict[str, Any]:
+    """A line as the public JSON, the pages and the exports show it."""
+    status = ResultStatus(line.status)
+    grade = line.grade
+    return {
+        "entry_id": line.entry_id, "bib": line.bib,
+        "name": f"{line.first_name} {line.last_name}", "first_name": line.first_name,
+        "last_name": line.last_name, "club": line.club, "club_name": line.club_name,
+        "sex": line.sex, "category": line.category, "heat_id": line.heat_id, "heat": line.heat,
+        "mark": line.mark, "status": line.status, "net_mark": line.net_mark,
+        "wind": format_wind(line.wind) if line.wind is not None else None,
+        "revision": line.revision, "official": line.official, "records": list(line.records),
+        "grade": f"{grade // 100}.{grade % 100:02d}" if grade is not None else None,
+        "mark_text": mark_text(line.mark, status, info),
+        "net_text": (format_mark(line.net_mark, info.measure, road=info.road)
+                     if line.net_mark is not None else None),
+        "place": place, "tied": tied, "gap": gap,
+        "gap_text": _gap_text(line.mark, gap, info),
+    }
+
+def _gap_text(mark: int | None, gap: int | None, info: EventInfo) -> str:
+    """``gap`` (the difference of sort keys, in the mark's unit) in the sport's notation."""
+    if mark is None or not gap:
+        return ""
+    leader = mark + gap if info.measure.higher_is_better else mark - gap
+    return format_gap(mark, leader, info.measure, road=info.road)
+
+def mark_text(mark: int | None, status: ResultStatus, info: EventInfo) -> str:
+    if status is not ResultStatus.OK or mark is None:
+        return status.value
+    return format_mark(mark, info.measure, road=info.road)
+
+Ranked = tuple[Line, int | None, bool, int | None]  # line, place, tied, gap to the leader
+
+def rank(info: EventInfo, lines: Iterable[Line], board: str = ALL) -> list[Ranked]:
+    """A whole board from lines: places (ties share), gaps, then the unplaced (for ALL)."""
+    board = info.stored_board(board)
+    keyed = []
+    unplaced = []
+    for line in lines:
+        boards = boards_of(line, info.measure, info.mixed)
+        if board in boards:
+            keyed.append((boards[board], line.bib, line))
+        elif board == ALL and UNPLACED in boards:
+            unplaced.append((boards[UNPLACED], line.bib, line))
+    keyed.sort(key=lambda item: (item[0], item[1]))
+    keys = [item[0] for item in keyed]
+    leader = keys[0] if keys else 0
+    # sort keys are marks (or negated marks): their difference is the gap in the mark's unit
+    ranked: list[Ranked] = [
+        (line, place, tied, key - leader) for (key, _, line), (place, tied) in zip(
+            keyed, rules.places_of_page(0, 0, keys), strict=True)
+    ]
+    unplaced.sort(key=lambda item: (item[0], item[1]))
+    ranked.extend((line, None, False, None) for _, _, line in unplaced)
+    return ranked
+
+def rank_lines(info: EventInfo, lines: Iterable[Line], board: str = ALL) -> list[dict[str, Any]]:
+    """:func:`rank` as JSON lines (exports, printing, direct computation)."""
+    return [line_json(info, *item) for item in rank(info, lines, board)]
