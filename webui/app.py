@@ -93,7 +93,8 @@ def create_app(settings: Settings | None = None) -> Flask:
     app.config.update(flask_config(settings))
     inputs.install(app)
     db = SQLA()
-    appbuilder = AppBuilder(update_perms=False, indexview=HomeView)
+    appbuilder = AppBuilder(update_perms=False, indexview=HomeView,
+                            base_template="athsys/base.html")
     with app.app_context():
         db.init_app(app)
         appbuilder.init_app(app, db.session)

@@ -41,6 +41,18 @@ class RoundKind(enum.Enum):
     FINAL = "final"
 
 
+#: A round as a schedule names it.
+ROUND_NAMES: dict[RoundKind, str] = {
+    RoundKind.HEAT: "Heats", RoundKind.QUALIFICATION: "Qualification",
+    RoundKind.SEMI: "Semi-finals", RoundKind.FINAL: "Final",
+}
+
+
+def heat_name(number: int, field: bool) -> str:
+    """``heat 2`` on the track, ``group B`` for a field flight."""
+    return f"group {chr(ord('A') + number - 1)}" if field else f"heat {number}"
+
+
 class HeatStatus(enum.Enum):
     SCHEDULED = "scheduled"
     STARTED = "started"
@@ -155,7 +167,11 @@ class Round(Timestamped, Base):
     )
 
     def __repr__(self) -> str:
-        return f"{self.event!r} {self.kind.value} {self.ordinal}"
+        """``Men 100 m, Heats``; a combined event's rounds are its events, named by ordinal
+        (``Decathlon, event 4``)."""
+        if self.event.kind is EventKind.COMBINED:
+            return f"{self.event!r}, event {self.ordinal}"
+        return f"{self.event!r}, {ROUND_NAMES[self.kind]}"
 
 
 class Heat(Timestamped, Base):
@@ -192,7 +208,8 @@ class Heat(Timestamped, Base):
     )
 
     def __repr__(self) -> str:
-        return f"{self.round!r} heat {self.number}"
+        """``Men 100 m, Heats, heat 2`` / ``Women Long Jump, Final, group A``."""
+        return f"{self.round!r}, {heat_name(self.number, self.round.event.kind is EventKind.FIELD)}"
 
 
 class Entry(Timestamped, Base):

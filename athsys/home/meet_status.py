@@ -18,7 +18,7 @@ from sqlalchemy.orm import Session
 from athsys.backups.models import Backup, BackupStatus
 from athsys.competitions.models import Event, Heat, HeatStatus, Round
 from athsys.results.models import Result
-from athsys.timing.models import BatchStatus, ReadBatch, ReadFlag, TimingRead
+from athsys.timing.models import BatchStatus, ReadBatch, ReadFlag, TimingDevice, TimingRead
 
 #: Results per minute are counted over this window.
 RATE_WINDOW: Final = timedelta(minutes=5)
@@ -56,15 +56,20 @@ def meet_status(session: Session, competition_ids: Sequence[int], now: datetime,
         .where(Event.competition_id.in_(competition_ids)).group_by(Heat.status))
     for status, count in rows:
         heats[status.value] = count
-    recent = session.scalar(select(func.count()).select_from(Result).where(
-        Result.updated_at >= now - RATE_WINDOW)) or 0
+    recent = session.scalar(
+        select(func.count()).select_from(Result).join(Heat, Heat.id == Result.heat_id)
+        .join(Round, Round.id == Heat.round_id).join(Event, Event.id == Round.event_id)
+        .where(Event.competition_id.in_(competition_ids),
+               Result.updated_at >= now - RATE_WINDOW)) or 0
+    devices = select(TimingDevice.id).where(TimingDevice.competition_id.in_(competition_ids))
     oldest, unprocessed = session.execute(
         select(func.min(ReadBatch.received_at), func.count()).where(
+            ReadBatch.device_id.in_(devices),
             ReadBatch.status.in_([BatchStatus.PENDING, BatchStatus.PROCESSING]))).one()
     failed = session.scalar(select(func.count()).select_from(ReadBatch).where(
-        ReadBatch.status == BatchStatus.FAILED)) or 0
+        ReadBatch.device_id.in_(devices), ReadBatch.status == BatchStatus.FAILED)) or 0
     unknown = session.scalar(select(func.count(func.distinct(TimingRead.chip))).where(
-        TimingRead.flag == ReadFlag.UNKNOWN_CHIP,
+        TimingRead.device_id.in_(devices), TimingRead.flag == ReadFlag.UNKNOWN_CHIP,
         TimingRead.received_at >= now - UNKNOWN_CHIP_WINDOW)) or 0
     last_backup = session.scalar(select(func.max(Backup.finished_at)).where(
         Backup.status == BackupStatus.SUCCEEDED))

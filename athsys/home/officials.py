@@ -4,14 +4,13 @@ check-in counts, each for the competitions running today, in the order they are 
 from __future__ import annotations
 
 from collections.abc import Sequence
-from datetime import datetime
 from typing import Any, Final
-from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from sqlalchemy import case, func, select
 from sqlalchemy.orm import Session, aliased
 
 from athsys.competitions.models import (
+    ROUND_NAMES,
     Competition,
     Entry,
     EntryStatus,
@@ -21,33 +20,22 @@ from athsys.competitions.models import (
     LaneAssignment,
     Round,
     RoundKind,
+    heat_name,
 )
+from athsys.competitions.time_zones import local_time
 from athsys.sport.disciplines import EventKind
 
 NEXT_LIMIT: Final = 8
-_ROUND_NAMES: Final = {RoundKind.HEAT: "Heats", RoundKind.QUALIFICATION: "Qualification",
-                       RoundKind.SEMI: "Semi-finals", RoundKind.FINAL: "Final"}
 TRACK_KINDS: Final = (EventKind.TRACK, EventKind.ROAD)
 FIELD_KINDS: Final = (EventKind.FIELD,)
-
-
-def local_time(moment: datetime | None, time_zone: str) -> str:
-    """``HH:MM`` in the competition's time zone (UTC when the zone is unknown), or ""."""
-    if moment is None:
-        return ""
-    try:
-        zone = ZoneInfo(time_zone)
-    except (ZoneInfoNotFoundError, ValueError):
-        zone = ZoneInfo("UTC")
-    return moment.astimezone(zone).strftime("%H:%M")
 
 
 def heat_label(event_name: str, kind: RoundKind, number: int, heats_in_round: int,
                field: bool) -> str:
     """``Women 100 m, Heats 2`` / ``Men Long Jump, Final``: as a schedule names a heat."""
-    label = f"{event_name}, {_ROUND_NAMES[kind]}"
+    label = f"{event_name}, {ROUND_NAMES[kind]}"
     if heats_in_round > 1:
-        label += f" {'group ' + chr(ord('A') + number - 1) if field else number}"
+        label += f" {heat_name(number, field) if field else number}"
     return label
 
 

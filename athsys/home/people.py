@@ -18,7 +18,7 @@ from athsys.competitions.models import (
     LaneAssignment,
     Round,
 )
-from athsys.home.officials import local_time
+from athsys.competitions.time_zones import local_time
 from athsys.records.models import Record, RecordScope
 from athsys.results.models import Result
 from athsys.sport.disciplines import discipline

@@ -20,11 +20,12 @@ from sqlalchemy import select, text
 from sqlalchemy.orm import Session
 
 from athsys.competitions.models import Competition
+from athsys.competitions.time_zones import zone_of
 from athsys.errors import NotFoundError, ValidationError
 from athsys.jobs import TaskName, enqueue_after_commit
 from athsys.timing.acceptance import competition_window
 from athsys.timing.formats import JSON, LIF, detect_format, parse_passings
-from athsys.timing.lookups import competition_zone, get_competition
+from athsys.timing.lookups import get_competition
 from athsys.timing.models import BatchStatus, ReadBatch, TimingDevice, TimingPoint
 from athsys.timing.passing import ParseOptions, Passing, fail
 
@@ -59,7 +60,7 @@ def parse_options(
     competition: Competition, max_lines: int, today: date | None = None
 ) -> ParseOptions:
     """How a device payload of the competition is read: its time zone, its days, a window."""
-    tz = competition_zone(competition)
+    tz = zone_of(competition.time_zone)
     today = today or datetime.now(tz).date()
     during = competition.start_date <= today <= competition.end_date
     day = today if during else competition.start_date

@@ -4,8 +4,6 @@ request that ends every change of results."""
 
 from __future__ import annotations
 
-from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
-
 from sqlalchemy import select, text
 from sqlalchemy.orm import Session
 
@@ -23,14 +21,6 @@ def get_competition(session: Session, competition_id: int) -> Competition:
     if competition is None:
         raise NotFoundError(f"competition {competition_id} does not exist")
     return competition
-
-
-def competition_zone(competition: Competition) -> ZoneInfo:
-    """The competition's time zone (UTC when it names none we know)."""
-    try:
-        return ZoneInfo(competition.time_zone)
-    except (ZoneInfoNotFoundError, ValueError):
-        return ZoneInfo("UTC")
 
 
 def heat_with_competition(session: Session, heat_id: int) -> tuple[Heat, int]:

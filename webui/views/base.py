@@ -12,16 +12,17 @@ datamodel itself only commits what the hook left in the session.
 from __future__ import annotations
 
 from collections.abc import Callable, Iterable, Sequence
+from datetime import UTC, datetime
 from typing import Any, ClassVar
 
 from flask import flash, redirect
 from flask_appbuilder import ModelView
 from flask_appbuilder.models.sqla.interface import SQLAInterface
-from sqlalchemy import inspect
+from sqlalchemy import Boolean, inspect
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 from sqlalchemy.orm.interfaces import LoaderOption
-from wtforms import SelectField
+from wtforms import BooleanField, SelectField
 
 from athsys.accounts.actor import Actor
 from athsys.audit.service import audited_add, audited_delete, audited_update, snapshot
@@ -63,7 +64,7 @@ class AthsysInterface(SQLAInterface):
         shown = DISPLAY.get(self.obj, {}).get(col)
         if shown is not None:
             return shown(item)
-        return super()._get_attr_value(item, col)
+        return shown_value(super()._get_attr_value(item, col))
 
     def add(self, item: Any, commit: bool = True) -> None:
         self._commit()
@@ -82,15 +83,21 @@ class AthsysInterface(SQLAInterface):
             raise
 
 
+def shown_value(value: Any) -> Any:
+    """A cell as people read it: nothing for no value (not "None"), a moment in UTC to the
+    second, named as such (a column that knows its competition shows the venue's clock
+    through ``DISPLAY``)."""
+    if value is None:
+        return ""
+    if isinstance(value, datetime):
+        moment = value.astimezone(UTC) if value.tzinfo else value
+        return moment.strftime("%Y-%m-%d %H:%M:%S") + (" UTC" if value.tzinfo else "")
+    return value
+
+
 Writer = Callable[[Session, Actor, Any], object]
 Updater = Callable[[Session, Actor, Any, dict[str, Any]], object]
 RowCheck = Callable[[Actor, Any], None]
-
-
-
-
-
-
 
 
 def committed_snapshot(item: Any) -> dict[str, Any]:
@@ -124,10 +131,14 @@ class AthsysModelView(ModelView):
     page_size = 25
 
     def _init_forms(self) -> None:
-        """Enum columns get a select of their values (add, edit) or plain values (search)."""
+        """Enum columns get a select of their values (add, edit) or plain values (search);
+        yes/no columns a plain check box (Flask-AppBuilder makes every NOT NULL column
+        required, so an unticked box could never be saved)."""
         self.add_form_extra_fields = {**_enum_fields(self.datamodel, self.add_columns),
+                                      **_boolean_fields(self.datamodel, self.add_columns),
                                       **(self.add_form_extra_fields or {})}
         self.edit_form_extra_fields = {**_enum_fields(self.datamodel, self.edit_columns),
+                                       **_boolean_fields(self.datamodel, self.edit_columns),
                                        **(self.edit_form_extra_fields or {})}
         self.search_form_extra_fields = {
             **_enum_fields(self.datamodel, self.search_columns, search=True),
@@ -244,3 +255,12 @@ def _enum_fields(datamodel: AthsysInterface, columns: Sequence[str] | None,
             fields[name] = EnumSelectField(label, enum_class=enum_class,
                                            optional=bool(column.nullable))
     return fields
+
+
+def _boolean_fields(datamodel: AthsysInterface, columns: Sequence[str] | None) -> dict[str, Any]:
+    return {
+        name: BooleanField(name.replace("_", " ").capitalize(),
+                           default=bool(datamodel.get_col_default(name)))
+        for name in columns or ()
+        if isinstance(getattr(datamodel.list_columns.get(name), "type", None), Boolean)
+    }

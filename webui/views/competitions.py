@@ -11,17 +11,26 @@ from sqlalchemy.orm import selectinload
 from athsys.athletes.service import check_may_manage_club
 from athsys.competitions import service
 from athsys.competitions.models import Competition, Entry, Event, Heat, LaneAssignment, Round
+from athsys.competitions.time_zones import local_moment, zone_of
 from athsys.officiating import planning
 from athsys.officiating import service as officiating
 from athsys.results import field_service
 from webui.security import roles
 from webui.views.base import DISPLAY, EAGER, AthsysInterface, AthsysModelView
-from webui.views.marks import MarkField, WindField, discipline_field, show_mark, show_wind
+from webui.views.marks import (
+    MarkField,
+    VenueTimeField,
+    WindField,
+    discipline_field,
+    show_mark,
+    show_wind,
+)
 from webui.views.results import AttemptView, ResultView
 
 EAGER[Event] = (selectinload(Event.competition),)
-EAGER[Round] = (selectinload(Round.event),)
-EAGER[Heat] = (selectinload(Heat.round).selectinload(Round.event),)
+EAGER[Round] = (selectinload(Round.event).selectinload(Event.competition),)
+EAGER[Heat] = (selectinload(Heat.round).selectinload(Round.event)
+               .selectinload(Event.competition),)
 EAGER[Entry] = (selectinload(Entry.athlete), selectinload(Entry.event))
 EAGER[LaneAssignment] = (
     selectinload(LaneAssignment.heat).selectinload(Heat.round).selectinload(Round.event),
@@ -29,7 +38,37 @@ EAGER[LaneAssignment] = (
 )
 
 DISPLAY[Entry] = {"seed_mark": lambda e: show_mark(e.seed_mark, e.event.discipline)}
-DISPLAY[Heat] = {"wind": lambda h: show_wind(h.wind)}
+
+
+def _zone_of_heat(heat: Heat) -> str:
+    return heat.round.event.competition.time_zone
+
+
+def _zone_of_round(rnd: Round) -> str:
+    return rnd.event.competition.time_zone
+
+
+def _chosen_zone(form: Any, name: str, zone_of: Any) -> str | None:
+    """The time zone of the round or event chosen in the same form (None: none chosen)."""
+    chosen = getattr(form, name).data if name in form else None
+    return zone_of(chosen) if chosen is not None else None
+
+
+def _gun_time(heat: Heat) -> str:
+    if heat.gun_time is None:
+        return ""
+    local = heat.gun_time.astimezone(zone_of(_zone_of_heat(heat)))
+    return local.strftime("%Y-%m-%d %H:%M:%S.%f")[:-4]  # to the hundredth
+
+
+DISPLAY[Heat] = {
+    "wind": lambda h: show_wind(h.wind),
+    "scheduled_start": lambda h: local_moment(h.scheduled_start, _zone_of_heat(h)),
+    "gun_time": _gun_time,
+}
+DISPLAY[Round] = {
+    "scheduled_start": lambda r: local_moment(r.scheduled_start, _zone_of_round(r)),
+}
 
 
 def _entry_discipline(form: Any) -> Any:
@@ -103,9 +142,15 @@ class HeatView(AthsysModelView):
     add_columns = edit_columns = ["round", "number", "name", "scheduled_start", "wind",
                                   "draw_seed"]
     search_columns = ["round", "status", "scheduled_start"]
-    label_columns = {"wind": "Wind (m/s)", "gun_time": "Gun time"}
+    label_columns = {"wind": "Wind (m/s)", "gun_time": "Gun time",
+                     "scheduled_start": "Scheduled start"}
     base_order = ("scheduled_start", "desc")
-    add_form_extra_fields = edit_form_extra_fields = {"wind": WindField()}
+    add_form_extra_fields = edit_form_extra_fields = {
+        "wind": WindField(),
+        "scheduled_start": VenueTimeField(
+            "Scheduled start", of_item=_zone_of_heat,
+            of_form=lambda form: _chosen_zone(form, "round", _zone_of_round)),
+    }
 
     @action(roles.START_HEAT, "Start", "Start the selected heats now?", "fa-play", single=False)
     def start_heat(self, items: Any) -> Any:
@@ -145,8 +190,15 @@ class RoundView(AthsysModelView):
         "scheduled_start",
     ]
     search_columns = ["event", "kind"]
-    label_columns = {"advance_by_place": "Q (by place)", "advance_by_time": "q (by time)"}
+    label_columns = {"advance_by_place": "Q (by place)", "advance_by_time": "q (by time)",
+                     "scheduled_start": "Scheduled start"}
     base_order = ("ordinal", "asc")
+    add_form_extra_fields = edit_form_extra_fields = {
+        "scheduled_start": VenueTimeField(
+            "Scheduled start", of_item=_zone_of_round,
+            of_form=lambda form: _chosen_zone(form, "event",
+                                              lambda event: event.competition.time_zone)),
+    }
 
     @action(roles.SEED_HEATS, "Seed heats",
             "Seed the selected rounds into heats and draw the lanes (replaces their start "

@@ -10,12 +10,15 @@ from __future__ import annotations
 
 import enum
 from collections.abc import Callable
+from datetime import datetime
 from typing import Any
 
 from wtforms import SelectField, StringField
 from wtforms.fields.choices import SelectChoice
 from wtforms.form import BaseForm
+from wtforms.widgets import DateTimeLocalInput
 
+from athsys.competitions.time_zones import local_moment, parse_local_moment
 from athsys.errors import ValidationError
 from athsys.sport.disciplines import DISCIPLINES, Discipline, discipline
 from athsys.sport.marks import Measure, format_mark, format_wind, parse_mark, parse_wind
@@ -34,6 +37,7 @@ class NotationField(StringField):
 
     def __init__(self, label: str, *, required: bool = False, description: str = "",
                  **kwargs: Any) -> None:
+        kwargs.setdefault("render_kw", {"class": "form-control"})  # styled as FAB's inputs
         super().__init__(label, description=description, **kwargs)
         self.required = required
         self.text: str | None = None
@@ -55,7 +59,7 @@ class NotationField(StringField):
     def format_item(self, item: Any) -> str:
         raise NotImplementedError
 
-    def parse(self, form: BaseForm, text: str) -> int:
+    def parse(self, form: BaseForm, text: str) -> Any:
         raise NotImplementedError
 
     def post_validate(self, form: BaseForm, validation_stopped: bool) -> None:
@@ -125,6 +129,40 @@ class ReactionTimeField(NotationField):
             raise ValidationError(f"{self.name}: a reaction time is like 0.145, not {text!r}",
                                   details={"field": self.name})
         return parse_mark(text, Measure.TIME, field=self.name)
+
+
+TimeZoneOfForm = Callable[[BaseForm], str | None]
+TimeZoneOfItem = Callable[[Any], str | None]
+
+
+class VenueTimeField(NotationField):
+    """A moment as the venue's clock shows it (``2026-06-14 18:05``, in the competition's time
+    zone, which the form's round or event gives); stored as an aware datetime.
+
+    Flask-AppBuilder's DateTimeField shows an aware value with its UTC offset and cannot read
+    it back, so a second save blanked the schedule; this one shows and reads the same text.
+    """
+
+    def __init__(self, label: str, *, of_form: TimeZoneOfForm, of_item: TimeZoneOfItem,
+                 column: str = "scheduled_start", **kwargs: Any) -> None:
+        super().__init__(label, description="local time at the venue",
+                         widget=DateTimeLocalInput(), **kwargs)
+        self.of_form = of_form
+        self.of_item = of_item
+        self.column = column
+
+    def _value(self) -> str:
+        return super()._value().replace(" ", "T", 1)  # what a date-time input shows
+
+    def format_item(self, item: Any) -> str:
+        return local_moment(getattr(item, self.column), self.of_item(item))
+
+    def parse(self, form: BaseForm, text: str) -> datetime:  # type: ignore[override]
+        time_zone = self.of_form(form)
+        if time_zone is None:
+            raise ValidationError(f"{self.name}: choose the round or event first, then the time",
+                                  details={"field": self.name})
+        return parse_local_moment(text, time_zone, field=self.name)
 
 
 def discipline_field(label: str = "Discipline") -> SelectField:

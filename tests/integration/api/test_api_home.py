@@ -111,3 +111,33 @@ def test_a_session_of_the_web_ui_reads_its_home(api: FlaskClient, meet: Meet,
     page = api.get("/")
     assert page.status_code == 200 and b"home.js" in page.data and b"/api/home" in page.data
     assert set(api.get("/api/home").get_json()["data"]) == COMMON | SECTIONS[STARTER]
+
+
+def test_the_dashboard_counts_only_the_competitions_running_today(
+    api: FlaskClient, meet: Meet, committed_db: Engine, redis_client: redis_lib.Redis
+) -> None:
+    """Last season's meet, still in the database, moves none of today's figures."""
+    from datetime import date
+
+    from athsys.competitions.models import Competition
+    from athsys.results.models import Result
+    from athsys.sport.ranking import ResultStatus
+
+    with Session(committed_db) as session, session.begin():
+        old = Competition(name="Last season", venue="Elsewhere", start_date=date(2024, 5, 4),
+                          end_date=date(2024, 5, 4))
+        sprint = Event(competition=old, discipline_code="100m", name="100 m", sex=Sex.MALE,
+                       kind=EventKind.TRACK)
+        heat = Heat(round=Round(event=sprint, kind=RoundKind.FINAL), number=1)
+        runners = session.scalars(select(Entry.athlete_id)
+                                  .where(Entry.id.in_(meet.sprint_entries[:3]))).all()
+        session.add_all([old, sprint, heat])
+        session.flush()
+        for bib, runner in zip(("901", "902", "903"), runners, strict=True):
+            entry = Entry(event=sprint, competition_id=old.id, athlete_id=runner, bib=bib)
+            session.add(entry)
+            session.flush()
+            session.add(Result(heat=heat, entry=entry, mark=10_500, status=ResultStatus.OK))
+    dashboard = _home(api, ADMIN)["dashboard"]
+    assert dashboard["results_per_minute"] == 0.2  # still only today's one result
+    assert dashboard["heats"] == {"scheduled": 2, "started": 1, "finished": 0, "official": 0}

@@ -7,8 +7,9 @@ from datetime import UTC, datetime, timedelta
 import pytest
 
 from athsys.competitions.models import RoundKind
+from athsys.competitions.time_zones import local_time
 from athsys.home.meet_status import MeetStatus, warnings
-from athsys.home.officials import heat_label, local_time
+from athsys.home.officials import heat_label
 
 pytestmark = pytest.mark.unit
 
