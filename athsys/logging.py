@@ -11,9 +11,7 @@ import logging
 import logging.handlers
 import re
 import sys
-import uuid
-from collections.abc import Iterator, Mapping
-from contextlib import contextmanager
+from collections.abc import Mapping
 from contextvars import ContextVar
 from pathlib import Path
 from typing import Any
@@ -95,17 +93,6 @@ class RequestIdFilter(logging.Filter):
     def filter(self, record: logging.LogRecord) -> bool:
         record.request_id = request_id_var.get() or "-"
         return True
-
-
-@contextmanager
-def request_context(request_id: str | None = None) -> Iterator[str]:
-    """Bind a request id (given, or a new one) to every log line written inside."""
-    value = request_id or uuid.uuid4().hex
-    token = request_id_var.set(value)
-    try:
-        yield value
-    finally:
-        request_id_var.reset(token)
 
 
 TEXT_FORMAT = "%(asctime)s %(levelname)s [%(process)d] [%(request_id)s] %(name)s: %(message)s"

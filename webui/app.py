@@ -7,6 +7,7 @@ at once on a fresh database would race on the permission tables.
 
 from __future__ import annotations
 
+import logging
 from datetime import timedelta
 from typing import Any
 
@@ -29,6 +30,8 @@ from webui.api.registry import register_api
 from webui.security import sessions
 from webui.views.home import HomeView
 from webui.views.registry import register_views
+
+log = logging.getLogger(__name__)
 
 
 def flask_config(settings: Settings) -> dict[str, Any]:
@@ -89,6 +92,9 @@ def create_app(settings: Settings | None = None) -> Flask:
     settings = with_signing_keys(with_server_urls(settings or get_config()))
     wiring.install()
     configure_logging(settings)
+    # what this process runs with, secrets and URL passwords masked: the first line an
+    # operator reads when a deployment misbehaves
+    log.info("web app starting (%s)", settings.env, extra={"settings": settings.redacted()})
     app = Flask(__name__)
     app.config.update(flask_config(settings))
     inputs.install(app)

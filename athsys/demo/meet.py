@@ -30,10 +30,10 @@ from athsys.accounts.actor import SYSTEM
 from athsys.athletes.models import Athlete, Club
 from athsys.audit.service import record
 from athsys.competitions.advancement import Qualification, advance
+from athsys.competitions.builder import MeetBuilder
 from athsys.competitions.lane_draw import draw_lanes
 from athsys.competitions.models import (
     Competition,
-    CompetitionStatus,
     Entry,
     EntryStatus,
     Event,
@@ -186,15 +186,16 @@ def load_demo_meet(
     rng = random.Random(seed)  # nosec B311 # reproducible draws and jitter, not secrets
     zone = ZoneInfo(DEMO_TIME_ZONE)
     today = (now or datetime.now(UTC)).astimezone(zone).date()
-    competition = Competition(
-        name=DEMO_COMPETITION_NAME, venue=DEMO_VENUE, start_date=today, end_date=today,
-        time_zone=DEMO_TIME_ZONE, status=CompetitionStatus.LIVE,
-    )
-    session.add(competition)
+    build = MeetBuilder(session)
+    competition = build.competition(DEMO_COMPETITION_NAME, day=today, venue=DEMO_VENUE,
+                                    time_zone=DEMO_TIME_ZONE)
     clubs = _clubs(session)
-    events = [_event(competition, plan) for plan in _EVENTS]
-    session.add_all(events)
-    session.flush()
+    events = [
+        build.event(competition, plan.code, sex=plan.sex, age_category="SEN", lanes=_LANES,
+                    name=f"{discipline(plan.code).name} "
+                         f"{'Men' if plan.sex is Sex.MALE else 'Women'}")
+        for plan in _EVENTS
+    ]
 
     athletes = _athletes(session, rng, clubs, today)
     entries_by_event: list[list[Entry]] = []
@@ -249,15 +250,6 @@ def _clubs(session: Session) -> list[tuple[Club, _ClubPlan]]:
         session.add(club)
         clubs.append((club, plan))
     return clubs
-
-
-def _event(competition: Competition, plan: _EventPlan) -> Event:
-    disc = discipline(plan.code)
-    sex = "Men" if plan.sex is Sex.MALE else "Women"
-    return Event(
-        competition=competition, discipline_code=plan.code, name=f"{disc.name} {sex}",
-        sex=plan.sex, age_category="SEN", kind=disc.kind, lanes=_LANES,
-    )
 
 
 def _athletes(

@@ -433,10 +433,3 @@ def fail_stale_sending(session: Session, *, older_than: timedelta = STALE_SENDIN
         )
     )
     return int(result.rowcount or 0)  # type: ignore[attr-defined]
-
-
-def failed_notifications(session: Session, *, limit: int = 100) -> list[Notification]:
-    return list(session.scalars(
-        select(Notification).where(Notification.status == NotificationStatus.FAILED)
-        .order_by(Notification.created_at.desc()).limit(limit)
-    ))

@@ -20,7 +20,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from datetime import date
 
-from sqlalchemy import func, select
+from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from athsys.accounts.actor import Actor
@@ -163,13 +163,3 @@ def _better(mark: int, previous: int, found: Discipline) -> bool:
     published = official_mark(mark, found.measure, road=found.road)
     standing = official_mark(previous, found.measure, road=found.road)
     return published > standing if found.measure.higher_is_better else published < standing
-
-
-def result_flags(session: Session, heat_ids: Sequence[int]) -> dict[int, tuple[str, ...]]:
-    """The stored flags of the results of these heats (result id -> flags), for lists and
-    leaderboards; results without flags are left out."""
-    rows = session.execute(
-        select(Result.id, Result.record_flags)
-        .where(Result.heat_id.in_(list(heat_ids)), func.cardinality(Result.record_flags) > 0)
-    ).all()
-    return {result_id: tuple(flags) for result_id, flags in rows}

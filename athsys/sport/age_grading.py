@@ -246,7 +246,7 @@ def age_grade(sex: str, age: int, event: str, mark: int,
     with the road tables of ``edition``."""
     checked_sex = _checked_sex(sex)
     table = _event_table(checked_sex, event, edition)
-    factor = _factor(table, event, age)
+    factor = age_factor(sex, age, event, edition)
     if isinstance(mark, bool) or not isinstance(mark, int) or mark <= 0:
         raise ValidationError(
             f"the mark for {event} must be a positive integer (ms or mm), got {mark!r}",

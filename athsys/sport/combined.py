@@ -207,7 +207,7 @@ def score_competition(
     total = 0
     for event in spec.events:
         mark = marks.get(event.key)
-        points = _points(event, mark, event.key in hand_timed)
+        points = event_points(spec.key, event.key, mark, hand_timed=event.key in hand_timed)
         total += points
         scores.append(EventScore(event=event.key, mark=mark, points=points, running_total=total))
     return CombinedScore(competition=spec.key, events=tuple(scores))

@@ -43,17 +43,23 @@ class BatchReceipt:
     """What the device hears: the batch and how many reads were new or already stored.
 
     ``replay`` is True when the identical payload was received before: nothing was stored
-    and the counts are those of the first time.
+    and the counts are those of the first time. ``acknowledgements`` are the protocol's
+    answers for a decoder that expects one per message (MYLAPS), for its bridge to relay;
+    a resent payload gets them again.
     """
 
     batch_id: int
     accepted: int
     duplicate: int
     replay: bool
+    acknowledgements: tuple[str, ...] = ()
 
     def as_dict(self) -> dict[str, Any]:
-        return {"batch_id": self.batch_id, "accepted": self.accepted,
-                "duplicate": self.duplicate, "replay": self.replay}
+        answer: dict[str, Any] = {"batch_id": self.batch_id, "accepted": self.accepted,
+                                  "duplicate": self.duplicate, "replay": self.replay}
+        if self.acknowledgements:
+            answer["acknowledgements"] = list(self.acknowledgements)
+        return answer
 
 
 def parse_options(

@@ -40,7 +40,6 @@ from operator import attrgetter
 from typing import NamedTuple
 
 from athsys.errors import ConflictError, ValidationError
-from athsys.timing.passing import Passing
 
 DEFAULT_DUPLICATE_WINDOW_MS = 10_000
 START_POINT = "start"
@@ -76,20 +75,6 @@ class MatRead(NamedTuple):
     point: str
     time_ms: int
     backup: bool = False
-
-    @classmethod
-    def from_passing(
-        cls, passing: Passing, *, point: str | None = None, backup: bool = False
-    ) -> MatRead:
-        """The read of a chip passing; ``point`` overrides the payload's timing point (a
-        device is usually configured for one point)."""
-        chip, where = passing.chip, point or passing.timing_point
-        if passing.is_gun or chip is None or where is None:
-            raise ValidationError(
-                f"passing {passing.read_id} has no chip or no timing point",
-                details={"read_id": passing.read_id, "line": passing.line},
-            )
-        return cls(passing.read_id, chip, where, passing.epoch_ms, backup)
 
 
 class EntryRead(NamedTuple):

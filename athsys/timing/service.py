@@ -13,7 +13,7 @@ processing the waiting batches of a competition together (:func:`process_batch`)
 from __future__ import annotations
 
 import hashlib
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import datetime
 
 from sqlalchemy import select, text, update
@@ -28,12 +28,16 @@ from athsys.jobs import request_refresh
 from athsys.timing import rules
 from athsys.timing.acceptance import GunCandidate, heat_for_gun
 from athsys.timing.batches import BatchReceipt, parse_device_payload, store_batch
+from athsys.timing.formats import MYLAPS
+from athsys.timing.formats.mylaps import acknowledgements
 from athsys.timing.lookups import BIB_CHIP_PREFIX, lock_competition
 from athsys.timing.models import BatchStatus, ReadBatch, ReadFlag, TimingDevice, TimingRead
 from athsys.timing.outcome import ProcessingOutcome
 from athsys.timing.passing import to_epoch_ms
 from athsys.timing.recompute import Scope, recompute
 
+HOST_NAME = "AthSys"
+"""How the host names itself in the acknowledgements a decoder's protocol expects."""
 CATCH_UP_MAX_READS = 10_000
 """Processing a batch takes along the competition's other waiting batches, up to this many
 reads in all (the size of the largest payload a device may post)."""
@@ -51,8 +55,11 @@ def receive_passings(
     raw = body.encode("utf-8") if isinstance(body, str) else body
     fmt, passings, point_ids = parse_device_payload(session, device, raw, max_lines=max_lines,
                                                     fmt=fmt)
-    return store_batch(session, device, passings, point_ids, fmt=fmt,
-                       payload_sha256=hashlib.sha256(raw).hexdigest())
+    receipt = store_batch(session, device, passings, point_ids, fmt=fmt,
+                          payload_sha256=hashlib.sha256(raw).hexdigest())
+    if fmt == MYLAPS:
+        receipt = replace(receipt, acknowledgements=tuple(acknowledgements(raw, HOST_NAME)))
+    return receipt
 
 
 def process_batch(

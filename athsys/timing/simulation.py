@@ -19,20 +19,9 @@ from sqlalchemy import insert, text
 from sqlalchemy.orm import Session
 
 from athsys.accounts.actor import Actor
-from athsys.athletes.models import Athlete
-from athsys.competitions.models import (
-    Competition,
-    CompetitionStatus,
-    Entry,
-    Event,
-    Heat,
-    LaneAssignment,
-    Round,
-    RoundKind,
-)
+from athsys.competitions.builder import MeetBuilder, Runner
 from athsys.errors import ValidationError
 from athsys.inputs import whole_number
-from athsys.sport.disciplines import discipline
 from athsys.sport.sex import Sex
 from athsys.timing.devices import create_device
 from athsys.timing.models import ChipAssignment, DeviceKind, TimingPoint
@@ -128,34 +117,18 @@ def setup_race(
     take a second or two)."""
     tz = ZoneInfo(time_zone)
     gun = datetime(day.year, day.month, day.day, 9, 0, tzinfo=tz)
-    competition = Competition(name=name, venue="Simulation", start_date=day, end_date=day,
-                              time_zone=time_zone, status=CompetitionStatus.LIVE)
-    found = discipline("10K")
-    event = Event(competition=competition, discipline_code="10K", name=found.name, sex=Sex.MALE,
-                  kind=found.kind)
-    heat = Heat(round=Round(event=event, kind=RoundKind.FINAL, ordinal=1), number=1,
-                scheduled_start=gun, gun_time=gun)
-    session.add_all([competition, event, heat])
-    session.flush()
+    build = MeetBuilder(session)
+    competition = build.competition(name, day=day, venue="Simulation", time_zone=time_zone)
+    heat = build.race(build.event(competition, "10K", sex=Sex.MALE), scheduled_start=gun,
+                      gun_time=gun)
     session.add_all(
         TimingPoint(competition_id=competition.id, name=point, distance_m=metres,
                     is_start=index == 0, is_finish=index == len(points) - 1)
         for index, (point, metres) in enumerate(points)
     )
-    athlete_ids = session.scalars(
-        insert(Athlete).returning(Athlete.id, sort_by_parameter_order=True),
-        [{"first_name": f"Runner{i}", "last_name": f"Simulated{i}", "sex": Sex.MALE}
-         for i in range(1, runners + 1)],
-    ).all()
-    entry_ids = session.scalars(
-        insert(Entry).returning(Entry.id, sort_by_parameter_order=True),
-        [{"event_id": event.id, "competition_id": competition.id, "athlete_id": athlete_id,
-          "bib": bib_of(i)} for i, athlete_id in enumerate(athlete_ids, start=1)],
-    ).all()
-    session.execute(insert(LaneAssignment), [
-        {"heat_id": heat.id, "entry_id": entry_id, "lane": None, "position": i}
-        for i, entry_id in enumerate(entry_ids, start=1)
-    ])
+    athlete_ids = build.athletes([Runner(f"Runner{i}", f"Simulated{i}", Sex.MALE)
+                                  for i in range(1, runners + 1)])
+    entry_ids = build.enter(heat, athlete_ids, [bib_of(i) for i in range(1, runners + 1)])
     session.execute(insert(ChipAssignment), [
         {"competition_id": competition.id, "chip": chip_of(i), "entry_id": entry_id,
          "valid_from": gun - timedelta(days=1)}

@@ -32,7 +32,9 @@ from dataclasses import dataclass, replace
 from decimal import Decimal, InvalidOperation
 from itertools import accumulate
 
+from athsys.errors import ValidationError
 from athsys.inputs import integer_problem, whole_number
+from athsys.timing.formats.lynx_export import parse_evt
 from athsys.timing.passing import (
     DEFAULT_MAX_LINES,
     ErrorCollector,
@@ -46,7 +48,11 @@ OK = "OK"
 DNS = "DNS"
 DNF = "DNF"
 DQ = "DQ"
-STATUS_CODES = (DNS, DNF, DQ)
+NM = "NM"
+STATUS_CODES = (DNS, DNF, DQ, NM)
+#: Codes the Lynx templates of other languages write, as ours: French ``AB`` (abandon) and
+#: ``NP`` (non partant), Italian ``NP`` (non partito) and ``NA`` (non arrivato), ``DSQ``.
+STATUS_ALIASES = {"AB": DNF, "NP": DNS, "NA": DNF, "DSQ": DQ}
 DELTA_TO_WINNER = "winner"
 DELTA_TO_PREVIOUS = "previous"
 NO_WIND_INFORMATION = "NWI"
@@ -131,6 +137,12 @@ def parse_lif(body: str | bytes, *, max_lines: int = DEFAULT_MAX_LINES) -> LifFi
     rows = [(number, values) for number, values in rows if any(values)]
     if not rows:
         raise fail(FORMAT_LABEL, None, None, "file holds no header and no results")
+    if _is_start_list(rows, body, max_lines):
+        raise fail(
+            FORMAT_LABEL, rows[1][0], None,
+            "this is a lynx.evt start list (event lines, then competitor lines with no time), "
+            "not a result file: results come in the .lif file FinishLynx writes after the race",
+        )
     header_line, header_values = rows[0]
     if not _looks_like_header(header_values):
         raise fail(
@@ -232,7 +244,7 @@ def _parse_result(number: int, values: list[str], errors: ErrorCollector) -> Lif
         _padded(values, 10)
     )
     before = len(errors.errors)
-    place, status, dq_rule = _place(place_code, number, errors)
+    place, status, dq_rule = _place(place_code, time, number, errors)
     lane = whole_number(lane_raw)
     if lane is None and lane_raw:
         errors.add(number, "lane", f"'{lane_raw}' is not a lane number")
@@ -275,18 +287,32 @@ def _padded(values: list[str], count: int) -> list[str]:
     return (values + [""] * count)[:count]
 
 
-def _place(value: str, number: int, errors: ErrorCollector) -> tuple[int | None, str, str | None]:
+def _status(value: str) -> tuple[str, str | None] | None:
+    """(status, DQ rule) of a status code in any of the forms files use; None if it is none."""
+    upper = value.strip().upper()
+    if upper in (DNS, DNF, NM):
+        return upper, None
+    if upper in STATUS_ALIASES:
+        return STATUS_ALIASES[upper], None
+    dq = _DQ_WITH_RULE.match(value.strip())
+    if dq:
+        return DQ, dq.group(1).strip() or None
+    return None
+
+
+def _place(value: str, time: str, number: int,
+           errors: ErrorCollector) -> tuple[int | None, str, str | None]:
+    """The place, or the status written in the place column or, with the place blank, in
+    the time column."""
     place = whole_number(value)
     if place:
         return place, OK, None
-    upper = value.upper()
-    if upper in (DNS, DNF):
-        return None, upper, None
-    dq = _DQ_WITH_RULE.match(value)
-    if dq:
-        return None, DQ, dq.group(1).strip() or None
+    found = _status(value) or (None if value else _status(time))
+    if found is not None:
+        return None, *found
     errors.add(
-        number, "place", f"unknown place code '{value}' (a place, {', '.join(STATUS_CODES)})"
+        number, "place", f"unknown place code '{value}' (a place, {', '.join(STATUS_CODES)}, "
+        f"or a status in the time column)"
     )
     return None, OK, None
 
@@ -294,7 +320,7 @@ def _place(value: str, number: int, errors: ErrorCollector) -> tuple[int | None,
 def _time(
     value: str, status: str, number: int, errors: ErrorCollector
 ) -> tuple[int | None, int]:
-    if status != OK and value.upper() == status:
+    if status != OK and _status(value) is not None:
         return None, 0
     return _optional_time(value, number, "time", errors)
 
@@ -338,3 +364,19 @@ def _start_time(value: str, number: int, errors: ErrorCollector) -> int | None:
         return None
     fraction = (match.group(4) or "")[:3].ljust(3, "0")
     return ((hours * 60 + minutes) * 60 + seconds) * 1000 + int(fraction)
+
+
+def _is_start_list(rows: list[tuple[int, list[str]]], body: str | bytes, max_lines: int) -> bool:
+    """A ``lynx.evt`` sent where results are expected: after its first event line come
+    competitor lines (an empty first field) and no line has a time (a result file's seventh
+    field), and it reads as a start list."""
+    after = [values for _, values in rows[1:]]
+    if not any(not values[0] for values in after):
+        return False
+    if any(len(values) > 6 and values[6] for values in after):
+        return False
+    try:
+        parse_evt(body, max_lines=max_lines)
+    except ValidationError:
+        return False
+    return True

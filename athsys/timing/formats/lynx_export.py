@@ -117,6 +117,10 @@ def parse_evt(body: str | bytes, *, max_lines: int = DEFAULT_MAX_LINES) -> list[
         if not heats:
             errors.add(number, "event", "competitor line before any event line")
             continue
+        if not any(values[1:5]):
+            errors.add(number, "competitor", "competitor line with no id, lane or name "
+                       "(are its fields shifted?)")
+            continue
         lane = whole_number(values[2])
         if lane is None and values[2]:
             errors.add(number, "lane", f"'{values[2]}' is not a lane number")

@@ -47,7 +47,7 @@ class MylapsMessage:
 
     location: str
     kind: str
-    number: str
+    number: str  # as the device wrote it (some write a leading space): the ack echoes it
     records: tuple[str, ...]
     line: int
 
@@ -72,7 +72,7 @@ def split_messages(body: str | bytes, max_lines: int) -> list[MylapsMessage]:
             errors.add(line, None, "expected 'Location@Kind@…@msgNo@$'")
             continue
         location, kind, *records, number = parts
-        if not number.isdigit():
+        if not number.strip().isdigit():
             errors.add(line, "message_number", f"'{number}' is not a message number")
             continue
         messages.append(MylapsMessage(location, kind, number, tuple(records), line))

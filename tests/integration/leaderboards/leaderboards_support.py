@@ -11,22 +11,14 @@ from sqlalchemy.engine import Engine
 from sqlalchemy.orm import Session
 
 from athsys.accounts.actor import SYSTEM
-from athsys.athletes.models import Athlete, Club
+from athsys.athletes.models import Club
+from athsys.competitions.builder import MeetBuilder, Runner
 from athsys.competitions.models import (
-    Competition,
-    CompetitionStatus,
-    Entry,
-    Event,
-    Heat,
     HeatStatus,
-    LaneAssignment,
-    Round,
-    RoundKind,
 )
 from athsys.jobs import take_pending
 from athsys.results import service as results_service
 from athsys.results.models import Result
-from athsys.sport.disciplines import discipline
 from athsys.sport.ranking import ResultStatus
 from athsys.sport.sex import Sex
 
@@ -45,40 +37,25 @@ class Meet:
 def build_meet(engine: Engine, runners: int = 6) -> Meet:
     today = datetime.now(UTC).date()
     with Session(engine) as session, session.begin():
+        build = MeetBuilder(session)
         clubs = [Club(name="Harriers", code="HAR"), Club(name="Striders", code="STR")]
-        competition = Competition(name="City 10K", venue="Riverside", start_date=today,
-                                  end_date=today, status=CompetitionStatus.LIVE)
-        road = Event(competition=competition, discipline_code="10K", name="10 km road",
-                     sex=Sex.MALE, kind=discipline("10K").kind)
-        sprint = Event(competition=competition, discipline_code="100m", name="100 m",
-                       sex=Sex.MALE, kind=discipline("100m").kind)
+        session.add_all(clubs)
+        competition = build.competition("City 10K", day=today, venue="Riverside")
+        road = build.event(competition, "10K", sex=Sex.MALE, name="10 km road")
+        sprint = build.event(competition, "100m", sex=Sex.MALE, name="100 m")
         start = datetime.now(UTC).replace(microsecond=0)
-        road_heat = Heat(round=Round(event=road, kind=RoundKind.FINAL), number=1,
-                         scheduled_start=start, gun_time=start, status=HeatStatus.STARTED)
-        sprint_heat = Heat(round=Round(event=sprint, kind=RoundKind.FINAL), number=1,
-                           scheduled_start=start + timedelta(hours=1))
-        session.add_all([*clubs, competition, road, sprint, road_heat, sprint_heat])
-        session.flush()
-        road_entries, sprint_entries = [], []
-        for i in range(runners):
-            athlete = Athlete(first_name=f"Runner{i}", last_name=f"Road{i}", sex=Sex.MALE,
-                              club=clubs[i % 2], birth_date=date(today.year - 25 - 7 * i, 1, 1))
-            entry = Entry(event=road, competition_id=competition.id, athlete=athlete,
-                          bib=str(101 + i))
-            session.add(entry)
-            session.flush()
-            session.add(LaneAssignment(heat=road_heat, entry=entry, position=i + 1))
-            road_entries.append(entry.id)
-        for lane in range(1, 5):
-            athlete = Athlete(first_name=f"Sprinter{lane}", last_name=f"Fast{lane}",
-                              sex=Sex.MALE, club=clubs[0])
-            entry = Entry(event=sprint, competition_id=competition.id, athlete=athlete,
-                          bib=str(200 + lane), seed_mark=10_100 + lane * 10)
-            session.add(entry)
-            session.flush()
-            session.add(LaneAssignment(heat=sprint_heat, entry=entry, lane=lane + 2,
-                                       position=lane))
-            sprint_entries.append(entry.id)
+        road_heat = build.race(road, scheduled_start=start, gun_time=start,
+                               status=HeatStatus.STARTED)
+        sprint_heat = build.race(sprint, scheduled_start=start + timedelta(hours=1))
+        road_entries = build.enter(road_heat, build.athletes([
+            Runner(f"Runner{i}", f"Road{i}", Sex.MALE, club_id=clubs[i % 2].id,
+                   birth_date=date(today.year - 25 - 7 * i, 1, 1)) for i in range(runners)
+        ]), [str(101 + i) for i in range(runners)])
+        sprint_entries = build.enter(sprint_heat, build.athletes([
+            Runner(f"Sprinter{lane}", f"Fast{lane}", Sex.MALE, club_id=clubs[0].id)
+            for lane in range(1, 5)
+        ]), [str(200 + lane) for lane in range(1, 5)],
+            seed_marks=[10_100 + lane * 10 for lane in range(1, 5)], lanes=[3, 4, 5, 6])
         meet = Meet(competition.id, road.id, road_heat.id, sprint.id, sprint_heat.id,
                     road_entries, sprint_entries)
         # no refresh jobs for the new start lists: a worker left running by another test

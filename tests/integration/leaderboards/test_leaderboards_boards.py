@@ -18,7 +18,6 @@ from athsys.leaderboards import reads, refresh, rules
 from athsys.leaderboards.cache import BoardStore
 from athsys.officiating import service as officiating
 from athsys.records.models import Record, RecordScope
-from athsys.records.service import result_flags
 from athsys.results.models import Result
 from athsys.sport.ranking import ResultStatus
 from athsys.sport.sex import Sex
@@ -178,8 +177,8 @@ def test_record_flags_are_those_stored_when_official_and_team_scores(
     assert "MR" not in lines[1]["records"]
     assert all(line["official"] for line in lines)
     with Session(committed_db) as session:
-        assert lines[0]["records"] == list(result_flags(session, [meet.road_heat_id])[
-            session.scalars(select(Result.id).where(Result.entry_id == e[0])).one()])
+        assert lines[0]["records"] == session.scalars(
+            select(Result.record_flags).where(Result.entry_id == e[0])).one()
         heat_lines = reads.heat_results(session, meet.road_heat_id)["lines"]
         teams = reads.team_standings(session, meet.road_event_id,
                                        rules.PointsScheme((5, 3, 1), scorers=2))

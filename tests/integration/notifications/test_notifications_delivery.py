@@ -171,7 +171,9 @@ def test_smtp_550_is_a_permanent_failure(
     row = _outbox(committed_db, nid)
     assert row.attempts == 1 and "550" in (row.last_error or "")
     with Session(committed_db) as session:
-        assert [n.id for n in service.failed_notifications(session)] == [nid]
+        failed = session.scalars(select(Notification.id).where(
+            Notification.status == NotificationStatus.FAILED)).all()
+        assert failed == [nid]
     _due_now(committed_db, nid)
     assert service.deliver_notification(factory, notify_settings, nid) is None
     assert smtp_server[1].messages == []

@@ -23,8 +23,9 @@ def _wait_for_key(client: redis_lib.Redis, key: str, seconds: float) -> bool:
 
 def test_job_is_sent_only_after_commit(engine: Engine, redis_client: redis_lib.Redis,
                                        celery_worker) -> None:  # type: ignore[no-untyped-def]
-    import tasks.app  # noqa: F401 - installs the after-commit dispatch
+    from tasks import wiring
 
+    wiring.install()  # as create_app() and the worker's start-up do
     with Session(engine) as session:
         session.execute(text("SELECT 1"))
         enqueue_after_commit(session, TaskName.BEAT_HEARTBEAT)
@@ -36,8 +37,9 @@ def test_job_is_sent_only_after_commit(engine: Engine, redis_client: redis_lib.R
 
 def test_rolled_back_job_is_never_sent(engine: Engine, redis_client: redis_lib.Redis,
                                        celery_worker) -> None:  # type: ignore[no-untyped-def]
-    import tasks.app  # noqa: F401
+    from tasks import wiring
 
+    wiring.install()
     with Session(engine) as session:
         session.execute(text("SELECT 1"))
         enqueue_after_commit(session, TaskName.BEAT_HEARTBEAT)

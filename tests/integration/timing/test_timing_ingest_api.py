@@ -72,6 +72,25 @@ def test_native_decoder_lines_are_accepted(client: FlaskClient, race: Race,
     assert count(committed_db, "timing_read") == 3
 
 
+def test_mylaps_messages_are_answered_with_their_acknowledgements(
+    client: FlaskClient, race: Race, committed_db: Engine
+) -> None:
+    """A MYLAPS decoder resends each message until the host acknowledges it; its bridge
+    relays the acknowledgements in the answer, a resend of the same payload gets them too."""
+    body = ("finish@Passing@t=10:01:02.345|c=C101|d=251012@ 41@$\r\n"
+            "finish@Passing@t=10:01:03.100|c=C102|d=251012@ 42@$\r\n")
+    first = client.post("/api/timing/passings?format=mylaps", data=body,
+                        content_type="text/plain", headers=bearer(race.tokens["finish"]))
+    assert first.status_code == 202, first.get_json()
+    acks = ["AthSys@AckPassing@ 41@$", "AthSys@AckPassing@ 42@$"]
+    assert first.get_json()["data"]["acknowledgements"] == acks
+    again = client.post("/api/timing/passings?format=mylaps", data=body,
+                        content_type="text/plain", headers=bearer(race.tokens["finish"]))
+    assert again.status_code == 200
+    assert again.get_json()["data"]["acknowledgements"] == acks
+    assert count(committed_db, "timing_read") == 2
+
+
 def test_malformed_json_names_the_line(client: FlaskClient, race: Race,
                                        committed_db: Engine) -> None:
     body = (b'[\n{"read_id": "1", "chip": "C101", "timestamp": "' + at(1).encode()

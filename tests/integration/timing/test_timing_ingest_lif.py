@@ -199,3 +199,17 @@ def test_folder_watcher_imports_each_content_once(
     (tmp_path / "notes.txt").write_text("ignored")
     assert watcher.scan() == []
     assert "broken.lif" in watcher.errors
+
+
+def test_a_start_list_sent_as_results_is_refused_as_a_start_list(
+    client: FlaskClient, race: Race, committed_db: Engine, official_jwt  # type: ignore[no-untyped-def]
+) -> None:
+    """The camera operator picks the lynx.evt AthSys exported instead of the .lif."""
+    evt = client.get(f"/api/timing/heats/{race.sprint_heat_id}/lynx.evt",
+                     headers=official_jwt("Starter")).get_data()
+    response = client.post("/api/timing/lif?filename=lynx.evt", data=evt,
+                           content_type="text/plain", headers=bearer(race.tokens["camera"]))
+    assert response.status_code == 400
+    assert "this is a lynx.evt start list" in response.get_json()["error"]["message"]
+    assert count(committed_db, "result") == 0
+    assert count(committed_db, "lif_import") == 0

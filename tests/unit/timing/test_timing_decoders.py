@@ -126,6 +126,19 @@ def test_mylaps_acknowledgements():
     ]
 
 
+def test_mylaps_message_numbers_with_a_leading_space_are_read_and_echoed():
+    """Some decoders pad the message number (``@ 1016@$``); the host answers with the number
+    as it came, so the decoder recognises its message and stops resending it."""
+    body = ("Finish@Passing@t=09:00:01.005|c=AB12345|d=241013@ 1016@$\r\n"
+            "Start@Marker@t=08:59:00.000|mt=gun|d=241013@  7@$\r\n")
+    passing, gun = parse_mylaps(body)
+    assert passing.chip == "AB12345" and gun.is_gun
+    assert acknowledgements(body, "AthSys") == ["AthSys@AckPassing@ 1016@$",
+                                                "AthSys@AckMarker@  7@$"]
+    with pytest.raises(ValidationError, match="'1O16' is not a message number"):
+        parse_mylaps("Finish@Passing@t=09:00:01.005|c=AB12345|d=241013@1O16@$")
+
+
 def test_mylaps_fields_antenna_hits_and_date_from_options():
     body = "Finish@Passing@t=09:00:01.005|c=AB12345|an=2|h=14|am=87@3@$"
     (passing,) = parse_mylaps(body, ParseOptions(day=date(2024, 10, 13)))

@@ -186,3 +186,50 @@ def test_binary_file():
 def test_empty_file():
     with pytest.raises(ValidationError, match="empty"):
         parse_lif("\r\n\r\n")
+
+
+def test_a_lynx_start_list_is_refused_as_a_start_list():
+    """lynx_start_list.evt: a real start list (see test_timing_lynx_export.py)."""
+    with pytest.raises(ValidationError, match="this is a lynx.evt start list") as refused:
+        parse_lif((SAMPLES / "lynx_start_list.evt").read_bytes())
+    assert "line 2" in refused.value.message
+
+
+def test_a_result_file_with_unplaced_rows_is_not_taken_for_a_start_list():
+    body = ("1,1,1,100m Men,+0.3\n"
+            "1,101,4,Smith,John,Club,10.43\n"
+            ",102,5,Brown,Tom,Club,DNF\n")
+    assert [(r.bib, r.status, r.time_ms) for r in parse_lif(body).results] == [
+        ("101", "OK", 10430), ("102", "DNF", None)]
+
+
+@pytest.mark.parametrize(("place", "time", "status", "rule"), [
+    ("DNS", "", "DNS", None),  # in the place column
+    ("", "DNS", "DNS", None),  # in the time column, the place left blank
+    ("", "DQ R163.3a", "DQ", "R163.3a"),
+    ("DQ", "DQ", "DQ", None),
+    ("AB", "", "DNF", None),  # French: abandon
+    ("", "NP", "DNS", None),  # French non partant, Italian non partito
+    ("NA", "NA", "DNF", None),  # Italian: non arrivato
+    ("", "dsq", "DQ", None),
+    ("NM", "", "NM", None),
+])
+def test_statuses_in_either_column_and_other_languages(place, time, status, rule):
+    body = ("1,1,1,100m Men,+0.3\n1,101,4,Smith,John,Club,10.43\n"
+            f"{place},102,5,Brown,Tom,Club,{time}\n")
+    unplaced = parse_lif(body).results[1]
+    assert (unplaced.place, unplaced.status, unplaced.dq_rule, unplaced.time_ms) == (
+        None, status, rule, None)
+
+
+def test_a_blank_place_with_a_time_is_still_refused():
+    with pytest.raises(ValidationError, match="unknown place code ''"):
+        parse_lif("1,1,1,100m Men\n,102,5,Brown,Tom,Club,10.55\n")
+
+
+def test_a_start_list_row_with_its_fields_shifted_is_refused_naming_the_row():
+    from athsys.timing.formats.lynx_export import parse_evt
+
+    body = "7,1,2,Girls 100m Hurdles\n,698,2,Gekle,Abby,Carleton\n,,,,,Monroe\n"
+    with pytest.raises(ValidationError, match="line 3.*no id, lane or name"):
+        parse_evt(body)

@@ -1,9 +1,7 @@
-from datetime import UTC, datetime
 
 import pytest
 
 from athsys.errors import ConflictError, ValidationError
-from athsys.timing.passing import Passing
 from athsys.timing.rules import (
     SOURCE_CHIP,
     SOURCE_LIF,
@@ -210,20 +208,6 @@ def test_a_chip_result_whose_net_time_alone_changed_is_replaced():
     # a photo-finish mark carries no net time: the same mark is no change
     assert not decide_update(ResultTimes(SOURCE_LIF, 1, HOUR, HOUR),
                              ResultTimes(SOURCE_LIF, 1, HOUR)).replace
-
-
-def test_mat_read_from_a_passing():
-    passing = Passing(
-        "r1",
-        datetime(2024, 10, 13, 9, 0, 0, 250000, tzinfo=UTC),
-        chip="C1",
-        timing_point="finish",
-    )
-    assert MatRead.from_passing(passing) == MatRead("r1", "C1", "finish", GUN + HOUR + 250)
-    assert MatRead.from_passing(passing, point="finish-b", backup=True).point == "finish-b"
-    gun = Passing("g", passing.timestamp, timing_point="start", is_gun=True)
-    with pytest.raises(ValidationError):
-        MatRead.from_passing(gun)
 
 
 # --- late and replayed reads ----------------------------------------------------------------
