@@ -23,7 +23,7 @@ from athsys.keys import with_signing_keys
 from athsys.logging import configure_logging
 from athsys.redis_client import make_redis
 from tasks import wiring
-from webui import csrf, errors, headers, health, inputs, live, metrics, request_log
+from webui import consoles, csrf, errors, headers, health, inputs, live, metrics, request_log
 from webui.api import limits as api_limits
 from webui.api import timing as timing_api
 from webui.api.registry import register_api
@@ -113,6 +113,7 @@ def create_app(settings: Settings | None = None) -> Flask:
     app.register_blueprint(health.blueprint)
     register_api(app)
     app.register_blueprint(timing_api.blueprint)
+    consoles.register(app)
     live.register(app)  # after register_api: the live pages use the public API's cache
     csrf.install(app)  # after every view: FAB's download routes are switched off
     sessions.install(app)

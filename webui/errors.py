@@ -9,12 +9,13 @@ from __future__ import annotations
 
 import logging
 
-from flask import Flask, Response, g, jsonify, render_template, request
+from flask import Flask, Response, g, jsonify, request
 from flask_wtf.csrf import CSRFError
 from sqlalchemy.exc import OperationalError
 from werkzeug.exceptions import HTTPException
 
 from athsys.errors import AthsysError, ExternalServiceError, RateLimitError
+from webui.pages import render_page
 
 log = logging.getLogger(__name__)
 
@@ -50,24 +51,12 @@ def _respond(status: int, error_type: str, message: str, details: object = None)
         response = jsonify(error_envelope(error_type, message, details))
     else:
         response = Response(
-            render_template("athsys/error.html", status=status, message=message,
-                            request_id=g.get("request_id"),
-                            base_template=_base_template(),
-                            appbuilder=_appbuilder()),
+            render_page("athsys/error.html", status=status, message=message,
+                        request_id=g.get("request_id")),
             mimetype="text/html",
         )
     response.status_code = status
     return response
-
-
-def _appbuilder() -> object:
-    from flask import current_app
-
-    return current_app.appbuilder  # type: ignore[attr-defined]
-
-
-def _base_template() -> str:
-    return _appbuilder().base_template  # type: ignore[attr-defined, no-any-return]
 
 
 def register(app: Flask) -> None:

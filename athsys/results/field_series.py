@@ -19,7 +19,7 @@ from __future__ import annotations
 import enum
 from collections.abc import Sequence
 from dataclasses import dataclass, replace
-from typing import NoReturn, TypeVar
+from typing import NoReturn
 
 from athsys.errors import ValidationError
 from athsys.sport.marks import (
@@ -326,29 +326,3 @@ def validate_horizontal(
                 f" {rounds.finalists} after {rounds.first} rounds",
                 details={"entry_id": one.entry_id, "trial": rounds.first + 1},
             )
-
-
-# --- both ---------------------------------------------------------------------------
-
-Series = TypeVar("Series", VerticalSeries, HorizontalSeries)
-
-
-def undo_last_attempt(series: Series) -> Series:
-    """The series without its last attempt or trial (a correction by the judge)."""
-    if isinstance(series, HorizontalSeries):
-        if not series.trials:
-            _nothing_to_undo(series.entry_id)
-        return replace(series, trials=series.trials[:-1])
-    if not series.heights:
-        _nothing_to_undo(series.entry_id)
-    last = series.heights[-1]
-    kept = series.heights[:-1]
-    if len(last.attempts) > 1:
-        kept = (*kept, replace(last, attempts=last.attempts[:-1]))
-    return replace(series, heights=kept)
-
-
-def _nothing_to_undo(entry_id: EntryId) -> NoReturn:
-    raise ValidationError(
-        f"entry {entry_id} has no attempt to undo", details={"entry_id": entry_id}
-    )

@@ -40,13 +40,14 @@ from athsys.results.field_series import (
     TrialRounds,
     VerticalSeries,
     final_round_order,
+    parse_trial,
     rank_horizontal,
     rank_vertical,
     record_attempt,
     validate_horizontal,
 )
 from athsys.results.models import Attempt, AttemptOutcome, Result, ResultSource
-from athsys.sport.marks import Measure, format_mark
+from athsys.sport.marks import Measure, format_mark, parse_mark
 from athsys.sport.ranking import ResultStatus
 
 Series = VerticalSeries | HorizontalSeries
@@ -121,7 +122,8 @@ def _trial(entry: Entry, attempt: Attempt) -> Trial:
     return Trial(result, attempt.mark, attempt.wind if result is not TrialResult.PASS else None)
 
 
-def _load(session: Session, heat: Heat) -> tuple[bool, list[Entry], dict[int, Series]]:
+def load_flight(session: Session, heat: Heat) -> tuple[bool, list[Entry], dict[int, Series]]:
+    """Whether the flight jumps heights, its athletes in competition order, their series."""
     vertical = round_discipline(heat.round).vertical
     entries = _flight_entries(session, heat)
     attempts: dict[int, list[Attempt]] = {e.id: [] for e in entries}
@@ -139,7 +141,7 @@ def flight_standings(
     jump_off_for_first: bool = False,
 ) -> FlightStandings:
     """The standing of a flight from its stored attempts, best first."""
-    vertical, entries, series = _load(session, heat)
+    vertical, entries, series = load_flight(session, heat)
     return _standings(heat, vertical, entries, series, rounds, jump_off_for_first)
 
 
@@ -207,7 +209,7 @@ def record_field_attempt(
     Horizontal jumps and throws: ``m`` with ``mark_mm`` (and ``wind`` in tenths of m/s in
     the long and triple jump), ``x`` (foul, with its wind if measured) or ``-`` (pass).
     """
-    vertical, entries, series = _load(session, heat)
+    vertical, entries, series = load_flight(session, heat)
     if entry.id not in series:
         if entry.event_id != heat.round.event_id:
             raise ValidationError(
@@ -250,6 +252,93 @@ def record_field_attempt(
         wind=None if vertical or kind is AttemptOutcome.PASSED else wind,
     ))
     return _standings(heat, vertical, entries, series, rounds, jump_off_for_first)
+
+
+def record_numbered_attempt(
+    session: Session,
+    actor: Actor,
+    heat: Heat,
+    entry: Entry,
+    number: int | None,
+    *,
+    outcome: str,
+    height_mm: int | None = None,
+    mark_mm: int | None = None,
+    wind: int | None = None,
+) -> bool:
+    """Record ``entry``'s attempt ``number`` (None: its next); False when that very attempt
+    is stored already (a tablet sending it again after a lost answer, or a second tablet).
+
+    The number makes a write idempotent without a key store: the same attempt sent twice
+    is stored once, and an attempt ``n`` that differs from the stored ``n`` (two judges
+    typing different things) is refused naming both, never stored as ``n + 1``.
+    """
+    stored = session.scalars(select(Attempt).where(
+        Attempt.heat_id == heat.id, Attempt.entry_id == entry.id).order_by(Attempt.sequence)
+    ).all()
+    if number is not None and number <= len(stored):
+        same = stored[number - 1]
+        wanted = (outcome, height_mm, mark_mm if outcome == AttemptOutcome.MARK.value else None)
+        if (same.outcome.value, same.height, same.mark) == wanted:
+            return False
+        raise ConflictError(
+            f"bib {entry.bib}: attempt {number} is already recorded as {_shown(same)}",
+            details={"entry": entry.bib, "attempt": number, "stored": _shown(same)})
+    if number is not None and number != len(stored) + 1:
+        raise ConflictError(
+            f"bib {entry.bib}: attempt {number} cannot come before attempt {len(stored) + 1}",
+            details={"entry": entry.bib, "attempt": number, "next": len(stored) + 1})
+    record_field_attempt(session, actor, heat, entry, outcome=outcome, height_mm=height_mm,
+                         mark_mm=mark_mm, wind=wind)
+    return True
+
+
+def record_written_attempt(
+    session: Session,
+    actor: Actor,
+    heat: Heat,
+    entry: Entry,
+    number: int | None,
+    *,
+    outcome: str | None = None,
+    height: str | None = None,
+    trial: str | None = None,
+    wind: str | None = None,
+) -> bool:
+    """An attempt as a judge writes it on the sheet: ``o``/``x``/``-``/``r`` at a bar height
+    (``"2.05"``) in a vertical jump; ``"8.41"``, ``"x"`` or ``"-"`` (with the wind where it
+    is measured) in a horizontal jump or throw. See :func:`record_numbered_attempt`."""
+    vertical = round_discipline(heat.round).vertical
+    if vertical:
+        if outcome not in {"o", "x", "-", "r"} or not height or trial is not None:
+            raise ValidationError(
+                f"bib {entry.bib}: a high jump or pole vault attempt is o, x, - or r at a bar "
+                "height (outcome and height)",
+                details={"outcome": outcome, "height": height})
+        return record_numbered_attempt(session, actor, heat, entry, number, outcome=outcome,
+                                       height_mm=parse_mark(height, Measure.HEIGHT,
+                                                            field="height"))
+    if not trial or outcome is not None or height is not None:
+        raise ValidationError(
+            f"bib {entry.bib}: a jump or throw is written as its mark (8.41), x or - (trial)",
+            details={"trial": trial})
+    measured_wind = round_discipline(heat.round).wind
+    if wind and not measured_wind:
+        raise ValidationError(f"wind: no wind is measured in {heat.round.event.name}",
+                              details={"wind": wind})
+    written = parse_trial(trial, wind=wind or None, field="trial")
+    kind = {TrialResult.VALID: AttemptOutcome.MARK, TrialResult.FOUL: AttemptOutcome.FAILED,
+            TrialResult.PASS: AttemptOutcome.PASSED}[written.result]
+    return record_numbered_attempt(session, actor, heat, entry, number, outcome=kind.value,
+                                   mark_mm=written.mark_mm, wind=written.wind)
+
+
+def _shown(attempt: Attempt) -> str:
+    if attempt.outcome is AttemptOutcome.MARK and attempt.mark is not None:
+        return format_mark(attempt.mark, Measure.DISTANCE)
+    if attempt.height is not None:
+        return f"{attempt.outcome.value} at {format_mark(attempt.height, Measure.HEIGHT)}"
+    return attempt.outcome.value
 
 
 def record_attempt_of_form(session: Session, actor: Actor, attempt: Attempt) -> None:

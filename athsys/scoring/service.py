@@ -8,25 +8,22 @@ entries in them. The points of an event are computed from the stored mark by
 :mod:`athsys.sport.combined` (no mark, DNS, DNF, DQ or NM score 0), the running total
 follows each event, and the standings rank the totals.
 
-Age grading applies :mod:`athsys.sport.age_grading` to a result: the athlete's age in
-whole years on the first day of the competition, and the discipline's column of the WMA 2023
-track and field factors (the Alan Jones 2020 factors for road races).
+Age grading of results (the age-graded boards of :mod:`athsys.leaderboards`) reads the
+discipline's column of the WMA 2023 track and field factors (the Alan Jones road factors for
+road races) through :func:`age_grade_event_key`.
 """
 
 from __future__ import annotations
 
-from collections.abc import Sequence
 from dataclasses import dataclass
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session, selectinload
 
-from athsys.athletes.categories import MASTERS_FROM_AGE, age_on
-from athsys.athletes.models import Athlete
 from athsys.competitions.models import Entry, EntryStatus, Event, Heat, Round
 from athsys.errors import NotFoundError, ValidationError
 from athsys.results.models import Result
-from athsys.sport.age_grading import AgeGrade, age_grade, age_grade_events
+from athsys.sport.age_grading import age_grade_events
 from athsys.sport.combined import (
     EventScore,
     combined_competition_key,
@@ -35,9 +32,6 @@ from athsys.sport.combined import (
 )
 from athsys.sport.disciplines import EventKind
 from athsys.sport.ranking import ResultStatus, rank_with_ties
-
-#: WMA masters categories start at 35.
-MASTERS_AGE = MASTERS_FROM_AGE
 
 # Discipline codes whose WMA 2023 column has another name.
 _AGE_GRADE_EVENTS = {
@@ -126,51 +120,3 @@ def age_grade_event_key(discipline_code: str) -> str | None:
     """The age-grading column of a discipline (``"110mH"`` -> ``"SH"``); None if there is none."""
     key = _AGE_GRADE_EVENTS.get(discipline_code, discipline_code)
     return key if key in age_grade_events() else None
-
-
-@dataclass(frozen=True)
-class AgeGradedResult:
-    result_id: int
-    entry_id: int
-    athlete_id: int
-    grade: AgeGrade
-
-
-def age_grade_result(result: Result, *, masters_only: bool = True) -> AgeGradedResult | None:
-    """The age grade of a stored result, or None when it cannot be graded: not OK, no
-    birth date, a discipline without factors, an age outside the table (or under
-    :data:`MASTERS_AGE` with ``masters_only``)."""
-    if result.status is not ResultStatus.OK or result.mark is None or result.mark <= 0:
-        return None
-    athlete: Athlete = result.entry.athlete
-    event = result.heat.round.event
-    key = age_grade_event_key(event.discipline_code)
-    if athlete.birth_date is None or key is None:
-        return None
-    age = age_on(athlete.birth_date, event.competition.start_date)
-    if masters_only and age < MASTERS_AGE:
-        return None
-    try:
-        grade = age_grade(athlete.sex.value, age, key, result.mark)
-    except ValidationError:
-        return None  # an age the table does not cover
-    return AgeGradedResult(result.id, result.entry_id, athlete.id, grade)
-
-
-def age_graded_results(
-    session: Session, heat_ids: Sequence[int], *, masters_only: bool = True
-) -> list[tuple[int, AgeGradedResult]]:
-    """The gradable results of these heats ranked by age-graded percentage (best first),
-    with shared places on equal percentages: an age-graded leaderboard."""
-    results = session.scalars(
-        select(Result)
-        .options(
-            selectinload(Result.entry).selectinload(Entry.athlete),
-            selectinload(Result.heat).selectinload(Heat.round).selectinload(Round.event)
-            .selectinload(Event.competition),
-        )
-        .where(Result.heat_id.in_(list(heat_ids)))
-        .order_by(Result.id)
-    ).all()
-    graded = [g for g in (age_grade_result(r, masters_only=masters_only) for r in results) if g]
-    return rank_with_ties(graded, key=lambda g: g.grade.percentage, higher_is_better=True)

@@ -11,6 +11,7 @@ from webui.api import (
     clubs,
     competitions,
     events,
+    field,
     home,
     limits,
     notifications,
@@ -38,6 +39,7 @@ def register_api(app: Flask) -> None:
         for module in RESOURCES:
             app.register_blueprint(module.resource().blueprint())
     app.register_blueprint(planning.blueprint)
+    app.register_blueprint(field.blueprint)
     app.register_blueprint(scoring.blueprint)
     app.register_blueprint(home.blueprint)
     notifications.register(app)

@@ -36,11 +36,6 @@ class StartListLane:
     first_name: str = ""
     affiliation: str = ""
 
-    @classmethod
-    def relay(cls, lane: int | None, team: str, affiliation: str = "") -> StartListLane:
-        """A relay team: no id, the team in the last-name field."""
-        return cls(lane=lane, bib=None, last_name=team, affiliation=affiliation)
-
 
 @dataclass(frozen=True)
 class StartListHeat:

@@ -73,6 +73,9 @@ GET    /api/attempts/{attempt}    O O O O O O O U
 POST   /api/attempts              O O O O F F F U
 PUT    /api/attempts/{attempt}    O O O O F F F U
 DELETE /api/attempts/{attempt}    O O O O F F F U
+GET    /api/field/heats/{field_race} O O O O O O O U
+POST   /api/field/heats/{field_race}/attempts O O O O F F F U
+POST   /api/field/heats/{field_race}/undo O O O O F F F U
 GET    /api/auth/me               O O O O O O O U
 GET    /api/home                  O O O O O O O U
 POST   /api/auth/logout           O O O O O O O U
@@ -158,6 +161,7 @@ def _body(method, path, ids):
         ("POST", "attempts"): {"race_id": ids["field_race"], "entry_id": ids["jump_entry"],
                                "sequence": 2, "outcome": "m", "mark": "6.31"},
         ("PUT", "attempts"): {"mark": 6130},
+        ("POST", "field"): {"entry_id": ids["jump_entry"], "trial": "6.31"},
         ("POST", "subscriptions"): {"athlete_id": ids["athlete"]},
     }
     if method in ("GET", "DELETE"):
@@ -170,6 +174,7 @@ def _body(method, path, ids):
         "combined": {"competition": "men_decathlon", "marks": {"100m": "10.55"}},
         "age-grade": {"sex": "F", "age": 52, "event": "ROAD_10K", "mark": "41:30"},
         "read": {},
+        "undo": {},
     }
     if path.rsplit("/", 1)[1] in actions:
         return actions[path.rsplit("/", 1)[1]]

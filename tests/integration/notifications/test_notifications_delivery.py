@@ -13,13 +13,14 @@ from athsys.config import Settings, replace
 from athsys.db import make_session_factory
 from athsys.errors import AuthorizationError, ValidationError
 from athsys.jobs import TASK_QUEUES, TaskName, take_pending
-from athsys.notifications import delivery, service
+from athsys.notifications import service
 from athsys.notifications.models import (
     Channel,
     Notification,
     NotificationKind,
     NotificationStatus,
 )
+from tests.support.webhook_receiver import verify_signature
 
 from .conftest import DEFERRED, REJECTED, Meet, build_meet, free_port
 
@@ -221,11 +222,11 @@ def test_webhook_is_signed_and_the_receiver_can_verify_it(
     assert headers["X-AthSys-Delivery"] == str(nid)
     timestamp = headers["X-AthSys-Timestamp"]
     assert abs(int(timestamp) - time.time()) < 60
-    assert delivery.verify_signature(SECRET, timestamp, request["body"],
+    assert verify_signature(SECRET, timestamp, request["body"],
                                      headers["X-AthSys-Signature"])
-    assert not delivery.verify_signature("another-secret-of-enough-length", timestamp,
+    assert not verify_signature("another-secret-of-enough-length", timestamp,
                                          request["body"], headers["X-AthSys-Signature"])
-    assert not delivery.verify_signature(SECRET, timestamp, request["body"] + b" ",
+    assert not verify_signature(SECRET, timestamp, request["body"] + b" ",
                                          headers["X-AthSys-Signature"])
     body = json.loads(request["body"])
     assert body["kind"] == "result.official"

@@ -6,6 +6,7 @@ import pytest
 from athsys.config import get_config
 from athsys.notifications import delivery
 from athsys.notifications.service import RETRY_CAP_S, retry_delay
+from tests.support.webhook_receiver import REPLAY_TOLERANCE_S, verify_signature
 
 pytestmark = pytest.mark.unit
 
@@ -25,15 +26,15 @@ def test_signature_is_hmac_sha256_over_timestamp_dot_body() -> None:
 def test_receiver_rejects_tampering_other_secrets_and_replays() -> None:
     body = delivery.encode_body({"kind": "result.official"})
     signature = delivery.sign(SECRET, "1700000000", body)
-    assert delivery.verify_signature(SECRET, "1700000000", body, signature, now=1700000100)
-    assert not delivery.verify_signature(SECRET, "1700000000", body + b"x", signature,
+    assert verify_signature(SECRET, "1700000000", body, signature, now=1700000100)
+    assert not verify_signature(SECRET, "1700000000", body + b"x", signature,
                                          now=1700000100)
-    assert not delivery.verify_signature(SECRET, "1700000001", body, signature, now=1700000100)
-    assert not delivery.verify_signature("other-secret-value", "1700000000", body, signature,
+    assert not verify_signature(SECRET, "1700000001", body, signature, now=1700000100)
+    assert not verify_signature("other-secret-value", "1700000000", body, signature,
                                          now=1700000100)
-    assert not delivery.verify_signature(SECRET, "1700000000", body, signature,
-                                         now=1700000000 + delivery.REPLAY_TOLERANCE_S + 1)
-    assert not delivery.verify_signature(SECRET, "yesterday", body, signature)
+    assert not verify_signature(SECRET, "1700000000", body, signature,
+                                         now=1700000000 + REPLAY_TOLERANCE_S + 1)
+    assert not verify_signature(SECRET, "yesterday", body, signature)
 
 
 def test_retry_delay_grows_exponentially_with_jitter_and_a_cap() -> None:

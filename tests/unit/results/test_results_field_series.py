@@ -14,7 +14,6 @@ from athsys.results.field_series import (
     rank_horizontal,
     rank_vertical,
     record_attempt,
-    undo_last_attempt,
     validate_horizontal,
     validate_vertical,
 )
@@ -185,17 +184,6 @@ def test_record_attempt_builds_and_validates_the_series() -> None:
         record_attempt(series, 2330, "xo")
 
 
-def test_undo_last_vertical_attempt() -> None:
-    series = vertical("A", ("2.20", "o"), ("2.25", "xo"))
-    once = undo_last_attempt(series)
-    assert once == vertical("A", ("2.20", "o"), ("2.25", "x"))
-    twice = undo_last_attempt(once)
-    assert twice == vertical("A", ("2.20", "o"))
-    assert series == vertical("A", ("2.20", "o"), ("2.25", "xo"))  # the input is untouched
-    with pytest.raises(ValidationError, match="entry A has no attempt to undo"):
-        undo_last_attempt(VerticalSeries("A"))
-
-
 # Tokyo 2020 Olympic Games, men's long jump final, 2 August 2021: Tentoglou and Echevarria
 # both 8.41; Tentoglou won on his second best, 8.15 (round 5) against 8.09. Reported
 # series: Tentoglou 8.11 (R1), 8.15 (R5), 8.41 (R6); Echevarria 8.09 (R1), 8.41 (R3), no
@@ -341,14 +329,6 @@ def test_fourth_trial_for_a_non_finalist_refused() -> None:
     series[5] = horizontal("F", "7.40", "x", "x", "7.80")
     with pytest.raises(ValidationError, match="entry F, trial 4: not among the best 8 after 3"):
         validate_horizontal(series)
-
-
-def test_undo_last_trial() -> None:
-    series = horizontal("A", "8.11", "x", "8.15")
-    assert undo_last_attempt(series) == horizontal("A", "8.11", "x")
-    assert undo_last_attempt(horizontal("A", "8.11")) == HorizontalSeries("A")
-    with pytest.raises(ValidationError, match="entry A has no attempt to undo"):
-        undo_last_attempt(HorizontalSeries("A"))
 
 
 def test_duplicate_athlete_refused() -> None:

@@ -24,8 +24,8 @@ HEATS = (
         1,
         "Girls 4x800 Relay Varsity",
         (
-            StartListLane.relay(1, "Riverview", "RICO  A"),
-            StartListLane.relay(2, "Grosse Ile", "GRIL  A"),
+            StartListLane(lane=1, bib=None, last_name="Riverview", affiliation="RICO  A"),
+            StartListLane(lane=2, bib=None, last_name="Grosse Ile", affiliation="GRIL  A"),
         ),
         distance="3200",
     ),

@@ -92,6 +92,10 @@ const heatColumns = [
   ["Checked in", (h) => `${h.checked_in} of ${h.athletes}`],
 ];
 
+// a field event opens the judge's console
+const fieldColumns = heatColumns.map(([name, cell]) => (name === "Heat"
+  ? [name, (h) => link(`/console/field/${h.heat_id}`, h.name)] : [name, cell]));
+
 const entryColumns = [
   ["Date", (e) => e.date], ["Time", (e) => e.starts || "—"], ["Athlete", (e) => e.athlete],
   ["Event", (e) => e.event], ["Competition", (e) => e.competition], ["Bib", (e) => e.bib],
@@ -110,7 +114,7 @@ function draw(home) {
   if (home.next_heats) parts.push(section("next-heats", "Next heats",
     rowsOrEmpty(home.next_heats, heatColumns, "Next heats", "No heat waiting to start.")));
   if (home.field_events) parts.push(section("field-events", "Field events",
-    rowsOrEmpty(home.field_events, heatColumns, "Field events", "No field event waiting.")));
+    rowsOrEmpty(home.field_events, fieldColumns, "Field events", "No field event waiting.")));
   if (home.check_in) parts.push(section("check-in", "Check-in", rowsOrEmpty(home.check_in, [
     ["Starts", (e) => e.starts || "—"], ["Event", (e) => e.name], ["Entries", (e) => e.entries],
     ["Checked in", (e) => e.checked_in], ["Scratched", (e) => e.scratched],

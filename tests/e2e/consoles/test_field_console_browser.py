@@ -1,0 +1,132 @@
+"""A judge runs a high-jump flight on the field console of a real Chromium: one tap per
+attempt, the sheet and the standing follow; the tablet loses the network mid-series, the
+judge keeps typing, and when the network returns every attempt is stored once. Screenshots
+at laptop, tablet and phone sizes go to ``$ATHSYS_SCREENSHOTS`` (or a temporary directory).
+"""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any
+
+import pytest
+from flask import Flask
+from sqlalchemy import select
+from sqlalchemy.engine import Engine
+from sqlalchemy.orm import Session
+
+from athsys.accounts.roles import STARTER
+from athsys.competitions.builder import MeetBuilder, Runner
+from athsys.results.models import Attempt
+from athsys.sport.sex import Sex
+from tests.e2e.conftest import ARGS, CHROMIUM, VIEWPORTS, csp_violations
+from tests.integration.api.helpers import TestDataFactory
+
+pytestmark = pytest.mark.e2e
+
+
+def _log_in(page: Any, server: str, user: dict[str, Any]) -> None:
+    page.goto(f"{server}/login/")
+    page.fill("#username", user["username"])
+    page.fill("#password", user["password"])
+    page.click("input[type=submit], button[type=submit]")
+    page.wait_for_url(lambda url: "/login" not in url)
+
+
+def _flight(engine: Engine) -> tuple[int, list[int]]:
+    with Session(engine) as session, session.begin():
+        build = MeetBuilder(session)
+        competition = build.competition("County Championships", day=datetime.now(UTC).date())
+        heat = build.race(build.event(competition, "HJ", sex=Sex.FEMALE,
+                                      name="High Jump Women"))
+        athletes = build.athletes([Runner(first, last, Sex.FEMALE) for first, last in
+                                   (("Ana", "Alves"), ("Bea", "Brown"), ("Cleo", "Costa"))])
+        return heat.id, build.enter(heat, athletes, ["101", "102", "103"])
+
+
+def _stored(engine: Engine, heat_id: int) -> list[tuple[int, int, str, int | None]]:
+    with Session(engine) as session:
+        return [(entry, number, outcome.value, height) for entry, number, outcome, height in
+                session.execute(select(Attempt.entry_id, Attempt.sequence, Attempt.outcome,
+                                       Attempt.height)
+                                .where(Attempt.heat_id == heat_id).order_by(Attempt.id))]
+
+
+def test_a_judge_runs_a_high_jump_flight_through_a_network_cut(
+    server: str, app: Flask, committed_db: Engine, screenshots: Path
+) -> None:
+    from playwright import sync_api as playwright_api
+    assert Path(CHROMIUM).exists(), "Debian chromium is missing: `make test` installs it"
+    from webui.security.sync import sync_roles
+
+    expect = playwright_api.expect
+    with app.app_context():
+        sync_roles(app.appbuilder)  # type: ignore[attr-defined]
+    TestDataFactory.bind(app)
+    heat_id, (ana, bea, cleo) = _flight(committed_db)
+    judge = TestDataFactory.create_user(role=STARTER)
+    console = f"{server}/console/field/{heat_id}"
+
+    with playwright_api.sync_playwright() as pw:
+        browser = pw.chromium.launch(executable_path=CHROMIUM, args=ARGS)
+        context = browser.new_context(viewport={"width": 800, "height": 1280})
+        page = context.new_page()
+        blocked = csp_violations(page)
+        page.on("dialog", lambda dialog: dialog.accept())
+        _log_in(page, server, judge)
+        page.goto(console)
+        expect(page.locator("#field-up")).to_contain_text("Up: 101 Ana Alves")
+        page.fill("#field-height", "1.80")
+        taps = 0
+        for outcome in ("o", "x", "-", "o"):  # Ana clears, Bea fails, Cleo passes, Bea clears
+            page.click(f"[data-outcome='{outcome}']")
+            taps += 1
+            expect(page.locator("#field-unsent")).to_be_hidden()
+        rows = page.locator("#field-rows tr")
+        expect(rows.nth(0)).to_contain_text("o")
+        expect(rows.nth(1)).to_contain_text("xo")
+        expect(page.locator("#field-up")).to_contain_text("raise it")
+        assert _stored(committed_db, heat_id) == [
+            (ana, 1, "o", 1800), (bea, 1, "x", 1800), (cleo, 1, "-", 1800), (bea, 2, "o", 1800)]
+
+        # the bar goes up; the tablet loses the network after the first jump at 1.85
+        page.fill("#field-height", "1.85")
+        page.click("[data-outcome='x']")
+        expect(page.locator("#field-unsent")).to_be_hidden()
+        context.set_offline(True)
+        page.click("#field-rows tr:nth-child(2)")  # Bea
+        page.click("[data-outcome='o']")
+        page.click("#field-rows tr:nth-child(3)")  # Cleo
+        page.click("[data-outcome='x']")
+        expect(page.locator("#field-unsent")).to_have_text("2 unsent")
+        page.screenshot(path=str(screenshots / "field-console-offline-tablet.png"), full_page=True)
+        assert len(_stored(committed_db, heat_id)) == 5
+        context.set_offline(False)
+        expect(page.locator("#field-unsent")).to_be_hidden(timeout=15_000)
+        stored = _stored(committed_db, heat_id)
+        assert stored[5:] == [(bea, 3, "o", 1850), (cleo, 2, "x", 1850)]
+        assert len(stored) == len(set((e, n) for e, n, *_ in stored)) == 7  # each once
+        expect(rows.nth(1)).to_contain_text("1.85")  # Bea leads: best 1.85
+        assert rows.nth(1).locator("td.field-place").inner_text() == "1"
+
+        # a tablet reloaded finds nothing queued and the same sheet
+        page.reload()
+        expect(page.locator("#field-rows tr").nth(1)).to_contain_text("1.85")
+        page.click("#field-undo")
+        expect(page.locator("#field-rows tr").nth(2)).not_to_contain_text("x", timeout=10_000)
+        assert len(_stored(committed_db, heat_id)) == 6
+        assert blocked == [], blocked
+        context.close()
+
+        for size, (width, height) in VIEWPORTS.items():
+            context = browser.new_context(viewport={"width": width, "height": height})
+            page = context.new_page()
+            _log_in(page, server, judge)
+            page.goto(console)
+            expect(page.locator("#field-rows tr")).to_have_count(3)
+            assert page.locator("[data-outcome='o']").bounding_box()["height"] >= 48
+            page.screenshot(path=str(screenshots / f"field-console-{size}.png"), full_page=True)
+            context.close()
+        browser.close()
+    assert taps == 4  # one tap per attempt once the bar is set

@@ -1,0 +1,140 @@
+"""``/api/field``: a judge runs a flight as the sheet is written, attempt by attempt; a retried
+or doubled write stores the attempt once; a wrong one is refused and nothing is stored.
+
+The ranking rules themselves (count-back, best marks) are tested against published results
+in the unit tests of :mod:`athsys.results.field_series`; here the point is the console's API."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import UTC, datetime
+
+import pytest
+from flask.testing import FlaskClient
+from sqlalchemy import func, select
+from sqlalchemy.engine import Engine
+from sqlalchemy.orm import Session
+
+from athsys.accounts.roles import STARTER, VIEWER
+from athsys.competitions.builder import MeetBuilder, Runner
+from athsys.results.models import Attempt
+from athsys.sport.sex import Sex
+from tests.integration.api.helpers import TestDataFactory, bearer
+
+pytestmark = pytest.mark.integration
+
+
+@dataclass(frozen=True)
+class Flight:
+    heat_id: int
+    entries: list[int]
+
+
+def _flight(engine: Engine, code: str, names: list[str]) -> Flight:
+    with Session(engine) as session, session.begin():
+        build = MeetBuilder(session)
+        day = datetime.now(UTC).date()
+        competition = build.competition(f"Field meet {code}", day=day)
+        heat = build.race(build.event(competition, code, sex=Sex.FEMALE))
+        athletes = build.athletes([Runner(name, "Judged", Sex.FEMALE) for name in names])
+        entries = build.enter(heat, athletes, [str(100 + i) for i in range(len(names))])
+        return Flight(heat.id, entries)
+
+
+def _judge(api: FlaskClient, role: str = STARTER) -> dict[str, str]:
+    user = TestDataFactory.create_user(role=role)
+    return bearer(TestDataFactory.tokens(user["id"])["access"])
+
+
+def _attempts(engine: Engine) -> int:
+    with Session(engine) as session:
+        return int(session.scalar(select(func.count()).select_from(Attempt)) or 0)
+
+
+def test_a_high_jump_flight_attempt_by_attempt(api: FlaskClient, committed_db: Engine) -> None:
+    flight = _flight(committed_db, "HJ", ["Ana", "Bea", "Cleo"])
+    judge = _judge(api)
+    url = f"/api/field/heats/{flight.heat_id}"
+    sheet = api.get(url, headers=judge).get_json()["data"]
+    assert sheet["vertical"] and sheet["up_next"] == flight.entries[0]
+    assert [row["bib"] for row in sheet["rows"]] == ["100", "101", "102"]
+
+    def jump(entry: int, number: int, outcome: str, height: str) -> dict:
+        response = api.post(f"{url}/attempts", headers=judge, json={
+            "entry_id": entry, "attempt": number, "outcome": outcome, "height": height})
+        assert response.status_code == 201, response.get_json()
+        return response.get_json()["data"]
+
+    ana, bea, cleo = flight.entries
+    jump(ana, 1, "o", "1.80")
+    jump(bea, 1, "x", "1.80")
+    sheet = jump(cleo, 1, "-", "1.80")
+    assert sheet["up_next"] == bea  # fewest attempts at the bar first: Bea's second try
+    jump(bea, 2, "o", "1.80")
+    sheet = jump(ana, 2, "x", "1.85")
+    assert sheet["heights"] == ["1.80", "1.85"]
+    rows = {row["entry_id"]: row for row in sheet["rows"]}
+    assert rows[ana]["cells"] == ["o", "x"] and rows[bea]["cells"] == ["xo", ""]
+    assert rows[cleo]["cells"] == ["-", ""]
+    assert (rows[ana]["place"], rows[ana]["best"]) == (1, "1.80")  # cleared first time
+    assert rows[bea]["place"] == 2 and rows[cleo]["place"] is None
+
+    undone = api.post(f"{url}/undo", headers=judge, json={"entry_id": ana})
+    assert undone.status_code == 200
+    rows = {row["entry_id"]: row for row in undone.get_json()["data"]["rows"]}
+    assert rows[ana]["cells"] == ["o"] and undone.get_json()["data"]["heights"] == ["1.80"]
+
+
+def test_the_same_attempt_twice_is_stored_once_and_a_different_one_is_refused(
+    api: FlaskClient, committed_db: Engine
+) -> None:
+    flight = _flight(committed_db, "LJ", ["Dora", "Eva"])
+    first_tablet, second_tablet = _judge(api), _judge(api)
+    url = f"/api/field/heats/{flight.heat_id}/attempts"
+    write = {"entry_id": flight.entries[0], "attempt": 1, "trial": "6.71", "wind": "+0.4"}
+    assert api.post(url, headers=first_tablet, json=write).status_code == 201
+    again = api.post(url, headers=second_tablet, json=write)  # a retry, or the other tablet
+    assert again.status_code == 200 and again.get_json()["data"]["replay"] is True
+    assert _attempts(committed_db) == 1
+    row = again.get_json()["data"]["rows"][0]
+    assert row["cells"] == ["6.71 (+0.4)"] and row["best"] == "6.71"
+
+    other = api.post(url, headers=second_tablet, json={**write, "trial": "x"})
+    assert other.status_code == 409
+    assert "attempt 1 is already recorded as 6.71" in other.get_json()["error"]["message"]
+    skipped = api.post(url, headers=first_tablet, json={**write, "attempt": 3})
+    assert skipped.status_code == 409
+    assert "cannot come before attempt 2" in skipped.get_json()["error"]["message"]
+    assert _attempts(committed_db) == 1
+
+
+@pytest.mark.parametrize(("write", "needle"), [
+    ({"trial": "6.7.1"}, "trial"),
+    ({"trial": "6.71", "wind": "strong"}, "wind"),
+    ({"outcome": "o", "height": "1.80"}, "written as its mark"),
+    ({"trial": "6.71", "extra": 1}, "extra"),
+])
+def test_a_bad_write_names_the_problem_and_stores_nothing(
+    api: FlaskClient, committed_db: Engine, write: dict, needle: str
+) -> None:
+    flight = _flight(committed_db, "LJ", ["Fay"])
+    response = api.post(f"/api/field/heats/{flight.heat_id}/attempts", headers=_judge(api),
+                        json={"entry_id": flight.entries[0], **write})
+    assert response.status_code == 400, response.get_json()
+    assert needle in str(response.get_json()["error"])
+    assert _attempts(committed_db) == 0
+
+
+def test_a_viewer_reads_the_sheet_but_records_nothing(
+    api: FlaskClient, committed_db: Engine
+) -> None:
+    flight = _flight(committed_db, "SP", ["Gia"])
+    viewer = _judge(api, VIEWER)
+    assert api.get(f"/api/field/heats/{flight.heat_id}", headers=viewer).status_code == 200
+    refused = api.post(f"/api/field/heats/{flight.heat_id}/attempts", headers=viewer,
+                       json={"entry_id": flight.entries[0], "trial": "15.20"})
+    assert refused.status_code == 403
+    wind = api.post(f"/api/field/heats/{flight.heat_id}/attempts", headers=_judge(api),
+                    json={"entry_id": flight.entries[0], "trial": "15.20", "wind": "+1.0"})
+    assert wind.status_code == 400 and "no wind is measured" in wind.get_json()["error"]["message"]
+    assert _attempts(committed_db) == 0

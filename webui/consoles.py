@@ -1,0 +1,34 @@
+"""The race-day consoles: pages officials keep open at the track.
+
+``/console/field/<heat_id>``: the field judge's sheet of a flight (``static/athsys/field.js``
+draws it from ``/api/field``). The page is a shell for any signed-in user; what it shows and
+what it may record is decided by the API's permissions, so a viewer sees the sheet and no
+buttons work for them. Anonymous visitors are sent to the login.
+"""
+
+from __future__ import annotations
+
+from flask import Blueprint, Flask, redirect, request
+from flask.typing import ResponseReturnValue
+from flask_login import current_user
+
+from athsys.competitions.models import Heat
+from athsys.errors import NotFoundError
+from webui.api.resources import db
+from webui.pages import render_page
+
+blueprint = Blueprint("consoles", __name__, url_prefix="/console")
+
+
+@blueprint.get("/field/<int:heat_id>")
+def field(heat_id: int) -> ResponseReturnValue:
+    if not current_user.is_authenticated:
+        return redirect(f"/login/?next={request.path}")
+    heat = db().get(Heat, heat_id)
+    if heat is None:
+        raise NotFoundError(f"no heat with id {heat_id}", details={"id": heat_id})
+    return render_page("athsys/field_console.html", heat=heat)
+
+
+def register(app: Flask) -> None:
+    app.register_blueprint(blueprint)

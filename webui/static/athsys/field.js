@@ -1,0 +1,203 @@
+// The field judge's console: the flight's sheet from /api/field, one tap per attempt.
+//
+// Every attempt is queued in the browser (localStorage) before it is sent, and sent again
+// until the server has answered: a tablet that loses the network keeps what the judge
+// typed, shows "n unsent", and sends it when the network returns. Each write carries the
+// athlete's attempt number, so an attempt sent twice (a lost answer, a second tablet) is
+// stored once. Text is set with textContent only: names are data typed by registrants.
+
+const root = document.getElementById("field");
+const api = root.dataset.api;
+const storeKey = `athsys-field-${root.dataset.heat}`;
+const $ = (id) => document.getElementById(id);
+const RETRY_MS = 5000;
+
+let sheet = null;
+let selected = null; // entry id
+let queue = JSON.parse(localStorage.getItem(storeKey) || "[]");
+let sending = false;
+
+function el(tag, attrs = {}, ...children) {
+  const node = document.createElement(tag);
+  for (const [name, value] of Object.entries(attrs)) {
+    if (name === "text") node.textContent = value;
+    else node.setAttribute(name, value);
+  }
+  for (const child of children) if (child) node.append(child);
+  return node;
+}
+
+function say(text, tone = "danger") {
+  const box = $("field-message");
+  box.textContent = text;
+  box.className = `field-message alert alert-${tone}`;
+  box.hidden = !text;
+}
+
+function saveQueue() {
+  localStorage.setItem(storeKey, JSON.stringify(queue));
+  const badge = $("field-unsent");
+  badge.hidden = queue.length === 0;
+  badge.textContent = `${queue.length} unsent`;
+}
+
+function row(entryId) {
+  return sheet?.rows.find((r) => r.entry_id === entryId);
+}
+
+function pendingFor(entryId) {
+  return queue.filter((w) => w.body.entry_id === entryId).length;
+}
+
+function draw() {
+  const columns = sheet.vertical ? sheet.heights : [...Array(sheet.trials).keys()].map((i) => `${i + 1}`);
+  $("field-columns").replaceChildren(
+    el("th", { scope: "col", text: "Bib" }), el("th", { scope: "col", text: "Athlete" }),
+    ...columns.map((c) => el("th", { scope: "col", class: "field-cell", text: c })),
+    el("th", { scope: "col", text: "Best" }), el("th", { scope: "col", text: "Pl." }),
+    el("th", { scope: "col", class: "field-pending-head" }, el("span", { class: "sr-only", text: "Unsent" })));
+  $("field-rows").replaceChildren(...sheet.rows.map((r) => {
+    const cells = sheet.vertical ? r.cells : columns.map((_, i) => r.cells[i] ?? "");
+    const classes = ["field-row"];
+    if (r.entry_id === selected) classes.push("selected");
+    if (r.entry_id === sheet.up_next) classes.push("up");
+    if (r.out) classes.push("out");
+    const line = el("tr", { class: classes.join(" "), tabindex: "0", "data-entry": r.entry_id,
+                            "aria-selected": String(r.entry_id === selected) },
+      el("td", { class: "field-bib", text: r.bib }), el("td", { text: r.name }),
+      ...cells.map((c) => el("td", { class: "field-cell", text: c })),
+      el("td", { text: r.best }), el("td", { class: "field-place", text: r.place ?? "" }),
+      el("td", { class: "field-pending", text: pendingFor(r.entry_id) ? `+${pendingFor(r.entry_id)}` : "" }));
+    return line;
+  }));
+  const up = row(sheet.up_next);
+  $("field-up").textContent = up ? `Up: ${up.bib} ${up.name}` :
+    (sheet.vertical ? "Nobody left at this bar: raise it" : "Series complete");
+  const who = row(selected);
+  $("field-who").textContent = who
+    ? `${who.bib} ${who.name}: attempt ${who.attempts + pendingFor(who.entry_id) + 1}`
+    : "Choose an athlete";
+  $("field-vertical").hidden = !sheet.vertical;
+  $("field-horizontal").hidden = sheet.vertical;
+  $("field-wind-box").hidden = !sheet.wind;
+  if (sheet.vertical && !$("field-height").value && sheet.heights.length) {
+    $("field-height").value = sheet.heights[sheet.heights.length - 1];
+  }
+}
+
+function show(data) {
+  const followUp = selected === null || selected === sheet?.up_next;
+  sheet = data;
+  if (followUp || !row(selected)) selected = data.up_next ?? data.rows[0]?.entry_id ?? null;
+  draw();
+}
+
+async function call(url, body) {
+  const response = await fetch(url, {
+    method: body === undefined ? "GET" : "POST", credentials: "same-origin",
+    headers: { Accept: "application/json", "Content-Type": "application/json",
+               "X-CSRFToken": root.dataset.csrf },
+    body: body === undefined ? undefined : JSON.stringify(body),
+  });
+  const answer = await response.json().catch(() => ({}));
+  return { status: response.status, answer };
+}
+
+async function load() {
+  try {
+    const { status, answer } = await call(api);
+    if (status === 401) return say("Your session has ended: log in again.");
+    if (!answer.success) return say(answer.error?.message || `error ${status}`);
+    show(answer.data);
+  } catch {
+    say("No network: the sheet shows what this tablet knows.", "warning");
+  }
+}
+
+async function flush() {
+  if (sending || !queue.length) return;
+  sending = true;
+  try {
+    while (queue.length) {
+      const { status, answer } = await call(`${api}/attempts`, queue[0].body);
+      if (status === 401) { say("Your session has ended: log in again; nothing typed is lost."); break; }
+      if (status >= 500 || status === 429) { setTimeout(flush, RETRY_MS); break; }
+      queue.shift();
+      saveQueue();
+      if (answer.success) { say(""); show(answer.data); } else {
+        say(answer.error?.message || `error ${status}`);
+        await load();
+      }
+    }
+  } catch {
+    say(`No network: ${queue.length} attempt(s) kept on this tablet, sent when it returns.`, "warning");
+    setTimeout(flush, RETRY_MS);
+  } finally {
+    sending = false;
+    saveQueue();
+    if (sheet) draw();
+  }
+}
+
+function record(fields) {
+  const who = row(selected);
+  if (!who) return say("Choose an athlete first.");
+  const body = { entry_id: who.entry_id, attempt: who.attempts + pendingFor(who.entry_id) + 1, ...fields };
+  queue.push({ body });
+  saveQueue();
+  draw();
+  flush();
+}
+
+function recordHeight(outcome) {
+  const height = $("field-height").value.trim();
+  if (!height) return say("Write the bar height first (for example 2.05).");
+  record({ outcome, height });
+}
+
+function recordTrial(trial) {
+  const wind = sheet.wind ? $("field-wind").value.trim() : "";
+  record(wind ? { trial, wind } : { trial });
+  $("field-mark").value = "";
+  $("field-wind").value = "";
+}
+
+document.querySelectorAll("[data-outcome]").forEach((button) =>
+  button.addEventListener("click", () => recordHeight(button.dataset.outcome)));
+document.querySelectorAll("[data-trial]").forEach((button) =>
+  button.addEventListener("click", () => recordTrial(button.dataset.trial)));
+$("field-entry").addEventListener("submit", (event) => {
+  event.preventDefault();
+  if (sheet?.vertical) return;
+  const mark = $("field-mark").value.trim();
+  if (!mark) return say("Write the mark (for example 8.41), or tap X or –.");
+  recordTrial(mark);
+});
+$("field-rows").addEventListener("click", (event) => {
+  const line = event.target.closest("tr[data-entry]");
+  if (!line) return;
+  selected = Number(line.dataset.entry);
+  draw();
+});
+$("field-undo").addEventListener("click", async () => {
+  if (queue.length) return say("Some attempts are not sent yet: wait for them before undoing.", "warning");
+  if (!window.confirm("Remove the last attempt recorded in this flight?")) return;
+  try {
+    const { status, answer } = await call(`${api}/undo`, {});
+    if (!answer.success) return say(answer.error?.message || `error ${status}`);
+    say("");
+    show(answer.data);
+  } catch {
+    say("No network: undo needs the server.", "warning");
+  }
+});
+document.addEventListener("keydown", (event) => {
+  if (!sheet?.vertical || event.target.tagName === "INPUT") return;
+  const outcome = { o: "o", x: "x", "-": "-", r: "r" }[event.key.toLowerCase()];
+  if (outcome) recordHeight(outcome);
+});
+window.addEventListener("online", flush);
+
+saveQueue();
+load().then(flush);
+setInterval(() => { if (!queue.length) load(); }, 15000); // a second tablet's attempts
