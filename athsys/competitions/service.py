@@ -29,6 +29,7 @@ from athsys.competitions.models import (
 )
 from athsys.errors import ConflictError, ValidationError
 from athsys.sport.disciplines import discipline
+from athsys.sport.plausible import check_plausible
 
 
 # -- competitions ------------------------------------------------------------------------------
@@ -105,6 +106,7 @@ def _check_entry(session: Session, actor: Actor, entry: Entry) -> None:
     entry.bib = entry.bib.strip()
     entry.competition_id = event.competition_id
     check_may_manage_club(actor, athlete.club_id)
+    check_plausible(entry.seed_mark, event.discipline, event.sex, field="seed_mark")
     check_eligible(session, actor, event, athlete, entry)
 
 

@@ -25,6 +25,7 @@ from athsys.jobs import request_refresh
 from athsys.results.models import Attempt, AttemptOutcome, Result, ResultRevision, ResultSource
 from athsys.results.placing import place_heats
 from athsys.sport.marks import Measure
+from athsys.sport.plausible import check_plausible
 from athsys.sport.ranking import ResultStatus
 
 #: The fields of a result a revision keeps.
@@ -111,6 +112,7 @@ def _check_result(session: Session, actor: Actor, result: Result) -> None:
     if result.place is not None and result.status is not ResultStatus.OK:
         raise ValidationError(f"place: a {result.status.value} has no place",
                               details={"place": f"must be blank for {result.status.value}"})
+    check_plausible(result.mark, round_discipline(heat.round), heat.round.event.sex)
 
 
 def _check_same_event(heat: Heat | None, entry: Entry | None) -> None:
@@ -159,10 +161,12 @@ def _check_attempt(session: Session, actor: Actor, attempt: Attempt) -> None:
     _check_same_event(heat, current_related(session, attempt, "entry"))
     _check_heat_open(actor, heat)
     found = round_discipline(heat.round)  # a combined event's round is one of its events
+    sex = heat.round.event.sex
     if found.vertical:
         if attempt.height is None:
             raise ValidationError("height: a high jump or pole vault attempt needs the bar height",
                                   details={"height": "required"})
+        check_plausible(attempt.height, found, sex, field="height")
         if attempt.outcome is AttemptOutcome.MARK or attempt.mark is not None:
             raise ValidationError("outcome: a vertical jump trial is o, x, - or r",
                                   details={"outcome": "o, x, - or r"})
@@ -174,3 +178,4 @@ def _check_attempt(session: Session, actor: Actor, attempt: Attempt) -> None:
         raise ValidationError("mark: a valid trial (m) has a mark; a foul (x), pass or"
                               " retirement has none",
                               details={"mark": "required exactly when the outcome is m"})
+    check_plausible(attempt.mark, found, sex)
