@@ -11,7 +11,12 @@ from __future__ import annotations
 import re
 from collections.abc import Callable
 
-from athsys.timing.formats.chronotrack import TAG_READ, TAG_READ_V33, parse_chronotrack
+from athsys.timing.formats.chronotrack import (
+    TAG_READ,
+    TAG_READ_V33,
+    is_control_line,
+    parse_chronotrack,
+)
 from athsys.timing.formats.ipico import parse_ipico
 from athsys.timing.formats.json_batch import parse_json_batch
 from athsys.timing.formats.mylaps import parse_mylaps
@@ -53,6 +58,8 @@ def detect_format(body: str | bytes) -> str:
         return IPICO
     if _MYLAPS.match(first):
         return MYLAPS
+    if is_control_line(first):  # a CTP01 session captured from its greeting
+        return CHRONOTRACK
     if first.startswith(PUSH_PREFIX + ";") or _RACERESULT.match(first):
         return RACERESULT
     if _LIF_HEADER.match(first):

@@ -10,10 +10,19 @@ instead of ``~``; both are accepted. The time of day is ``hh:mm:ss.cc`` (date fr
 
 Line numbers restart when a reader reconnects, so the read id is built from the read itself:
 ``point|tag|date time|reader|antenna``.
+
+A raw capture of the TCP session also holds the protocol's control lines (CTP01, as
+ChronoTrack documents it and open-source CTP01 clients write it): the greetings
+(``RunScore~Version 6.5~CTP01``, ``PointCam~1.0.0~4``), the initialisation requests
+(``stream-mode=push``), the commands (``start~finish``, ``stop``, ``ping``,
+``getconnectionid``, ``geteventinfo``, ``getlocations``) and their answers (``ack~…``,
+``err~…``). They carry no read and are skipped; anything else that is not a tag
+observation is refused naming its line.
 """
 
 from __future__ import annotations
 
+import re
 from datetime import date
 
 from athsys.inputs import whole_number
@@ -36,6 +45,22 @@ GUN_ANTENNA = 0
 FIELDS = ("protocol", "line_no", "point", "tag", "time", "occurrence", "reader", "antenna")
 
 
+_COMMANDS = frozenset({"start", "stop", "ping", "getconnectionid", "geteventinfo",
+                       "getlocations"})
+_ANSWERS = frozenset({"ack", "err"})
+_INIT_REQUEST = re.compile(r"^[a-z][a-z-]*=\S*$")
+
+
+def is_control_line(line: str) -> bool:
+    """A CTP01 greeting, initialisation request, command or answer: no read."""
+    values = line.strip().split("~")
+    head = values[0].lower()
+    if head in _COMMANDS or head in _ANSWERS or _INIT_REQUEST.match(line.strip()):
+        return True
+    greeting = len(values) == 3 and all(values)
+    return greeting and (values[2] == "CTP01" or values[2].isdigit())
+
+
 def parse_chronotrack(body: str | bytes, options: ParseOptions | None = None) -> list[Passing]:
     """All reads and gun times of a ChronoTrack payload, or one ValidationError."""
     return parse_line_format(body, options, FORMAT_LABEL, _parse_line)
@@ -44,6 +69,8 @@ def parse_chronotrack(body: str | bytes, options: ParseOptions | None = None) ->
 def _parse_line(
     number: int, line: str, options: ParseOptions, errors: ErrorCollector
 ) -> Passing | None:
+    if is_control_line(line):
+        return None
     separator = "~" if "~" in line else ","
     values = [value.strip() for value in line.split(separator)]
     if values[0] not in (TAG_READ, TAG_READ_V33):

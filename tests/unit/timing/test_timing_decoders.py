@@ -224,6 +224,26 @@ def test_chronotrack_bad_lines():
     ]
 
 
+def test_a_ctp01_session_capture_keeps_the_reads_and_skips_the_control_lines():
+    """chronotrack_ctp01_session.txt: a CTP01 session as a public CTP01 client's integration
+    specification documents it (greetings, initialisation requests, start/ack, ping,
+    getconnectionid, err, stop) with its three tag observations."""
+    body = sample("chronotrack_ctp01_session.txt")
+    assert detect_format(body) == "chronotrack"
+    reads = parse_chronotrack(body, ParseOptions(day=date(2026, 2, 1)))
+    assert [(r.chip, r.timing_point) for r in reads] == [
+        ("1234", "finish"), ("567", "finish"), ("UNKNOWN", "finish")]
+    assert reads[1].epoch_ms - reads[0].epoch_ms == 140
+
+
+@pytest.mark.parametrize("line", ["hello there", "CT01_34~1~finish~1~14:02:15.31~0~R~0",
+                                  "start finish now", "RunScore~6.5"])
+def test_a_line_that_is_neither_a_read_nor_a_control_line_is_refused(line):
+    errors = errors_of(parse_chronotrack, f"CT01_33~1~finish~1234~14:02:15.31~0~R~0\n{line}\n",
+                       ParseOptions(day=date(2026, 2, 1)))
+    assert [e["line"] for e in errors] == [2]
+
+
 # --- IPICO -------------------------------------------------------------------------------
 
 
