@@ -1,9 +1,13 @@
 """The race-day consoles: pages officials keep open at the track.
 
-``/console/field/<heat_id>``: the field judge's sheet of a flight (``static/athsys/field.js``
-draws it from ``/api/field``). The page is a shell for any signed-in user; what it shows and
-what it may record is decided by the API's permissions, so a viewer sees the sheet and no
-buttons work for them. Anonymous visitors are sent to the login.
+- ``/console/field/<heat_id>``: the field judge's sheet of a flight
+  (``static/athsys/field.js`` draws it from ``/api/field``);
+- ``/console/heat/<heat_id>``: the starter's and track referee's heat
+  (``static/athsys/heat.js``, from ``/api/starter``).
+
+Each page is a shell for any signed-in user; what it shows and what it may record is
+decided by the API's permissions, so a viewer sees the sheet and no button works for them.
+Anonymous visitors are sent to the login.
 """
 
 from __future__ import annotations
@@ -22,12 +26,21 @@ blueprint = Blueprint("consoles", __name__, url_prefix="/console")
 
 @blueprint.get("/field/<int:heat_id>")
 def field(heat_id: int) -> ResponseReturnValue:
+    return _console("athsys/field_console.html", heat_id)
+
+
+@blueprint.get("/heat/<int:heat_id>")
+def heat(heat_id: int) -> ResponseReturnValue:
+    return _console("athsys/heat_console.html", heat_id)
+
+
+def _console(template: str, heat_id: int) -> ResponseReturnValue:
     if not current_user.is_authenticated:
         return redirect(f"/login/?next={request.path}")
-    heat = db().get(Heat, heat_id)
-    if heat is None:
+    found = db().get(Heat, heat_id)
+    if found is None:
         raise NotFoundError(f"no heat with id {heat_id}", details={"id": heat_id})
-    return render_page("athsys/field_console.html", heat=heat)
+    return render_page(template, heat=found)
 
 
 def register(app: Flask) -> None:

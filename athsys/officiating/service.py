@@ -14,12 +14,18 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from athsys.accounts.actor import Actor
+from athsys.audit.service import snapshot
+from athsys.competitions.combined_rounds import round_discipline
 from athsys.competitions.heat_states import move_heat, require_status
 from athsys.competitions.models import Entry, Heat, HeatStatus, LaneAssignment
-from athsys.errors import ConflictError
+from athsys.errors import ConflictError, ValidationError
 from athsys.notifications.service import notify_result_official
 from athsys.records.service import apply_official_heats
-from athsys.results.models import Result
+from athsys.results import service as results
+from athsys.results.models import Result, ResultSource
+from athsys.results.placing import place_heats
+from athsys.sport.marks import Measure, parse_mark
+from athsys.sport.ranking import ResultStatus
 
 
 def start_heats(session: Session, actor: Actor, heats: Sequence[Heat], at: datetime) -> int:
@@ -65,3 +71,40 @@ def mark_heats_official(session: Session, actor: Actor, heats: Sequence[Heat]) -
     for heat in heats:
         notify_result_official(session, heat_id=heat.id)
     return len(heats)
+
+
+def record_lane_outcome(
+    session: Session, actor: Actor, heat: Heat, entry: Entry, *,
+    status: ResultStatus, mark: str | None = None, rule: str | None = None,
+) -> Result:
+    """What the starter or referee says of one athlete of the heat: a time typed for a meet
+    without photo finish, or DNS, DNF, DQ (a DQ cites its rule). It is the entry's result,
+    or a correction of the one stored (kept as a revision)."""
+    found = round_discipline(heat.round)
+    if status is ResultStatus.DQ and not (rule or "").strip():
+        raise ValidationError(f"rule: bib {entry.bib}: a disqualification cites its rule "
+                              "(TR16.8 false start, TR17.3 lane)", details={"rule": "required"})
+    if status is not ResultStatus.DQ and rule:
+        raise ValidationError("rule: only a disqualification cites a rule",
+                              details={"rule": "must be blank"})
+    if status in (ResultStatus.DNS, ResultStatus.DQ) and mark:
+        raise ValidationError(f"mark: a {status.value} has no mark", details={"mark": "blank"})
+    value = parse_mark(mark, found.measure, field="mark") if mark else None
+    values = {"mark": value, "status": status, "status_rule": (rule or "").strip() or None}
+    current = session.scalars(select(Result).where(
+        Result.heat_id == heat.id, Result.entry_id == entry.id)).one_or_none()
+    if current is None:
+        stored = results.record_result(session, actor, Result(
+            heat=heat, entry=entry, source=ResultSource.MANUAL, **values))
+        if found.measure is Measure.TIME:
+            place_heats(session, [heat.id])  # the heat's places follow every time typed
+        return stored
+    before = snapshot(current)
+    for name, new in values.items():
+        setattr(current, name, new)
+    if status is not ResultStatus.OK:
+        current.place = None
+    results.correct_result(session, actor, current, before, reason="starter's console")
+    if found.measure is Measure.TIME:
+        place_heats(session, [heat.id])
+    return current

@@ -23,6 +23,7 @@ from webui.api import (
     results,
     rounds,
     scoring,
+    starter,
     users,
 )
 
@@ -40,6 +41,7 @@ def register_api(app: Flask) -> None:
             app.register_blueprint(module.resource().blueprint())
     app.register_blueprint(planning.blueprint)
     app.register_blueprint(field.blueprint)
+    app.register_blueprint(starter.blueprint)
     app.register_blueprint(scoring.blueprint)
     app.register_blueprint(home.blueprint)
     notifications.register(app)

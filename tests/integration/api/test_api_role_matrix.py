@@ -76,6 +76,11 @@ DELETE /api/attempts/{attempt}    O O O O F F F U
 GET    /api/field/heats/{field_race} O O O O O O O U
 POST   /api/field/heats/{field_race}/attempts O O O O F F F U
 POST   /api/field/heats/{field_race}/undo O O O O F F F U
+GET    /api/starter/heats/{race}  O O O O O O O U
+POST   /api/starter/heats/{race}/start O O O O F F F U
+POST   /api/starter/heats/{started_race}/finish O O O O F F F U
+POST   /api/starter/heats/{finished_race}/official O O O F F F F U
+POST   /api/starter/heats/{race}/outcome O O O O F F F U
 GET    /api/auth/me               O O O O O O O U
 GET    /api/home                  O O O O O O O U
 POST   /api/auth/logout           O O O O O O O U
@@ -162,6 +167,7 @@ def _body(method, path, ids):
                                "sequence": 2, "outcome": "m", "mark": "6.31"},
         ("PUT", "attempts"): {"mark": 6130},
         ("POST", "field"): {"entry_id": ids["jump_entry"], "trial": "6.31"},
+        ("POST", "starter"): {"entry_id": ids["spare_entry"], "status": "DNS"},
         ("POST", "subscriptions"): {"athlete_id": ids["athlete"]},
     }
     if method in ("GET", "DELETE"):
@@ -175,6 +181,9 @@ def _body(method, path, ids):
         "age-grade": {"sex": "F", "age": 52, "event": "ROAD_10K", "mark": "41:30"},
         "read": {},
         "undo": {},
+        "start": {},
+        "finish": {},
+        "official": {},
     }
     if path.rsplit("/", 1)[1] in actions:
         return actions[path.rsplit("/", 1)[1]]
@@ -208,6 +217,9 @@ def test_role_matrix(api, role_users, coach_club, method, path, role, cell):
         ids["seed_round"] = _round_of(ids["field_race"])
     if "{finished_round}" in path:
         ids["finished_round"] = _finished_round(ids["race"])
+    if "{started_race}" in path or "{finished_race}" in path:
+        ids["started_race"] = ids["finished_race"] = _heat_moved(
+            ids["race"], "started" if "{started_race}" in path else "finished")
     if "{user}" in path:
         ids["user"] = TestDataFactory.create_user()["id"]
     if "{subscription}" in path or "{notification}" in path:  # the caller's (anonymous: a viewer's)
@@ -320,6 +332,18 @@ def _finished_round(heat_id):
         heat.round.advance_by_place = 1
         session.commit()
         return heat.round_id
+
+
+def _heat_moved(heat_id, status):
+    """The meet's 100 m heat, moved to ``status`` (started or finished)."""
+    from athsys.competitions.models import Heat, HeatStatus
+
+    with TestDataFactory.app.app_context():
+        session = TestDataFactory.session()
+        heat = session.get(Heat, heat_id)
+        heat.status = HeatStatus(status)
+        session.commit()
+        return heat_id
 
 
 def _own_inbox(user_id, event_id):

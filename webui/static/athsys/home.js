@@ -87,7 +87,7 @@ function dashboard(d) {
 
 const heatColumns = [
   ["Time", (h) => h.starts || "—"],
-  ["Heat", (h) => link(`/heatview/show/${h.heat_id}`, h.name)],
+  ["Heat", (h) => link(`/console/heat/${h.heat_id}`, h.name)],
   ["Status", (h) => h.status],
   ["Checked in", (h) => `${h.checked_in} of ${h.athletes}`],
 ];

@@ -1,0 +1,133 @@
+"""A 100 m heat from start list to official result through the starter's console of a real
+Chromium: the gun, a DNS tapped at the start, the photo-finish file arriving from the
+camera through the device API and showing beside the start list, then the heat made
+official. Screenshots at laptop, tablet and phone sizes go to ``$ATHSYS_SCREENSHOTS``."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any
+
+import pytest
+from flask import Flask
+from sqlalchemy import select
+from sqlalchemy.engine import Engine
+from sqlalchemy.orm import Session
+
+from athsys.accounts.actor import SYSTEM
+from athsys.accounts.roles import REGISTRAR
+from athsys.competitions.builder import MeetBuilder, Runner
+from athsys.competitions.models import Heat, HeatStatus
+from athsys.results.models import Result
+from athsys.sport.sex import Sex
+from athsys.timing.devices import create_device
+from athsys.timing.models import DeviceKind
+from tests.e2e.conftest import ARGS, CHROMIUM, VIEWPORTS, csp_violations
+from tests.integration.api.helpers import TestDataFactory
+
+pytestmark = pytest.mark.e2e
+
+SPRINTERS = (("Ava", "Ames", "11"), ("Bo", "Bell", "12"), ("Cy", "Cole", "13"),
+             ("Di", "Dunn", "14"))
+
+
+def _log_in(page: Any, server: str, user: dict[str, Any]) -> None:
+    page.goto(f"{server}/login/")
+    page.fill("#username", user["username"])
+    page.fill("#password", user["password"])
+    page.click("input[type=submit], button[type=submit]")
+    page.wait_for_url(lambda url: "/login" not in url)
+
+
+def _heat(engine: Engine) -> tuple[int, int, str]:
+    """The heat, its event and a photo-finish camera's token."""
+    with Session(engine) as session, session.begin():
+        build = MeetBuilder(session)
+        competition = build.competition("Club Sprint Night", day=datetime.now(UTC).date(),
+                                        time_zone="Europe/London")
+        event = build.event(competition, "100m", sex=Sex.MALE, name="100 m Men")
+        heat = build.race(event, scheduled_start=datetime.now(UTC))
+        athletes = build.athletes([Runner(first, last, Sex.MALE) for first, last, _ in SPRINTERS])
+        build.enter(heat, athletes, [bib for *_, bib in SPRINTERS], lanes=[3, 4, 5, 6])
+        camera = create_device(session, SYSTEM, competition_id=competition.id,
+                               name="finish camera", kind=DeviceKind.PHOTO_FINISH)
+        return heat.id, event.id, camera.token
+
+
+def test_a_heat_from_start_list_to_official_result(
+    server: str, app: Flask, committed_db: Engine, screenshots: Path
+) -> None:
+    from playwright import sync_api as playwright_api
+    assert Path(CHROMIUM).exists(), "Debian chromium is missing: `make test` installs it"
+    from webui.security.sync import sync_roles
+
+    expect = playwright_api.expect
+    with app.app_context():
+        sync_roles(app.appbuilder)  # type: ignore[attr-defined]
+    TestDataFactory.bind(app)
+    heat_id, event_id, camera = _heat(committed_db)
+    referee = TestDataFactory.create_user(role=REGISTRAR)
+    console = f"{server}/console/heat/{heat_id}"
+
+    with playwright_api.sync_playwright() as pw:
+        browser = pw.chromium.launch(executable_path=CHROMIUM, args=ARGS)
+        context = browser.new_context(viewport={"width": 800, "height": 1280})
+        page = context.new_page()
+        blocked = csp_violations(page)
+        page.on("dialog", lambda dialog: dialog.accept())
+        _log_in(page, server, referee)
+        page.goto(console)
+        rows = page.locator("#heat-rows tr")
+        expect(rows).to_have_count(4)
+        expect(rows.nth(0).locator("td.lane")).to_have_text("3")
+        expect(page.locator("#heat-state")).to_have_text("scheduled")
+        page.screenshot(path=str(screenshots / "heat-console-start-list-tablet.png"),
+                        full_page=True)
+
+        page.click("#heat-start")
+        expect(page.locator("#heat-state")).to_have_text("started")
+        expect(page.locator("#heat-times")).to_contain_text("gun")
+        page.click("#heat-rows tr:nth-child(4) [data-status='DNS']")  # lane 6 never left
+        expect(rows.nth(3).locator(".heat-result")).to_have_text("DNS")
+
+        # the camera sends its file through the device API; the console shows it
+        lif = "\r\n".join([
+            f"{event_id},1,1,100 m Men,+0.8,m/s,,,,100,19:30:00.0000",
+            "1,12,4,Bell,Bo,,10.87,,0.000,0.151",
+            "2,11,3,Ames,Ava,,11.02,,0.150,0.160",
+            "3,13,5,Cole,Cy,,11.40,,0.530,0.171",
+            "",
+        ])
+        posted = app.test_client().post("/api/timing/lif?filename=heat1.lif", data=lif,
+                                        content_type="text/plain",
+                                        headers={"Authorization": f"Bearer {camera}"})
+        assert posted.status_code in (200, 201, 202), posted.get_json()
+        expect(rows.nth(1).locator(".heat-result")).to_have_text("10.87 (photo)",
+                                                                  timeout=15_000)
+        expect(rows.nth(1).locator("td.field-place")).to_have_text("1")
+        expect(page.locator("#heat-state")).to_have_text("finished")
+        page.screenshot(path=str(screenshots / "heat-console-photo-finish-tablet.png"),
+                        full_page=True)
+
+        page.click("#heat-official")
+        expect(page.locator("#heat-state")).to_have_text("official")
+        assert blocked == [], blocked
+        context.close()
+
+        for size, (width, height) in VIEWPORTS.items():
+            context = browser.new_context(viewport={"width": width, "height": height})
+            page = context.new_page()
+            _log_in(page, server, referee)
+            page.goto(console)
+            expect(page.locator("#heat-rows tr")).to_have_count(4)
+            page.screenshot(path=str(screenshots / f"heat-console-{size}.png"), full_page=True)
+            context.close()
+        browser.close()
+
+    with Session(committed_db) as session:
+        assert session.get(Heat, heat_id).status is HeatStatus.OFFICIAL  # type: ignore[union-attr]
+        stored = {r.place: (r.mark, r.status.value) for r in session.scalars(
+            select(Result).where(Result.heat_id == heat_id))}
+    assert stored == {1: (10_870, "OK"), 2: (11_020, "OK"), 3: (11_400, "OK"),
+                      None: (None, "DNS")}

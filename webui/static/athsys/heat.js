@@ -1,0 +1,139 @@
+// The starter's and track referee's console: the heat's start list by lane from
+// /api/starter, one tap for DNS, DNF or DQ (with the rule cited), a time typed per lane for
+// meets without photo finish, the gun, the wind, then confirm the results and make the heat
+// official. The sheet is read again every 5 s, so photo-finish results show as they arrive.
+// Text is set with textContent only: names are data typed by registrants.
+
+const root = document.getElementById("heat");
+const api = root.dataset.api;
+const $ = (id) => document.getElementById(id);
+const REFRESH_MS = 5000;
+let sheet = null;
+
+function el(tag, attrs = {}, ...children) {
+  const node = document.createElement(tag);
+  for (const [name, value] of Object.entries(attrs)) {
+    if (name === "text") node.textContent = value;
+    else node.setAttribute(name, value);
+  }
+  for (const child of children) if (child) node.append(child);
+  return node;
+}
+
+function say(text, tone = "danger") {
+  const box = $("field-message");
+  box.textContent = text;
+  box.className = `field-message alert alert-${tone}`;
+  box.hidden = !text;
+}
+
+async function call(url, method = "GET", body = undefined) {
+  const response = await fetch(url, {
+    method, credentials: "same-origin",
+    headers: { Accept: "application/json", "Content-Type": "application/json",
+               "X-CSRFToken": root.dataset.csrf },
+    body: body === undefined ? undefined : JSON.stringify(body),
+  });
+  const answer = await response.json().catch(() => ({}));
+  if (response.status === 401) throw new Error("your session has ended: log in again");
+  if (!answer.success) throw new Error(answer.error?.message || `error ${response.status}`);
+  return answer.data;
+}
+
+function result(line) {
+  if (!line.status) return "";
+  if (line.status === "OK") return line.source === "lif" ? `${line.mark} (photo)` : line.mark;
+  return line.rule ? `${line.status} ${line.rule}` : line.status;
+}
+
+function outcomes(line) {
+  const time = el("input", { inputmode: "decimal", placeholder: "11.87",
+                             "aria-label": `Time of bib ${line.bib}` });
+  const button = (label, cls, send) => {
+    const node = el("button", { type: "button", class: `btn ${cls}`, text: label,
+                                "data-bib": line.bib, "data-status": label });
+    node.addEventListener("click", send);
+    return node;
+  };
+  return el("div", { class: "heat-outcomes" }, time,
+    button("OK", "heat-ok", () => {
+      if (!time.value.trim()) return say(`Type bib ${line.bib}'s time first (for example 11.87).`);
+      record(line, { status: "OK", mark: time.value.trim() });
+    }),
+    button("DNS", "heat-dns", () => record(line, { status: "DNS" })),
+    button("DNF", "heat-dnf", () => record(line, { status: "DNF" })),
+    button("DQ", "heat-dq", () => {
+      const rule = window.prompt(`Bib ${line.bib} disqualified under rule:`, "TR16.8");
+      if (rule) record(line, { status: "DQ", rule: rule.trim() });
+    }));
+}
+
+// a time being typed is never wiped by the refresh
+function typing() {
+  return [...document.querySelectorAll("#heat-rows input")].some((input) =>
+    input.value.trim() || input === document.activeElement);
+}
+
+function draw({ rows = true } = {}) {
+  $("heat-title").textContent = sheet.name;
+  $("heat-state").textContent = sheet.status;
+  $("heat-times").textContent = [sheet.scheduled && `scheduled ${sheet.scheduled}`,
+    sheet.gun && `gun ${sheet.gun}`, sheet.wind && `wind ${sheet.wind} m/s`]
+    .filter(Boolean).join(" · ");
+  $("heat-start").disabled = sheet.status !== "scheduled";
+  $("heat-finish").disabled = sheet.status !== "started";
+  $("heat-official").disabled = sheet.status !== "finished";
+  $("heat-wind-box").hidden = !sheet.wind_measured;
+  if (!rows) return;
+  $("heat-rows").replaceChildren(...sheet.lines.map((line) => el("tr",
+    { class: line.entry_status === "scratched" ? "scratched" : "", "data-entry": line.entry_id },
+    el("td", { class: "lane", text: line.lane ?? line.position ?? "" }),
+    el("td", { class: "field-bib", text: line.bib }),
+    el("td", { text: line.club ? `${line.name} (${line.club})` : line.name }),
+    el("td", { class: "heat-result", text: result(line) }),
+    el("td", { class: "field-place", text: line.place ?? "" }),
+    el("td", {}, sheet.status === "official" ? null : outcomes(line)))));
+}
+
+async function load() {
+  try {
+    sheet = await call(api);
+    draw({ rows: !typing() });
+  } catch (error) {
+    say(`Could not read the heat (${error.message}); trying again.`, "warning");
+  }
+}
+
+async function act(run, done) {
+  try {
+    sheet = await run();
+    say(done, "success");
+    draw();
+  } catch (error) {
+    say(error.message);
+  }
+}
+
+function record(line, body) {
+  act(() => call(`${api}/outcome`, "POST", { entry_id: line.entry_id, ...body }),
+      `Bib ${line.bib}: ${body.status}${body.mark ? ` ${body.mark}` : ""}${body.rule ? ` ${body.rule}` : ""}`);
+}
+
+$("heat-start").addEventListener("click", () => act(() => call(`${api}/start`, "POST", {}), "Gun: the heat has started."));
+$("heat-finish").addEventListener("click", () => act(() => call(`${api}/finish`, "POST", {}), "Results confirmed: the heat is finished."));
+$("heat-official").addEventListener("click", () => {
+  if (window.confirm("Make the heat official? Records, PB/SB and notifications follow.")) {
+    act(() => call(`${api}/official`, "POST", {}), "The heat is official.");
+  }
+});
+$("heat-wind-save").addEventListener("click", async () => {
+  try {
+    await call(root.dataset.races, "PUT", { wind: $("heat-wind").value.trim() });
+    await act(() => call(api), "Wind saved.");
+  } catch (error) {
+    say(error.message);
+  }
+});
+
+load();
+setInterval(load, REFRESH_MS);
