@@ -3,7 +3,9 @@
 - ``/console/field/<heat_id>``: the field judge's sheet of a flight
   (``static/athsys/field.js`` draws it from ``/api/field``);
 - ``/console/heat/<heat_id>``: the starter's and track referee's heat
-  (``static/athsys/heat.js``, from ``/api/starter``).
+  (``static/athsys/heat.js``, from ``/api/starter``);
+- ``/console/desk/<competition_id>``: the registration desk and call room: find by bib or
+  name, check in, scratch (``static/athsys/desk.js``, from ``/api/desk``).
 
 Each page is a shell for any signed-in user; what it shows and what it may record is
 decided by the API's permissions, so a viewer sees the sheet and no button works for them.
@@ -16,7 +18,7 @@ from flask import Blueprint, Flask, redirect, request
 from flask.typing import ResponseReturnValue
 from flask_login import current_user
 
-from athsys.competitions.models import Heat
+from athsys.competitions.models import Competition, Heat
 from athsys.errors import NotFoundError
 from webui.api.resources import db
 from webui.pages import render_page
@@ -32,6 +34,17 @@ def field(heat_id: int) -> ResponseReturnValue:
 @blueprint.get("/heat/<int:heat_id>")
 def heat(heat_id: int) -> ResponseReturnValue:
     return _console("athsys/heat_console.html", heat_id)
+
+
+@blueprint.get("/desk/<int:competition_id>")
+def desk(competition_id: int) -> ResponseReturnValue:
+    if not current_user.is_authenticated:
+        return redirect(f"/login/?next={request.path}")
+    found = db().get(Competition, competition_id)
+    if found is None:
+        raise NotFoundError(f"no competition with id {competition_id}",
+                            details={"id": competition_id})
+    return render_page("athsys/desk_console.html", competition=found)
 
 
 def _console(template: str, heat_id: int) -> ResponseReturnValue:

@@ -10,6 +10,7 @@ from webui.api import (
     auth_routes,
     clubs,
     competitions,
+    desk,
     events,
     field,
     home,
@@ -42,6 +43,7 @@ def register_api(app: Flask) -> None:
     app.register_blueprint(planning.blueprint)
     app.register_blueprint(field.blueprint)
     app.register_blueprint(starter.blueprint)
+    app.register_blueprint(desk.blueprint)
     app.register_blueprint(scoring.blueprint)
     app.register_blueprint(home.blueprint)
     notifications.register(app)

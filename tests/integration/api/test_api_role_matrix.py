@@ -81,6 +81,9 @@ POST   /api/starter/heats/{race}/start O O O O F F F U
 POST   /api/starter/heats/{started_race}/finish O O O O F F F U
 POST   /api/starter/heats/{finished_race}/official O O O F F F F U
 POST   /api/starter/heats/{race}/outcome O O O O F F F U
+GET    /api/desk/competitions/{competition}/entries O O O O O O O U
+POST   /api/desk/entries/{spare_entry}/check-in O O O F F F F U
+POST   /api/desk/entries/{spare_entry}/scratch O O O F F F F U
 GET    /api/auth/me               O O O O O O O U
 GET    /api/home                  O O O O O O O U
 POST   /api/auth/logout           O O O O O O O U
@@ -184,6 +187,8 @@ def _body(method, path, ids):
         "start": {},
         "finish": {},
         "official": {},
+        "check-in": {},
+        "scratch": {},
     }
     if path.rsplit("/", 1)[1] in actions:
         return actions[path.rsplit("/", 1)[1]]

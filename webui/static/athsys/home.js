@@ -115,7 +115,10 @@ function draw(home) {
     rowsOrEmpty(home.next_heats, heatColumns, "Next heats", "No heat waiting to start.")));
   if (home.field_events) parts.push(section("field-events", "Field events",
     rowsOrEmpty(home.field_events, fieldColumns, "Field events", "No field event waiting.")));
-  if (home.check_in) parts.push(section("check-in", "Check-in", rowsOrEmpty(home.check_in, [
+  if (home.check_in) parts.push(section("check-in", "Check-in",
+    el("p", { class: "home-desks" }, ...home.competitions.filter((c) => c.today).map((c) =>
+      link(`/console/desk/${c.id}`, `Registration desk: ${c.name}`))),
+    rowsOrEmpty(home.check_in, [
     ["Starts", (e) => e.starts || "—"], ["Event", (e) => e.name], ["Entries", (e) => e.entries],
     ["Checked in", (e) => e.checked_in], ["Scratched", (e) => e.scratched],
   ], "Check-in by event", "No event today.")));

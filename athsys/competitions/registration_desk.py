@@ -1,0 +1,78 @@
+"""The registration desk and the call room: find an athlete's entries by bib or name, as
+the registrar types, and the counts of the day.
+
+Searching is server-side and bounded (``limit`` lines): a marathon's 30,000 entries are
+never sent to a tablet. A bib matches from its start (``12`` finds 12, 120, 1234), a name
+anywhere in the first or last name, case and accents as typed.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from sqlalchemy import func, or_, select
+from sqlalchemy.orm import Session
+
+from athsys.athletes.models import Athlete, Club
+from athsys.competitions.models import Entry, EntryStatus, Event
+
+SEARCH_LIMIT = 25
+
+
+@dataclass(frozen=True)
+class DeskLine:
+    entry_id: int
+    bib: str
+    name: str
+    club: str
+    event: str
+    status: str
+
+
+@dataclass(frozen=True)
+class DeskCounts:
+    entries: int
+    checked_in: int
+    scratched: int
+
+
+def _like(text: str) -> str:
+    return text.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
+
+
+def find_entries(session: Session, competition_id: int, text: str,
+                 limit: int = SEARCH_LIMIT) -> list[DeskLine]:
+    """The competition's entries whose bib starts with ``text`` or whose athlete's name
+    holds it, bib order."""
+    wanted = " ".join(text.split())
+    if not wanted:
+        return []
+    pattern = _like(wanted)
+    name = func.concat(Athlete.first_name, " ", Athlete.last_name)
+    rows = session.execute(
+        select(Entry.id, Entry.bib, Athlete.first_name, Athlete.last_name, Club.code,
+               Event.name, Entry.status)
+        .join(Athlete, Athlete.id == Entry.athlete_id)
+        .join(Event, Event.id == Entry.event_id)
+        .outerjoin(Club, Club.id == Athlete.club_id)
+        .where(Entry.competition_id == competition_id, or_(
+            Entry.bib.ilike(f"{pattern}%", escape="\\"),
+            name.ilike(f"%{pattern}%", escape="\\"),
+            func.concat(Athlete.last_name, " ", Athlete.first_name).ilike(f"%{pattern}%",
+                                                                          escape="\\"),
+        ))
+        .order_by(func.length(Entry.bib), Entry.bib, Event.name).limit(limit)
+    ).all()
+    return [DeskLine(entry_id, bib, f"{first} {last}".strip(), club or "", event, status.value)
+            for entry_id, bib, first, last, club, event, status in rows]
+
+
+def desk_counts(session: Session, competition_id: int) -> DeskCounts:
+    counts = dict(session.execute(
+        select(Entry.status, func.count()).where(Entry.competition_id == competition_id)
+        .group_by(Entry.status)).all())
+    return DeskCounts(
+        entries=sum(counts.values()),
+        checked_in=counts.get(EntryStatus.CHECKED_IN, 0),
+        scratched=counts.get(EntryStatus.SCRATCHED, 0),
+    )

@@ -1,0 +1,78 @@
+"""The registration desk in a real Chromium: the registrar types a bib, the athlete shows,
+one tap checks them in and the day's count follows. Screenshots at laptop, tablet and phone
+sizes go to ``$ATHSYS_SCREENSHOTS``."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any
+
+import pytest
+from flask import Flask
+from sqlalchemy.engine import Engine
+from sqlalchemy.orm import Session
+
+from athsys.accounts.roles import REGISTRAR
+from athsys.competitions.builder import MeetBuilder, Runner
+from athsys.competitions.models import Entry, EntryStatus
+from athsys.sport.sex import Sex
+from tests.e2e.conftest import ARGS, CHROMIUM, VIEWPORTS, csp_violations
+from tests.integration.api.helpers import TestDataFactory
+
+pytestmark = pytest.mark.e2e
+
+
+def _log_in(page: Any, server: str, user: dict[str, Any]) -> None:
+    page.goto(f"{server}/login/")
+    page.fill("#username", user["username"])
+    page.fill("#password", user["password"])
+    page.click("input[type=submit], button[type=submit]")
+    page.wait_for_url(lambda url: "/login" not in url)
+
+
+def test_a_registrar_checks_an_athlete_in_by_bib(
+    server: str, app: Flask, committed_db: Engine, screenshots: Path
+) -> None:
+    from playwright import sync_api as playwright_api
+    assert Path(CHROMIUM).exists(), "Debian chromium is missing: `make test` installs it"
+    from webui.security.sync import sync_roles
+
+    expect = playwright_api.expect
+    with app.app_context():
+        sync_roles(app.appbuilder)  # type: ignore[attr-defined]
+    TestDataFactory.bind(app)
+    with Session(committed_db) as session, session.begin():
+        build = MeetBuilder(session)
+        competition = build.competition("Parkside Relays", day=datetime.now(UTC).date())
+        heat = build.race(build.event(competition, "800m", sex=Sex.FEMALE))
+        athletes = build.athletes([Runner(f"Mia{i}", f"Moss{i}", Sex.FEMALE) for i in range(8)])
+        entries = build.enter(heat, athletes, [str(300 + i) for i in range(8)])
+        competition_id = competition.id
+    registrar = TestDataFactory.create_user(role=REGISTRAR)
+
+    with playwright_api.sync_playwright() as pw:
+        browser = pw.chromium.launch(executable_path=CHROMIUM, args=ARGS)
+        for size, (width, height) in VIEWPORTS.items():
+            context = browser.new_context(viewport={"width": width, "height": height})
+            page = context.new_page()
+            blocked = csp_violations(page)
+            _log_in(page, server, registrar)
+            page.goto(f"{server}/console/desk/{competition_id}")
+            if size == "tablet":
+                page.fill("#desk-search", "305")
+                rows = page.locator("#desk-rows tr")
+                expect(rows).to_have_count(1)
+                expect(rows.first).to_contain_text("Mia5 Moss5")
+                page.click("[data-action='check-in'][data-bib='305']")  # the one tap
+                expect(page.locator("#desk-counts")).to_contain_text("1 checked in")
+                expect(rows.first.locator(".desk-status")).to_have_text("checked in")
+            else:
+                page.fill("#desk-search", "30")
+                expect(page.locator("#desk-rows tr")).to_have_count(8)
+            page.screenshot(path=str(screenshots / f"desk-console-{size}.png"), full_page=True)
+            assert blocked == [], blocked
+            context.close()
+        browser.close()
+    with Session(committed_db) as session:
+        assert session.get(Entry, entries[5]).status is EntryStatus.CHECKED_IN  # type: ignore[union-attr]

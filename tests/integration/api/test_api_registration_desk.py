@@ -1,0 +1,72 @@
+"""``/api/desk``: the registrar finds athletes by bib or name as they type (server-side,
+bounded) and checks them in or scratches them with one tap."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+
+import pytest
+from flask.testing import FlaskClient
+from sqlalchemy.engine import Engine
+from sqlalchemy.orm import Session
+
+from athsys.competitions.builder import MeetBuilder, Runner
+from athsys.sport.sex import Sex
+from tests.integration.api.helpers import TestDataFactory, bearer
+
+pytestmark = pytest.mark.integration
+
+
+@pytest.fixture()
+def road_race(committed_db: Engine) -> tuple[int, list[int]]:
+    """A 10 km with 60 runners: bibs 100-159, one of them Zoë O'Brien_Smith."""
+    with Session(committed_db) as session, session.begin():
+        build = MeetBuilder(session)
+        competition = build.competition("Harbour 10K", day=datetime.now(UTC).date())
+        heat = build.race(build.event(competition, "10K", sex=Sex.FEMALE))
+        names = [("Zoë", "O'Brien_Smith") if i == 7 else (f"Runner{i}", f"Road{i}")
+                 for i in range(60)]
+        athletes = build.athletes([Runner(first, last, Sex.FEMALE) for first, last in names])
+        entries = build.enter(heat, athletes, [str(100 + i) for i in range(60)])
+        return competition.id, entries
+
+
+def _registrar() -> dict[str, str]:
+    user = TestDataFactory.create_user(role="Registrar")
+    return bearer(TestDataFactory.tokens(user["id"])["access"])
+
+
+def test_a_bib_matches_from_its_start_and_a_name_anywhere(
+    api: FlaskClient, road_race: tuple[int, list[int]]
+) -> None:
+    competition, _ = road_race
+    url = f"/api/desk/competitions/{competition}/entries"
+    registrar = _registrar()
+    found = api.get(url, headers=registrar, query_string={"q": "10"}).get_json()["data"]
+    # bibs 100-109, and 110 whose runner is "Runner10"
+    assert [line["bib"] for line in found["lines"]] == [*(str(b) for b in range(100, 110)), "110"]
+    assert found["entries"] == 60 and found["checked_in"] == 0
+    many = api.get(url, headers=registrar, query_string={"q": "1"}).get_json()["data"]
+    assert len(many["lines"]) == 25  # bounded: never the whole field
+    name = api.get(url, headers=registrar, query_string={"q": "o'brien_s"}).get_json()["data"]
+    assert [line["bib"] for line in name["lines"]] == ["107"]
+    wild = api.get(url, headers=registrar, query_string={"q": "%"}).get_json()["data"]
+    assert wild["lines"] == []  # a % is a character, not a wildcard
+    long = api.get(url, headers=registrar, query_string={"q": "x" * 61})
+    assert long.status_code == 400
+
+
+def test_check_in_then_scratch_with_one_tap_each(
+    api: FlaskClient, road_race: tuple[int, list[int]]
+) -> None:
+    competition, entries = road_race
+    registrar = _registrar()
+    checked = api.post(f"/api/desk/entries/{entries[3]}/check-in", headers=registrar)
+    assert checked.status_code == 200
+    data = checked.get_json()["data"]
+    assert data["checked_in"] == 1 and data["lines"][0]["status"] == "checked_in"
+    scratched = api.post(f"/api/desk/entries/{entries[4]}/scratch", headers=registrar)
+    assert scratched.get_json()["data"]["scratched"] == 1
+    late = api.post(f"/api/desk/entries/{entries[4]}/check-in", headers=registrar)
+    assert late.status_code == 409
+    assert "a scratched entry cannot check in" in late.get_json()["error"]["message"]

@@ -1,0 +1,86 @@
+// The registration desk and call room: the registrar types a bib or a name, /api/desk
+// answers at most 25 entries (server-side: a marathon's entries never reach the tablet),
+// and one tap checks an athlete in or scratches the entry. Text is set with textContent only.
+
+const root = document.getElementById("desk");
+const $ = (id) => document.getElementById(id);
+const search = $("desk-search");
+let pending = null;
+
+function el(tag, attrs = {}, ...children) {
+  const node = document.createElement(tag);
+  for (const [name, value] of Object.entries(attrs)) {
+    if (name === "text") node.textContent = value;
+    else node.setAttribute(name, value);
+  }
+  for (const child of children) if (child) node.append(child);
+  return node;
+}
+
+function say(text, tone = "danger") {
+  const box = $("field-message");
+  box.textContent = text;
+  box.className = `field-message alert alert-${tone}`;
+  box.hidden = !text;
+}
+
+async function call(url, method = "GET") {
+  const response = await fetch(url, {
+    method, credentials: "same-origin",
+    headers: { Accept: "application/json", "X-CSRFToken": root.dataset.csrf },
+  });
+  const answer = await response.json().catch(() => ({}));
+  if (response.status === 401) throw new Error("your session has ended: log in again");
+  if (!answer.success) throw new Error(answer.error?.message || `error ${response.status}`);
+  return answer.data;
+}
+
+function draw(desk, keepLines = false) {
+  $("desk-counts").textContent =
+    `${desk.checked_in} checked in · ${desk.scratched} scratched · ${desk.entries} entries`;
+  if (keepLines) return;
+  const action = (line, label, cls, path) => {
+    const button = el("button", { type: "button", class: `btn ${cls}`, text: label,
+                                  "data-action": path, "data-bib": line.bib });
+    button.addEventListener("click", async () => {
+      if (path === "scratch" && !window.confirm(`Scratch bib ${line.bib} (${line.name})? `
+          + "The entry leaves the start lists of heats not yet run.")) return;
+      try {
+        const answer = await call(`${root.dataset.entries}/${line.entry_id}/${path}`, "POST");
+        say(`Bib ${line.bib}: ${label === "Check in" ? "checked in" : "scratched"}`, "success");
+        draw(answer, true);
+        find();
+      } catch (error) {
+        say(error.message);
+      }
+    });
+    return button;
+  };
+  $("desk-rows").replaceChildren(...desk.lines.map((line) => el("tr",
+    { class: line.status === "scratched" ? "scratched" : "" },
+    el("td", { class: "field-bib", text: line.bib }),
+    el("td", { text: line.club ? `${line.name} (${line.club})` : line.name }),
+    el("td", { text: line.event }),
+    el("td", { class: "desk-status", text: line.status.replace("_", " ") }),
+    el("td", {}, el("div", { class: "heat-outcomes" },
+      line.status === "checked_in" || line.status === "scratched"
+        ? null : action(line, "Check in", "heat-ok", "check-in"),
+      line.status === "scratched" ? null : action(line, "Scratch", "heat-dq", "scratch"))))));
+  if (search.value.trim() && !desk.lines.length) say(`Nobody found for "${search.value.trim()}".`, "warning");
+}
+
+async function find() {
+  try {
+    const url = `${root.dataset.api}?q=${encodeURIComponent(search.value.trim())}`;
+    draw(await call(url));
+  } catch (error) {
+    say(error.message);
+  }
+}
+
+search.addEventListener("input", () => {
+  clearTimeout(pending);
+  say("");
+  pending = setTimeout(find, 200);
+});
+find();
