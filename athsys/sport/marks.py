@@ -198,6 +198,12 @@ def _parse_decimal(part: str, field: str, text: str, measure: Measure, *, scale:
     if match is None:
         _reject(f"{field}: {text!r} is not a {measure.value} mark", field, text, measure)
     fraction = match["fraction"] or ""
+    if len(fraction) > scale and measure is Measure.TIME:
+        # a reading finer than the millisecond (a timer's 10.4321) is rounded up to the
+        # millisecond, never refused: a time is never made faster than it was read
+        finer = fraction[scale:].strip("0")
+        fraction = fraction[:scale]
+        return int(match["whole"]) * 10**scale + int(fraction) + (1 if finer else 0)
     if len(fraction) > scale:
         _reject(
             f"{field}: too many decimals in {text!r} (at most {scale})",

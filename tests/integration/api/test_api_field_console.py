@@ -138,3 +138,25 @@ def test_a_viewer_reads_the_sheet_but_records_nothing(
                     json={"entry_id": flight.entries[0], "trial": "15.20", "wind": "+1.0"})
     assert wind.status_code == 400 and "no wind is measured" in wind.get_json()["error"]["message"]
     assert _attempts(committed_db) == 0
+
+
+def test_after_three_rounds_the_finalists_jump_in_reverse_order_of_the_standing(
+    api: FlaskClient, committed_db: Engine
+) -> None:
+    flight = _flight(committed_db, "LJ", ["Hana", "Ines", "Jo"])
+    judge = _judge(api)
+    url = f"/api/field/heats/{flight.heat_id}/attempts"
+    marks = {flight.entries[0]: ["6.10", "6.20", "x"], flight.entries[1]: ["6.50", "x", "-"],
+             flight.entries[2]: ["5.90", "6.00", "6.05"]}
+    sheet = None
+    for trial in range(3):
+        for entry in flight.entries:
+            response = api.post(url, headers=judge, json={
+                "entry_id": entry, "attempt": trial + 1, "trial": marks[entry][trial]})
+            assert response.status_code == 201, response.get_json()
+            sheet = response.get_json()["data"]
+    assert sheet is not None
+    # standing after three rounds: Ines 6.50, Hana 6.20, Jo 6.05; the final round reverses it
+    assert sheet["final_round_order"] == ["102", "100", "101"]
+    assert sheet["up_next"] == flight.entries[2]
+    assert [row["place"] for row in sheet["rows"]] == [2, 1, 3]

@@ -80,7 +80,6 @@ def test_parse_points() -> None:
         ("2:61:00", Measure.TIME, "minutes after hours"),
         ("2:9:45", Measure.TIME, "minutes after hours"),
         ("1:02:03:04", Measure.TIME, "at most hours, minutes and seconds"),
-        ("10.4321", Measure.TIME, "too many decimals"),
         ("8.4123", Measure.DISTANCE, "too many decimals"),
         ("8,41", Measure.DISTANCE, "is not a distance mark"),
         ("10.", Measure.TIME, "is not a time mark"),
@@ -262,3 +261,14 @@ def test_rounding_never_goes_down_and_stays_within_one_step(ms: int) -> None:
 def test_gaps_are_published_in_the_marks_notation(mark: int, leader: int, measure: Measure,
                                                   road: bool, expected: str) -> None:
     assert format_gap(mark, leader, measure, road=road) == expected
+
+
+@pytest.mark.parametrize(("text", "ms"), [
+    ("10.4321", 10_433),  # rounded up to the millisecond, never refused
+    ("10.4320", 10_432),
+    ("10.43200001", 10_433),
+    ("1:45.1234", 105_124),
+    ("2:09:45.0001", 7_785_001),
+])
+def test_readings_finer_than_a_millisecond_are_rounded_up(text: str, ms: int) -> None:
+    assert parse_mark(text, Measure.TIME) == ms

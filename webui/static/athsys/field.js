@@ -77,6 +77,9 @@ function draw() {
   $("field-who").textContent = who
     ? `${who.bib} ${who.name}: attempt ${who.attempts + pendingFor(who.entry_id) + 1}`
     : "Choose an athlete";
+  const finalOrder = sheet.final_round_order || [];
+  $("field-final").hidden = !finalOrder.length;
+  $("field-final").textContent = `Final trials, best ${finalOrder.length} in reverse order of the standing: bibs ${finalOrder.join(", ")}`;
   $("field-vertical").hidden = !sheet.vertical;
   $("field-horizontal").hidden = sheet.vertical;
   $("field-wind-box").hidden = !sheet.wind;
