@@ -23,6 +23,15 @@ ARGS = ["--no-sandbox", "--headless", "--disable-gpu", "--disable-background-net
 VIEWPORTS = {"laptop": (1366, 768), "tablet": (800, 1280), "phone": (390, 844)}
 
 
+def log_in(page: Any, server: str, user: dict[str, Any]) -> None:
+    """Through the login form, as a person does."""
+    page.goto(f"{server}/login/")
+    page.fill("#username", user["username"])
+    page.fill("#password", user["password"])
+    page.click("input[type=submit], button[type=submit]")
+    page.wait_for_url(lambda url: "/login" not in url)
+
+
 def csp_violations(page: Any) -> list[str]:
     """What the browser reports the page's Content-Security-Policy refused (filled as it runs)."""
     found: list[str] = []
@@ -41,6 +50,20 @@ def server(app: Flask) -> Iterator[str]:
     finally:
         http.shutdown()
         thread.join(timeout=10)
+
+
+@pytest.fixture()
+def officials(app: Flask) -> Flask:
+    """The app with the role matrix synchronised and the test users' factory bound to it;
+    Debian's Chromium is there (``make test`` installs it)."""
+    from tests.integration.api.helpers import TestDataFactory
+    from webui.security.sync import sync_roles
+
+    assert Path(CHROMIUM).exists(), "Debian chromium is missing: `make test` installs it"
+    with app.app_context():
+        sync_roles(app.appbuilder)  # type: ignore[attr-defined]
+    TestDataFactory.bind(app)
+    return app
 
 
 @pytest.fixture()

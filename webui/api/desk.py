@@ -19,10 +19,10 @@ from sqlalchemy.orm import Session
 from athsys.competitions import service
 from athsys.competitions.models import Competition, Entry
 from athsys.competitions.registration_desk import desk_counts, find_entries
-from athsys.errors import NotFoundError, ValidationError
+from athsys.errors import ValidationError
 from webui.api import openapi
 from webui.api.envelope import success
-from webui.api.resources import db, require_permission, roles_allowed, writing
+from webui.api.resources import db, require_permission, roles_allowed, row_or_404, writing
 from webui.security import roles
 
 blueprint = Blueprint("api_desk", __name__, url_prefix="/api/desk")
@@ -45,21 +45,6 @@ class DeskSchema(Schema):
     lines = fields.List(fields.Nested(DeskLineSchema))
 
 
-def _competition(session: Session, competition_id: int) -> Competition:
-    found = session.get(Competition, competition_id)
-    if found is None:
-        raise NotFoundError(f"no competition with id {competition_id}",
-                            details={"id": competition_id})
-    return found  # type: ignore[no-any-return]
-
-
-def _entry(session: Session, entry_id: int) -> Entry:
-    found = session.get(Entry, entry_id)
-    if found is None:
-        raise NotFoundError(f"no entry with id {entry_id}", details={"id": entry_id})
-    return found  # type: ignore[no-any-return]
-
-
 def _desk(session: Session, competition_id: int, text: str) -> dict[str, Any]:
     return DeskSchema().dump({  # type: ignore[no-any-return]
         **asdict(desk_counts(session, competition_id)),
@@ -73,14 +58,14 @@ def search(competition_id: int) -> Response:
     text = request.args.get("q", "")
     if len(text) > MAX_QUERY:
         raise ValidationError(f"q: at most {MAX_QUERY} characters", details={"q": len(text)})
-    _competition(db(), competition_id)
+    row_or_404(db(), Competition, competition_id)
     return success(_desk(db(), competition_id, text))
 
 
 def _act(entry_id: int, permission: str, act: Any) -> Response:
     actor = require_permission(permission, roles.ENTRIES)
     with writing() as session:
-        entry = _entry(session, entry_id)
+        entry = row_or_404(session, Entry, entry_id)
         act(session, actor, [entry])
         answer = _desk(session, entry.competition_id, entry.bib)
     return success(answer)

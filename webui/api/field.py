@@ -22,17 +22,22 @@ from typing import Any
 
 from flask import Blueprint, Response
 from marshmallow import Schema, fields, validate
-from sqlalchemy.orm import Session
 
 from athsys.competitions.models import Entry, Heat
-from athsys.errors import NotFoundError
 from athsys.inputs import StrictSchema
 from athsys.results import field_service
 from athsys.results.field_sheet import FieldSheet, field_sheet
 from athsys.sport.marks import Measure, format_mark
 from webui.api import openapi
 from webui.api.envelope import json_body, success
-from webui.api.resources import db, load, require_permission, roles_allowed, writing
+from webui.api.resources import (
+    db,
+    load,
+    require_permission,
+    roles_allowed,
+    row_or_404,
+    writing,
+)
 from webui.security import roles
 
 blueprint = Blueprint("api_field", __name__, url_prefix="/api/field")
@@ -80,20 +85,6 @@ class FieldSheetSchema(Schema):
     replay = fields.Boolean()
 
 
-def _heat(session: Session, heat_id: int) -> Heat:
-    heat = session.get(Heat, heat_id)
-    if heat is None:
-        raise NotFoundError(f"no heat with id {heat_id}", details={"id": heat_id})
-    return heat  # type: ignore[no-any-return]
-
-
-def _entry(session: Session, entry_id: int) -> Entry:
-    entry = session.get(Entry, entry_id)
-    if entry is None:
-        raise NotFoundError(f"no entry with id {entry_id}", details={"entry_id": entry_id})
-    return entry  # type: ignore[no-any-return]
-
-
 def _answer(sheet: FieldSheet, *, replay: bool = False) -> dict[str, Any]:
     data = asdict(sheet)
     data["heights"] = [format_mark(h, Measure.HEIGHT) for h in sheet.heights]
@@ -104,7 +95,7 @@ def _answer(sheet: FieldSheet, *, replay: bool = False) -> dict[str, Any]:
 @blueprint.get("/heats/<int:heat_id>")
 def sheet(heat_id: int) -> Response:
     require_permission(roles.CAN_LIST, roles.ATTEMPTS)
-    return success(_answer(field_sheet(db(), _heat(db(), heat_id))))
+    return success(_answer(field_sheet(db(), row_or_404(db(), Heat, heat_id))))
 
 
 @blueprint.post("/heats/<int:heat_id>/attempts")
@@ -113,8 +104,8 @@ def record(heat_id: int) -> Response:
     body = json_body()
     data = load(AttemptWrittenSchema(), body)
     with writing(body) as session:
-        heat = _heat(session, heat_id)
-        entry = _entry(session, data.pop("entry_id"))
+        heat = row_or_404(session, Heat, heat_id)
+        entry = row_or_404(session, Entry, data.pop("entry_id"))
         stored = field_service.record_written_attempt(
             session, actor, heat, entry, data.pop("attempt"), **data)
         answer = _answer(field_sheet(session, heat), replay=not stored)
@@ -127,8 +118,8 @@ def undo(heat_id: int) -> Response:
     body = json_body()
     data = load(UndoSchema(), body)
     with writing(body) as session:
-        heat = _heat(session, heat_id)
-        entry = None if data["entry_id"] is None else _entry(session, data["entry_id"])
+        heat = row_or_404(session, Heat, heat_id)
+        entry = None if data["entry_id"] is None else row_or_404(session, Entry, data["entry_id"])
         field_service.undo_last_attempt(session, actor, heat, entry)
         answer = _answer(field_sheet(session, heat))
     return success(answer)

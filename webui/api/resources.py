@@ -12,7 +12,7 @@ from __future__ import annotations
 from collections.abc import Callable, Iterator, Mapping
 from contextlib import contextmanager
 from dataclasses import dataclass, field
-from typing import Any, cast
+from typing import Any, TypeVar, cast
 
 from flask import Blueprint, Response, current_app, request
 from marshmallow import Schema
@@ -48,6 +48,8 @@ ACTIONS: Mapping[str, str] = {
     "update": roles.CAN_EDIT,
     "delete": roles.CAN_DELETE,
 }
+
+T = TypeVar("T")
 
 
 def roles_allowed(permission: str, resource: str) -> tuple[str, ...]:
@@ -138,6 +140,14 @@ def references(session: Session, wanted: Mapping[str, tuple[type, int | None]]) 
     if missing:
         raise invalid(missing)
     return found
+
+
+def row_or_404(session: Session, model: type[T], ident: int) -> T:
+    """The ``model`` row ``ident`` of a URL, or a 404 naming it."""
+    row = session.get(model, ident)
+    if row is None:
+        raise NotFoundError(f"no {model.__name__.lower()} with id {ident}", details={"id": ident})
+    return row
 
 
 def apply(obj: object, data: Mapping[str, Any]) -> None:

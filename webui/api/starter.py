@@ -24,14 +24,20 @@ from marshmallow import Schema, fields, validate
 from sqlalchemy.orm import Session
 
 from athsys.competitions.models import Entry, Heat
-from athsys.errors import NotFoundError
 from athsys.inputs import StrictSchema
 from athsys.officiating import service as officiating
 from athsys.officiating.heat_sheet import heat_sheet
 from athsys.sport.ranking import ResultStatus
 from webui.api import openapi
 from webui.api.envelope import json_body, success
-from webui.api.resources import db, load, require_permission, roles_allowed, writing
+from webui.api.resources import (
+    db,
+    load,
+    require_permission,
+    roles_allowed,
+    row_or_404,
+    writing,
+)
 from webui.security import roles
 
 blueprint = Blueprint("api_starter", __name__, url_prefix="/api/starter")
@@ -75,13 +81,6 @@ class HeatSheetSchema(Schema):
     lines = fields.List(fields.Nested(LaneLineSchema))
 
 
-def _heat(session: Session, heat_id: int) -> Heat:
-    heat = session.get(Heat, heat_id)
-    if heat is None:
-        raise NotFoundError(f"no heat with id {heat_id}", details={"id": heat_id})
-    return heat  # type: ignore[no-any-return]
-
-
 def _answer(session: Session, heat: Heat) -> dict[str, Any]:
     return HeatSheetSchema().dump(asdict(heat_sheet(session, heat)))  # type: ignore[no-any-return]
 
@@ -89,13 +88,13 @@ def _answer(session: Session, heat: Heat) -> dict[str, Any]:
 @blueprint.get("/heats/<int:heat_id>")
 def sheet(heat_id: int) -> Response:
     require_permission(roles.CAN_LIST, roles.HEATS)
-    return success(_answer(db(), _heat(db(), heat_id)))
+    return success(_answer(db(), row_or_404(db(), Heat, heat_id)))
 
 
 def _move(heat_id: int, permission: str, move: Any) -> Response:
     actor = require_permission(permission, roles.HEATS)
     with writing() as session:
-        heat = _heat(session, heat_id)
+        heat = row_or_404(session, Heat, heat_id)
         move(session, actor, heat)
         answer = _answer(session, heat)
     return success(answer)
@@ -126,11 +125,8 @@ def outcome(heat_id: int) -> Response:
     body = json_body()
     data = load(OutcomeSchema(), body)
     with writing(body) as session:
-        heat = _heat(session, heat_id)
-        entry = session.get(Entry, data["entry_id"])
-        if entry is None:
-            raise NotFoundError(f"no entry with id {data['entry_id']}",
-                                details={"entry_id": data["entry_id"]})
+        heat = row_or_404(session, Heat, heat_id)
+        entry = row_or_404(session, Entry, data["entry_id"])
         officiating.record_lane_outcome(session, actor, heat, entry, status=data["status"],
                                         mark=data["mark"], rule=data["rule"])
         answer = _answer(session, heat)

@@ -7,7 +7,6 @@ from __future__ import annotations
 
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
-from typing import Any
 
 import pytest
 from flask import Flask
@@ -17,7 +16,7 @@ from sqlalchemy.orm import Session
 
 from athsys.accounts.roles import ADMIN
 from athsys.competitions.models import Competition, Heat
-from tests.e2e.conftest import ARGS, CHROMIUM, VIEWPORTS, csp_violations
+from tests.e2e.conftest import ARGS, CHROMIUM, VIEWPORTS, csp_violations, log_in
 from tests.integration.api.helpers import TestDataFactory
 from tests.integration.leaderboards.leaderboards_support import build_meet
 
@@ -27,29 +26,15 @@ pytestmark = pytest.mark.e2e
 START = datetime(2026, 7, 18, 9, 0, tzinfo=UTC)
 
 
-def _log_in(page: Any, server: str, user: dict[str, Any]) -> None:
-    page.goto(f"{server}/login/")
-    page.fill("#username", user["username"])
-    page.fill("#password", user["password"])
-    page.click("input[type=submit], button[type=submit]")
-    page.wait_for_url(lambda url: "/login" not in url)
-
-
 def _stored_start(engine: Engine, heat_id: int) -> datetime | None:
     with Session(engine) as session:
         return session.get(Heat, heat_id).scheduled_start  # type: ignore[union-attr]
 
 
-def test_a_director_moves_a_heat_on_the_venue_clock(server: str, app: Flask,
+def test_a_director_moves_a_heat_on_the_venue_clock(server: str, officials: Flask,
                                                     committed_db: Engine,
                                                     screenshots: Path) -> None:
     from playwright import sync_api as playwright_api
-    assert Path(CHROMIUM).exists(), "Debian chromium is missing: `make test` installs it"
-    from webui.security.sync import sync_roles
-
-    with app.app_context():
-        sync_roles(app.appbuilder)  # type: ignore[attr-defined]
-    TestDataFactory.bind(app)
     meet = build_meet(committed_db)
     with Session(committed_db) as session, session.begin():
         session.execute(update(Competition).where(Competition.id == meet.competition_id)
@@ -66,7 +51,7 @@ def test_a_director_moves_a_heat_on_the_venue_clock(server: str, app: Flask,
             context = browser.new_context(viewport={"width": width, "height": height})
             page = context.new_page()
             blocked = csp_violations(page)
-            _log_in(page, server, director)
+            log_in(page, server, director)
             page.goto(form_url)
             start = page.locator("input[name=scheduled_start]")
             playwright_api.expect(start).to_have_value(shown)

@@ -6,7 +6,6 @@ from __future__ import annotations
 
 from datetime import UTC, datetime
 from pathlib import Path
-from typing import Any
 
 import pytest
 from flask import Flask
@@ -17,31 +16,17 @@ from athsys.accounts.roles import REGISTRAR
 from athsys.competitions.builder import MeetBuilder, Runner
 from athsys.competitions.models import Entry, EntryStatus
 from athsys.sport.sex import Sex
-from tests.e2e.conftest import ARGS, CHROMIUM, VIEWPORTS, csp_violations
+from tests.e2e.conftest import ARGS, CHROMIUM, VIEWPORTS, csp_violations, log_in
 from tests.integration.api.helpers import TestDataFactory
 
 pytestmark = pytest.mark.e2e
 
 
-def _log_in(page: Any, server: str, user: dict[str, Any]) -> None:
-    page.goto(f"{server}/login/")
-    page.fill("#username", user["username"])
-    page.fill("#password", user["password"])
-    page.click("input[type=submit], button[type=submit]")
-    page.wait_for_url(lambda url: "/login" not in url)
-
-
 def test_a_registrar_checks_an_athlete_in_by_bib(
-    server: str, app: Flask, committed_db: Engine, screenshots: Path
+    server: str, officials: Flask, committed_db: Engine, screenshots: Path
 ) -> None:
     from playwright import sync_api as playwright_api
-    assert Path(CHROMIUM).exists(), "Debian chromium is missing: `make test` installs it"
-    from webui.security.sync import sync_roles
-
     expect = playwright_api.expect
-    with app.app_context():
-        sync_roles(app.appbuilder)  # type: ignore[attr-defined]
-    TestDataFactory.bind(app)
     with Session(committed_db) as session, session.begin():
         build = MeetBuilder(session)
         competition = build.competition("Parkside Relays", day=datetime.now(UTC).date())
@@ -57,7 +42,7 @@ def test_a_registrar_checks_an_athlete_in_by_bib(
             context = browser.new_context(viewport={"width": width, "height": height})
             page = context.new_page()
             blocked = csp_violations(page)
-            _log_in(page, server, registrar)
+            log_in(page, server, registrar)
             page.goto(f"{server}/console/desk/{competition_id}")
             if size == "tablet":
                 page.fill("#desk-search", "305")

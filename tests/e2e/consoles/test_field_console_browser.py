@@ -8,7 +8,6 @@ from __future__ import annotations
 
 from datetime import UTC, datetime
 from pathlib import Path
-from typing import Any
 
 import pytest
 from flask import Flask
@@ -20,18 +19,10 @@ from athsys.accounts.roles import STARTER
 from athsys.competitions.builder import MeetBuilder, Runner
 from athsys.results.models import Attempt
 from athsys.sport.sex import Sex
-from tests.e2e.conftest import ARGS, CHROMIUM, VIEWPORTS, csp_violations
+from tests.e2e.conftest import ARGS, CHROMIUM, VIEWPORTS, csp_violations, log_in
 from tests.integration.api.helpers import TestDataFactory
 
 pytestmark = pytest.mark.e2e
-
-
-def _log_in(page: Any, server: str, user: dict[str, Any]) -> None:
-    page.goto(f"{server}/login/")
-    page.fill("#username", user["username"])
-    page.fill("#password", user["password"])
-    page.click("input[type=submit], button[type=submit]")
-    page.wait_for_url(lambda url: "/login" not in url)
 
 
 def _flight(engine: Engine) -> tuple[int, list[int]]:
@@ -54,16 +45,10 @@ def _stored(engine: Engine, heat_id: int) -> list[tuple[int, int, str, int | Non
 
 
 def test_a_judge_runs_a_high_jump_flight_through_a_network_cut(
-    server: str, app: Flask, committed_db: Engine, screenshots: Path
+    server: str, officials: Flask, committed_db: Engine, screenshots: Path
 ) -> None:
     from playwright import sync_api as playwright_api
-    assert Path(CHROMIUM).exists(), "Debian chromium is missing: `make test` installs it"
-    from webui.security.sync import sync_roles
-
     expect = playwright_api.expect
-    with app.app_context():
-        sync_roles(app.appbuilder)  # type: ignore[attr-defined]
-    TestDataFactory.bind(app)
     heat_id, (ana, bea, cleo) = _flight(committed_db)
     judge = TestDataFactory.create_user(role=STARTER)
     console = f"{server}/console/field/{heat_id}"
@@ -74,7 +59,7 @@ def test_a_judge_runs_a_high_jump_flight_through_a_network_cut(
         page = context.new_page()
         blocked = csp_violations(page)
         page.on("dialog", lambda dialog: dialog.accept())
-        _log_in(page, server, judge)
+        log_in(page, server, judge)
         page.goto(console)
         expect(page.locator("#field-up")).to_contain_text("Up: 101 Ana Alves")
         page.fill("#field-height", "1.80")
@@ -122,7 +107,7 @@ def test_a_judge_runs_a_high_jump_flight_through_a_network_cut(
         for size, (width, height) in VIEWPORTS.items():
             context = browser.new_context(viewport={"width": width, "height": height})
             page = context.new_page()
-            _log_in(page, server, judge)
+            log_in(page, server, judge)
             page.goto(console)
             expect(page.locator("#field-rows tr")).to_have_count(3)
             assert page.locator("[data-outcome='o']").bounding_box()["height"] >= 48

@@ -7,7 +7,6 @@ from __future__ import annotations
 
 from datetime import UTC, datetime
 from pathlib import Path
-from typing import Any
 
 import pytest
 from flask import Flask
@@ -23,21 +22,13 @@ from athsys.results.models import Result
 from athsys.sport.sex import Sex
 from athsys.timing.devices import create_device
 from athsys.timing.models import DeviceKind
-from tests.e2e.conftest import ARGS, CHROMIUM, VIEWPORTS, csp_violations
+from tests.e2e.conftest import ARGS, CHROMIUM, VIEWPORTS, csp_violations, log_in
 from tests.integration.api.helpers import TestDataFactory
 
 pytestmark = pytest.mark.e2e
 
 SPRINTERS = (("Ava", "Ames", "11"), ("Bo", "Bell", "12"), ("Cy", "Cole", "13"),
              ("Di", "Dunn", "14"))
-
-
-def _log_in(page: Any, server: str, user: dict[str, Any]) -> None:
-    page.goto(f"{server}/login/")
-    page.fill("#username", user["username"])
-    page.fill("#password", user["password"])
-    page.click("input[type=submit], button[type=submit]")
-    page.wait_for_url(lambda url: "/login" not in url)
 
 
 def _heat(engine: Engine) -> tuple[int, int, str]:
@@ -56,16 +47,10 @@ def _heat(engine: Engine) -> tuple[int, int, str]:
 
 
 def test_a_heat_from_start_list_to_official_result(
-    server: str, app: Flask, committed_db: Engine, screenshots: Path
+    server: str, officials: Flask, committed_db: Engine, screenshots: Path
 ) -> None:
     from playwright import sync_api as playwright_api
-    assert Path(CHROMIUM).exists(), "Debian chromium is missing: `make test` installs it"
-    from webui.security.sync import sync_roles
-
     expect = playwright_api.expect
-    with app.app_context():
-        sync_roles(app.appbuilder)  # type: ignore[attr-defined]
-    TestDataFactory.bind(app)
     heat_id, event_id, camera = _heat(committed_db)
     referee = TestDataFactory.create_user(role=REGISTRAR)
     console = f"{server}/console/heat/{heat_id}"
@@ -76,7 +61,7 @@ def test_a_heat_from_start_list_to_official_result(
         page = context.new_page()
         blocked = csp_violations(page)
         page.on("dialog", lambda dialog: dialog.accept())
-        _log_in(page, server, referee)
+        log_in(page, server, referee)
         page.goto(console)
         rows = page.locator("#heat-rows tr")
         expect(rows).to_have_count(4)
@@ -88,7 +73,12 @@ def test_a_heat_from_start_list_to_official_result(
         page.click("#heat-start")
         expect(page.locator("#heat-state")).to_have_text("started")
         expect(page.locator("#heat-times")).to_contain_text("gun")
-        page.click("#heat-rows tr:nth-child(4) [data-status='DNS']")  # lane 6 never left
+        # lane 6 never left; the tablet is off the network when the starter taps it
+        context.set_offline(True)
+        page.click("#heat-rows tr:nth-child(4) [data-status='DNS']")
+        expect(page.locator("#field-unsent")).to_have_text("1 unsent")
+        context.set_offline(False)
+        expect(page.locator("#field-unsent")).to_be_hidden(timeout=15_000)
         expect(rows.nth(3).locator(".heat-result")).to_have_text("DNS")
 
         # the camera sends its file through the device API; the console shows it
@@ -99,7 +89,7 @@ def test_a_heat_from_start_list_to_official_result(
             "3,13,5,Cole,Cy,,11.40,,0.530,0.171",
             "",
         ])
-        posted = app.test_client().post("/api/timing/lif?filename=heat1.lif", data=lif,
+        posted = officials.test_client().post("/api/timing/lif?filename=heat1.lif", data=lif,
                                         content_type="text/plain",
                                         headers={"Authorization": f"Bearer {camera}"})
         assert posted.status_code in (200, 201, 202), posted.get_json()
@@ -118,7 +108,7 @@ def test_a_heat_from_start_list_to_official_result(
         for size, (width, height) in VIEWPORTS.items():
             context = browser.new_context(viewport={"width": width, "height": height})
             page = context.new_page()
-            _log_in(page, server, referee)
+            log_in(page, server, referee)
             page.goto(console)
             expect(page.locator("#heat-rows tr")).to_have_count(4)
             page.screenshot(path=str(screenshots / f"heat-console-{size}.png"), full_page=True)

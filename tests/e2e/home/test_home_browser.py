@@ -17,7 +17,7 @@ from sqlalchemy.orm import Session
 from athsys.accounts.roles import ADMIN, ATHLETE, STARTER, VIEWER
 from athsys.athletes.models import Athlete
 from athsys.competitions.models import Entry
-from tests.e2e.conftest import ARGS, CHROMIUM, VIEWPORTS, csp_violations
+from tests.e2e.conftest import ARGS, CHROMIUM, VIEWPORTS, csp_violations, log_in
 from tests.integration.api.helpers import TestDataFactory
 from tests.integration.leaderboards.leaderboards_support import build_meet, store_result
 
@@ -32,23 +32,9 @@ HOMES = {
 }
 
 
-def _log_in(page: Any, server: str, user: dict[str, Any]) -> None:
-    page.goto(f"{server}/login/")
-    page.fill("#username", user["username"])
-    page.fill("#password", user["password"])
-    page.click("input[type=submit], button[type=submit]")
-    page.wait_for_url(lambda url: "/login" not in url)
-
-
-def test_every_role_lands_on_its_own_home(server: str, app: Flask, committed_db: Engine,
+def test_every_role_lands_on_its_own_home(server: str, officials: Flask, committed_db: Engine,
                                          screenshots: Path) -> None:
     from playwright import sync_api as playwright_api
-    assert Path(CHROMIUM).exists(), "Debian chromium is missing: `make test` installs it"
-    from webui.security.sync import sync_roles
-
-    with app.app_context():
-        sync_roles(app.appbuilder)  # type: ignore[attr-defined]
-    TestDataFactory.bind(app)
     meet = build_meet(committed_db)
     with Session(committed_db) as session:
         runner = session.scalar(select(Athlete.id).join(Entry, Entry.athlete_id == Athlete.id)
@@ -65,7 +51,7 @@ def test_every_role_lands_on_its_own_home(server: str, app: Flask, committed_db:
                 page = context.new_page()
                 page.clock.install()
                 blocked = csp_violations(page)
-                _log_in(page, server, user)
+                log_in(page, server, user)
                 for selector in shown:
                     playwright_api.expect(page.locator(selector)).to_be_visible(timeout=10_000)
                 assert page.locator(hidden).count() == 0, (role, hidden)

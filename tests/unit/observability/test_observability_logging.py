@@ -4,7 +4,6 @@ import json
 import logging
 import re
 from collections.abc import Iterator
-from contextlib import contextmanager
 from datetime import datetime
 from pathlib import Path
 
@@ -12,7 +11,8 @@ import pytest
 import yaml
 
 from athsys.config import get_config
-from athsys.logging import APILogger, AuditLogger, configure_logging, request_id_var
+from athsys.logging import APILogger, AuditLogger, configure_logging
+from tests.support.request_ids import request_id
 
 pytestmark = pytest.mark.unit
 
@@ -33,7 +33,7 @@ def log_lines(tmp_path_factory: pytest.TempPathFactory) -> Iterator[list[dict[st
                                                  "LOG_FORMAT": "json", "LOG_LEVEL": "INFO"})
     configure_logging(settings, console=False)
     try:
-        with _request_id("req-obs-1"):
+        with request_id("req-obs-1"):
             APILogger().log_response("GET", "/api/races", 200, 1234.5)
             logging.getLogger("athsys.test").error("the timing device went quiet")
             AuditLogger().log_action("official", "correct", "result", 17, {"time_ms": 10210})
@@ -160,13 +160,3 @@ def test_saved_searches_point_at_the_daily_indices() -> None:
     for search in _searches().values():
         for ref in search["references"]:
             assert (ref["type"], ref["id"]) in objects
-
-
-@contextmanager
-def _request_id(value: str) -> Iterator[None]:
-    """Log lines written inside carry ``value`` as their request id, as in a request."""
-    token = request_id_var.set(value)
-    try:
-        yield
-    finally:
-        request_id_var.reset(token)

@@ -1,7 +1,5 @@
 import json
 import logging
-from collections.abc import Iterator
-from contextlib import contextmanager
 from pathlib import Path
 
 import pytest
@@ -12,8 +10,8 @@ from athsys.logging import (
     AuditLogger,
     configure_logging,
     redact_text,
-    request_id_var,
 )
+from tests.support.request_ids import request_id
 
 pytestmark = pytest.mark.unit
 
@@ -35,8 +33,8 @@ def _lines(path: Path) -> list[dict[str, object]]:
     return [json.loads(line) for line in path.read_text().splitlines()]
 
 
-def test_json_lines_carry_request_id(log_file: Path) -> None:
-    with _request_id("req-42"):
+def test_json_lines_carryrequest_id(log_file: Path) -> None:
+    with request_id("req-42"):
         logging.getLogger("athsys.test").info("inside")
     logging.getLogger("athsys.test").info("outside")
     inside, outside = _lines(log_file)[-2:]
@@ -81,7 +79,7 @@ def test_text_format_in_development(tmp_path: Path) -> None:
     settings = get_config("development", environ={"LOG_DIR": str(tmp_path)})
     configure_logging(settings, console=False)
     try:
-        with _request_id("abc"):
+        with request_id("abc"):
             logging.getLogger("athsys.test").warning("plain")
         for handler in logging.getLogger().handlers:
             handler.flush()
@@ -102,13 +100,3 @@ def test_text_format_in_development(tmp_path: Path) -> None:
 )
 def test_redact_text(raw: str, hidden: str) -> None:
     assert hidden not in redact_text(raw)
-
-
-@contextmanager
-def _request_id(value: str) -> Iterator[None]:
-    """Log lines written inside carry ``value`` as their request id, as in a request."""
-    token = request_id_var.set(value)
-    try:
-        yield
-    finally:
-        request_id_var.reset(token)

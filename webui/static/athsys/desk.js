@@ -2,27 +2,12 @@
 // answers at most 25 entries (server-side: a marathon's entries never reach the tablet),
 // and one tap checks an athlete in or scratches the entry. Text is set with textContent only.
 
+import { el, say } from "./dom.js";
+
 const root = document.getElementById("desk");
 const $ = (id) => document.getElementById(id);
 const search = $("desk-search");
 let pending = null;
-
-function el(tag, attrs = {}, ...children) {
-  const node = document.createElement(tag);
-  for (const [name, value] of Object.entries(attrs)) {
-    if (name === "text") node.textContent = value;
-    else node.setAttribute(name, value);
-  }
-  for (const child of children) if (child) node.append(child);
-  return node;
-}
-
-function say(text, tone = "danger") {
-  const box = $("field-message");
-  box.textContent = text;
-  box.className = `field-message alert alert-${tone}`;
-  box.hidden = !text;
-}
 
 async function call(url, method = "GET") {
   const response = await fetch(url, {

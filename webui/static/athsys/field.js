@@ -1,44 +1,25 @@
 // The field judge's console: the flight's sheet from /api/field, one tap per attempt.
 //
-// Every attempt is queued in the browser (localStorage) before it is sent, and sent again
-// until the server has answered: a tablet that loses the network keeps what the judge
-// typed, shows "n unsent", and sends it when the network returns. Each write carries the
+// Every attempt goes through the outbox (outbox.js): kept on the tablet until the server
+// has answered it, "n unsent" shown while the network is down. Each write carries the
 // athlete's attempt number, so an attempt sent twice (a lost answer, a second tablet) is
 // stored once. Text is set with textContent only: names are data typed by registrants.
 
+import { el, say } from "./dom.js";
+import { Outbox } from "./outbox.js";
+
 const root = document.getElementById("field");
 const api = root.dataset.api;
-const storeKey = `athsys-field-${root.dataset.heat}`;
 const $ = (id) => document.getElementById(id);
-const RETRY_MS = 5000;
 
 let sheet = null;
 let selected = null; // entry id
-let queue = JSON.parse(localStorage.getItem(storeKey) || "[]");
-let sending = false;
 
-function el(tag, attrs = {}, ...children) {
-  const node = document.createElement(tag);
-  for (const [name, value] of Object.entries(attrs)) {
-    if (name === "text") node.textContent = value;
-    else node.setAttribute(name, value);
-  }
-  for (const child of children) if (child) node.append(child);
-  return node;
-}
-
-function say(text, tone = "danger") {
-  const box = $("field-message");
-  box.textContent = text;
-  box.className = `field-message alert alert-${tone}`;
-  box.hidden = !text;
-}
-
-function saveQueue() {
-  localStorage.setItem(storeKey, JSON.stringify(queue));
+function showUnsent(count) {
   const badge = $("field-unsent");
-  badge.hidden = queue.length === 0;
-  badge.textContent = `${queue.length} unsent`;
+  badge.hidden = count === 0;
+  badge.textContent = `${count} unsent`;
+  if (sheet) draw();
 }
 
 function row(entryId) {
@@ -46,7 +27,7 @@ function row(entryId) {
 }
 
 function pendingFor(entryId) {
-  return queue.filter((w) => w.body.entry_id === entryId).length;
+  return outbox ? outbox.filter((w) => w.body.entry_id === entryId).length : 0;
 }
 
 function draw() {
@@ -117,39 +98,11 @@ async function load() {
   }
 }
 
-async function flush() {
-  if (sending || !queue.length) return;
-  sending = true;
-  try {
-    while (queue.length) {
-      const { status, answer } = await call(`${api}/attempts`, queue[0].body);
-      if (status === 401) { say("Your session has ended: log in again; nothing typed is lost."); break; }
-      if (status >= 500 || status === 429) { setTimeout(flush, RETRY_MS); break; }
-      queue.shift();
-      saveQueue();
-      if (answer.success) { say(""); show(answer.data); } else {
-        say(answer.error?.message || `error ${status}`);
-        await load();
-      }
-    }
-  } catch {
-    say(`No network: ${queue.length} attempt(s) kept on this tablet, sent when it returns.`, "warning");
-    setTimeout(flush, RETRY_MS);
-  } finally {
-    sending = false;
-    saveQueue();
-    if (sheet) draw();
-  }
-}
-
 function record(fields) {
   const who = row(selected);
   if (!who) return say("Choose an athlete first.");
   const body = { entry_id: who.entry_id, attempt: who.attempts + pendingFor(who.entry_id) + 1, ...fields };
-  queue.push({ body });
-  saveQueue();
-  draw();
-  flush();
+  outbox.push({ body });
 }
 
 function recordHeight(outcome) {
@@ -183,7 +136,7 @@ $("field-rows").addEventListener("click", (event) => {
   draw();
 });
 $("field-undo").addEventListener("click", async () => {
-  if (queue.length) return say("Some attempts are not sent yet: wait for them before undoing.", "warning");
+  if (outbox.length) return say("Some attempts are not sent yet: wait for them before undoing.", "warning");
   if (!window.confirm("Remove the last attempt recorded in this flight?")) return;
   try {
     const { status, answer } = await call(`${api}/undo`, {});
@@ -199,8 +152,17 @@ document.addEventListener("keydown", (event) => {
   const outcome = { o: "o", x: "x", "-": "-", r: "r" }[event.key.toLowerCase()];
   if (outcome) recordHeight(outcome);
 });
-window.addEventListener("online", flush);
+const outbox = new Outbox(`athsys-field-${root.dataset.heat}`, {
+  send: (item) => call(`${api}/attempts`, item.body),
+  onAnswer: async (_, status, answer) => {
+    if (answer.success) { say(""); show(answer.data); return; }
+    say(answer.error?.message || `error ${status}`);
+    await load();
+  },
+  onChange: showUnsent,
+  onOffline: (count) => say(`No network: ${count} attempt(s) kept on this tablet, sent when it returns.`, "warning"),
+  onSignedOut: () => say("Your session has ended: log in again; nothing typed is lost."),
+});
 
-saveQueue();
-load().then(flush);
-setInterval(() => { if (!queue.length) load(); }, 15000); // a second tablet's attempts
+load().then(() => outbox.flush());
+setInterval(() => { if (!outbox.length) load(); }, 15000); // a second tablet's attempts

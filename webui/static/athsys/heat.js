@@ -2,7 +2,12 @@
 // /api/starter, one tap for DNS, DNF or DQ (with the rule cited), a time typed per lane for
 // meets without photo finish, the gun, the wind, then confirm the results and make the heat
 // official. The sheet is read again every 5 s, so photo-finish results show as they arrive.
-// Text is set with textContent only: names are data typed by registrants.
+// What is recorded for an athlete goes through the outbox (outbox.js): kept on the tablet
+// until the server answers, so a network cut loses nothing. Text is set with textContent
+// only: names are data typed by registrants.
+
+import { el, say } from "./dom.js";
+import { Outbox } from "./outbox.js";
 
 const root = document.getElementById("heat");
 const api = root.dataset.api;
@@ -10,21 +15,14 @@ const $ = (id) => document.getElementById(id);
 const REFRESH_MS = 5000;
 let sheet = null;
 
-function el(tag, attrs = {}, ...children) {
-  const node = document.createElement(tag);
-  for (const [name, value] of Object.entries(attrs)) {
-    if (name === "text") node.textContent = value;
-    else node.setAttribute(name, value);
-  }
-  for (const child of children) if (child) node.append(child);
-  return node;
-}
-
-function say(text, tone = "danger") {
-  const box = $("field-message");
-  box.textContent = text;
-  box.className = `field-message alert alert-${tone}`;
-  box.hidden = !text;
+async function post(url, body) {
+  const response = await fetch(url, {
+    method: "POST", credentials: "same-origin",
+    headers: { Accept: "application/json", "Content-Type": "application/json",
+               "X-CSRFToken": root.dataset.csrf },
+    body: JSON.stringify(body),
+  });
+  return { status: response.status, answer: await response.json().catch(() => ({})) };
 }
 
 async function call(url, method = "GET", body = undefined) {
@@ -115,9 +113,26 @@ async function act(run, done) {
 }
 
 function record(line, body) {
-  act(() => call(`${api}/outcome`, "POST", { entry_id: line.entry_id, ...body }),
-      `Bib ${line.bib}: ${body.status}${body.mark ? ` ${body.mark}` : ""}${body.rule ? ` ${body.rule}` : ""}`);
+  const done = `Bib ${line.bib}: ${body.status}${body.mark ? ` ${body.mark}` : ""}` +
+    `${body.rule ? ` ${body.rule}` : ""}`;
+  outbox.push({ body: { entry_id: line.entry_id, ...body }, done });
 }
+
+const outbox = new Outbox(`athsys-heat-${api}`, {
+  send: (item) => post(`${api}/outcome`, item.body),
+  onAnswer: async (item, status, answer) => {
+    if (answer.success) { sheet = answer.data; say(item.done, "success"); draw(); return; }
+    say(answer.error?.message || `error ${status}`);
+    await load();
+  },
+  onChange: (count) => {
+    const badge = $("field-unsent");
+    badge.hidden = count === 0;
+    badge.textContent = `${count} unsent`;
+  },
+  onOffline: (count) => say(`No network: ${count} result(s) kept on this tablet, sent when it returns.`, "warning"),
+  onSignedOut: () => say("Your session has ended: log in again; nothing typed is lost."),
+});
 
 $("heat-start").addEventListener("click", () => act(() => call(`${api}/start`, "POST", {}), "Gun: the heat has started."));
 $("heat-finish").addEventListener("click", () => act(() => call(`${api}/finish`, "POST", {}), "Results confirmed: the heat is finished."));
@@ -135,5 +150,5 @@ $("heat-wind-save").addEventListener("click", async () => {
   }
 });
 
-load();
-setInterval(load, REFRESH_MS);
+load().then(() => outbox.flush());
+setInterval(() => { if (!outbox.length) load(); }, REFRESH_MS);

@@ -1,21 +1,13 @@
 // The home page: asks /api/home for the signed-in user's sections and draws them, again
 // every 30 s. Text is set with textContent only: names typed by registrants are data.
 
+import { el } from "./dom.js";
+
 const root = document.getElementById("home");
 const sections = document.getElementById("home-sections");
 const alerts = document.getElementById("home-alerts");
 const updated = document.getElementById("home-updated");
 const REFRESH_MS = Number(root.dataset.refreshS || 30) * 1000;
-
-function el(tag, attrs = {}, ...children) {
-  const node = document.createElement(tag);
-  for (const [name, value] of Object.entries(attrs)) {
-    if (name === "text") node.textContent = value;
-    else node.setAttribute(name, value);
-  }
-  for (const child of children) if (child) node.append(child);
-  return node;
-}
 
 function link(href, text) {
   return el("a", { href, text });
