@@ -70,6 +70,10 @@ def test_a_heat_from_start_list_to_official_result(
         page.screenshot(path=str(screenshots / "heat-console-start-list-tablet.png"),
                         full_page=True)
 
+        page.set_viewport_size({"width": 390, "height": 844})
+        page.screenshot(path=str(screenshots / "heat-console-start-list-phone.png"),
+                        full_page=True)
+        page.set_viewport_size({"width": 800, "height": 1280})
         page.click("#heat-start")
         expect(page.locator("#heat-state")).to_have_text("started")
         expect(page.locator("#heat-times")).to_contain_text("gun")
