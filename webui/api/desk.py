@@ -18,8 +18,10 @@ from sqlalchemy.orm import Session
 
 from athsys.competitions import service
 from athsys.competitions.models import Competition, Entry
-from athsys.competitions.registration_desk import desk_counts, find_entries
+from athsys.competitions.registration_desk import DeskLine, desk_counts, find_entries
+from athsys.competitions.time_zones import zone_of
 from athsys.errors import ValidationError
+from athsys.timing.chips import worn_chips
 from webui.api import openapi
 from webui.api.envelope import success
 from webui.api.resources import db, require_permission, roles_allowed, row_or_404, writing
@@ -31,11 +33,14 @@ MAX_QUERY = 60
 
 class DeskLineSchema(Schema):
     entry_id = fields.Integer()
+    competition_id = fields.Integer()
     bib = fields.String()
     name = fields.String()
     club = fields.String()
     event = fields.String()
     status = fields.String()
+    chip = fields.String(metadata={"description": "the chip worn now, \"\" without one"})
+    chip_last_read = fields.String(metadata={"description": "HH:MM:SS at the venue, or \"\""})
 
 
 class DeskSchema(Schema):
@@ -46,9 +51,20 @@ class DeskSchema(Schema):
 
 
 def _desk(session: Session, competition_id: int, text: str) -> dict[str, Any]:
+    lines = find_entries(session, competition_id, text)
+    chips = worn_chips(session, [line.entry_id for line in lines])
+    zone = zone_of(row_or_404(session, Competition, competition_id).time_zone)
+
+    def with_chip(line: DeskLine) -> dict[str, Any]:
+        worn = chips.get(line.entry_id)
+        read = worn.last_read.astimezone(zone).strftime("%H:%M:%S") if worn and \
+            worn.last_read else ""
+        return {**asdict(line), "competition_id": competition_id,
+                "chip": worn.chip if worn else "", "chip_last_read": read}
+
     return DeskSchema().dump({  # type: ignore[no-any-return]
         **asdict(desk_counts(session, competition_id)),
-        "lines": [asdict(line) for line in find_entries(session, competition_id, text)],
+        "lines": [with_chip(line) for line in lines],
     })
 
 

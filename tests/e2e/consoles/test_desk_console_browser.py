@@ -52,6 +52,9 @@ def test_a_registrar_checks_an_athlete_in_by_bib(
                 page.click("[data-action='check-in'][data-bib='305']")  # the one tap
                 expect(page.locator("#desk-counts")).to_contain_text("1 checked in")
                 expect(rows.first.locator(".desk-status")).to_have_text("checked in")
+                page.once("dialog", lambda dialog: dialog.accept("C305"))
+                page.click("[data-chip='305']")  # a chip handed out with the bib
+                expect(rows.first.locator(".desk-chip")).to_have_text("C305 (never read)")
             else:
                 page.fill("#desk-search", "30")
                 expect(page.locator("#desk-rows tr")).to_have_count(8)

@@ -70,3 +70,18 @@ def test_check_in_then_scratch_with_one_tap_each(
     late = api.post(f"/api/desk/entries/{entries[4]}/check-in", headers=registrar)
     assert late.status_code == 409
     assert "a scratched entry cannot check in" in late.get_json()["error"]["message"]
+
+
+def test_a_chip_handed_out_at_the_desk_shows_with_its_last_read(
+    api: FlaskClient, road_race: tuple[int, list[int]]
+) -> None:
+    competition, entries = road_race
+    registrar = _registrar()
+    url = f"/api/desk/competitions/{competition}/entries"
+    before = api.get(url, headers=registrar, query_string={"q": "107"}).get_json()["data"]
+    assert (before["lines"][0]["chip"], before["lines"][0]["chip_last_read"]) == ("", "")
+    handed = api.post(f"/api/timing/competitions/{competition}/chips/reassign",
+                      headers=registrar, json={"chip": "C107", "entry_id": entries[7]})
+    assert handed.status_code == 200, handed.get_json()
+    after = api.get(url, headers=registrar, query_string={"q": "107"}).get_json()["data"]
+    assert (after["lines"][0]["chip"], after["lines"][0]["chip_last_read"]) == ("C107", "")

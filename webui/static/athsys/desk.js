@@ -9,10 +9,12 @@ const $ = (id) => document.getElementById(id);
 const search = $("desk-search");
 let pending = null;
 
-async function call(url, method = "GET") {
+async function call(url, method = "GET", body = undefined) {
   const response = await fetch(url, {
     method, credentials: "same-origin",
-    headers: { Accept: "application/json", "X-CSRFToken": root.dataset.csrf },
+    headers: { Accept: "application/json", "Content-Type": "application/json",
+               "X-CSRFToken": root.dataset.csrf },
+    body: body === undefined ? undefined : JSON.stringify(body),
   });
   const answer = await response.json().catch(() => ({}));
   if (response.status === 401) throw new Error("your session has ended: log in again");
@@ -47,11 +49,33 @@ function draw(desk, keepLines = false) {
     el("td", { text: line.club ? `${line.name} (${line.club})` : line.name }),
     el("td", { text: line.event }),
     el("td", { class: "desk-status", text: line.status.replace("_", " ") }),
+    el("td", {}, el("span", { class: "desk-chip", text: line.chip
+      ? `${line.chip}${line.chip_last_read ? ` (read ${line.chip_last_read})` : " (never read)"}`
+      : "none" }), " ", chipButton(line)),
     el("td", {}, el("div", { class: "heat-outcomes" },
       line.status === "checked_in" || line.status === "scratched"
         ? null : action(line, "Check in", "heat-ok", "check-in"),
       line.status === "scratched" ? null : action(line, "Scratch", "heat-dq", "scratch"))))));
   if (search.value.trim() && !desk.lines.length) say(`Nobody found for "${search.value.trim()}".`, "warning");
+}
+
+// a chip handed out at the desk (or swapped): the results of both wearers follow
+function chipButton(line) {
+  const button = el("button", { type: "button", class: "btn btn-default", text: "Chip…",
+                                "data-chip": line.bib });
+  button.addEventListener("click", async () => {
+    const chip = window.prompt(`Chip for bib ${line.bib} (${line.name}):`, line.chip || "");
+    if (!chip || chip.trim() === line.chip) return;
+    try {
+      await call(`/api/timing/competitions/${line.competition_id}/chips/reassign`, "POST",
+                 { chip: chip.trim(), entry_id: line.entry_id });
+      say(`Bib ${line.bib} wears chip ${chip.trim()}`, "success");
+      find();
+    } catch (error) {
+      say(error.message);
+    }
+  });
+  return button;
 }
 
 async function find() {
