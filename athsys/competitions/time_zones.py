@@ -33,6 +33,15 @@ def local_moment(moment: datetime | None, time_zone: str | None) -> str:
     return moment.astimezone(zone_of(time_zone)).strftime(LOCAL_FORMAT)
 
 
+def local_clock(moment: datetime | None, time_zone: str | None, *, day: bool = False) -> str:
+    """A timed moment (a gun) at the venue to the hundredth, ``HH:MM:SS.hh`` (with the date
+    before it when ``day``), or "" for no moment."""
+    if moment is None:
+        return ""
+    layout = "%Y-%m-%d %H:%M:%S.%f" if day else "%H:%M:%S.%f"
+    return moment.astimezone(zone_of(time_zone)).strftime(layout)[:-4]
+
+
 def parse_local_moment(text: str, time_zone: str | None, *, field: str) -> datetime:
     """``2026-06-14 18:05`` (seconds allowed; ``2026-06-14T18:05`` as a browser's date-time
     input sends it) at the venue, as an aware datetime. A time that the clocks skip or repeat

@@ -15,7 +15,7 @@ from sqlalchemy.orm import Session
 from athsys.athletes.models import Athlete, Club
 from athsys.competitions.combined_rounds import round_discipline
 from athsys.competitions.models import Entry, Heat, LaneAssignment
-from athsys.competitions.time_zones import local_moment, zone_of
+from athsys.competitions.time_zones import local_clock, local_moment
 from athsys.results.models import Result
 from athsys.sport.marks import format_mark, format_wind
 
@@ -78,12 +78,10 @@ def heat_sheet(session: Session, heat: Heat) -> HeatSheet:
         )
         for lane, position, entry, athlete, club, result in rows
     )
-    gun = ""
-    if heat.gun_time is not None:
-        gun = heat.gun_time.astimezone(zone_of(time_zone)).strftime("%H:%M:%S.%f")[:-4]
     return HeatSheet(
         heat_id=heat.id, name=repr(heat), event_id=event.id, status=heat.status.value,
         scheduled=local_moment(heat.scheduled_start or heat.round.scheduled_start, time_zone),
-        gun=gun, wind=format_wind(heat.wind) if heat.wind is not None else "",
+        gun=local_clock(heat.gun_time, time_zone),
+        wind=format_wind(heat.wind) if heat.wind is not None else "",
         wind_measured=found.wind, lines=lines,
     )

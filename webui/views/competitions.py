@@ -11,7 +11,7 @@ from sqlalchemy.orm import selectinload
 from athsys.athletes.service import check_may_manage_club
 from athsys.competitions import service
 from athsys.competitions.models import Competition, Entry, Event, Heat, LaneAssignment, Round
-from athsys.competitions.time_zones import local_moment, zone_of
+from athsys.competitions.time_zones import local_clock, local_moment
 from athsys.officiating import planning
 from athsys.officiating import service as officiating
 from athsys.results import field_service
@@ -55,10 +55,7 @@ def _chosen_zone(form: Any, name: str, zone_of: Any) -> str | None:
 
 
 def _gun_time(heat: Heat) -> str:
-    if heat.gun_time is None:
-        return ""
-    local = heat.gun_time.astimezone(zone_of(_zone_of_heat(heat)))
-    return local.strftime("%Y-%m-%d %H:%M:%S.%f")[:-4]  # to the hundredth
+    return local_clock(heat.gun_time, _zone_of_heat(heat), day=True)
 
 
 DISPLAY[Heat] = {

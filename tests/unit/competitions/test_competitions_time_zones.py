@@ -42,3 +42,12 @@ def test_anything_else_is_refused_naming_the_format(text):
 def test_an_unknown_zone_reads_as_utc():
     assert str(zone_of("Not/AZone")) == "UTC"
     assert str(zone_of(None)) == "UTC"
+
+
+def test_a_gun_is_shown_at_the_venue_to_the_hundredth():
+    from athsys.competitions.time_zones import local_clock
+
+    gun = datetime(2026, 6, 14, 16, 5, 3, 456_000, tzinfo=UTC)
+    assert local_clock(gun, "Europe/Paris") == "18:05:03.45"
+    assert local_clock(gun, "Europe/Paris", day=True) == "2026-06-14 18:05:03.45"
+    assert local_clock(None, "UTC") == ""

@@ -2,25 +2,14 @@
 // answers at most 25 entries (server-side: a marathon's entries never reach the tablet),
 // and one tap checks an athlete in or scratches the entry. Text is set with textContent only.
 
-import { el, say } from "./dom.js";
+import { el, fetchData, say } from "./dom.js";
 
 const root = document.getElementById("desk");
 const $ = (id) => document.getElementById(id);
 const search = $("desk-search");
 let pending = null;
 
-async function call(url, method = "GET", body = undefined) {
-  const response = await fetch(url, {
-    method, credentials: "same-origin",
-    headers: { Accept: "application/json", "Content-Type": "application/json",
-               "X-CSRFToken": root.dataset.csrf },
-    body: body === undefined ? undefined : JSON.stringify(body),
-  });
-  const answer = await response.json().catch(() => ({}));
-  if (response.status === 401) throw new Error("your session has ended: log in again");
-  if (!answer.success) throw new Error(answer.error?.message || `error ${response.status}`);
-  return answer.data;
-}
+const call = (url, method = "GET", body = undefined) => fetchData(url, { method, body });
 
 function draw(desk, keepLines = false) {
   $("desk-counts").textContent =

@@ -18,3 +18,23 @@ export function say(text, tone = "danger") {
   box.className = `field-message alert alert-${tone}`;
   box.hidden = !text;
 }
+
+// A request to our API as the signed-in user, with the page's CSRF token: {status, answer}.
+// Throws only when the network fails (the outbox keeps the write then).
+export async function send(url, { method = "GET", body = undefined } = {}) {
+  const response = await fetch(url, {
+    method, credentials: "same-origin",
+    headers: { Accept: "application/json", "Content-Type": "application/json",
+               "X-CSRFToken": document.querySelector("[data-csrf]")?.dataset.csrf ?? "" },
+    body: body === undefined ? undefined : JSON.stringify(body),
+  });
+  return { status: response.status, answer: await response.json().catch(() => ({})) };
+}
+
+// The data of a successful answer, or an Error carrying the server's message.
+export async function fetchData(url, options) {
+  const { status, answer } = await send(url, options);
+  if (status === 401) throw new Error("your session has ended: log in again");
+  if (!answer.success) throw new Error(answer.error?.message || `error ${status}`);
+  return answer.data;
+}

@@ -5,7 +5,7 @@
 // athlete's attempt number, so an attempt sent twice (a lost answer, a second tablet) is
 // stored once. Text is set with textContent only: names are data typed by registrants.
 
-import { el, say } from "./dom.js";
+import { el, say, send } from "./dom.js";
 import { Outbox } from "./outbox.js";
 
 const root = document.getElementById("field");
@@ -76,16 +76,7 @@ function show(data) {
   draw();
 }
 
-async function call(url, body) {
-  const response = await fetch(url, {
-    method: body === undefined ? "GET" : "POST", credentials: "same-origin",
-    headers: { Accept: "application/json", "Content-Type": "application/json",
-               "X-CSRFToken": root.dataset.csrf },
-    body: body === undefined ? undefined : JSON.stringify(body),
-  });
-  const answer = await response.json().catch(() => ({}));
-  return { status: response.status, answer };
-}
+const call = (url, body) => send(url, body === undefined ? {} : { method: "POST", body });
 
 async function load() {
   try {

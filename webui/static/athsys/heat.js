@@ -6,7 +6,7 @@
 // until the server answers, so a network cut loses nothing. Text is set with textContent
 // only: names are data typed by registrants.
 
-import { el, say } from "./dom.js";
+import { el, fetchData, say, send } from "./dom.js";
 import { Outbox } from "./outbox.js";
 
 const root = document.getElementById("heat");
@@ -15,28 +15,8 @@ const $ = (id) => document.getElementById(id);
 const REFRESH_MS = 5000;
 let sheet = null;
 
-async function post(url, body) {
-  const response = await fetch(url, {
-    method: "POST", credentials: "same-origin",
-    headers: { Accept: "application/json", "Content-Type": "application/json",
-               "X-CSRFToken": root.dataset.csrf },
-    body: JSON.stringify(body),
-  });
-  return { status: response.status, answer: await response.json().catch(() => ({})) };
-}
-
-async function call(url, method = "GET", body = undefined) {
-  const response = await fetch(url, {
-    method, credentials: "same-origin",
-    headers: { Accept: "application/json", "Content-Type": "application/json",
-               "X-CSRFToken": root.dataset.csrf },
-    body: body === undefined ? undefined : JSON.stringify(body),
-  });
-  const answer = await response.json().catch(() => ({}));
-  if (response.status === 401) throw new Error("your session has ended: log in again");
-  if (!answer.success) throw new Error(answer.error?.message || `error ${response.status}`);
-  return answer.data;
-}
+const post = (url, body) => send(url, { method: "POST", body });
+const call = (url, method = "GET", body = undefined) => fetchData(url, { method, body });
 
 function result(line) {
   if (!line.status) return "";
