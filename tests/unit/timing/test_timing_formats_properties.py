@@ -104,7 +104,7 @@ def lines_of(separator: str, head: st.SearchStrategy[str] | None = None,
 SHAPED = {
     "raceresult": lines_of(";"),
     "chronotrack": lines_of("~", st.sampled_from(["CT01_13", "CT01_33"]), size=7),
-    "ipico": st.text("0123456789abcdefFSLa", min_size=30, max_size=40).map(lambda s: "aa" + s),
+    "ipico": st.text("0123456789abcdefFSLafsl", min_size=30, max_size=44).map(lambda s: "aa" + s),
     "mylaps": st.lists(
         st.tuples(noise, st.sampled_from(["Passing", "Marker", "Other"]),
                   st.lists(st.lists(st.tuples(st.sampled_from(
@@ -193,20 +193,38 @@ def test_chronotrack_round_trip(reads: list[tuple[str, int, int, str]]) -> None:
         (chip, moment(ms), antenna, point, False) for chip, ms, antenna, point in reads]
 
 
+def _seen_by_status(status: int | None) -> str | None:
+    return {0x80: "FS", 0x40: "LS", 0x60: "LS"}.get(status) if status is not None else None
+
+
+def _ipico_suffix(suffix: str, status: int | None) -> str:
+    """The suffix as sent: one contradicting the status byte is refused (unit tests), so
+    none is sent then."""
+    from_status = _seen_by_status(status)
+    return "" if from_status and suffix and suffix.upper() != from_status else suffix
+
+
 @ROUND_TRIP
 @given(reads=distinct(st.tuples(st.text("0123456789abcdef", min_size=12, max_size=12),
-                                 st.integers(0, 8_639_999), st.sampled_from(["", "FS", "LS"])),
-                       lambda r: (r[0], r[1] // 10, r[2])))
-def test_ipico_round_trip(reads: list[tuple[str, int, str]]) -> None:
-    lines = []
-    for tag, ms, seen in reads:
+                                 st.integers(0, 8_639_999),
+                                 st.sampled_from(["", "FS", "LS", "fs", "ls"]),
+                                 st.sampled_from([None, 0x00, 0x80, 0x40, 0x60, 0xFF])),
+                       lambda r: (r[0], r[1] // 10, _ipico_suffix(r[2], r[3]).upper(), r[3])))
+def test_ipico_round_trip(reads: list[tuple[str, int, str, int | None]]) -> None:
+    """Plain and tag-status (TTO) frames, with or without an FS/LS suffix in either case."""
+    lines, expected = [], []
+    for tag, ms, wanted_suffix, status in reads:
         centis = ms // 10
         hhmmss = clock(centis // 100 * 1000, 0).replace(":", "")
         body = f"aa01{tag}0000{DAY:%y%m%d}{hhmmss}{centis % 100:02x}"
-        lines.append(body + ipico_checksum(body + "00") + seen)
+        if status is not None:
+            body += f"0700{status:02x}"
+        suffix = _ipico_suffix(wanted_suffix, status)
+        from_status = _seen_by_status(status)
+        lines.append(body + ipico_checksum(body) + suffix)
+        expected.append((tag, moment(ms // 10 * 10), suffix.upper() or from_status, "01"))
     passings = parse_ipico("\n".join(lines), OPTIONS)
-    assert [(p.chip, p.timestamp, p.seen, p.reader) for p in passings] == [
-        (tag, moment(ms // 10 * 10), seen or None, "01") for tag, ms, seen in reads]
+    assert [(p.chip, p.timestamp, p.seen, p.reader) for p in passings] == expected
 
 
 @ROUND_TRIP
