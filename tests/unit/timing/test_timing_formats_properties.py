@@ -263,15 +263,22 @@ def _csv_line(values: list[str]) -> str:
 @given(event=st.integers(1, 9999), heat_no=st.integers(1, 99), name=names,
        finishers=st.lists(st.tuples(st.text("0123456789", min_size=1, max_size=6), names,
                                     names, st.integers(1, 3_600_000), st.integers(100, 999)),
-                          min_size=1, max_size=12, unique_by=lambda f: f[0]))
+                          min_size=1, max_size=12, unique_by=lambda f: f[0]),
+       tail=st.sampled_from([("", ()), (",,,", ()), (",,,,,,,,,,", ()),
+                             (",,14:05:00.00,u1,u2,u3,0.1,0.2,7.1,2:20.4,,", ("u1", "u2", "u3")),
+                             (",,x,,z", ("x", "", "z"))]))
 def test_lif_round_trip(event: int, heat_no: int, name: str,
-                        finishers: list[tuple[str, str, str, int, int]]) -> None:
+                        finishers: list[tuple[str, str, str, int, int]],
+                        tail: tuple[str, tuple[str, ...]]) -> None:
+    """Also with the trailing columns real files carry (an empty split column, the time-trial
+    start, user fields, FinishLynx's delta 2, delta 3, speed and pace, empty fields)."""
     finishers = sorted(finishers, key=lambda f: f[3])
     lines = [_csv_line([str(event), "1", str(heat_no), name, "+1.2", "m/s", "", "", "", "100",
                         "14:05:00.0000"])]
     for place, (bib, last, first, ms, reaction) in enumerate(finishers, start=1):
         lines.append(_csv_line([str(place), bib, str(place), last, first, "Club",
-                                f"{ms // 1000}.{ms % 1000:03d}", "", "", f"0.{reaction}"]))
+                                f"{ms // 1000}.{ms % 1000:03d}", "", "", f"0.{reaction}"])
+                     + tail[0])
     parsed = parse_lif("\r\n".join(lines) + "\r\n")
     assert (parsed.heat.event, parsed.heat.heat, parsed.heat.name, parsed.heat.wind_tenths,
             parsed.heat.start_ms) == (event, heat_no, name, 12, (14 * 60 + 5) * 60_000)
@@ -279,6 +286,9 @@ def test_lif_round_trip(event: int, heat_no: int, name: str,
             for r in parsed.results] == [
         (place, bib, last, first, ms, reaction)
         for place, (bib, last, first, ms, reaction) in enumerate(finishers, start=1)]
+    users = tail[1] or ("", "", "")
+    assert [(r.splits_ms, r.user_fields) for r in parsed.results] == [((), users)] * len(
+        finishers)
 
 
 lanes = st.builds(StartListLane, lane=st.one_of(st.none(), st.integers(1, 10)),
