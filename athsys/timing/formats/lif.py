@@ -228,25 +228,40 @@ def reconstruct_thousandths(results: list[LifResult]) -> tuple[str | None, dict[
 
 def split_count(rows: list[tuple[LifResult, list[str]]]) -> int:
     """How many split columns the file has, found from the left (see the module docstring):
-    the columns from :data:`SPLIT_START` up to the first one some row fills with something
-    that is no split of that row. Each field is looked at once."""
+    the columns from :data:`SPLIT_START` up to the first one some line fills with something
+    that is no split of that line."""
+    return _split_columns(rows)[0]
+
+
+@dataclass
+class _SplitScan:
+    """One line while its split columns are scanned: the latest its splits may be, its
+    splits so far as (column, ms)."""
+
+    limit: int | None
+    values: list[str]
+    splits: list[tuple[int, int]]
+
+
+def _split_columns(rows: list[tuple[LifResult, list[str]]]) -> tuple[int, list[_SplitScan]]:
+    """(split count, each line's scan): every field is looked at once at most."""
     longest = max((r.time_ms for r, _ in rows if r.time_ms is not None), default=None)
-    active = [(result.time_ms if result.time_ms is not None else longest, values, [0])
-              for result, values in rows if len(values) > SPLIT_START]
+    scans = [_SplitScan(result.time_ms if result.time_ms is not None else longest, values, [])
+             for result, values in rows]
+    active = [scan for scan in scans if len(scan.values) > SPLIT_START]
     last_filled = SPLIT_START - 1
     index = SPLIT_START
     while active:
-        verdicts = {_split_verdict(values[index], limit, previous)
-                    for limit, values, previous in active}
+        verdicts = {_split_verdict(scan, index) for scan in active}
         if _TIME_OF_DAY in verdicts:  # the time-trial start: the splits end just before
-            return index - SPLIT_START
+            return index - SPLIT_START, scans
         if _NOT_A_SPLIT in verdicts:  # blank columns before it are the time-trial start's
             break
         if _SPLIT in verdicts:
             last_filled = index
         index += 1
-        active = [row for row in active if len(row[1]) > index]
-    return last_filled + 1 - SPLIT_START
+        active = [scan for scan in active if len(scan.values) > index]
+    return last_filled + 1 - SPLIT_START, scans
 
 
 _SPLIT = "split"
@@ -255,40 +270,39 @@ _TIME_OF_DAY = "time of day"
 _NOT_A_SPLIT = "not a split"
 
 
-def _split_verdict(raw: str, limit: int | None, previous: list[int]) -> str:
-    """What one field after reaction time can be: a split of its row (no later than the
-    row's time, or than every finish for a row without one, and no earlier than the row's
-    previous split, kept in ``previous``), blank, a later time (the time-trial start's time
-    of day), or something else (text, or a time earlier than the previous split)."""
+def _split_verdict(scan: _SplitScan, index: int) -> str:
+    """What field ``index`` of a line can be: a split (no later than the line's time, or
+    than every finish for a line without one, and no earlier than its previous split), blank,
+    a later time (the time-trial start's time of day), or something else (text, or a time
+    earlier than the previous split)."""
+    raw = scan.values[index]
     if not raw:
         return _BLANK
     try:
         value, _ = parse_race_time(raw)
     except ValueError:
         return _NOT_A_SPLIT
-    if limit is not None and value > limit:
+    if scan.limit is not None and value > scan.limit:
         return _TIME_OF_DAY
-    if value < previous[0]:
+    if scan.splits and value < scan.splits[-1][1]:
         return _NOT_A_SPLIT
-    previous[0] = value
+    scan.splits.append((index, value))
     return _SPLIT
 
 
 def _with_splits_and_user_fields(rows: list[tuple[LifResult, list[str]]]) -> list[LifResult]:
     """The results with their splits and user 1-3, by position from the left: the splits,
     then the time-trial start, then user 1-3; whatever follows is not read."""
-    count = split_count(rows)
-    users = SPLIT_START + count + 1
+    count, scans = _split_columns(rows)
+    end = SPLIT_START + count
+    users = end + 1
     return [
         replace(
             result,
-            splits_ms=tuple(
-                parse_race_time(value)[0]
-                for value in values[SPLIT_START:SPLIT_START + count] if value
-            ),
+            splits_ms=tuple(value for index, value in scan.splits if index < end),
             user_fields=tuple(_padded(values[users:users + USER_FIELDS], USER_FIELDS)),
         )
-        for result, values in rows
+        for (result, values), scan in zip(rows, scans, strict=True)
     ]
 
 
