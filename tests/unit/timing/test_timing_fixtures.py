@@ -130,7 +130,10 @@ TABLE: list[tuple[str, Callable[[bytes], Any], Any]] = [
         3,
         ("72", OK, 1, 55_390, None, (), NO_NAME),
         ("20", DNS, None, None, None, (), NO_NAME))),
-    ("lif_relay_4x100_verbatim.lif", refused(parse_lif), [(4, None)]),
+    ("lif_relay_4x100_verbatim.lif", lif, (  # its 0x19 read as U+FFFD, not refused
+        3,
+        ("72", OK, 1, 55_390, None, (), NO_NAME),
+        ("20", DNS, None, None, None, (), NO_NAME))),
     ("lynx_start_list.evt", evt, (
         2,
         (None, 1, "Riverview", "", "RICO  A"),

@@ -293,12 +293,23 @@ def test_real_relay_file_with_the_winners_time_as_its_delta():
     assert dns.status == DNS and dns.last_name == "UKS Otrębusy"
 
 
-def test_the_verbatim_relay_file_is_refused_for_its_control_bytes():
+def test_the_verbatim_relay_file_is_read_with_its_damaged_letter_shown():
     """The published file holds 0x19 where 'ę' (U+0119) was: the writer kept only the low
-    byte. Control bytes are refused as binary content (left as is; see the report)."""
-    errors = errors_of((SAMPLES / "lif_relay_4x100_verbatim.lif").read_bytes())
-    assert [(e["line"], e["field"]) for e in errors] == [(4, None)]
-    assert "control character 0x19" in errors[0]["problem"]
+    byte. A stray control byte in text is damage, not binary: the file is read as the crew
+    wrote it, the name shows U+FFFD where the letter was."""
+    parsed = parse_lif((SAMPLES / "lif_relay_4x100_verbatim.lif").read_bytes())
+    assert [(r.place, r.time_ms) for r in parsed.results] == [(1, 55_390), (2, 61_680),
+                                                              (None, None)]
+    assert parsed.results[2].last_name == "UKS Otr\ufffdbusy"
+
+
+def test_binary_is_still_refused_and_a_damaged_number_names_its_line():
+    png = (SAMPLES / "binary_upload.bin").read_bytes()
+    assert "binary" in errors_of(png)[0]["problem"]
+    assert "binary" in errors_of(b"1,1,1,Final\n" + bytes(range(1, 9)) * 20)[0]["problem"]
+    damaged = (SAMPLES / "lif_relay_4x100_full_layout.lif").read_bytes().replace(
+        b"55.39", b"55.\x193", 1)
+    assert [(e["line"], e["field"]) for e in errors_of(damaged)] == [(2, "time")]
 
 
 # --- splits and user fields, by position from the left (issue 16) --------------------------
