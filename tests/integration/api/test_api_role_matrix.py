@@ -83,7 +83,7 @@ POST   /api/starter/heats/{finished_race}/official O O O F F F F U
 POST   /api/starter/heats/{race}/outcome O O O O F F F U
 GET    /api/desk/competitions/{competition}/entries O O O O O O O U
 POST   /api/desk/competitions/{competition}/late-entries O O O F O F F U
-POST   /api/desk/entries/{spare_entry}/check-in O O O F F F F U
+POST   /api/desk/entries/{spare_entry}/check-in O O O O F F F U
 POST   /api/desk/entries/{spare_entry}/scratch O O O F F F F U
 GET    /api/auth/me               O O O O O O O U
 GET    /api/home                  O O O O O O O U

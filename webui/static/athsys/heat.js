@@ -1,7 +1,8 @@
 // The starter's and track referee's console: the heat's start list by lane from
 // /api/starter, one tap for DNS, DNF or DQ (with the rule cited), a time typed per lane for
 // meets without photo finish, the gun, the wind, then confirm the results and make the heat
-// official. The sheet is read again every 5 s, so photo-finish results show as they arrive.
+// official. The call room checks athletes in from the same list (one tap each). The sheet is
+// read again every 5 s, so photo-finish results show as they arrive.
 // What is recorded for an athlete goes through the outbox (outbox.js): kept on the tablet
 // until the server answers, so a network cut loses nothing. Text is set with textContent
 // only: names are data typed by registrants.
@@ -46,6 +47,25 @@ function outcomes(line) {
     }));
 }
 
+// the call room: who has reported, and one tap to check in whoever reports before the start
+function callRoom(line) {
+  if (line.entry_status === "checked_in") return el("span", { class: "heat-in", text: "✓ in" });
+  if (line.entry_status === "scratched") return el("span", { text: "scratched" });
+  if (sheet.status !== "scheduled") return el("span", { class: "heat-absent", text: "not in" });
+  const button = el("button", { type: "button", class: "btn desk-secondary", text: "Check in",
+                                "data-check-in": line.bib });
+  button.addEventListener("click", async () => {
+    try {
+      await call(`/api/desk/entries/${line.entry_id}/check-in`, "POST");
+      say(`Bib ${line.bib} checked in`, "success");
+      await load();
+    } catch (error) {
+      say(error.message);
+    }
+  });
+  return el("div", { class: "heat-outcomes" }, button);
+}
+
 // a time being typed is never wiped by the refresh
 function typing() {
   return [...document.querySelectorAll("#heat-rows input")].some((input) =>
@@ -68,6 +88,7 @@ function draw({ rows = true } = {}) {
     el("td", { class: "lane", text: line.lane ?? line.position ?? "" }),
     el("td", { class: "field-bib", text: line.bib }),
     el("td", { text: line.club ? `${line.name} (${line.club})` : line.name }),
+    el("td", { class: "heat-call" }, callRoom(line)),
     el("td", { class: "heat-result", text: result(line) }),
     el("td", { class: "field-place", text: line.place ?? "" }),
     el("td", {}, sheet.status === "official" ? null : outcomes(line)))));
