@@ -167,6 +167,17 @@ async function find() {
   }
 }
 
+// keyboard: / to search, n for a late entry (listed by "?")
+document.addEventListener("keydown", (event) => {
+  if (["INPUT", "SELECT", "TEXTAREA"].includes(event.target.tagName)) return;
+  if (event.key === "/") { event.preventDefault(); search.focus(); }
+  if (event.key.toLowerCase() === "n") {
+    event.preventDefault();
+    $("desk-late").open = true;
+    $("desk-athlete").focus();
+  }
+});
+
 search.addEventListener("input", () => {
   clearTimeout(pending);
   say("");

@@ -7,7 +7,7 @@
 // until the server answers, so a network cut loses nothing. Text is set with textContent
 // only: names are data typed by registrants.
 
-import { el, fetchData, say, send } from "./dom.js";
+import { el, fetchData, refusal, say, send } from "./dom.js";
 import { Outbox } from "./outbox.js";
 
 const root = document.getElementById("heat");
@@ -123,7 +123,7 @@ const outbox = new Outbox(`athsys-heat-${api}`, {
   send: (item) => post(`${api}/outcome`, item.body),
   onAnswer: async (item, status, answer) => {
     if (answer.success) { sheet = answer.data; say(item.done, "success"); draw(); return; }
-    say(answer.error?.message || `error ${status}`);
+    say(refusal(status, answer));
     await load();
   },
   onChange: (count) => {
@@ -132,7 +132,7 @@ const outbox = new Outbox(`athsys-heat-${api}`, {
     badge.textContent = `${count} unsent`;
   },
   onOffline: (count) => say(`No network: ${count} result(s) kept on this tablet, sent when it returns.`, "warning"),
-  onSignedOut: () => say("Your session has ended: log in again; nothing typed is lost."),
+  onSignedOut: () => say(refusal(401, {})),
 });
 
 $("heat-start").addEventListener("click", () => act(() => call(`${api}/start`, "POST", {}), "Gun: the heat has started."));
@@ -148,6 +148,16 @@ $("heat-wind-save").addEventListener("click", async () => {
     await act(() => call(api), "Wind saved.");
   } catch (error) {
     say(error.message);
+  }
+});
+
+// keyboard: r reads the sheet again now, / goes to the first lane's time (listed by "?")
+document.addEventListener("keydown", (event) => {
+  if (["INPUT", "SELECT", "TEXTAREA"].includes(event.target.tagName)) return;
+  if (event.key.toLowerCase() === "r") load();
+  if (event.key === "/") {
+    event.preventDefault();
+    document.querySelector("#heat-rows input")?.focus();
   }
 });
 
