@@ -82,8 +82,9 @@ def record_lane_outcome(
     without photo finish, or DNS, DNF, DQ (a DQ cites its rule). It is the entry's result,
     or a correction of the one stored (kept as a revision).
 
-    A typed time is a hand time when ``hand_timed`` says so, or, left unsaid, when the heat
-    is timed by hand (``Heat.hand_timed``); a result without a time is not hand timed."""
+    A typed time is a hand time when ``hand_timed`` says so, when it is written as one
+    (``"11.9h"``, the sport's notation), or, left unsaid, when the heat is timed by hand
+    (``Heat.hand_timed``); a result without a time is not hand timed."""
     found = round_discipline(heat.round)
     if status is ResultStatus.DQ and not (rule or "").strip():
         raise ValidationError(f"rule: bib {entry.bib}: a disqualification cites its rule "
@@ -93,6 +94,7 @@ def record_lane_outcome(
                               details={"rule": "must be blank"})
     if status in (ResultStatus.DNS, ResultStatus.DQ) and mark:
         raise ValidationError(f"mark: a {status.value} has no mark", details={"mark": "blank"})
+    mark, hand_timed = _hand_notation(mark, hand_timed)
     value = parse_mark(mark, found.measure, field="mark") if mark else None
     if value is None:
         hand = False
@@ -118,3 +120,14 @@ def record_lane_outcome(
     if found.measure is Measure.TIME:
         place_heats(session, [heat.id])
     return current
+
+
+def _hand_notation(mark: str | None, hand_timed: bool | None) -> tuple[str | None, bool | None]:
+    """``"11.9h"`` is the hand time 11.9: the mark without its ``h``, and hand timed."""
+    text = (mark or "").strip()
+    if not text or text[-1] not in "hH":
+        return mark, hand_timed
+    if hand_timed is False:
+        raise ValidationError(f"hand_timed: {text} is written as a hand time, not as a fully "
+                              "automatic one", details={"hand_timed": "contradicts the mark"})
+    return text[:-1].rstrip(), True

@@ -38,6 +38,19 @@ class TestHandTiming(BaseAPITest):
         line = self._result(api, admin, meet["spare_entry"])
         assert (line["mark_display"], line["hand_timed"]) == ("11.11", False)
 
+    def test_a_time_written_with_an_h_is_a_hand_time(self, api: FlaskClient) -> None:
+        meet = TestDataFactory.create_meet(TestDataFactory.create_club())
+        admin, starter = _as("Admin"), _as("Starter")
+        url = f"/api/starter/heats/{meet['race']}/outcome"
+        self.assert_success(api.post(url, headers=starter, json={
+            "entry_id": meet["spare_entry"], "status": "OK", "mark": "11.9h"}))
+        line = self._result(api, admin, meet["spare_entry"])
+        assert (line["mark"], line["mark_display"], line["hand_timed"]) == (11_900, "11.9h", True)
+        response = api.post(url, headers=starter, json={
+            "entry_id": meet["spare_entry"], "status": "OK", "mark": "11.9h",
+            "hand_timed": False})
+        assert "hand_timed" in self.assert_error(response, 400)["details"]
+
     def _result(self, api: FlaskClient, headers: dict[str, str], entry_id: int) -> dict:
         found = self.assert_success(api.get(f"/api/results?entry_id={entry_id}",
                                             headers=headers))
