@@ -44,8 +44,8 @@ MACHINE_SOURCES = (ResultSource.CHIP, ResultSource.LIF)
 
 def record_result(session: Session, actor: Actor, result: Result) -> Result:
     """A first result for an entry in a heat (a second one is a conflict: correct instead)."""
-    _check_result(session, actor, result)
-    settle_hand_timing(result, result.heat)
+    heat = _check_result(session, actor, result)
+    settle_hand_timing(result, heat)
     result.revision = 1
     return audited_add(session, actor, result)  # type: ignore[no-any-return]
 
@@ -63,7 +63,7 @@ def correct_result(
     is asked for. Returns the revision written, or None when nothing that a revision keeps
     changed.
     """
-    _check_result(session, actor, result)
+    heat = _check_result(session, actor, result)
     if result.hand_timed is None:
         result.hand_timed = bool(before.get("hand_timed"))
     after = snapshot(result)
@@ -74,7 +74,7 @@ def correct_result(
         result.source = ResultSource.MANUAL
     if result.source in MACHINE_SOURCES:
         result.hand_timed = False  # handed back to the timing system: its time is automatic
-    settle_hand_timing(result, result.heat)
+    settle_hand_timing(result, heat)
     kept = ResultRevision(
         result_id=result.id,
         revision=before["revision"],
@@ -128,7 +128,8 @@ def delete_result(session: Session, actor: Actor, result: Result) -> None:
     audited_delete(session, actor, result)
 
 
-def _check_result(session: Session, actor: Actor, result: Result) -> None:
+def _check_result(session: Session, actor: Actor, result: Result) -> Heat:
+    """Refuse a result its heat, entry or status cannot have; returns its heat."""
     heat = current_related(session, result, "heat")
     _check_same_event(heat, current_related(session, result, "entry"))
     _check_heat_open(actor, heat)
@@ -144,6 +145,7 @@ def _check_result(session: Session, actor: Actor, result: Result) -> None:
         raise ValidationError(f"place: a {result.status.value} has no place",
                               details={"place": f"must be blank for {result.status.value}"})
     check_plausible(result.mark, round_discipline(heat.round), heat.round.event.sex)
+    return heat
 
 
 def _check_same_event(heat: Heat | None, entry: Entry | None) -> None:
