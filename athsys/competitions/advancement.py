@@ -2,10 +2,11 @@
 
 Places in each heat come from :func:`athsys.sport.ranking.rank_race`, i.e. from times
 read to 1/1000 s, so a tie here is a tie the photo finish could not break. A tie for the
-last qualifying spot (by place or by time) either puts all the tied athletes through,
-when the next round has room (``ties_both_advance``), or is decided by lot from
-``random.Random(seed)``. Time qualifiers are ranked by time alone across the heats, never
-by their place in the heat first. When a tie for the last Q spot of a heat is kept, the
+last qualifying spot (by place or by time) puts all the tied athletes through when the next
+round has room for them: always with ``ties_both_advance``, else while ``spare_places``
+(free lanes of the next round) last; otherwise it is decided by lot from
+``random.Random(seed)`` (TR 21.2). Time qualifiers are ranked by time alone across the
+heats, never by their place in the heat first. When a tie for the last Q spot of a heat is kept, the
 athletes who go through on it take q places: M falls by as many (the World Athletics notes
 to the progression tables, Book C2.1: "it may be necessary for one less athlete to progress
 on time"). DNS, DNF and DQ never qualify.
@@ -40,6 +41,7 @@ def advance(
     by_time: int,
     seed: int,
     ties_both_advance: bool = False,
+    spare_places: int = 0,
 ) -> dict[EntryId, Qualification | None]:
     """Q, q or ``None`` for every entry of the round, heat by heat in the given order."""
     if by_place < 0 or by_time < 0:
@@ -59,8 +61,10 @@ def advance(
             for placing in placings
             if placing.place is not None and placing.status is ResultStatus.OK
         ]
-        qualified = set(_select(finishers, by_place, rng, ties_both_advance))
-        kept_ties += max(0, len(qualified) - by_place)
+        qualified = set(_select(finishers, by_place, rng, ties_both_advance, spare_places))
+        kept = max(0, len(qualified) - by_place)
+        kept_ties += kept
+        spare_places = max(0, spare_places - kept)
         for placing in placings:
             if placing.entry_id in qualified:
                 outcome[placing.entry_id] = Qualification.BY_PLACE
@@ -72,7 +76,8 @@ def advance(
         (place, entry_id)
         for place, (_, entry_id) in rank_with_ties(others, key=lambda pair: pair[0])
     ]
-    for entry_id in _select(fastest, max(0, by_time - kept_ties), rng, ties_both_advance):
+    for entry_id in _select(fastest, max(0, by_time - kept_ties), rng, ties_both_advance,
+                            spare_places):
         outcome[entry_id] = Qualification.BY_TIME
     return outcome
 
@@ -82,8 +87,11 @@ def _select(
     slots: int,
     rng: random.Random,
     ties_both_advance: bool,
+    spare_places: int,
 ) -> list[EntryId]:
-    """The entries that fill ``slots`` from a ranking with shared places (best first)."""
+    """The entries that fill ``slots`` from a ranking with shared places (best first); a
+    tie for the last slot takes up to ``spare_places`` more (all of it with
+    ``ties_both_advance``), else the lot decides."""
     chosen: list[EntryId] = []
     tied_groups: dict[int, list[EntryId]] = {}
     for place, entry_id in ranked:
@@ -92,7 +100,7 @@ def _select(
         ahead = place - 1
         if ahead >= slots:
             break
-        if ahead + len(group) <= slots or ties_both_advance:
+        if ahead + len(group) <= slots + spare_places or ties_both_advance:
             chosen.extend(group)
         else:
             chosen.extend(rng.sample(group, slots - ahead))

@@ -42,6 +42,7 @@ from athsys.errors import NotFoundError
 from athsys.leaderboards import rules
 from athsys.results.models import Result
 from athsys.scoring.service import age_grade_event_key, combined_standings
+from athsys.sport.age_grading import DEFAULT_EDITION, ROAD_EDITIONS
 from athsys.sport.disciplines import DISCIPLINES, EventKind
 from athsys.sport.marks import Measure, format_gap, format_mark, format_result_time, format_wind
 from athsys.sport.ranking import ResultStatus
@@ -84,8 +85,19 @@ class EventInfo:
         return self.sex not in ("M", "F")
 
     def stored_board(self, board: str) -> str:
-        """The board that holds ``board``: in an event of one sex, ``sex:<it>`` is ALL."""
+        """The board that holds ``board``: in an event of one sex, ``sex:<it>`` is ALL; every
+        ``age-graded:<edition>`` is ``age-graded`` (see :func:`graded_edition`)."""
+        if board.startswith(AGE_GRADED):
+            return AGE_GRADED
         return ALL if not self.mixed and board == f"sex:{self.sex}" else board
+
+def graded_edition(info: EventInfo, board: str) -> str | None:
+    """The road-table edition ``age-graded:<edition>`` asks for, when it is not the one the
+    stored board uses (only road events differ between editions); None otherwise."""
+    kind, _, edition = board.partition(":")
+    if kind != AGE_GRADED or edition in ("", DEFAULT_EDITION) or not info.road:
+        return None
+    return edition if edition in ROAD_EDITIONS else None
 
 def event_info(session: Session, event_id: int) -> EventInfo:
     """The event and the round that decides its board; NotFoundError for an unknown id."""
@@ -175,9 +187,11 @@ WHERE h.round_id = %(round_id)s {changed}
 
 def load_lines(session: Session, info: EventInfo, changed_since: datetime | None = None,
                changed_heats: Sequence[int] = (),
-               entry_ids: Sequence[int] | None = None) -> list[Line]:
+               entry_ids: Sequence[int] | None = None,
+               edition: str = DEFAULT_EDITION) -> list[Line]:
     """The lines of the event's board: all of them, only those whose result changed since
-    ``changed_since`` (or whose heat is in ``changed_heats``), or only those of ``entry_ids``."""
+    ``changed_since`` (or whose heat is in ``changed_heats``), or only those of ``entry_ids``;
+    age grades from the road tables of ``edition``."""
     if info.combined:
         lines = _combined_lines(session, info)
         if entry_ids is not None:
@@ -205,7 +219,7 @@ def load_lines(session: Session, info: EventInfo, changed_since: datetime | None
                 age_on(birth, day) if birth is not None else None,
                 age_category(sex, birth, day))
         age, category = known
-        grade = (grade_of(sex, age, grade_key, mark)
+        grade = (grade_of(sex, age, grade_key, mark, edition)
                  if grade_key is not None and age is not None and mark is not None
                  and status == _OK else None)
         append(Line(entry_id, bib, first, last, club, club_name, sex, category, heat_id, heat,

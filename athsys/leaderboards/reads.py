@@ -35,6 +35,7 @@ from athsys.leaderboards.lines import (
     EventInfo,
     boards_of,
     event_info,
+    graded_edition,
     line_json,
     load_lines,
     mark_text,
@@ -42,6 +43,7 @@ from athsys.leaderboards.lines import (
     rank_lines,
 )
 from athsys.results.models import Result
+from athsys.sport.age_grading import DEFAULT_EDITION, ROAD_EDITIONS
 from athsys.sport.marks import format_gap, format_mark, format_wind
 from athsys.sport.ranking import ResultStatus
 
@@ -68,7 +70,10 @@ def read_board(session: Session, store: BoardStore | None, event_id: int, board:
     answer: dict[str, Any] = {
         "event": _event_json(info), "board": board, "page": page, "per_page": per_page,
     }
-    if store is not None:
+    edition = graded_edition(info, board)
+    if board.startswith(AGE_GRADED):
+        answer["age_grading"] = age_grading_tables(info, edition)
+    if store is not None and edition is None:
         try:
             if store.meta(event_id):
                 stored = store.page(event_id, info.stored_board(board), offset, per_page)
@@ -93,7 +98,7 @@ def read_board(session: Session, store: BoardStore | None, event_id: int, board:
         except REDIS_ERRORS as exc:
             log.warning("leaderboard store unavailable (%s): computing event %s directly",
                         exc, event_id)
-    ranked = rank(info, load_lines(session, info), board)
+    ranked = rank(info, load_lines(session, info, edition=edition or DEFAULT_EDITION), board)
     finishers = sum(1 for item in ranked if item[1] is not None)
     page_lines = ranked[offset:offset + per_page]
     if offset + per_page < finishers:
@@ -106,10 +111,22 @@ def _check_board(board: str) -> None:
     kind, _, value = board.partition(":")
     if board in (ALL, AGE_GRADED) or (kind in ("sex", "cat") and value and len(value) <= 12):
         return
+    if kind == AGE_GRADED and value in ROAD_EDITIONS:
+        return
     raise ValidationError(
         f"unknown board {board!r}",
-        details={"board": "all, age-graded, sex:M, sex:F or cat:<category> (e.g. cat:M40)"},
+        details={"board": "all, age-graded, age-graded:<edition> "
+                          f"({', '.join(ROAD_EDITIONS)}), sex:M, sex:F or cat:<category>"
+                          " (e.g. cat:M40)"},
     )
+
+
+def age_grading_tables(info: EventInfo, edition: str | None) -> dict[str, str]:
+    """Which tables grade the board, and how its percentage is rounded."""
+    used = edition or DEFAULT_EDITION
+    return {"edition": used,
+            "tables": f"Alan Jones {used} road" if info.road else "WMA 2023 track and field",
+            "rounding": "percentage cut (not rounded) to two decimals"}
 
 def _event_json(info: EventInfo) -> dict[str, Any]:
     return {"id": info.id, "competition_id": info.competition_id, "name": info.name,

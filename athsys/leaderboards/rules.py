@@ -20,7 +20,7 @@ from functools import cache
 
 from athsys.errors import ValidationError
 from athsys.inputs import whole_number
-from athsys.sport.age_grading import age_grade, age_grade_events
+from athsys.sport.age_grading import DEFAULT_EDITION, age_grade, age_grade_events
 from athsys.sport.marks import Measure
 from athsys.sport.ranking import ResultStatus, rank_with_ties
 
@@ -118,25 +118,28 @@ def places_of_page(
 
 
 @cache
-def _grading(sex: str, age: int, event: str) -> tuple[int, int, int, bool] | None:
+def _grading(sex: str, age: int, event: str, edition: str
+             ) -> tuple[int, int, int, bool] | None:
     """The factor (as numerator, denominator), open-class standard and whether the event is
     timed, for ``sex`` at ``age`` in age-grading ``event``; None where the tables stop."""
     try:
-        graded = age_grade(sex, age, event, 1)
+        graded = age_grade(sex, age, event, 1, edition)
     except ValidationError:
         return None
     numerator, denominator = graded.factor.as_integer_ratio()
-    return numerator, denominator, graded.open_standard, age_grade_events()[event] == "time"
+    return (numerator, denominator, graded.open_standard,
+            age_grade_events(edition)[event] == "time")
 
 
-def grade_hundredths(sex: str, age: int, event: str, mark: int) -> int | None:
+def grade_hundredths(sex: str, age: int, event: str, mark: int,
+                     edition: str = DEFAULT_EDITION) -> int | None:
     """The age grade in hundredths of a per cent (``8765`` for 87.65 %), or None.
 
     The same figure as :func:`athsys.sport.age_grading.age_grade` (percentage cut to two
     decimals), in integer arithmetic on a factor looked up once per (sex, age, event): a
     50,000-runner board grades in milliseconds instead of a Decimal division per runner.
     """
-    found = _grading(sex, age, event) if mark > 0 else None
+    found = _grading(sex, age, event, edition) if mark > 0 else None
     if found is None:
         return None
     numerator, denominator, open_standard, timed = found

@@ -258,6 +258,7 @@ def advance_round(
         [[RaceResult(r.entry_id, r.mark, r.status) for r in by_heat[h.id]] for h in heats],
         by_place=rnd.advance_by_place, by_time=rnd.advance_by_time, seed=seed,
         ties_both_advance=rnd.ties_both_advance,
+        spare_places=_spare_lanes(rnd, len(heats)),
     )
     for result in results:
         result.qualification = outcome.get(result.entry_id)
@@ -273,6 +274,16 @@ def advance_round(
     following = _next_round(session, actor, rnd, len(qualified))
     next_heats = seed_round(session, actor, following, seed=seed)
     return Advancement(rnd.id, qualified, following.id, next_heats)
+
+
+def _spare_lanes(rnd: Round, heats: int) -> int:
+    """Lanes the next round has beyond the qualifiers the rule names: athletes tied for the
+    last place go through while they fit ("if practicable", TR 21.2), else lots are drawn.
+    Races without lanes have none to spare."""
+    nominal = heats * rnd.advance_by_place + rnd.advance_by_time
+    if round_discipline(rnd).race_kind is not None and nominal <= rnd.event.lanes:
+        return rnd.event.lanes - nominal
+    return 0
 
 
 def _next_round(session: Session, actor: Actor, rnd: Round, qualifiers: int) -> Round:

@@ -26,8 +26,8 @@ from sqlalchemy.orm import Session
 from athsys.accounts.actor import Actor
 from athsys.athletes.service import current_related
 from athsys.audit.service import snapshot
-from athsys.competitions.combined_rounds import round_discipline
-from athsys.competitions.models import Entry, Heat, LaneAssignment
+from athsys.competitions.combined_rounds import combined_event_key, round_discipline
+from athsys.competitions.models import Entry, Heat, LaneAssignment, RoundKind
 from athsys.errors import ConflictError, ValidationError
 from athsys.results import service
 from athsys.results.field_series import (
@@ -45,6 +45,16 @@ from athsys.results.field_series import (
     rank_vertical,
     record_attempt,
     validate_horizontal,
+)
+from athsys.results.jump_off import (
+    JUMP_OFF_STEP_MM,
+    JumpOff,
+    JumpOffJump,
+    first_jump_off_height,
+    play_jump_off,
+    series_over,
+    settle_first_place,
+    tied_for_first,
 )
 from athsys.results.models import Attempt, AttemptOutcome, Result, ResultSource
 from athsys.sport.marks import Measure, format_mark, parse_mark
@@ -80,6 +90,27 @@ class FlightStandings:
     standings: tuple[FieldStanding, ...]
     # horizontal events: who takes the final trials, in jumping order (empty before then)
     final_round_order: tuple[str, ...] = ()
+    # vertical jumps: the jump-off for first place, once count-back leaves a tie (bibs)
+    jump_off: JumpOff | None = None
+
+
+@dataclass(frozen=True)
+class Flight:
+    """A flight's athletes in competition order and their attempts, as stored."""
+
+    heat: Heat
+    vertical: bool
+    entries: list[Entry]
+    series: dict[int, Series]  # by entry id; athletes named by bib
+    jump_off: list[JumpOffJump]  # in the order recorded
+
+
+def jump_off_applies(heat: Heat) -> bool:
+    """A tie for first in a high jump or pole vault final goes to a jump-off; in a
+    qualification round or a combined event (where points count) ties stand."""
+    return (round_discipline(heat.round).code in JUMP_OFF_STEP_MM
+            and combined_event_key(heat.round) is None
+            and heat.round.kind is RoundKind.FINAL)
 
 
 # -- reading -------------------------------------------------------------------------------------
@@ -122,40 +153,61 @@ def _trial(entry: Entry, attempt: Attempt) -> Trial:
     return Trial(result, attempt.mark, attempt.wind if result is not TrialResult.PASS else None)
 
 
-def load_flight(session: Session, heat: Heat) -> tuple[bool, list[Entry], dict[int, Series]]:
-    """Whether the flight jumps heights, its athletes in competition order, their series."""
+def load_flight(session: Session, heat: Heat) -> Flight:
+    """The flight's athletes in competition order with their series and jump-off attempts."""
     vertical = round_discipline(heat.round).vertical
     entries = _flight_entries(session, heat)
     attempts: dict[int, list[Attempt]] = {e.id: [] for e in entries}
+    jump_off: list[tuple[Attempt, Entry]] = []
+    by_id = {e.id: e for e in entries}
     for attempt in session.scalars(select(Attempt).where(Attempt.heat_id == heat.id)
                                    .order_by(Attempt.entry_id, Attempt.sequence)).all():
-        attempts[attempt.entry_id].append(attempt)
-    return vertical, entries, {e.id: _series(e, attempts[e.id], vertical) for e in entries}
+        if attempt.jump_off:
+            jump_off.append((attempt, by_id[attempt.entry_id]))
+        else:
+            attempts[attempt.entry_id].append(attempt)
+    jump_off.sort(key=lambda pair: pair[0].id)  # the order they were recorded
+    return Flight(heat, vertical, entries,
+                  {e.id: _series(e, attempts[e.id], vertical) for e in entries},
+                  [JumpOffJump(entry.bib, attempt.height or 0, attempt.outcome.value)
+                   for attempt, entry in jump_off])
 
 
 def flight_standings(
-    session: Session,
-    heat: Heat,
-    *,
-    rounds: TrialRounds = STANDARD_TRIALS,
-    jump_off_for_first: bool = False,
+    session: Session, heat: Heat, *, rounds: TrialRounds = STANDARD_TRIALS
 ) -> FlightStandings:
     """The standing of a flight from its stored attempts, best first."""
-    vertical, entries, series = load_flight(session, heat)
-    return _standings(heat, vertical, entries, series, rounds, jump_off_for_first)
+    return standings_of(load_flight(session, heat), rounds)
 
 
-def _standings(
-    heat: Heat, vertical: bool, entries: Sequence[Entry], series: dict[int, Series],
-    rounds: TrialRounds, jump_off_for_first: bool,
-) -> FlightStandings:
+def _jump_off(flight: Flight, placings: Sequence[FieldPlacing],
+              jumps: Sequence[JumpOffJump]) -> JumpOff | None:
+    """The jump-off for first with ``jumps`` played, when the rules call for one."""
+    if not jump_off_applies(flight.heat):
+        return None
+    vertical = [s for s in (flight.series[e.id] for e in flight.entries)
+                if isinstance(s, VerticalSeries)]
+    tied = tied_for_first(placings, vertical)
+    if not tied:
+        return None
+    step = JUMP_OFF_STEP_MM[round_discipline(flight.heat.round).code]
+    return play_jump_off(tied, first_jump_off_height(vertical, tied, step), step, jumps)
+
+
+def standings_of(flight: Flight, rounds: TrialRounds = STANDARD_TRIALS) -> FlightStandings:
+    """The standing of a loaded flight, the jump-off for first included."""
+    entries, series = flight.entries, flight.series
     by_bib = {e.bib: e for e in entries}
     ordered = [series[e.id] for e in entries]
     placings: list[FieldPlacing]
     final_order: tuple[str, ...] = ()
-    if vertical:
+    jump_off: JumpOff | None = None
+    if flight.vertical:
         placings = rank_vertical([s for s in ordered if isinstance(s, VerticalSeries)],
-                                 jump_off_for_first=jump_off_for_first)
+                                 jump_off_for_first=jump_off_applies(flight.heat))
+        jump_off = _jump_off(flight, placings, flight.jump_off)
+        if jump_off is not None:
+            placings = settle_first_place(placings, jump_off)
     else:
         horizontal = [s for s in ordered if isinstance(s, HorizontalSeries)]
         placings = rank_horizontal(horizontal)
@@ -165,12 +217,17 @@ def _standings(
     for placing in placings:
         entry = by_bib[str(placing.entry_id)]
         one = series[entry.id]
+        extra = [jump for jump in flight.jump_off if jump.entry_id == entry.bib]
         lines.append(FieldStanding(
             entry_id=entry.id, bib=entry.bib, place=placing.place, best_mm=placing.best_mm,
-            wind=placing.wind, jump_off=placing.jump_off, attempts=_count(one),
-            series=_sheet(one),
+            wind=placing.wind, jump_off=placing.jump_off, attempts=_count(one) + len(extra),
+            series=" ".join([_sheet(one), *(f"jump-off {_jump_text(j)}" for j in extra)]),
         ))
-    return FlightStandings(heat.id, vertical, tuple(lines), final_order)
+    return FlightStandings(flight.heat.id, flight.vertical, tuple(lines), final_order, jump_off)
+
+
+def _jump_text(jump: JumpOffJump) -> str:
+    return f"{format_mark(jump.height_mm, Measure.HEIGHT)} {jump.outcome}"
 
 
 def _count(series: Series) -> int:
@@ -201,21 +258,23 @@ def record_field_attempt(
     mark_mm: int | None = None,
     wind: int | None = None,
     rounds: TrialRounds = STANDARD_TRIALS,
-    jump_off_for_first: bool = False,
 ) -> FlightStandings:
     """Record ``entry``'s next attempt in the flight ``heat`` and return the new standing.
 
-    Vertical jumps: ``outcome`` is ``o``, ``x``, ``-`` or ``r`` at ``height_mm``.
+    Vertical jumps: ``outcome`` is ``o``, ``x``, ``-`` or ``r`` at ``height_mm``; once the
+    competition is over with a tie for first, the tied athletes' attempts are jump-off
+    attempts at the height the rule sets (``height_mm`` may be left out).
     Horizontal jumps and throws: ``m`` with ``mark_mm`` (and ``wind`` in tenths of m/s in
     the long and triple jump), ``x`` (foul, with its wind if measured) or ``-`` (pass).
     """
-    vertical, entries, series = load_flight(session, heat)
+    flight = load_flight(session, heat)
+    vertical, series = flight.vertical, flight.series
     if entry.id not in series:
         if entry.event_id != heat.round.event_id:
             raise ValidationError(
                 f"entry: bib {entry.bib} is not entered in {heat.round.event.name}",
                 details={"entry": entry.bib})
-        entries = [*entries, entry]
+        flight.entries.append(entry)
         series[entry.id] = _series(entry, [], vertical)
     try:
         kind = AttemptOutcome(outcome)
@@ -223,7 +282,13 @@ def record_field_attempt(
         raise ValidationError(f"outcome: {outcome!r} is not one of o, x, -, r, m",
                               details={"outcome": outcome}) from None
     current = series[entry.id]
-    number = _count(current) + 1
+    jumped_off = [jump for jump in flight.jump_off if jump.entry_id == entry.bib]
+    number = _count(current) + len(jumped_off) + 1
+    if isinstance(current, VerticalSeries) and series_over(current):
+        standing = standings_of(flight, rounds)
+        if standing.jump_off is not None and entry.bib in standing.jump_off.tied:
+            return _record_jump_off(session, actor, flight, entry, number, outcome,
+                                    height_mm or standing.jump_off.height_mm, rounds)
     if isinstance(current, VerticalSeries):
         if height_mm is None:
             raise ValidationError(f"entry {entry.bib}, attempt {number}: the bar height is"
@@ -251,7 +316,21 @@ def record_field_attempt(
         mark=mark_mm if kind is AttemptOutcome.MARK else None,
         wind=None if vertical or kind is AttemptOutcome.PASSED else wind,
     ))
-    return _standings(heat, vertical, entries, series, rounds, jump_off_for_first)
+    return standings_of(flight, rounds)
+
+
+def _record_jump_off(
+    session: Session, actor: Actor, flight: Flight, entry: Entry, number: int, outcome: str,
+    height_mm: int | None, rounds: TrialRounds,
+) -> FlightStandings:
+    """A tied athlete's jump-off attempt, checked against the jump-off so far (TR 26.9)."""
+    jump = JumpOffJump(entry.bib, height_mm or 0, outcome)
+    flight.jump_off.append(jump)
+    standing = standings_of(flight, rounds)  # refuses a jump the rules do not allow
+    service.record_attempt(session, actor, Attempt(
+        heat=flight.heat, entry=entry, sequence=number, outcome=AttemptOutcome(outcome),
+        height=jump.height_mm, jump_off=True))
+    return standing
 
 
 def record_numbered_attempt(
@@ -278,7 +357,8 @@ def record_numbered_attempt(
     ).all()
     if number is not None and number <= len(stored):
         same = stored[number - 1]
-        wanted = (outcome, height_mm, mark_mm if outcome == AttemptOutcome.MARK.value else None)
+        height = same.height if height_mm is None else height_mm  # a jump-off's is the rule's
+        wanted = (outcome, height, mark_mm if outcome == AttemptOutcome.MARK.value else None)
         if (same.outcome.value, same.height, same.mark) == wanted:
             return False
         raise ConflictError(
@@ -306,18 +386,19 @@ def record_written_attempt(
     wind: str | None = None,
 ) -> bool:
     """An attempt as a judge writes it on the sheet: ``o``/``x``/``-``/``r`` at a bar height
-    (``"2.05"``) in a vertical jump; ``"8.41"``, ``"x"`` or ``"-"`` (with the wind where it
-    is measured) in a horizontal jump or throw. See :func:`record_numbered_attempt`."""
+    (``"2.05"``; left out in a jump-off, where the rule sets it) in a vertical jump;
+    ``"8.41"``, ``"x"`` or ``"-"`` (with the wind where it is measured) in a horizontal jump
+    or throw. See :func:`record_numbered_attempt`."""
     vertical = round_discipline(heat.round).vertical
     if vertical:
-        if outcome not in {"o", "x", "-", "r"} or not height or trial is not None:
+        if outcome not in {"o", "x", "-", "r"} or trial is not None:
             raise ValidationError(
                 f"bib {entry.bib}: a high jump or pole vault attempt is o, x, - or r at a bar "
                 "height (outcome and height)",
                 details={"outcome": outcome, "height": height})
-        return record_numbered_attempt(session, actor, heat, entry, number, outcome=outcome,
-                                       height_mm=parse_mark(height, Measure.HEIGHT,
-                                                            field="height"))
+        return record_numbered_attempt(
+            session, actor, heat, entry, number, outcome=outcome,
+            height_mm=parse_mark(height, Measure.HEIGHT, field="height") if height else None)
     if not trial or outcome is not None or height is not None:
         raise ValidationError(
             f"bib {entry.bib}: a jump or throw is written as its mark (8.41), x or - (trial)",
@@ -388,6 +469,12 @@ def derive_field_results(session: Session, actor: Actor, heats: Sequence[Heat]) 
             raise ValidationError(f"{heat!r} is a race: its results are not derived from"
                                   " attempts", details={"heat": heat.id})
         standing = flight_standings(session, heat)
+        if standing.jump_off is not None and not standing.jump_off.decided:
+            tied = " and ".join(standing.jump_off.tied)
+            raise ConflictError(
+                f"{heat!r}: bibs {tied} are tied for first; record the jump-off, or r for"
+                " each of them if they decline it and share first place",
+                details={"heat": heat.id, "tied": list(standing.jump_off.tied)})
         stored = {r.entry_id: r for r in session.scalars(
             select(Result).where(Result.heat_id == heat.id)).all()}
         for line in standing.standings:

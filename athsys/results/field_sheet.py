@@ -13,6 +13,10 @@ whether the athlete is out. The sheet also says who is up next, as the rules ord
   retired or failed three times in a row is done. Nobody left: the bar goes up (the judge
   types the new height).
 
+Once a high jump or pole vault final ends with a tie for first, the sheet carries the
+jump-off (:mod:`athsys.results.jump_off`): its rounds with their bar, each tied athlete's
+jumps, the bar now, who is still to jump at it and, once decided, who is first.
+
 Who is up is a suggestion: the judge may record an attempt for anyone, and the service
 checks the whole series (:mod:`athsys.results.field_service`).
 """
@@ -33,7 +37,8 @@ from athsys.results.field_series import (
     TrialRounds,
     VerticalSeries,
 )
-from athsys.results.field_service import Series, flight_standings, load_flight
+from athsys.results.field_service import Series, load_flight, standings_of
+from athsys.results.jump_off import JumpOff
 from athsys.sport.marks import Measure, format_mark, format_wind
 
 
@@ -47,6 +52,16 @@ class SheetRow:
     place: int | None
     best: str
     out: bool
+    jump_off: tuple[str, ...] = ()  # per round of ``JumpOffSheet.heights``: o, x, -, r or ""
+
+
+@dataclass(frozen=True)
+class JumpOffSheet:
+    heights: tuple[int, ...]  # the bar of each round played, then the bar now, mm
+    bar: int | None  # the bar now; None once decided
+    tied: tuple[int, ...]  # entry ids
+    to_jump: tuple[int, ...]  # entry ids still to jump at ``bar``, in order
+    winners: tuple[int, ...]  # entry ids; () while undecided
 
 
 @dataclass(frozen=True)
@@ -60,13 +75,17 @@ class FieldSheet:
     rows: tuple[SheetRow, ...]
     up_next: int | None  # entry id of the athlete whose turn it is
     final_round_order: tuple[str, ...]  # bibs, once the first rounds are complete
+    jump_off: JumpOffSheet | None = None
 
 
 def field_sheet(session: Session, heat: Heat,
                 rounds: TrialRounds = STANDARD_TRIALS) -> FieldSheet:
-    vertical, entries, series = load_flight(session, heat)
-    standings = flight_standings(session, heat, rounds=rounds)
+    flight = load_flight(session, heat)
+    vertical, entries, series = flight.vertical, flight.entries, flight.series
+    standings = standings_of(flight, rounds)
     standing = {line.entry_id: line for line in standings.standings}
+    jump_off = standings.jump_off
+    by_bib = {entry.bib: entry.id for entry in entries}
     found = round_discipline(heat.round)
     measure = Measure.HEIGHT if vertical else Measure.DISTANCE
     heights = tuple(sorted({bar.height_mm for one in series.values()
@@ -82,15 +101,32 @@ def field_sheet(session: Session, heat: Heat,
             attempts=line.attempts if line else 0,
             place=line.place if line else None,
             best=format_mark(line.best_mm, measure) if line and line.best_mm is not None else "",
-            out=_out(one, rounds),
+            out=_out(one, rounds) and not (jump_off and entry.bib in jump_off.tied
+                                            and not jump_off.decided),
+            jump_off=_jump_off_cells(jump_off, entry.bib),
         ))
     final_order = standings.final_round_order
+    up_next = _up_next(entries, series, heights, final_order, rounds)
+    if jump_off is not None:
+        up_next = by_bib[jump_off.to_jump[0]] if jump_off.to_jump else None
     return FieldSheet(
         heat_id=heat.id, event=heat.round.event.name, vertical=vertical, wind=found.wind,
         heights=heights, trials=rounds.first + rounds.final, rows=tuple(rows),
-        up_next=_up_next(entries, series, heights, final_order, rounds),
-        final_round_order=final_order,
+        up_next=up_next, final_round_order=final_order,
+        jump_off=None if jump_off is None else JumpOffSheet(
+            heights=tuple(r.height_mm for r in jump_off.rounds),
+            bar=jump_off.height_mm,
+            tied=tuple(by_bib[b] for b in jump_off.tied),
+            to_jump=tuple(by_bib[b] for b in jump_off.to_jump),
+            winners=tuple(by_bib[b] for b in jump_off.winners)),
     )
+
+
+def _jump_off_cells(jump_off: JumpOff | None, bib: str) -> tuple[str, ...]:
+    if jump_off is None or bib not in jump_off.tied:
+        return ()
+    return tuple(next((j.outcome for j in r.jumps if j.entry_id == bib), "")
+                 for r in jump_off.rounds)
 
 
 def _cells(one: VerticalSeries | HorizontalSeries, heights: tuple[int, ...]) -> tuple[str, ...]:

@@ -14,6 +14,7 @@ from sqlalchemy import (
     Integer,
     String,
     UniqueConstraint,
+    false,
     func,
     text,
 )
@@ -140,6 +141,8 @@ class Attempt(Timestamped, Base):
     outcome: Mapped[AttemptOutcome] = mapped_column(enum_type(AttemptOutcome, "attempt_outcome"))
     mark: Mapped[int | None] = mapped_column(Integer)  # mm; horizontal jumps and throws
     wind: Mapped[int | None] = mapped_column(Integer)
+    # a jump-off attempt for first place (results.jump_off): never the athlete's mark
+    jump_off: Mapped[bool] = mapped_column(Boolean, default=False, server_default=false())
 
     heat: Mapped[Heat] = relationship()
     entry: Mapped[Entry] = relationship()

@@ -146,7 +146,12 @@ def fail(format_label: str, line: int | None, field: str | None, problem: str) -
 
 
 def decode_body(body: str | bytes, format_label: str) -> str:
-    """The payload as text: UTF-8 (BOM tolerated), no NUL or other binary control bytes."""
+    """The payload as text: UTF-8 (BOM tolerated), not binary.
+
+    Binary is a NUL or control bytes in more than one character in a hundred. A stray control
+    byte in text is damage, not binary: real files carry them (a writer that kept only the low
+    byte of ``ę`` wrote 0x19), so it becomes U+FFFD, which a name shows and a number or time
+    field refuses naming its line."""
     if isinstance(body, bytes):
         try:
             text = body.decode("utf-8-sig")
@@ -161,6 +166,9 @@ def decode_body(body: str | bytes, format_label: str) -> str:
             ) from None
     else:
         text = body.removeprefix("\ufeff")
+    controls = _CONTROL_CHARS.findall(text)
+    if controls and "\x00" not in controls and len(controls) <= len(text) // 100:
+        return _CONTROL_CHARS.sub("\ufffd", text)
     match = _CONTROL_CHARS.search(text)
     if match:
         line = text.count("\n", 0, match.start()) + 1

@@ -8,6 +8,11 @@ the judge writes it and answers the new sheet::
     {"entry_id": 12, "attempt": 2, "trial": "8.41", "wind": "+1.2"}     long jump
     {"entry_id": 12, "attempt": 3, "trial": "x"}                         foul (``-``: pass)
 
+When a high jump or pole vault final ends with a tie for first, the tied athletes' next
+attempts are the jump-off (``"height"`` may be left out: the rule sets it); ``"r"`` for
+each of them records that they decline it and share first. The sheet's ``jump_off`` shows
+its rounds, the bar, who is to jump and, once decided, who won.
+
 ``attempt`` (the athlete's attempt number) makes the write idempotent: sent again after a
 lost answer, or by a second tablet, the same attempt is stored once (200, ``"replay":
 true``); a different attempt under a number already used is a 409 naming what is stored.
@@ -70,6 +75,17 @@ class SheetRowSchema(Schema):
     place = fields.Integer(allow_none=True)
     best = fields.String()
     out = fields.Boolean()
+    jump_off = fields.List(fields.String(), metadata={
+        "description": "tied athletes: o, x, - or r per jump-off round, '' if not jumped"})
+
+
+class JumpOffSheetSchema(Schema):
+    heights = fields.List(fields.String(), metadata={"description": "the bar of each round"})
+    bar = fields.String(allow_none=True, metadata={"description": "the bar now"})
+    tied = fields.List(fields.Integer(), metadata={"description": "entry ids"})
+    to_jump = fields.List(fields.Integer())
+    winners = fields.List(fields.Integer(), metadata={
+        "description": "entry ids: one winner, or those who share first; [] while undecided"})
 
 
 class FieldSheetSchema(Schema):
@@ -82,12 +98,18 @@ class FieldSheetSchema(Schema):
     rows = fields.List(fields.Nested(SheetRowSchema))
     up_next = fields.Integer(allow_none=True)
     final_round_order = fields.List(fields.String())
+    jump_off = fields.Nested(JumpOffSheetSchema, allow_none=True)
     replay = fields.Boolean()
 
 
 def _answer(sheet: FieldSheet, *, replay: bool = False) -> dict[str, Any]:
     data = asdict(sheet)
     data["heights"] = [format_mark(h, Measure.HEIGHT) for h in sheet.heights]
+    if sheet.jump_off is not None:
+        data["jump_off"]["heights"] = [format_mark(h, Measure.HEIGHT)
+                                       for h in sheet.jump_off.heights]
+        bar = sheet.jump_off.bar
+        data["jump_off"]["bar"] = None if bar is None else format_mark(bar, Measure.HEIGHT)
     data["replay"] = replay
     return FieldSheetSchema().dump(data)  # type: ignore[no-any-return]
 

@@ -208,7 +208,8 @@ def competition_live(competition_id: int) -> Response:
 @blueprint.get("/events/<int:event_id>/leaderboard")
 def leaderboard(event_id: int) -> Response:
     """A page of the event's leaderboard: ``board`` = all (default), sex:M, sex:F,
-    cat:<category> (SEN, U20, M40, W45...) or age-graded."""
+    cat:<category> (SEN, U20, M40, W45...), age-graded (the newest road tables) or
+    age-graded:<edition> (2020, 2025); an age-graded answer names its tables and rounding."""
     page, per_page = paging()
     board = request.args.get("board", lines.ALL)
     return cached("leaderboard", event_scope(published_event(event_id)),
@@ -303,7 +304,8 @@ for _endpoint, _summary, _media_type in (
     ("competitions", "Today's and recent competitions", "application/json"),
     ("competition", "A competition's schedule", "application/json"),
     ("competition_live", "Leaderboard versions for polling clients", "application/json"),
-    ("leaderboard", "An event's leaderboard (paged; board=all|sex:M|cat:M40|age-graded)",
+    ("leaderboard", "An event's leaderboard (paged; board=all|sex:M|cat:M40|age-graded"
+                    "|age-graded:2020; age grades are cut, not rounded, to two decimals)",
      "application/json"),
     ("teams", "Club scores of an event (points=10,8,6...&scorers=3)", "application/json"),
     ("heat_results", "A heat's results, or its start list (paged)", "application/json"),

@@ -40,7 +40,7 @@ PASSING_PARSERS: dict[str, PassingParser] = {
     IPICO: parse_ipico,
 }
 
-_IPICO = re.compile(r"^aa[0-9a-fA-F]{34}(FS|LS)?$")
+_IPICO = re.compile(r"^aa[0-9a-fA-F]{34}(?:[0-9a-fA-F]{6})?(?:[FfLl][Ss])?$")
 _RACERESULT = re.compile(r"^\d+;[^;]*;\d{4}-\d{2}-\d{2};")
 _LIF_HEADER = re.compile(r"^\d+,\d+,\d+,")
 _MYLAPS = re.compile(r"^[^@]*@(Passing|Marker)@")

@@ -2,10 +2,26 @@
 
 Header: ``event, round, heat, name, wind, wind unit, template, ?, ?, distance, start time``.
 Result: ``place|DNS|DNF|DQ, id, lane, last, first, affiliation, time, licence, delta,
-reaction time, splits…, time-trial start, user1, user2, user3``. Comma-separated, quoted when
-a field holds a comma (read with :mod:`csv`). A ``DQ`` may carry the rule after the code
-(``DQ R163.3a``). Split columns are the ones between reaction time and the last four columns,
-so only rows of 15 or more fields carry splits.
+reaction time, splits…, time-trial start, user1, user2, user3`` and, in files written with
+every field, ``delta 2, delta 3, speed, pace`` (FinishLynx online manual, "Database Files").
+Comma-separated, quoted when a field holds a comma (read with :mod:`csv`). A ``DQ`` may carry
+the rule after the code (``DQ R163.3a``). FinishLynx can also stop each line after a chosen
+field (time, licence, delta, reaction time or splits), and other writers add empty trailing
+fields, so nothing is counted from the end of a line.
+
+Splits and user fields are found from the left. The split columns start at the eleventh
+field; how many there are is the same for every line and is read from the data: the splits
+run until the first column in which some line holds something that is no split of that line,
+a split being a race time no later than the line's own time (for a line without one, than
+the longest time of the file) and no earlier than the line's previous split. When that
+column holds a later time, it is the time-trial start (FinishLynx writes the heat's start
+time of day there, e.g. ``15:19:53.38``), so the splits end just before it, blank split
+columns included (a real file holds one empty split column for a race without splits).
+When it holds text or an earlier time, or the lines end first, the blank columns after the
+last split value are not splits: the first of them is the (blank) time-trial start. User 1-3
+follow the time-trial start; anything after them is not read. A file whose time-trial start
+and user fields are all blank, with a race time in a later column (FinishLynx's delta 2),
+may have its user fields misplaced; its splits are still right.
 
 Times are integers from the moment they are read: ``10.43`` → 10430 ms, ``10.428`` → 10428,
 ``1:45.123`` → 105123. Wind is kept in signed tenths of m/s (``+1.2`` → 12; ``NWI`` or blank →
@@ -13,7 +29,9 @@ None). The start time of day is milliseconds since midnight.
 
 Thousandths: many files print the time column in hundredths (already rounded up) and the
 delta column in thousandths, the delta being the gap to the winner in some files and to the
-previous finisher in others. :func:`reconstruct_thousandths` recovers the times to 1/1000 so
+previous finisher in others; the winner's own delta is blank, zero or the winner's full
+time (written to 1/1000 it is the winner's true time and pins ``w`` below).
+:func:`reconstruct_thousandths` recovers the times to 1/1000 so
 ties can be broken: with the winner's unknown true time ``w``, finisher *i* finished at
 ``w + D_i`` where ``D_i`` is the delta (gap to winner) or the running sum of deltas (gap to
 previous). Each published time ``T_i`` was rounded up, so ``T_i - 9 <= w + D_i <= T_i``;
@@ -57,9 +75,9 @@ DELTA_TO_WINNER = "winner"
 DELTA_TO_PREVIOUS = "previous"
 NO_WIND_INFORMATION = "NWI"
 MAX_WIND_TENTHS = 999
-_SPLIT_START = 10
-_TRAILING_COLUMNS = 4
-_MIN_FIELDS_WITH_SPLITS = _SPLIT_START + _TRAILING_COLUMNS + 1
+SPLIT_START = 10
+"""Index of the first split column (the eleventh field, after reaction time)."""
+USER_FIELDS = 3
 _RACE_TIME = re.compile(r"^(?:(?:(\d+):)?(\d+):)?(\d+)(?:\.(\d{1,3}))?$")
 _START_TIME = re.compile(r"^(\d{1,2}):(\d{2}):(\d{2})(?:\.(\d+))?$")
 _DQ_WITH_RULE = re.compile(r"^DQ\b[\s:\-]*(.*)$", re.IGNORECASE)
@@ -102,6 +120,7 @@ class LifResult:
     delta_digits: int
     reaction_ms: int | None
     splits_ms: tuple[int, ...]
+    user_fields: tuple[str, ...] = ()
 
 
 @dataclass(frozen=True)
@@ -152,13 +171,14 @@ def parse_lif(body: str | bytes, *, max_lines: int = DEFAULT_MAX_LINES) -> LifFi
             "missing header: the first line must be 'event,round,heat,name,wind,…'",
         )
     heat = _parse_header(header_line, header_values, errors)
-    results = [
-        result
+    parsed = [
+        (result, values)
         for number, values in rows[1:]
         if (result := _parse_result(number, values, errors)) is not None
     ]
     if errors or heat is None:
         raise errors.error()
+    results = _with_splits_and_user_fields(parsed)
     convention, precise = reconstruct_thousandths(results)
     return LifFile(
         heat=replace(heat, delta_convention=convention),
@@ -179,9 +199,8 @@ def reconstruct_thousandths(results: list[LifResult]) -> tuple[str | None, dict[
     if all(r.precise_time_ms is not None for r in finishers):
         return None, {r.line: r.time_ms for r in finishers if r.time_ms is not None}
     followers = finishers[1:]
-    if finishers[0].delta_ms not in (None, 0) or any(
-        r.delta_ms is None or r.delta_digits != 3 for r in followers
-    ):
+    usable, winner_exact = _winner_delta(finishers[0])
+    if not usable or any(r.delta_ms is None or r.delta_digits != 3 for r in followers):
         return None, {}
     deltas = [0] + [r.delta_ms for r in followers if r.delta_ms is not None]
     running = list(accumulate(deltas))
@@ -195,6 +214,8 @@ def reconstruct_thousandths(results: list[LifResult]) -> tuple[str | None, dict[
         for r in finishers
         if r.time_ms is not None
     ]
+    if winner_exact is not None:  # the winner's delta is the winner's time to 1/1000
+        bounds[0] = (winner_exact, winner_exact)
     for convention, offsets, plausible in candidates:
         earliest = max(low - d for (low, _), d in zip(bounds, offsets, strict=True))
         latest = min(high - d for (_, high), d in zip(bounds, offsets, strict=True))
@@ -203,6 +224,101 @@ def reconstruct_thousandths(results: list[LifResult]) -> tuple[str | None, dict[
                 r.line: latest + d for r, d in zip(finishers, offsets, strict=True)
             }
     return None, {}
+
+
+def split_count(rows: list[tuple[LifResult, list[str]]]) -> int:
+    """How many split columns the file has, found from the left (see the module docstring):
+    the columns from :data:`SPLIT_START` up to the first one some line fills with something
+    that is no split of that line."""
+    return _split_columns(rows)[0]
+
+
+@dataclass
+class _SplitScan:
+    """One line while its split columns are scanned: the latest its splits may be, its
+    splits so far as (column, ms)."""
+
+    limit: int | None
+    values: list[str]
+    splits: list[tuple[int, int]]
+
+
+def _split_columns(rows: list[tuple[LifResult, list[str]]]) -> tuple[int, list[_SplitScan]]:
+    """(split count, each line's scan): every field is looked at once at most."""
+    longest = max((r.time_ms for r, _ in rows if r.time_ms is not None), default=None)
+    scans = [_SplitScan(result.time_ms if result.time_ms is not None else longest, values, [])
+             for result, values in rows]
+    active = [scan for scan in scans if len(scan.values) > SPLIT_START]
+    last_filled = SPLIT_START - 1
+    index = SPLIT_START
+    while active:
+        verdicts = {_split_verdict(scan, index) for scan in active}
+        if _TIME_OF_DAY in verdicts:  # the time-trial start: the splits end just before
+            return index - SPLIT_START, scans
+        if _NOT_A_SPLIT in verdicts:  # blank columns before it are the time-trial start's
+            break
+        if _SPLIT in verdicts:
+            last_filled = index
+        index += 1
+        active = [scan for scan in active if len(scan.values) > index]
+    return last_filled + 1 - SPLIT_START, scans
+
+
+_SPLIT = "split"
+_BLANK = "blank"
+_TIME_OF_DAY = "time of day"
+_NOT_A_SPLIT = "not a split"
+
+
+def _split_verdict(scan: _SplitScan, index: int) -> str:
+    """What field ``index`` of a line can be: a split (no later than the line's time, or
+    than every finish for a line without one, and no earlier than its previous split), blank,
+    a later time (the time-trial start's time of day), or something else (text, or a time
+    earlier than the previous split)."""
+    raw = scan.values[index]
+    if not raw:
+        return _BLANK
+    try:
+        value, _ = parse_race_time(raw)
+    except ValueError:
+        return _NOT_A_SPLIT
+    if scan.limit is not None and value > scan.limit:
+        return _TIME_OF_DAY
+    if scan.splits and value < scan.splits[-1][1]:
+        return _NOT_A_SPLIT
+    scan.splits.append((index, value))
+    return _SPLIT
+
+
+def _with_splits_and_user_fields(rows: list[tuple[LifResult, list[str]]]) -> list[LifResult]:
+    """The results with their splits and user 1-3, by position from the left: the splits,
+    then the time-trial start, then user 1-3; whatever follows is not read."""
+    count, scans = _split_columns(rows)
+    end = SPLIT_START + count
+    users = end + 1
+    return [
+        replace(
+            result,
+            splits_ms=tuple(value for index, value in scan.splits if index < end),
+            user_fields=tuple(_padded(values[users:users + USER_FIELDS], USER_FIELDS)),
+        )
+        for (result, values), scan in zip(rows, scans, strict=True)
+    ]
+
+
+def _winner_delta(winner: LifResult) -> tuple[bool, int | None]:
+    """Whether the winner's delta fits a reconstruction: blank, zero, or the winner's own
+    time (rounded up to the time column's digits it gives that column); with the time to
+    1/1000 in it, that time too."""
+    delta = winner.delta_ms
+    if delta is None or delta == 0:
+        return True, None
+    if winner.time_ms is None:
+        return False, None
+    published_low = winner.time_ms - 10 ** (3 - winner.time_digits) + 1
+    if not published_low <= delta <= winner.time_ms:
+        return False, None
+    return True, delta if winner.delta_digits == 3 else None
 
 
 def _looks_like_header(values: list[str]) -> bool:
@@ -253,12 +369,6 @@ def _parse_result(number: int, values: list[str], errors: ErrorCollector) -> Lif
         errors.add(number, "time", f"place {place} without a time")
     delta_ms, delta_digits = _optional_time(delta.lstrip("+"), number, "delta", errors)
     reaction_ms, _ = _optional_time(reaction, number, "reaction_time", errors)
-    splits: list[int] = []
-    if len(values) >= _MIN_FIELDS_WITH_SPLITS:
-        for index, raw in enumerate(values[_SPLIT_START:-_TRAILING_COLUMNS], start=1):
-            split_ms, _ = _optional_time(raw, number, f"split {index}", errors)
-            if split_ms is not None:
-                splits.append(split_ms)
     if len(errors.errors) > before:
         return None
     return LifResult(
@@ -278,7 +388,7 @@ def _parse_result(number: int, values: list[str], errors: ErrorCollector) -> Lif
         delta_ms=delta_ms,
         delta_digits=delta_digits,
         reaction_ms=reaction_ms,
-        splits_ms=tuple(splits),
+        splits_ms=(),
     )
 
 

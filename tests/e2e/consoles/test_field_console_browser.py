@@ -115,3 +115,71 @@ def test_a_judge_runs_a_high_jump_flight_through_a_network_cut(
             context.close()
         browser.close()
     assert taps == 4  # one tap per attempt once the bar is set
+
+
+def test_a_judge_runs_a_jump_off_for_first_place(
+    server: str, officials: Flask, committed_db: Engine, screenshots: Path
+) -> None:
+    """Two athletes tied after count-back: the console turns to the jump-off, the bar is the
+    rule's (not typed), one tap per jump, and the standing is decided by it."""
+    from playwright import sync_api as playwright_api
+    expect = playwright_api.expect
+    heat_id, (ana, bea, _) = _flight(committed_db)
+    judge = TestDataFactory.create_user(role=STARTER)
+    console = f"{server}/console/field/{heat_id}"
+
+    with playwright_api.sync_playwright() as pw:
+        browser = pw.chromium.launch(executable_path=CHROMIUM, args=ARGS)
+        context = browser.new_context(viewport={"width": 1280, "height": 800})
+        page = context.new_page()
+        blocked = csp_violations(page)
+        log_in(page, server, judge)
+        page.goto(console)
+        expect(page.locator("#field-up")).to_contain_text("Up: 101 Ana Alves")
+
+        def tap(row: int, outcome: str) -> None:
+            page.click(f"#field-rows tr:nth-child({row})")
+            page.click(f"[data-outcome='{outcome}']")
+            expect(page.locator("#field-unsent")).to_be_hidden()
+
+        page.fill("#field-height", "1.80")
+        tap(1, "o")
+        tap(2, "o")
+        tap(3, "r")  # Cleo retires: she is out and the competition can end
+        page.fill("#field-height", "1.85")
+        for _ in range(3):
+            tap(1, "x")
+            tap(2, "x")
+        banner = page.locator("#field-jumpoff")
+        expect(banner).to_contain_text("Jump-off for first place between 101 Ana Alves and "
+                                       "102 Bea Brown: one attempt each at 1.85")
+        expect(page.locator("#field-height")).to_have_value("1.85")
+        assert page.locator("#field-height").get_attribute("readonly") is not None
+        expect(page.locator("[data-outcome='r'] small")).to_have_text("declines")
+        page.screenshot(path=str(screenshots / "field-console-jump-off-open-laptop.png"),
+                        full_page=True)
+        tap(1, "x")
+        tap(2, "x")
+        expect(banner).to_contain_text("one attempt each at 1.83")  # all failed: 2 cm lower
+        tap(1, "o")
+        tap(2, "x")
+        expect(banner).to_have_text("Jump-off decided: 101 Ana Alves first.")
+        rows = page.locator("#field-rows tr")
+        assert rows.nth(0).locator("td.field-place").inner_text() == "1"
+        assert rows.nth(1).locator("td.field-place").inner_text() == "2"
+        expect(page.locator("#field-columns")).to_contain_text("JO 1.83")
+        jumps = [(e, n, o, h) for e, n, o, h in _stored(committed_db, heat_id) if n > 4]
+        assert jumps == [(ana, 5, "x", 1850), (bea, 5, "x", 1850),
+                         (ana, 6, "o", 1830), (bea, 6, "x", 1830)]
+        assert blocked == [], blocked
+        context.close()
+        for size, (width, height) in VIEWPORTS.items():
+            context = browser.new_context(viewport={"width": width, "height": height})
+            page = context.new_page()
+            log_in(page, server, judge)
+            page.goto(console)
+            expect(page.locator("#field-jumpoff")).to_be_visible()
+            page.screenshot(path=str(screenshots / f"field-console-jump-off-{size}.png"),
+                            full_page=True)
+            context.close()
+        browser.close()

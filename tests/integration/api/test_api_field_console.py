@@ -160,3 +160,62 @@ def test_after_three_rounds_the_finalists_jump_in_reverse_order_of_the_standing(
     assert sheet["final_round_order"] == ["102", "100", "101"]
     assert sheet["up_next"] == flight.entries[2]
     assert [row["place"] for row in sheet["rows"]] == [2, 1, 3]
+
+
+def test_a_jump_off_for_first_through_the_console_api(
+        api: FlaskClient, committed_db: Engine) -> None:
+    """Paris 2024 men's high jump final, its top two (see tests/unit/results/
+    test_results_jump_off.py): tied after count-back at 2.36, the jump-off at the heights
+    the rule sets, replayed writes stored once, the standing decided by the jump-off."""
+    flight = _flight(committed_db, "HJ", ["McEwen", "Kerr"])
+    judge = _judge(api)
+    url = f"/api/field/heats/{flight.heat_id}"
+    mcewen, kerr = flight.entries
+    numbers = {mcewen: 0, kerr: 0}
+
+    def jump(entry: int, outcome: str, height: str | None = None, status: int = 201) -> dict:
+        numbers[entry] += 1
+        body = {"entry_id": entry, "attempt": numbers[entry], "outcome": outcome}
+        if height is not None:
+            body["height"] = height
+        response = api.post(f"{url}/attempts", headers=judge, json=body)
+        assert response.status_code == status, response.get_json()
+        return response.get_json()["data"] if status < 300 else response.get_json()
+
+    for height in ("2.27", "2.31", "2.36"):
+        jump(mcewen, "o", height)
+        jump(kerr, "o", height)
+    for _ in range(3):
+        jump(mcewen, "x", "2.38")
+        sheet = jump(kerr, "x", "2.38")
+    assert sheet["jump_off"] == {"heights": ["2.38"], "bar": "2.38", "tied": [mcewen, kerr],
+                                 "to_jump": [mcewen, kerr], "winners": []}
+    assert sheet["up_next"] == mcewen
+    assert {row["entry_id"]: row["place"] for row in sheet["rows"]} == {mcewen: 1, kerr: 1}
+
+    jump(mcewen, "x")  # the bar is the rule's: no height needed
+    numbers[mcewen] -= 1  # the tablet sends the same attempt again after a lost answer
+    replayed = api.post(f"{url}/attempts", headers=judge, json={
+        "entry_id": mcewen, "attempt": numbers[mcewen] + 1, "outcome": "x"})
+    assert replayed.status_code == 200 and replayed.get_json()["data"]["replay"]
+    numbers[mcewen] += 1
+    refused = jump(mcewen, "x", status=400)  # McEwen again before Kerr's jump
+    assert "still to jump" in refused["error"]["message"]
+    numbers[mcewen] -= 1
+    wrong_bar = jump(kerr, "x", "2.40", status=400)
+    assert "the bar is at 2.38 m for this round" in wrong_bar["error"]["message"]
+    numbers[kerr] -= 1
+    sheet = jump(kerr, "x")
+    assert sheet["jump_off"]["bar"] == "2.36"
+    jump(mcewen, "x")
+    jump(kerr, "x")
+    jump(mcewen, "x")
+    sheet = jump(kerr, "o")
+    assert sheet["jump_off"]["heights"] == ["2.38", "2.36", "2.34"]
+    assert sheet["jump_off"]["winners"] == [kerr] and sheet["jump_off"]["bar"] is None
+    rows = {row["entry_id"]: row for row in sheet["rows"]}
+    assert rows[kerr]["jump_off"] == ["x", "x", "o"]
+    assert rows[mcewen]["jump_off"] == ["x", "x", "x"]
+    assert (rows[kerr]["place"], rows[kerr]["best"]) == (1, "2.36")  # jump-offs are no mark
+    assert (rows[mcewen]["place"], rows[mcewen]["best"]) == (2, "2.36")
+    assert _attempts(committed_db) == 12 + 6

@@ -4,6 +4,7 @@ non-finishers, corrections, deletions, categories, age grading, records, teams."
 from __future__ import annotations
 
 import threading
+from decimal import Decimal
 
 import pytest
 import redis as redis_lib
@@ -14,11 +15,13 @@ from sqlalchemy.orm import Session
 
 from athsys.accounts.actor import SYSTEM
 from athsys.competitions.models import Heat
+from athsys.errors import ValidationError
 from athsys.leaderboards import reads, refresh, rules
 from athsys.leaderboards.cache import BoardStore
 from athsys.officiating import service as officiating
 from athsys.records.models import Record, RecordScope
 from athsys.results.models import Result
+from athsys.sport.age_grading import age_grade
 from athsys.sport.ranking import ResultStatus
 from athsys.sport.sex import Sex
 from tests.integration.leaderboards.leaderboards_support import Meet, store_result
@@ -145,6 +148,20 @@ def test_deleting_a_result_rebuilds_and_categories_and_grades_are_boards(
     assert all(grades) and grades == sorted(grades, key=float, reverse=True)
     # the 60-year-old is slowest but best graded
     assert graded[0]["bib"] == "106"
+    # the road tables of 2020 on request, computed from the database; each grade as the
+    # age-grading module computes it (Decimal arithmetic), cut to two decimals (the men's 10 km
+    # factors are the same in both editions; the half marathon's differ: see the unit tests)
+    older = _board(committed_db, store, meet.road_event_id, "age-graded:2020")
+    assert older["age_grading"] == {"edition": "2020", "tables": "Alan Jones 2020 road",
+                                    "rounding": "percentage cut (not rounded) to two decimals"}
+    expected = {f"{102 + i}": age_grade("M", age, "ROAD_10K", 1_860_000 + i * 60_000,
+                                        "2020").percentage
+                for i, age in enumerate((32, 39, 46, 53, 60))}
+    assert {line["bib"]: Decimal(line["grade"]) for line in older["lines"]} == expected
+    assert _board(committed_db, store, meet.road_event_id, "age-graded")["age_grading"][
+        "edition"] == "2025"
+    with pytest.raises(ValidationError, match="unknown board 'age-graded:1999'"):
+        _board(committed_db, store, meet.road_event_id, "age-graded:1999")
 
 
 def test_record_flags_are_those_stored_when_official_and_team_scores(

@@ -2,7 +2,7 @@ import pytest
 from sqlalchemy import func, select
 
 from athsys.competitions.models import HeatStatus, RoundKind
-from athsys.errors import ValidationError
+from athsys.errors import ConflictError, ValidationError
 from athsys.officiating.planning import seed_round
 from athsys.officiating.service import mark_heats_official
 from athsys.results.field_service import (
@@ -64,8 +64,13 @@ def test_tokyo_high_jump_count_back_through_stored_attempts(meet, db_session):
     places = {line.bib: line.place for line in standing.standings}
     assert places == {entries[n].bib: p for n, p in TOKYO_HJ_PLACES.items()}
     assert {line.best_mm for line in standing.standings[:3]} == {2370}
-    jump_off = flight_standings(db_session, heat, jump_off_for_first=True)
-    assert {line.bib for line in jump_off.standings if line.jump_off} == {"BARSHI", "TAMBER"}
+    assert {line.bib for line in standing.standings if line.jump_off} == {"BARSHI", "TAMBER"}
+    with pytest.raises(ConflictError, match="are tied for first; record the jump-off"):
+        derive_field_results(db_session, STARTER, [heat])
+    for name in ("Barshim", "Tamberi"):  # they decline the jump-off and share first
+        record_field_attempt(db_session, STARTER, heat, entries[name], outcome="r")
+    shared = flight_standings(db_session, heat)
+    assert shared.jump_off is not None and set(shared.jump_off.winners) == {"BARSHI", "TAMBER"}
     assert derive_field_results(db_session, STARTER, [heat]) == 5
     stored = dict(db_session.execute(select(Result.entry_id, Result.place)
                                      .where(Result.heat_id == heat.id)).all())

@@ -82,6 +82,18 @@ def test_tie_at_the_thousandth_for_last_q_otherwise_drawn_by_lot() -> None:
     assert drawn == {"A3", "B3"}
 
 
+def test_tie_for_last_q_goes_through_on_a_spare_lane_and_a_three_way_tie_for_one() -> None:
+    outcome = advance(tie_for_the_last_time_spot(), by_place=2, by_time=2, seed=5,
+                      spare_places=1)  # 6 + 2 qualifiers, 9 lanes: both tied athletes go
+    assert {entry for entry, mark in outcome.items() if mark is q} == {"C3", "A3", "B3"}
+    heats = [[RaceResult("A1", 10_100), RaceResult("A2", 10_300)],
+             [RaceResult("B1", 10_100), RaceResult("B2", 10_300)],
+             [RaceResult("C1", 10_100), RaceResult("C2", 10_300)]]
+    outcome = advance(heats, by_place=1, by_time=1, seed=3, spare_places=1)
+    # three tied for one q place and one spare lane: they do not fit, the lot takes one
+    assert sum(mark is q for mark in outcome.values()) == 1
+
+
 def test_same_hundredth_is_not_a_tie() -> None:
     # Both publish as 10.31; the thousandth decides without a lot.
     heats = tie_for_the_last_time_spot()

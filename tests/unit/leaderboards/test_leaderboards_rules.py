@@ -122,6 +122,17 @@ def test_grade_hundredths_is_the_age_grading_percentage(sex, age, event, mark):
         age_grade(sex, age, event, mark).percentage * 100)
 
 
+@pytest.mark.parametrize("edition", ["2020", "2025"])
+def test_grade_hundredths_follows_the_road_tables_edition_asked_for(edition):
+    from athsys.sport.age_grading import age_grade
+
+    # a 1:20:00 half marathon at 46: the open standard moved from 58:01 (2020) to 57:31
+    grade = rules.grade_hundredths("M", 46, "ROAD_HM", 4_800_000, edition)
+    assert grade == int(age_grade("M", 46, "ROAD_HM", 4_800_000, edition).percentage * 100)
+    other = "2025" if edition == "2020" else "2020"
+    assert grade != rules.grade_hundredths("M", 46, "ROAD_HM", 4_800_000, other)
+
+
 def test_grade_hundredths_outside_the_tables_is_none():
     assert rules.grade_hundredths("M", 20, "100m", 10_500) is None  # WMA starts at 30
     assert rules.grade_hundredths("M", 40, "100m", 0) is None

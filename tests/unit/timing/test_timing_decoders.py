@@ -257,22 +257,87 @@ def test_ipico_published_read():
 
 def test_ipico_checksum_is_ascii_sum_mod_256():
     assert ipico_checksum("aa400000000123450a2a01123018455927") == "a7"
+    assert ipico_checksum("aa400000000123450a2a01123018455927a7") == "a7"
+    # the extended frame sums the 38 characters between 'aa' and the checksum
+    assert ipico_checksum("aa00058000123b3200012603081222022f060080cd") == "cd"
 
 
-def with_checksum(body32):
-    record = "aa" + body32
-    return record + ipico_checksum(record)
+def test_ipico_reads_with_the_tag_status_extension_from_a_reader_capture():
+    """42-character frames (TTO bit on) carry first/last seen in their status byte."""
+    reads = parse_ipico(sample("ipico_tag_status_reads.txt"))
+    assert [(r.chip, r.seen) for r in reads] == [
+        ("058000123b32", "FS"),
+        ("058000123b32", "LS"),  # status 0x60: bit 6 (last seen) and an undocumented bit 5
+        ("058000121838", "FS"),
+        ("058000128608", None),  # status 0x00: event mode
+        ("058000128608", None),  # a 36-character frame of the same reader
+    ]
+    assert reads[0].timestamp == datetime(2026, 3, 8, 12, 22, 2, 470000, tzinfo=UTC)
+    assert reads[0].epoch_ms == reads[1].epoch_ms and reads[0].read_id != reads[1].read_id
+    assert {r.reader for r in reads} == {"00"}
+
+
+def with_checksum(body, suffix=""):
+    record = "aa" + body
+    return record + ipico_checksum(record) + suffix
+
+
+@pytest.mark.parametrize(
+    ("status", "seen"),
+    [("80", "FS"), ("40", "LS"), ("60", "LS"), ("c0", "FS"), ("00", None), ("01", None),
+     ("ff", None), ("81", "FS")],
+)
+def test_ipico_tag_status_byte(status, seen):
+    line = with_checksum("400000000123450a2a01123018455927" + "1200" + status)
+    (read,) = parse_ipico(line)
+    assert read.seen == seen and read.chip == "000000012345"
+    assert read.timestamp == datetime(2001, 12, 30, 18, 45, 59, 390000, tzinfo=UTC)
+
+
+@pytest.mark.parametrize("suffix", ["fs", "ls", "Fs", "lS", "FS", "LS"])
+def test_ipico_seen_suffix_in_either_case(suffix):
+    (read,) = parse_ipico("aa400000000123450a2a01123018455927a7" + suffix)
+    assert read.seen == suffix.upper()
+    assert read.read_id == "aa400000000123450a2a01123018455927a7" + suffix.upper()
+    assert detect_format("aa400000000123450a2a01123018455927a7" + suffix) == "ipico"
+
+
+def test_ipico_suffix_after_an_extended_frame_agrees_with_its_status_byte():
+    body = "400000000123450a2a01123018455927" + "120080"
+    (read,) = parse_ipico(with_checksum(body, "fs"))
+    assert read.seen == "FS"
+    (read,) = parse_ipico(with_checksum("400000000123450a2a01123018455927" + "120000", "ls"))
+    assert read.seen == "LS"
+    errors = errors_of(parse_ipico, with_checksum(body, "LS"))
+    assert [(e["field"], e["problem"]) for e in errors] == [
+        ("suffix", "'LS' contradicts the tag-status byte '80' (FS)")]
+
+
+LENGTHS = "36 hexadecimal characters, or 42 with the tag-status extension"
 
 
 @pytest.mark.parametrize(
     ("line", "field", "problem"),
     [
+        ("aa400000000123450a2a01123018455927a8", "checksum", "'a8' does not match"),
         ("aa400000000123450a2a01123018455927a8", "checksum", "expected a7"),
-        (with_checksum("400000000123450a2a01123018455964"), "centiseconds", "99"),
+        ("aa00058000123b3200012603081222022f060080ce", "checksum", "expected cd"),
+        ("aa00058000123b3200012603081222022f060080cefs", "checksum", "expected cd"),
+        (with_checksum("400000000123450a2a01123018455964"), "centiseconds",
+         "'64' (hex) are 100, out of range 00-63 (0-99)"),
+        (with_checksum("400000000123450a2a011230184559ff"), "centiseconds",
+         "'ff' (hex) are 255, out of range"),
+        (with_checksum("400000000123450a2a011230184559641200800"[:38]), "centiseconds",
+         "'64' (hex) are 100"),
         (with_checksum("400000000123450a2a01133018455927"), "date", "YYMMDD"),
         (with_checksum("400000000123450a2a01123025455927"), "time", "time of day"),
-        ("aa400000000123450a2a01123018455927a", None, "36 hex"),
-        ("aa400000000123450a2a01123018455927a7ZZ", None, "FS or LS"),
+        ("aa400000000123450a2a01123018455927a", "length", "35 characters; expected " + LENGTHS),
+        ("aa400000000123450a2a01123018455927a7a7", "length", "38 characters; expected"),
+        ("aa400000000123450a2a01123018455927a7FSFS", "length", "40 characters; expected"),
+        ("aa00058000123b3200012603081222022f060080", "length",
+         "(so 36, 38, 42 or 44 characters)"),
+        ("aa400000000123450a2a01123018455927a7ZZ", "suffix", "'ZZ' after the record is not FS"),
+        ("aa00058000123b3200012603081222022f060080cdXS", "suffix", "'XS'"),
         ("ab400000000123450a2a01123018455927a7", "prefix", "'aa'"),
         ("aa40000000012345Xa2a01123018455927a7", None, "hexadecimal"),
     ],
@@ -295,6 +360,7 @@ def test_ipico_bad_records(line, field, problem):
         ("mylaps_passings.txt", "mylaps"),
         ("chronotrack_reads.txt", "chronotrack"),
         ("ipico_reads.txt", "ipico"),
+        ("ipico_tag_status_reads.txt", "ipico"),
         ("lif_hundredths_delta_to_winner.lif", "lif"),
     ],
 )

@@ -104,7 +104,7 @@ def lines_of(separator: str, head: st.SearchStrategy[str] | None = None,
 SHAPED = {
     "raceresult": lines_of(";"),
     "chronotrack": lines_of("~", st.sampled_from(["CT01_13", "CT01_33"]), size=7),
-    "ipico": st.text("0123456789abcdefFSLa", min_size=30, max_size=40).map(lambda s: "aa" + s),
+    "ipico": st.text("0123456789abcdefFSLafsl", min_size=30, max_size=44).map(lambda s: "aa" + s),
     "mylaps": st.lists(
         st.tuples(noise, st.sampled_from(["Passing", "Marker", "Other"]),
                   st.lists(st.lists(st.tuples(st.sampled_from(
@@ -193,20 +193,38 @@ def test_chronotrack_round_trip(reads: list[tuple[str, int, int, str]]) -> None:
         (chip, moment(ms), antenna, point, False) for chip, ms, antenna, point in reads]
 
 
+def _seen_by_status(status: int | None) -> str | None:
+    return {0x80: "FS", 0x40: "LS", 0x60: "LS"}.get(status) if status is not None else None
+
+
+def _ipico_suffix(suffix: str, status: int | None) -> str:
+    """The suffix as sent: one contradicting the status byte is refused (unit tests), so
+    none is sent then."""
+    from_status = _seen_by_status(status)
+    return "" if from_status and suffix and suffix.upper() != from_status else suffix
+
+
 @ROUND_TRIP
 @given(reads=distinct(st.tuples(st.text("0123456789abcdef", min_size=12, max_size=12),
-                                 st.integers(0, 8_639_999), st.sampled_from(["", "FS", "LS"])),
-                       lambda r: (r[0], r[1] // 10, r[2])))
-def test_ipico_round_trip(reads: list[tuple[str, int, str]]) -> None:
-    lines = []
-    for tag, ms, seen in reads:
+                                 st.integers(0, 8_639_999),
+                                 st.sampled_from(["", "FS", "LS", "fs", "ls"]),
+                                 st.sampled_from([None, 0x00, 0x80, 0x40, 0x60, 0xFF])),
+                       lambda r: (r[0], r[1] // 10, _ipico_suffix(r[2], r[3]).upper(), r[3])))
+def test_ipico_round_trip(reads: list[tuple[str, int, str, int | None]]) -> None:
+    """Plain and tag-status (TTO) frames, with or without an FS/LS suffix in either case."""
+    lines, expected = [], []
+    for tag, ms, wanted_suffix, status in reads:
         centis = ms // 10
         hhmmss = clock(centis // 100 * 1000, 0).replace(":", "")
         body = f"aa01{tag}0000{DAY:%y%m%d}{hhmmss}{centis % 100:02x}"
-        lines.append(body + ipico_checksum(body + "00") + seen)
+        if status is not None:
+            body += f"0700{status:02x}"
+        suffix = _ipico_suffix(wanted_suffix, status)
+        from_status = _seen_by_status(status)
+        lines.append(body + ipico_checksum(body) + suffix)
+        expected.append((tag, moment(ms // 10 * 10), suffix.upper() or from_status, "01"))
     passings = parse_ipico("\n".join(lines), OPTIONS)
-    assert [(p.chip, p.timestamp, p.seen, p.reader) for p in passings] == [
-        (tag, moment(ms // 10 * 10), seen or None, "01") for tag, ms, seen in reads]
+    assert [(p.chip, p.timestamp, p.seen, p.reader) for p in passings] == expected
 
 
 @ROUND_TRIP
@@ -245,15 +263,22 @@ def _csv_line(values: list[str]) -> str:
 @given(event=st.integers(1, 9999), heat_no=st.integers(1, 99), name=names,
        finishers=st.lists(st.tuples(st.text("0123456789", min_size=1, max_size=6), names,
                                     names, st.integers(1, 3_600_000), st.integers(100, 999)),
-                          min_size=1, max_size=12, unique_by=lambda f: f[0]))
+                          min_size=1, max_size=12, unique_by=lambda f: f[0]),
+       tail=st.sampled_from([("", ()), (",,,", ()), (",,,,,,,,,,", ()),
+                             (",,14:05:00.00,u1,u2,u3,0.1,0.2,7.1,2:20.4,,", ("u1", "u2", "u3")),
+                             (",,x,,z", ("x", "", "z"))]))
 def test_lif_round_trip(event: int, heat_no: int, name: str,
-                        finishers: list[tuple[str, str, str, int, int]]) -> None:
+                        finishers: list[tuple[str, str, str, int, int]],
+                        tail: tuple[str, tuple[str, ...]]) -> None:
+    """Also with the trailing columns real files carry (an empty split column, the time-trial
+    start, user fields, FinishLynx's delta 2, delta 3, speed and pace, empty fields)."""
     finishers = sorted(finishers, key=lambda f: f[3])
     lines = [_csv_line([str(event), "1", str(heat_no), name, "+1.2", "m/s", "", "", "", "100",
                         "14:05:00.0000"])]
     for place, (bib, last, first, ms, reaction) in enumerate(finishers, start=1):
         lines.append(_csv_line([str(place), bib, str(place), last, first, "Club",
-                                f"{ms // 1000}.{ms % 1000:03d}", "", "", f"0.{reaction}"]))
+                                f"{ms // 1000}.{ms % 1000:03d}", "", "", f"0.{reaction}"])
+                     + tail[0])
     parsed = parse_lif("\r\n".join(lines) + "\r\n")
     assert (parsed.heat.event, parsed.heat.heat, parsed.heat.name, parsed.heat.wind_tenths,
             parsed.heat.start_ms) == (event, heat_no, name, 12, (14 * 60 + 5) * 60_000)
@@ -261,6 +286,9 @@ def test_lif_round_trip(event: int, heat_no: int, name: str,
             for r in parsed.results] == [
         (place, bib, last, first, ms, reaction)
         for place, (bib, last, first, ms, reaction) in enumerate(finishers, start=1)]
+    users = tail[1] or ("", "", "")
+    assert [(r.splits_ms, r.user_fields) for r in parsed.results] == [((), users)] * len(
+        finishers)
 
 
 lanes = st.builds(StartListLane, lane=st.one_of(st.none(), st.integers(1, 10)),

@@ -233,3 +233,139 @@ def test_a_start_list_row_with_its_fields_shifted_is_refused_naming_the_row():
     body = "7,1,2,Girls 100m Hurdles\n,698,2,Gekle,Abby,Carleton\n,,,,,Monroe\n"
     with pytest.raises(ValidationError, match="line 3.*no id, lane or name"):
         parse_evt(body)
+
+
+# --- the winner's delta: blank, zero, or the winner's own time (issue 16) ------------------
+
+HEADER = "5,1,1,Men 100m Final,+1.2,m/s,AUTO,,,100,20:35:00.1234\n"
+
+
+def lif_rows(*rows):
+    return parse_lif(HEADER + "".join(row + "\n" for row in rows))
+
+
+@pytest.mark.parametrize("winner_delta", ["", "0", "0.000", "10.43"])
+@pytest.mark.parametrize(
+    ("deltas", "convention"),
+    [(("0.003", "0.074", "0.112"), DELTA_TO_WINNER),
+     (("0.003", "0.071", "0.038"), DELTA_TO_PREVIOUS)],
+)
+def test_winner_delta_blank_zero_or_own_time_all_reconstruct(winner_delta, deltas, convention):
+    parsed = lif_rows(
+        f"1,101,4,Smith,John,Leeds,10.43,,{winner_delta},0.145",
+        f"2,102,5,Jones,Tom,Bristol,10.44,,{deltas[0]},0.151",
+        f"3,103,3,Brown,Ali,Cardiff,10.51,,{deltas[1]},0.139",
+        f"4,104,6,White,Sam,Newport,10.54,,{deltas[2]},0.160",
+    )
+    assert parsed.heat.delta_convention == convention
+    assert [r.precise_time_ms for r in parsed.results] == TRUE_TIMES[:4]
+
+
+def test_winner_delta_holding_the_winners_time_to_the_thousandth_pins_it():
+    """FinishLynx files where the winner's delta is the winner's full time: written to 1/1000
+    it tells the winner's true time, which the hundredths alone leave open (10.421-10.430)."""
+    parsed = lif_rows(
+        "1,101,4,Smith,John,Leeds,10.43,,10.425,",
+        "2,102,5,Jones,Tom,Bristol,10.44,,0.010,",
+    )
+    assert parsed.heat.delta_convention == DELTA_TO_WINNER
+    assert [r.precise_time_ms for r in parsed.results] == [10_425, 10_435]
+
+
+def test_winner_delta_that_is_neither_zero_nor_the_winners_time_gives_no_reconstruction():
+    parsed = lif_rows(
+        "1,101,4,Smith,John,Leeds,10.43,,0.120,",
+        "2,102,5,Jones,Tom,Bristol,10.44,,0.003,",
+    )
+    assert parsed.heat.delta_convention is None
+    assert [r.precise_time_ms for r in parsed.results] == [None, None]
+
+
+def test_real_relay_file_with_the_winners_time_as_its_delta():
+    """PrzemoWAkcji/Nowa_platforma 063-1-03.lif (SOURCES.md): winner's delta 55.39 = its time,
+    the second team's 6.29 its gap; all in hundredths, so nothing finer is invented."""
+    parsed = lif("lif_relay_4x100_full_layout.lif")
+    winner, second, dns = parsed.results
+    assert (winner.time_ms, winner.delta_ms, second.time_ms, second.delta_ms) == (
+        55_390, 55_390, 61_680, 6_290)
+    assert parsed.heat.delta_convention is None
+    assert [r.precise_time_ms for r in parsed.results] == [None, None, None]
+    assert dns.status == DNS and dns.last_name == "UKS Otrębusy"
+
+
+def test_the_verbatim_relay_file_is_read_with_its_damaged_letter_shown():
+    """The published file holds 0x19 where 'ę' (U+0119) was: the writer kept only the low
+    byte. A stray control byte in text is damage, not binary: the file is read as the crew
+    wrote it, the name shows U+FFFD where the letter was."""
+    parsed = parse_lif((SAMPLES / "lif_relay_4x100_verbatim.lif").read_bytes())
+    assert [(r.place, r.time_ms) for r in parsed.results] == [(1, 55_390), (2, 61_680),
+                                                              (None, None)]
+    assert parsed.results[2].last_name == "UKS Otr\ufffdbusy"
+
+
+def test_binary_is_still_refused_and_a_damaged_number_names_its_line():
+    png = (SAMPLES / "binary_upload.bin").read_bytes()
+    assert "binary" in errors_of(png)[0]["problem"]
+    assert "binary" in errors_of(b"1,1,1,Final\n" + bytes(range(1, 9)) * 20)[0]["problem"]
+    damaged = (SAMPLES / "lif_relay_4x100_full_layout.lif").read_bytes().replace(
+        b"55.39", b"55.\x193", 1)
+    assert [(e["line"], e["field"]) for e in errors_of(damaged)] == [(2, "time")]
+
+
+# --- splits and user fields, by position from the left (issue 16) --------------------------
+
+FULL = ("{place},{bib},{lane},Runner,{bib},Club,{time},LIC{bib},{delta},0.2{lane}0,"
+        "{splits},14:02:11.50,u1-{bib},u2-{bib},u3-{bib},{delta},{delta},7.12,2:20.4")
+
+
+def test_real_file_with_every_field_has_no_split_and_its_time_trial_start_is_no_split():
+    """19 columns: one empty split column, the time-trial start (the heat's start time of
+    day), user 1-3, delta 2, delta 3, speed, pace. Counting splits from the end took the
+    time-trial start for a split."""
+    parsed = lif("lif_relay_4x100_full_layout.lif")
+    assert [r.splits_ms for r in parsed.results] == [(), (), ()]
+    assert [r.user_fields for r in parsed.results] == [("", "", "")] * 3
+
+
+@pytest.mark.parametrize("trailing", ["", ",", ",,,,", ",extra,fields,beyond,user3,,"])
+def test_full_layout_with_two_splits_and_any_trailing_columns(trailing):
+    parsed = lif_rows(
+        FULL.format(place=1, bib=301, lane=3, time="1:56.72", delta="1:56.72",
+                    splits="56.10,1:56.72") + trailing,
+        FULL.format(place=2, bib=302, lane=4, time="1:57.15", delta="0.43",
+                    splits="56.51,1:57.15") + trailing,
+        "DNF,303,5,Runner,303,Club,,LIC303,,0.215,58.02,,14:02:11.50,u1-303,,," + trailing,
+    )
+    first, second, dnf = parsed.results
+    assert first.splits_ms == (56_100, 116_720) and second.splits_ms == (56_510, 117_150)
+    assert dnf.splits_ms == (58_020,)  # a partial split of a runner who did not finish
+    assert first.user_fields == ("u1-301", "u2-301", "u3-301")
+    assert dnf.user_fields == ("u1-303", "", "")
+
+
+def test_splits_then_a_blank_time_trial_start_then_user_fields():
+    parsed = lif_rows(
+        "1,301,3,A,B,C,1:56.72,,,,56.10,1:56.72,,team-a,,",
+        "2,302,4,D,E,F,1:57.15,,0.43,,56.51,1:57.15,,team-b,second,",
+    )
+    assert [r.splits_ms for r in parsed.results] == [(56_100, 116_720), (56_510, 117_150)]
+    assert [r.user_fields for r in parsed.results] == [("team-a", "", ""),
+                                                       ("team-b", "second", "")]
+
+
+def test_rows_cut_after_the_splits_or_before_them():
+    """FinishLynx can write a file up to a chosen field (time, licence, delta, reaction time or
+    splits); shorter rows still read."""
+    parsed = lif_rows(
+        "1,301,3,A,B,C,1:56.72,,,,56.10,1:56.72",
+        "2,302,4,D,E,F,1:57.15",
+        "3,303,5,G,H,I,1:58.00,,,,57.00",
+    )
+    assert [r.splits_ms for r in parsed.results] == [(56_100, 116_720), (), (57_000,)]
+    assert [r.user_fields for r in parsed.results] == [("", "", "")] * 3
+
+
+def test_a_split_later_than_the_time_ends_the_splits_and_is_the_time_trial_start():
+    parsed = lif_rows("1,301,3,A,B,C,10.43,,,,10:30:00.00,x,y,z")
+    (result,) = parsed.results
+    assert result.splits_ms == () and result.user_fields == ("x", "y", "z")

@@ -30,11 +30,35 @@ function pendingFor(entryId) {
   return outbox ? outbox.filter((w) => w.body.entry_id === entryId).length : 0;
 }
 
+// A tie for first after count-back in a high jump or pole vault final: the jump-off, one
+// attempt each at the bar the rule sets (the server checks it); R is "declines" there.
+function drawJumpOff(jumpOff, names) {
+  const banner = $("field-jumpoff");
+  banner.hidden = !jumpOff;
+  const height = $("field-height");
+  const open = Boolean(jumpOff && jumpOff.bar);
+  height.readOnly = open;
+  if (open) height.value = jumpOff.bar;
+  document.querySelector('[data-outcome="-"] small').textContent = open ? "does not jump" : "pass";
+  document.querySelector('[data-outcome="r"] small').textContent = open ? "declines" : "retired";
+  if (!jumpOff) return;
+  const tied = jumpOff.tied.map(names).join(" and ");
+  banner.textContent = jumpOff.winners.length === 1
+    ? `Jump-off decided: ${names(jumpOff.winners[0])} first.`
+    : jumpOff.winners.length
+      ? `${tied} share first place.`
+      : `Jump-off for first place between ${tied}: one attempt each at ${jumpOff.bar}. ` +
+        "If they all decline (R for each), they share first.";
+}
+
 function draw() {
+  const jumpOff = sheet.jump_off;
   const columns = sheet.vertical ? sheet.heights : [...Array(sheet.trials).keys()].map((i) => `${i + 1}`);
+  const jumpOffColumns = jumpOff ? jumpOff.heights.map((h) => `JO ${h}`) : [];
   $("field-columns").replaceChildren(
     el("th", { scope: "col", text: "Bib" }), el("th", { scope: "col", text: "Athlete" }),
     ...columns.map((c) => el("th", { scope: "col", class: "field-cell", text: c })),
+    ...jumpOffColumns.map((c) => el("th", { scope: "col", class: "field-cell field-jo", text: c })),
     el("th", { scope: "col", text: "Best" }), el("th", { scope: "col", text: "Pl." }),
     el("th", { scope: "col", class: "field-pending-head" }, el("span", { class: "sr-only", text: "Unsent" })));
   $("field-rows").replaceChildren(...sheet.rows.map((r) => {
@@ -47,13 +71,16 @@ function draw() {
                             "aria-selected": String(r.entry_id === selected) },
       el("td", { class: "field-bib", text: r.bib }), el("td", { text: r.name }),
       ...cells.map((c) => el("td", { class: "field-cell", text: c })),
+      ...jumpOffColumns.map((_, i) => el("td", { class: "field-cell field-jo", text: r.jump_off[i] ?? "" })),
       el("td", { text: r.best }), el("td", { class: "field-place", text: r.place ?? "" }),
       el("td", { class: "field-pending", text: pendingFor(r.entry_id) ? `+${pendingFor(r.entry_id)}` : "" }));
     return line;
   }));
   const up = row(sheet.up_next);
-  $("field-up").textContent = up ? `Up: ${up.bib} ${up.name}` :
-    (sheet.vertical ? "Nobody left at this bar: raise it" : "Series complete");
+  const at = jumpOff?.bar ? ` (jump-off at ${jumpOff.bar})` : "";
+  $("field-up").textContent = up ? `Up: ${up.bib} ${up.name}${at}` :
+    (sheet.vertical && !jumpOff?.winners.length ? "Nobody left at this bar: raise it" : "Series complete");
+  drawJumpOff(jumpOff, (id) => { const r = row(id); return r ? `${r.bib} ${r.name}` : `${id}`; });
   const who = row(selected);
   $("field-who").textContent = who
     ? `${who.bib} ${who.name}: attempt ${who.attempts + pendingFor(who.entry_id) + 1}`
