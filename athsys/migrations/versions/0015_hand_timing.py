@@ -6,8 +6,8 @@ is published to the 1/10 s rounded up, never makes a record, and a best it sets 
 a hand time. The revision keeps the flag as it was, and ``record.hand_timed`` says a
 personal or season best is a hand time ("10.4h").
 
-Revision ID: 0014
-Revises: 0013
+Revision ID: 0015
+Revises: 0014
 Create Date: 2026-12-04 07:45:00
 """
 
@@ -16,8 +16,8 @@ from __future__ import annotations
 import sqlalchemy as sa
 from alembic import op
 
-revision = '0014'
-down_revision = '0013'
+revision = '0015'
+down_revision = '0014'
 branch_labels = None
 depends_on = None
 
