@@ -3,6 +3,8 @@
 // meets without photo finish, the gun, the wind, then confirm the results and make the heat
 // official. The call room checks athletes in from the same list (one tap each). The sheet is
 // read again every 5 s, so photo-finish results show as they arrive.
+// A time typed with an h (11.9h) is a hand time; in a heat timed by hand every typed time is
+// one; the server publishes it to the tenth, rounded up.
 // What is recorded for an athlete goes through the outbox (outbox.js): kept on the tablet
 // until the server answers, so a network cut loses nothing. Text is set with textContent
 // only: names are data typed by registrants.
@@ -26,7 +28,8 @@ function result(line) {
 }
 
 function outcomes(line) {
-  const time = el("input", { inputmode: "decimal", placeholder: "11.87",
+  const time = el("input", { inputmode: "decimal",
+                             placeholder: sheet.hand_timed ? "11.9" : "11.87",
                              "aria-label": `Time of bib ${line.bib}` });
   const button = (label, cls, send) => {
     const node = el("button", { type: "button", class: `btn ${cls}`, text: label,
@@ -76,7 +79,8 @@ function draw({ rows = true } = {}) {
   $("heat-title").textContent = sheet.name;
   $("heat-state").textContent = sheet.status;
   $("heat-times").textContent = [sheet.scheduled && `scheduled ${sheet.scheduled}`,
-    sheet.gun && `gun ${sheet.gun}`, sheet.wind && `wind ${sheet.wind} m/s`]
+    sheet.gun && `gun ${sheet.gun}`, sheet.wind && `wind ${sheet.wind} m/s`,
+    sheet.hand_timed && "timed by hand"]
     .filter(Boolean).join(" · ");
   $("heat-start").disabled = sheet.status !== "scheduled";
   $("heat-finish").disabled = sheet.status !== "started";
