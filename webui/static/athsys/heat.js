@@ -111,7 +111,7 @@ async function act(run, done) {
   try {
     sheet = await run();
     say(done, "success");
-    draw();
+    draw({ rows: !typing() }); // a time being typed survives the gun and the confirm
   } catch (error) {
     say(error.message);
   }
