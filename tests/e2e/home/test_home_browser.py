@@ -35,7 +35,7 @@ pytestmark = pytest.mark.e2e
 HOMES = {
     ADMIN: (["#dashboard", "#next-heats", "#check-in"], "#my-results"),
     CHIEF_REGISTRAR: (["#dashboard", "#check-in"], "#my-entries"),
-    REGISTRAR: (["#check-in", "#next-heats"], "#dashboard"),
+    REGISTRAR: (["#check-in"], "#dashboard"),
     STARTER: (["#next-heats", "#field-events"], "#dashboard"),
     COACH: (["#club-entries"], "#check-in"),
     ATHLETE: (["#my-entries", "#my-results", "#personal-bests"], "#check-in"),
