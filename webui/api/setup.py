@@ -58,7 +58,7 @@ def _clock(text: str) -> time:
 
 
 # -- schemas -----------------------------------------------------------------------------------
-class CompetitionRequestSchema(StrictSchema):
+class SetupCompetitionRequestSchema(StrictSchema):
     name = fields.String(required=True, validate=validate.Length(min=1, max=160))
     day = fields.Date(required=True, metadata={"description": "YYYY-MM-DD"})
     venue = fields.String(required=True, validate=validate.Length(min=1, max=160))
@@ -76,7 +76,7 @@ class CompetitionRequestSchema(StrictSchema):
             raise FieldError("Must not be blank.")
 
 
-class CompetitionAnswerSchema(Schema):
+class SetupCompetitionAnswerSchema(Schema):
     id = fields.Integer()
     name = fields.String()
     venue = fields.String()
@@ -86,20 +86,20 @@ class CompetitionAnswerSchema(Schema):
     status = fields.String()
 
 
-class TemplateSchema(Schema):
+class SetupTemplateSchema(Schema):
     key = fields.String()
     title = fields.String()
     description = fields.String()
     events = fields.Integer(metadata={"description": "how many events it holds"})
 
 
-class ProgrammeRequestSchema(StrictSchema):
+class SetupProgrammeRequestSchema(StrictSchema):
     template = fields.String(required=True, validate=validate.OneOf(list(TEMPLATES)))
     first_start = fields.String(load_default="10:00", validate=_CLOCK,
                                 metadata={"description": "HH:MM at the venue"})
 
 
-class RoundSchema(StrictSchema):
+class SetupRoundSchema(StrictSchema):
     kind = fields.Enum(RoundKind, by_value=True, required=True)
     ordinal = fields.Integer(required=True, validate=validate.Range(1, 20), strict=True)
     start = fields.String(required=True, validate=_CLOCK,
@@ -109,29 +109,29 @@ class RoundSchema(StrictSchema):
     label = fields.String(load_default="", validate=validate.Length(max=20))
 
 
-class PlannedEventSchema(StrictSchema):
+class SetupPlannedEventSchema(StrictSchema):
     code = fields.String(required=True, validate=validate.OneOf(list(DISCIPLINES)))
     name = fields.String(load_default="", validate=validate.Length(max=120))
     sex = fields.Enum(Sex, by_value=True, required=True)
     age_category = fields.String(load_default="SEN", validate=validate.Regexp(
         r"^(SEN|U18|U20|[MW][3-9][05])$", error="SEN, U18, U20 or a masters band (M35, W50)."))
-    rounds = fields.List(fields.Nested(RoundSchema), required=True,
+    rounds = fields.List(fields.Nested(SetupRoundSchema), required=True,
                          validate=validate.Length(min=1, max=20))
 
 
-class ProgrammeSchema(StrictSchema):
+class SetupProgrammeSchema(StrictSchema):
     lanes = _LANES
-    events = fields.List(fields.Nested(PlannedEventSchema), required=True,
+    events = fields.List(fields.Nested(SetupPlannedEventSchema), required=True,
                          validate=validate.Length(min=1, max=200))
 
 
-class CreatedEventSchema(Schema):
+class SetupCreatedEventSchema(Schema):
     id = fields.Integer()
     name = fields.String()
     rounds = fields.Integer()
 
 
-class ImportRequestSchema(StrictSchema):
+class SetupImportRequestSchema(StrictSchema):
     csv = fields.String(required=True, validate=validate.Length(min=1, max=_MAX_CSV),
                         metadata={"description": "the file's text, header line first"})
     first_bib = fields.Integer(load_default=None, allow_none=True, strict=True,
@@ -140,7 +140,7 @@ class ImportRequestSchema(StrictSchema):
                                                         "without a bib"})
 
 
-class PreviewRowSchema(Schema):
+class SetupPreviewRowSchema(Schema):
     line = fields.Integer()
     bib = fields.String()
     bib_assigned = fields.Boolean()
@@ -153,56 +153,56 @@ class PreviewRowSchema(Schema):
     seed_mark = fields.String(metadata={"description": "in the event's notation"})
 
 
-class ProblemSchema(Schema):
+class SetupProblemSchema(Schema):
     line = fields.Integer()
     field = fields.String()
     message = fields.String()
 
 
-class PreviewSchema(Schema):
+class SetupPreviewSchema(Schema):
     ok = fields.Boolean()
-    rows = fields.List(fields.Nested(PreviewRowSchema))
-    problems = fields.List(fields.Nested(ProblemSchema))
+    rows = fields.List(fields.Nested(SetupPreviewRowSchema))
+    problems = fields.List(fields.Nested(SetupProblemSchema))
 
 
-class ImportedSchema(Schema):
+class SetupImportedSchema(Schema):
     entries = fields.Integer()
     athletes_created = fields.Integer()
     athletes_reused = fields.Integer()
     clubs_created = fields.Integer()
 
 
-class ChipsRequestSchema(StrictSchema):
+class SetupChipsRequestSchema(StrictSchema):
     prefix = fields.String(load_default="", validate=validate.Regexp(
         r"^[A-Za-z0-9-]{0,12}$", error="Letters, digits and - only, at most 12."),
         metadata={"description": "the chip is prefix + bib"})
 
 
-class ChipsSchema(Schema):
+class SetupChipsSchema(Schema):
     assigned = fields.Integer()
 
 
-class SeedRequestSchema(StrictSchema):
+class SetupSeedRequestSchema(StrictSchema):
     seed = fields.Integer(load_default=None, allow_none=True, strict=True,
                           validate=validate.Range(0, 2**31 - 1))
 
 
-class StartListLinkSchema(Schema):
+class SetupStartListLinkSchema(Schema):
     heat_id = fields.Integer()
     name = fields.String()
     sheet = fields.String(metadata={"description": "the printable heat sheet"})
     console = fields.String(metadata={"description": "the starter's console"})
 
 
-class SeededSchema(Schema):
+class SetupSeededSchema(Schema):
     seeded = fields.List(fields.Dict())
     without_entries = fields.List(fields.String())
-    start_lists = fields.List(fields.Nested(StartListLinkSchema))
+    start_lists = fields.List(fields.Nested(SetupStartListLinkSchema))
 
 
 # -- views -------------------------------------------------------------------------------------
 def _competition_answer(competition: Competition, lanes: int) -> dict[str, Any]:
-    return CompetitionAnswerSchema().dump({  # type: ignore[no-any-return]
+    return SetupCompetitionAnswerSchema().dump({  # type: ignore[no-any-return]
         "id": competition.id, "name": competition.name, "venue": competition.venue,
         "day": competition.start_date.isoformat(), "time_zone": competition.time_zone,
         "lanes": lanes, "status": competition.status.value})
@@ -212,7 +212,7 @@ def _competition_answer(competition: Competition, lanes: int) -> dict[str, Any]:
 def create_competition() -> Response:
     actor = require_permission(*PERMISSION)
     body = json_body()
-    data = load(CompetitionRequestSchema(), body)
+    data = load(SetupCompetitionRequestSchema(), body)
     with writing(body) as session:
         competition = meet_setup.create_meet(session, actor, name=data["name"], day=data["day"],
                                              venue=data["venue"], time_zone=data["time_zone"])
@@ -223,7 +223,7 @@ def create_competition() -> Response:
 @blueprint.get("/templates")
 def templates() -> Response:
     require_permission(*PERMISSION)
-    return success(TemplateSchema(many=True).dump([
+    return success(SetupTemplateSchema(many=True).dump([
         {"key": t.key, "title": t.title, "description": t.description, "events": len(t.events)}
         for t in TEMPLATES.values()]))
 
@@ -240,7 +240,7 @@ def _planned_json(planned: PlannedEvent) -> dict[str, Any]:
 @blueprint.post("/programme")
 def programme() -> Response:
     require_permission(*PERMISSION)
-    data = load(ProgrammeRequestSchema(), json_body())
+    data = load(SetupProgrammeRequestSchema(), json_body())
     return success([_planned_json(p) for p in expand(data["template"],
                                                      _clock(data["first_start"]))])
 
@@ -258,19 +258,19 @@ def _planned(data: dict[str, Any]) -> PlannedEvent:
 def add_events(competition_id: int) -> Response:
     actor = require_permission(*PERMISSION)
     body = json_body()
-    data = load(ProgrammeSchema(), body)
+    data = load(SetupProgrammeSchema(), body)
     with writing(body) as session:
         competition = row_or_404(session, Competition, competition_id)
         events = meet_setup.add_programme(session, actor, competition,
                                           [_planned(e) for e in data["events"]],
                                           lanes=data["lanes"])
-        answer = CreatedEventSchema(many=True).dump(
+        answer = SetupCreatedEventSchema(many=True).dump(
             [{"id": e.id, "name": e.name, "rounds": len(e.rounds)} for e in events])
     return success(answer, 201)
 
 
 def _preview(check: Any) -> dict[str, Any]:
-    return PreviewSchema().dump({  # type: ignore[no-any-return]
+    return SetupPreviewSchema().dump({  # type: ignore[no-any-return]
         "ok": check.ok,
         "rows": [{"line": r.line, "bib": r.bib, "bib_assigned": r.bib_assigned,
                   "name": f"{r.first_name} {r.last_name}", "sex": r.sex.value,
@@ -283,7 +283,7 @@ def _preview(check: Any) -> dict[str, Any]:
 @blueprint.post("/competitions/<int:competition_id>/entries/preview")
 def preview_entries(competition_id: int) -> Response:
     require_permission(*PERMISSION)
-    data = load(ImportRequestSchema(), json_body())
+    data = load(SetupImportRequestSchema(), json_body())
     session = db()
     competition = row_or_404(session, Competition, competition_id)
     return success(_preview(meet_setup.check_import(session, competition, data["csv"],
@@ -294,19 +294,19 @@ def preview_entries(competition_id: int) -> Response:
 def import_entries(competition_id: int) -> Response:
     actor = require_permission(*PERMISSION)
     body = json_body()
-    data = load(ImportRequestSchema(), body)
+    data = load(SetupImportRequestSchema(), body)
     with writing(body) as session:
         competition = row_or_404(session, Competition, competition_id)
         imported = meet_setup.import_entries(session, actor, competition, data["csv"],
                                              data["first_bib"])
-    return success(ImportedSchema().dump(asdict(imported)), 201)
+    return success(SetupImportedSchema().dump(asdict(imported)), 201)
 
 
 @blueprint.post("/competitions/<int:competition_id>/chips")
 def chips(competition_id: int) -> Response:
     actor = require_permission(*PERMISSION)
     body = json_body()
-    data = load(ChipsRequestSchema(), body)
+    data = load(SetupChipsRequestSchema(), body)
     with writing(body) as session:
         competition = row_or_404(session, Competition, competition_id)
         assigned = meet_setup.assign_chips(session, actor, competition, data["prefix"])
@@ -317,7 +317,7 @@ def chips(competition_id: int) -> Response:
 def seed(competition_id: int) -> Response:
     actor = require_permission(*PERMISSION)
     body = json_body()
-    data = load(SeedRequestSchema(), body)
+    data = load(SetupSeedRequestSchema(), body)
     with writing(body) as session:
         competition = row_or_404(session, Competition, competition_id)
         seeded, empty = meet_setup.seed_first_rounds(session, actor, competition, data["seed"])
@@ -325,7 +325,7 @@ def seed(competition_id: int) -> Response:
                   "sheet": url_for("live.heat_sheet", heat_id=heat_id),
                   "console": url_for("consoles.heat", heat_id=heat_id)}
                  for heat_id, name in meet_setup.first_heats(session, competition.id)]
-        answer = SeededSchema().dump({"seeded": [asdict(s) for s in seeded],
+        answer = SetupSeededSchema().dump({"seeded": [asdict(s) for s in seeded],
                                       "without_entries": empty, "start_lists": links})
     return success(answer)
 
@@ -333,21 +333,21 @@ def seed(competition_id: int) -> Response:
 _ROLES = roles_allowed(*PERMISSION)
 for _endpoint, _summary, _request, _response, _status in (
     ("create_competition", "Wizard step 1: create a competition, open for entries",
-     CompetitionRequestSchema(), CompetitionAnswerSchema(), 201),
+     SetupCompetitionRequestSchema(), SetupCompetitionAnswerSchema(), 201),
     ("templates", "The meet templates: club meet, championship, road race, combined events",
-     None, TemplateSchema(many=True), 200),
+     None, SetupTemplateSchema(many=True), 200),
     ("programme", "A template's events, rounds and schedule, to edit (nothing is stored)",
-     ProgrammeRequestSchema(), PlannedEventSchema(many=True), 200),
+     SetupProgrammeRequestSchema(), SetupPlannedEventSchema(many=True), 200),
     ("add_events", "Wizard step 2: store the programme (events, rounds, start times)",
-     ProgrammeSchema(), CreatedEventSchema(many=True), 201),
+     SetupProgrammeSchema(), SetupCreatedEventSchema(many=True), 201),
     ("preview_entries", "Wizard step 3: check a CSV of entries; every bad line and field "
-     "is named, nothing is stored", ImportRequestSchema(), PreviewSchema(), 200),
+     "is named, nothing is stored", SetupImportRequestSchema(), SetupPreviewSchema(), 200),
     ("import_entries", "Wizard step 3: enter every row of the CSV in one transaction, or "
-     "none (400 naming each bad line)", ImportRequestSchema(), ImportedSchema(), 201),
+     "none (400 naming each bad line)", SetupImportRequestSchema(), SetupImportedSchema(), 201),
     ("chips", "Wizard step 4: a chip (prefix + bib) for every road-race entry without one",
-     ChipsRequestSchema(), ChipsSchema(), 200),
+     SetupChipsRequestSchema(), SetupChipsSchema(), 200),
     ("seed", "Wizard step 5: seed every first round and draw the lanes; links to the start "
-     "lists", SeedRequestSchema(), SeededSchema(), 200),
+     "lists", SetupSeedRequestSchema(), SetupSeededSchema(), 200),
 ):
     openapi.describe(f"api_setup.{_endpoint}", summary=_summary, tag="setup", request=_request,
                      response=_response, status=_status, roles=_ROLES)
