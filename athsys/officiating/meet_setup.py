@@ -30,6 +30,7 @@ from athsys.athletes.models import Athlete, Club
 from athsys.athletes.service import create_athlete
 from athsys.audit.service import audited_add, record
 from athsys.competitions import service
+from athsys.competitions.combined_rounds import round_discipline
 from athsys.competitions.entry_import import CheckedRow, EventChoice, ImportCheck, check_entries
 from athsys.competitions.meet_templates import PlannedEvent
 from athsys.competitions.models import (
@@ -233,11 +234,13 @@ def seed_first_rounds(session: Session, actor: Actor, competition: Competition,
     return seeded, empty
 
 
-def first_heats(session: Session, competition_id: int) -> list[tuple[int, str]]:
-    """The heats of the competition with a start list, in running order: (id, name)."""
+def first_heats(session: Session, competition_id: int) -> list[tuple[int, str, bool]]:
+    """The heats of the competition with a start list, in running order: (id, name, whether
+    it is a field flight)."""
     heats = session.scalars(
         select(Heat).join(Round, Round.id == Heat.round_id).join(Event, Event.id == Round.event_id)
         .where(Event.competition_id == competition_id, Heat.lane_assignments.any())
         .order_by(func.coalesce(Heat.scheduled_start, Round.scheduled_start), Event.id,
                   Heat.number)).all()
-    return [(heat.id, repr(heat)) for heat in heats]
+    return [(heat.id, repr(heat), round_discipline(heat.round).kind is EventKind.FIELD)
+            for heat in heats]

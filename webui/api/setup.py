@@ -191,7 +191,8 @@ class SetupStartListLinkSchema(Schema):
     heat_id = fields.Integer()
     name = fields.String()
     sheet = fields.String(metadata={"description": "the printable heat sheet"})
-    console = fields.String(metadata={"description": "the starter's console"})
+    field = fields.Boolean(metadata={"description": "a field flight"})
+    console = fields.String(metadata={"description": "the starter's or field judge's console"})
 
 
 class SetupSeededSchema(Schema):
@@ -321,10 +322,11 @@ def seed(competition_id: int) -> Response:
     with writing(body) as session:
         competition = row_or_404(session, Competition, competition_id)
         seeded, empty = meet_setup.seed_first_rounds(session, actor, competition, data["seed"])
-        links = [{"heat_id": heat_id, "name": name,
+        links = [{"heat_id": heat_id, "name": name, "field": field,
                   "sheet": url_for("live.heat_sheet", heat_id=heat_id),
-                  "console": url_for("consoles.heat", heat_id=heat_id)}
-                 for heat_id, name in meet_setup.first_heats(session, competition.id)]
+                  "console": url_for("consoles.field" if field else "consoles.heat",
+                                     heat_id=heat_id)}
+                 for heat_id, name, field in meet_setup.first_heats(session, competition.id)]
         answer = SetupSeededSchema().dump({"seeded": [asdict(s) for s in seeded],
                                       "without_entries": empty, "start_lists": links})
     return success(answer)

@@ -81,7 +81,7 @@ def test_a_chief_registrar_sets_up_a_club_meet_through_the_wizard(
         me.tap("#csv-check")
         problems = page.locator(".setup-problems li")
         expect(problems).to_have_count(1)
-        expect(problems.first).to_contain_text("Line 3, birth_date")
+        expect(problems.first).to_contain_text("Line 3, birth date: bad date")
         expect(page.locator("#csv-save")).to_be_hidden()
         shot_of_preview = screenshots / "setup-wizard-preview-tablet.png"
         page.screenshot(path=str(shot_of_preview), full_page=True)

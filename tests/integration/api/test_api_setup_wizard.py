@@ -80,6 +80,9 @@ def test_a_chief_registrar_sets_up_a_club_meet_end_to_end(
     first = answer["start_lists"][0]
     assert first["sheet"] == f"/live/heats/{first['heat_id']}/sheet"
     assert api.get(first["sheet"]).status_code == 200  # printable: the meet is open
+    consoles = {link["name"]: link["console"] for link in answer["start_lists"]}
+    assert consoles["Women Long jump, Final, group A"].startswith("/console/field/")
+    assert consoles["Men 100 m, Final, heat 1"].startswith("/console/heat/")
     with Session(committed_db) as session:
         women_100 = session.scalar(select(Event).where(
             Event.competition_id == competition, Event.name == "Women 100 m"))

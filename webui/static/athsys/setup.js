@@ -17,8 +17,7 @@ const post = (path, body = {}) => fetchData(`${API}${path}`, { method: "POST", b
 const open = (n) => { $(`step-${n}`).hidden = false; };
 const done = (id, text) => { $(id).textContent = `✓ ${text}`; $(id).hidden = false; };
 
-// a 400 names its fields: show them after the message
-function failed(error, answer) {
+function failed(error) {
   say(error.message);
 }
 
@@ -120,10 +119,11 @@ $("csv-check").addEventListener("click", () => run($("csv-check"), async () => {
     parts.push(el("p", { class: "setup-bad", text:
       `${preview.problems.length} problem(s): fix the file and check again. Nothing is saved.` }),
     el("ul", { class: "setup-problems" }, ...preview.problems.map((p) => el("li",
-      { "data-line": String(p.line) }, el("strong", { text: `Line ${p.line}, ${p.field}: ` }),
+      { "data-line": String(p.line) }, el("strong", { text: `Line ${p.line}, ${p.field.replace("_", " ")}: ` }),
       p.message))));
   }
-  parts.push(el("p", { class: "setup-ok", text: `${preview.rows.length} good row(s)` }),
+  const numbered = preview.rows.some((r) => r.bib_assigned) ? " (* bib numbered for you)" : "";
+  parts.push(el("p", { class: "setup-ok", text: `${preview.rows.length} good row(s)${numbered}` }),
     el("ol", { class: "setup-rows" }, ...preview.rows.map((r) => el("li", {},
       el("span", { class: "field-bib", text: r.bib + (r.bib_assigned ? "*" : "") }),
       ` ${r.name}${r.club ? ` (${r.club})` : ""} · ${r.event}` +
@@ -158,6 +158,7 @@ $("seed").addEventListener("click", () => run($("seed"), async () => {
     el("span", { text: s.name }),
     el("a", { class: "btn btn-default", href: s.sheet, target: "_blank", rel: "noopener",
               text: "Print heat sheet" }),
-    el("a", { class: "btn btn-default", href: s.console, text: "Starter's console" }))));
+    el("a", { class: "btn btn-default", href: s.console,
+              text: s.field ? "Field judge's console" : "Starter's console" }))));
   open(6);
 }));
