@@ -126,8 +126,12 @@ def test_a_chief_registrar_sets_up_a_club_meet_through_the_wizard(
             other.click("#meet-create")
             other.click("[data-template='championship']")
             expect(other.locator(".setup-event")).to_have_count(22)
+            expect(other.locator("[data-template='championship']")).to_have_attribute(
+                "aria-pressed", "true")
             other.screenshot(path=str(screenshots / f"setup-wizard-programme-{size}.png"),
                              full_page=True)
+            other.locator("[data-event='0']").scroll_into_view_if_needed()
+            other.screenshot(path=str(screenshots / f"setup-wizard-events-{size}.png"))
             width = other.evaluate("document.documentElement.scrollWidth")
             assert width <= VIEWPORTS[size][0], (size, width)  # no sideways scrolling
         browser.close()

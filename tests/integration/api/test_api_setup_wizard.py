@@ -179,3 +179,30 @@ def test_bad_input_is_a_400_naming_the_field_and_the_matrix_guards_every_step(
     home = api.get("/api/home", headers=chief).get_json()["data"]
     assert home["setup"] == "/console/setup"
     assert "setup" not in api.get("/api/home", headers=registrar).get_json()["data"]
+
+
+def test_a_combined_events_meet_seeds_every_event_of_the_competition(
+    api: FlaskClient, committed_db: Engine
+) -> None:
+    chief = _as("Chief Registrar")
+    competition, planned = _meet(api, chief, "combined")
+    assert [r["label"] for r in planned[1]["rounds"]] == [
+        "100mH", "HJ", "SP", "200m", "LJ", "JT", "800m"]
+    assert api.post(f"/api/setup/competitions/{competition}/events", headers=chief,
+                    json={"events": planned}).status_code == 201
+    csv = ("first name,last name,sex,birth date,event,seed mark\n"
+           "Nafi,Thiam,F,1994-08-19,HEP,6800\n"
+           "Kate,Johnson,F,1993-01-09,HEP,6600\n"
+           "Dan,Warner,M,1989-08-01,DEC,8500\n")
+    imported = api.post(f"/api/setup/competitions/{competition}/entries", headers=chief,
+                        json={"csv": csv})
+    assert imported.status_code == 201, imported.get_json()
+    seeded = api.post(f"/api/setup/competitions/{competition}/seed", headers=chief,
+                      json={}).get_json()["data"]
+    assert len(seeded["seeded"]) == 17 and seeded["without_entries"] == []
+    names = [link["name"] for link in seeded["start_lists"]]
+    assert {"Men Decathlon, event 1, heat 1", "Women Heptathlon, event 7, heat 1"} <= set(names)
+    with Session(committed_db) as session:
+        assert session.scalar(select(func.count()).select_from(LaneAssignment).join(Heat)
+                              .join(Round).join(Event).where(
+                                  Event.competition_id == competition)) == 7 * 2 + 10

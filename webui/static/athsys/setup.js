@@ -55,11 +55,14 @@ async function templates() {
   const list = await fetchData(`${API}/templates`);
   $("templates").replaceChildren(...list.map((t) => {
     const button = el("button", { type: "button", class: "btn btn-default setup-template",
-                                  "data-template": t.key },
+                                  "data-template": t.key, "aria-pressed": "false" },
       el("strong", { text: t.title }), el("small", { text: t.description }));
     button.addEventListener("click", () => run(button, async () => {
       planned = await post("/programme", { template: t.key,
                                            first_start: $("first-start").value || "10:00" });
+      for (const other of document.querySelectorAll("[data-template]")) {
+        other.setAttribute("aria-pressed", String(other === button));
+      }
       drawProgramme();
     }));
     return button;
