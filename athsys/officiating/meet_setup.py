@@ -150,9 +150,14 @@ def import_entries(session: Session, actor: Actor, competition: Competition, tex
             else:
                 reused += 1
             athletes[row.athlete_key] = found
-        service.create_entry(session, actor, Entry(
-            event_id=row.event_id, athlete_id=athletes[row.athlete_key], bib=row.bib,
-            seed_mark=row.seed_mark, status=EntryStatus.ENTERED))
+        try:
+            service.create_entry(session, actor, Entry(
+                event_id=row.event_id, athlete_id=athletes[row.athlete_key], bib=row.bib,
+                seed_mark=row.seed_mark, status=EntryStatus.ENTERED))
+        except ValidationError as exc:  # the registered athlete differs from the row
+            raise ValidationError(
+                f"csv: line {row.line}: {exc.message}; nothing was stored",
+                details={"csv": {str(row.line): {"athlete": exc.message}}}) from None
     record(session, actor, "import_entries", "Competition", competition.id,
            {"entries": len(check.rows), "athletes_created": created,
             "athletes_reused": reused, "clubs_created": clubs_created})

@@ -54,6 +54,8 @@ def test_a_chief_registrar_sets_up_a_club_meet_end_to_end(
     with Session(committed_db) as session, session.begin():
         session.add(Athlete(first_name="Ana", last_name="Known", sex="F",
                             birth_date=date(1999, 3, 2), licence=licence))
+        session.add(Athlete(first_name="RUNNER0", last_name="fast0", sex="F",
+                            birth_date=date(2000, 1, 1)))  # found by name and birth date
     csv = ("bib,first name,last name,sex,birth date,club,licence,event,seed mark\n"
            f",Ana,Known,F,1999-03-02,Harbour AC,{licence},100m,11.85\n"
            f",Ana,Known,F,1999-03-02,Harbour AC,{licence},LJ,6.10\n"
@@ -69,8 +71,8 @@ def test_a_chief_registrar_sets_up_a_club_meet_end_to_end(
     imported = api.post(f"/api/setup/competitions/{competition}/entries", headers=chief,
                         json={"csv": csv, "first_bib": 100})
     assert imported.status_code == 201, imported.get_json()
-    assert imported.get_json()["data"] == {"entries": 12, "athletes_created": 10,
-                                           "athletes_reused": 1, "clubs_created": 1}
+    assert imported.get_json()["data"] == {"entries": 12, "athletes_created": 9,
+                                           "athletes_reused": 2, "clubs_created": 1}
     seeded = api.post(f"/api/setup/competitions/{competition}/seed", headers=chief,
                       json={"seed": 7})
     assert seeded.status_code == 200, seeded.get_json()
@@ -94,6 +96,8 @@ def test_a_chief_registrar_sets_up_a_club_meet_end_to_end(
         assert placed == 10
         assert session.scalar(select(func.count()).select_from(Athlete).where(
             Athlete.licence == licence)) == 1
+        assert session.scalar(select(func.count()).select_from(Athlete).where(
+            func.lower(Athlete.last_name) == "fast0")) == 1
         assert session.scalar(select(func.count()).select_from(AuditLog).where(
             AuditLog.action == "import_entries", AuditLog.entity_id == str(competition))) == 1
 
@@ -127,6 +131,28 @@ def test_a_csv_with_bad_rows_names_every_one_and_stores_nothing(
             Entry.competition_id == competition)) == 0
         assert session.scalar(select(func.count()).select_from(Athlete).where(
             Athlete.last_name == "Lopes")) == 0
+
+
+def test_a_registered_athlete_the_row_does_not_fit_names_the_line_and_stores_nothing(
+    api: FlaskClient, committed_db: Engine
+) -> None:
+    chief = _as("Chief Registrar")
+    competition, planned = _meet(api, chief, "club")
+    api.post(f"/api/setup/competitions/{competition}/events", headers=chief,
+             json={"events": planned})
+    licence = f"L{tag()}"
+    with Session(committed_db) as session, session.begin():
+        session.add(Athlete(first_name="Max", last_name="Stored", sex="M", licence=licence))
+    csv = ("first name,last name,sex,licence,event\n"
+           "Zoe,Fresh,F,,100m\n"
+           f"Maxine,Stored,F,{licence},100m\n")  # the licence is a man's
+    refused = api.post(f"/api/setup/competitions/{competition}/entries", headers=chief,
+                       json={"csv": csv})
+    assert refused.status_code == 400
+    assert set(refused.get_json()["error"]["details"]["csv"]) == {"3"}
+    with Session(committed_db) as session:
+        assert session.scalar(select(func.count()).select_from(Athlete).where(
+            Athlete.last_name == "Fresh")) == 0
 
 
 def test_a_road_race_gets_chips_from_the_bibs(api: FlaskClient, committed_db: Engine) -> None:
