@@ -44,7 +44,8 @@ def desk(competition_id: int) -> ResponseReturnValue:
     if found is None:
         raise NotFoundError(f"no competition with id {competition_id}",
                             details={"id": competition_id})
-    return render_page("athsys/desk_console.html", competition=found)
+    events = sorted(found.events, key=lambda event: event.name)
+    return render_page("athsys/desk_console.html", competition=found, events=events)
 
 
 @blueprint.get("/setup")

@@ -192,6 +192,8 @@ class Heat(Timestamped, Base):
         server_default=HeatStatus.SCHEDULED.value,
     )
     draw_seed: Mapped[int | None] = mapped_column(Integer)  # the lot, kept to reproduce it
+    # timed by hand: the times typed in it are hand times unless the official says otherwise
+    hand_timed: Mapped[bool] = mapped_column(Boolean, default=False, server_default=text("false"))
 
     round: Mapped[Round] = relationship(back_populates="heats")
     lane_assignments: Mapped[list[LaneAssignment]] = relationship(

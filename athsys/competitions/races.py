@@ -26,6 +26,7 @@ from athsys.audit.service import audited_add, audited_update, snapshot
 from athsys.competitions import service
 from athsys.competitions.models import Competition, Event, Heat, Round, RoundKind
 from athsys.errors import ValidationError
+from athsys.sport.disciplines import EventKind
 from athsys.sport.sex import Sex
 
 STANDALONE_DISCIPLINE = "10K"
@@ -34,7 +35,7 @@ STANDALONE_VENUE = "TBA"
 STANDALONE_AGE_CATEGORY = "SEN"
 
 #: What an edit of a race may change (a heat's status and gun time are not among them).
-EDITABLE_FIELDS = ("name", "number", "wind", "scheduled_start")
+EDITABLE_FIELDS = ("name", "number", "wind", "scheduled_start", "hand_timed")
 
 
 @dataclass(frozen=True)
@@ -46,6 +47,15 @@ class NewRace:
     discipline_code: str | None = None  # standalone races only (ignored with a round)
     sex: Sex | None = None  # standalone races only (ignored with a round)
     wind: int | None = None
+    hand_timed: bool = False  # timed by hand: times typed in it are hand times by default
+
+
+def check_hand_timing(heat: Heat) -> None:
+    """Only a race is timed: a field event's flight is never hand timed (400 otherwise)."""
+    if heat.hand_timed and heat.round.event.kind is EventKind.FIELD:
+        raise ValidationError(
+            f"hand_timed: {heat.round.event.name} is a field event: its marks are not timed",
+            details={"hand_timed": "only a race is timed by hand"})
 
 
 def local(moment: datetime, time_zone: str) -> datetime:
@@ -107,7 +117,9 @@ def create_race(session: Session, actor: Actor, race: NewRace) -> Heat:
     rnd = _round(session, actor, race)
     number = race.number if race.number is not None else next_heat_number(session, rnd.id)
     heat = Heat(round=rnd, number=number, name=race.name, wind=race.wind,
+                hand_timed=race.hand_timed,
                 scheduled_start=local(race.start, rnd.event.competition.time_zone))
+    check_hand_timing(heat)
     return audited_add(session, actor, heat)  # type: ignore[no-any-return]
 
 
@@ -123,4 +135,5 @@ def update_race(session: Session, actor: Actor, heat: Heat, changes: Mapping[str
     if "scheduled_start" in changes:
         heat.scheduled_start = local(changes["scheduled_start"],
                                      heat.round.event.competition.time_zone)
+    check_hand_timing(heat)
     audited_update(session, actor, heat, before)

@@ -163,6 +163,8 @@ class RaceCreateSchema(StrictSchema):
     sex = fields.Enum(Sex, by_value=True, load_default=None,
                       metadata={"description": "only without round_id"})
     wind = WindField(load_default=None, allow_none=True)
+    hand_timed = fields.Boolean(load_default=False, metadata={
+        "description": "timed by hand: times typed in it are hand times unless said otherwise"})
 
     @validates_schema
     def _standalone_only(self, data: dict[str, Any], **_: Any) -> None:
@@ -183,6 +185,7 @@ class RaceUpdateSchema(StrictSchema):
     date = fields.DateTime()
     number = fields.Integer(strict=True, validate=validate.Range(min=1))
     wind = WindField(allow_none=True)
+    hand_timed = fields.Boolean(metadata={"description": "timed by hand"})
 
 
 class RaceResponseSchema(Schema):
@@ -196,6 +199,7 @@ class RaceResponseSchema(Schema):
     competition_id = fields.Function(lambda heat: heat.round.event.competition_id)
     wind = fields.Integer(allow_none=True, metadata={"description": "tenths of m/s"})
     gun_time = fields.DateTime(allow_none=True)
+    hand_timed = fields.Boolean(metadata={"description": "timed by hand"})
 
 
 class RegistrationCreateSchema(StrictSchema):

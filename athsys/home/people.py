@@ -22,7 +22,7 @@ from athsys.competitions.time_zones import local_time
 from athsys.records.models import Record, RecordScope
 from athsys.results.models import Result
 from athsys.sport.disciplines import discipline
-from athsys.sport.marks import format_mark, format_wind
+from athsys.sport.marks import format_result_time, format_wind
 from athsys.sport.ranking import ResultStatus
 
 UPCOMING_LIMIT: Final = 30
@@ -64,20 +64,22 @@ def the_athlete(athlete_id: int) -> ColumnElement[bool]:
 
 def recent_results(session: Session, athlete_id: int,
                    limit: int = RESULTS_LIMIT) -> list[dict[str, Any]]:
-    """The athlete's latest results as published: mark, place, wind, record flags."""
+    """The athlete's latest results as published: mark (a hand time "10.4h"), place, wind,
+    record flags ("10.4h" with PB reads "10.4h PB")."""
     rows = session.execute(
         select(Result.mark, Result.place, Result.status, Result.wind, Result.record_flags,
-               Event.name, Event.discipline_code, Competition.name, Competition.start_date)
+               Result.hand_timed, Event.name, Event.discipline_code, Competition.name,
+               Competition.start_date)
         .join(Entry, Entry.id == Result.entry_id).join(Event, Event.id == Entry.event_id)
         .join(Competition, Competition.id == Entry.competition_id)
         .where(Entry.athlete_id == athlete_id)
         .order_by(Competition.start_date.desc(), Result.id.desc()).limit(limit))
     out = []
-    for mark, place, status, wind, flags, event, code, competition, day in rows:
+    for mark, place, status, wind, flags, hand, event, code, competition, day in rows:
         found = discipline(code)
         out.append({
             "event": event, "competition": competition, "date": day.isoformat(),
-            "mark": format_mark(mark, found.measure, road=found.road)
+            "mark": format_result_time(mark, found.measure, road=found.road, hand=hand)
             if mark is not None and status is ResultStatus.OK else status.value,
             "place": place, "wind": format_wind(wind) if wind is not None else "",
             "flags": list(flags or []),
@@ -86,15 +88,16 @@ def recent_results(session: Session, athlete_id: int,
 
 
 def personal_bests(session: Session, athlete_id: int) -> list[dict[str, Any]]:
-    """The athlete's personal bests, one per discipline."""
+    """The athlete's personal bests, one per discipline (a hand best as "10.4h")."""
     rows = session.execute(
-        select(Record.discipline_code, Record.mark, Record.set_on, Record.venue)
+        select(Record.discipline_code, Record.mark, Record.set_on, Record.venue,
+               Record.hand_timed)
         .where(Record.scope == RecordScope.PERSONAL_BEST, Record.athlete_id == athlete_id)
         .order_by(Record.discipline_code))
     out = []
-    for code, mark, set_on, venue in rows:
+    for code, mark, set_on, venue, hand in rows:
         found = discipline(code)
-        out.append({"discipline": found.name, "mark": format_mark(mark, found.measure,
-                                                                  road=found.road),
+        out.append({"discipline": found.name,
+                    "mark": format_result_time(mark, found.measure, road=found.road, hand=hand),
                     "date": set_on.isoformat() if set_on else "", "venue": venue or ""})
     return out

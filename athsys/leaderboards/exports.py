@@ -10,8 +10,9 @@ The semicolon export follows the layout of Hy-Tek Meet Manager's semicolon-delim
 ``event number; event name; sex; age category; round; heat; place; bib; last name;
 first name; club code; club name; mark; wind; status; record flags``
 
-with marks in the sport's notation (``10.05``, ``2:09:45``, ``8.41``), wind as ``+1.2``, the
-place empty for non-finishers and the mark then replaced by their status.
+with marks in the sport's notation (``10.05``, ``2:09:45``, ``8.41``; a hand time to the
+tenth with its ``h``, ``10.2h``, as statistics lists write it), wind as ``+1.2``, the place
+empty for non-finishers and the mark then replaced by their status.
 """
 
 from __future__ import annotations

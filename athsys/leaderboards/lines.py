@@ -9,7 +9,9 @@ are read from PostgreSQL by entry id when the page is read, and formatted only t
 
 Record flags (WR, NR, MR, PB, SB) are those stored on the results when their heat became
 official (``Result.record_flags``, see :mod:`athsys.records.service`); combined events are
-ranked by :func:`athsys.scoring.service.combined_standings`.
+ranked by :func:`athsys.scoring.service.combined_standings`. A hand time
+(``Result.hand_timed``) is shown to the tenth, rounded up, with its ``h`` ("10.2h"), and so
+is its gap to the leader; lines still rank by the stored mark.
 
 An event's board is the results of its latest round that has results (the final once it
 is run). :mod:`~athsys.leaderboards.refresh` keeps the stored boards up to date,
@@ -42,7 +44,7 @@ from athsys.results.models import Result
 from athsys.scoring.service import age_grade_event_key, combined_standings
 from athsys.sport.age_grading import DEFAULT_EDITION, ROAD_EDITIONS
 from athsys.sport.disciplines import DISCIPLINES, EventKind
-from athsys.sport.marks import Measure, format_gap, format_mark, format_wind
+from athsys.sport.marks import Measure, format_gap, format_mark, format_result_time, format_wind
 from athsys.sport.ranking import ResultStatus
 
 #: Rows changed this long before the watermark are read again: ``updated_at`` is the start
@@ -148,12 +150,13 @@ class Line(NamedTuple):
     official: bool
     records: list[str]
     grade: int | None  # age grade in hundredths of a per cent
+    hand_timed: bool = False  # a hand time: published to the tenth, rounded up
 
 _LINES_SQL = """
 SELECT r.entry_id, e.bib, a.first_name, a.last_name, coalesce(c.code, '') AS club_code,
        coalesce(c.name, '') AS club_name, a.sex, a.birth_date, r.heat_id, h.number, r.mark,
        r.status, r.net_mark, r.wind, r.revision, h.status = %(official)s AS official,
-       r.record_flags
+       r.record_flags, r.hand_timed
 FROM result r
 JOIN heat h ON h.id = r.heat_id
 JOIN entry e ON e.id = r.entry_id
@@ -172,8 +175,9 @@ _ONLY = "AND r.entry_id = ANY(%(entry_ids)s)"
 _PLACINGS_SQL = """
 SELECT r.entry_id, r.heat_id, a.sex, a.birth_date, r.mark, r.status,
        CASE WHEN r.updated_at > now() - %(margin)s OR %(all_signatures)s THEN
-         format('%%s:%%s:%%s:%%s:%%s:%%s:%%s:%%s:%%s', r.heat_id, h.number, r.mark, r.status,
-                r.net_mark, r.wind, r.revision, h.status, r.record_flags) END
+         format('%%s:%%s:%%s:%%s:%%s:%%s:%%s:%%s:%%s:%%s', r.heat_id, h.number, r.mark,
+                r.status, r.net_mark, r.wind, r.revision, h.status, r.record_flags,
+                r.hand_timed) END
 FROM result r
 JOIN heat h ON h.id = r.heat_id
 JOIN entry e ON e.id = r.entry_id
@@ -208,7 +212,7 @@ def load_lines(session: Session, info: EventInfo, changed_since: datetime | None
     append = lines.append
     grade_of = rules.grade_hundredths
     for (entry_id, bib, first, last, club, club_name, sex, birth, heat_id, heat, mark, status,
-         net_mark, wind, revision, official, flags) in rows:
+         net_mark, wind, revision, official, flags, hand) in rows:
         known = ages.get((sex, birth))
         if known is None:
             known = ages[(sex, birth)] = (
@@ -219,7 +223,8 @@ def load_lines(session: Session, info: EventInfo, changed_since: datetime | None
                  if grade_key is not None and age is not None and mark is not None
                  and status == _OK else None)
         append(Line(entry_id, bib, first, last, club, club_name, sex, category, heat_id, heat,
-                    mark, status, net_mark, wind, revision, official, flags or [], grade))
+                    mark, status, net_mark, wind, revision, official, flags or [], grade,
+                    bool(hand)))
     return lines
 
 def _combined_lines(session: Session, info: EventInfo) -> list[Line]:
@@ -356,24 +361,28 @@ def line_json(info: EventInfo, line: Line, place: int | None = None, tied: bool 
         "wind": format_wind(line.wind) if line.wind is not None else None,
         "revision": line.revision, "official": line.official, "records": list(line.records),
         "grade": f"{grade // 100}.{grade % 100:02d}" if grade is not None else None,
-        "mark_text": mark_text(line.mark, status, info),
+        "mark_text": mark_text(line.mark, status, info, hand=line.hand_timed),
         "net_text": (format_mark(line.net_mark, info.measure, road=info.road)
                      if line.net_mark is not None else None),
+        "hand_timed": line.hand_timed,
         "place": place, "tied": tied, "gap": gap,
-        "gap_text": _gap_text(line.mark, gap, info),
+        "gap_text": _gap_text(line.mark, gap, info, hand=line.hand_timed),
     }
 
-def _gap_text(mark: int | None, gap: int | None, info: EventInfo) -> str:
-    """``gap`` (the difference of sort keys, in the mark's unit) in the sport's notation."""
+def _gap_text(mark: int | None, gap: int | None, info: EventInfo, *, hand: bool = False) -> str:
+    """``gap`` (the difference of sort keys, in the mark's unit) in the sport's notation;
+    a hand time's gap to the tenth."""
     if mark is None or not gap:
         return ""
     leader = mark + gap if info.measure.higher_is_better else mark - gap
-    return format_gap(mark, leader, info.measure, road=info.road)
+    return format_gap(mark, leader, info.measure, road=info.road, hand=hand)
 
-def mark_text(mark: int | None, status: ResultStatus, info: EventInfo) -> str:
+def mark_text(mark: int | None, status: ResultStatus, info: EventInfo, *,
+              hand: bool = False) -> str:
+    """The mark as published, or the status; a hand time as ``"10.2h"``."""
     if status is not ResultStatus.OK or mark is None:
         return status.value
-    return format_mark(mark, info.measure, road=info.road)
+    return format_result_time(mark, info.measure, road=info.road, hand=hand)
 
 Ranked = tuple[Line, int | None, bool, int | None]  # line, place, tied, gap to the leader
 

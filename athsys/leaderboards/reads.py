@@ -217,7 +217,8 @@ def round_results(session: Session, round_id: int, page: int = 1,
 _RANKED_SQL = """
 SELECT * FROM (
   SELECT r.entry_id, r.heat_id, h.number AS heat_number, r.mark, r.net_mark, r.status, r.wind,
-         r.reaction_time, r.revision, r.record_flags, h.status AS heat_status, e.bib,
+         r.reaction_time, r.revision, r.record_flags, r.hand_timed, h.status AS heat_status,
+         e.bib,
          a.first_name, a.last_name, c.code AS club_code,
          CASE WHEN r.status = 'OK' AND r.mark IS NOT NULL THEN
            rank() OVER (PARTITION BY (r.status = 'OK' AND r.mark IS NOT NULL)
@@ -248,12 +249,14 @@ def _ranked_rows(session: Session, info: EventInfo, where: str, scope: int, page
             "first_name": row.first_name, "last_name": row.last_name,
             "club": row.club_code or "", "heat_id": row.heat_id, "heat": row.heat_number,
             "place": row.place, "mark": row.mark, "status": status.value,
-            "mark_text": mark_text(row.mark, status, info),
+            "mark_text": mark_text(row.mark, status, info, hand=row.hand_timed),
             "net_text": (format_mark(row.net_mark, info.measure, road=info.road)
                          if row.net_mark is not None else None),
+            "hand_timed": row.hand_timed,
             "gap": (rules.gap_to_leader(row.mark, row.leader, info.measure)
                     if finished and row.leader is not None else None),
-            "gap_text": (format_gap(row.mark, row.leader, info.measure, road=info.road)
+            "gap_text": (format_gap(row.mark, row.leader, info.measure, road=info.road,
+                                    hand=row.hand_timed)
                          if finished and row.leader is not None else ""),
             "wind": format_wind(row.wind) if row.wind is not None else None,
             "reaction_time": row.reaction_time, "revision": row.revision,

@@ -41,7 +41,7 @@ from athsys.notifications.models import (
 )
 from athsys.results.models import Result
 from athsys.sport.disciplines import discipline
-from athsys.sport.marks import format_mark, format_wind
+from athsys.sport.marks import format_result_time, format_wind
 
 log = logging.getLogger(__name__)
 
@@ -258,7 +258,8 @@ def _payload(
     try:
         spec = discipline(event.discipline_code)
         mark_display = (
-            format_mark(result.mark, spec.measure, road=spec.road)
+            format_result_time(result.mark, spec.measure, road=spec.road,
+                               hand=result.hand_timed)
             if result.mark is not None else None
         )
     except AthsysError:

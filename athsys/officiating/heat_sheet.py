@@ -2,7 +2,8 @@
 athlete's check-in and result, for the starter's console.
 
 Results appear as they arrive (typed here, or from the photo-finish file), in the sport's
-notation; times and the gun are shown on the venue's clock.
+notation (a hand time to the tenth, rounded up, with its ``h``: "11.9h"); times and the gun
+are shown on the venue's clock.
 """
 
 from __future__ import annotations
@@ -17,7 +18,7 @@ from athsys.competitions.combined_rounds import round_discipline
 from athsys.competitions.models import Entry, Heat, LaneAssignment
 from athsys.competitions.time_zones import local_clock, local_moment
 from athsys.results.models import Result
-from athsys.sport.marks import format_mark, format_wind
+from athsys.sport.marks import format_result_time, format_wind
 
 
 @dataclass(frozen=True)
@@ -35,6 +36,7 @@ class LaneLine:
     rule: str  # the rule a DQ cites
     place: int | None
     source: str  # chip, lif, manual, api
+    hand_timed: bool  # the time was taken by hand
 
 
 @dataclass(frozen=True)
@@ -47,6 +49,7 @@ class HeatSheet:
     gun: str  # HH:MM:SS.hh at the venue
     wind: str  # "+1.2"
     wind_measured: bool
+    hand_timed: bool  # the heat is timed by hand: typed times are hand times by default
     lines: tuple[LaneLine, ...]
 
 
@@ -69,12 +72,14 @@ def heat_sheet(session: Session, heat: Heat) -> HeatSheet:
             name=f"{athlete.first_name} {athlete.last_name}".strip(), club=club or "",
             entry_status=entry.status.value,
             result_id=result.id if result else None,
-            mark=format_mark(result.mark, found.measure, road=found.road)
+            mark=format_result_time(result.mark, found.measure, road=found.road,
+                                    hand=result.hand_timed)
             if result and result.mark is not None else "",
             status=result.status.value if result else "",
             rule=(result.status_rule or "") if result else "",
             place=result.place if result else None,
             source=result.source.value if result else "",
+            hand_timed=bool(result and result.hand_timed),
         )
         for lane, position, entry, athlete, club, result in rows
     )
@@ -83,5 +88,5 @@ def heat_sheet(session: Session, heat: Heat) -> HeatSheet:
         scheduled=local_moment(heat.scheduled_start or heat.round.scheduled_start, time_zone),
         gun=local_clock(heat.gun_time, time_zone),
         wind=format_wind(heat.wind) if heat.wind is not None else "",
-        wind_measured=found.wind, lines=lines,
+        wind_measured=found.wind, hand_timed=heat.hand_timed, lines=lines,
     )

@@ -76,10 +76,15 @@ def mark_heats_official(session: Session, actor: Actor, heats: Sequence[Heat]) -
 def record_lane_outcome(
     session: Session, actor: Actor, heat: Heat, entry: Entry, *,
     status: ResultStatus, mark: str | None = None, rule: str | None = None,
+    hand_timed: bool | None = None,
 ) -> Result:
     """What the starter or referee says of one athlete of the heat: a time typed for a meet
     without photo finish, or DNS, DNF, DQ (a DQ cites its rule). It is the entry's result,
-    or a correction of the one stored (kept as a revision)."""
+    or a correction of the one stored (kept as a revision).
+
+    A typed time is a hand time when ``hand_timed`` says so, when it is written as one
+    (``"11.9h"``, the sport's notation), or, left unsaid, when the heat is timed by hand
+    (``Heat.hand_timed``); a result without a time is not hand timed."""
     found = round_discipline(heat.round)
     if status is ResultStatus.DQ and not (rule or "").strip():
         raise ValidationError(f"rule: bib {entry.bib}: a disqualification cites its rule "
@@ -89,8 +94,15 @@ def record_lane_outcome(
                               details={"rule": "must be blank"})
     if status in (ResultStatus.DNS, ResultStatus.DQ) and mark:
         raise ValidationError(f"mark: a {status.value} has no mark", details={"mark": "blank"})
+    mark, hand_timed = _hand_notation(mark, hand_timed)
     value = parse_mark(mark, found.measure, field="mark") if mark else None
-    values = {"mark": value, "status": status, "status_rule": (rule or "").strip() or None}
+    if value is None:
+        hand = False
+    else:
+        hand = (heat.hand_timed and found.measure is Measure.TIME) if hand_timed is None \
+            else hand_timed
+    values = {"mark": value, "status": status, "status_rule": (rule or "").strip() or None,
+              "hand_timed": hand}
     current = session.scalars(select(Result).where(
         Result.heat_id == heat.id, Result.entry_id == entry.id)).one_or_none()
     if current is None:
@@ -108,3 +120,14 @@ def record_lane_outcome(
     if found.measure is Measure.TIME:
         place_heats(session, [heat.id])
     return current
+
+
+def _hand_notation(mark: str | None, hand_timed: bool | None) -> tuple[str | None, bool | None]:
+    """``"11.9h"`` is the hand time 11.9: the mark without its ``h``, and hand timed."""
+    text = (mark or "").strip()
+    if not text or text[-1] not in "hH":
+        return mark, hand_timed
+    if hand_timed is False:
+        raise ValidationError(f"hand_timed: {text} is written as a hand time, not as a fully "
+                              "automatic one", details={"hand_timed": "contradicts the mark"})
+    return text[:-1].rstrip(), True

@@ -5,7 +5,7 @@ from __future__ import annotations
 import enum
 from datetime import date
 
-from sqlalchemy import CheckConstraint, Date, ForeignKey, Index, Integer, String, text
+from sqlalchemy import Boolean, CheckConstraint, Date, ForeignKey, Index, Integer, String, text
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from athsys.athletes.models import Athlete
@@ -40,6 +40,8 @@ class Record(Timestamped, Base):
     mark: Mapped[int] = mapped_column(Integer)
     set_on: Mapped[date | None] = mapped_column(Date)
     venue: Mapped[str | None] = mapped_column(String(160))
+    # a personal or season best that is a hand time ("10.4h"); records are never hand times
+    hand_timed: Mapped[bool] = mapped_column(Boolean, default=False, server_default=text("false"))
 
     athlete: Mapped[Athlete | None] = relationship()
 

@@ -13,6 +13,10 @@ The athlete's PB and SB rows are then raised (or created) when the mark beats th
 equal mark leaves the older best standing. World, national and meeting records are
 ratified, not assumed: they are flagged but not changed here. A mark made with a
 following wind above +2.0 m/s, where wind is measured, counts for nothing of this.
+
+A hand-timed result (``Result.hand_timed``) makes no record and its bests follow the rules
+of :mod:`athsys.results.records`: a best it sets keeps ``Record.hand_timed``, published
+"10.4h PB"; in the sprints a hand time never displaces a fully automatic best.
 """
 
 from __future__ import annotations
@@ -30,9 +34,14 @@ from athsys.competitions.combined_rounds import round_discipline
 from athsys.competitions.models import Entry, Event, Heat
 from athsys.records.models import Record, RecordScope
 from athsys.results.models import Result
-from athsys.results.records import ExistingRecords, RecordKind, records_earned
+from athsys.results.records import (
+    ExistingRecords,
+    RecordKind,
+    compare_with_best,
+    hand_comparable,
+    records_earned,
+)
 from athsys.sport.disciplines import Discipline
-from athsys.sport.marks import official_mark
 from athsys.sport.ranking import ResultStatus
 
 #: Wind above this (tenths of m/s) makes a mark wind-assisted: no record, no best.
@@ -86,16 +95,21 @@ def _flags_for(
     if not _eligible(result, found):
         return ()
     athlete: Athlete = result.entry.athlete
+    personal = _best_row(session, RecordScope.PERSONAL_BEST, found.code, athlete, None)
+    season = _best_row(session, RecordScope.SEASON_BEST, found.code, athlete, day.year)
     existing = ExistingRecords(
         world=_record_mark(session, RecordScope.WORLD, found.code, event, None),
         national=(_record_mark(session, RecordScope.NATIONAL, found.code, event,
                                athlete.nationality) if athlete.nationality else None),
         meeting=_record_mark(session, RecordScope.MEETING, found.code, event,
                              event.competition.name),
-        personal_best=_best(session, RecordScope.PERSONAL_BEST, found.code, athlete, None),
-        season_best=_best(session, RecordScope.SEASON_BEST, found.code, athlete, day.year),
+        personal_best=personal.mark if personal is not None else None,
+        season_best=season.mark if season is not None else None,
+        personal_best_hand=personal is not None and personal.hand_timed,
+        season_best_hand=season is not None and season.hand_timed,
     )
-    earned = records_earned(result.mark or 0, found.measure, existing, road=found.road)
+    earned = records_earned(result.mark or 0, found.measure, existing, road=found.road,
+                            hand=result.hand_timed, comparable=hand_comparable(found.code))
     return tuple(kind.value for kind in earned)
 
 
@@ -120,13 +134,6 @@ def _best_row(
     return session.scalars(query.order_by(Record.id)).first()
 
 
-def _best(
-    session: Session, scope: RecordScope, code: str, athlete: Athlete, season: int | None
-) -> int | None:
-    row = _best_row(session, scope, code, athlete, season)
-    return row.mark if row is not None else None
-
-
 def _raise_bests(
     session: Session, actor: Actor, result: Result, found: Discipline, event: Event, day: date,
     flags: tuple[str, ...],
@@ -140,10 +147,12 @@ def _raise_bests(
             continue
         row = _best_row(session, scope, found.code, athlete, season)
         mark = result.mark or 0
-        if row is not None and not _better(mark, row.mark, found):
+        if row is not None and compare_with_best(
+                mark, row.mark, found.measure, road=found.road, hand=result.hand_timed,
+                best_hand=row.hand_timed, comparable=hand_comparable(found.code)) <= 0:
             continue  # equalled: the older best stands
         values = {"mark": mark, "set_on": day, "venue": event.competition.venue,
-                  "holder_name": athlete.full_name}
+                  "holder_name": athlete.full_name, "hand_timed": result.hand_timed}
         if row is None:
             row = Record(scope=scope, discipline_code=found.code, sex=athlete.sex,
                          athlete_id=athlete.id, season=season, **values)
@@ -151,15 +160,12 @@ def _raise_bests(
             session.flush()
             record(session, actor, "create", "Record", row.id, snapshot(row))
         else:
-            before = row.mark
+            before, before_hand = row.mark, row.hand_timed
             for name, value in values.items():
                 setattr(row, name, value)
             session.flush()
-            record(session, actor, "update", "Record", row.id,
-                   {"mark": {"before": before, "after": mark}, "result_id": result.id})
-
-
-def _better(mark: int, previous: int, found: Discipline) -> bool:
-    published = official_mark(mark, found.measure, road=found.road)
-    standing = official_mark(previous, found.measure, road=found.road)
-    return published > standing if found.measure.higher_is_better else published < standing
+            changes: dict[str, object] = {"mark": {"before": before, "after": mark},
+                                          "result_id": result.id}
+            if before_hand != result.hand_timed:
+                changes["hand_timed"] = {"before": before_hand, "after": result.hand_timed}
+            record(session, actor, "update", "Record", row.id, changes)

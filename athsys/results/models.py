@@ -60,6 +60,9 @@ class Result(Timestamped, Base):
         server_default=ResultSource.MANUAL.value,
     )
     revision: Mapped[int] = mapped_column(Integer, default=1, server_default="1")
+    # a hand time: published to 1/10 s rounded up, no record, a best shown as "10.4h"
+    # (photo finish and chips are fully automatic: never hand timed)
+    hand_timed: Mapped[bool] = mapped_column(Boolean, default=False, server_default=text("false"))
     # Q (by place) or q (by time) once the round's advancement is decided (competitions.planning)
     qualification: Mapped[Qualification | None] = mapped_column(
         enum_type(Qualification, "qualification"))
@@ -83,6 +86,8 @@ class Result(Timestamped, Base):
         CheckConstraint("record_flags <@ ARRAY['WR', 'NR', 'MR', 'PB', 'SB']::varchar[]",
                         name="record_flags_known"),
         CheckConstraint("qualification IS NULL OR status = 'OK'", name="qualified_is_ok"),
+        CheckConstraint("NOT hand_timed OR source NOT IN ('lif', 'chip')",
+                        name="machine_not_hand"),
         Index("ix_result_entry_id", "entry_id"),
     )
 
@@ -103,6 +108,7 @@ class ResultRevision(Base):
     wind: Mapped[int | None] = mapped_column(Integer)
     reaction_time: Mapped[int | None] = mapped_column(Integer)
     source: Mapped[ResultSource] = mapped_column(enum_type(ResultSource, "result_source"))
+    hand_timed: Mapped[bool] = mapped_column(Boolean, default=False, server_default=text("false"))
     changed_by: Mapped[str | None] = mapped_column(String(128))
     reason: Mapped[str | None] = mapped_column(String(255))
     recorded_at: Mapped[datetime] = mapped_column(

@@ -40,6 +40,9 @@ class ResultCreateSchema(StrictSchema):
     reaction_time = fields.Integer(load_default=None, allow_none=True, strict=True,
                                    validate=validate.Range(min=0, max=10_000))
     source = fields.Enum(ResultSource, by_value=True, load_default=ResultSource.API)
+    hand_timed = fields.Boolean(load_default=None, allow_none=True, metadata={
+        "description": "the time was taken by hand (published to 1/10 s, rounded up; no"
+                       " record); default: as the race is timed; never for lif or chip"})
 
 
 class ResultUpdateSchema(StrictSchema):
@@ -54,6 +57,7 @@ class ResultUpdateSchema(StrictSchema):
     reaction_time = fields.Integer(allow_none=True, strict=True,
                                    validate=validate.Range(min=0, max=10_000))
     source = fields.Enum(ResultSource, by_value=True)
+    hand_timed = fields.Boolean(metadata={"description": "the time was taken by hand"})
     reason = fields.String(load_default=None, allow_none=True, validate=validate.Length(max=255))
 
 
@@ -65,7 +69,8 @@ class _MeasuredSchema(Schema):
 
     def _display(self, obj: Any, name: str) -> str | None:
         found = self._discipline(obj)
-        return formatted(getattr(obj, name), found.measure, road=found.road)
+        return formatted(getattr(obj, name), found.measure, road=found.road,
+                         hand=bool(getattr(obj, "hand_timed", False)))
 
 
 class ResultResponseSchema(_MeasuredSchema):
@@ -82,6 +87,8 @@ class ResultResponseSchema(_MeasuredSchema):
     wind_display = fields.Method("_wind_display")
     reaction_time = fields.Integer(allow_none=True)
     source = fields.Enum(ResultSource, by_value=True)
+    hand_timed = fields.Boolean(metadata={
+        "description": "a hand time: mark_display to 1/10 s, rounded up, with its h (10.2h)"})
     revision = fields.Integer()
     updated_at = fields.DateTime()
 

@@ -5,6 +5,10 @@ Corrections are routine: every change to a result first copies the result as it 
 before and after. Results of an official heat may be corrected by the chief registrar only.
 A corrected chip or photo-finish result becomes a manual one, which timing data never
 overwrites (:mod:`athsys.timing.recompute`).
+
+Hand timing is a property of the result (``Result.hand_timed``): a manual time not said to
+be either is a hand time when its heat is timed by hand (``Heat.hand_timed``); photo-finish
+and chip results are fully automatic, never hand times; a field mark is never timed.
 """
 
 from __future__ import annotations
@@ -31,6 +35,7 @@ from athsys.sport.ranking import ResultStatus
 #: The fields of a result a revision keeps.
 REVISED_FIELDS = (
     "mark", "net_mark", "place", "status", "status_rule", "wind", "reaction_time", "source",
+    "hand_timed",
 )
 CORRECTS_OFFICIAL = (CHIEF_REGISTRAR,)
 MACHINE_SOURCES = (ResultSource.CHIP, ResultSource.LIF)
@@ -39,7 +44,8 @@ MACHINE_SOURCES = (ResultSource.CHIP, ResultSource.LIF)
 
 def record_result(session: Session, actor: Actor, result: Result) -> Result:
     """A first result for an entry in a heat (a second one is a conflict: correct instead)."""
-    _check_result(session, actor, result)
+    heat = _check_result(session, actor, result)
+    settle_hand_timing(result, heat)
     result.revision = 1
     return audited_add(session, actor, result)  # type: ignore[no-any-return]
 
@@ -57,13 +63,18 @@ def correct_result(
     is asked for. Returns the revision written, or None when nothing that a revision keeps
     changed.
     """
-    _check_result(session, actor, result)
+    heat = _check_result(session, actor, result)
+    if result.hand_timed is None:
+        result.hand_timed = bool(before.get("hand_timed"))
     after = snapshot(result)
     if all(before.get(f) == after.get(f) for f in REVISED_FIELDS):
         return None
     corrected = [f for f in REVISED_FIELDS if f != "source" and before.get(f) != after.get(f)]
     if corrected and result.source in MACHINE_SOURCES:
         result.source = ResultSource.MANUAL
+    if result.source in MACHINE_SOURCES:
+        result.hand_timed = False  # handed back to the timing system: its time is automatic
+    settle_hand_timing(result, heat)
     kept = ResultRevision(
         result_id=result.id,
         revision=before["revision"],
@@ -75,6 +86,7 @@ def correct_result(
         wind=before["wind"],
         reaction_time=before["reaction_time"],
         source=ResultSource(before["source"]),
+        hand_timed=bool(before.get("hand_timed")),
         changed_by=actor.username,
         reason=reason,
     )
@@ -92,12 +104,32 @@ def correct_result(
     return kept
 
 
+def settle_hand_timing(result: Result, heat: Heat) -> None:
+    """Decide ``result.hand_timed`` when it was left unsaid (``None``), refuse it where it
+    cannot be: a manual or API time follows its heat (a heat timed by hand gives hand times);
+    a photo-finish or chip result and a field mark are never hand timed."""
+    found = round_discipline(heat.round)
+    machine = result.source in MACHINE_SOURCES
+    timed = found.measure is Measure.TIME
+    if result.hand_timed is None:
+        result.hand_timed = heat.hand_timed and timed and not machine
+        return
+    if result.hand_timed and machine:
+        raise ValidationError(
+            f"hand_timed: a {result.source.value} result is fully automatic, never hand timed",
+            details={"hand_timed": f"must be false for source {result.source.value}"})
+    if result.hand_timed and not timed:
+        raise ValidationError(f"hand_timed: {found.name} is not a race: its marks are not timed",
+                              details={"hand_timed": "only a time is hand timed"})
+
+
 def delete_result(session: Session, actor: Actor, result: Result) -> None:
     _check_heat_open(actor, result.heat)
     audited_delete(session, actor, result)
 
 
-def _check_result(session: Session, actor: Actor, result: Result) -> None:
+def _check_result(session: Session, actor: Actor, result: Result) -> Heat:
+    """Refuse a result its heat, entry or status cannot have; returns its heat."""
     heat = current_related(session, result, "heat")
     _check_same_event(heat, current_related(session, result, "entry"))
     _check_heat_open(actor, heat)
@@ -113,6 +145,7 @@ def _check_result(session: Session, actor: Actor, result: Result) -> None:
         raise ValidationError(f"place: a {result.status.value} has no place",
                               details={"place": f"must be blank for {result.status.value}"})
     check_plausible(result.mark, round_discipline(heat.round), heat.round.event.sex)
+    return heat
 
 
 def _check_same_event(heat: Heat | None, entry: Entry | None) -> None:

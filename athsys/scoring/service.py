@@ -5,7 +5,8 @@ the all-rounders; its rounds are its events in the order they are held: round or
 the first event of the World Athletics tables (the decathlon's 100 m), ordinal 2 the second
 (long jump), and so on. Each round has its heats (races or flights) and the results of the
 entries in them. The points of an event are computed from the stored mark by
-:mod:`athsys.sport.combined` (no mark, DNS, DNF, DQ or NM score 0), the running total
+:mod:`athsys.sport.combined` (no mark, DNS, DNF, DQ or NM score 0; a hand-timed race,
+``Result.hand_timed``, is scored by the tables' manual-timing convention), the running total
 follows each event, and the standings rank the totals.
 
 Age grading of results (the age-graded boards of :mod:`athsys.leaderboards`) reads the
@@ -83,16 +84,19 @@ def combined_standings(
         raise ValidationError(f"through: {key} has {len(event_keys)} events, not {held}",
                               details={"through": held})
     rows = session.execute(
-        select(Result.entry_id, Round.ordinal, Result.mark, Result.status)
+        select(Result.entry_id, Round.ordinal, Result.mark, Result.status, Result.hand_timed)
         .join(Heat, Result.heat_id == Heat.id)
         .join(Round, Heat.round_id == Round.id)
         .where(Round.event_id == event_id, Round.ordinal <= held)
     ).all()
     marks: dict[int, dict[str, int | None]] = {}
-    for entry_id, ordinal, mark, status in rows:
+    hand_timed: dict[int, set[str]] = {}
+    for entry_id, ordinal, mark, status, hand in rows:
         if 1 <= ordinal <= len(event_keys):
             ok = status is ResultStatus.OK
             marks.setdefault(entry_id, {})[event_keys[ordinal - 1]] = mark if ok else None
+            if hand and ok:
+                hand_timed.setdefault(entry_id, set()).add(event_keys[ordinal - 1])
     entries = session.scalars(
         select(Entry).options(selectinload(Entry.athlete))
         .where(Entry.event_id == event_id, Entry.status != EntryStatus.SCRATCHED)
@@ -100,7 +104,8 @@ def combined_standings(
     ).all()
     lines = []
     for entry in entries:
-        score = score_competition(key, marks.get(entry.id, {}))
+        score = score_competition(key, marks.get(entry.id, {}),
+                                  hand_timed=hand_timed.get(entry.id, ()))
         lines.append((entry, score.events[:held], score.events[held - 1].running_total
                       if held else 0))
     ranked = rank_with_ties(lines, key=lambda line: line[2], higher_is_better=True)

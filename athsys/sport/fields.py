@@ -13,7 +13,7 @@ from typing import Any
 from marshmallow import ValidationError, fields
 
 from athsys.errors import ValidationError as AthsysValidationError
-from athsys.sport.marks import Measure, format_mark, parse_mark, parse_wind
+from athsys.sport.marks import Measure, format_result_time, parse_mark, parse_wind
 
 _MAX_MARK = 10**9
 
@@ -68,5 +68,8 @@ def resolve_notation(data: dict[str, Any], measure: Measure, names: Iterable[str
         )
 
 
-def formatted(value: int | None, measure: Measure, *, road: bool = False) -> str | None:
-    return None if value is None else format_mark(value, measure, road=road)
+def formatted(
+    value: int | None, measure: Measure, *, road: bool = False, hand: bool = False
+) -> str | None:
+    """The mark as people read it, ``None`` kept; a hand time with its ``h`` ("10.2h")."""
+    return None if value is None else format_result_time(value, measure, road=road, hand=hand)

@@ -8,6 +8,10 @@ Published precision (World Athletics Technical Rules):
 
 * fully automatic track times are read to 1/1000 s and published rounded **up** to the
   next 1/100 s (9.991 -> 10.00);
+* hand times (``hand=True``) are published rounded **up** to the next 1/10 s (TR 19.24:
+  10.11 -> 10.2, 10.10 -> 10.1); where they are shown among people's marks they carry an
+  ``h`` (``"10.2h"``, :func:`format_result_time`), so a reader never takes one for an
+  automatic time; exports keep the number alone and say ``hand_timed`` in a column;
 * road times are published rounded up to the next whole second (2:09:44.3 -> 2:09:45);
 * field distances and heights are recorded to the whole centimetre below the measured
   distance (8.417 -> 8.41).
@@ -22,6 +26,9 @@ from typing import NoReturn
 from athsys.errors import ValidationError
 
 _MS_PER_HUNDREDTH = 10
+_MS_PER_TENTH = 100
+#: The letter published after a hand time ("10.4h").
+HAND_MARK = "h"
 _MS_PER_SECOND = 1000
 _MM_PER_CENTIMETRE = 10
 
@@ -48,6 +55,11 @@ def round_up_to_hundredth(ms: int) -> int:
     return -(-ms // _MS_PER_HUNDREDTH) * _MS_PER_HUNDREDTH
 
 
+def round_up_to_tenth(ms: int) -> int:
+    """A hand time in ms rounded up to the next 1/10 s, still in ms (10110 -> 10200)."""
+    return -(-ms // _MS_PER_TENTH) * _MS_PER_TENTH
+
+
 def round_up_to_second(ms: int) -> int:
     """A time in ms rounded up to the next whole second, still in ms (7784300 -> 7785000)."""
     return -(-ms // _MS_PER_SECOND) * _MS_PER_SECOND
@@ -58,15 +70,21 @@ def round_down_to_centimetre(mm: int) -> int:
     return mm // _MM_PER_CENTIMETRE * _MM_PER_CENTIMETRE
 
 
-def official_mark(value: int, measure: Measure, *, road: bool = False) -> int:
+def official_mark(
+    value: int, measure: Measure, *, road: bool = False, hand: bool = False
+) -> int:
     """The mark at published precision, in the same unit as ``value``.
 
     Two marks that publish the same are equal for places and records: a 9.572 run
-    equals a 9.58 record.
+    equals a 9.58 record. A hand time (``hand=True``) is published to the 1/10 s, rounded
+    up; on the road every time is published to the second, hand or not. ``hand`` is
+    ignored for marks that are not times (a distance is never hand timed).
     """
     _check_value(value, measure, road)
     if measure is Measure.TIME:
-        return round_up_to_second(value) if road else round_up_to_hundredth(value)
+        if road:
+            return round_up_to_second(value)
+        return round_up_to_tenth(value) if hand else round_up_to_hundredth(value)
     if measure is Measure.POINTS:
         return value
     return round_down_to_centimetre(value)
@@ -107,32 +125,60 @@ def parse_mark(text: str, measure: Measure, *, field: str = "mark") -> int:
     return _parse_decimal(stripped, field, text, measure, scale=3)
 
 
-def format_mark(value: int, measure: Measure, *, road: bool = False) -> str:
+def format_mark(
+    value: int, measure: Measure, *, road: bool = False, hand: bool = False
+) -> str:
     """The mark as published.
 
     Track times: ``"10.43"`` under a minute, ``"1:45.12"`` under an hour, then
-    ``"1:02:03.46"``, always rounded up to 1/100. Road times (``road=True``): rounded up to
-    the second, ``"29:13"`` or ``"2:09:45"``. Distances and heights: metres with two
-    decimals, cut to the centimetre (``"8.41"``). Points: ``"9126"``.
+    ``"1:02:03.46"``, always rounded up to 1/100. Hand times (``hand=True``): rounded up to
+    1/10 and written with one decimal, ``"10.2"``, ``"1:45.2"`` (the number alone: see
+    :func:`format_result_time` for the ``h`` people read). Road times (``road=True``):
+    rounded up to the second, ``"29:13"`` or ``"2:09:45"``. Distances and heights: metres
+    with two decimals, cut to the centimetre (``"8.41"``). Points: ``"9126"``.
     """
-    published = official_mark(value, measure, road=road)
+    published = official_mark(value, measure, road=road, hand=hand)
     if measure is Measure.TIME:
-        return _format_road_time(published) if road else _format_track_time(published)
+        if road:
+            return _format_road_time(published)
+        return _format_hand_time(published) if hand else _format_track_time(published)
     if measure is Measure.POINTS:
         return str(published)
     centimetres = published // _MM_PER_CENTIMETRE
     return f"{centimetres // 100}.{centimetres % 100:02d}"
 
 
-def format_gap(mark: int, leader: int, measure: Measure, *, road: bool = False) -> str:
+def format_result_time(
+    value: int, measure: Measure, *, road: bool = False, hand: bool = False
+) -> str:
+    """A result's mark as people read it in results and lists: :func:`format_mark`, and a
+    hand time on the track followed by ``h`` (``"10.2h"``; on the road every time is to
+    the second and no letter is added)."""
+    text = format_mark(value, measure, road=road, hand=hand)
+    return text + HAND_MARK if is_hand_time(measure, road=road, hand=hand) else text
+
+
+def is_hand_time(measure: Measure, *, road: bool = False, hand: bool = False) -> bool:
+    """Whether a mark is published as a hand time: a track time flagged as hand timed."""
+    return hand and measure is Measure.TIME and not road
+
+
+def format_gap(
+    mark: int, leader: int, measure: Measure, *, road: bool = False, hand: bool = False
+) -> str:
     """How far behind the leader, as results print it: the difference of the two published
     marks, ``"+0.02"`` or ``"+1:01.10"`` (times, ``"+0:05"`` on the road), ``"-0.19"``
-    (metres), ``"-35"`` (points); ``""`` for the leader and those tied with them."""
-    behind = abs(official_mark(mark, measure, road=road) - official_mark(leader, measure,
-                                                                         road=road))
+    (metres), ``"-35"`` (points); ``""`` for the leader and those tied with them.
+
+    ``hand=True`` (the mark is a hand time): both marks are taken to the 1/10 s, the
+    precision the line is published at, and the gap is written to the tenth (``"+0.3"``)."""
+    hand = is_hand_time(measure, road=road, hand=hand)
+    behind = abs(official_mark(mark, measure, road=road, hand=hand)
+                 - official_mark(leader, measure, road=road, hand=hand))
     if behind == 0:
         return ""
-    return ("+" if measure is Measure.TIME else "-") + format_mark(behind, measure, road=road)
+    return ("+" if measure is Measure.TIME else "-") + format_mark(behind, measure, road=road,
+                                                                   hand=hand)
 
 
 def parse_wind(text: str, *, field: str = "wind") -> int:
@@ -220,6 +266,14 @@ def _format_track_time(ms: int) -> str:
     if seconds < 60:
         return f"{seconds}.{fraction:02d}"
     return f"{_format_clock(seconds)}.{fraction:02d}"
+
+
+def _format_hand_time(ms: int) -> str:
+    tenths = ms // _MS_PER_TENTH
+    seconds, fraction = divmod(tenths, 10)
+    if seconds < 60:
+        return f"{seconds}.{fraction}"
+    return f"{_format_clock(seconds)}.{fraction}"
 
 
 def _format_road_time(ms: int) -> str:

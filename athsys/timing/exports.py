@@ -92,12 +92,13 @@ def export_sch(session: Session, competition_id: int) -> str:
 
 RESULT_COLUMNS = ("place", "status", "rule", "bib", "last_name", "first_name", "affiliation",
                   "time", "net_time", "time_ms", "net_time_ms", "reaction_time_ms", "source",
-                  "revision")
+                  "revision", "hand_timed")
 
 
 def export_results_csv(session: Session, heat_id: int) -> str:
     """The heat's results as CSV, statuses and DQ rules included, times as published
-    (track: up to 1/100; road: up to the second) and in ms."""
+    (track: up to 1/100; a hand time up to 1/10, the number alone, with ``hand_timed`` 1;
+    road: up to the second) and in ms."""
     heat, _ = heat_with_competition(session, heat_id)
     road = heat.round.event.kind == EventKind.ROAD
     rows = session.execute(
@@ -110,15 +111,15 @@ def export_results_csv(session: Session, heat_id: int) -> str:
     writer = SafeWriter(buffer, lineterminator="\r\n")
     writer.writerow(RESULT_COLUMNS)
     for result, bib, last, first, club in rows:
-        def shown(ms: int | None) -> str:
-            return format_mark(ms, Measure.TIME, road=road) if ms is not None else ""
+        def shown(ms: int | None, hand: bool = False) -> str:
+            return format_mark(ms, Measure.TIME, road=road, hand=hand) if ms is not None else ""
 
         writer.writerow([
             result.place or "", result.status.value, result.status_rule or "", bib, last, first,
-            club or "", shown(result.mark), shown(result.net_mark),
+            club or "", shown(result.mark, result.hand_timed), shown(result.net_mark),
             result.mark if result.mark is not None else "",
             result.net_mark if result.net_mark is not None else "",
             result.reaction_time if result.reaction_time is not None else "",
-            result.source.value, result.revision,
+            result.source.value, result.revision, 1 if result.hand_timed else 0,
         ])
     return buffer.getvalue()

@@ -27,7 +27,8 @@ def _create(session: Session, actor: Actor, data: dict[str, Any]) -> Heat:
         actor.require_role(*roles_allowed(roles.CAN_ADD, roles.COMPETITIONS))
     return races.create_race(session, actor, races.NewRace(
         name=data["name"], start=data["date"], round_id=data["round_id"], number=data["number"],
-        discipline_code=data["discipline_code"], sex=data["sex"], wind=data["wind"]))
+        discipline_code=data["discipline_code"], sex=data["sex"], wind=data["wind"],
+        hand_timed=data["hand_timed"]))
 
 
 def _update(session: Session, actor: Actor, heat: Heat, data: dict[str, Any]) -> None:

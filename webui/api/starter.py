@@ -9,6 +9,10 @@ starter says of one athlete and answers the new sheet::
     {"entry_id": 12, "status": "DNS"}
     {"entry_id": 12, "status": "DQ", "rule": "TR16.8"}
     {"entry_id": 12, "status": "OK", "mark": "11.87"}     a time typed without photo finish
+    {"entry_id": 12, "status": "OK", "mark": "11.87", "hand_timed": true}   a hand time
+
+A typed time without ``hand_timed`` is a hand time when the heat is timed by hand
+(``hand_timed`` of the race); the sheet shows a hand time to the tenth, rounded up ("11.9h").
 
 The wind is the heat's (``PUT /api/races/<id>`` with ``{"wind": "+0.4"}``).
 """
@@ -51,6 +55,8 @@ class OutcomeSchema(StrictSchema):
                          metadata={"description": "a time typed without photo finish, 11.87"})
     rule = fields.String(load_default=None, validate=validate.Length(1, 40),
                          metadata={"description": "the rule a DQ cites, TR16.8"})
+    hand_timed = fields.Boolean(load_default=None, allow_none=True, metadata={
+        "description": "the time was taken by hand; default: as the heat is timed"})
 
 
 class LaneLineSchema(Schema):
@@ -67,6 +73,7 @@ class LaneLineSchema(Schema):
     rule = fields.String()
     place = fields.Integer(allow_none=True)
     source = fields.String()
+    hand_timed = fields.Boolean()
 
 
 class HeatSheetSchema(Schema):
@@ -78,6 +85,7 @@ class HeatSheetSchema(Schema):
     gun = fields.String()
     wind = fields.String()
     wind_measured = fields.Boolean()
+    hand_timed = fields.Boolean()
     lines = fields.List(fields.Nested(LaneLineSchema))
 
 
@@ -128,7 +136,8 @@ def outcome(heat_id: int) -> Response:
         heat = row_or_404(session, Heat, heat_id)
         entry = row_or_404(session, Entry, data["entry_id"])
         officiating.record_lane_outcome(session, actor, heat, entry, status=data["status"],
-                                        mark=data["mark"], rule=data["rule"])
+                                        mark=data["mark"], rule=data["rule"],
+                                        hand_timed=data["hand_timed"])
         answer = _answer(session, heat)
     return success(answer)
 

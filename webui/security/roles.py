@@ -177,10 +177,12 @@ COACH_PERMISSIONS: Final[frozenset[Permission]] = (
     | write(ATHLETES, ENTRIES) | menu(ATHLETES, ENTRIES)
 )
 
-# A starter starts heats (gun time, wind) and records results and field attempts.
+# A starter starts heats (gun time, wind), checks athletes in at the call room and records
+# results and field attempts.
 STARTER_PERMISSIONS: Final[frozenset[Permission]] = (
     VIEWER_PERMISSIONS
     | act(HEATS, START_HEAT, FINISH_HEAT) | (frozenset({(CAN_EDIT, HEATS)}))
+    | act(ENTRIES, CHECK_IN)
     | write(RESULTS) | manage(ATTEMPTS) | act(HEATS, DERIVE_RESULTS)
     | menu(HEATS, LANE_ASSIGNMENTS)
 )

@@ -133,14 +133,17 @@ class HeatView(AthsysModelView):
     class_permission_name = roles.HEATS
     related_views = [LaneAssignmentView, ResultView, AttemptView]
 
-    list_columns = ["round", "number", "name", "scheduled_start", "gun_time", "wind", "status"]
+    list_columns = ["round", "number", "name", "scheduled_start", "gun_time", "wind", "status",
+                    "hand_timed"]
     show_columns = ["round", "number", "name", "scheduled_start", "gun_time", "wind", "status",
-                    "draw_seed"]
+                    "hand_timed", "draw_seed"]
     add_columns = edit_columns = ["round", "number", "name", "scheduled_start", "wind",
-                                  "draw_seed"]
+                                  "hand_timed", "draw_seed"]
     search_columns = ["round", "status", "scheduled_start"]
     label_columns = {"wind": "Wind (m/s)", "gun_time": "Gun time",
-                     "scheduled_start": "Scheduled start"}
+                     "scheduled_start": "Scheduled start", "hand_timed": "Timed by hand"}
+    description_columns = {"hand_timed": "times typed in this heat are hand times (published "
+                                         "to the tenth, no record) unless said otherwise"}
     base_order = ("scheduled_start", "desc")
     add_form_extra_fields = edit_form_extra_fields = {
         "wind": WindField(),

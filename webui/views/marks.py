@@ -21,7 +21,13 @@ from wtforms.widgets import DateTimeLocalInput
 from athsys.competitions.time_zones import local_moment, parse_local_moment
 from athsys.errors import ValidationError
 from athsys.sport.disciplines import DISCIPLINES, Discipline, discipline
-from athsys.sport.marks import Measure, format_mark, format_wind, parse_mark, parse_wind
+from athsys.sport.marks import (
+    Measure,
+    format_result_time,
+    format_wind,
+    parse_mark,
+    parse_wind,
+)
 
 DisciplineOfForm = Callable[[BaseForm], Discipline | None]
 DisciplineOfItem = Callable[[Any], Discipline | None]
@@ -169,10 +175,13 @@ def discipline_field(label: str = "Discipline") -> SelectField:
     return SelectField(label, choices=[SelectChoice(d.code, d.name) for d in DISCIPLINES.values()])
 
 
-def show_mark(value: int | None, of: Discipline | None, measure: Measure | None = None) -> str:
+def show_mark(value: int | None, of: Discipline | None, measure: Measure | None = None, *,
+              hand: bool = False) -> str:
+    """A mark in the discipline's notation; a hand time as "10.2h"."""
     if value is None or of is None:
         return ""
-    return format_mark(value, measure or of.measure, road=of.road and measure is None)
+    return format_result_time(value, measure or of.measure, road=of.road and measure is None,
+                              hand=hand)
 
 
 def show_wind(tenths: int | None) -> str:

@@ -12,7 +12,8 @@ from webui.views.base import DISPLAY, EAGER, AthsysInterface, AthsysModelView
 from webui.views.marks import MarkField, discipline_field, discipline_or_none, show_mark
 
 EAGER[Record] = (selectinload(Record.athlete),)
-DISPLAY[Record] = {"mark": lambda r: show_mark(r.mark, discipline_or_none(r.discipline_code))}
+DISPLAY[Record] = {"mark": lambda r: show_mark(r.mark, discipline_or_none(r.discipline_code),
+                                               hand=r.hand_timed)}
 
 
 def _form_discipline(form: Any) -> Any:
@@ -26,10 +27,12 @@ class RecordView(AthsysModelView):
                     "holder_name", "athlete", "mark", "set_on", "venue"]
     show_columns = add_columns = edit_columns = [
         "scope", "discipline_code", "sex", "age_category", "region", "season", "athlete",
-        "holder_name", "mark", "set_on", "venue",
+        "holder_name", "mark", "hand_timed", "set_on", "venue",
     ]
     search_columns = ["scope", "discipline_code", "sex", "region", "season", "athlete"]
-    label_columns = {"discipline_code": "Discipline", "holder_name": "Holder"}
+    label_columns = {"discipline_code": "Discipline", "holder_name": "Holder",
+                     "hand_timed": "Hand time"}
+    description_columns = {"hand_timed": "a personal or season best set by hand (10.4h)"}
     base_order = ("discipline_code", "asc")
     add_form_extra_fields = edit_form_extra_fields = {
         "discipline_code": discipline_field(),

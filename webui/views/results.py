@@ -5,7 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 from sqlalchemy.orm import selectinload
-from wtforms import StringField
+from wtforms import SelectField, StringField
 
 from athsys.competitions.models import Entry, Heat, Round
 from athsys.results import field_service, service
@@ -43,15 +43,39 @@ def _discipline(item: Any) -> Any:
     return item.heat.round.event.discipline
 
 
+def _hand_choice(value: Any) -> bool | None:
+    """The timing method chosen on the form: ``None`` (as the heat is timed), True, False."""
+    if isinstance(value, bool) or value is None:
+        return value
+    return {"True": True, "False": False}.get(str(value))
+
+
+def hand_timing_field() -> SelectField:
+    """Hand or fully automatic; left to the heat by default (a heat timed by hand gives
+    hand times). A photo-finish or chip result is never hand timed (the service refuses)."""
+    return SelectField(
+        "Timing", coerce=_hand_choice,
+        choices=[(None, "As the heat is timed"), (True, "Hand timed"),
+                 (False, "Fully automatic")],
+        description="a hand time is published to the tenth, rounded up (10.2h), and makes "
+                    "no record")
+
+
+def _show_hand(result: Any) -> str:
+    return "hand" if result.hand_timed else "fully automatic"
+
+
 DISPLAY[Result] = {
-    "mark": lambda r: show_mark(r.mark, _discipline(r)),
+    "mark": lambda r: show_mark(r.mark, _discipline(r), hand=r.hand_timed),
     "net_mark": lambda r: show_mark(r.net_mark, _discipline(r)),
+    "hand_timed": lambda r: _show_hand(r),
     "wind": lambda r: show_wind(r.wind),
     "reaction_time": lambda r: show_reaction(r.reaction_time),
 }
 DISPLAY[ResultRevision] = {
-    "mark": lambda r: show_mark(r.mark, _discipline(r.result)),
+    "mark": lambda r: show_mark(r.mark, _discipline(r.result), hand=r.hand_timed),
     "net_mark": lambda r: show_mark(r.net_mark, _discipline(r.result)),
+    "hand_timed": lambda r: _show_hand(r),
     "wind": lambda r: show_wind(r.wind),
     "reaction_time": lambda r: show_reaction(r.reaction_time),
 }
@@ -76,20 +100,23 @@ class ResultView(AthsysModelView):
 
     list_columns = ["heat", "place", "entry", "mark", "status", "wind", "reaction_time",
                     "source", "revision"]
-    show_columns = ["heat", "entry", "place", "mark", "net_mark", "status", "status_rule", "wind",
-                    "reaction_time", "source", "revision", "created_at", "updated_at"]
-    add_columns = ["heat", "entry", "mark", "net_mark", "place", "status", "status_rule", "wind",
-                   "reaction_time", "source"]
+    show_columns = ["heat", "entry", "place", "mark", "hand_timed", "net_mark", "status",
+                    "status_rule", "wind", "reaction_time", "source", "revision", "created_at",
+                    "updated_at"]
+    add_columns = ["heat", "entry", "mark", "hand_timed", "net_mark", "place", "status",
+                   "status_rule", "wind", "reaction_time", "source"]
     edit_columns = [*add_columns, "correction_reason"]
     search_columns = ["heat", "entry", "status", "source", "place"]
     label_columns = {"net_mark": "Net (chip) time", "reaction_time": "Reaction time (s)",
-                     "status_rule": "Rule", "correction_reason": "Reason for the correction"}
+                     "status_rule": "Rule", "correction_reason": "Reason for the correction",
+                     "hand_timed": "Timing"}
     base_order = ("place", "asc")
     add_form_extra_fields = {
         "mark": MarkField("Mark", of_form=_discipline_of_heat, of_item=_discipline,
                           description="10.43, 1:45.12, 2:09:45, 8.41 or 2.05"),
         "net_mark": MarkField("Net (chip) time", of_form=_discipline_of_heat,
                               of_item=_discipline, column="net_mark"),
+        "hand_timed": hand_timing_field(),
         "wind": WindField(),
         "reaction_time": ReactionTimeField(),
     }
@@ -109,7 +136,8 @@ class ResultRevisionView(AthsysModelView):
     list_columns = ["result.entry", "revision", "mark", "status", "place", "changed_by",
                     "reason", "recorded_at"]
     show_columns = ["result.heat", "result.entry", "revision", "mark", "net_mark", "place",
-                    "status", "status_rule", "wind", "reaction_time", "source", "changed_by",
+                    "status", "status_rule", "wind", "reaction_time", "source", "hand_timed",
+                    "changed_by",
                     "reason", "recorded_at"]
     search_columns = ["changed_by", "status", "recorded_at"]
     label_columns = {"result.entry": "Entry", "result.heat": "Heat"}

@@ -64,3 +64,51 @@ def test_a_registrar_checks_an_athlete_in_by_bib(
         browser.close()
     with Session(committed_db) as session:
         assert session.get(Entry, entries[5]).status is EntryStatus.CHECKED_IN  # type: ignore[union-attr]
+
+
+def test_a_registrar_makes_a_late_entry_and_changes_a_bib(
+    server: str, officials: Flask, committed_db: Engine, screenshots: Path
+) -> None:
+    """A new athlete entered on the day (found nowhere by last name), then a lost bib
+    replaced: both from the desk, with the taps counted."""
+    from playwright import sync_api as playwright_api
+    expect = playwright_api.expect
+    with Session(committed_db) as session, session.begin():
+        build = MeetBuilder(session)
+        competition = build.competition("Late Autumn Open", day=datetime.now(UTC).date())
+        build.event(competition, "LJ", sex=Sex.FEMALE, name="Long Jump Women")
+        competition_id = competition.id
+    registrar = TestDataFactory.create_user(role=REGISTRAR)
+
+    with playwright_api.sync_playwright() as pw:
+        browser = pw.chromium.launch(executable_path=CHROMIUM, args=ARGS)
+        context = browser.new_context(viewport={"width": 800, "height": 1280})
+        page = context.new_page()
+        blocked = csp_violations(page)
+        log_in(page, server, registrar)
+        page.goto(f"{server}/console/desk/{competition_id}")
+        page.click(".desk-late-open")
+        page.fill("#desk-athlete", "Quartey")
+        page.click("text=New athlete…")
+        expect(page.locator("#desk-last")).to_have_value("Quartey")
+        page.fill("#desk-first", "Ama")
+        page.fill("#desk-birth", "2004-02-29")
+        page.fill("#desk-bib", "777")
+        page.screenshot(path=str(screenshots / "desk-late-entry-tablet.png"), full_page=True)
+        page.click(".desk-enter")
+        expect(page.locator("#athsys-toasts")).to_contain_text("Bib 777 entered in Long Jump Women")
+        rows = page.locator("#desk-rows tr")
+        expect(rows).to_have_count(1)
+        expect(rows.first).to_contain_text("Ama Quartey")
+        page.once("dialog", lambda dialog: dialog.accept("778"))
+        page.click("[data-bib-change='777']")
+        expect(page.locator("#athsys-toasts")).to_contain_text("now wears bib 778")
+        expect(rows.first.locator(".field-bib")).to_have_text("778")
+        page.screenshot(path=str(screenshots / "desk-bib-changed-tablet.png"), full_page=True)
+        assert blocked == [], blocked
+        context.close()
+        browser.close()
+    with Session(committed_db) as session:
+        entry = session.query(Entry).filter_by(competition_id=competition_id).one()
+        assert (entry.bib, entry.athlete.last_name, str(entry.athlete.birth_date)) == (
+            "778", "Quartey", "2004-02-29")

@@ -67,6 +67,10 @@ def test_a_heat_from_start_list_to_official_result(
         expect(rows).to_have_count(4)
         expect(rows.nth(0).locator("td.lane")).to_have_text("3")
         expect(page.locator("#heat-state")).to_have_text("scheduled")
+        # the call room: the first two report and are checked in with one tap each
+        for row in (0, 1):
+            rows.nth(row).locator("[data-check-in]").click()
+            expect(rows.nth(row).locator(".heat-call")).to_have_text("✓ in")
         page.screenshot(path=str(screenshots / "heat-console-start-list-tablet.png"),
                         full_page=True)
 
@@ -77,6 +81,7 @@ def test_a_heat_from_start_list_to_official_result(
         page.click("#heat-start")
         expect(page.locator("#heat-state")).to_have_text("started")
         expect(page.locator("#heat-times")).to_contain_text("gun")
+        expect(rows.nth(2).locator(".heat-call")).to_have_text("not in")  # never reported
         # lane 6 never left; the tablet is off the network when the starter taps it
         context.set_offline(True)
         page.click("#heat-rows tr:nth-child(4) [data-status='DNS']")

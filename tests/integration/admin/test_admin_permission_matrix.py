@@ -67,7 +67,7 @@ entryview            add                     Y   Y   Y   .   Y   .   .
 entryview            edit                    Y   Y   Y   .   Y   .   .
 entryview            delete                  Y   Y   Y   .   .   .   .
 entryview            action:scratch          Y   Y   Y   .   .   .   .
-entryview            action:check_in         Y   Y   Y   .   .   .   .
+entryview            action:check_in         Y   Y   Y   Y   .   .   .
 chipassignmentview   list                    Y   Y   Y   .   .   .   .
 chipassignmentview   show                    Y   Y   Y   .   .   .   .
 chipassignmentview   add                     Y   Y   Y   .   .   .   .

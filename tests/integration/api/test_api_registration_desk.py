@@ -7,6 +7,7 @@ from datetime import UTC, datetime
 
 import pytest
 from flask.testing import FlaskClient
+from sqlalchemy import text
 from sqlalchemy.engine import Engine
 from sqlalchemy.orm import Session
 
@@ -85,3 +86,58 @@ def test_a_chip_handed_out_at_the_desk_shows_with_its_last_read(
     assert handed.status_code == 200, handed.get_json()
     after = api.get(url, headers=registrar, query_string={"q": "107"}).get_json()["data"]
     assert (after["lines"][0]["chip"], after["lines"][0]["chip_last_read"]) == ("C107", "")
+
+
+def _athletes(engine: Engine) -> int:
+    with engine.connect() as conn:
+        return int(conn.execute(text("SELECT count(*) FROM athlete")).scalar_one())
+
+
+def test_a_late_entry_of_a_new_athlete_and_of_a_known_one(
+    api: FlaskClient, road_race: tuple[int, list[int]], committed_db: Engine
+) -> None:
+    competition, entries = road_race
+    registrar = _registrar()
+    event_id = api.get(f"/api/registrations/{entries[0]}",
+                       headers=registrar).get_json()["data"]["event_id"]
+    url = f"/api/desk/competitions/{competition}/late-entries"
+    new = api.post(url, headers=registrar, json={
+        "event_id": event_id, "bib": "500",
+        "athlete": {"first_name": "Late", "last_name": "Comer", "sex": "F",
+                    "birth_date": "1990-05-01"}})
+    assert new.status_code == 201, new.get_json()
+    data = new.get_json()["data"]
+    assert [(line["bib"], line["name"], line["status"]) for line in data["lines"]] == [
+        ("500", "Late Comer", "entered")]
+    assert data["entries"] == 61 and data["drawn"] is True  # the 60 were placed in the heat
+
+    before = _athletes(committed_db)
+    taken = api.post(url, headers=registrar, json={  # bib 101 is worn already
+        "event_id": event_id, "bib": "101",
+        "athlete": {"first_name": "Second", "last_name": "Comer", "sex": "F"}})
+    assert taken.status_code in (400, 409), taken.get_json()
+    assert "bib" in str(taken.get_json()["error"])
+    assert _athletes(committed_db) == before  # the new athlete went with the refused entry
+
+    both = api.post(url, headers=registrar, json={"event_id": event_id, "bib": "501",
+                                                  "athlete_id": 1, "athlete": {
+                                                      "first_name": "A", "last_name": "B",
+                                                      "sex": "F"}})
+    assert both.status_code == 400
+    assert "athlete_id" in both.get_json()["error"]["details"]
+
+
+def test_a_late_entry_into_an_event_of_another_competition_is_refused(
+    api: FlaskClient, road_race: tuple[int, list[int]], committed_db: Engine
+) -> None:
+    competition, _ = road_race
+    with Session(committed_db) as session, session.begin():
+        build = MeetBuilder(session)
+        other = build.competition("Other meet", day=datetime.now(UTC).date())
+        elsewhere = build.event(other, "100m", sex=Sex.FEMALE).id
+    refused = api.post(f"/api/desk/competitions/{competition}/late-entries",
+                       headers=_registrar(), json={
+                           "event_id": elsewhere, "bib": "600",
+                           "athlete": {"first_name": "Lost", "last_name": "Way", "sex": "F"}})
+    assert refused.status_code == 400
+    assert "is not an event of this competition" in refused.get_json()["error"]["message"]

@@ -83,7 +83,8 @@ POST   /api/starter/heats/{started_race}/finish O O O O F F F U
 POST   /api/starter/heats/{finished_race}/official O O O F F F F U
 POST   /api/starter/heats/{race}/outcome O O O O F F F U
 GET    /api/desk/competitions/{competition}/entries O O O O O O O U
-POST   /api/desk/entries/{spare_entry}/check-in O O O F F F F U
+POST   /api/desk/competitions/{competition}/late-entries O O O F O F F U
+POST   /api/desk/entries/{spare_entry}/check-in O O O O F F F U
 POST   /api/desk/entries/{spare_entry}/scratch O O O F F F F U
 POST   /api/setup/competitions    O O F F F F F U
 GET    /api/setup/templates       O O F F F F F U
@@ -201,6 +202,9 @@ def _body(method, path, ids):
     }
     if path.startswith("/api/setup/"):
         return _setup_body(path, t)
+    if path.endswith("/late-entries"):
+        return {"event_id": ids["field_event"], "athlete_id": ids["other_athlete"],
+                "bib": f"8{t[:5]}"}
     if path.rsplit("/", 1)[1] in actions:
         return actions[path.rsplit("/", 1)[1]]
     if path.startswith("/api/auth/"):

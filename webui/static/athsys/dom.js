@@ -11,9 +11,35 @@ export function el(tag, attrs = {}, ...children) {
   return node;
 }
 
-// The console's message line (#field-message): an error by default, "" hides it.
+const TOAST_MS = 5000;
+
+// A short notice in the corner that goes by itself ("Bib 305 checked in"); a "danger" one
+// stays until closed. Read out by screen readers (a polite live region).
+export function toast(text, tone = "success") {
+  let shelf = document.getElementById("athsys-toasts");
+  if (!shelf) {
+    shelf = el("div", { id: "athsys-toasts", class: "athsys-toasts", role: "status",
+                        "aria-live": "polite" });
+    document.body.append(shelf);
+  }
+  const close = el("button", { type: "button", class: "close", "aria-label": "Close",
+                               text: "×" });
+  const note = el("div", { class: `athsys-toast alert alert-${tone}` }, close,
+                  el("span", { text }));
+  close.addEventListener("click", () => note.remove());
+  shelf.append(note);
+  if (tone !== "danger") setTimeout(() => note.remove(), TOAST_MS);
+}
+
+// The console's message line (#field-message): an error or warning stays there until the
+// next message ("" hides it); a success is a toast.
 export function say(text, tone = "danger") {
   const box = document.getElementById("field-message");
+  if (text && tone === "success") {
+    box.hidden = true;
+    toast(text);
+    return;
+  }
   box.textContent = text;
   box.className = `field-message alert alert-${tone}`;
   box.hidden = !text;
@@ -28,13 +54,26 @@ export async function send(url, { method = "GET", body = undefined } = {}) {
                "X-CSRFToken": document.querySelector("[data-csrf]")?.dataset.csrf ?? "" },
     body: body === undefined ? undefined : JSON.stringify(body),
   });
-  return { status: response.status, answer: await response.json().catch(() => ({})) };
+  return { status: response.status, answer: await response.json().catch(() => ({})),
+           retryAfter: response.headers.get("Retry-After") };
 }
 
-// The data of a successful answer, or an Error carrying the server's message.
+// What to tell an official when the server says no for a reason other than the input.
+export function refusal(status, answer, retryAfter = null) {
+  const said = answer.error?.message;
+  if (status === 401) return "Your session has ended: log in again (nothing typed here is lost).";
+  if (status === 403) {
+    return `Your role may not do this${said ? ` (${said})` : ""}: ask the meet director.`;
+  }
+  if (status === 429) {
+    return `Too many requests: wait ${retryAfter || "a few"} seconds and try again.`;
+  }
+  return said || `error ${status}`;
+}
+
+// The data of a successful answer, or an Error carrying the message for the official.
 export async function fetchData(url, options) {
-  const { status, answer } = await send(url, options);
-  if (status === 401) throw new Error("your session has ended: log in again");
-  if (!answer.success) throw new Error(answer.error?.message || `error ${status}`);
+  const { status, answer, retryAfter } = await send(url, options);
+  if (status === 401 || !answer.success) throw new Error(refusal(status, answer, retryAfter));
   return answer.data;
 }

@@ -5,7 +5,7 @@
 // athlete's attempt number, so an attempt sent twice (a lost answer, a second tablet) is
 // stored once. Text is set with textContent only: names are data typed by registrants.
 
-import { el, say, send } from "./dom.js";
+import { el, refusal, say, send } from "./dom.js";
 import { Outbox } from "./outbox.js";
 
 const root = document.getElementById("field");
@@ -108,8 +108,7 @@ const call = (url, body) => send(url, body === undefined ? {} : { method: "POST"
 async function load() {
   try {
     const { status, answer } = await call(api);
-    if (status === 401) return say("Your session has ended: log in again.");
-    if (!answer.success) return say(answer.error?.message || `error ${status}`);
+    if (status === 401 || !answer.success) return say(refusal(status, answer));
     show(answer.data);
   } catch {
     say("No network: the sheet shows what this tablet knows.", "warning");
@@ -158,28 +157,38 @@ $("field-undo").addEventListener("click", async () => {
   if (!window.confirm("Remove the last attempt recorded in this flight?")) return;
   try {
     const { status, answer } = await call(`${api}/undo`, {});
-    if (!answer.success) return say(answer.error?.message || `error ${status}`);
+    if (!answer.success) return say(refusal(status, answer));
     say("");
     show(answer.data);
   } catch {
     say("No network: undo needs the server.", "warning");
   }
 });
+// keyboard: o x - r at the bar, arrows to choose the athlete, u to undo (listed by "?")
 document.addEventListener("keydown", (event) => {
-  if (!sheet?.vertical || event.target.tagName === "INPUT") return;
+  if (!sheet || ["INPUT", "SELECT"].includes(event.target.tagName)) return;
+  if (event.key === "ArrowDown" || event.key === "ArrowUp") {
+    const ids = sheet.rows.map((r) => r.entry_id);
+    const at = ids.indexOf(selected);
+    const next = ids[Math.min(ids.length - 1, Math.max(0, at + (event.key === "ArrowDown" ? 1 : -1)))];
+    if (next !== undefined) { selected = next; draw(); }
+    event.preventDefault();
+    return;
+  }
+  if (event.key.toLowerCase() === "u") return $("field-undo").click();
   const outcome = { o: "o", x: "x", "-": "-", r: "r" }[event.key.toLowerCase()];
-  if (outcome) recordHeight(outcome);
+  if (outcome && sheet.vertical) recordHeight(outcome);
 });
 const outbox = new Outbox(`athsys-field-${root.dataset.heat}`, {
   send: (item) => call(`${api}/attempts`, item.body),
   onAnswer: async (_, status, answer) => {
     if (answer.success) { say(""); show(answer.data); return; }
-    say(answer.error?.message || `error ${status}`);
+    say(refusal(status, answer));
     await load();
   },
   onChange: showUnsent,
   onOffline: (count) => say(`No network: ${count} attempt(s) kept on this tablet, sent when it returns.`, "warning"),
-  onSignedOut: () => say("Your session has ended: log in again; nothing typed is lost."),
+  onSignedOut: () => say(refusal(401, {})),
 });
 
 load().then(() => outbox.flush());

@@ -1,12 +1,15 @@
 // The starter's and track referee's console: the heat's start list by lane from
 // /api/starter, one tap for DNS, DNF or DQ (with the rule cited), a time typed per lane for
 // meets without photo finish, the gun, the wind, then confirm the results and make the heat
-// official. The sheet is read again every 5 s, so photo-finish results show as they arrive.
+// official. The call room checks athletes in from the same list (one tap each). The sheet is
+// read again every 5 s, so photo-finish results show as they arrive.
+// A time typed with an h (11.9h) is a hand time; in a heat timed by hand every typed time is
+// one; the server publishes it to the tenth, rounded up.
 // What is recorded for an athlete goes through the outbox (outbox.js): kept on the tablet
 // until the server answers, so a network cut loses nothing. Text is set with textContent
 // only: names are data typed by registrants.
 
-import { el, fetchData, say, send } from "./dom.js";
+import { el, fetchData, refusal, say, send } from "./dom.js";
 import { Outbox } from "./outbox.js";
 
 const root = document.getElementById("heat");
@@ -25,7 +28,8 @@ function result(line) {
 }
 
 function outcomes(line) {
-  const time = el("input", { inputmode: "decimal", placeholder: "11.87",
+  const time = el("input", { inputmode: "decimal",
+                             placeholder: sheet.hand_timed ? "11.9" : "11.87",
                              "aria-label": `Time of bib ${line.bib}` });
   const button = (label, cls, send) => {
     const node = el("button", { type: "button", class: `btn ${cls}`, text: label,
@@ -46,6 +50,25 @@ function outcomes(line) {
     }));
 }
 
+// the call room: who has reported, and one tap to check in whoever reports before the start
+function callRoom(line) {
+  if (line.entry_status === "checked_in") return el("span", { class: "heat-in", text: "✓ in" });
+  if (line.entry_status === "scratched") return el("span", { text: "scratched" });
+  if (sheet.status !== "scheduled") return el("span", { class: "heat-absent", text: "not in" });
+  const button = el("button", { type: "button", class: "btn desk-secondary", text: "Check in",
+                                "data-check-in": line.bib });
+  button.addEventListener("click", async () => {
+    try {
+      await call(`/api/desk/entries/${line.entry_id}/check-in`, "POST");
+      say(`Bib ${line.bib} checked in`, "success");
+      await load();
+    } catch (error) {
+      say(error.message);
+    }
+  });
+  return el("div", { class: "heat-outcomes" }, button);
+}
+
 // a time being typed is never wiped by the refresh
 function typing() {
   return [...document.querySelectorAll("#heat-rows input")].some((input) =>
@@ -56,7 +79,8 @@ function draw({ rows = true } = {}) {
   $("heat-title").textContent = sheet.name;
   $("heat-state").textContent = sheet.status;
   $("heat-times").textContent = [sheet.scheduled && `scheduled ${sheet.scheduled}`,
-    sheet.gun && `gun ${sheet.gun}`, sheet.wind && `wind ${sheet.wind} m/s`]
+    sheet.gun && `gun ${sheet.gun}`, sheet.wind && `wind ${sheet.wind} m/s`,
+    sheet.hand_timed && "timed by hand"]
     .filter(Boolean).join(" · ");
   $("heat-start").disabled = sheet.status !== "scheduled";
   $("heat-finish").disabled = sheet.status !== "started";
@@ -68,6 +92,7 @@ function draw({ rows = true } = {}) {
     el("td", { class: "lane", text: line.lane ?? line.position ?? "" }),
     el("td", { class: "field-bib", text: line.bib }),
     el("td", { text: line.club ? `${line.name} (${line.club})` : line.name }),
+    el("td", { class: "heat-call" }, callRoom(line)),
     el("td", { class: "heat-result", text: result(line) }),
     el("td", { class: "field-place", text: line.place ?? "" }),
     el("td", {}, sheet.status === "official" ? null : outcomes(line)))));
@@ -86,7 +111,7 @@ async function act(run, done) {
   try {
     sheet = await run();
     say(done, "success");
-    draw();
+    draw({ rows: !typing() }); // a time being typed survives the gun and the confirm
   } catch (error) {
     say(error.message);
   }
@@ -102,7 +127,7 @@ const outbox = new Outbox(`athsys-heat-${api}`, {
   send: (item) => post(`${api}/outcome`, item.body),
   onAnswer: async (item, status, answer) => {
     if (answer.success) { sheet = answer.data; say(item.done, "success"); draw(); return; }
-    say(answer.error?.message || `error ${status}`);
+    say(refusal(status, answer));
     await load();
   },
   onChange: (count) => {
@@ -111,7 +136,7 @@ const outbox = new Outbox(`athsys-heat-${api}`, {
     badge.textContent = `${count} unsent`;
   },
   onOffline: (count) => say(`No network: ${count} result(s) kept on this tablet, sent when it returns.`, "warning"),
-  onSignedOut: () => say("Your session has ended: log in again; nothing typed is lost."),
+  onSignedOut: () => say(refusal(401, {})),
 });
 
 $("heat-start").addEventListener("click", () => act(() => call(`${api}/start`, "POST", {}), "Gun: the heat has started."));
@@ -127,6 +152,16 @@ $("heat-wind-save").addEventListener("click", async () => {
     await act(() => call(api), "Wind saved.");
   } catch (error) {
     say(error.message);
+  }
+});
+
+// keyboard: r reads the sheet again now, / goes to the first lane's time (listed by "?")
+document.addEventListener("keydown", (event) => {
+  if (["INPUT", "SELECT", "TEXTAREA"].includes(event.target.tagName)) return;
+  if (event.key.toLowerCase() === "r") load();
+  if (event.key === "/") {
+    event.preventDefault();
+    document.querySelector("#heat-rows input")?.focus();
   }
 });
 
