@@ -128,6 +128,7 @@ class SetupProgrammeSchema(StrictSchema):
 class SetupCreatedEventSchema(Schema):
     id = fields.Integer()
     name = fields.String()
+    kind = fields.String(metadata={"description": "track, field, road or combined"})
     rounds = fields.Integer()
 
 
@@ -266,7 +267,8 @@ def add_events(competition_id: int) -> Response:
                                           [_planned(e) for e in data["events"]],
                                           lanes=data["lanes"])
         answer = SetupCreatedEventSchema(many=True).dump(
-            [{"id": e.id, "name": e.name, "rounds": len(e.rounds)} for e in events])
+            [{"id": e.id, "name": e.name, "kind": e.kind.value, "rounds": len(e.rounds)}
+             for e in events])
     return success(answer, 201)
 
 

@@ -90,6 +90,7 @@ def test_a_chief_registrar_sets_up_a_club_meet_through_the_wizard(
         expect(page.locator(".setup-rows li")).to_have_count(4)
         me.tap("#csv-save")
         expect(page.locator("#csv-done")).to_contain_text("4 entries saved")
+        expect(page.locator("#step-4")).to_be_hidden()  # chips: no road race here
         me.tap("#seed")
         links = page.locator("#start-lists li")
         expect(links).to_have_count(3)  # women 100 m, men 100 m, men LJ

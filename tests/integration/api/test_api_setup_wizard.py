@@ -48,8 +48,9 @@ def test_a_chief_registrar_sets_up_a_club_meet_end_to_end(
     saved = api.post(f"/api/setup/competitions/{competition}/events", headers=chief,
                      json={"lanes": 9, "events": kept})
     assert saved.status_code == 201, saved.get_json()
-    assert [e["name"] for e in saved.get_json()["data"]] == [
-        "Women 100 m", "Men 100 m", "Women Long jump", "Men Long jump"]
+    assert [(e["name"], e["kind"]) for e in saved.get_json()["data"]] == [
+        ("Women 100 m", "track"), ("Men 100 m", "track"), ("Women Long jump", "field"),
+        ("Men Long jump", "field")]
     licence = f"L{tag()}"
     with Session(committed_db) as session, session.begin():
         session.add(Athlete(first_name="Ana", last_name="Known", sex="F",

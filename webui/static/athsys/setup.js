@@ -12,6 +12,7 @@ const ROUND_NAMES = { heat: "Heats", qualification: "Qualification", semi: "Semi
                       final: "Final" };
 let competition = null;
 let planned = [];
+let roadRaces = false;
 
 const post = (path, body = {}) => fetchData(`${API}${path}`, { method: "POST", body });
 const open = (n) => { $(`step-${n}`).hidden = false; };
@@ -101,6 +102,7 @@ $("programme-save").addEventListener("click", () => run($("programme-save"), asy
   $("first-start").parentElement.hidden = true;
   done("programme-done", `${created.length} events saved: ` +
        created.map((e) => e.name).join(", "));
+  roadRaces = created.some((e) => e.kind === "road");
   open(3);
 }));
 
@@ -138,10 +140,11 @@ $("csv-check").addEventListener("click", () => run($("csv-check"), async () => {
 
 $("csv-save").addEventListener("click", () => run($("csv-save"), async () => {
   const saved = await post(`/competitions/${competition.id}/entries`, csvBody());
-  $("csv-save").hidden = true;
+  for (const id of ["csv-save", "csv-check", "preview"]) $(id).hidden = true;
+  for (const id of ["csv-file", "csv-text", "first-bib"]) $(id).closest("label").hidden = true;
   done("csv-done", `${saved.entries} entries saved; ${saved.athletes_created} new athletes, ` +
        `${saved.athletes_reused} already registered; ${saved.clubs_created} new clubs`);
-  open(4);
+  if (roadRaces) open(4);  // chips are for road races
   open(5);
 }));
 
