@@ -237,7 +237,7 @@ def spec_problem(event: EventCode, category: str, sex: Sex) -> str | None:
                     f"{event.text!r} is {event.implement_kg} kg")
         return None
     races = [specs[f] for f in _HURDLE_FAMILIES if f in specs]
-    if event.family not in ("H", "SC") or not races:
+    if not event.hurdles or not races:
         return None
     same = [race for race in races if race.code == event.code]
     if not same:

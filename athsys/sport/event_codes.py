@@ -33,7 +33,8 @@ Conventions of this module:
 - Cross-country races are of kind :attr:`EventKind.ROAD`: they are run and timed as road
   races are (gun time, chips, whole seconds); :attr:`EventCode.cross_country` tells them
   apart.
-- ``10M`` is read as 10 metres and refused (no such race); miles are written ``10MI``.
+- ``MILE`` alone is the track mile (1609 m, the metre below 1609.344); a number of miles is a
+  road race (``10MI``). ``10M`` is read as 10 metres and refused (no such race).
 """
 
 from __future__ import annotations
@@ -76,6 +77,7 @@ _PATTERNS: Final = {
     "hurdles": re.compile(rf"(?P<distance>\d+)M?(?P<type>H|SC)(?:{_HURDLE_HEIGHT})?"),
     "half": re.compile(r"HM|HMAR|HALF|HALFMARATHON"),
     "marathon": re.compile(r"MAR|MARATHON"),
+    "mile": re.compile(r"MILE"),
     "xc": re.compile(rf"XC(?:(?P<km>{_NUMBER})(?:KM|K))?"),
     "road_km": re.compile(rf"(?P<km>{_NUMBER})(?:KM|K)"),
     "road_miles": re.compile(rf"(?P<miles>{_NUMBER})(?:MILES|MILE|MI)"),
@@ -110,14 +112,9 @@ class EventCode:
         return DISCIPLINES.get(self.code)
 
     @property
-    def family(self) -> str:
-        """What the specs of an age category are keyed by: the throw or jump code (``SP``),
-        ``H`` for hurdles, ``SC`` for the steeplechase, else the code itself."""
-        if self.code.endswith("mH"):
-            return "H"
-        if self.code.endswith("mSC"):
-            return "SC"
-        return self.code
+    def hurdles(self) -> bool:
+        """A hurdle race or a steeplechase (the races whose barriers a category sets)."""
+        return self.code.endswith(("mH", "mSC"))
 
 
 def _refuse(text: str, expected: str) -> ValidationError:
@@ -208,6 +205,10 @@ def _marathon(text: str, found: re.Match[str]) -> EventCode:
     return EventCode(text, "MAR", EventKind.ROAD, distance_m=MARATHON_M)
 
 
+def _mile(text: str, found: re.Match[str]) -> EventCode:
+    return EventCode(text, "MILE", EventKind.TRACK, distance_m=_whole(METRES_PER_MILE))
+
+
 def _cross_country(text: str, found: re.Match[str]) -> EventCode:
     metres = None if found["km"] is None else _whole(_decimal(found["km"]) * 1000)
     return EventCode(text, "XC", EventKind.ROAD, distance_m=metres, cross_country=True)
@@ -242,6 +243,6 @@ def _track(text: str, found: re.Match[str]) -> EventCode:
 
 _READERS: Final = {
     "combined": _combined, "jump": _jump, "throw": _throw, "relay": _relay,
-    "hurdles": _hurdles, "half": _half, "marathon": _marathon, "xc": _cross_country,
+    "hurdles": _hurdles, "half": _half, "marathon": _marathon, "mile": _mile, "xc": _cross_country,
     "road_km": _road_km, "road_miles": _road_miles, "hours": _hours, "track": _track,
 }

@@ -44,6 +44,7 @@ TRACK, FIELD, ROAD, COMBINED = EventKind.TRACK, EventKind.FIELD, EventKind.ROAD,
     ("MAR", "MAR", ROAD, 42_195),
     ("Mar", "MAR", ROAD, 42_195),  # Power of 10
     ("10MI", "10MI", ROAD, 16_093),
+    ("Mile", "MILE", TRACK, 1_609),  # Power of 10: the track mile
     ("DEC", "DEC", COMBINED, None),
     ("HEP", "HEP", COMBINED, None),
     ("PEN", "PEN", COMBINED, None),
@@ -99,9 +100,9 @@ def test_cross_country_and_timed_events() -> None:
     assert (hour.code, hour.kind, hour.distance_m, hour.duration_s) == ("1HR", TRACK, None, 3600)
 
 
-def test_family_keys_the_specs() -> None:
-    assert [parse_event_code(t).family for t in ("110mH(99.1)", "3000SC(91.4)", "SP6", "HJ")] == [
-        "H", "SC", "SP", "HJ"]
+def test_hurdle_races_and_steeplechases_have_barriers() -> None:
+    assert [parse_event_code(t).hurdles for t in ("110mH(99.1)", "3000SC(91.4)", "SP6", "400")] == [
+        True, True, False, False]
 
 
 @pytest.mark.parametrize(("text", "expected"), [
