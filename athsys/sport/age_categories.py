@@ -34,6 +34,7 @@ import re
 from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import date
+from decimal import Decimal
 from functools import cache
 from importlib.resources import files
 from typing import Any, Final
@@ -49,6 +50,8 @@ _ON_DAY = "day"
 _SEX_WORDS = {Sex.MALE: "men", Sex.FEMALE: "women"}
 _FAMILY_NAMES = {"SP": "shot", "DT": "discus", "HT": "hammer", "JT": "javelin", "WT": "weight"}
 _HURDLE_FAMILIES = ("SH", "60H", "LH", "SC")
+# One hurdle setting written two ways: 33 in is 83.8 cm (World Athletics) or 84.0 (WMA tables)
+_SAME_HURDLE_CM = Decimal("0.5")
 
 
 def age_on(birth_date: date, day: date) -> int:
@@ -244,7 +247,7 @@ def spec_problem(event: EventCode, category: str, sex: Sex) -> str | None:
         return (f"{who} run " + ", ".join(f"{race.code} ({race.hurdle_cm} cm)" for race in races)
                 + f"; not {event.text!r}")
     expected = same[0].hurdle_cm
-    if event.hurdle_cm is not None and event.hurdle_cm != expected:
+    if event.hurdle_cm is not None and abs(event.hurdle_cm - expected) > _SAME_HURDLE_CM:
         return (f"{who} run the {event.code} over {expected} cm; {event.text!r} says "
                 f"{event.hurdle_cm} cm")
     return None
