@@ -11,6 +11,7 @@ from webui.api import (
     clubs,
     competitions,
     desk,
+    documents,
     events,
     field,
     home,
@@ -52,5 +53,6 @@ def register_api(app: Flask) -> None:
     app.register_blueprint(home.blueprint)
     notifications.register(app)
     public.register(app)
+    documents.register(app)
     app.register_blueprint(openapi.blueprint)
     limits.limit_form_login(app)

@@ -85,6 +85,7 @@ POST   /api/starter/heats/{race}/outcome O O O O F F F U
 GET    /api/desk/competitions/{competition}/entries O O O O O O O U
 POST   /api/desk/competitions/{competition}/late-entries O O O F O F F U
 GET    /api/pickers/{picker}?q=a  O O O O O O O U
+GET    /api/documents/heats/{field_race}/judges-sheet.pdf O O O O O O O U
 POST   /api/desk/entries/{spare_entry}/check-in O O O O F F F U
 POST   /api/desk/entries/{spare_entry}/scratch O O O F F F F U
 POST   /api/setup/competitions    O O F F F F F U
