@@ -26,7 +26,7 @@ from athsys.competitions.models import (
     Round,
 )
 from athsys.errors import NotFoundError, ValidationError
-from athsys.leaderboards import rules
+from athsys.leaderboards import federation, rules
 from athsys.leaderboards.cache import REDIS_ERRORS, BoardStore
 from athsys.leaderboards.lines import (
     AGE_GRADED,
@@ -43,6 +43,7 @@ from athsys.leaderboards.lines import (
     rank_lines,
 )
 from athsys.results.models import Result
+from athsys.scoring.service import combined_standings
 from athsys.sport.age_grading import DEFAULT_EDITION, ROAD_EDITIONS
 from athsys.sport.marks import format_gap, format_mark, format_wind
 from athsys.sport.ranking import ResultStatus
@@ -350,3 +351,31 @@ def event_results(session: Session, event_id: int, number: int = 1
 def competition_event_ids(session: Session, competition_id: int) -> list[int]:
     return list(session.scalars(select(Event.id).where(Event.competition_id == competition_id)
                                 .order_by(Event.id)))
+
+def export_results(session: Session, competition_id: int
+                   ) -> tuple[dict[str, Any], list[tuple[dict[str, Any], list[dict[str, Any]]]]]:
+    """The competition and every event's whole board as the federation exports write them
+    (:func:`athsys.leaderboards.federation.enrich`): heat places, the race's wind where a
+    result has none, a combined event's points and each of its events' marks and points."""
+    competition = session.get(Competition, competition_id)
+    if competition is None:
+        raise NotFoundError(f"no competition {competition_id}",
+                            details={"competition_id": competition_id})
+    heat_winds = {heat_id: format_wind(wind) for heat_id, wind in session.execute(text(
+        "SELECT h.id, h.wind FROM heat h JOIN round ro ON ro.id = h.round_id "
+        "JOIN event e ON e.id = ro.event_id WHERE e.competition_id = :c AND h.wind IS NOT NULL"),
+        {"c": competition_id})}
+    boards = []
+    for head, lines in competition_results(session, competition_id):
+        combined: dict[int, list[dict[str, Any]]] = {}
+        if head["combined"]:
+            combined = {standing.entry_id: [
+                {"event": score.event, "mark": score.mark, "points": score.points}
+                for score in standing.events]
+                for standing in combined_standings(session, head["id"])}
+        boards.append((head, federation.enrich(lines, heat_winds, combined,
+                                               points=head["combined"])))
+    return {"id": competition.id, "name": competition.name, "venue": competition.venue,
+            "start_date": competition.start_date.isoformat(),
+            "end_date": competition.end_date.isoformat(),
+            "status": competition.status.value}, boards
