@@ -44,9 +44,9 @@ Board = tuple[Mapping[str, Any], Sequence[Mapping[str, Any]]]
 
 _HAND = "h"
 
-_ROUND_WORDS: Final = {"heat": "Heats", "quarterfinal": "Quarter-Finals",
-                       "semifinal": "Semi-Finals", "final": "Final"}
-_PO10_RACE: Final = {"heat": "h", "quarterfinal": "q", "semifinal": "s", "final": "f"}
+_ROUND_WORDS: Final = {"heat": "Prelims", "qualification": "Qualifying", "semi": "Semi-Finals",
+                       "final": "Finals"}
+_PO10_RACE: Final = {"heat": "h", "qualification": "q", "semi": "s", "final": "f"}
 
 
 # -- what exports add to the lines ---------------------------------------------------------
@@ -70,20 +70,25 @@ def heat_places(lines: Sequence[Mapping[str, Any]]) -> list[int | None]:
     return out
 
 
-def enrich(lines: Sequence[Mapping[str, Any]], heat_winds: Mapping[int, str],
-           combined: Mapping[int, Sequence[Mapping[str, Any]]] | None = None,
-           points: bool = False) -> list[dict[str, Any]]:
-    """The lines as exports write them: ``heat_place``; ``wind`` the result's own, else its
-    heat's (a race's wind is every runner's); ``points`` the combined total when ``points``
-    (a combined event's board), and ``combined_events`` each event's mark and points."""
+def enrich(event: Mapping[str, Any], lines: Sequence[Mapping[str, Any]],
+           heat_winds: Mapping[int, str],
+           combined: Mapping[int, Sequence[Mapping[str, Any]]] | None = None
+           ) -> list[dict[str, Any]]:
+    """The lines of ``event`` as exports write them: ``heat_place``; ``wind`` the result's
+    own, else, for a finisher of a track race, its heat's (a race's wind is every runner's;
+    a field event's wind is each attempt's, never the flight's); on a combined event's board
+    ``points`` (the total) and ``combined_events`` (each event's mark and points)."""
+    race_wind = event.get("measure") == "time" and not event.get("road")
+    points = bool(event.get("combined"))
     out = []
     for line, heat_place in zip(lines, heat_places(lines), strict=True):
+        ok = line.get("status") == "OK"
         wind = line.get("wind")
-        if wind is None and line.get("heat_id") is not None:
+        if wind is None and race_wind and ok and line.get("heat_id") is not None:
             wind = heat_winds.get(int(line["heat_id"]))
         out.append({
             **line, "heat_place": heat_place, "wind": wind,
-            "points": line.get("mark") if points and line.get("status") == "OK" else None,
+            "points": line.get("mark") if points and ok else None,
             "combined_events": list((combined or {}).get(int(line["entry_id"]), ())),
         })
     return out

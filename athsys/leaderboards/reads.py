@@ -373,8 +373,7 @@ def export_results(session: Session, competition_id: int
                 {"event": score.event, "mark": score.mark, "points": score.points}
                 for score in standing.events]
                 for standing in combined_standings(session, head["id"])}
-        boards.append((head, federation.enrich(lines, heat_winds, combined,
-                                               points=head["combined"])))
+        boards.append((head, federation.enrich(head, lines, heat_winds, combined)))
     return {"id": competition.id, "name": competition.name, "venue": competition.venue,
             "start_date": competition.start_date.isoformat(),
             "end_date": competition.end_date.isoformat(),
