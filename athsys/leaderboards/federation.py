@@ -55,18 +55,19 @@ _PO10_RACE: Final = {"heat": "h", "qualification": "q", "semi": "s", "final": "f
 def heat_places(lines: Sequence[Mapping[str, Any]]) -> list[int | None]:
     """Each line's place within its heat (or flight): ranked lines carry the place on the
     whole board, ties shared; in a heat, a line is one behind every line of that heat with a
-    better board place. Non-finishers have none."""
+    better board place. Non-finishers have none, nor has a line without a heat (a combined
+    event's total)."""
     better: dict[Any, list[int]] = {}
     for line in lines:
-        if line.get("place") is not None:
-            better.setdefault(line.get("heat_id"), []).append(int(line["place"]))
+        if line.get("place") is not None and line.get("heat_id") is not None:
+            better.setdefault(line["heat_id"], []).append(int(line["place"]))
     out: list[int | None] = []
     for line in lines:
         place = line.get("place")
-        if place is None:
+        if place is None or line.get("heat_id") is None:
             out.append(None)
             continue
-        out.append(1 + sum(1 for other in better[line.get("heat_id")] if other < place))
+        out.append(1 + sum(1 for other in better[line["heat_id"]] if other < place))
     return out
 
 

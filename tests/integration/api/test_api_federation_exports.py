@@ -16,6 +16,7 @@ import re
 from datetime import UTC, date, datetime
 from pathlib import Path
 
+import jsonschema
 import pytest
 from flask import Flask
 from flask.testing import FlaskClient
@@ -165,6 +166,8 @@ def test_json_results_file_has_every_documented_field(
     used = (set(document) | set(document["competition"]) | set(sprint)
             | set(sprint["results"][0]) | set(total["combined_events"][0]))
     assert used == documented
+    schema = json.loads((DOCS.parent / "results-json.schema.json").read_text())
+    jsonschema.Draft202012Validator(schema).validate(document)
 
 
 def test_a_draft_meet_exports_nothing(api: FlaskClient, fed_meet: dict[str, int]) -> None:

@@ -15,6 +15,7 @@ import re
 from pathlib import Path
 from typing import Any
 
+import jsonschema
 import pytest
 
 from athsys.leaderboards import exports, federation
@@ -24,6 +25,7 @@ pytestmark = pytest.mark.unit
 
 FIXTURES = Path(__file__).resolve().parents[2] / "fixtures" / "exports"
 DOCS = Path(__file__).resolve().parents[3] / "docs" / "results-json.md"
+SCHEMA = json.loads((DOCS.parent / "results-json.schema.json").read_text())
 
 COMPETITION = {"id": 7, "name": "Summer Open", "venue": "City Stadium",
                "start_date": "2025-06-01", "end_date": "2025-06-02", "status": "official"}
@@ -98,6 +100,7 @@ def _rows(text: str, delimiter: str = ",") -> list[list[str]]:
 
 def test_heat_places_rank_within_each_heat_with_shared_board_places():
     assert federation.heat_places(SPRINT_LINES) == [1, 1, 2, 2, None]
+    assert federation.heat_places(DECATHLON_LINES) == [None]  # a combined total: no heat
     tie_in_heat = [{"heat_id": 1, "place": 1}, {"heat_id": 1, "place": 1},
                    {"heat_id": 1, "place": 3}, {"heat_id": 2, "place": 2}]
     assert federation.heat_places(tie_in_heat) == [1, 1, 3, 1]
@@ -196,6 +199,23 @@ def test_json_results_file_round_trips_and_documents_every_field():
             | set(lines[0]) | set(document["events"][2]["results"][0]["combined_events"][0]))
     assert used - documented == set(), "fields missing from docs/results-json.md"
     assert documented - used == set(), "docs/results-json.md names fields the file lacks"
+    jsonschema.Draft202012Validator.check_schema(SCHEMA)
+    jsonschema.Draft202012Validator(SCHEMA).validate(document)
+
+
+@pytest.mark.parametrize(("where", "change"), [
+    (lambda d: d, lambda d: d.pop("version")),
+    (lambda d: d["events"][0]["results"][0], lambda line: line.update(extra=1)),
+    (lambda d: d["events"][0]["results"][0], lambda line: line.update(wind="1.2")),
+    (lambda d: d["events"][0]["results"][0], lambda line: line.update(status="DSQ")),
+    (lambda d: d["events"][2]["results"][0]["combined_events"][0],
+     lambda score: score.pop("points")),
+])
+def test_json_schema_refuses_a_changed_document(where, change):
+    document = json.loads(json.dumps(federation.results_document(COMPETITION, meet())))
+    change(where(document))
+    with pytest.raises(jsonschema.ValidationError):
+        jsonschema.Draft202012Validator(SCHEMA).validate(document)
 
 
 HOSTILE = ('=HYPERLINK("http://evil.example","x")', "+SUM(1+1)", "@SUM(A1:A9)",
