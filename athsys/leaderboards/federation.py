@@ -71,24 +71,37 @@ def heat_places(lines: Sequence[Mapping[str, Any]]) -> list[int | None]:
     return out
 
 
+#: What exports add to a line from its result and lane (absent: None).
+DETAIL_FIELDS: Final = ("lane", "reaction_time", "qualification", "status_rule", "source")
+
+
 def enrich(event: Mapping[str, Any], lines: Sequence[Mapping[str, Any]],
-           heat_winds: Mapping[int, str],
+           heats: Mapping[int, Mapping[str, Any]],
+           details: Mapping[tuple[int, int], Mapping[str, Any]] | None = None,
            combined: Mapping[int, Sequence[Mapping[str, Any]]] | None = None
            ) -> list[dict[str, Any]]:
-    """The lines of ``event`` as exports write them: ``heat_place``; ``wind`` the result's
-    own, else, for a finisher of a track race, its heat's (a race's wind is every runner's;
-    a field event's wind is each attempt's, never the flight's); on a combined event's board
-    ``points`` (the total) and ``combined_events`` (each event's mark and points)."""
+    """The lines of ``event`` as exports write them.
+
+    ``heats``: heat id -> the heat (its ``wind`` as published); ``details``: (heat id, entry
+    id) -> the :data:`DETAIL_FIELDS` of the result; ``combined``: entry id -> each event of a
+    combined competition with its mark and points. Adds ``heat_place``; ``wind``: the
+    result's own, else, for a finisher of a track race, its heat's (a race's wind is every
+    runner's; a field event's wind is each attempt's, never the flight's); on a combined
+    event's board ``points`` (the total) and ``combined_events``."""
     race_wind = event.get("measure") == "time" and not event.get("road")
     points = bool(event.get("combined"))
     out = []
     for line, heat_place in zip(lines, heat_places(lines), strict=True):
         ok = line.get("status") == "OK"
+        heat_id = line.get("heat_id")
         wind = line.get("wind")
-        if wind is None and race_wind and ok and line.get("heat_id") is not None:
-            wind = heat_winds.get(int(line["heat_id"]))
+        if wind is None and race_wind and ok and heat_id is not None:
+            wind = (heats.get(int(heat_id)) or {}).get("wind")
+        detail = (details or {}).get((int(heat_id), int(line["entry_id"]))) \
+            if heat_id is not None else None
         out.append({
-            **line, "heat_place": heat_place, "wind": wind,
+            **line, **{key: (detail or {}).get(key) for key in DETAIL_FIELDS},
+            "heat_place": heat_place, "wind": wind,
             "points": line.get("mark") if points and ok else None,
             "combined_events": list((combined or {}).get(int(line["entry_id"]), ())),
         })
@@ -169,13 +182,16 @@ def power_of_10_csv(boards: Sequence[Board]) -> str:
 #: The fields of a line in the JSON results file, in order (``docs/results-json.md``).
 JSON_LINE_FIELDS: Final = (
     "place", "tied", "heat_place", "entry_id", "bib", "first_name", "last_name", "name",
-    "sex", "category", "club", "club_name", "heat_id", "heat", "status", "mark", "mark_text",
-    "hand_timed", "net_mark", "net_text", "wind", "gap", "gap_text", "records", "grade",
-    "points", "combined_events", "revision", "official",
+    "sex", "category", "club", "club_name", "heat_id", "heat", "lane", "status",
+    "status_rule", "mark", "mark_text", "hand_timed", "net_mark", "net_text", "wind",
+    "reaction_time", "gap", "gap_text", "qualification", "records", "grade", "points",
+    "combined_events", "source", "revision", "official",
 )
-JSON_EVENT_FIELDS: Final = ("id", "number", "name", "discipline", "sex", "age_category",
-                            "measure", "road", "combined", "round_id", "round", "results")
-JSON_COMPETITION_FIELDS: Final = ("id", "name", "venue", "start_date", "end_date", "status")
+JSON_EVENT_FIELDS: Final = ("id", "number", "name", "discipline", "kind", "sex",
+                            "age_category", "measure", "road", "combined", "round_id", "round",
+                            "heats", "results")
+JSON_COMPETITION_FIELDS: Final = ("id", "name", "venue", "start_date", "end_date", "time_zone",
+                                  "status")
 
 
 def results_document(competition: Mapping[str, Any], boards: Sequence[Board]) -> dict[str, Any]:

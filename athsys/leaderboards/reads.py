@@ -11,6 +11,7 @@ from __future__ import annotations
 import logging
 from datetime import UTC, date, datetime, timedelta
 from typing import Any
+from zoneinfo import ZoneInfo
 
 from sqlalchemy import select, text
 from sqlalchemy.orm import Session
@@ -356,15 +357,30 @@ def export_results(session: Session, competition_id: int
                    ) -> tuple[dict[str, Any], list[tuple[dict[str, Any], list[dict[str, Any]]]]]:
     """The competition and every event's whole board as the federation exports write them
     (:func:`athsys.leaderboards.federation.enrich`): heat places, the race's wind where a
-    result has none, a combined event's points and each of its events' marks and points."""
+    result has none, lanes, reaction times, qualifications, a combined event's points and
+    each of its events' marks and points; each event with the heats of its board."""
     competition = session.get(Competition, competition_id)
     if competition is None:
         raise NotFoundError(f"no competition {competition_id}",
                             details={"competition_id": competition_id})
-    heat_winds = {heat_id: format_wind(wind) for heat_id, wind in session.execute(text(
-        "SELECT h.id, h.wind FROM heat h JOIN round ro ON ro.id = h.round_id "
-        "JOIN event e ON e.id = ro.event_id WHERE e.competition_id = :c AND h.wind IS NOT NULL"),
-        {"c": competition_id})}
+    zone = ZoneInfo(competition.time_zone)
+    heats = {heat.id: _export_heat(heat, zone) for heat in session.scalars(
+        select(Heat).join(Round, Round.id == Heat.round_id).join(Event, Event.id == Round.event_id)
+        .where(Event.competition_id == competition_id).order_by(Heat.number))}
+    details = {
+        (heat_id, entry_id): {"lane": lane, "reaction_time": reaction,
+                              "qualification": qualified.value if qualified else None,
+                              "status_rule": rule, "source": source.value}
+        for heat_id, entry_id, lane, reaction, qualified, rule, source in session.execute(
+            select(Result.heat_id, Result.entry_id, LaneAssignment.lane, Result.reaction_time,
+                   Result.qualification, Result.status_rule, Result.source)
+            .join(Heat, Heat.id == Result.heat_id).join(Round, Round.id == Heat.round_id)
+            .join(Event, Event.id == Round.event_id)
+            .outerjoin(LaneAssignment, (LaneAssignment.heat_id == Result.heat_id)
+                       & (LaneAssignment.entry_id == Result.entry_id))
+            .where(Event.competition_id == competition_id))}
+    kinds = {event_id: kind for event_id, kind in session.execute(
+        select(Event.id, Event.kind).where(Event.competition_id == competition_id))}
     boards = []
     for head, lines in competition_results(session, competition_id):
         combined: dict[int, list[dict[str, Any]]] = {}
@@ -373,8 +389,22 @@ def export_results(session: Session, competition_id: int
                 {"event": score.event, "mark": score.mark, "points": score.points}
                 for score in standing.events]
                 for standing in combined_standings(session, head["id"])}
-        boards.append((head, federation.enrich(head, lines, heat_winds, combined)))
+        head = {**head, "kind": kinds[head["id"]].value, "heats": [
+            heat for heat in heats.values() if heat["round_id"] == head["round_id"]]}
+        boards.append((head, federation.enrich(head, lines, heats, details, combined)))
     return {"id": competition.id, "name": competition.name, "venue": competition.venue,
             "start_date": competition.start_date.isoformat(),
-            "end_date": competition.end_date.isoformat(),
+            "end_date": competition.end_date.isoformat(), "time_zone": competition.time_zone,
             "status": competition.status.value}, boards
+
+
+def _export_heat(heat: Heat, zone: ZoneInfo) -> dict[str, Any]:
+    """A heat as exports show it: times in the competition's time zone (the gun to the
+    millisecond, a scheduled start to the second)."""
+    def local(moment: datetime | None, timespec: str) -> str | None:
+        return moment.astimezone(zone).isoformat(timespec=timespec) if moment else None
+    return {"id": heat.id, "round_id": heat.round_id, "number": heat.number, "name": heat.name,
+            "status": heat.status.value, "hand_timed": heat.hand_timed,
+            "wind": format_wind(heat.wind) if heat.wind is not None else None,
+            "scheduled_start": local(heat.scheduled_start, "seconds"),
+            "gun_time": local(heat.gun_time, "milliseconds")}

@@ -22,6 +22,7 @@ from flask import Flask
 from flask.testing import FlaskClient
 
 from athsys.athletes.models import Athlete, Club
+from athsys.competitions.advancement import Qualification
 from athsys.competitions.models import (
     Competition,
     CompetitionStatus,
@@ -29,11 +30,12 @@ from athsys.competitions.models import (
     Event,
     Heat,
     HeatStatus,
+    LaneAssignment,
     Round,
     RoundKind,
 )
 from athsys.leaderboards import exports
-from athsys.results.models import Result
+from athsys.results.models import Result, ResultSource
 from athsys.sport.disciplines import discipline
 from athsys.sport.ranking import ResultStatus
 from athsys.sport.sex import Sex
@@ -55,12 +57,13 @@ SPRINT = {
     "9": ("Bo", "Kim", 1, None, None, ResultStatus.DNF, False),
 }
 HEAT_WINDS = {1: 8, 2: -4}  # tenths of m/s
+LANES = {"7": 4, "15": 3, "9": 5, "12": 5, "21": 6}
 
 
 def _competition(session, t: str, status: CompetitionStatus) -> Competition:
     competition = Competition(name=f"Fed Open {t}", venue="City Stadium",
                               start_date=date(2025, 6, 1), end_date=date(2025, 6, 2),
-                              status=status)
+                              time_zone="Europe/London", status=status)
     session.add(competition)
     return competition
 
@@ -82,7 +85,8 @@ def fed_meet(api_app: Flask) -> dict[str, int]:
                        sex=Sex.FEMALE, kind=discipline("100m").kind)
         first_round = Round(event=sprint, kind=RoundKind.HEAT, ordinal=1)
         heats = {number: Heat(round=first_round, number=number, status=HeatStatus.OFFICIAL,
-                              wind=wind, scheduled_start=datetime(2025, 6, 1, 18, tzinfo=UTC))
+                              wind=wind, scheduled_start=datetime(2025, 6, 1, 17, tzinfo=UTC),
+                              gun_time=datetime(2025, 6, 1, 17, 0, 4, 250_000, tzinfo=UTC))
                  for number, wind in HEAT_WINDS.items()}
         decathlon = Event(competition=competition, discipline_code="DEC", name="Decathlon Men",
                           sex=Sex.MALE, kind=discipline("DEC").kind)
@@ -93,8 +97,13 @@ def fed_meet(api_app: Flask) -> dict[str, int]:
                           athlete=_athlete(club, first, last, Sex.FEMALE, f"{PRIVATE}{t}{bib}"))
             session.add(entry)
             session.flush()
-            session.add(Result(heat=heats[heat], entry=entry, mark=mark, status=status,
-                               wind=wind, hand_timed=hand))
+            session.add(LaneAssignment(heat=heats[heat], entry=entry, lane=LANES[bib],
+                                       position=LANES[bib]))
+            session.add(Result(
+                heat=heats[heat], entry=entry, mark=mark, status=status, wind=wind,
+                hand_timed=hand, reaction_time=None if hand else 140 + int(bib),
+                source=ResultSource.MANUAL if hand else ResultSource.LIF,
+                qualification=Qualification.BY_PLACE if bib == "7" else None))
         all_rounder = Entry(event=decathlon, competition_id=competition.id, bib="41",
                             athlete=_athlete(club, "Tom", "Ek", Sex.MALE, f"{PRIVATE}{t}41"))
         session.add(all_rounder)
@@ -164,8 +173,16 @@ def test_json_results_file_has_every_documented_field(
         ("100m", 10_550, 963), ("LJ", 7_800, 1010)]
     documented = set(re.findall(r"^\| `([a-z_]+)` \|", DOCS.read_text(), flags=re.MULTILINE))
     used = (set(document) | set(document["competition"]) | set(sprint)
-            | set(sprint["results"][0]) | set(total["combined_events"][0]))
+            | set(sprint["heats"][0]) | set(sprint["results"][0])
+            | set(total["combined_events"][0]))
     assert used == documented
+    lee = sprint["results"][0]
+    assert (lee["lane"], lee["reaction_time"], lee["qualification"], lee["source"]) == (
+        4, 147, "Q", "lif")
+    assert sprint["results"][3]["source"] == "manual"  # the hand time
+    assert [(heat["number"], heat["wind"], heat["gun_time"]) for heat in sprint["heats"]] == [
+        (1, "+0.8", "2025-06-01T18:00:04.250+01:00"), (2, "-0.4", "2025-06-01T18:00:04.250+01:00")]
+    assert document["competition"]["time_zone"] == "Europe/London"
     schema = json.loads((DOCS.parent / "results-json.schema.json").read_text())
     jsonschema.Draft202012Validator(schema).validate(document)
 

@@ -28,7 +28,18 @@ DOCS = Path(__file__).resolve().parents[3] / "docs" / "results-json.md"
 SCHEMA = json.loads((DOCS.parent / "results-json.schema.json").read_text())
 
 COMPETITION = {"id": 7, "name": "Summer Open", "venue": "City Stadium",
-               "start_date": "2025-06-01", "end_date": "2025-06-02", "status": "official"}
+               "start_date": "2025-06-01", "end_date": "2025-06-02",
+               "time_zone": "Europe/London", "status": "official"}
+
+
+def _heat(heat_id: int, round_id: int, number: int, wind: str | None) -> dict[str, Any]:
+    return {"id": heat_id, "round_id": round_id, "number": number, "name": None,
+            "status": "official", "hand_timed": False, "wind": wind,
+            "scheduled_start": "2025-06-01T18:00:00+01:00",
+            "gun_time": "2025-06-01T18:01:02.500+01:00"}
+
+
+HEATS = {11: _heat(11, 21, 1, "+0.8"), 12: _heat(12, 21, 2, "-0.4"), 13: _heat(13, 22, 1, None)}
 
 
 def _line(entry_id: int, bib: str, first: str, last: str, *, place: int | None,
@@ -44,9 +55,9 @@ def _line(entry_id: int, bib: str, first: str, last: str, *, place: int | None,
             "hand_timed": hand, "place": place, "tied": tied, "gap": gap, "gap_text": gap_text}
 
 
-SPRINT = {"id": 1, "number": 1, "name": "100 m Women", "discipline": "100m", "sex": "F",
-          "age_category": "SEN", "measure": "time", "road": False, "combined": False,
-          "round_id": 21, "round": "heat"}
+SPRINT = {"id": 1, "number": 1, "name": "100 m Women", "discipline": "100m", "kind": "track",
+          "sex": "F", "age_category": "SEN", "measure": "time", "road": False,
+          "combined": False, "round_id": 21, "round": "heat", "heats": [HEATS[11], HEATS[12]]}
 SPRINT_LINES = [
     _line(1, "7", "Ann", "Lee", place=1, mark=11_071, text="11.08", wind="+1.2",
           records=("MR", "PB"), gap=0),
@@ -58,32 +69,40 @@ SPRINT_LINES = [
           hand=True, gap=329, gap_text="+0.3"),
     _line(5, "9", "Bo", "Kim", place=None, mark=None, text="DNF", status="DNF"),
 ]
-JUMP = {"id": 2, "number": 2, "name": "Long Jump Men", "discipline": "LJ", "sex": "M",
-        "age_category": "SEN", "measure": "distance", "road": False, "combined": False,
-        "round_id": 22, "round": "final"}
+JUMP = {"id": 2, "number": 2, "name": "Long Jump Men", "discipline": "LJ", "kind": "field",
+        "sex": "M", "age_category": "SEN", "measure": "distance", "road": False,
+        "combined": False, "round_id": 22, "round": "final", "heats": [HEATS[13]]}
 JUMP_LINES = [
     _line(6, "31", "Dan", "Orr", place=1, mark=7_450, text="7.45", heat_id=13, wind="+2.3",
           sex="M", gap=0),
     _line(7, "33", "Raj", "Sen", place=None, mark=None, text="NM", status="NM", heat_id=13,
           sex="M"),
 ]
-DECATHLON = {"id": 3, "number": 3, "name": "Decathlon Men", "discipline": "DEC", "sex": "M",
-             "age_category": "SEN", "measure": "points", "road": False, "combined": True,
-             "round_id": 23, "round": "final"}
+DECATHLON = {"id": 3, "number": 3, "name": "Decathlon Men", "discipline": "DEC",
+             "kind": "combined", "sex": "M", "age_category": "SEN", "measure": "points",
+             "road": False, "combined": True, "round_id": 23, "round": "final", "heats": []}
 DECATHLON_LINES = [
     _line(8, "41", "Tom", "Ek", place=1, mark=1_919, text="1919", heat=None, heat_id=None,
           sex="M", gap=0),
 ]
-HEAT_WINDS = {11: "+0.8", 12: "-0.4", 13: "+1.0"}
+DETAILS = {
+    (11, 1): {"lane": 4, "reaction_time": 142, "qualification": "Q", "status_rule": None,
+              "source": "lif"},
+    (12, 4): {"lane": 3, "reaction_time": None, "qualification": None, "status_rule": None,
+              "source": "manual"},
+    (11, 5): {"lane": 6, "reaction_time": 155, "qualification": None, "status_rule": None,
+              "source": "lif"},
+}
 DECATHLON_SCORES = {8: [{"event": "100m", "mark": 10_550, "points": 975},
                         {"event": "LJ", "mark": 7_450, "points": 944}]}
 
 
 def meet() -> list[federation.Board]:
     return [
-        (SPRINT, federation.enrich(SPRINT, SPRINT_LINES, HEAT_WINDS)),
-        (JUMP, federation.enrich(JUMP, JUMP_LINES, HEAT_WINDS)),
-        (DECATHLON, federation.enrich(DECATHLON, DECATHLON_LINES, HEAT_WINDS, DECATHLON_SCORES)),
+        (SPRINT, federation.enrich(SPRINT, SPRINT_LINES, HEATS, DETAILS)),
+        (JUMP, federation.enrich(JUMP, JUMP_LINES, HEATS, DETAILS)),
+        (DECATHLON, federation.enrich(DECATHLON, DECATHLON_LINES, HEATS, DETAILS,
+                                      DECATHLON_SCORES)),
     ]
 
 
@@ -107,15 +126,18 @@ def test_heat_places_rank_within_each_heat_with_shared_board_places():
 
 
 def test_enrich_takes_the_race_wind_only_for_a_track_finisher_without_one():
-    enriched = federation.enrich(SPRINT, SPRINT_LINES, HEAT_WINDS)
+    enriched = federation.enrich(SPRINT, SPRINT_LINES, HEATS, DETAILS)
     assert [line["wind"] for line in enriched] == ["+1.2", "-0.4", "+0.8", "-0.4", None]
     assert [line["points"] for line in enriched] == [None] * 5
     # a field event: the wind is each attempt's, never the flight's
-    jump = federation.enrich(JUMP, [{**JUMP_LINES[0], "wind": None}], HEAT_WINDS)
+    jump = federation.enrich(JUMP, [{**JUMP_LINES[0], "wind": None}],
+                             {13: _heat(13, 22, 1, "+1.0")})
     assert jump[0]["wind"] is None
-    road = federation.enrich({**SPRINT, "road": True}, SPRINT_LINES[1:2], HEAT_WINDS)
+    road = federation.enrich({**SPRINT, "road": True}, SPRINT_LINES[1:2], HEATS)
     assert road[0]["wind"] is None
-    combined = federation.enrich(DECATHLON, DECATHLON_LINES, HEAT_WINDS, DECATHLON_SCORES)
+    assert [(line["lane"], line["reaction_time"], line["qualification"], line["source"])
+            for line in enriched[:2]] == [(4, 142, "Q", "lif"), (None, None, None, None)]
+    combined = federation.enrich(DECATHLON, DECATHLON_LINES, HEATS, None, DECATHLON_SCORES)
     assert combined[0]["points"] == 1_919 and combined[0]["wind"] is None
     assert combined[0]["combined_events"][1] == {"event": "LJ", "mark": 7_450, "points": 944}
 
@@ -196,7 +218,8 @@ def test_json_results_file_round_trips_and_documents_every_field():
     assert document["events"][2]["results"][0]["combined_events"][0]["points"] == 975
     documented = set(re.findall(r"^\| `([a-z_]+)` \|", DOCS.read_text(), flags=re.MULTILINE))
     used = (set(document) | set(document["competition"]) | set(document["events"][0])
-            | set(lines[0]) | set(document["events"][2]["results"][0]["combined_events"][0]))
+            | set(document["events"][0]["heats"][0]) | set(lines[0])
+            | set(document["events"][2]["results"][0]["combined_events"][0]))
     assert used - documented == set(), "fields missing from docs/results-json.md"
     assert documented - used == set(), "docs/results-json.md names fields the file lacks"
     jsonschema.Draft202012Validator.check_schema(SCHEMA)
@@ -228,7 +251,7 @@ def test_new_csv_exports_are_formula_safe(write):
     lines = [{**SPRINT_LINES[0], "first_name": formula, "last_name": formula, "club": formula,
               "club_name": formula} for formula in HOSTILE]
     event = {**SPRINT, "name": "=1+1"}
-    rows = _rows(write([(event, federation.enrich(event, lines, HEAT_WINDS))]))
+    rows = _rows(write([(event, federation.enrich(event, lines, HEATS))]))
     cells = [cell for row in rows[1:] for cell in row]
     assert any(cell.startswith("'=HYPERLINK(") for cell in cells)
     assert all(not cell or cell[0] not in FORMULA_TRIGGERS
