@@ -4,8 +4,9 @@ Pure formatting of the ranked lines :mod:`athsys.leaderboards.lines` produces. E
 keeps the non-finishers with their status (DNS, DNF, DQ, NM) in the status column and in
 place of the mark, so a file read back tells a DNF from a missing line.
 
-The semicolon export follows the layout of Hy-Tek Meet Manager's semicolon-delimited results
-("Export results for Web/statistics"): one line per athlete, fields in this order —
+The semicolon export is Hy-Tek-style: semicolon-delimited, one line per athlete, as statistics
+sites read Hy-Tek Meet Manager's results export, but in our own field order (it is not the
+published ``H``/``E`` record layout; see ``tests/fixtures/exports/SOURCES.md``) —
 
 ``event number; event name; sex; age category; round; heat; place; bib; last name;
 first name; club code; club name; mark; wind; status; record flags; heat place;
