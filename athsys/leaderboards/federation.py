@@ -27,6 +27,7 @@ import io
 from collections.abc import Iterable, Mapping, Sequence
 from typing import Any, Final
 
+from athsys.sport.conditions import WIND_LIMIT
 from athsys.spreadsheet import SafeWriter
 
 #: JSON results file version (``docs/results-json.md``); raise it when a field changes meaning.
@@ -88,24 +89,33 @@ def enrich(event: Mapping[str, Any], lines: Sequence[Mapping[str, Any]],
     result's own, else, for a finisher of a track race, its heat's (a race's wind is every
     runner's; a field event's wind is each attempt's, never the flight's); on a combined
     event's board ``points`` (the total) and ``combined_events``."""
-    race_wind = event.get("measure") == "time" and not event.get("road")
+    race_wind = (bool(event.get("wind_measured")) and event.get("measure") == "time"
+                 and not event.get("road"))
     points = bool(event.get("combined"))
     out = []
     for line, heat_place in zip(lines, heat_places(lines), strict=True):
         ok = line.get("status") == "OK"
         heat_id = line.get("heat_id")
         wind = line.get("wind")
+        conditions = list(line.get("conditions") or ())
         if wind is None and race_wind and ok and heat_id is not None:
             wind = (heats.get(int(heat_id)) or {}).get("wind")
+            if wind is not None and _tenths(wind) > WIND_LIMIT and "w" not in conditions:
+                conditions.insert(0, "w")  # the race was wind-assisted: so is its mark
         detail = (details or {}).get((int(heat_id), int(line["entry_id"]))) \
             if heat_id is not None else None
         out.append({
             **line, **{key: (detail or {}).get(key) for key in DETAIL_FIELDS},
-            "heat_place": heat_place, "wind": wind,
+            "heat_place": heat_place, "wind": wind, "conditions": conditions,
             "points": line.get("mark") if points and ok else None,
             "combined_events": list((combined or {}).get(int(line["entry_id"]), ())),
         })
     return out
+
+
+def _tenths(wind: str) -> int:
+    """A published wind back to tenths of m/s, exactly: ``"+2.1"`` -> 21, ``"-0.4"`` -> -4."""
+    return int(wind.replace(".", ""))
 
 
 # -- formatting ----------------------------------------------------------------------------
@@ -164,7 +174,8 @@ def tfrrs_csv(boards: Sequence[Board]) -> str:
 
 def power_of_10_csv(boards: Sequence[Board]) -> str:
     """The Power of 10 results sheet: ``boards`` are (event, ranked enriched lines). The race
-    is the round's letter and the heat number (``h2``, ``f``), the notes the record flags."""
+    is the round's letter and the heat number (``h2``, ``f``), the notes the mark's conditions
+    (``w`` wind-assisted, ``i`` indoor, ``A`` altitude) and the records."""
     def race(event: Mapping[str, Any], line: Mapping[str, Any]) -> str:
         letter = _PO10_RACE.get(str(event.get("round") or ""), "")
         heat = line.get("heat")
@@ -174,7 +185,8 @@ def power_of_10_csv(boards: Sequence[Board]) -> str:
         (event["name"], line.get("category") or event.get("age_category"), race(event, line),
          line.get("place"), _mark(line), line.get("wind"), line.get("bib"),
          line.get("first_name"), line.get("last_name"), line.get("club_name") or line.get("club"),
-         _sex_word(line.get("sex") or event["sex"]), " ".join(line.get("records") or ()))
+         _sex_word(line.get("sex") or event["sex"]),
+         " ".join((*(line.get("conditions") or ()), *(line.get("records") or ()))))
         for event, lines in boards for line in lines
     ))
 
@@ -184,14 +196,15 @@ JSON_LINE_FIELDS: Final = (
     "place", "tied", "heat_place", "entry_id", "bib", "first_name", "last_name", "name",
     "sex", "category", "club", "club_name", "heat_id", "heat", "lane", "status",
     "status_rule", "mark", "mark_text", "hand_timed", "net_mark", "net_text", "wind",
-    "reaction_time", "gap", "gap_text", "qualification", "records", "grade", "points",
+    "reaction_time", "gap", "gap_text", "qualification", "conditions", "records", "grade",
+    "points",
     "combined_events", "source", "revision", "official",
 )
 JSON_EVENT_FIELDS: Final = ("id", "number", "name", "discipline", "kind", "sex",
-                            "age_category", "measure", "road", "combined", "round_id", "round",
-                            "heats", "results")
-JSON_COMPETITION_FIELDS: Final = ("id", "name", "venue", "start_date", "end_date", "time_zone",
-                                  "status")
+                            "age_category", "measure", "road", "combined", "wind_measured",
+                            "round_id", "round", "heats", "results")
+JSON_COMPETITION_FIELDS: Final = ("id", "name", "venue", "start_date", "end_date", "indoor",
+                                  "altitude_m", "championship", "time_zone", "status")
 
 
 def results_document(competition: Mapping[str, Any], boards: Sequence[Board]) -> dict[str, Any]:

@@ -63,7 +63,7 @@ LANES = {"7": 4, "15": 3, "9": 5, "12": 5, "21": 6}
 def _competition(session, t: str, status: CompetitionStatus) -> Competition:
     competition = Competition(name=f"Fed Open {t}", venue="City Stadium",
                               start_date=date(2025, 6, 1), end_date=date(2025, 6, 2),
-                              time_zone="Europe/London", status=status)
+                              time_zone="Europe/London", altitude_m=1_200, status=status)
     session.add(competition)
     return competition
 
@@ -180,6 +180,9 @@ def test_json_results_file_has_every_documented_field(
     assert (lee["lane"], lee["reaction_time"], lee["qualification"], lee["source"]) == (
         4, 147, "Q", "lif")
     assert sprint["results"][3]["source"] == "manual"  # the hand time
+    # at 1200 m every finisher's mark is "A"; a DNF has no mark to mark
+    assert [line["conditions"] for line in sprint["results"]] == [["A"]] * 4 + [[]]
+    assert (document["competition"]["altitude_m"], sprint["wind_measured"]) == (1_200, True)
     assert [(heat["number"], heat["wind"], heat["gun_time"]) for heat in sprint["heats"]] == [
         (1, "+0.8", "2025-06-01T18:00:04.250+01:00"), (2, "-0.4", "2025-06-01T18:00:04.250+01:00")]
     assert document["competition"]["time_zone"] == "Europe/London"

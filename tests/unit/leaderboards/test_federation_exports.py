@@ -29,7 +29,8 @@ SCHEMA = json.loads((DOCS.parent / "results-json.schema.json").read_text())
 
 COMPETITION = {"id": 7, "name": "Summer Open", "venue": "City Stadium",
                "start_date": "2025-06-01", "end_date": "2025-06-02",
-               "time_zone": "Europe/London", "status": "official"}
+               "time_zone": "Europe/London", "indoor": False, "altitude_m": 35,
+               "championship": "County Championships", "status": "official"}
 
 
 def _heat(heat_id: int, round_id: int, number: int, wind: str | None) -> dict[str, Any]:
@@ -51,13 +52,15 @@ def _line(entry_id: int, bib: str, first: str, last: str, *, place: int | None,
             "last_name": last, "club": "HAR", "club_name": "Harriers AC", "sex": sex,
             "category": "SEN", "heat_id": heat_id, "heat": heat, "mark": mark,
             "status": status, "net_mark": None, "wind": wind, "revision": 1, "official": True,
-            "records": list(records), "grade": None, "mark_text": text, "net_text": None,
-            "hand_timed": hand, "place": place, "tied": tied, "gap": gap, "gap_text": gap_text}
+            "records": list(records), "conditions": [], "grade": None, "mark_text": text,
+            "net_text": None, "hand_timed": hand, "place": place, "tied": tied, "gap": gap,
+            "gap_text": gap_text}
 
 
 SPRINT = {"id": 1, "number": 1, "name": "100 m Women", "discipline": "100m", "kind": "track",
           "sex": "F", "age_category": "SEN", "measure": "time", "road": False,
-          "combined": False, "round_id": 21, "round": "heat", "heats": [HEATS[11], HEATS[12]]}
+          "combined": False, "wind_measured": True, "round_id": 21, "round": "heat",
+          "heats": [HEATS[11], HEATS[12]]}
 SPRINT_LINES = [
     _line(1, "7", "Ann", "Lee", place=1, mark=11_071, text="11.08", wind="+1.2",
           records=("MR", "PB"), gap=0),
@@ -71,7 +74,8 @@ SPRINT_LINES = [
 ]
 JUMP = {"id": 2, "number": 2, "name": "Long Jump Men", "discipline": "LJ", "kind": "field",
         "sex": "M", "age_category": "SEN", "measure": "distance", "road": False,
-        "combined": False, "round_id": 22, "round": "final", "heats": [HEATS[13]]}
+        "combined": False, "wind_measured": True, "round_id": 22, "round": "final",
+        "heats": [HEATS[13]]}
 JUMP_LINES = [
     _line(6, "31", "Dan", "Orr", place=1, mark=7_450, text="7.45", heat_id=13, wind="+2.3",
           sex="M", gap=0),
@@ -80,7 +84,8 @@ JUMP_LINES = [
 ]
 DECATHLON = {"id": 3, "number": 3, "name": "Decathlon Men", "discipline": "DEC",
              "kind": "combined", "sex": "M", "age_category": "SEN", "measure": "points",
-             "road": False, "combined": True, "round_id": 23, "round": "final", "heats": []}
+             "road": False, "combined": True, "wind_measured": False, "round_id": 23,
+             "round": "final", "heats": []}
 DECATHLON_LINES = [
     _line(8, "41", "Tom", "Ek", place=1, mark=1_919, text="1919", heat=None, heat_id=None,
           sex="M", gap=0),
@@ -135,6 +140,17 @@ def test_enrich_takes_the_race_wind_only_for_a_track_finisher_without_one():
     assert jump[0]["wind"] is None
     road = federation.enrich({**SPRINT, "road": True}, SPRINT_LINES[1:2], HEATS)
     assert road[0]["wind"] is None
+    still = federation.enrich({**SPRINT, "discipline": "800m", "wind_measured": False},
+                              SPRINT_LINES[1:2], HEATS)
+    assert still[0]["wind"] is None  # no wind is measured in an 800 m
+    # a wind-assisted race: its finishers' marks are "w" (no record), unless already marked
+    gusty = {12: _heat(12, 21, 2, "+2.1")}
+    assisted = federation.enrich(SPRINT, [SPRINT_LINES[1], {**SPRINT_LINES[3],
+                                                            "conditions": ["w", "A"]}], gusty)
+    assert [(line["wind"], line["conditions"]) for line in assisted] == [
+        ("+2.1", ["w"]), ("+2.1", ["w", "A"])]
+    legal = federation.enrich(SPRINT, SPRINT_LINES[1:2], {12: _heat(12, 21, 2, "+2.0")})
+    assert legal[0]["conditions"] == []
     assert [(line["lane"], line["reaction_time"], line["qualification"], line["source"])
             for line in enriched[:2]] == [(4, 142, "Q", "lif"), (None, None, None, None)]
     combined = federation.enrich(DECATHLON, DECATHLON_LINES, HEATS, None, DECATHLON_SCORES)
