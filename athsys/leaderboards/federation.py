@@ -13,7 +13,8 @@ Where each layout comes from, and how sure we are of it: ``tests/fixtures/export
   athlete a line; the headings its guide requires, ``FirstName``, ``LastName``, ``Team``,
   ``Time``, ``Gender``, with ``Place`` and ``Grade``, and ``Event`` for track and field).
   A hand time is written without its ``h`` (the guide reads ``10.1`` as hand timed, ``10.11``
-  as fully automatic); marks in metres ``MMM.cc``.
+  as fully automatic); marks in metres ``MMM.cc``; a combined event's points in ``Time``.
+  ``Score`` (team points) is left out: which scoring a meet uses is not stored.
 - :func:`tfrrs_csv`: a TFRRS-compatible results CSV (one result a line, event, round, heat,
   places overall and in the heat, athlete, team, mark, wind, combined points).
 - :func:`power_of_10_csv`: the Power of 10 (UK Athletics rankings) results sheet: event, age
@@ -34,7 +35,7 @@ from athsys.spreadsheet import SafeWriter
 RESULTS_JSON_VERSION: Final = 1
 
 ATHLETIC_NET_COLUMNS: Final = ("Event", "Gender", "Division", "Place", "FirstName", "LastName",
-                               "Team", "Grade", "Time", "Wind", "Heat", "HeatPlace", "Score")
+                               "Team", "Grade", "Time", "Wind", "Heat", "HeatPlace")
 TFRRS_COLUMNS: Final = ("EVENT", "GENDER", "ROUND", "HEAT", "PLACE", "HEAT_PLACE", "BIB",
                         "LAST", "FIRST", "TEAM_CODE", "TEAM", "MARK", "WIND", "POINTS",
                         "STATUS")
@@ -155,7 +156,7 @@ def athletic_net_csv(boards: Sequence[Board]) -> str:
         (event["name"], _sex_word(line.get("sex") or event["sex"]), event.get("age_category"),
          line.get("place"), line.get("first_name"), line.get("last_name"),
          line.get("club_name") or line.get("club"), None, _mark_without_hand(line),
-         line.get("wind"), line.get("heat"), line.get("heat_place"), line.get("points"))
+         line.get("wind"), line.get("heat"), line.get("heat_place"))
         for event, lines in boards for line in lines
     ))
 
