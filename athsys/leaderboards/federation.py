@@ -25,6 +25,7 @@ Where each layout comes from, and how sure we are of it: ``tests/fixtures/export
 from __future__ import annotations
 
 import io
+from bisect import bisect_left
 from collections.abc import Iterable, Mapping, Sequence
 from typing import Any, Final
 
@@ -59,17 +60,19 @@ def heat_places(lines: Sequence[Mapping[str, Any]]) -> list[int | None]:
     whole board, ties shared; in a heat, a line is one behind every line of that heat with a
     better board place. Non-finishers have none, nor has a line without a heat (a combined
     event's total)."""
-    better: dict[Any, list[int]] = {}
+    places: dict[Any, list[int]] = {}
     for line in lines:
         if line.get("place") is not None and line.get("heat_id") is not None:
-            better.setdefault(line["heat_id"], []).append(int(line["place"]))
+            places.setdefault(line["heat_id"], []).append(int(line["place"]))
+    for heat in places.values():
+        heat.sort()  # a marathon's one heat: 50,000 places, each then found by bisection
     out: list[int | None] = []
     for line in lines:
         place = line.get("place")
         if place is None or line.get("heat_id") is None:
             out.append(None)
             continue
-        out.append(1 + sum(1 for other in better[line["heat_id"]] if other < place))
+        out.append(1 + bisect_left(places[line["heat_id"]], int(place)))
     return out
 
 
@@ -87,9 +90,11 @@ def enrich(event: Mapping[str, Any], lines: Sequence[Mapping[str, Any]],
     ``heats``: heat id -> the heat (its ``wind`` as published); ``details``: (heat id, entry
     id) -> the :data:`DETAIL_FIELDS` of the result; ``combined``: entry id -> each event of a
     combined competition with its mark and points. Adds ``heat_place``; ``wind``: the
-    result's own, else, for a finisher of a track race, its heat's (a race's wind is every
-    runner's; a field event's wind is each attempt's, never the flight's); on a combined
-    event's board ``points`` (the total) and ``combined_events``."""
+    result's own, else, for a finisher of a race where wind is measured, its heat's (a
+    race's wind is every runner's; a field event's wind is each attempt's, never the
+    flight's), and then ``w`` in ``conditions`` if that wind assisted; the result's
+    ``DETAIL_FIELDS``; on a combined event's board ``points`` (the total) and
+    ``combined_events``."""
     race_wind = (bool(event.get("wind_measured")) and event.get("measure") == "time"
                  and not event.get("road"))
     points = bool(event.get("combined"))

@@ -128,6 +128,8 @@ def test_heat_places_rank_within_each_heat_with_shared_board_places():
     tie_in_heat = [{"heat_id": 1, "place": 1}, {"heat_id": 1, "place": 1},
                    {"heat_id": 1, "place": 3}, {"heat_id": 2, "place": 2}]
     assert federation.heat_places(tie_in_heat) == [1, 1, 3, 1]
+    marathon = [{"heat_id": 1, "place": place} for place in range(1, 50_001)]
+    assert federation.heat_places(marathon)[-1] == 50_000  # and quickly
 
 
 def test_enrich_takes_the_race_wind_only_for_a_track_finisher_without_one():
