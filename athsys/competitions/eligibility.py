@@ -1,8 +1,9 @@
 """Who may enter an event: its sex, its age category (World Athletics, WMA) and its entry
 standard.
 
-``SEN`` (senior) events are open to every age. ``U18`` takes athletes under 18 on 31
-December of the competition year, ``U20`` those under 20 (so U18 athletes too). A masters
+The age category is checked by :meth:`athsys.sport.age_categories.CategoryTable.misfit`:
+``SEN`` (senior) events are open to every age; ``U18`` takes athletes under 18 on 31
+December of the competition year, ``U20`` those under 20 (so U18 athletes too); a masters
 event (``M35``, ``W50``...) takes the athletes of that five-year band on the competition's
 first day, as the WMA rules place them. An athlete without a birth date cannot be placed in
 an age-limited event. A registrar may enter an athlete anyway, giving a reason that the
@@ -15,12 +16,11 @@ from __future__ import annotations
 
 from datetime import date
 
-from athsys.athletes.categories import age_category
+from athsys.sport.age_categories import category_table
 from athsys.sport.marks import Measure, format_mark
 from athsys.sport.sex import Sex
 
 _SEX_NAMES = {Sex.MALE: "men", Sex.FEMALE: "women"}
-OPEN_CATEGORY = "SEN"
 
 
 def eligibility_problem(event_sex: Sex, event_category: str, athlete_sex: Sex,
@@ -29,18 +29,7 @@ def eligibility_problem(event_sex: Sex, event_category: str, athlete_sex: Sex,
     if athlete_sex is not event_sex:
         return (f"the event is for {_SEX_NAMES[event_sex]}; the athlete is registered among "
                 f"the {_SEX_NAMES[athlete_sex]}")
-    if event_category == OPEN_CATEGORY:
-        return None
-    if birth_date is None:
-        return (f"the event is for {event_category} athletes and the athlete has no birth "
-                "date to place them")
-    category = age_category(athlete_sex.value, birth_date, competition_day)
-    if event_category == "U20" and category == "U18":
-        return None
-    if category != event_category:
-        return (f"the event is for {event_category} athletes; born {birth_date:%Y-%m-%d}, "
-                f"the athlete is {category} on {competition_day:%Y-%m-%d}")
-    return None
+    return category_table().misfit(event_category, athlete_sex, birth_date, competition_day)
 
 
 def standard_problem(standard: int | None, seed_mark: int | None,

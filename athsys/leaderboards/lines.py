@@ -29,7 +29,6 @@ from typing import Any, NamedTuple
 from sqlalchemy import select, text
 from sqlalchemy.orm import Session
 
-from athsys.athletes.categories import age_category, age_on
 from athsys.competitions.models import (
     Competition,
     Event,
@@ -42,6 +41,7 @@ from athsys.errors import NotFoundError
 from athsys.leaderboards import rules
 from athsys.results.models import Result
 from athsys.scoring.service import age_grade_event_key, combined_standings
+from athsys.sport.age_categories import age_category, age_on
 from athsys.sport.age_grading import DEFAULT_EDITION, ROAD_EDITIONS
 from athsys.sport.conditions import mark_conditions
 from athsys.sport.disciplines import DISCIPLINES, EventKind

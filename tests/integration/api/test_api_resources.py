@@ -138,6 +138,28 @@ class TestRegistrations(BaseAPITest):
                 AuditLog.entity == "Entry", AuditLog.entity_id == str(created["id"]))).one()
             assert reason in str(audit.changes)
 
+    def test_an_age_category_that_does_not_fit_is_refused_with_the_reason(self, api, admin):
+        """A U20 event (meet on 1 June 2025): a woman 20 by 31 December is refused, naming the
+        rule and her category; one who is 18 on 31 December is entered."""
+        club = TestDataFactory.create_club()
+        meet = TestDataFactory.create_meet(club)
+        event = self.assert_success(api.post("/api/events", headers=admin, json={
+            "competition_id": meet["competition"], "discipline_code": "200m", "sex": "F",
+            "age_category": "U20"}), 201)
+
+        def athlete(born):
+            return self.assert_success(api.post("/api/athletes", headers=admin, json={
+                "first_name": "Uma", "last_name": f"U{tag()}", "sex": "F", "club_id": club,
+                "birth_date": born}), 201)["id"]
+
+        senior, junior = athlete("2005-12-31"), athlete("2007-01-01")
+        error = self.assert_error(api.post("/api/registrations", headers=admin, json={
+            "event_id": event["id"], "athlete_id": senior, "bib": f"8{tag()[:4]}"}), 400)
+        assert ("U20 is for athletes aged under 20 on 31 December 2025 (World Athletics and "
+                "WMA); born 2005-12-31, the athlete is SEN on 2025-06-01") in error["message"]
+        self.assert_success(api.post("/api/registrations", headers=admin, json={
+            "event_id": event["id"], "athlete_id": junior, "bib": f"7{tag()[:4]}"}), 201)
+
 
     def test_entries_meet_the_events_entry_standard_or_are_waived(self, api, admin):
         """The long jump's standard is 6.00 (in the event's notation); a 6.02 seed meets it,

@@ -84,6 +84,7 @@ POST   /api/starter/heats/{finished_race}/official O O O F F F F U
 POST   /api/starter/heats/{race}/outcome O O O O F F F U
 GET    /api/desk/competitions/{competition}/entries O O O O O O O U
 POST   /api/desk/competitions/{competition}/late-entries O O O F O F F U
+GET    /api/pickers/{picker}?q=a  O O O O O O O U
 POST   /api/desk/entries/{spare_entry}/check-in O O O O F F F U
 POST   /api/desk/entries/{spare_entry}/scratch O O O F F F F U
 POST   /api/setup/competitions    O O F F F F F U
@@ -267,6 +268,8 @@ def test_role_matrix(api, role_users, coach_club, method, path, role, cell):
             ids["race"], "started" if "{started_race}" in path else "finished")
     if "{setup_competition}" in path:
         ids["setup_competition"] = _empty_competition()
+    if "{picker}" in path:
+        ids["picker"] = "athletes"
     if "{user}" in path:
         ids["user"] = TestDataFactory.create_user()["id"]
     if "{subscription}" in path or "{notification}" in path:  # the caller's (anonymous: a viewer's)

@@ -3,9 +3,9 @@ from fractions import Fraction
 
 import pytest
 
-from athsys.athletes.categories import age_category
 from athsys.errors import ValidationError
 from athsys.leaderboards import exports, rules, teams
+from athsys.sport.age_categories import age_category
 from athsys.sport.marks import Measure
 from athsys.sport.ranking import ResultStatus
 
