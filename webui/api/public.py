@@ -27,7 +27,7 @@ from sqlalchemy.orm import Session
 from athsys.competitions.models import Event, Heat, Round
 from athsys.errors import NotFoundError, ValidationError
 from athsys.inputs import INTEGER_MAX, integer_problem
-from athsys.leaderboards import exports, lines, reads, tracking
+from athsys.leaderboards import exports, federation, lines, reads, tracking
 from athsys.leaderboards.cache import (
     COMPETITIONS_SCOPE,
     REDIS_ERRORS,
@@ -290,9 +290,54 @@ def competition_results_csv(competition_id: int) -> Response:
 def competition_results_semicolon(competition_id: int) -> Response:
     """The Hy-Tek-style semicolon results export that statistics sites import."""
     def compute() -> str:
-        return exports.hytek_semicolon(reads.competition_results(db(), competition_id))
+        return exports.hytek_semicolon(reads.export_results(db(), competition_id)[1])
     return _download(cached("api", competition_scope(published(competition_id)), "results.txt",
                             compute, TEXT), f"competition-{competition_id}-results.txt")
+
+
+def _competition_export(competition_id: int, key: str,
+                        write: Callable[[dict[str, Any], list[Any]], str],
+                        mimetype: str, filename: str) -> Response:
+    """A whole competition's results written by ``write`` (cached per competition)."""
+    def compute() -> str:
+        competition, boards = reads.export_results(db(), competition_id)
+        return write(competition, boards)
+    return _download(cached("api", competition_scope(published(competition_id)), key,
+                            compute, mimetype), f"competition-{competition_id}-{filename}")
+
+
+@blueprint.get("/competitions/<int:competition_id>/athletic-net.csv")
+def competition_results_athletic_net(competition_id: int) -> Response:
+    """Athletic.net's delimited results file (a heading row, one athlete a line)."""
+    return _competition_export(competition_id, "athletic-net.csv",
+                               lambda _, boards: federation.athletic_net_csv(boards), CSV,
+                               "athletic-net.csv")
+
+
+@blueprint.get("/competitions/<int:competition_id>/tfrrs.csv")
+def competition_results_tfrrs(competition_id: int) -> Response:
+    """A TFRRS-compatible results CSV."""
+    return _competition_export(competition_id, "tfrrs.csv",
+                               lambda _, boards: federation.tfrrs_csv(boards), CSV, "tfrrs.csv")
+
+
+@blueprint.get("/competitions/<int:competition_id>/power-of-10.csv")
+def competition_results_power_of_10(competition_id: int) -> Response:
+    """The Power of 10 results sheet."""
+    return _competition_export(competition_id, "power-of-10.csv",
+                               lambda _, boards: federation.power_of_10_csv(boards), CSV,
+                               "power-of-10.csv")
+
+
+@blueprint.get("/competitions/<int:competition_id>/results.json")
+def competition_results_json(competition_id: int) -> Response:
+    """The JSON results file (docs/results-json.md): every field the project knows."""
+    return _competition_export(
+        competition_id, "results.json",
+        lambda competition, boards: json.dumps(
+            federation.results_document(competition, boards), ensure_ascii=False,
+            separators=(",", ":")),
+        "application/json", "results.json")
 
 
 @blueprint.get("/heats/<int:heat_id>/startlist.csv")
@@ -321,7 +366,13 @@ for _endpoint, _summary, _media_type in (
     ("round_results", "A round's heats ranked together (paged)", "application/json"),
     ("event_results_csv", "An event's results as CSV", CSV),
     ("competition_results_csv", "A competition's results as CSV", CSV),
-    ("competition_results_semicolon", "Semicolon results export (Hy-Tek style)", TEXT),
+    ("competition_results_semicolon", "Semicolon results export (Hy-Tek style; heat place "
+                                      "and combined points last)", TEXT),
+    ("competition_results_athletic_net", "Athletic.net delimited results file", CSV),
+    ("competition_results_tfrrs", "TFRRS-compatible results CSV", CSV),
+    ("competition_results_power_of_10", "Power of 10 results sheet (CSV)", CSV),
+    ("competition_results_json", "JSON results file, every field (docs/results-json.md)",
+     "application/json"),
     ("heat_start_list_csv", "A heat's start list as CSV", CSV),
 ):
     describe(f"public_api.{_endpoint}", summary=_summary, tag="public",

@@ -102,8 +102,8 @@ def test_hytek_semicolon_layout():
     event = {"number": 3, "name": "100 m", "sex": "F", "age_category": "SEN", "round": "final"}
     text = exports.hytek_semicolon([(event, LINES)])
     assert text.split("\r\n")[:2] == [
-        "3;100 m;F;SEN;final;1;1;7;Lee;Ann;HAR;Harriers, North;10.07;+1.2;OK;MR,PB",
-        "3;100 m;F;SEN;final;1;;9;Kim;Bo;;;DNF;;DNF;"]
+        "3;100 m;F;SEN;final;1;1;7;Lee;Ann;HAR;Harriers, North;10.07;+1.2;OK;MR,PB;;",
+        "3;100 m;F;SEN;final;1;;9;Kim;Bo;;;DNF;;DNF;;;"]
     assert exports.hytek_semicolon([]) == ""
 
 
