@@ -78,8 +78,7 @@ def race_board(heat: BoardHeat, lanes: Sequence[Mapping[str, Any]],
     state.update({
         "gun_time": _iso(heat.gun_time),
         "gun_text": local_clock(heat.gun_time, heat.time_zone),
-        # the clock runs from the gun until the heat is finished (or results arrive)
-        "clock_running": heat.status is HeatStatus.STARTED and heat.gun_time is not None,
+        "clock_running": clock_running(heat, results),
         "wind": format_wind(heat.wind) if heat.wind is not None else None,
         "lanes": [{"lane": row.get("lane"), "position": row.get("position"),
                    "bib": str(row["bib"]), "name": str(row["name"]),
@@ -94,6 +93,14 @@ def race_board(heat: BoardHeat, lanes: Sequence[Mapping[str, Any]],
     for line in state["results"]:
         line["lane"] = by_bib.get(line["bib"])
     return with_version(state)
+
+
+def clock_running(heat: BoardHeat, results: Sequence[Mapping[str, Any]]) -> bool:
+    """The clock runs from the gun until the heat is finished; on the track it stops at the
+    winner's time (the first placed result), on the road it runs on for the others."""
+    if heat.status is not HeatStatus.STARTED or heat.gun_time is None:
+        return False
+    return heat.road or not any(row.get("place") is not None for row in results)
 
 
 def field_board(heat: BoardHeat, sheet: FieldSheet) -> dict[str, Any]:

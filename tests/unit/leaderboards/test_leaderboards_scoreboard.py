@@ -2,9 +2,13 @@
 
 from __future__ import annotations
 
+import json
+import re
 from dataclasses import replace
 from datetime import UTC, datetime
+from pathlib import Path
 
+import jsonschema
 import pytest
 
 from athsys.competitions.models import HeatStatus
@@ -55,6 +59,20 @@ def test_results_arrive_in_notation_with_their_lane_and_the_wind() -> None:
         (1, 5, "10.01", "OK"), (None, 4, "DNF", "DNF")]
     assert after["results"][0]["records"] == ["PB"]
     assert after["version"] != before["version"]
+
+
+def test_the_clock_stops_at_the_winner_on_the_track_and_runs_on_on_the_road() -> None:
+    started = replace(HEAT, status=HeatStatus.STARTED, gun_time=GUN)
+    winner = [{"place": 1, "bib": "205", "name": "Bea Quick", "mark_text": "10.01",
+               "status": "OK"}]
+    dnf = [{"place": None, "bib": "204", "name": "Ann Fast", "mark_text": "DNF",
+            "status": "DNF"}]
+    assert race_board(started, LANES, dnf)["clock_running"] is True
+    assert race_board(started, LANES, winner)["clock_running"] is False
+    road = replace(started, event="10 km road", road=True)
+    assert race_board(road, LANES, winner)["clock_running"] is True
+    assert race_board(replace(road, status=HeatStatus.FINISHED), LANES, winner)[
+        "clock_running"] is False
 
 
 def test_the_version_is_a_digest_of_the_content_alone() -> None:
@@ -116,3 +134,30 @@ def test_a_jump_off_names_its_bar_and_the_tied() -> None:
     state = field_board(FIELD, sheet)
     assert state["bar"] == "2.39"
     assert state["jump_off"] == {"bar": "2.39", "tied": ["31", "32"], "winners": []}
+
+
+def _documented() -> tuple[dict, dict]:
+    """The JSON Schema and the example of docs/scoreboard.md (its two ```json blocks)."""
+    text = (Path(__file__).resolve().parents[3] / "docs" / "scoreboard.md").read_text()
+    blocks = [json.loads(block) for block in re.findall(r"```json\n(.*?)```", text, re.S)]
+    example = next(b for b in blocks if "$schema" not in b)
+    return next(b for b in blocks if "$schema" in b), example
+
+
+def test_states_and_the_documented_example_follow_the_documented_schema() -> None:
+    schema, example = _documented()
+    validator = jsonschema.Draft202012Validator(schema)
+    jumper = _row(11, "11", ("o",), 1, "2.19")
+    sheet = FieldSheet(heat_id=7, event="High jump", vertical=True, wind=False,
+                       heights=(2190,), trials=6, rows=(jumper,), up_next=None,
+                       final_round_order=())
+    states = [example, race_board(HEAT, LANES, []),
+              race_board(replace(HEAT, status=HeatStatus.STARTED, gun_time=GUN, wind=8), LANES,
+                         [{"place": 1, "bib": "205", "name": "Bea Quick", "mark_text": "10.01",
+                           "status": "OK", "records": ["PB"]}]),
+              field_board(FIELD, sheet)]
+    for state in states:
+        validator.validate(state)
+    assert not validator.is_valid({**states[1], "version": "not hex"})
+    assert not validator.is_valid({**states[1], "results": [{"place": 1}]})
+    assert set(example) == set(states[2])  # the example shows every field of a race
