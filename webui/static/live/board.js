@@ -5,6 +5,7 @@ const body = document.body;
 const $ = (id) => document.getElementById(id);
 const streamUrl = body.dataset.stream, jsonUrl = body.dataset.json;
 let state = null, offset = 0, pollTimer = null, retryTimer = null, source = null;
+let marking = false;  // false while the first state is drawn: nothing is new then
 const seen = new Set();
 
 export function clockText(ms) {
@@ -34,7 +35,7 @@ function head(names) {
 }
 
 function freshRow(tr, key) {
-  if (state && !seen.has(key) && seen.size) tr.classList.add("fresh");
+  if (marking && !seen.has(key)) tr.classList.add("fresh");
   seen.add(key);
 }
 
@@ -67,7 +68,7 @@ function drawField(s) {
   const rows = s.standings.map((l) => {
     const tr = document.createElement("tr");
     if (l.out) tr.classList.add("out");
-    if (s.up && s.up.bib === l.bib) tr.classList.add("up");
+    if (s.up && s.up.bib === l.bib) tr.classList.add("next");
     cell(tr, l.place ?? "", "num"); cell(tr, l.bib, "num"); cell(tr, l.name, "name");
     cell(tr, l.series.filter(Boolean).slice(-4).join("  "), "series"); cell(tr, l.best, "mark");
     freshRow(tr, `f:${l.bib}:${l.attempts}`);
@@ -83,6 +84,7 @@ function drawField(s) {
 }
 
 function draw(s) {
+  marking = state !== null;
   state = s;
   $("event").textContent = s.event;
   $("sub").textContent = [s.round, `heat ${s.heat}`, s.name, s.scheduled_text].filter(Boolean).join(" · ");
