@@ -156,9 +156,11 @@ def heat_board(heat_id: int) -> str:
 
 @blueprint.get("/heats/<int:heat_id>/board/stream")
 def board_stream(heat_id: int) -> Response:
-    """Server-sent events: ``board`` with the heat's board state at once and after every
-    announcement of its event that changes it (same version: nothing sent); ``fallback`` when
-    this process cannot hold another stream or Redis is unavailable."""
+    """Server-sent events: ``clock`` {now} (the server's time, for the board's race clock),
+    then ``board`` with the heat's board state at once and after every announcement of its
+    event that changes it (same version: nothing sent); ``fallback`` when this process cannot
+    hold another stream or Redis is unavailable. Each announcement of the event costs each
+    of its board streams one read of the heat (a stream holds no transaction meanwhile)."""
     event_id = public.published_event(public.event_of_heat(heat_id))
     competition_id = public.competition_of_event(event_id)
     public.public_cache()
