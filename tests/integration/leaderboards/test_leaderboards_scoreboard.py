@@ -200,6 +200,8 @@ def test_the_board_page_is_public_full_screen_and_scripted_from_a_module(
     assert '<script type="module" src="/live/static/board.js">' in html
     assert "<script>" not in html and "nonce" not in html  # no inline script at all
     assert f'data-stream="/live/heats/{meet.sprint_heat_id}/board/stream"' in html
+    schedule = client.get(f"/live/{meet.competition_id}").get_data(as_text=True)
+    assert f'href="/live/heats/{meet.sprint_heat_id}/board"' in schedule  # linked per heat
     script = client.get("/live/static/board.js")
     assert script.status_code == 200 and b"EventSource" in script.get_data()
     script.close()
