@@ -20,10 +20,11 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
+from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from athsys.competitions.combined_rounds import round_discipline
-from athsys.competitions.models import Heat, HeatStatus
+from athsys.competitions.models import Heat, HeatStatus, LaneAssignment
 from athsys.competitions.time_zones import local_clock, local_time
 from athsys.errors import NotFoundError
 from athsys.leaderboards import reads
@@ -33,6 +34,8 @@ from athsys.sport.marks import Measure, format_mark, format_wind
 
 #: Bumped when a field of the state changes meaning or goes (new fields do not bump it).
 SCHEMA = 1
+#: Lines of a race's start list and of its results on a board (a road race has thousands).
+BOARD_LINES = reads.MAX_PER_PAGE
 RACE, FIELD = "race", "field"
 
 
@@ -71,11 +74,15 @@ def _head(heat: BoardHeat, kind: str) -> dict[str, Any]:
 
 
 def race_board(heat: BoardHeat, lanes: Sequence[Mapping[str, Any]],
-               results: Sequence[Mapping[str, Any]]) -> dict[str, Any]:
+               results: Sequence[Mapping[str, Any]], *, lanes_total: int | None = None,
+               results_total: int | None = None) -> dict[str, Any]:
     """A race's board. ``lanes``: the start list (:func:`reads.start_list` rows); ``results``:
-    the heat's ranked results (:func:`reads.heat_results` lines), in order."""
+    the heat's ranked results (:func:`reads.heat_results` lines), in order; a board shows at
+    most :data:`BOARD_LINES` of each, the totals say how many there are."""
     state = _head(heat, RACE)
     state.update({
+        "lanes_total": len(lanes) if lanes_total is None else lanes_total,
+        "results_total": len(results) if results_total is None else results_total,
         "gun_time": _iso(heat.gun_time),
         "gun_text": local_clock(heat.gun_time, heat.time_zone),
         "clock_running": clock_running(heat, results),
@@ -183,6 +190,10 @@ def board_state(session: Session, heat_id: int) -> dict[str, Any]:
     head = board_heat(heat)
     if is_field(heat):
         return field_board(head, field_sheet(session, heat))
-    results = reads.heat_results(session, heat_id, 1, reads.MAX_PER_PAGE)
-    lines = results["lines"] if results["kind"] == "results" else []
-    return race_board(head, reads.start_list(session, heat_id), lines)
+    results = reads.heat_results(session, heat_id, 1, BOARD_LINES)
+    finished = results["kind"] == "results"
+    lanes_total = session.scalar(select(func.count()).select_from(LaneAssignment)
+                                 .where(LaneAssignment.heat_id == heat_id)) or 0
+    return race_board(head, reads.start_list(session, heat_id, BOARD_LINES),
+                      results["lines"] if finished else [], lanes_total=lanes_total,
+                      results_total=results["total"] if finished else 0)

@@ -61,6 +61,7 @@ def test_a_race_board_follows_the_gun_and_the_results(
     assert before["clock_running"] is False and before["gun_time"] is None
     assert [lane["lane"] for lane in before["lanes"]] == [3, 4, 5, 6]
     assert before["lanes"][0]["name"] == "Sprinter1 Fast1" and before["results"] == []
+    assert (before["lanes_total"], before["results_total"]) == (4, 0)
     assert _board(client, meet.sprint_heat_id) == before  # cached, same version
 
     # the gun moves no board line: the event's version stays, the board still changes
@@ -79,6 +80,7 @@ def test_a_race_board_follows_the_gun_and_the_results(
     after = _board(client, meet.sprint_heat_id)
     assert [(r["place"], r["lane"], r["bib"], r["mark"]) for r in after["results"]] == [
         (1, 4, "202", "10.01")]  # read to 1/1000, shown rounded up to 1/100
+    assert (after["lanes_total"], after["results_total"]) == (4, 1)
 
 
 def _high_jump(engine: Engine) -> tuple[int, int, list[int]]:
@@ -218,3 +220,20 @@ def test_the_board_page_is_public_full_screen_and_scripted_from_a_module(
                 f"/api/public/heats/{meet.sprint_heat_id}/board",
                 f"/live/heats/{meet.sprint_heat_id}/board/stream"):
         assert client.get(url).status_code == 404, url
+
+
+def test_a_road_race_board_carries_the_first_lines_and_the_totals(
+    meet: Meet, committed_db: Engine, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from athsys.leaderboards import scoreboard
+
+    monkeypatch.setattr(scoreboard, "BOARD_LINES", 2)
+    for index, mark in enumerate((1_800_000, 1_795_000, 1_810_000)):
+        store_result(committed_db, meet.road_heat_id, meet.road_entries[index], mark)
+    with Session(committed_db) as session:
+        state = scoreboard.board_state(session, meet.road_heat_id)
+    assert (state["lanes_total"], state["results_total"]) == (6, 3)
+    assert [line["bib"] for line in state["lanes"]] == ["101", "102"]
+    assert [(line["place"], line["mark"]) for line in state["results"]] == [
+        (1, "29:55"), (2, "30:00")]
+    assert state["clock_running"] is True  # on the road the clock runs on for the others
