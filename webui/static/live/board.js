@@ -5,7 +5,7 @@ const body = document.body;
 const $ = (id) => document.getElementById(id);
 const streamUrl = body.dataset.stream, jsonUrl = body.dataset.json;
 let state = null, offset = 0, pollTimer = null, retryTimer = null, source = null;
-let marking = false;  // false while the first state is drawn: nothing is new then
+let marking = false, clockKnown = false;  // false while the first state is drawn: nothing is new then
 const seen = new Set();
 
 export function clockText(ms) {
@@ -113,7 +113,14 @@ function setConn(kind, text) { const c = $("conn"); c.className = `conn ${kind}`
 function poll() {
   if (pollTimer) return;
   setConn("poll", "updating every second");
-  const once = () => fetch(jsonUrl, { cache: "no-store" }).then((r) => r.json()).then((d) => {
+  const once = () => fetch(jsonUrl, { cache: "no-store" }).then((r) => {
+    // no stream, no clock event: a board clock off by more than 2 s follows the Date header
+    const served = Date.parse(r.headers.get("Date") || "");
+    if (!clockKnown && !Number.isNaN(served) && Math.abs(served - Date.now()) > 2000) {
+      offset = served - Date.now();
+    }
+    return r.json();
+  }).then((d) => {
     if (d.success && (!state || d.data.version !== state.version)) draw(d.data);
   }).catch(() => setConn("down", "no connection"));
   once(); pollTimer = setInterval(once, 1000);
@@ -127,7 +134,9 @@ function listen() {
   if (!window.EventSource) { poll(); return; }
   if (source) source.close();
   source = new EventSource(streamUrl);
-  source.addEventListener("clock", (e) => { offset = Date.parse(JSON.parse(e.data).now) - Date.now(); });
+  source.addEventListener("clock", (e) => {
+    offset = Date.parse(JSON.parse(e.data).now) - Date.now(); clockKnown = true;
+  });
   source.addEventListener("board", (e) => {
     setConn("live", "live");
     const s = JSON.parse(e.data);
