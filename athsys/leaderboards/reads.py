@@ -26,7 +26,7 @@ from athsys.competitions.models import (
     Round,
 )
 from athsys.errors import NotFoundError, ValidationError
-from athsys.leaderboards import rules
+from athsys.leaderboards import rules, teams
 from athsys.leaderboards.cache import REDIS_ERRORS, BoardStore
 from athsys.leaderboards.lines import (
     AGE_GRADED,
@@ -83,12 +83,15 @@ def read_board(session: Session, store: BoardStore | None, event_id: int, board:
                     session, info, entry_ids=stored.entry_ids + unplaced_ids)}
                 places = rules.places_of_page(stored.better_than_first, offset, stored.keys)
                 leader = stored.leader_key or 0
-                lines = [
-                    line_json(info, found[entry_id], place, tied, key - leader)
-                    for entry_id, key, (place, tied) in zip(
-                        stored.entry_ids, stored.keys, places, strict=True)
-                    if entry_id in found  # deleted since the last refresh
-                ]
+                # athletes tied on the page in bib order, as the database's ranking lists
+                # them (the store orders equal keys by entry id, as text)
+                ranked = sorted(
+                    ((found[entry_id], key, place, tied) for entry_id, key, (place, tied)
+                     in zip(stored.entry_ids, stored.keys, places, strict=True)
+                     if entry_id in found),  # deleted since the last refresh
+                    key=lambda item: (item[1], item[0].bib))
+                lines = [line_json(info, line, place, tied, key - leader)
+                         for line, key, place, tied in ranked]
                 unplaced = sorted((found[e] for e in unplaced_ids if e in found),
                                   key=lambda line: (boards_of(line, info.measure)[UNPLACED],
                                                     line.bib))
@@ -135,7 +138,7 @@ def _event_json(info: EventInfo) -> dict[str, Any]:
             "road": info.road, "combined": info.combined, "round_id": info.round_id}
 
 def team_standings(session: Session, event_id: int,
-                   scheme: rules.PointsScheme) -> dict[str, Any]:
+                   scheme: teams.PointsScheme) -> dict[str, Any]:
     """Club scores of the event's board under ``scheme``."""
     info = event_info(session, event_id)
     ranked = rank(info, load_lines(session, info))
@@ -145,9 +148,29 @@ def team_standings(session: Session, event_id: int,
     names = {line.entry_id: f"{line.first_name} {line.last_name}" for line, *_ in ranked}
     return {
         "event": _event_json(info), "points": list(scheme.points), "scorers": scheme.scorers,
-        "teams": [{"team": t.team, "place": t.place, "points": rules.format_points(t.points),
+        "teams": [{"team": t.team, "place": t.place, "points": teams.format_points(t.points),
                    "members": [names[e] for e in t.scorers]}
-                  for t in rules.team_scores(standings, team_of, scheme)],
+                  for t in teams.team_scores(standings, team_of, scheme)],
+    }
+
+def cross_country_standings(session: Session, event_id: int,
+                            scheme: teams.CrossCountryScheme) -> dict[str, Any]:
+    """Club scores of the event's board by cross-country low-point scoring."""
+    info = event_info(session, event_id)
+    ranked = [line for line, place, *_ in rank(info, load_lines(session, info))
+              if place is not None]
+    names = {line.entry_id: f"{line.first_name} {line.last_name}" for line in ranked}
+    scores = teams.cross_country_scores([line.entry_id for line in ranked],
+                                        {line.entry_id: line.club for line in ranked
+                                         if line.club}, scheme)
+    return {
+        "event": _event_json(info), "scoring": "cross-country", "scorers": scheme.scorers,
+        "displacers": scheme.displacers,
+        "teams": [{"team": t.team, "place": t.place, "points": t.points,
+                   "complete": t.place is not None,
+                   "members": [{"name": names[e], "team_place": p}
+                               for e, p in zip(t.runners, t.team_places, strict=False)]}
+                  for t in scores],
     }
 
 def _heat(session: Session, heat_id: int) -> tuple[Heat, EventInfo]:

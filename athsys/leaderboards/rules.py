@@ -1,4 +1,5 @@
-"""Leaderboard rules: places with ties, gaps to the leader, age categories, team scores.
+"""Leaderboard rules: places with ties, gaps to the leader, age grades (team scores are in
+:mod:`athsys.leaderboards.teams`).
 
 Pure functions on integers. A leaderboard orders finishers by their mark as read (times at
 1/1000 s, so a photo finish separates what the published hundredths cannot); equal marks
@@ -15,11 +16,9 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
-from fractions import Fraction
 from functools import cache
 
 from athsys.errors import ValidationError
-from athsys.inputs import whole_number
 from athsys.sport.age_grading import DEFAULT_EDITION, age_grade, age_grade_events
 from athsys.sport.marks import Measure
 from athsys.sport.ranking import ResultStatus, rank_with_ties
@@ -146,102 +145,3 @@ def grade_hundredths(sex: str, age: int, event: str, mark: int,
     if timed:  # OC / (factor * time)
         return open_standard * 10_000 * denominator // (numerator * mark)
     return mark * numerator * 10_000 // (denominator * open_standard)  # mark * factor / OC
-
-
-# -- team scores -------------------------------------------------------------------------
-
-
-@dataclass(frozen=True)
-class PointsScheme:
-    """Points for places 1, 2, 3... (places beyond score nothing) and how many members of
-    a team count (``None``: all)."""
-
-    points: tuple[int, ...]
-    scorers: int | None = None
-
-
-DEFAULT_POINTS = PointsScheme(points=(8, 7, 6, 5, 4, 3, 2, 1), scorers=None)
-MAX_POINTS_PLACES = 100
-
-
-def parse_points_scheme(points: str | None, scorers: str | None) -> PointsScheme:
-    """A scheme from query text: ``points="10,8,6,5,4,3,2,1"``, ``scorers="3"``."""
-    values: tuple[int, ...] = DEFAULT_POINTS.points
-    if points:
-        parts = [whole_number(p.strip()) for p in points.split(",")]
-        if len(parts) > MAX_POINTS_PLACES or None in parts:
-            raise ValidationError(
-                f"points must be up to {MAX_POINTS_PLACES} whole numbers separated by commas, "
-                f"got {points!r}",
-                details={"points": "e.g. 10,8,6,5,4,3,2,1"},
-            )
-        values = tuple(p for p in parts if p is not None)
-    count: int | None = DEFAULT_POINTS.scorers
-    if scorers:
-        count = whole_number(scorers)
-        if not count:
-            raise ValidationError(
-                f"scorers must be a whole number of 1 or more, got {scorers!r}",
-                details={"scorers": "how many members of a team score"},
-            )
-    return PointsScheme(values, count)
-
-
-@dataclass(frozen=True)
-class TeamScore:
-    team: str
-    place: int
-    points: Fraction
-    scorers: tuple[int, ...]  # entry ids whose points count, best first
-
-
-def place_points(standings: Sequence[Standing], scheme: PointsScheme) -> dict[int, Fraction]:
-    """Points per entry: athletes tied on a place share the points of the places they fill
-    equally (two tied for 1st with 8 and 7 points get 7.5 each)."""
-    by_place: dict[int, list[int]] = {}
-    for line in standings:
-        if line.place is not None:
-            by_place.setdefault(line.place, []).append(line.entry_id)
-    awarded: dict[int, Fraction] = {}
-    for place, entry_ids in by_place.items():
-        filled = range(place, place + len(entry_ids))
-        total = sum(scheme.points[p - 1] for p in filled if p <= len(scheme.points))
-        for entry_id in entry_ids:
-            awarded[entry_id] = Fraction(total, len(entry_ids))
-    return awarded
-
-
-def team_scores(
-    standings: Sequence[Standing], team_of: dict[int, str], scheme: PointsScheme
-) -> list[TeamScore]:
-    """Teams ranked by the points of their best ``scheme.scorers`` members (ties share).
-
-    Entries without a team (``team_of`` lacks them) take their place and points but score
-    for nobody.
-    """
-    awarded = place_points(standings, scheme)
-    members: dict[str, list[tuple[Fraction, int, int]]] = {}
-    for order, line in enumerate(standings):
-        team = team_of.get(line.entry_id)
-        if team is not None and line.entry_id in awarded:
-            members.setdefault(team, []).append((awarded[line.entry_id], order, line.entry_id))
-    totals: list[tuple[str, Fraction, tuple[int, ...]]] = []
-    for team, scored in members.items():
-        best = sorted(scored, key=lambda item: (-item[0], item[1]))[: scheme.scorers]
-        totals.append((team, sum((item[0] for item in best), Fraction(0)),
-                       tuple(item[2] for item in best)))
-    totals.sort(key=lambda item: item[0])
-    return [
-        TeamScore(team, place, points, scorers)
-        for place, (team, points, scorers) in rank_with_ties(
-            totals, key=lambda item: item[1], higher_is_better=True
-        )
-    ]
-
-
-def format_points(points: Fraction) -> str:
-    """``"7.5"`` or ``"8"``: shared points are halves, thirds... printed to two decimals."""
-    if points.denominator == 1:
-        return str(points.numerator)
-    hundredths = points.numerator * 100 // points.denominator
-    return f"{hundredths // 100}.{hundredths % 100:02d}".rstrip("0")

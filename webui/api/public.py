@@ -27,7 +27,7 @@ from sqlalchemy.orm import Session
 from athsys.competitions.models import Event, Heat, Round
 from athsys.errors import NotFoundError, ValidationError
 from athsys.inputs import INTEGER_MAX, integer_problem
-from athsys.leaderboards import exports, lines, reads, rules, scoreboard, tracking
+from athsys.leaderboards import exports, lines, reads, scoreboard, tracking
 from athsys.leaderboards.cache import (
     COMPETITIONS_SCOPE,
     REDIS_ERRORS,
@@ -39,6 +39,7 @@ from athsys.leaderboards.cache import (
     live_sequence,
     live_versions,
 )
+from athsys.leaderboards.teams import parse_cross_country_scheme, parse_points_scheme
 from webui.api.openapi import describe
 
 blueprint = Blueprint("public_api", __name__, url_prefix="/api/public")
@@ -226,8 +227,15 @@ def leaderboard(event_id: int) -> Response:
 @blueprint.get("/events/<int:event_id>/teams")
 def teams(event_id: int) -> Response:
     """Club scores of the event: ``points`` per place (e.g. 10,8,6,5,4,3,2,1) and
-    ``scorers`` (members counted per club)."""
-    scheme = rules.parse_points_scheme(request.args.get("points"), request.args.get("scorers"))
+    ``scorers`` (members counted per club); or ``scoring=cross-country`` with ``scorers``
+    (default 4) and ``displacers`` (default 2): low-point scoring of complete teams."""
+    if request.args.get("scoring") == "cross-country":
+        xc = parse_cross_country_scheme(request.args.get("scorers"),
+                                        request.args.get("displacers"))
+        return cached("api", event_scope(published_event(event_id)),
+                      f"teams:xc:{xc.scorers}:{xc.displacers}",
+                      lambda: _json_text(reads.cross_country_standings(db(), event_id, xc)))
+    scheme = parse_points_scheme(request.args.get("points"), request.args.get("scorers"))
     key = f"teams:{','.join(map(str, scheme.points))}:{scheme.scorers}"
     return cached("api", event_scope(published_event(event_id)), key,
                   lambda: _json_text(reads.team_standings(db(), event_id, scheme)))
@@ -335,7 +343,8 @@ for _endpoint, _summary, _media_type in (
     ("leaderboard", "An event's leaderboard (paged; board=all|sex:M|cat:M40|age-graded"
                     "|age-graded:2020; age grades are cut, not rounded, to two decimals)",
      "application/json"),
-    ("teams", "Club scores of an event (points=10,8,6...&scorers=3)", "application/json"),
+    ("teams", "Club scores of an event (points=10,8,6...&scorers=3, or "
+              "scoring=cross-country&scorers=4&displacers=2)", "application/json"),
     ("heat_results", "A heat's results, or its start list (paged)", "application/json"),
     ("round_results", "A round's heats ranked together (paged)", "application/json"),
     ("heat_board", "A heat's scoreboard state (race clock, lanes, results; field standing"

@@ -17,6 +17,7 @@ from webui.api import (
     limits,
     notifications,
     openapi,
+    pickers,
     planning,
     public,
     races,
@@ -24,6 +25,7 @@ from webui.api import (
     results,
     rounds,
     scoring,
+    setup,
     starter,
     users,
 )
@@ -44,6 +46,8 @@ def register_api(app: Flask) -> None:
     app.register_blueprint(field.blueprint)
     app.register_blueprint(starter.blueprint)
     app.register_blueprint(desk.blueprint)
+    app.register_blueprint(pickers.blueprint)
+    app.register_blueprint(setup.blueprint)
     app.register_blueprint(scoring.blueprint)
     app.register_blueprint(home.blueprint)
     notifications.register(app)

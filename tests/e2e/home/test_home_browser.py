@@ -14,7 +14,15 @@ from sqlalchemy import select
 from sqlalchemy.engine import Engine
 from sqlalchemy.orm import Session
 
-from athsys.accounts.roles import ADMIN, ATHLETE, STARTER, VIEWER
+from athsys.accounts.roles import (
+    ADMIN,
+    ATHLETE,
+    CHIEF_REGISTRAR,
+    COACH,
+    REGISTRAR,
+    STARTER,
+    VIEWER,
+)
 from athsys.athletes.models import Athlete
 from athsys.competitions.models import Entry
 from tests.e2e.conftest import ARGS, CHROMIUM, VIEWPORTS, csp_violations, log_in
@@ -26,7 +34,10 @@ pytestmark = pytest.mark.e2e
 #: What each role's home shows, and a section it must not show.
 HOMES = {
     ADMIN: (["#dashboard", "#next-heats", "#check-in"], "#my-results"),
+    CHIEF_REGISTRAR: (["#dashboard", "#check-in"], "#my-entries"),
+    REGISTRAR: (["#check-in"], "#dashboard"),
     STARTER: (["#next-heats", "#field-events"], "#dashboard"),
+    COACH: (["#club-entries"], "#check-in"),
     ATHLETE: (["#my-entries", "#my-results", "#personal-bests"], "#check-in"),
     VIEWER: (["#competitions"], "#next-heats"),
 }
@@ -37,15 +48,17 @@ def test_every_role_lands_on_its_own_home(server: str, officials: Flask, committ
     from playwright import sync_api as playwright_api
     meet = build_meet(committed_db)
     with Session(committed_db) as session:
-        runner = session.scalar(select(Athlete.id).join(Entry, Entry.athlete_id == Athlete.id)
-                                .where(Entry.id == meet.road_entries[0]))
+        runner, runner_club = session.execute(
+            select(Athlete.id, Athlete.club_id).join(Entry, Entry.athlete_id == Athlete.id)
+            .where(Entry.id == meet.road_entries[0])).one()
     store_result(committed_db, meet.road_heat_id, meet.road_entries[0], 1_800_000)
 
     with playwright_api.sync_playwright() as pw:
         browser = pw.chromium.launch(executable_path=CHROMIUM, args=ARGS)
         for role, (shown, hidden) in HOMES.items():
-            user = TestDataFactory.create_user(role=role,
-                                               athlete_id=runner if role == ATHLETE else None)
+            user = TestDataFactory.create_user(
+                role=role, athlete_id=runner if role == ATHLETE else None,
+                club_id=runner_club if role == COACH else None)
             for size, (width, height) in VIEWPORTS.items():
                 context = browser.new_context(viewport={"width": width, "height": height})
                 page = context.new_page()

@@ -16,7 +16,7 @@ from sqlalchemy.orm import Session
 from athsys.accounts.actor import SYSTEM
 from athsys.competitions.models import Heat
 from athsys.errors import ValidationError
-from athsys.leaderboards import reads, refresh, rules
+from athsys.leaderboards import reads, refresh, teams
 from athsys.leaderboards.cache import BoardStore
 from athsys.officiating import service as officiating
 from athsys.records.models import Record, RecordScope
@@ -197,11 +197,11 @@ def test_record_flags_are_those_stored_when_official_and_team_scores(
         assert lines[0]["records"] == session.scalars(
             select(Result.record_flags).where(Result.entry_id == e[0])).one()
         heat_lines = reads.heat_results(session, meet.road_heat_id)["lines"]
-        teams = reads.team_standings(session, meet.road_event_id,
-                                       rules.PointsScheme((5, 3, 1), scorers=2))
+        scores = reads.team_standings(session, meet.road_event_id,
+                                      teams.PointsScheme((5, 3, 1), scorers=2))
     assert heat_lines[0]["records"] == ["MR", "PB", "SB"]
     # HAR: 1st (5) + 3rd (1); STR: 2nd (3)
-    assert [(t["team"], t["place"], t["points"]) for t in teams["teams"]] == [
+    assert [(t["team"], t["place"], t["points"]) for t in scores["teams"]] == [
         ("HAR", 1, "6"), ("STR", 2, "3")]
 
 

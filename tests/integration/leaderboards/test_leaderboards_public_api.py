@@ -121,6 +121,25 @@ def test_teams_and_bad_points(client: FlaskClient, meet: Meet, committed_db: Eng
     assert bad.status_code == 400
 
 
+def test_cross_country_team_scores(client: FlaskClient, meet: Meet, committed_db: Engine,
+                                   redis_client: redis_lib.Redis) -> None:
+    """Clubs alternate HAR, STR, HAR...: five finish in bib order, the sixth does not start.
+    Two score and one displaces: HAR 1 + 3 = 4 (its third, 5, displaces), STR 2 + 4 = 6."""
+    for i, entry_id in enumerate(meet.road_entries[:5]):
+        store_result(committed_db, meet.road_heat_id, entry_id, 1_800_000 + i * 1000)
+    url = f"/api/public/events/{meet.road_event_id}/teams"
+    data = client.get(url, query_string={"scoring": "cross-country", "scorers": "2",
+                                         "displacers": "1"}).get_json()["data"]
+    assert [(t["team"], t["place"], t["points"]) for t in data["teams"]] == [
+        ("HAR", 1, 4), ("STR", 2, 6)]
+    assert [m["team_place"] for m in data["teams"][0]["members"]] == [1, 3, 5]
+    three = client.get(url, query_string={"scoring": "cross-country", "scorers": "3"})
+    assert [(t["team"], t["complete"]) for t in three.get_json()["data"]["teams"]] == [
+        ("HAR", True), ("STR", False)]  # STR has two finishers: not a team for 3 scorers
+    bad = client.get(url, query_string={"scoring": "cross-country", "scorers": "0"})
+    assert bad.status_code == 400 and "scorers" in bad.get_json()["error"]["message"]
+
+
 def test_redis_outage_degrades_to_direct_computation(
     app: Flask, meet: Meet, committed_db: Engine, redis_client: redis_lib.Redis
 ) -> None:

@@ -3,9 +3,9 @@ from fractions import Fraction
 
 import pytest
 
-from athsys.athletes.categories import age_category
 from athsys.errors import ValidationError
-from athsys.leaderboards import exports, rules
+from athsys.leaderboards import exports, rules, teams
+from athsys.sport.age_categories import age_category
 from athsys.sport.marks import Measure
 from athsys.sport.ranking import ResultStatus
 
@@ -56,26 +56,26 @@ def test_team_scores_share_points_of_tied_places():
     standings = rules.rank([P(1, 100), P(2, 100), P(3, 120), P(4, 130), P(5, None, DNF)],
                            Measure.TIME)
     team_of = {1: "A", 2: "B", 3: "A", 4: "B", 5: "B"}
-    scheme = rules.PointsScheme((8, 7, 6, 5))
-    assert rules.place_points(standings, scheme) == {1: Fraction(15, 2), 2: Fraction(15, 2),
+    scheme = teams.PointsScheme((8, 7, 6, 5))
+    assert teams.place_points(standings, scheme) == {1: Fraction(15, 2), 2: Fraction(15, 2),
                                                      3: 6, 4: 5}
-    scores = rules.team_scores(standings, team_of, scheme)
+    scores = teams.team_scores(standings, team_of, scheme)
     assert [(s.team, s.place, s.points) for s in scores] == [
         ("A", 1, Fraction(27, 2)), ("B", 2, Fraction(25, 2))]
-    assert rules.format_points(Fraction(27, 2)) == "13.5"
-    best_one = rules.team_scores(standings, team_of, rules.PointsScheme((8, 7, 6, 5), 1))
+    assert teams.format_points(Fraction(27, 2)) == "13.5"
+    best_one = teams.team_scores(standings, team_of, teams.PointsScheme((8, 7, 6, 5), 1))
     assert [(s.team, s.place, s.scorers) for s in best_one] == [("A", 1, (1,)), ("B", 1, (2,))]
 
 
 @pytest.mark.parametrize("points, scorers", [("10,x", None), ("", "0"), ("1," * 101, None)])
 def test_bad_points_schemes_are_named(points, scorers):
     with pytest.raises(ValidationError):
-        rules.parse_points_scheme(points, scorers)
+        teams.parse_points_scheme(points, scorers)
 
 
 def test_parse_points_scheme():
-    assert rules.parse_points_scheme("10,8,6", "3") == rules.PointsScheme((10, 8, 6), 3)
-    assert rules.parse_points_scheme(None, None) == rules.DEFAULT_POINTS
+    assert teams.parse_points_scheme("10,8,6", "3") == teams.PointsScheme((10, 8, 6), 3)
+    assert teams.parse_points_scheme(None, None) == teams.DEFAULT_POINTS
 
 
 LINES = [
