@@ -182,12 +182,13 @@ def _heat(session: Session, heat_id: int) -> tuple[Heat, EventInfo]:
         raise NotFoundError(f"no heat {heat_id}", details={"heat_id": heat_id})
     return heat, event_info(session, heat.round.event_id)
 
-def start_list(session: Session, heat_id: int) -> list[dict[str, Any]]:
-    """Lanes (or order) of a heat with bib, name, club and seed mark."""
+def start_list(session: Session, heat_id: int, limit: int | None = None) -> list[dict[str, Any]]:
+    """Lanes (or order) of a heat with bib, name, club and seed mark (the first ``limit``)."""
     heat, info = _heat(session, heat_id)
     rows = session.execute(
         select(LaneAssignment, Entry).join(Entry, Entry.id == LaneAssignment.entry_id)
         .where(LaneAssignment.heat_id == heat_id).order_by(LaneAssignment.position)
+        .limit(limit)
     ).all()
     out = []
     for assignment, entry in rows:

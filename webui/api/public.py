@@ -27,7 +27,7 @@ from sqlalchemy.orm import Session
 from athsys.competitions.models import Event, Heat, Round
 from athsys.errors import NotFoundError, ValidationError
 from athsys.inputs import INTEGER_MAX, integer_problem
-from athsys.leaderboards import exports, federation, lines, reads, tracking
+from athsys.leaderboards import exports, federation, lines, reads, scoreboard, tracking
 from athsys.leaderboards.cache import (
     COMPETITIONS_SCOPE,
     REDIS_ERRORS,
@@ -36,6 +36,7 @@ from athsys.leaderboards.cache import (
     cache_ttls,
     competition_scope,
     event_scope,
+    live_sequence,
     live_versions,
 )
 from athsys.leaderboards.teams import parse_cross_country_scheme, parse_points_scheme
@@ -169,10 +170,14 @@ def published(competition_id: int) -> int:
     return competition_id
 
 
+def competition_of_event(event_id: int) -> int:
+    return _remembered(_EVENT_COMPETITIONS, event_id,
+                       select(Event.competition_id).where(Event.id == event_id), "event")
+
+
 def published_event(event_id: int) -> int:
     """``event_id`` if its competition is published (404 otherwise)."""
-    published(_remembered(_EVENT_COMPETITIONS, event_id,
-                          select(Event.competition_id).where(Event.id == event_id), "event"))
+    published(competition_of_event(event_id))
     return event_id
 
 
@@ -243,6 +248,29 @@ def heat_results(heat_id: int) -> Response:
     return cached("api", event_scope(published_event(event_of_heat(heat_id))),
                   f"heat:{heat_id}:{page}:{per_page}",
                   lambda: _json_text(reads.heat_results(db(), heat_id, page, per_page)))
+
+
+@blueprint.get("/heats/<int:heat_id>/board")
+def heat_board(heat_id: int) -> Response:
+    """The heat's scoreboard state (docs/scoreboard.md): a race's gun, lanes and results, or
+    a field flight's standing after each attempt, with a ``version``."""
+    event_id = published_event(event_of_heat(heat_id))
+    try:
+        sequence = live_sequence(current_app.extensions["athsys_redis"], event_id)
+    except REDIS_ERRORS:
+        sequence = -1  # the cache is down as well: the answer is computed
+    return cached("api", event_scope(event_id), f"board:{heat_id}:{sequence}",
+                  lambda: _json_text(board_state(heat_id)))
+
+
+def board_state(heat_id: int) -> dict[str, Any]:
+    """The board as stored now; the read's transaction ends with it (a stream reads again
+    and again, and must neither see old objects nor hold a transaction open)."""
+    session = db()
+    try:
+        return scoreboard.board_state(session, heat_id)
+    finally:
+        session.rollback()
 
 
 @blueprint.get("/rounds/<int:round_id>/results")
@@ -364,6 +392,8 @@ for _endpoint, _summary, _media_type in (
               "scoring=cross-country&scorers=4&displacers=2)", "application/json"),
     ("heat_results", "A heat's results, or its start list (paged)", "application/json"),
     ("round_results", "A round's heats ranked together (paged)", "application/json"),
+    ("heat_board", "A heat's scoreboard state (race clock, lanes, results; field standing"
+                   " after each attempt); schema in docs/scoreboard.md", "application/json"),
     ("event_results_csv", "An event's results as CSV", CSV),
     ("competition_results_csv", "A competition's results as CSV", CSV),
     ("competition_results_semicolon", "Semicolon results export (Hy-Tek style; heat place "
