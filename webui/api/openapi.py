@@ -44,6 +44,9 @@ class Operation:
     query: Mapping[str, Any] | None = None  # name -> object with .field and .description
     media_type: str = "application/json"  # of the success answer
     errors: tuple[int, ...] = ()  # error statuses beyond those the other fields imply
+    # bodies that are not one JSON schema (a device's native lines): media type -> examples
+    request_examples: Mapping[str, Mapping[str, str | list[Any]]] | None = None
+    security: str = "bearer"  # or "device": the device's own token
 
 
 _OPERATIONS: dict[str, Operation] = {}
@@ -101,6 +104,9 @@ def build_spec(app: Flask) -> dict[str, Any]:
     spec.components.security_scheme(
         "bearer", {"type": "http", "scheme": "bearer", "bearerFormat": "JWT"}
     )
+    spec.components.security_scheme("device", {
+        "type": "http", "scheme": "bearer",
+        "description": "a timing device's own token (created with the device, shown once)"})
     spec.components.schema("Error", schema=ErrorEnvelopeSchema)
     spec.components.schema("Pagination", schema=PaginationInfoSchema)
     for status, text in _ERRORS.items():
@@ -166,13 +172,17 @@ def _operation(spec: APISpec, endpoint: str, view: Any, parameters: list[dict[st
         "parameters": parameters + _query_parameters(described),
         "responses": _responses(described, has_item=bool(parameters)),
     }
-    if described.roles is not None:
-        operation["security"] = [{"bearer": []}]
+    if described.roles is not None or described.security == "device":
+        operation["security"] = [{described.security: []}]
     if described.request is not None:
         operation["requestBody"] = {
             "required": True,
             "content": {"application/json": {"schema": described.request}},
         }
+    if described.request_examples:
+        operation["requestBody"] = {"required": True, "content": {
+            media: {"examples": {name: {"value": value} for name, value in examples.items()}}
+            for media, examples in described.request_examples.items()}}
     return operation
 
 

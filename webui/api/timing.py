@@ -30,6 +30,7 @@ from athsys.inputs import (
 from athsys.timing import batches, corrections, devices, exports, lif_import, lookups
 from athsys.timing import service as timing_service
 from athsys.timing.models import DeviceKind, MatRole, TimingDevice
+from webui.api import openapi
 from webui.api.auth import current_actor
 from webui.api.envelope import json_body, success
 from webui.api.resources import require_permission
@@ -474,3 +475,42 @@ def rotate_device(device_id: int) -> Response:
 def revoke_device(device_id: int) -> Response:
     device = _commit_outcome(lambda s, a: devices.revoke_device(s, a, device_id))
     return success(devices.device_as_dict(device))
+
+
+# -- the device API in the OpenAPI document, with the payloads devices send ------------------
+openapi.describe(
+    "timing_api.post_passings", summary="A batch of passings from a timing device",
+    description="JSON (a list of reads), or the decoder's own lines: RACE RESULT, MYLAPS, "
+                "ChronoTrack, IPICO (detected from the first line; `?format=` overrides). "
+                "Every read is stored once (a resent payload answers 200 with the same "
+                "counts); one bad line refuses the whole batch, naming each line and field.",
+    tag="timing", security="device", status=202,
+    request_examples={
+        "application/json": {"JSON reads": [
+            {"read_id": "F1-000123", "chip": "058812", "timing_point": "finish",
+             "timestamp": "2024-10-13T09:47:12.347+02:00", "hits": 12, "rssi": -61,
+             "antenna": 2},
+            {"read_id": "F1-000124", "bib": "1402", "timing_point": "finish",
+             "timestamp": "2024-10-13T09:47:13.010"},
+            {"read_id": "G-1", "is_gun": True, "timing_point": "start",
+             "timestamp": "2024-10-13T08:00:00.000+02:00"}]},
+        "text/plain": {
+            "RACE RESULT": "1;NHHAK17;2024-10-13;09:47:12.347;0;1A;5F;0;0;1;;0;0;0;0;0;"
+                           "FinishBox;3;2;T-12345",
+            "MYLAPS": "10KM@Passing@t=13:11:30.904|c=0000041|ct=UH|d=120606|l=13|dv=4|re=0|"
+                      "an=00001111|g=0|b=41|n=41@1016@$",
+            "ChronoTrack": "CT01_33~4~start~guntime~07:45:01.01~0~DF239A~0\n"
+                           "CT01_13~24~START~50101~07:45:03.90~1~117F37~8",
+            "IPICO": "aa400000000123450a2a01123018455927a7"},
+    })
+openapi.describe(
+    "timing_api.post_lif", summary="A FinishLynx .lif result file",
+    description="From the photo-finish camera (its device token) or an official who records "
+                "results (`?competition_id=`); raw body with `?filename=`, or a multipart "
+                "`file`. A lynx.evt start list sent here is refused as one.",
+    tag="timing", security="device", status=201,
+    request_examples={"text/plain": {"100 m final": (
+        "7,1,1,\"Men's 100m, Final\",+1.2,m/s,,,,100,21:00:00.0000\n"
+        "1,201,4,Fast,One,Timing Club,10.43,,0.000,0.145\n"
+        "2,202,5,Quick,Two,Timing Club,10.44,,0.003,0.151\n"
+        "DNF,204,6,Slow,Three,Timing Club,DNF,,,")}})

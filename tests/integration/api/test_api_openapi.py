@@ -65,3 +65,15 @@ def test_swagger_ui_is_served_offline(api_app):
         response = client.get(asset)
         assert response.status_code == 200
         response.close()
+
+
+def test_the_device_api_is_documented_with_the_payloads_devices_send(spec):
+    passings = spec["paths"]["/api/timing/passings"]["post"]
+    assert passings["security"] == [{"device": []}]
+    examples = passings["requestBody"]["content"]
+    assert set(examples["text/plain"]["examples"]) == {"RACE RESULT", "MYLAPS", "ChronoTrack",
+                                                       "IPICO"}
+    assert examples["application/json"]["examples"]["JSON reads"]["value"][0]["chip"] == "058812"
+    lif = spec["paths"]["/api/timing/lif"]["post"]["requestBody"]["content"]["text/plain"]
+    assert lif["examples"]["100 m final"]["value"].startswith("7,1,1,")
+    assert "device" in spec["components"]["securitySchemes"]
