@@ -116,34 +116,35 @@ def _check_entry(session: Session, actor: Actor, entry: Entry) -> None:
 def check_standard(actor: Actor, event: Event, entry: Entry) -> None:
     """An entry meets the event's entry standard with its seed mark (equal or better), or
     a registrar waived it, giving the reason (``standard_waiver``)."""
-    entry.standard_waiver = (entry.standard_waiver or "").strip() or None
     problem = standard_problem(event.entry_standard, entry.seed_mark, event.discipline.measure)
-    if problem is None:
-        entry.standard_waiver = None
-        return
-    if entry.standard_waiver is None:
-        raise ValidationError(
-            f"seed_mark: {problem} of {event.name}; a registrar may enter the athlete anyway,"
-            " giving the reason as standard_waiver", details={"seed_mark": problem})
-    actor.require_role(REGISTRAR, CHIEF_REGISTRAR)
+    _unless_waived(actor, entry, "standard_waiver", "seed_mark",
+                   problem and f"{problem} of {event.name}",
+                   "a registrar may enter the athlete anyway")
 
 
 def check_eligible(session: Session, actor: Actor, event: Event, athlete: Athlete,
                    entry: Entry) -> None:
     """The event's sex and age category admit the athlete, or a registrar gave a reason."""
-    entry.eligibility_override = (entry.eligibility_override or "").strip() or None
     with session.no_autoflush:  # the entry is not complete yet
         first_day = session.scalar(select(Competition.start_date).where(
             Competition.id == event.competition_id))
     problem = eligibility_problem(event.sex, event.age_category, athlete.sex,
                                   athlete.birth_date, first_day)
+    _unless_waived(actor, entry, "eligibility_override", "athlete", problem,
+                   "a registrar may enter them anyway")
+
+
+def _unless_waived(actor: Actor, entry: Entry, reason_field: str, field: str,
+                   problem: str | None, remedy: str) -> None:
+    """Refuse the entry for ``problem`` unless it carries a reason (``reason_field``) and the
+    actor is a registrar; a reason without a problem is dropped."""
+    reason = (getattr(entry, reason_field) or "").strip() or None
+    setattr(entry, reason_field, reason if problem is not None else None)
     if problem is None:
-        entry.eligibility_override = None
         return
-    if entry.eligibility_override is None:
-        raise ValidationError(
-            f"athlete: {problem}; a registrar may enter them anyway, giving the reason as "
-            "eligibility_override", details={"athlete": problem})
+    if reason is None:
+        raise ValidationError(f"{field}: {problem}; {remedy}, giving the reason as "
+                              f"{reason_field}", details={field: problem})
     actor.require_role(REGISTRAR, CHIEF_REGISTRAR)
 
 
