@@ -37,6 +37,7 @@ from webui.livestream.fanout import (
     LIVE_PATTERN,
     Hub,
     Viewer,
+    chunk,
     competition_of_channel,
     sse,
     update_event,
@@ -49,13 +50,13 @@ STREAM_SECONDS = 600.0
 #: How long "published or not" is trusted before the database is asked again.
 PUBLISHED_RECHECK_S = 2.0
 RESUBSCRIBE_MAX_S = 5.0
+REDIS_CONNECTIONS = 8
 _HEADERS = {
     "Content-Type": "text/event-stream",
     "Cache-Control": "no-cache",
     "X-Accel-Buffering": "no",  # nginx: pass each event on at once
 }
 _FALLBACK_UNAVAILABLE = sse("fallback", {"reason": "unavailable"})
-_KEEP_ALIVE = b": keep-alive\n\n"
 
 
 def raise_open_files_limit() -> int:
@@ -135,34 +136,28 @@ async def stream(request: web.Request) -> web.StreamResponse:
     if not await state.published(competition_id):
         return _not_found(competition_id)
     response = web.StreamResponse(headers=_HEADERS)
+    response.enable_chunked_encoding()  # the hub writes each event as one chunk
     await response.prepare(request)
-    if not state.subscribed:
+    transport = request.transport
+    if not state.subscribed or transport is None:
         await response.write(_FALLBACK_UNAVAILABLE)
         return response
-    transport = request.transport
-    viewer = Viewer(competition_id, abort=transport.abort if transport else lambda: None)
+    spread = random.uniform(0.8, 1.0)  # noqa: S311  # nosec B311 # spreading reconnects, not a secret
+    viewer = Viewer(competition_id, transport,
+                    ends_at=time.monotonic() + state.stream_seconds * spread)
     state.hub.add(viewer)  # before the versions are read: no update falls in between
     try:
         try:
             versions = await _versions(state.redis, competition_id)
         except (aioredis.RedisError, OSError):
+            state.hub.remove(viewer)
             await response.write(_FALLBACK_UNAVAILABLE)
             return response
-        await response.write(b"retry: 1000\n\n" + sse("hello", {"events": versions}))
-        ends = time.monotonic() + state.stream_seconds * random.uniform(0.8, 1.0)  # noqa: S311  # nosec B311 # spreading reconnects, not a secret
-        while not viewer.dropped:
-            left = ends - time.monotonic()
-            if left <= 0:
-                break
-            try:
-                event = await asyncio.wait_for(viewer.queue.get(),
-                                               min(HEARTBEAT_SECONDS, left))
-            except TimeoutError:
-                event = _KEEP_ALIVE if time.monotonic() < ends else b""
-            if event:
-                await response.write(event)
+        # written at once, ahead of any update the hub writes (no await before the write)
+        transport.write(chunk(b"retry: 1000\n\n" + sse("hello", {"events": versions})))
+        await viewer.finished
     except (ConnectionError, asyncio.CancelledError):
-        pass  # the viewer went, or was dropped as too slow
+        pass  # the viewer went
     finally:
         state.hub.remove(viewer)
     return response
@@ -192,38 +187,51 @@ async def follow_announcements(state: StreamState) -> None:
                     continue
                 competition_id = competition_of_channel(message["channel"])
                 if competition_id is not None:
-                    state.hub.publish(competition_id, update_event(message["data"]))
+                    state.hub.publish(competition_id, chunk(update_event(message["data"])))
         except (aioredis.RedisError, OSError) as exc:
             log.warning("live subscription lost (%s); retrying in %.1f s", exc, wait)
         finally:
             if state.subscribed:
                 state.subscribed = False
-                state.hub.publish_all(_FALLBACK_UNAVAILABLE)
+                state.hub.publish_all(chunk(_FALLBACK_UNAVAILABLE))
             with contextlib.suppress(Exception):
                 await pubsub.aclose()
         await asyncio.sleep(wait)
         wait = min(wait * 2, RESUBSCRIBE_MAX_S)
 
 
+async def heartbeat(hub: Hub) -> None:
+    """Keep-alive comments for every viewer, and the ends of streams whose time is up."""
+    while True:
+        await asyncio.sleep(HEARTBEAT_SECONDS)
+        hub.tick(time.monotonic())
+
+
 def create_app(settings: Settings, *, stream_seconds: float = STREAM_SECONDS) -> web.Application:
     """The aiohttp application: routes, the Redis client, the follower task."""
     app = web.Application()
     engine = make_engine(settings, pool_size=2)
-    state = StreamState(Hub(), aioredis.from_url(settings.redis_url, decode_responses=True),
-                        Published(engine), stream_seconds=stream_seconds)
+    # a crowd connecting at once waits for one of a few connections (the subscription has
+    # its own), instead of opening one each and meeting Redis' maxclients
+    pool = aioredis.BlockingConnectionPool.from_url(
+        settings.redis_url, decode_responses=True, max_connections=REDIS_CONNECTIONS,
+        timeout=10)
+    state = StreamState(Hub(), aioredis.Redis(connection_pool=pool), Published(engine),
+                        stream_seconds=stream_seconds)
     app[STATE] = state
     app.router.add_get(r"/live/{competition_id:\d+}/stream", stream)
     app.router.add_get("/health", health)
 
     async def follower(app: web.Application) -> Any:
-        task = asyncio.create_task(follow_announcements(state))
+        tasks = [asyncio.create_task(follow_announcements(state)),
+                 asyncio.create_task(heartbeat(state.hub))]
         yield
-        task.cancel()
-        with contextlib.suppress(asyncio.CancelledError):
-            await task
-        for group in list(state.hub.viewers.values()):
-            for viewer in list(group):
-                state.hub.drop(viewer)
+        for task in tasks:
+            task.cancel()
+        for task in tasks:
+            with contextlib.suppress(asyncio.CancelledError):
+                await task
+        state.hub.close_all()
         await state.redis.aclose()
         engine.dispose()
 
