@@ -27,19 +27,16 @@ from __future__ import annotations
 
 import argparse
 import asyncio
-import contextlib
 import json
 import multiprocessing as mp
 import os
 import resource
-import subprocess
-import sys
 import time
 from multiprocessing.connection import Connection
 from pathlib import Path
 
 import redis as redis_lib
-from bench_support import ROOT, BenchEnvironment, bench_environment, free_port, record, stop
+from bench_support import BenchEnvironment, bench_environment, live_stream, record
 from sqlalchemy import create_engine, text
 
 HOST = "127.0.0.1"  # loopback only, never an argument
@@ -156,34 +153,6 @@ def _published_competition(bench: BenchEnvironment) -> int:
     return int(competition_id)
 
 
-@contextlib.contextmanager
-def _live_stream(bench: BenchEnvironment, port: int):  # type: ignore[no-untyped-def]
-    log = bench.data_dir / "live-stream.log"
-    with open(log, "wb") as out:
-        process = subprocess.Popen(  # noqa: S603
-            [sys.executable, "-m", "webui.cli", "live-stream", "--host", HOST,
-             "--port", str(port)], cwd=ROOT, env=bench.process_env(), stdout=out,
-            stderr=subprocess.STDOUT)
-    try:
-        import urllib.request
-        deadline = time.monotonic() + 60
-        while True:
-            try:
-                with urllib.request.urlopen(f"http://{HOST}:{port}/health", timeout=2):  # noqa: S310 - loopback  # nosec B310
-                    break
-            except OSError:
-                if process.poll() is not None or time.monotonic() > deadline:
-                    raise RuntimeError(
-                        f"live-stream did not start:\n{log.read_text()[-3000:]}") from None
-                time.sleep(0.3)
-        yield process
-    finally:
-        stop(process)
-        tail = log.read_text(errors="replace").splitlines()[-20:]
-        if any("Traceback" in line or "ERROR" in line for line in tail):
-            print("live-stream log (end):\n" + "\n".join(tail))
-
-
 def _rss_mb(pid: int) -> float:
     for line in Path(f"/proc/{pid}/status").read_text().splitlines():
         if line.startswith("VmRSS:"):
@@ -237,8 +206,8 @@ def main() -> int:
     load_before = os.getloadavg()
     with bench_environment("athsys-live-crowd-") as bench:
         competition_id = _published_competition(bench)
-        port = free_port()
-        with _live_stream(bench, port) as server:
+        with live_stream(bench) as (address, server):
+            port = int(address.rpartition(":")[2])
             path = f"/live/{competition_id}/stream"
             rss_idle = _rss_mb(server.pid)
             context = mp.get_context("spawn")

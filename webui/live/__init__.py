@@ -3,10 +3,14 @@
 The competition page is rendered once with its schedule; a small script then loads boards
 and heat results from ``/api/public/...`` (cached) and listens to ``/live/<id>/stream``, a
 server-sent events stream fed by the competition's Redis pub/sub channel, so a stored result
-shows within about a second. Streams hold a web thread each, so every process serves at most
-:func:`max_streams` at once and closes each after :data:`STREAM_SECONDS` (the browser
-reconnects by itself); a viewer turned away, or whose stream fails, polls the cheap
-``/api/public/competitions/<id>/live`` every second instead.
+shows within about a second. In the server deployments nginx (and the Kubernetes Ingress)
+route that path to ``athsys live-stream`` (:mod:`webui.livestream`), an asyncio fan-out that
+holds ten thousand viewers a process with the same events. Here, on the laptop of ``athsys
+up`` (a club meet's few viewers, no nginx), streams hold a web thread each, so every process
+serves at most :func:`max_streams` at once and closes each after :data:`STREAM_SECONDS` (the
+browser reconnects by itself); a viewer turned away, or whose stream fails, polls the cheap
+``/api/public/competitions/<id>/live`` every second instead. One path for both keeps the page
+and its Content-Security-Policy (``connect-src 'self'``) the same everywhere.
 
 Printable pages (``/live/<id>/print``, ``/live/heats/<id>/sheet``) carry a print stylesheet.
 A draft competition has no live page (404, as the public API answers).

@@ -43,9 +43,10 @@ def sse(event: str, data: object) -> bytes:
 
 
 def update_event(payload: str) -> bytes:
-    """The ``update`` event of an announcement (already compact JSON, published by
-    :func:`athsys.leaderboards.cache.announce`)."""
-    return f"event: update\ndata: {payload}\n\n".encode()
+    """The ``update`` event of an announcement (JSON, published by
+    :func:`athsys.leaderboards.cache.announce`), compact as the Flask stream writes it;
+    raises ValueError for a payload that is not JSON."""
+    return sse("update", json.loads(payload))
 
 
 def chunk(data: bytes) -> bytes:

@@ -9,8 +9,9 @@ server deployments; on the laptop (``athsys up``) the Flask stream of the same p
 few viewers of a club meet, so the page and its Content-Security-Policy are the same in both.
 
 The process holds ONE Redis subscription (a pattern on every competition's live channel) and
-hands each announcement to :class:`~webui.livestream.fanout.Hub`, which queues it for every
-viewer of that competition; a viewer too slow to keep up is dropped (see the hub). A stream
+hands each announcement to :class:`~webui.livestream.fanout.Hub`, which writes it once into
+the bounded write buffer of every viewer of that competition; a viewer too slow to keep up is
+dropped (see the hub). Keep-alive comments and the ends of streams come from one heartbeat. A stream
 ends after about :data:`STREAM_SECONDS` (spread, so a crowd does not reconnect at once).
 """
 
@@ -186,8 +187,14 @@ async def follow_announcements(state: StreamState) -> None:
                 if message is None or message.get("type") != "pmessage":
                     continue
                 competition_id = competition_of_channel(message["channel"])
-                if competition_id is not None:
-                    state.hub.publish(competition_id, chunk(update_event(message["data"])))
+                if competition_id is None:
+                    continue
+                try:
+                    event = chunk(update_event(message["data"]))
+                except ValueError:
+                    log.warning("not JSON on %s; ignored", message["channel"])
+                    continue
+                state.hub.publish(competition_id, event)
         except (aioredis.RedisError, OSError) as exc:
             log.warning("live subscription lost (%s); retrying in %.1f s", exc, wait)
         finally:

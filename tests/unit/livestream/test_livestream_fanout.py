@@ -52,8 +52,10 @@ def run(scenario: Callable[[], Coroutine[Any, Any, None]]) -> None:
 
 def test_events_are_written_as_the_flask_stream_writes_them() -> None:
     assert sse("hello", {"events": {"7": 3}}) == b'event: hello\ndata: {"events":{"7":3}}\n\n'
-    assert update_event('{"event_id":7,"version":4}') == (
+    assert update_event('{"event_id": 7, "version": 4}') == (
         b'event: update\ndata: {"event_id":7,"version":4}\n\n')
+    with pytest.raises(ValueError):
+        update_event("not json")
     assert chunk(b"x" * 26) == b"1a\r\n" + b"x" * 26 + b"\r\n"
 
 
