@@ -12,6 +12,9 @@ browser reconnects by itself); a viewer turned away, or whose stream fails, poll
 ``/api/public/competitions/<id>/live`` every second instead. One path for both keeps the page
 and its Content-Security-Policy (``connect-src 'self'``) the same everywhere.
 
+Spectators find an athlete by bib or name (the page asks ``/api/public/competitions/<id>/search``)
+and follow one on ``/live/<id>/athletes/<entry id>``.
+
 Printable pages (``/live/<id>/print``, ``/live/heats/<id>/sheet``) carry a print stylesheet.
 A draft competition has no live page (404, as the public API answers).
 """
@@ -28,8 +31,10 @@ from pathlib import Path
 from typing import Any
 
 from flask import Blueprint, Flask, Response, current_app, render_template, stream_with_context
+from sqlalchemy import select
 
-from athsys.leaderboards import reads
+from athsys.competitions.models import Competition
+from athsys.leaderboards import athletes, reads
 from athsys.leaderboards.cache import (
     COMPETITIONS_SCOPE,
     LIVE_CHANNEL,
@@ -81,6 +86,19 @@ def competition(competition_id: int) -> str:
         lambda: public._json_text(reads.schedule(public.db(), competition_id)))
     return render_template("live/competition.html", data=_data(text),
                            competition_id=competition_id)
+
+
+@blueprint.get("/<int:competition_id>/athletes/<int:entry_id>")
+def athlete(competition_id: int, entry_id: int) -> str:
+    """Following one athlete: every split as it arrives, the predicted finish, the result
+    (the page loads ``/api/public/competitions/<id>/entries/<entry>/tracking`` after each
+    update of the athlete's event)."""
+    public.published(competition_id)
+    data = athletes.tracking(public.db(), competition_id, entry_id)
+    competition_name = public.db().scalar(
+        select(Competition.name).where(Competition.id == competition_id))
+    return render_template("live/tracking.html", data=data, competition_id=competition_id,
+                           competition_name=competition_name)
 
 
 @blueprint.get("/<int:competition_id>/print")
