@@ -12,33 +12,13 @@ from sqlalchemy.engine import Engine
 
 from athsys.competitions.models import Competition, CompetitionStatus
 from athsys.leaderboards.athletes import MAX_HITS, predicted_finish_ms
-from tests.integration.leaderboards.leaderboards_support import Meet, store_result
+from tests.integration.leaderboards.leaderboards_support import (
+    Meet,
+    add_splits,
+    store_result,
+)
 
 pytestmark = pytest.mark.integration
-
-
-def add_splits(engine: Engine, meet: Meet, entry_id: int, net_ms: dict[int, int]) -> None:
-    """Timing points start, 5 km, finish (10 km) and the entry's splits at the given ones."""
-    with engine.begin() as db:
-        points = {}
-        for name, distance, start, finish in (("Start", 0, True, False),
-                                               ("5K", 5000, False, False),
-                                               ("Finish", 10000, False, True)):
-            found = db.execute(text(
-                "SELECT id FROM timing_point WHERE competition_id = :c AND name = :n"),
-                {"c": meet.competition_id, "n": name}).scalar()
-            points[distance] = found or db.execute(text(
-                "INSERT INTO timing_point (competition_id, name, distance_m, is_start, "
-                "is_finish, created_at, updated_at) VALUES (:c, :n, :d, :s, :f, now(), now()) "
-                "RETURNING id"),
-                {"c": meet.competition_id, "n": name, "d": distance, "s": start,
-                 "f": finish}).scalar_one()
-        for distance, ms in net_ms.items():
-            db.execute(text(
-                "INSERT INTO timing_split (heat_id, entry_id, timing_point_id, gun_time_ms, "
-                "net_time_ms) VALUES (:h, :e, :p, :g, :n)"),
-                {"h": meet.road_heat_id, "e": entry_id, "p": points[distance], "g": ms + 4000,
-                 "n": ms})
 
 
 def test_the_prediction_holds_the_pace_so_far() -> None:

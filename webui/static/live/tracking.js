@@ -16,7 +16,7 @@
         '</td><td class="gap">' + esc(s.pace_per_km ? s.pace_per_km + "/km" : "") + "</td></tr>"; }).join("");
     shown = d.splits.length;
     document.getElementById("splits").innerHTML = d.splits.length ?
-      '<table class="results"><thead><tr><th>Point</th><th>Dist</th><th>Net</th><th>Gun</th><th class="gap">Pace</th></tr></thead><tbody>' +
+      '<table class="results track"><thead><tr><th>Point</th><th>Dist</th><th>Net</th><th>Gun</th><th class="gap">Pace</th></tr></thead><tbody>' +
       rows + "</tbody></table>" : '<p class="muted">No split yet</p>';
     var last = d.splits[d.splits.length - 1];
     document.getElementById("last-split").textContent = last ? last.point + " · " + (last.net_time || last.gun_time) : "–";
