@@ -14,6 +14,9 @@ published competition, starts ``athsys live-stream`` (the asyncio fan-out) on 12
 2. publishes ``--rate`` announcements a second for ``--seconds`` on the competition's live
    channel (as a leaderboard refresh does, plus the wall-clock time of publishing), while a
    plain Redis ``GET`` round trip is timed every 50 ms as the baseline of the same run;
+   With ``--replay-rate N``, a gunicorn and a Celery worker also run, and ``athsys simulate``
+   replays a 4,000-runner 10 km road race at N reads a second into the device API meanwhile
+   (its leaderboard refreshes announce on Redis too, through the same subscription);
 3. prints connections held at the end, update latency p50/p95/p99 from ``PUBLISH`` to the
    ``update`` line read by the client (over every viewer and every update; updates missed are
    counted), the server's peak RSS and CPU seconds, the baseline, and the load average before
@@ -31,12 +34,25 @@ import json
 import multiprocessing as mp
 import os
 import resource
+import subprocess
+import sys
 import time
+import urllib.request
+from contextlib import ExitStack
 from multiprocessing.connection import Connection
 from pathlib import Path
 
 import redis as redis_lib
-from bench_support import BenchEnvironment, bench_environment, live_stream, record
+from bench_support import (
+    ROOT,
+    BenchEnvironment,
+    bench_environment,
+    celery_worker,
+    gunicorn,
+    live_stream,
+    record,
+    stop,
+)
 from sqlalchemy import create_engine, text
 
 HOST = "127.0.0.1"  # loopback only, never an argument
@@ -153,6 +169,28 @@ def _published_competition(bench: BenchEnvironment) -> int:
     return int(competition_id)
 
 
+def _replay(bench: BenchEnvironment, url: str, rate: int,
+            seconds: int) -> subprocess.Popen[bytes]:
+    """``athsys simulate --setup``: a 10 km road race posted to the device API at ``rate``
+    reads a second, processed by the worker, whose refreshes announce on Redis (the same
+    fan-out subscription hears them)."""
+    return subprocess.Popen(  # noqa: S603
+        [sys.executable, "-m", "webui.cli", "simulate", "--setup", "--url", url,
+         "--runners", "4000", "--rate", str(rate), "--batch", str(max(1, rate // 10)),
+         "--max-seconds", str(seconds)],
+        cwd=ROOT, env=bench.process_env(), stdout=subprocess.PIPE, stderr=subprocess.STDOUT)
+
+
+def _finish_replay(process: subprocess.Popen[bytes]) -> str:
+    try:
+        output, _ = process.communicate(timeout=60)
+    except subprocess.TimeoutExpired:
+        stop(process)
+        return "did not end in time"
+    lines = output.decode(errors="replace").strip().splitlines()
+    return lines[-1] if lines else f"exit {process.returncode}"
+
+
 def _rss_mb(pid: int) -> float:
     for line in Path(f"/proc/{pid}/status").read_text().splitlines():
         if line.startswith("VmRSS:"):
@@ -199,13 +237,23 @@ def main() -> int:
                         metavar="1..120")
     parser.add_argument("--client-processes", type=int, default=2, choices=range(1, 9),
                         metavar="1..8")
+    parser.add_argument("--replay-rate", type=int, default=0, choices=range(0, 5001),
+                        metavar="0..5000",
+                        help="also replay a simulated road race at this many reads a second "
+                             "(gunicorn + a Celery worker + `athsys simulate`) during the "
+                             "updates; 0: no replay (default)")
     args = parser.parse_args()
     if not 0.1 <= args.rate <= 20:
         parser.error("--rate must be between 0.1 and 20")
     print(f"open files limit: {_raise_nofile()} (this process)")
     load_before = os.getloadavg()
-    with bench_environment("athsys-live-crowd-") as bench:
+    with bench_environment("athsys-live-crowd-") as bench, ExitStack() as stack:
         competition_id = _published_competition(bench)
+        replay_url = None
+        if args.replay_rate:
+            replay_url = stack.enter_context(gunicorn(bench, workers=1))
+            stack.enter_context(celery_worker(bench, queues="ingest,leaderboards",
+                                              concurrency=1))
         with live_stream(bench) as (address, server):
             port = int(address.rpartition(":")[2])
             path = f"/live/{competition_id}/stream"
@@ -230,10 +278,16 @@ def main() -> int:
                   f" server RSS {rss_idle:.0f} MiB idle, {rss_connected:.0f} MiB connected")
             client = redis_lib.Redis.from_url(bench.settings.redis_url)
             cpu_before = _cpu_s(server.pid)
+            replay = None if replay_url is None else _replay(bench, replay_url,
+                                                             args.replay_rate, args.seconds)
             sent, gets, rss_peak = _publish(
                 client, f"athsys:live:competition:{competition_id}", args.rate, args.seconds,
                 server.pid)
+            if replay is not None:
+                replay_report = _finish_replay(replay)
             time.sleep(3)  # the last announcement's stragglers
+            with urllib.request.urlopen(f"http://{address}/health", timeout=10) as answer:  # noqa: S310 - loopback
+                health = json.loads(answer.read())
             cpu_used = _cpu_s(server.pid) - cpu_before
             held, failed, latencies = 0, 0, []
             for pipe in pipes:
@@ -263,6 +317,10 @@ def main() -> int:
     print(f"server RSS:                     peak {rss_peak:.0f} MiB "
           f"({(rss_peak - rss_idle) * 1024 / max(1, connected):.1f} KiB a viewer); "
           f"CPU {cpu_used:.1f} s over {args.seconds + 3} s of updates")
+    print(f"server's own count:             {health['delivered']:,} events written, "
+          f"{health['dropped']:,} viewers dropped as too slow")
+    if args.replay_rate:
+        print(f"replay during the updates:      {replay_report}")
     print(f"load average (1 min):           before {load_before[0]:.2f}, after "
           f"{load_after[0]:.2f}; {os.cpu_count()} CPU(s)")
     record("crowd.viewers_held", held)
