@@ -50,6 +50,7 @@ HEARTBEAT_SECONDS = 10.0
 STREAM_SECONDS = 600.0
 #: How long "published or not" is trusted before the database is asked again.
 PUBLISHED_RECHECK_S = 2.0
+PUBLISHED_REMEMBERED = 10_000
 RESUBSCRIBE_MAX_S = 5.0
 REDIS_CONNECTIONS = 8
 _HEADERS = {
@@ -90,6 +91,8 @@ class Published:
         self.asking[competition_id] = future
         try:
             answer = await asyncio.to_thread(self._ask, competition_id)
+            if len(self.known) >= PUBLISHED_REMEMBERED:  # ids from anyone: keep it bounded
+                self.known.clear()
             self.known[competition_id] = (answer, time.monotonic())
             future.set_result(answer)
             return answer

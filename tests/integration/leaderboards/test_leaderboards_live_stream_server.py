@@ -116,3 +116,44 @@ def test_a_draft_or_unknown_competition_has_no_stream(
         assert response.status == 404
         assert json.loads(response.read())["error"]["type"] == "not_found"
         conn.close()
+
+
+def _health(port: int) -> dict[str, int]:
+    conn = http.client.HTTPConnection("127.0.0.1", port, timeout=10)
+    try:
+        conn.request("GET", "/health")
+        return json.loads(conn.getresponse().read())
+    finally:
+        conn.close()
+
+
+def test_a_viewer_that_stops_reading_is_dropped_and_the_others_get_every_update(
+    live_stream: int, meet: Meet, redis_client: redis_lib.Redis
+) -> None:
+    stalled = socket.create_connection(("127.0.0.1", live_stream))
+    stalled.setsockopt(socket.SOL_SOCKET, socket.SO_RCVBUF, 4096)
+    stalled.sendall(f"GET /live/{meet.competition_id}/stream HTTP/1.1\r\n"
+                    f"Host: 127.0.0.1\r\n\r\n".encode())  # and never reads again
+    conn = http.client.HTTPConnection("127.0.0.1", live_stream, timeout=10)
+    conn.request("GET", f"/live/{meet.competition_id}/stream")
+    events = _events(conn.getresponse())
+    assert next(events)[0] == "retry" and next(events)[0] == "hello"
+    deadline = time.monotonic() + 10
+    while _health(live_stream)["viewers"] < 2:
+        assert time.monotonic() < deadline, "the stalled viewer never connected"
+        time.sleep(0.1)
+    padding = "x" * 60_000
+    received = 0
+    for version in range(1, 201):  # 12 MB: more than the stalled socket's buffers hold
+        announce(redis_client, meet.competition_id,
+                 {"event_id": meet.road_event_id, "version": version, "pad": padding})
+        name, data = next(events)
+        while name == "comment":
+            name, data = next(events)
+        assert (name, json.loads(data)["version"]) == ("update", version)
+        received += 1
+    health = _health(live_stream)
+    assert received == 200
+    assert health["dropped"] == 1 and health["viewers"] == 1
+    conn.close()
+    stalled.close()
