@@ -4,7 +4,9 @@ process (aiohttp), not a web thread per viewer.
 It serves ``GET /live/<competition id>/stream`` exactly as the Flask stream does (``retry``,
 ``hello`` with the event versions, ``update`` after each leaderboard refresh, ``: keep-alive``
 comments, ``fallback`` when Redis is gone, 404 for a draft or unknown competition), and
-``GET /health`` (viewers held, subscription state). nginx routes the stream path here in the
+``GET /health`` (viewers held, subscription state) and ``GET /metrics`` (Prometheus:
+``athsys_live_viewers``, ``athsys_live_events_written_total``,
+``athsys_live_viewers_dropped_total``). nginx routes the stream path here in the
 server deployments; on the laptop (``athsys up``) the Flask stream of the same path serves the
 few viewers of a club meet, so the page and its Content-Security-Policy are the same in both.
 
@@ -23,11 +25,15 @@ import logging
 import random
 import resource
 import time
+from collections.abc import Iterator
 from dataclasses import dataclass, field
 from typing import Any
 
 import redis.asyncio as aioredis
 from aiohttp import web
+from prometheus_client import CONTENT_TYPE_LATEST, CollectorRegistry, generate_latest
+from prometheus_client.core import CounterMetricFamily, GaugeMetricFamily, Metric
+from prometheus_client.registry import Collector
 from sqlalchemy.engine import Engine
 
 from athsys.config import Settings
@@ -118,6 +124,7 @@ class StreamState:
 
 
 STATE = web.AppKey("athsys_live_stream", StreamState)
+REGISTRY = web.AppKey("athsys_live_stream_metrics", CollectorRegistry)
 
 
 async def _versions(client: aioredis.Redis, competition_id: int) -> dict[str, int]:
@@ -165,6 +172,27 @@ async def stream(request: web.Request) -> web.StreamResponse:
     finally:
         state.hub.remove(viewer)
     return response
+
+
+class _HubCollector(Collector):
+    """The hub's counts as Prometheus metrics, read when scraped (one process, no files)."""
+
+    def __init__(self, hub: Hub) -> None:
+        self.hub = hub
+
+    def collect(self) -> Iterator[Metric]:
+        yield GaugeMetricFamily("athsys_live_viewers", "Live viewers connected to this process",
+                                value=self.hub.count())
+        yield CounterMetricFamily("athsys_live_events_written",
+                                  "Server-sent events written to viewers",
+                                  value=self.hub.delivered)
+        yield CounterMetricFamily("athsys_live_viewers_dropped",
+                                  "Viewers dropped as too slow", value=self.hub.dropped)
+
+
+async def metrics(request: web.Request) -> web.Response:
+    body = generate_latest(request.app[REGISTRY])
+    return web.Response(body=body, headers={"Content-Type": CONTENT_TYPE_LATEST})
 
 
 async def health(request: web.Request) -> web.Response:
@@ -229,8 +257,12 @@ def create_app(settings: Settings, *, stream_seconds: float = STREAM_SECONDS) ->
     state = StreamState(Hub(), aioredis.Redis(connection_pool=pool), Published(engine),
                         stream_seconds=stream_seconds)
     app[STATE] = state
+    registry = CollectorRegistry()
+    registry.register(_HubCollector(state.hub))
+    app[REGISTRY] = registry
     app.router.add_get(r"/live/{competition_id:\d+}/stream", stream)
     app.router.add_get("/health", health)
+    app.router.add_get("/metrics", metrics)
 
     async def follower(app: web.Application) -> Any:
         tasks = [asyncio.create_task(follow_announcements(state)),

@@ -155,5 +155,11 @@ def test_a_viewer_that_stops_reading_is_dropped_and_the_others_get_every_update(
     health = _health(live_stream)
     assert received == 200
     assert health["dropped"] == 1 and health["viewers"] == 1
+    metrics = http.client.HTTPConnection("127.0.0.1", live_stream, timeout=10)
+    metrics.request("GET", "/metrics")
+    exposition = metrics.getresponse().read().decode()
+    metrics.close()
+    assert "athsys_live_viewers 1.0" in exposition
+    assert "athsys_live_viewers_dropped_total 1.0" in exposition
     conn.close()
     stalled.close()
