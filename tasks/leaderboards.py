@@ -17,6 +17,7 @@ from athsys.leaderboards.cache import (
     BoardStore,
     Cache,
     announce,
+    announce_unchanged,
     cache_ttls,
     competition_scope,
     event_scope,
@@ -41,6 +42,9 @@ def refresh_event_leaderboard(self: AthsysTask, event_id: int) -> dict[str, obje
         if outcome.published:
             metrics.record_results_published(outcome.published)
         if not outcome.full and not outcome.lines_changed:
+            # no line moved, yet something of the event changed (a gun, a failed attempt):
+            # the scoreboards of its heats read them again (issue 17 item 7)
+            announce_unchanged(client, outcome.competition_id, event_id)
             return outcome.as_dict()
         versions = Cache(client, cache_ttls(self.settings), local_copies=False).invalidate(
             [event_scope(event_id), competition_scope(outcome.competition_id)]

@@ -48,6 +48,13 @@ def desk(competition_id: int) -> ResponseReturnValue:
     return render_page("athsys/desk_console.html", competition=found, events=events)
 
 
+@blueprint.get("/setup")
+def setup() -> ResponseReturnValue:
+    if not current_user.is_authenticated:
+        return redirect(f"/login/?next={request.path}")
+    return render_page("athsys/setup_wizard.html")
+
+
 def _console(template: str, heat_id: int) -> ResponseReturnValue:
     if not current_user.is_authenticated:
         return redirect(f"/login/?next={request.path}")

@@ -1,22 +1,26 @@
-"""Who may enter an event: its sex and its age category (World Athletics, WMA).
+"""Who may enter an event: its sex, its age category (World Athletics, WMA) and its entry
+standard.
 
-``SEN`` (senior) events are open to every age. ``U18`` takes athletes under 18 on 31
-December of the competition year, ``U20`` those under 20 (so U18 athletes too). A masters
+The age category is checked by :meth:`athsys.sport.age_categories.CategoryTable.misfit`:
+``SEN`` (senior) events are open to every age; ``U18`` takes athletes under 18 on 31
+December of the competition year, ``U20`` those under 20 (so U18 athletes too); a masters
 event (``M35``, ``W50``...) takes the athletes of that five-year band on the competition's
 first day, as the WMA rules place them. An athlete without a birth date cannot be placed in
 an age-limited event. A registrar may enter an athlete anyway, giving a reason that the
 entry keeps and the audit trail records (a guest, a national federation's dispensation).
+An event's entry standard is met by a seed mark equal to it or better; a registrar may waive
+it the same way, with a reason.
 """
 
 from __future__ import annotations
 
 from datetime import date
 
-from athsys.athletes.categories import age_category
+from athsys.sport.age_categories import category_table
+from athsys.sport.marks import Measure, format_mark
 from athsys.sport.sex import Sex
 
 _SEX_NAMES = {Sex.MALE: "men", Sex.FEMALE: "women"}
-OPEN_CATEGORY = "SEN"
 
 
 def eligibility_problem(event_sex: Sex, event_category: str, athlete_sex: Sex,
@@ -25,15 +29,22 @@ def eligibility_problem(event_sex: Sex, event_category: str, athlete_sex: Sex,
     if athlete_sex is not event_sex:
         return (f"the event is for {_SEX_NAMES[event_sex]}; the athlete is registered among "
                 f"the {_SEX_NAMES[athlete_sex]}")
-    if event_category == OPEN_CATEGORY:
+    return category_table().misfit(event_category, athlete_sex, birth_date, competition_day)
+
+
+def standard_problem(standard: int | None, seed_mark: int | None,
+                     measure: Measure) -> str | None:
+    """Why a seed mark does not meet the event's entry standard (equal is enough), or None.
+
+    Compared as stored (ms, mm, points): with the standard a published hundredth or
+    centimetre, a time read to the thousandth meets it exactly when its published time
+    (rounded up) does, a distance to the millimetre when its centimetre (rounded down) does."""
+    if standard is None:
         return None
-    if birth_date is None:
-        return (f"the event is for {event_category} athletes and the athlete has no birth "
-                "date to place them")
-    category = age_category(athlete_sex.value, birth_date, competition_day)
-    if event_category == "U20" and category == "U18":
+    if seed_mark is None:
+        return f"no seed mark to check against the entry standard {format_mark(standard, measure)}"
+    meets = seed_mark >= standard if measure.higher_is_better else seed_mark <= standard
+    if meets:
         return None
-    if category != event_category:
-        return (f"the event is for {event_category} athletes; born {birth_date:%Y-%m-%d}, "
-                f"the athlete is {category} on {competition_day:%Y-%m-%d}")
-    return None
+    return (f"the seed mark {format_mark(seed_mark, measure)} misses the entry standard "
+            f"{format_mark(standard, measure)}")

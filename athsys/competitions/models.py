@@ -84,6 +84,11 @@ class Competition(Timestamped, Base):
     allow_self_registration: Mapped[bool] = mapped_column(
         Boolean, default=False, server_default=text("false")
     )
+    # conditions its marks are published with (athsys.sport.conditions): i, A
+    indoor: Mapped[bool] = mapped_column(Boolean, default=False, server_default=text("false"))
+    altitude_m: Mapped[int | None] = mapped_column(Integer)  # the venue's, metres
+    # the championship it is an edition of, whose records are CR ("National Championships")
+    championship: Mapped[str | None] = mapped_column(String(120))
 
     events: Mapped[list[Event]] = relationship(
         back_populates="competition", cascade="all, delete-orphan", passive_deletes=True
@@ -91,6 +96,7 @@ class Competition(Timestamped, Base):
 
     __table_args__ = (
         CheckConstraint("end_date >= start_date", name="dates_in_order"),
+        CheckConstraint("altitude_m BETWEEN -500 AND 5000", name="altitude_m"),
         UniqueConstraint("name", "start_date"),
         Index("ix_competition_start_date_desc", text("start_date DESC")),
     )
@@ -112,6 +118,8 @@ class Event(Timestamped, Base):
     age_category: Mapped[str] = mapped_column(String(12), default="SEN", server_default="SEN")
     kind: Mapped[EventKind] = mapped_column(enum_type(EventKind, "event_kind"))
     lanes: Mapped[int] = mapped_column(Integer, default=8, server_default="8")
+    # the mark an entry's seed mark must equal or better, in the discipline's unit
+    entry_standard: Mapped[int | None] = mapped_column(Integer)
 
     competition: Mapped[Competition] = relationship(back_populates="events")
     rounds: Mapped[list[Round]] = relationship(
@@ -128,6 +136,8 @@ class Event(Timestamped, Base):
         # target of Entry's composite key: an entry's competition is its event's competition
         UniqueConstraint("id", "competition_id", name="uq_event_id_competition_id"),
         CheckConstraint("lanes BETWEEN 4 AND 10", name="lanes"),
+        CheckConstraint("entry_standard IS NULL OR entry_standard > 0",
+                        name="entry_standard_positive"),
         Index("ix_event_competition_id", "competition_id"),
     )
 
@@ -233,6 +243,8 @@ class Entry(Timestamped, Base):
     # why the athlete runs although the event's sex or age category excludes them (a guest,
     # a dispensation); only a registrar may give it (athsys.competitions.eligibility)
     eligibility_override: Mapped[str | None] = mapped_column(String(200))
+    # why the entry stands although its seed mark misses the event's entry standard
+    standard_waiver: Mapped[str | None] = mapped_column(String(200))
 
     event: Mapped[Event] = relationship(back_populates="entries", foreign_keys=[event_id])
     athlete: Mapped[Athlete] = relationship()

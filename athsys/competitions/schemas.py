@@ -24,6 +24,14 @@ from athsys.sport.fields import MarkField, WindField
 from athsys.sport.sex import Sex
 
 _TIME_ZONE_HELP = "an IANA time zone such as Europe/Paris"
+_INDOOR_HELP = "held indoors: its marks are published with i (8.41i)"
+_ALTITUDE_HELP = "the venue's altitude in metres; from 1000 m marks are published with A"
+_CHAMPIONSHIP_HELP = "the championship it is an edition of: its records are CR"
+_ALTITUDE = validate.Range(min=-500, max=5000)
+_WAIVER = ("why the athlete is entered although the seed mark misses the event's entry "
+           "standard (registrars only; kept and audited)")
+_STANDARD_HELP = ("the mark an entry's seed mark must equal or better, in the discipline's "
+                  "notation (10.90, 7.80) or its unit (ms, mm)")
 
 
 def _check_time_zone(value: str) -> None:
@@ -55,6 +63,12 @@ class CompetitionCreateSchema(_CompetitionFields):
     time_zone = fields.String(load_default="UTC", metadata={"description": _TIME_ZONE_HELP})
     status = fields.Enum(CompetitionStatus, by_value=True, load_default=CompetitionStatus.DRAFT)
     allow_self_registration = fields.Boolean(load_default=False)
+    indoor = fields.Boolean(load_default=False, metadata={"description": _INDOOR_HELP})
+    altitude_m = fields.Integer(load_default=None, allow_none=True, strict=True,
+                                validate=_ALTITUDE, metadata={"description": _ALTITUDE_HELP})
+    championship = fields.String(load_default=None, allow_none=True,
+                                 validate=validate.Length(min=1, max=120),
+                                 metadata={"description": _CHAMPIONSHIP_HELP})
 
 
 class CompetitionUpdateSchema(_CompetitionFields):
@@ -65,6 +79,11 @@ class CompetitionUpdateSchema(_CompetitionFields):
     time_zone = fields.String(metadata={"description": _TIME_ZONE_HELP})
     status = fields.Enum(CompetitionStatus, by_value=True)
     allow_self_registration = fields.Boolean()
+    indoor = fields.Boolean(metadata={"description": _INDOOR_HELP})
+    altitude_m = fields.Integer(allow_none=True, strict=True, validate=_ALTITUDE,
+                                metadata={"description": _ALTITUDE_HELP})
+    championship = fields.String(allow_none=True, validate=validate.Length(min=1, max=120),
+                                 metadata={"description": _CHAMPIONSHIP_HELP})
 
 
 class CompetitionResponseSchema(Schema):
@@ -76,6 +95,9 @@ class CompetitionResponseSchema(Schema):
     time_zone = fields.String()
     status = fields.Enum(CompetitionStatus, by_value=True)
     allow_self_registration = fields.Boolean()
+    indoor = fields.Boolean()
+    altitude_m = fields.Integer(allow_none=True)
+    championship = fields.String(allow_none=True)
 
 
 _DISCIPLINE = validate.OneOf(list(DISCIPLINES))
@@ -89,6 +111,8 @@ class EventCreateSchema(StrictSchema):
     sex = fields.Enum(Sex, by_value=True, required=True)
     age_category = fields.String(load_default="SEN", validate=validate.Length(min=1, max=12))
     lanes = fields.Integer(load_default=8, strict=True, validate=validate.Range(min=4, max=10))
+    entry_standard = MarkField(load_default=None, allow_none=True,
+                               metadata={"description": _STANDARD_HELP})
 
 
 class EventUpdateSchema(StrictSchema):
@@ -97,6 +121,7 @@ class EventUpdateSchema(StrictSchema):
     sex = fields.Enum(Sex, by_value=True)
     age_category = fields.String(validate=validate.Length(min=1, max=12))
     lanes = fields.Integer(strict=True, validate=validate.Range(min=4, max=10))
+    entry_standard = MarkField(allow_none=True, metadata={"description": _STANDARD_HELP})
 
 
 class EventResponseSchema(Schema):
@@ -108,6 +133,7 @@ class EventResponseSchema(Schema):
     age_category = fields.String()
     kind = fields.Function(lambda event: event.kind.value)
     lanes = fields.Integer()
+    entry_standard = fields.Integer(allow_none=True)
 
 
 class RoundCreateSchema(StrictSchema):
@@ -213,6 +239,8 @@ class RegistrationCreateSchema(StrictSchema):
         allow_none=True, validate=validate.Length(max=200), metadata={
             "description": "why the athlete is entered although the event's sex or age "
                            "category excludes them (registrars only; kept and audited)"})
+    standard_waiver = fields.String(
+        allow_none=True, validate=validate.Length(max=200), metadata={"description": _WAIVER})
 
 
 class RegistrationUpdateSchema(StrictSchema):
@@ -223,6 +251,8 @@ class RegistrationUpdateSchema(StrictSchema):
         allow_none=True, validate=validate.Length(max=200), metadata={
             "description": "why the athlete is entered although the event's sex or age "
                            "category excludes them (registrars only; kept and audited)"})
+    standard_waiver = fields.String(
+        allow_none=True, validate=validate.Length(max=200), metadata={"description": _WAIVER})
 
 
 class RegistrationResponseSchema(Schema):
@@ -234,3 +264,4 @@ class RegistrationResponseSchema(Schema):
     seed_mark = fields.Integer(allow_none=True)
     status = fields.Enum(EntryStatus, by_value=True)
     eligibility_override = fields.String(allow_none=True)
+    standard_waiver = fields.String(allow_none=True)

@@ -17,7 +17,7 @@ from athsys.accounts.roles import CHIEF_REGISTRAR, REGISTRAR
 from athsys.athletes.models import Athlete
 from athsys.athletes.service import check_may_manage_club, current_related
 from athsys.audit.service import audited_add, audited_delete, audited_update, record
-from athsys.competitions.eligibility import eligibility_problem
+from athsys.competitions.eligibility import eligibility_problem, standard_problem
 from athsys.competitions.models import (
     Competition,
     Entry,
@@ -54,11 +54,13 @@ def update_competition(
 
 # -- events ------------------------------------------------------------------------------------
 def prepare_event(event: Event) -> None:
-    """The kind of an event follows from its discipline; a blank name takes the discipline's."""
+    """The kind of an event follows from its discipline; a blank name takes the discipline's;
+    an entry standard must be a mark the discipline can have."""
     found = discipline(event.discipline_code)
     event.kind = found.kind
     if not (event.name or "").strip():
         event.name = found.name
+    check_plausible(event.entry_standard, found, event.sex, field="entry_standard")
 
 
 def create_event(session: Session, actor: Actor, event: Event) -> Event:
@@ -108,6 +110,22 @@ def _check_entry(session: Session, actor: Actor, entry: Entry) -> None:
     check_may_manage_club(actor, athlete.club_id)
     check_plausible(entry.seed_mark, event.discipline, event.sex, field="seed_mark")
     check_eligible(session, actor, event, athlete, entry)
+    check_standard(actor, event, entry)
+
+
+def check_standard(actor: Actor, event: Event, entry: Entry) -> None:
+    """An entry meets the event's entry standard with its seed mark (equal or better), or
+    a registrar waived it, giving the reason (``standard_waiver``)."""
+    entry.standard_waiver = (entry.standard_waiver or "").strip() or None
+    problem = standard_problem(event.entry_standard, entry.seed_mark, event.discipline.measure)
+    if problem is None:
+        entry.standard_waiver = None
+        return
+    if entry.standard_waiver is None:
+        raise ValidationError(
+            f"seed_mark: {problem} of {event.name}; a registrar may enter the athlete anyway,"
+            " giving the reason as standard_waiver", details={"seed_mark": problem})
+    actor.require_role(REGISTRAR, CHIEF_REGISTRAR)
 
 
 def check_eligible(session: Session, actor: Actor, event: Event, athlete: Athlete,

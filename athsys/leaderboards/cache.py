@@ -43,6 +43,9 @@ log = logging.getLogger(__name__)
 INVALIDATE_CHANNEL = "athsys:cache:invalidate"
 LIVE_CHANNEL = "athsys:live:competition:{competition_id}"
 LIVE_EVENTS_KEY = "athsys:live:events:{competition_id}"
+#: Counts the announcements of an event (any change, even one that moved no board line: a
+#: gun, a wind, a failed attempt); the scoreboards' cached answers are keyed by it.
+LIVE_SEQUENCE_KEY = "athsys:live:sequence:{event_id}"
 #: The version of an event's leaderboard; also what the ingestion tests watch.
 EVENT_VERSION_KEY = "athsys:leaderboard:version:{id}"
 COMPETITION_VERSION_KEY = "athsys:schedule:version:{id}"
@@ -457,9 +460,25 @@ def announce(client: redis_lib.Redis, competition_id: int, message: Mapping[str,
     if "event_id" in message and "version" in message:
         pipe.hset(LIVE_EVENTS_KEY.format(competition_id=competition_id),
                   str(message["event_id"]), str(message["version"]))
+    if "event_id" in message:
+        pipe.incr(LIVE_SEQUENCE_KEY.format(event_id=message["event_id"]))
     pipe.publish(LIVE_CHANNEL.format(competition_id=competition_id),
                  json.dumps(dict(message), separators=(",", ":")))
     pipe.execute()
+
+
+def announce_unchanged(client: redis_lib.Redis, competition_id: int, event_id: int) -> None:
+    """Tell the live pages that something of the event changed that moved no board line (a
+    gun, a wind, a failed attempt, a heat's status): the event's version stays, so the
+    pages' cached answers stay good, and scoreboards read their heat again."""
+    version = int(client.get(EVENT_VERSION_KEY.format(id=event_id)) or 0)
+    announce(client, competition_id, {"event_id": event_id, "heat_ids": [], "version": version,
+                                      "unchanged": True})
+
+
+def live_sequence(client: redis_lib.Redis, event_id: int) -> int:
+    """How many announcements the event has had (see :data:`LIVE_SEQUENCE_KEY`)."""
+    return int(client.get(LIVE_SEQUENCE_KEY.format(event_id=event_id)) or 0)
 
 
 def live_versions(client: redis_lib.Redis, competition_id: int) -> dict[str, int]:

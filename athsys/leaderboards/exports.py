@@ -4,15 +4,21 @@ Pure formatting of the ranked lines :mod:`athsys.leaderboards.lines` produces. E
 keeps the non-finishers with their status (DNS, DNF, DQ, NM) in the status column and in
 place of the mark, so a file read back tells a DNF from a missing line.
 
-The semicolon export follows the layout of Hy-Tek Meet Manager's semicolon-delimited results
-("Export results for Web/statistics"): one line per athlete, fields in this order —
+The semicolon export is Hy-Tek-style: semicolon-delimited, one line per athlete, as statistics
+sites read Hy-Tek Meet Manager's results export, but in our own field order (it is not the
+published ``H``/``E`` record layout; see ``tests/fixtures/exports/SOURCES.md``) —
 
 ``event number; event name; sex; age category; round; heat; place; bib; last name;
-first name; club code; club name; mark; wind; status; record flags``
+first name; club code; club name; mark; wind; status; record flags; heat place;
+combined points``
 
 with marks in the sport's notation (``10.05``, ``2:09:45``, ``8.41``; a hand time to the
 tenth with its ``h``, ``10.2h``, as statistics lists write it), wind as ``+1.2``, the place
-empty for non-finishers and the mark then replaced by their status.
+empty for non-finishers and the mark then replaced by their status. Given the lines of
+:func:`athsys.leaderboards.reads.export_results`, the wind is the race's when the result has
+none of its own, the heat place is the place within the heat (Hy-Tek's "heat place") and a
+combined event's line carries its points total (Hy-Tek's "points if multi-event"; the
+published E record is in ``tests/fixtures/exports/SOURCES.md``).
 """
 
 from __future__ import annotations
@@ -28,7 +34,7 @@ RESULT_COLUMNS = ("event", "place", "bib", "name", "club", "category", "mark", "
 START_LIST_COLUMNS = ("event", "heat", "position", "lane", "bib", "name", "club", "seed_mark")
 HYTEK_FIELDS = ("event_number", "event_name", "sex", "age_category", "round", "heat", "place",
                 "bib", "last_name", "first_name", "club", "club_name", "mark", "wind",
-                "status", "records")
+                "status", "records", "heat_place", "points")
 
 
 def _csv(header: Sequence[str], rows: Iterable[Sequence[object]], delimiter: str = ",") -> str:
@@ -87,6 +93,7 @@ def hytek_semicolon(events: Sequence[tuple[Mapping[str, Any], Sequence[Mapping[s
                 line.get("last_name", ""), line.get("first_name", ""), line.get("club", ""),
                 line.get("club_name", ""), _mark_or_status(line), line.get("wind"),
                 line["status"], ",".join(line.get("records") or ()),
+                line.get("heat_place"), line.get("points"),
             )
             out.append(";".join(_semicolon_safe(value) for value in fields))
     return "\r\n".join(out) + ("\r\n" if out else "")

@@ -29,7 +29,6 @@ from typing import Any, NamedTuple
 from sqlalchemy import select, text
 from sqlalchemy.orm import Session
 
-from athsys.athletes.categories import age_category, age_on
 from athsys.competitions.models import (
     Competition,
     Event,
@@ -42,7 +41,9 @@ from athsys.errors import NotFoundError
 from athsys.leaderboards import rules
 from athsys.results.models import Result
 from athsys.scoring.service import age_grade_event_key, combined_standings
+from athsys.sport.age_categories import age_category, age_on
 from athsys.sport.age_grading import DEFAULT_EDITION, ROAD_EDITIONS
+from athsys.sport.conditions import mark_conditions
 from athsys.sport.disciplines import DISCIPLINES, EventKind
 from athsys.sport.marks import Measure, format_gap, format_mark, format_result_time, format_wind
 from athsys.sport.ranking import ResultStatus
@@ -78,6 +79,9 @@ class EventInfo:
     road: bool
     combined: bool
     round_id: int | None  # the round whose results make the board
+    wind_measured: bool = False
+    indoor: bool = False
+    altitude_m: int | None = None
 
     @property
     def mixed(self) -> bool:
@@ -127,6 +131,8 @@ def event_info(session: Session, event_id: int) -> EventInfo:
         sex=ev.sex.value, age_category=ev.age_category,
         measure=Measure.POINTS if combined else (disc.measure if disc else Measure.TIME),
         road=bool(disc and disc.kind is EventKind.ROAD), combined=combined, round_id=round_id,
+        wind_measured=bool(disc and disc.wind), indoor=competition.indoor,
+        altitude_m=competition.altitude_m,
     )
 
 class Line(NamedTuple):
@@ -360,6 +366,9 @@ def line_json(info: EventInfo, line: Line, place: int | None = None, tied: bool 
         "mark": line.mark, "status": line.status, "net_mark": line.net_mark,
         "wind": format_wind(line.wind) if line.wind is not None else None,
         "revision": line.revision, "official": line.official, "records": list(line.records),
+        "conditions": list(mark_conditions(
+            wind=line.wind, wind_measured=info.wind_measured, indoor=info.indoor,
+            altitude_m=info.altitude_m)) if status is ResultStatus.OK else [],
         "grade": f"{grade // 100}.{grade % 100:02d}" if grade is not None else None,
         "mark_text": mark_text(line.mark, status, info, hand=line.hand_timed),
         "net_text": (format_mark(line.net_mark, info.measure, road=info.road)

@@ -11,6 +11,7 @@ from __future__ import annotations
 import logging
 from datetime import UTC, date, datetime, timedelta
 from typing import Any
+from zoneinfo import ZoneInfo
 
 from sqlalchemy import select, text
 from sqlalchemy.orm import Session
@@ -26,7 +27,7 @@ from athsys.competitions.models import (
     Round,
 )
 from athsys.errors import NotFoundError, ValidationError
-from athsys.leaderboards import rules, teams
+from athsys.leaderboards import federation, rules, teams
 from athsys.leaderboards.cache import REDIS_ERRORS, BoardStore
 from athsys.leaderboards.lines import (
     AGE_GRADED,
@@ -43,7 +44,9 @@ from athsys.leaderboards.lines import (
     rank_lines,
 )
 from athsys.results.models import Result
+from athsys.scoring.service import combined_standings
 from athsys.sport.age_grading import DEFAULT_EDITION, ROAD_EDITIONS
+from athsys.sport.disciplines import DISCIPLINES
 from athsys.sport.marks import format_gap, format_mark, format_wind
 from athsys.sport.ranking import ResultStatus
 
@@ -179,12 +182,13 @@ def _heat(session: Session, heat_id: int) -> tuple[Heat, EventInfo]:
         raise NotFoundError(f"no heat {heat_id}", details={"heat_id": heat_id})
     return heat, event_info(session, heat.round.event_id)
 
-def start_list(session: Session, heat_id: int) -> list[dict[str, Any]]:
-    """Lanes (or order) of a heat with bib, name, club and seed mark."""
+def start_list(session: Session, heat_id: int, limit: int | None = None) -> list[dict[str, Any]]:
+    """Lanes (or order) of a heat with bib, name, club and seed mark (the first ``limit``)."""
     heat, info = _heat(session, heat_id)
     rows = session.execute(
         select(LaneAssignment, Entry).join(Entry, Entry.id == LaneAssignment.entry_id)
         .where(LaneAssignment.heat_id == heat_id).order_by(LaneAssignment.position)
+        .limit(limit)
     ).all()
     out = []
     for assignment, entry in rows:
@@ -373,3 +377,67 @@ def event_results(session: Session, event_id: int, number: int = 1
 def competition_event_ids(session: Session, competition_id: int) -> list[int]:
     return list(session.scalars(select(Event.id).where(Event.competition_id == competition_id)
                                 .order_by(Event.id)))
+
+def export_results(session: Session, competition_id: int
+                   ) -> tuple[dict[str, Any], list[tuple[dict[str, Any], list[dict[str, Any]]]]]:
+    """The competition and every event's whole board as the federation exports write them
+    (:func:`athsys.leaderboards.federation.enrich`): heat places, the race's wind where a
+    result has none, lanes, reaction times, qualifications, a combined event's points and
+    each of its events' marks and points; each event with the heats of its board."""
+    competition = session.get(Competition, competition_id)
+    if competition is None:
+        raise NotFoundError(f"no competition {competition_id}",
+                            details={"competition_id": competition_id})
+    zone = ZoneInfo(competition.time_zone)
+    heats = {heat.id: _export_heat(heat, zone) for heat in session.scalars(
+        select(Heat).join(Round, Round.id == Heat.round_id).join(Event, Event.id == Round.event_id)
+        .where(Event.competition_id == competition_id).order_by(Heat.number))}
+    details = {
+        (heat_id, entry_id): {"lane": lane, "reaction_time": reaction,
+                              "qualification": qualified.value if qualified else None,
+                              "status_rule": rule, "source": source.value}
+        for heat_id, entry_id, lane, reaction, qualified, rule, source in session.execute(
+            select(Result.heat_id, Result.entry_id, LaneAssignment.lane, Result.reaction_time,
+                   Result.qualification, Result.status_rule, Result.source)
+            .join(Heat, Heat.id == Result.heat_id).join(Round, Round.id == Heat.round_id)
+            .join(Event, Event.id == Round.event_id)
+            .outerjoin(LaneAssignment, (LaneAssignment.heat_id == Result.heat_id)
+                       & (LaneAssignment.entry_id == Result.entry_id))
+            .where(Event.competition_id == competition_id))}
+    kinds = {event_id: kind for event_id, kind in session.execute(
+        select(Event.id, Event.kind).where(Event.competition_id == competition_id))}
+    boards = []
+    for head, lines in competition_results(session, competition_id):
+        combined: dict[int, list[dict[str, Any]]] = {}
+        if head["combined"]:
+            combined = {standing.entry_id: [
+                {"event": score.event, "mark": score.mark, "points": score.points}
+                for score in standing.events]
+                for standing in combined_standings(session, head["id"])}
+        head = {**head, "kind": kinds[head["id"]].value,
+                "wind_measured": _wind_measured(head["discipline"]),
+                "heats": [
+            heat for heat in heats.values() if heat["round_id"] == head["round_id"]]}
+        boards.append((head, federation.enrich(head, lines, heats, details, combined)))
+    return {"id": competition.id, "name": competition.name, "venue": competition.venue,
+            "start_date": competition.start_date.isoformat(),
+            "end_date": competition.end_date.isoformat(), "time_zone": competition.time_zone,
+            "indoor": competition.indoor, "altitude_m": competition.altitude_m,
+            "championship": competition.championship, "status": competition.status.value}, boards
+
+
+def _wind_measured(discipline_code: str) -> bool:
+    found = DISCIPLINES.get(discipline_code)
+    return bool(found and found.wind)
+
+
+def _export_heat(heat: Heat, zone: ZoneInfo) -> dict[str, Any]:
+    """A heat as exports show it: times in the competition's time zone (the gun to the
+    millisecond, a scheduled start to the second)."""
+    def local(moment: datetime | None, timespec: str) -> str | None:
+        return moment.astimezone(zone).isoformat(timespec=timespec) if moment else None
+    return {"id": heat.id, "round_id": heat.round_id, "number": heat.number, "name": heat.name,
+            "status": heat.status.value, "hand_timed": heat.hand_timed,
+            "wind": format_wind(heat.wind) if heat.wind is not None else None,
+            "scheduled_start": local(heat.scheduled_start, "seconds"),
+            "gun_time": local(heat.gun_time, "milliseconds")}

@@ -18,6 +18,7 @@ class RecordScope(enum.Enum):
     AREA = "AR"
     NATIONAL = "NR"
     MEETING = "MR"
+    CHAMPIONSHIP = "CR"
     PERSONAL_BEST = "PB"
     SEASON_BEST = "SB"
 

@@ -6,6 +6,8 @@ are stored on the result (``Result.record_flags``) against the records standing 
 - WR: the world record of the discipline, sex and age category (``region`` empty);
 - NR: the national record, ``region`` = the athlete's nationality;
 - MR: the meeting record, ``region`` = the competition's name;
+- CR: the championship record, ``region`` = the championship the competition is an edition
+  of (``Competition.championship``), when it is one;
 - PB and SB: the athlete's personal best and best of the season (the year of the
   competition), whatever the age category.
 
@@ -41,11 +43,9 @@ from athsys.results.records import (
     hand_comparable,
     records_earned,
 )
+from athsys.sport.conditions import wind_assisted
 from athsys.sport.disciplines import Discipline
 from athsys.sport.ranking import ResultStatus
-
-#: Wind above this (tenths of m/s) makes a mark wind-assisted: no record, no best.
-WIND_LIMIT = 20
 
 
 def apply_official_heats(
@@ -82,11 +82,8 @@ def apply_official_heats(
 def _eligible(result: Result, found: Discipline) -> bool:
     if result.status is not ResultStatus.OK or result.mark is None or result.mark <= 0:
         return False
-    if found.wind:
-        wind = result.wind if result.wind is not None else result.heat.wind
-        if wind is not None and wind > WIND_LIMIT:
-            return False
-    return True
+    wind = result.wind if result.wind is not None else result.heat.wind
+    return not wind_assisted(wind, found.wind)
 
 
 def _flags_for(
@@ -103,6 +100,9 @@ def _flags_for(
                                athlete.nationality) if athlete.nationality else None),
         meeting=_record_mark(session, RecordScope.MEETING, found.code, event,
                              event.competition.name),
+        championship=(_record_mark(session, RecordScope.CHAMPIONSHIP, found.code, event,
+                                   event.competition.championship)
+                      if event.competition.championship else None),
         personal_best=personal.mark if personal is not None else None,
         season_best=season.mark if season is not None else None,
         personal_best_hand=personal is not None and personal.hand_timed,

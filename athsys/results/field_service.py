@@ -350,8 +350,11 @@ def record_numbered_attempt(
 
     The number makes a write idempotent without a key store: the same attempt sent twice
     is stored once, and an attempt ``n`` that differs from the stored ``n`` (two judges
-    typing different things) is refused naming both, never stored as ``n + 1``.
+    typing different things) is refused naming both, never stored as ``n + 1``. Two tablets
+    sending at the same moment are taken one after the other (a lock on the entry's row), so
+    the second sees the first's attempt.
     """
+    session.execute(select(Entry.id).where(Entry.id == entry.id).with_for_update())
     stored = session.scalars(select(Attempt).where(
         Attempt.heat_id == heat.id, Attempt.entry_id == entry.id).order_by(Attempt.sequence)
     ).all()

@@ -83,7 +83,7 @@ class Result(Timestamped, Base):
         CheckConstraint("mark IS NULL OR mark >= 0", name="mark_not_negative"),
         CheckConstraint("place IS NULL OR place >= 1", name="place_positive"),
         CheckConstraint("revision >= 1", name="revision_positive"),
-        CheckConstraint("record_flags <@ ARRAY['WR', 'NR', 'MR', 'PB', 'SB']::varchar[]",
+        CheckConstraint("record_flags <@ ARRAY['WR', 'NR', 'MR', 'CR', 'PB', 'SB']::varchar[]",
                         name="record_flags_known"),
         CheckConstraint("qualification IS NULL OR status = 'OK'", name="qualified_is_ok"),
         CheckConstraint("NOT hand_timed OR source NOT IN ('lif', 'chip')",

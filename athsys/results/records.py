@@ -1,4 +1,4 @@
-"""The record flags a mark earns: WR, NR, MR, PB, SB.
+"""The record flags a mark earns: WR, NR, MR, CR, PB, SB.
 
 A mark that equals or beats a record earns its flag. Marks are compared at published
 precision (:func:`athsys.sport.marks.official_mark`), so a 9.572 run read to the
@@ -10,7 +10,7 @@ means none is on file, and no flag is given (records are ratified, not assumed).
 
 Hand times (``hand=True``), as the rules treat them:
 
-- a hand time never makes a record (WR, NR, MR): records are recognised only from fully
+- a hand time never makes a record (WR, NR, MR, CR): records are recognised only from fully
   automatic timing, so it earns at most PB and SB;
 - a hand time is compared at its published precision, the 1/10 s rounded up (10.11 by hand
   is 10.2), and so is a hand best it is compared with;
@@ -50,6 +50,7 @@ class RecordKind(enum.Enum):
     WR = "WR"  # world record
     NR = "NR"  # national record
     MR = "MR"  # meeting record
+    CR = "CR"  # championship record
     PB = "PB"  # personal best
     SB = "SB"  # season best
 
@@ -61,6 +62,7 @@ class ExistingRecords:
     world: int | None = None
     national: int | None = None
     meeting: int | None = None
+    championship: int | None = None
     personal_best: int | None = None
     season_best: int | None = None
     personal_best_hand: bool = False  # the personal best is a hand time
@@ -71,7 +73,7 @@ def records_earned(
     mark: int, measure: Measure, existing: ExistingRecords, *, road: bool = False,
     hand: bool = False, comparable: bool = True,
 ) -> tuple[RecordKind, ...]:
-    """The flags ``mark`` earns, most important first (WR, NR, MR, PB, SB).
+    """The flags ``mark`` earns, most important first (WR, NR, MR, CR, PB, SB).
 
     ``hand``: the mark is a hand time (no record; see the module's rules);
     ``comparable``: hand and automatic times may be compared in this race
@@ -82,7 +84,8 @@ def records_earned(
     if not hand:
         for kind, record in ((RecordKind.WR, existing.world),
                              (RecordKind.NR, existing.national),
-                             (RecordKind.MR, existing.meeting)):
+                             (RecordKind.MR, existing.meeting),
+                             (RecordKind.CR, existing.championship)):
             if record is not None and _order(
                     published, official_mark(record, measure, road=road), measure) >= 0:
                 earned.append(kind)

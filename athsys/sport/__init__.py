@@ -4,6 +4,10 @@
   they are written in; wind.
 - :mod:`~athsys.sport.disciplines`: the catalogue of disciplines (what each measures, how its
   races are run).
+- :mod:`~athsys.sport.event_codes`: event codes as meet software writes them (``110mH(99.1)``,
+  ``SP7.26``, ``4x400mix``, ``XC8K``) read into discipline, kind, distance and specs.
+- :mod:`~athsys.sport.age_categories`: age categories (World Athletics/WMA, a federation's
+  table as data), whether an athlete fits one, the implements and hurdles of each.
 - :mod:`~athsys.sport.ranking`: places with ties, statuses (DNS, DNF, DQ, NM).
 - :mod:`~athsys.sport.sex`: the sex of an athlete or an event.
 - :mod:`~athsys.sport.combined` and :mod:`~athsys.sport.age_grading`: combined-events points

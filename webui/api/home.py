@@ -10,7 +10,7 @@ from datetime import UTC, datetime
 from typing import cast
 
 import redis as redis_lib
-from flask import Blueprint, Response
+from flask import Blueprint, Response, url_for
 from marshmallow import Schema, fields
 
 from athsys.accounts.actor import Actor
@@ -25,10 +25,10 @@ from athsys.accounts.roles import (
 )
 from athsys.home.service import home_for
 from tasks.metrics import broker_client, queue_lengths
-from webui.api import openapi
+from webui.api import openapi, setup
 from webui.api.auth import current_actor, require_auth
 from webui.api.envelope import success
-from webui.api.resources import db, settings
+from webui.api.resources import db, roles_allowed, settings
 
 blueprint = Blueprint("api_home", __name__, url_prefix="/api")
 
@@ -49,6 +49,8 @@ class HomeSchema(Schema):
     my_entries = fields.List(fields.Dict(), metadata={"description": ATHLETE})
     my_results = fields.List(fields.Dict(), metadata={"description": ATHLETE})
     personal_bests = fields.List(fields.Dict(), metadata={"description": ATHLETE})
+    setup = fields.String(metadata={"description": "the meet set-up wizard, for those who may "
+                                    "create competitions"})
 
 
 def _queue_depth() -> dict[str, int] | None:
@@ -65,7 +67,10 @@ def _queue_depth() -> dict[str, int] | None:
 @require_auth
 def home() -> Response:
     actor = cast(Actor, current_actor())
-    return success(HomeSchema().dump(home_for(db(), actor, datetime.now(UTC), _queue_depth())))
+    home = home_for(db(), actor, datetime.now(UTC), _queue_depth())
+    if actor.is_admin or actor.has_role(*roles_allowed(*setup.PERMISSION)):
+        home["setup"] = url_for("consoles.setup")
+    return success(HomeSchema().dump(home))
 
 
 openapi.describe(

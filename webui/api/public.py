@@ -27,7 +27,15 @@ from sqlalchemy.orm import Session
 from athsys.competitions.models import Entry, Event, Heat, Round
 from athsys.errors import NotFoundError, ValidationError
 from athsys.inputs import INTEGER_MAX, integer_problem
-from athsys.leaderboards import athletes, exports, lines, reads, tracking
+from athsys.leaderboards import (
+    athletes,
+    exports,
+    federation,
+    lines,
+    reads,
+    scoreboard,
+    tracking,
+)
 from athsys.leaderboards.cache import (
     COMPETITIONS_SCOPE,
     REDIS_ERRORS,
@@ -36,6 +44,7 @@ from athsys.leaderboards.cache import (
     cache_ttls,
     competition_scope,
     event_scope,
+    live_sequence,
     live_versions,
 )
 from athsys.leaderboards.teams import parse_cross_country_scheme, parse_points_scheme
@@ -169,10 +178,14 @@ def published(competition_id: int) -> int:
     return competition_id
 
 
+def competition_of_event(event_id: int) -> int:
+    return _remembered(_EVENT_COMPETITIONS, event_id,
+                       select(Event.competition_id).where(Event.id == event_id), "event")
+
+
 def published_event(event_id: int) -> int:
     """``event_id`` if its competition is published (404 otherwise)."""
-    published(_remembered(_EVENT_COMPETITIONS, event_id,
-                          select(Event.competition_id).where(Event.id == event_id), "event"))
+    published(competition_of_event(event_id))
     return event_id
 
 
@@ -245,6 +258,29 @@ def heat_results(heat_id: int) -> Response:
                   lambda: _json_text(reads.heat_results(db(), heat_id, page, per_page)))
 
 
+@blueprint.get("/heats/<int:heat_id>/board")
+def heat_board(heat_id: int) -> Response:
+    """The heat's scoreboard state (docs/scoreboard.md): a race's gun, lanes and results, or
+    a field flight's standing after each attempt, with a ``version``."""
+    event_id = published_event(event_of_heat(heat_id))
+    try:
+        sequence = live_sequence(current_app.extensions["athsys_redis"], event_id)
+    except REDIS_ERRORS:
+        sequence = -1  # the cache is down as well: the answer is computed
+    return cached("api", event_scope(event_id), f"board:{heat_id}:{sequence}",
+                  lambda: _json_text(board_state(heat_id)))
+
+
+def board_state(heat_id: int) -> dict[str, Any]:
+    """The board as stored now; the read's transaction ends with it (a stream reads again
+    and again, and must neither see old objects nor hold a transaction open)."""
+    session = db()
+    try:
+        return scoreboard.board_state(session, heat_id)
+    finally:
+        session.rollback()
+
+
 @blueprint.get("/rounds/<int:round_id>/results")
 def round_results(round_id: int) -> Response:
     """All heats of a round ranked together."""
@@ -290,9 +326,54 @@ def competition_results_csv(competition_id: int) -> Response:
 def competition_results_semicolon(competition_id: int) -> Response:
     """The Hy-Tek-style semicolon results export that statistics sites import."""
     def compute() -> str:
-        return exports.hytek_semicolon(reads.competition_results(db(), competition_id))
+        return exports.hytek_semicolon(reads.export_results(db(), competition_id)[1])
     return _download(cached("api", competition_scope(published(competition_id)), "results.txt",
                             compute, TEXT), f"competition-{competition_id}-results.txt")
+
+
+def _competition_export(competition_id: int, key: str,
+                        write: Callable[[dict[str, Any], list[Any]], str],
+                        mimetype: str, filename: str) -> Response:
+    """A whole competition's results written by ``write`` (cached per competition)."""
+    def compute() -> str:
+        competition, boards = reads.export_results(db(), competition_id)
+        return write(competition, boards)
+    return _download(cached("api", competition_scope(published(competition_id)), key,
+                            compute, mimetype), f"competition-{competition_id}-{filename}")
+
+
+@blueprint.get("/competitions/<int:competition_id>/athletic-net.csv")
+def competition_results_athletic_net(competition_id: int) -> Response:
+    """Athletic.net's delimited results file (a heading row, one athlete a line)."""
+    return _competition_export(competition_id, "athletic-net.csv",
+                               lambda _, boards: federation.athletic_net_csv(boards), CSV,
+                               "athletic-net.csv")
+
+
+@blueprint.get("/competitions/<int:competition_id>/tfrrs.csv")
+def competition_results_tfrrs(competition_id: int) -> Response:
+    """A TFRRS-compatible results CSV."""
+    return _competition_export(competition_id, "tfrrs.csv",
+                               lambda _, boards: federation.tfrrs_csv(boards), CSV, "tfrrs.csv")
+
+
+@blueprint.get("/competitions/<int:competition_id>/power-of-10.csv")
+def competition_results_power_of_10(competition_id: int) -> Response:
+    """The Power of 10 results sheet."""
+    return _competition_export(competition_id, "power-of-10.csv",
+                               lambda _, boards: federation.power_of_10_csv(boards), CSV,
+                               "power-of-10.csv")
+
+
+@blueprint.get("/competitions/<int:competition_id>/results.json")
+def competition_results_json(competition_id: int) -> Response:
+    """The JSON results file (docs/results-json.md): every field the project knows."""
+    return _competition_export(
+        competition_id, "results.json",
+        lambda competition, boards: json.dumps(
+            federation.results_document(competition, boards), ensure_ascii=False,
+            separators=(",", ":")),
+        "application/json", "results.json")
 
 
 @blueprint.get("/heats/<int:heat_id>/startlist.csv")
@@ -342,9 +423,17 @@ for _endpoint, _summary, _media_type in (
               "scoring=cross-country&scorers=4&displacers=2)", "application/json"),
     ("heat_results", "A heat's results, or its start list (paged)", "application/json"),
     ("round_results", "A round's heats ranked together (paged)", "application/json"),
+    ("heat_board", "A heat's scoreboard state (race clock, lanes, results; field standing"
+                   " after each attempt); schema in docs/scoreboard.md", "application/json"),
     ("event_results_csv", "An event's results as CSV", CSV),
     ("competition_results_csv", "A competition's results as CSV", CSV),
-    ("competition_results_semicolon", "Semicolon results export (Hy-Tek style)", TEXT),
+    ("competition_results_semicolon", "Semicolon results export (Hy-Tek style; heat place "
+                                      "and combined points last)", TEXT),
+    ("competition_results_athletic_net", "Athletic.net delimited results file", CSV),
+    ("competition_results_tfrrs", "TFRRS-compatible results CSV", CSV),
+    ("competition_results_power_of_10", "Power of 10 results sheet (CSV)", CSV),
+    ("competition_results_json", "JSON results file, every field (docs/results-json.md)",
+     "application/json"),
     ("heat_start_list_csv", "A heat's start list as CSV", CSV),
     ("search", "Find entries by bib or name (q, 1-40 characters; at most 20)",
      "application/json"),

@@ -11,12 +11,14 @@ from webui.api import (
     clubs,
     competitions,
     desk,
+    documents,
     events,
     field,
     home,
     limits,
     notifications,
     openapi,
+    pickers,
     planning,
     public,
     races,
@@ -24,6 +26,7 @@ from webui.api import (
     results,
     rounds,
     scoring,
+    setup,
     starter,
     users,
 )
@@ -44,9 +47,12 @@ def register_api(app: Flask) -> None:
     app.register_blueprint(field.blueprint)
     app.register_blueprint(starter.blueprint)
     app.register_blueprint(desk.blueprint)
+    app.register_blueprint(pickers.blueprint)
+    app.register_blueprint(setup.blueprint)
     app.register_blueprint(scoring.blueprint)
     app.register_blueprint(home.blueprint)
     notifications.register(app)
     public.register(app)
+    documents.register(app)
     app.register_blueprint(openapi.blueprint)
     limits.limit_form_login(app)

@@ -15,6 +15,11 @@ and its Content-Security-Policy (``connect-src 'self'``) the same everywhere.
 Spectators find an athlete by bib or name (the page asks ``/api/public/competitions/<id>/search``)
 and follow one on ``/live/<id>/athletes/<entry id>``.
 
+A heat's scoreboard (``/live/heats/<id>/board``, full screen for a projector or an LED wall)
+reads ``/live/heats/<id>/board/stream``: the heat's board state (docs/scoreboard.md) at once,
+then again whenever an announcement of its event brings a new version. It shares the
+streams' limits and channel; turned away, it polls ``/api/public/heats/<id>/board``.
+
 Printable pages (``/live/<id>/print``, ``/live/heats/<id>/sheet``) carry a print stylesheet.
 A draft competition has no live page (404, as the public API answers).
 """
@@ -150,6 +155,65 @@ def stream(competition_id: int) -> Response:
                 message = pubsub.get_message(timeout=0.5)
                 if message is not None:
                     yield _sse("update", json.loads(message["data"]))
+                elif time.monotonic() > beat:
+                    beat = time.monotonic() + HEARTBEAT_SECONDS
+                    yield ": keep-alive\n\n"
+        except REDIS_ERRORS:
+            yield _sse("fallback", {"reason": "unavailable"})
+        finally:
+            try:
+                pubsub.close()
+            finally:
+                _streams.release()
+
+    return _event_stream(stream_with_context(events()))
+
+
+@blueprint.get("/heats/<int:heat_id>/board")
+def heat_board(heat_id: int) -> str:
+    """A full-screen scoreboard of one heat (a script fills it and keeps it live)."""
+    public.published_event(public.event_of_heat(heat_id))
+    return render_template("live/board.html", heat_id=heat_id)
+
+
+@blueprint.get("/heats/<int:heat_id>/board/stream")
+def board_stream(heat_id: int) -> Response:
+    """Server-sent events: ``clock`` {now} (the server's time, for the board's race clock),
+    then ``board`` with the heat's board state at once and after every announcement of its
+    event that changes it (same version: nothing sent); ``fallback`` when this process cannot
+    hold another stream or Redis is unavailable. Each announcement of the event costs each
+    of its board streams one read of the heat (a stream holds no transaction meanwhile)."""
+    event_id = public.published_event(public.event_of_heat(heat_id))
+    competition_id = public.competition_of_event(event_id)
+    public.public_cache()
+    client = current_app.extensions["athsys_redis"]
+    if not _streams.acquire(blocking=False):
+        return _event_stream(iter([_sse("fallback", {"reason": "busy"})]))
+    try:
+        pubsub = client.pubsub(ignore_subscribe_messages=True)
+        pubsub.subscribe(LIVE_CHANNEL.format(competition_id=competition_id))
+    except REDIS_ERRORS:
+        _streams.release()
+        return _event_stream(iter([_sse("fallback", {"reason": "unavailable"})]))
+
+    def events() -> Iterator[str]:
+        try:
+            # subscribed before the first read: a change committed meanwhile is announced
+            state = public.board_state(heat_id)
+            shown = state["version"]
+            yield ("retry: 1000\n\n" + _sse("clock", {"now": datetime.now(UTC).isoformat()})
+                   + _sse("board", state))
+            ends = time.monotonic() + STREAM_SECONDS
+            beat = time.monotonic() + HEARTBEAT_SECONDS
+            while time.monotonic() < ends:
+                message = pubsub.get_message(timeout=0.5)
+                if message is not None:
+                    if json.loads(message["data"]).get("event_id") != event_id:
+                        continue
+                    state = public.board_state(heat_id)
+                    if state["version"] != shown:
+                        shown = state["version"]
+                        yield _sse("board", state)
                 elif time.monotonic() > beat:
                     beat = time.monotonic() + HEARTBEAT_SECONDS
                     yield ": keep-alive\n\n"

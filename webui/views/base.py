@@ -30,6 +30,7 @@ from athsys.errors import AthsysError
 from webui.security.current import current_actor
 from webui.views.integrity import constraint_error
 from webui.views.marks import EnumSelectField, fill_notation_fields, value_choices
+from webui.views.pickers import picker_fields
 
 Display = Callable[[Any], object]
 
@@ -133,12 +134,19 @@ class AthsysModelView(ModelView):
     def _init_forms(self) -> None:
         """Enum columns get a select of their values (add, edit) or plain values (search);
         yes/no columns a plain check box (Flask-AppBuilder makes every NOT NULL column
-        required, so an unticked box could never be saved)."""
+        required, so an unticked box could never be saved); a column that picks an athlete,
+        club, event, entry or heat a field that searches on the server as the user types."""
+        def session() -> Any:  # the request's, when a form reads its choice
+            return self.datamodel.session
+
+        model = self.datamodel.obj
         self.add_form_extra_fields = {**_enum_fields(self.datamodel, self.add_columns),
                                       **_boolean_fields(self.datamodel, self.add_columns),
+                                      **picker_fields(model, session, self.add_columns),
                                       **(self.add_form_extra_fields or {})}
         self.edit_form_extra_fields = {**_enum_fields(self.datamodel, self.edit_columns),
                                        **_boolean_fields(self.datamodel, self.edit_columns),
+                                       **picker_fields(model, session, self.edit_columns),
                                        **(self.edit_form_extra_fields or {})}
         self.search_form_extra_fields = {
             **_enum_fields(self.datamodel, self.search_columns, search=True),

@@ -15,6 +15,7 @@ from athsys.competitions.time_zones import local_clock, local_moment
 from athsys.officiating import planning
 from athsys.officiating import service as officiating
 from athsys.results import field_service
+from athsys.sport.disciplines import DISCIPLINES, discipline
 from webui.security import roles
 from webui.views.base import DISPLAY, EAGER, AthsysInterface, AthsysModelView
 from webui.views.marks import (
@@ -72,6 +73,11 @@ def _entry_discipline(form: Any) -> Any:
     return form.event.data.discipline if form.event.data is not None else None
 
 
+def _event_discipline(form: Any) -> Any:
+    code = form.discipline_code.data
+    return discipline(code) if code in DISCIPLINES else None
+
+
 class LaneAssignmentView(AthsysModelView):
     """The start list of a heat: who runs in which lane, in which order."""
 
@@ -97,14 +103,17 @@ class EntryView(AthsysModelView):
 
     list_columns = ["bib", "athlete", "event", "seed_mark", "status"]
     show_columns = ["bib", "athlete", "event", "seed_mark", "status", "eligibility_override",
-                    "created_at", "updated_at"]
+                    "standard_waiver", "created_at", "updated_at"]
     add_columns = edit_columns = ["event", "athlete", "bib", "seed_mark", "status",
-                                  "eligibility_override"]
+                                  "eligibility_override", "standard_waiver"]
     search_columns = ["bib", "athlete", "event", "status"]
-    label_columns = {"seed_mark": "Seed mark", "eligibility_override": "Entered anyway, because"}
+    label_columns = {"seed_mark": "Seed mark", "eligibility_override": "Entered anyway, because",
+                     "standard_waiver": "Standard waived, because"}
     description_columns = {
         "eligibility_override": "only when the event's sex or age category excludes the "
-                                "athlete (a guest, a dispensation); registrars only"}
+                                "athlete (a guest, a dispensation); registrars only",
+        "standard_waiver": "only when the seed mark misses the event's entry standard; "
+                           "registrars only"}
     base_order = ("bib", "asc")
     add_form_extra_fields = edit_form_extra_fields = {
         "seed_mark": MarkField("Seed mark", of_form=_entry_discipline,
@@ -228,13 +237,20 @@ class EventView(AthsysModelView):
 
     list_columns = ["competition", "name", "discipline_code", "sex", "age_category", "kind"]
     show_columns = ["competition", "name", "discipline_code", "sex", "age_category", "kind",
-                    "lanes"]
+                    "lanes", "entry_standard"]
     add_columns = edit_columns = ["competition", "discipline_code", "name", "sex",
-                                  "age_category", "lanes"]
+                                  "age_category", "lanes", "entry_standard"]
     search_columns = ["competition", "name", "discipline_code", "sex", "age_category", "kind"]
-    label_columns = {"discipline_code": "Discipline", "age_category": "Age category"}
+    label_columns = {"discipline_code": "Discipline", "age_category": "Age category",
+                     "entry_standard": "Entry standard"}
     base_order = ("name", "asc")
-    add_form_extra_fields = edit_form_extra_fields = {"discipline_code": discipline_field()}
+    add_form_extra_fields = edit_form_extra_fields = {
+        "discipline_code": discipline_field(),
+        "entry_standard": MarkField("Entry standard", of_form=_event_discipline,
+                                    of_item=lambda e: e.discipline, column="entry_standard",
+                                    description="a seed mark must equal or better it, in the "
+                                                "discipline's notation: 10.90, 7.80"),
+    }
 
 
 class CompetitionView(AthsysModelView):
@@ -247,8 +263,13 @@ class CompetitionView(AthsysModelView):
     list_columns = ["name", "venue", "start_date", "end_date", "status"]
     show_columns = add_columns = edit_columns = [
         "name", "venue", "start_date", "end_date", "time_zone", "status",
-        "allow_self_registration",
+        "allow_self_registration", "indoor", "altitude_m", "championship",
     ]
+    label_columns = {"altitude_m": "Altitude (m)", "championship": "Championship of"}
+    description_columns = {
+        "indoor": "its marks are published with i (8.41i)",
+        "altitude_m": "the venue's; from 1000 m its marks are published with A",
+        "championship": "the championship this meet is an edition of: its records are CR"}
     search_columns = ["name", "venue", "start_date", "status"]
     base_order = ("start_date", "desc")
 

@@ -96,7 +96,9 @@ def test_public_exports_neutralise_every_formula(api: FlaskClient,
                                                  hostile_meet: dict[str, int]) -> None:
     for url in (f"/api/public/events/{hostile_meet['event']}/results.csv",
                 f"/api/public/competitions/{hostile_meet['competition']}/results.csv",
-                f"/api/public/heats/{hostile_meet['heat']}/startlist.csv"):
+                f"/api/public/heats/{hostile_meet['heat']}/startlist.csv",
+                *(f"/api/public/competitions/{hostile_meet['competition']}/{name}"
+                  for name in ("athletic-net.csv", "tfrrs.csv", "power-of-10.csv"))):
         response = api.get(url)
         assert response.status_code == 200, url
         _assert_safe(_cells(response.get_data(as_text=True)))
@@ -105,6 +107,19 @@ def test_public_exports_neutralise_every_formula(api: FlaskClient,
     rows = _cells(semicolon.get_data(as_text=True), delimiter=";")
     _assert_safe(rows)
     assert {row[13] for row in rows} == {"-1.2"}  # the wind stays a number
+
+
+def test_json_results_file_keeps_names_as_they_are(api: FlaskClient,
+                                                   hostile_meet: dict[str, int]) -> None:
+    """JSON is not a spreadsheet: names are kept exactly (no quote added), and no private
+    field is in it."""
+    response = api.get(f"/api/public/competitions/{hostile_meet['competition']}/results.json")
+    assert response.status_code == 200
+    text = response.get_data(as_text=True)
+    assert PRIVATE not in text and BIRTH_DATE.isoformat() not in text
+    names = {line["first_name"] for event in response.get_json()["events"]
+             for line in event["results"]}
+    assert names == set(FORMULAS)
 
 
 def test_timing_exports_neutralise_every_formula(api: FlaskClient,

@@ -219,3 +219,32 @@ def test_a_jump_off_for_first_through_the_console_api(
     assert (rows[kerr]["place"], rows[kerr]["best"]) == (1, "2.36")  # jump-offs are no mark
     assert (rows[mcewen]["place"], rows[mcewen]["best"]) == (2, "2.36")
     assert _attempts(committed_db) == 12 + 6
+
+
+def test_two_tablets_sending_the_same_attempt_at_once_store_it_once(
+        api: FlaskClient, committed_db: Engine) -> None:
+    """Both judges' tablets send an athlete's attempt 1 at the same moment, for five athletes:
+    each time one stores it (201) and the other is told it is there already (200, a
+    replay)."""
+    import threading
+
+    flight = _flight(committed_db, "LJ", [f"Tia{n}" for n in range(5)])
+    tablets = [_judge(api), _judge(api)]
+    url = f"/api/field/heats/{flight.heat_id}/attempts"
+    for entry_id in flight.entries:
+        write = {"entry_id": entry_id, "attempt": 1, "trial": "6.02"}
+        start = threading.Barrier(2)
+        statuses: list[int] = []
+
+        def send(tablet: dict[str, str], write: dict = write,
+                 start: threading.Barrier = start, statuses: list[int] = statuses) -> None:
+            start.wait()
+            statuses.append(api.post(url, headers=tablet, json=write).status_code)
+
+        threads = [threading.Thread(target=send, args=(tablet,)) for tablet in tablets]
+        for thread in threads:
+            thread.start()
+        for thread in threads:
+            thread.join()
+        assert sorted(statuses) == [200, 201]
+    assert _attempts(committed_db) == 5

@@ -34,8 +34,8 @@ pytestmark = pytest.mark.integration
 
 COMMON = {"user", "roles", "now", "competitions"}
 SECTIONS = {
-    ADMIN: {"dashboard", "next_heats", "field_events", "check_in"},
-    CHIEF_REGISTRAR: {"dashboard", "check_in"},
+    ADMIN: {"dashboard", "next_heats", "field_events", "check_in", "setup"},
+    CHIEF_REGISTRAR: {"dashboard", "check_in", "setup"},
     REGISTRAR: {"check_in"},
     STARTER: {"next_heats", "field_events"},
     COACH: {"club_entries"},

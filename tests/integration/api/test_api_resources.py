@@ -138,6 +138,58 @@ class TestRegistrations(BaseAPITest):
                 AuditLog.entity == "Entry", AuditLog.entity_id == str(created["id"]))).one()
             assert reason in str(audit.changes)
 
+    def test_an_age_category_that_does_not_fit_is_refused_with_the_reason(self, api, admin):
+        """A U20 event (meet on 1 June 2025): a woman 20 by 31 December is refused, naming the
+        rule and her category; one who is 18 on 31 December is entered."""
+        club = TestDataFactory.create_club()
+        meet = TestDataFactory.create_meet(club)
+        event = self.assert_success(api.post("/api/events", headers=admin, json={
+            "competition_id": meet["competition"], "discipline_code": "200m", "sex": "F",
+            "age_category": "U20"}), 201)
+
+        def athlete(born):
+            return self.assert_success(api.post("/api/athletes", headers=admin, json={
+                "first_name": "Uma", "last_name": f"U{tag()}", "sex": "F", "club_id": club,
+                "birth_date": born}), 201)["id"]
+
+        senior, junior = athlete("2005-12-31"), athlete("2007-01-01")
+        error = self.assert_error(api.post("/api/registrations", headers=admin, json={
+            "event_id": event["id"], "athlete_id": senior, "bib": f"8{tag()[:4]}"}), 400)
+        assert ("U20 is for athletes aged under 20 on 31 December 2025 (World Athletics and "
+                "WMA); born 2005-12-31, the athlete is SEN on 2025-06-01") in error["message"]
+        self.assert_success(api.post("/api/registrations", headers=admin, json={
+            "event_id": event["id"], "athlete_id": junior, "bib": f"7{tag()[:4]}"}), 201)
+
+
+    def test_entries_meet_the_events_entry_standard_or_are_waived(self, api, admin):
+        """The long jump's standard is 6.00 (in the event's notation); a 6.02 seed meets it,
+        a 5.90 is refused naming both marks until a registrar waives it with a reason."""
+        club = TestDataFactory.create_club()
+        meet = TestDataFactory.create_meet(club)
+        event = self.assert_success(api.put(f"/api/events/{meet['field_event']}", headers=admin,
+                                            json={"entry_standard": "6.00"}))
+        assert event["entry_standard"] == 6000
+        bad = self.assert_error(api.put(f"/api/events/{meet['field_event']}", headers=admin,
+                                        json={"entry_standard": "60.00"}), 400)
+        assert "entry_standard" in bad["details"]
+        athletes = [self.assert_success(api.post("/api/athletes", headers=admin, json={
+            "first_name": name, "last_name": f"L{tag()}", "sex": "F", "club_id": club}), 201)
+            for name in ("Meets", "Misses")]
+        body = {"event_id": meet["field_event"], "athlete_id": athletes[0]["id"],
+                "bib": f"5{tag()[:4]}", "seed_mark": "6.02"}
+        self.assert_success(api.post("/api/registrations", headers=admin, json=body), 201)
+        short = {**body, "athlete_id": athletes[1]["id"], "bib": f"6{tag()[:4]}",
+                 "seed_mark": "5.90"}
+        error = self.assert_error(api.post("/api/registrations", headers=admin, json=short), 400)
+        assert "the seed mark 5.90 misses the entry standard 6.00" in error["message"]
+        assert "standard_waiver" in error["message"]
+        coach = _headers("Coach", club_id=club)
+        self.assert_error(api.post("/api/registrations", headers=coach, json={
+            **short, "standard_waiver": "host nation place"}), 403)
+        waived = self.assert_success(api.post("/api/registrations", headers=_headers(
+            "Registrar"), json={**short, "standard_waiver": "host nation place"}), 201)
+        assert waived["standard_waiver"] == "host nation place"
+
 
 class TestUsers(BaseAPITest):
     def test_chief_registrar_cannot_grant_admin(self, api):

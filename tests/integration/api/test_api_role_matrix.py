@@ -9,6 +9,7 @@ device token, so posting passings is U for everyone.
 """
 
 import re
+from datetime import date
 
 import pytest
 
@@ -83,8 +84,18 @@ POST   /api/starter/heats/{finished_race}/official O O O F F F F U
 POST   /api/starter/heats/{race}/outcome O O O O F F F U
 GET    /api/desk/competitions/{competition}/entries O O O O O O O U
 POST   /api/desk/competitions/{competition}/late-entries O O O F O F F U
+GET    /api/pickers/{picker}?q=a  O O O O O O O U
+GET    /api/documents/heats/{field_race}/judges-sheet.pdf O O O O O O O U
 POST   /api/desk/entries/{spare_entry}/check-in O O O O F F F U
 POST   /api/desk/entries/{spare_entry}/scratch O O O F F F F U
+POST   /api/setup/competitions    O O F F F F F U
+GET    /api/setup/templates       O O F F F F F U
+POST   /api/setup/programme       O O F F F F F U
+POST   /api/setup/competitions/{competition}/events O O F F F F F U
+POST   /api/setup/competitions/{competition}/entries/preview O O F F F F F U
+POST   /api/setup/competitions/{competition}/entries O O F F F F F U
+POST   /api/setup/competitions/{competition}/chips O O F F F F F U
+POST   /api/setup/competitions/{setup_competition}/seed O O F F F F F U
 GET    /api/auth/me               O O O O O O O U
 GET    /api/home                  O O O O O O O U
 POST   /api/auth/logout           O O O O O O O U
@@ -191,6 +202,8 @@ def _body(method, path, ids):
         "check-in": {},
         "scratch": {},
     }
+    if path.startswith("/api/setup/"):
+        return _setup_body(path, t)
     if path.endswith("/late-entries"):
         return {"event_id": ids["field_event"], "athlete_id": ids["other_athlete"],
                 "bib": f"8{t[:5]}"}
@@ -199,6 +212,31 @@ def _body(method, path, ids):
     if path.startswith("/api/auth/"):
         return {}
     return bodies[(method, path.split("/")[2])]
+
+
+def _setup_body(path, t):
+    """Bodies of the meet set-up wizard's steps (a CSV of no rows is checked and saved)."""
+    csv = {"csv": "first name,last name,sex,event\n"}
+    bodies = {
+        "competitions": {"name": f"Wizard {t}", "day": "2025-07-01", "venue": "Park"},
+        "programme": {"template": "club"},
+        "events": {"events": [{"code": "400m", "sex": "F", "rounds": [
+            {"kind": "final", "ordinal": 1, "start": "18:00"}]}]},
+        "preview": csv, "entries": csv, "chips": {}, "seed": {"seed": 1},
+    }
+    return bodies[path.rsplit("/", 1)[1]]
+
+
+def _empty_competition():
+    from athsys.competitions.models import Competition
+
+    with TestDataFactory.app.app_context():
+        session = TestDataFactory.session()
+        competition = Competition(name=f"Empty {tag()}", venue="Park",
+                                  start_date=date(2025, 7, 1), end_date=date(2025, 7, 1))
+        session.add(competition)
+        session.commit()
+        return competition.id
 
 
 @pytest.fixture(scope="module")
@@ -229,6 +267,10 @@ def test_role_matrix(api, role_users, coach_club, method, path, role, cell):
     if "{started_race}" in path or "{finished_race}" in path:
         ids["started_race"] = ids["finished_race"] = _heat_moved(
             ids["race"], "started" if "{started_race}" in path else "finished")
+    if "{setup_competition}" in path:
+        ids["setup_competition"] = _empty_competition()
+    if "{picker}" in path:
+        ids["picker"] = "athletes"
     if "{user}" in path:
         ids["user"] = TestDataFactory.create_user()["id"]
     if "{subscription}" in path or "{notification}" in path:  # the caller's (anonymous: a viewer's)

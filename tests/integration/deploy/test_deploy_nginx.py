@@ -293,3 +293,32 @@ def _read_event(response: http.client.HTTPResponse) -> str:
         if line in ("\n", "\r\n") and any(seen.startswith("event:") for seen in lines):
             return "".join(lines)
         lines.append(line)
+
+
+def test_the_scoreboard_stream_passes_each_board_at_once(
+    proxy: Proxy, redis_client: redis_lib.Redis, committed_db: Engine
+) -> None:
+    """The board stream (/live/heats/<id>/board/stream) has the live stream's location: a
+    board pushed after a stored result reaches the client through nginx at once."""
+    from tasks.leaderboards import refresh_event_leaderboard
+    from tests.integration.leaderboards.leaderboards_support import build_meet, store_result
+
+    meet = build_meet(committed_db)
+    refresh_event_leaderboard.run(meet.sprint_event_id)
+    conn = proxy.connect()
+    try:
+        conn.request("GET", f"/live/heats/{meet.sprint_heat_id}/board/stream")
+        response = conn.getresponse()
+        assert response.status == 200
+        assert response.headers["Content-Type"].startswith("text/event-stream")
+        assert "Content-Encoding" not in response.headers
+        assert "event: clock" in _read_event(response)
+        assert "event: board" in _read_event(response)
+        store_result(committed_db, meet.sprint_heat_id, meet.sprint_entries[0], 10_010)
+        started = time.monotonic()
+        refresh_event_leaderboard.run(meet.sprint_event_id)
+        event = _read_event(response)
+        assert "event: board" in event and '"mark":"10.01"' in event
+        assert time.monotonic() - started < 3
+    finally:
+        conn.close()

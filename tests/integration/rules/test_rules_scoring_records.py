@@ -106,6 +106,31 @@ def test_official_heat_sets_pb_and_sb_and_flags_records(meet, db_session):
     assert db_session.get(Record, pb.id).mark == 9_572
 
 
+def test_a_championship_record_and_the_conditions_on_the_board(meet, db_session):
+    """An edition of the "National Championships" held indoors at 1600 m: its records are
+    CR against the championship's, and its board marks each result i and A (and w when the
+    wind assists)."""
+    meet.competition.championship = "National Championships"
+    meet.competition.indoor = True
+    meet.competition.altitude_m = 1600
+    event = meet.event("100m")
+    db_session.add(Record(scope=RecordScope.CHAMPIONSHIP, discipline_code="100m", sex=Sex.MALE,
+                          region="National Championships", mark=10_100))
+    fast = meet.entry(event, "11", athlete=meet.athlete("Fast"))
+    windy = meet.entry(event, "12", athlete=meet.athlete("Windy"))
+    heat = meet.heat(meet.round(event, 1, RoundKind.FINAL))
+    results = [Result(heat_id=heat.id, entry_id=fast.id, mark=10_050, wind=15),
+               Result(heat_id=heat.id, entry_id=windy.id, mark=9_990, wind=25)]
+    db_session.add_all(results)
+    heat.status = HeatStatus.FINISHED
+    db_session.flush()
+    mark_heats_official(db_session, REGISTRAR, [heat])
+    assert [r.record_flags for r in results] == [["CR", "PB", "SB"], []]
+    board = read_board(db_session, None, event.id)
+    assert {line["bib"]: line["conditions"] for line in board["lines"]} == {
+        "11": ["i", "A"], "12": ["w", "i", "A"]}
+
+
 def test_age_graded_results_for_masters(meet, db_session):
     event = meet.event("10K", Sex.FEMALE)
     veteran = meet.athlete("Veteran", Sex.FEMALE, birth=date(1966, 9, 16))  # 51 on 15 Sep 2018

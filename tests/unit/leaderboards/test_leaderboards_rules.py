@@ -3,9 +3,9 @@ from fractions import Fraction
 
 import pytest
 
-from athsys.athletes.categories import age_category
 from athsys.errors import ValidationError
 from athsys.leaderboards import exports, rules, teams
+from athsys.sport.age_categories import age_category
 from athsys.sport.marks import Measure
 from athsys.sport.ranking import ResultStatus
 
@@ -102,8 +102,8 @@ def test_hytek_semicolon_layout():
     event = {"number": 3, "name": "100 m", "sex": "F", "age_category": "SEN", "round": "final"}
     text = exports.hytek_semicolon([(event, LINES)])
     assert text.split("\r\n")[:2] == [
-        "3;100 m;F;SEN;final;1;1;7;Lee;Ann;HAR;Harriers, North;10.07;+1.2;OK;MR,PB",
-        "3;100 m;F;SEN;final;1;;9;Kim;Bo;;;DNF;;DNF;"]
+        "3;100 m;F;SEN;final;1;1;7;Lee;Ann;HAR;Harriers, North;10.07;+1.2;OK;MR,PB;;",
+        "3;100 m;F;SEN;final;1;;9;Kim;Bo;;;DNF;;DNF;;;"]
     assert exports.hytek_semicolon([]) == ""
 
 

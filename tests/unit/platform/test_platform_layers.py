@@ -33,7 +33,8 @@ LAYERS: tuple[tuple[str, frozenset[str]], ...] = (
     ("timing, scoring, records", frozenset({"timing", "scoring", "records", "notifications"})),
     ("officiating", frozenset({"officiating"})),
     ("read models and operations", frozenset({
-        "leaderboards", "home", "backups", "demo", "health", "migrations", "models",
+        "leaderboards", "documents", "home", "backups", "demo", "health", "migrations",
+        "models",
     })),
 )
 

@@ -6,6 +6,7 @@ from athsys.sport.marks import Measure
 pytestmark = pytest.mark.unit
 
 WR, NR, MR, PB, SB = RecordKind.WR, RecordKind.NR, RecordKind.MR, RecordKind.PB, RecordKind.SB
+CR = RecordKind.CR
 
 
 def test_woo_sang_hyeok_tokyo_2020_national_record_and_personal_best() -> None:
@@ -23,6 +24,16 @@ def test_thompson_herah_tokyo_2020_olympic_record() -> None:
         world=10_490, national=10_700, meeting=10_620, personal_best=10_700, season_best=10_760
     )
     assert records_earned(10_610, Measure.TIME, existing) == (NR, MR, PB, SB)
+
+
+def test_duplantis_eugene_2022_world_and_championship_record() -> None:
+    # 6.21 in the World Championships final: WR 6.20 (his own, Belgrade 2022), championship
+    # record 6.05 (Markov, Edmonton 2001); no meeting record on file for a first edition there.
+    existing = ExistingRecords(world=6200, championship=6050, personal_best=6200,
+                               season_best=6200)
+    assert records_earned(6210, Measure.HEIGHT, existing) == (WR, CR, PB, SB)
+    hand = records_earned(6210, Measure.HEIGHT, existing, hand=True)  # no such thing, but:
+    assert CR in hand  # a height is never hand timed: the flag stands
 
 
 def test_mayer_decathlon_world_record() -> None:

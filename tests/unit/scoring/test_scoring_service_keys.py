@@ -2,9 +2,9 @@ from datetime import date
 
 import pytest
 
-from athsys.athletes.categories import age_on
 from athsys.errors import ValidationError
 from athsys.scoring.service import age_grade_event_key
+from athsys.sport.age_categories import age_on
 from athsys.sport.combined import combined_competition_key
 from athsys.sport.sex import Sex
 

@@ -102,6 +102,8 @@ function draw(home) {
   alerts.replaceChildren(...(home.dashboard?.warnings || []).map((text) =>
     el("div", { class: "alert alert-warning", role: "alert", text })));
   const parts = [];
+  if (home.setup) parts.push(el("p", { class: "home-setup" },
+    el("a", { class: "btn btn-primary btn-lg", href: home.setup, text: "Set up a meet" })));
   if (home.dashboard) parts.push(dashboard(home.dashboard));
   if (home.next_heats) parts.push(section("next-heats", "Next heats",
     rowsOrEmpty(home.next_heats, heatColumns, "Next heats", "No heat waiting to start.")));

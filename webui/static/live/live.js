@@ -91,7 +91,10 @@
     source.addEventListener("hello", function (e) { failures = 0; setConn("live", "live");
       var v = JSON.parse(e.data).events;
       Object.keys(v).forEach(function (ev) { if (versions[ev] !== undefined && versions[ev] !== v[ev]) changed({event_id: +ev, version: v[ev], heat_ids: []}); versions[ev] = v[ev]; }); });
-    source.addEventListener("update", function (e) { changed(JSON.parse(e.data)); });
+    source.addEventListener("update", function (e) {
+      var msg = JSON.parse(e.data);
+      if (!msg.unchanged) changed(msg);  // no board line moved (a gun, a failed attempt): scoreboards only
+    });
     source.addEventListener("fallback", function () { source.close(); poll(); });
     source.onerror = function () { if (++failures > 3) { source.close(); poll(); } };
   }

@@ -1,0 +1,74 @@
+"""Checking a CSV of entries: every bad row and field is named before anything is stored."""
+
+from __future__ import annotations
+
+from datetime import date
+
+from athsys.competitions.entry_import import EventChoice, check_entries
+from athsys.sport.sex import Sex
+
+DAY = date(2026, 6, 14)
+EVENTS = [
+    EventChoice(1, "100m", Sex.FEMALE, "SEN", "Women 100 m"),
+    EventChoice(2, "100m", Sex.MALE, "SEN", "Men 100 m"),
+    EventChoice(3, "LJ", Sex.FEMALE, "SEN", "Women Long jump"),
+    EventChoice(4, "LJ", Sex.FEMALE, "U18", "Women U18 Long jump"),
+    EventChoice(5, "HJ", Sex.MALE, "U20", "Men U20 High jump"),
+]
+HEADER = "Bib,First name,Last name,Sex,Birth date,Club,Event code,Seed mark\n"
+
+
+def test_good_rows_are_read_with_marks_in_their_units_and_bibs_assigned() -> None:
+    check = check_entries(HEADER + (
+        "7,Ana,Lopes,F,1999-03-02,HAC,100m,11.85\n"
+        ",Ben,Okafor,M,01/02/2000,,100m,10.9\n"
+        ",Cleo,Dunn,F,2010-05-05,HAC,LJ/U18,5.12\n"
+    ), EVENTS, DAY, taken_bibs={"8"})
+    assert check.ok, check.problems
+    first, second, third = check.rows
+    assert (first.bib, first.bib_assigned, first.seed_mark, first.seed_text) == (
+        "7", False, 11850, "11.85")
+    assert second.birth_date == date(2000, 2, 1) and second.seed_mark == 10900
+    assert (second.bib, third.bib) == ("9", "10")  # after the highest bib, skipping taken ones
+    assert third.event_id == 4 and third.seed_mark == 5120
+
+
+def test_every_bad_row_and_field_is_named() -> None:
+    check = check_entries(HEADER + (
+        "1,Ana,Lopes,F,1999-03-02,,100m,11.85\n"  # good
+        "2,Ben,Okafor,M,1999-13-40,,100m,10.90\n"  # bad date
+        "1,Cleo,Dunn,F,1998-01-01,,100m,12.10\n"  # duplicate bib
+        "4,Dora,Eze,F,1998-01-01,,800m,\n"  # unknown event
+        "5,Eli,Fox,M,1998-01-01,,100m,6.45\n"  # a distance for a time: implausible
+        "6,Fay,Gil,F,1998-01-01,,LJ/SEN,1:02.3\n"  # a time where metres are written
+        "7,Gus,Hart,X,1998-01-01,,100m,\n"  # bad sex
+        "8,Hal,Ives,M,1990-01-01,,HJ,\n"  # too old for U20
+        "9,Ida,Jay,F,1998-01-01,,HJ,\n"  # a men's event
+        "10,Ana,Lopes,F,1999-03-02,,100m,\n"  # entered twice
+        "11,,Kerr,F,,,LJ/sen,\n"  # no first name
+        "12,Lia,Moss,F,2009-01-01,,LJ,6.00\n"  # LJ: SEN and U18 both F -> ambiguous
+    ), EVENTS, DAY, taken_bibs=())
+    named = {(p.line, p.field) for p in check.problems}
+    assert named == {(3, "birth_date"), (4, "bib"), (5, "event"), (6, "seed_mark"),
+                     (7, "seed_mark"), (8, "sex"), (9, "event"), (10, "event"),
+                     (11, "event"), (12, "first_name"), (13, "event")}, check.problems
+    messages = {(p.line, p.field): p.message for p in check.problems}
+    assert "line 2" in messages[(4, "bib")]
+    assert "unknown event '800m'" in messages[(5, "event")]
+    assert "for men" in messages[(10, "event")]
+    assert "several age categories" in messages[(13, "event")]
+    assert not check.ok
+
+
+def test_a_header_without_the_required_columns_is_named() -> None:
+    check = check_entries("bib,name\n1,Ana\n", EVENTS, DAY, taken_bibs=())
+    assert [(p.line, p.field) for p in check.problems] == [(1, "header")]
+    assert "first_name" in check.problems[0].message
+    assert check_entries("", EVENTS, DAY, taken_bibs=()).problems[0].field == "file"
+
+
+def test_a_bib_already_handed_out_is_refused_and_a_first_bib_is_followed() -> None:
+    check = check_entries(HEADER + "5,Ana,Lopes,F,,,100m,\n,Ben,Okafor,M,,,100m,\n",
+                          EVENTS, DAY, taken_bibs={"5"}, first_bib=100)
+    assert [(p.line, p.field) for p in check.problems] == [(2, "bib")]
+    assert [r.bib for r in check.rows] == ["100"]
