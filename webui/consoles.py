@@ -5,7 +5,10 @@
 - ``/console/heat/<heat_id>``: the starter's and track referee's heat
   (``static/athsys/heat.js``, from ``/api/starter``);
 - ``/console/desk/<competition_id>``: the registration desk and call room: find by bib or
-  name, check in, scratch (``static/athsys/desk.js``, from ``/api/desk``).
+  name, check in, scratch (``static/athsys/desk.js``, from ``/api/desk``);
+- ``/console/meet/<competition_id>``: the meet's page for its officials: its schedule, each
+  heat with its console, start list, judges' sheet and scoreboard, and the meet's admin
+  lists, live page, printed documents and exports, all of this one competition.
 
 Each page is a shell for any signed-in user; what it shows and what it may record is
 decided by the API's permissions, so a viewer sees the sheet and no button works for them.
@@ -20,6 +23,8 @@ from flask_login import current_user
 
 from athsys.competitions.models import Competition, Heat
 from athsys.errors import NotFoundError
+from athsys.leaderboards.reads import schedule
+from athsys.sport.disciplines import EventKind
 from webui.api.resources import db
 from webui.pages import render_page
 
@@ -40,12 +45,27 @@ def heat(heat_id: int) -> ResponseReturnValue:
 def desk(competition_id: int) -> ResponseReturnValue:
     if not current_user.is_authenticated:
         return redirect(f"/login/?next={request.path}")
+    found = _competition(competition_id)
+    events = sorted(found.events, key=lambda event: event.name)
+    return render_page("athsys/desk_console.html", competition=found, events=events)
+
+
+@blueprint.get("/meet/<int:competition_id>")
+def meet(competition_id: int) -> ResponseReturnValue:
+    if not current_user.is_authenticated:
+        return redirect(f"/login/?next={request.path}")
+    found = _competition(competition_id)
+    data = schedule(db(), competition_id)
+    field = {event["id"] for event in data["events"] if event["kind"] == EventKind.FIELD.value}
+    return render_page("athsys/meet.html", competition=found, data=data, field_events=field)
+
+
+def _competition(competition_id: int) -> Competition:
     found = db().get(Competition, competition_id)
     if found is None:
         raise NotFoundError(f"no competition with id {competition_id}",
                             details={"id": competition_id})
-    events = sorted(found.events, key=lambda event: event.name)
-    return render_page("athsys/desk_console.html", competition=found, events=events)
+    return found
 
 
 @blueprint.get("/setup")

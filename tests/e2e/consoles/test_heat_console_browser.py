@@ -15,7 +15,7 @@ from sqlalchemy.engine import Engine
 from sqlalchemy.orm import Session
 
 from athsys.accounts.actor import SYSTEM
-from athsys.accounts.roles import REGISTRAR
+from athsys.accounts.roles import REGISTRAR, STARTER
 from athsys.competitions.builder import MeetBuilder, Runner
 from athsys.competitions.models import Heat, HeatStatus
 from athsys.results.models import Result
@@ -130,3 +130,45 @@ def test_a_heat_from_start_list_to_official_result(
             select(Result).where(Result.heat_id == heat_id))}
     assert stored == {1: (10_870, "OK"), 2: (11_020, "OK"), 3: (11_400, "OK"),
                       None: (None, "DNS")}
+
+
+def test_a_photo_finish_file_uploaded_from_the_console(
+    server: str, officials: Flask, committed_db: Engine, screenshots: Path
+) -> None:
+    """No network to the camera: the file comes on a USB stick and the starter chooses it."""
+    from playwright import sync_api as playwright_api
+    expect = playwright_api.expect
+    heat_id, event_id, _ = _heat(committed_db)
+    starter = TestDataFactory.create_user(role=STARTER)
+    lif = "\r\n".join([
+        f"{event_id},1,1,100 m Men,-0.3,m/s,,,,100,19:30:00.0000",
+        "1,13,5,Cole,Cy,,10.99,,0.000,0.151",
+        "2,11,3,Ames,Ava,,11.01,,0.020,0.160",
+        "DNF,14,6,Dunn,Di,,DNF,,,",
+        "DNS,12,4,Bell,Bo,,,,,",
+        "",
+    ])
+    with playwright_api.sync_playwright() as pw:
+        browser = pw.chromium.launch(executable_path=CHROMIUM, args=ARGS)
+        context = browser.new_context(viewport={"width": 800, "height": 1280})
+        page = context.new_page()
+        blocked = csp_violations(page)
+        log_in(page, server, starter)
+        page.goto(f"{server}/console/heat/{heat_id}")
+        rows = page.locator("#heat-rows tr")
+        expect(rows).to_have_count(4)
+        page.set_input_files("#heat-lif", files=[{
+            "name": "001-1-01.lif", "mimeType": "text/plain", "buffer": lif.encode()}])
+        expect(page.locator("#athsys-toasts")).to_contain_text(
+            "001-1-01.lif: 4 result(s) from the photo finish")
+        expect(rows.nth(2).locator(".heat-result")).to_have_text("10.99 (photo)")
+        expect(rows.nth(2).locator("td.field-place")).to_have_text("1")
+        expect(rows.nth(3).locator(".heat-result")).to_have_text("DNF")
+        page.set_input_files("#heat-lif", files=[{
+            "name": "bad.lif", "mimeType": "text/plain", "buffer": b"not a photo finish"}])
+        expect(page.locator("#field-message")).to_contain_text("line 1")
+        page.screenshot(path=str(screenshots / "heat-console-lif-upload-tablet.png"),
+                        full_page=True)
+        assert blocked == [], blocked
+        context.close()
+        browser.close()

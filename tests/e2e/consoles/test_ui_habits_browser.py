@@ -17,7 +17,7 @@ from sqlalchemy.orm import Session
 from athsys.accounts.roles import REGISTRAR, STARTER, VIEWER
 from athsys.competitions.builder import MeetBuilder, Runner
 from athsys.sport.sex import Sex
-from tests.e2e.conftest import ARGS, CHROMIUM, csp_violations, log_in
+from tests.e2e.conftest import ARGS, CHROMIUM, VIEWPORTS, csp_violations, log_in
 from tests.integration.api.helpers import TestDataFactory
 
 pytestmark = pytest.mark.e2e
@@ -123,6 +123,7 @@ def test_the_consoles_pass_axe_wcag_checks(
                 ("field", f"/console/field/{flight}", "#field-rows tr"),
                 ("heat", f"/console/heat/{race}", "#heat-rows tr"),
                 ("desk", f"/console/desk/{competition}", "#desk-counts"),
+                ("meet", f"/console/meet/{competition}", ".meet-schedule"),
                 ("home", "/", "#home-sections")):
             page.goto(f"{server}{path}")
             if theme == "dark" and page.locator("html").get_attribute("data-theme") != "dark":
@@ -135,3 +136,40 @@ def test_the_consoles_pass_axe_wcag_checks(
         context.close()
         browser.close()
     assert problems == {name: [] for name in problems}, problems
+
+
+def test_a_meets_page_holds_that_meet_only(server: str, officials: Flask, committed_db: Engine,
+                                           screenshots: Path) -> None:
+    """The meet director opens one competition: its heats with their consoles and papers,
+    the admin lists filtered to it, its documents and exports; another meet is not there."""
+    from playwright import sync_api as playwright_api
+    expect = playwright_api.expect
+    competition, race, flight = _meet(committed_db)
+    with Session(committed_db) as session, session.begin():
+        MeetBuilder(session).competition("Another Meet", day=datetime.now(UTC).date())
+    director = TestDataFactory.create_user(role=REGISTRAR)
+    with playwright_api.sync_playwright() as pw:
+        browser = pw.chromium.launch(executable_path=CHROMIUM, args=ARGS)
+        for size, (width, height) in VIEWPORTS.items():
+            context = browser.new_context(viewport={"width": width, "height": height})
+            page = context.new_page()
+            log_in(page, server, director)
+            page.goto(f"{server}/console/meet/{competition}")
+            expect(page.locator("h1")).to_have_text("Evening Open")
+            schedule = page.locator(".meet-schedule tbody tr")
+            expect(schedule).to_have_count(2)
+            assert "Another Meet" not in page.inner_text("main")
+            page.screenshot(path=str(screenshots / f"meet-page-{size}.png"), full_page=True)
+            if size == "laptop":
+                page.click(f"a[href='/console/heat/{race}']")
+                expect(page.locator("#heat-rows tr")).to_have_count(4)
+                page.go_back()
+                page.click(f"a[href='/console/field/{flight}']")
+                expect(page.locator("#field-rows tr")).to_have_count(3)
+                page.go_back()
+                page.click("text=Events (admin)")
+                rows = page.locator("table.table-bordered")
+                expect(rows).to_contain_text("100 m")
+                assert "Another Meet" not in rows.inner_text()
+            context.close()
+        browser.close()

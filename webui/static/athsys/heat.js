@@ -155,6 +155,28 @@ $("heat-wind-save").addEventListener("click", async () => {
   }
 });
 
+// a photo-finish file carried on a USB stick: read here, sent as the camera would send it
+$("heat-lif").addEventListener("change", async (event) => {
+  const file = event.target.files[0];
+  if (!file) return;
+  const url = `${event.target.dataset.upload}&filename=${encodeURIComponent(file.name)}`;
+  try {
+    const response = await fetch(url, {
+      method: "POST", credentials: "same-origin", body: await file.text(),
+      headers: { Accept: "application/json", "Content-Type": "text/plain",
+                 "X-CSRFToken": root.dataset.csrf },
+    });
+    const answer = await response.json().catch(() => ({}));
+    if (!answer.success) return say(refusal(response.status, answer));
+    say(`${file.name}: ${answer.data.results_changed} result(s) from the photo finish`, "success");
+    await load();
+  } catch {
+    say("No network: the file was not sent; choose it again when the network is back.", "warning");
+  } finally {
+    event.target.value = "";
+  }
+});
+
 // keyboard: r reads the sheet again now, / goes to the first lane's time (listed by "?")
 document.addEventListener("keydown", (event) => {
   if (["INPUT", "SELECT", "TEXTAREA"].includes(event.target.tagName)) return;

@@ -58,6 +58,7 @@ function competitions(list) {
       el("span", { class: `home-status status-${c.status}`, text: c.status }),
       el("span", { class: "home-muted", text: ` ${c.venue} · ${c.start_date}` +
         (c.end_date !== c.start_date ? ` to ${c.end_date}` : "") }),
+      link(`/console/meet/${c.id}`, "Meet page"), " ",
       c.status === "draft" ? null : link(`/live/${c.id}`, "Live page")))));
 }
 
