@@ -114,6 +114,35 @@ def celery_worker(env: BenchEnvironment, *, queues: str, concurrency: int = 2,
         stop(process)
 
 
+@contextmanager
+def live_stream(env: BenchEnvironment) -> Iterator[tuple[str, subprocess.Popen[bytes]]]:
+    """``athsys live-stream`` (the server-sent events fan-out) on a free loopback port;
+    yields its ``host:port`` and process once it answers ``/health``."""
+    port = free_port()
+    address = f"127.0.0.1:{port}"
+    log = env.data_dir / "live-stream.log"
+    (env.data_dir / "prom").mkdir(exist_ok=True)
+    with open(log, "wb") as out:
+        process = subprocess.Popen(
+            [sys.executable, "-m", "webui.cli", "live-stream", "--host", "127.0.0.1",
+             "--port", str(port)], cwd=ROOT, env=env.process_env(), stdout=out,
+            stderr=subprocess.STDOUT)
+    try:
+        deadline = time.monotonic() + 60
+        while True:
+            try:
+                with urllib.request.urlopen(f"http://{address}/health", timeout=2):  # noqa: S310 - loopback
+                    break
+            except OSError:
+                if process.poll() is not None or time.monotonic() > deadline:
+                    raise RuntimeError(
+                        f"live-stream did not start:\n{log.read_text()[-3000:]}") from None
+                time.sleep(0.3)
+        yield address, process
+    finally:
+        stop(process)
+
+
 def stop(process: subprocess.Popen[bytes]) -> None:
     process.terminate()
     try:

@@ -2,13 +2,14 @@
 
     .venv/bin/python ops/bench/run.py [--runs 3] [--log-dir var/bench]
 
-Runs ``ingest_bench.py`` and ``leaderboard_bench.py`` ``--runs`` times each (each run starts
-its own embedded PostgreSQL and Redis), keeps every run's printed output in ``--log-dir``, and
-prints one table: each figure's median, its target, pass or short, and beside it the median of
-the baseline measured in the same runs (raw ``COPY`` of the same rows, a plain Redis ``GET``,
-a static file served by the same gunicorn, reading the placings alone) with the ratio the
-target is judged by. The machine is shared and noisy: the ratio is the figure to compare
-between machines and days; the load average before and after says what else was running.
+Runs ``ingest_bench.py``, ``leaderboard_bench.py`` and ``live_crowd.py`` ``--runs`` times each
+(each run starts its own embedded PostgreSQL and Redis), keeps every run's printed output in
+``--log-dir``, and prints one table: each figure's median, its target, pass or short, and
+beside it the median of the baseline measured in the same runs (raw ``COPY`` of the same rows,
+a plain Redis ``GET``, a static file served by the same gunicorn, reading the placings alone)
+with the ratio the target is judged by. The machine is shared and noisy: the ratio is the
+figure to compare between machines and days; the load average before and after says what else
+was running.
 """
 
 from __future__ import annotations
@@ -25,7 +26,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 HERE = Path(__file__).resolve().parent
-SCRIPTS = ("ingest_bench.py", "leaderboard_bench.py")
+SCRIPTS = ("ingest_bench.py", "leaderboard_bench.py", "live_crowd.py")
 
 
 @dataclass(frozen=True)
@@ -84,12 +85,19 @@ TARGETS = (
            "baseline.static_file_rps", 0.5, True),
     Target("live.stored_to_visible_p95_ms", "stored -> visible p95 at 1,000 reads/s", "ms",
            "baseline.redis_get_ms", 1000, False, absolute=True),
+    Target("crowd.viewers_held", "live viewers held by one fan-out process", "viewers",
+           "baseline.crowd_redis_get_p95_ms", 10_000, True, absolute=True),
+    Target("crowd.update_p95_ms", "update latency p95, 10,000 viewers", "ms",
+           "baseline.crowd_redis_get_p95_ms", 2000, False, absolute=True),
+    Target("crowd.server_rss_mb", "fan-out server RSS, 10,000 viewers", "MiB",
+           "baseline.crowd_redis_get_p95_ms", None, False, absolute=True),
 )
 BASELINE_LABELS = {
     "baseline.copy": ("raw PostgreSQL COPY", "rows/s"),
     "baseline.placings_read_ms": ("reading the placings alone", "ms"),
     "baseline.redis_get_ms": ("plain Redis GET", "ms"),
     "baseline.static_file_rps": ("static file, same gunicorn", "req/s"),
+    "baseline.crowd_redis_get_p95_ms": ("plain Redis GET p95 under the crowd", "ms"),
 }
 
 

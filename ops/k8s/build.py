@@ -18,7 +18,8 @@ HERE = ROOT / "ops" / "k8s"
 OUTPUT = ROOT / "k8s-manifests.yaml"
 INIT_SCRIPT = ROOT / "ops" / "postgres" / "init-app-role.sh"
 PARTS = ("namespace.yaml", "config.yaml", "postgres.yaml", "redis.yaml", "migrate.yaml",
-         "backend.yaml", "workers.yaml", "beat.yaml", "flower.yaml", "backup.yaml",
+         "backend.yaml", "workers.yaml", "beat.yaml", "flower.yaml", "live-stream.yaml",
+         "backup.yaml",
          "network-policies.yaml")
 HEADER = """\
 # AthSys on Kubernetes (schemas of Kubernetes 1.30; validated by the test suite).

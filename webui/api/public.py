@@ -24,10 +24,18 @@ from flask import Blueprint, Flask, Response, current_app, request
 from sqlalchemy import Select, select
 from sqlalchemy.orm import Session
 
-from athsys.competitions.models import Event, Heat, Round
+from athsys.competitions.models import Entry, Event, Heat, Round
 from athsys.errors import NotFoundError, ValidationError
 from athsys.inputs import INTEGER_MAX, integer_problem
-from athsys.leaderboards import exports, federation, lines, reads, scoreboard, tracking
+from athsys.leaderboards import (
+    athletes,
+    exports,
+    federation,
+    lines,
+    reads,
+    scoreboard,
+    tracking,
+)
 from athsys.leaderboards.cache import (
     COMPETITIONS_SCOPE,
     REDIS_ERRORS,
@@ -380,6 +388,29 @@ def heat_start_list_csv(heat_id: int) -> Response:
                             compute, CSV), f"heat-{heat_id}-startlist.csv")
 
 
+@blueprint.get("/competitions/<int:competition_id>/search")
+def search(competition_id: int) -> Response:
+    """Entries by bib (exact or leading digits) or name (every word, any order), at most 20."""
+    published(competition_id)
+    hits = athletes.search_entries(db(), competition_id, request.args.get("q", ""))
+    response = Response(_json_text(hits), mimetype="application/json")
+    response.headers["Cache-Control"] = "public, max-age=5"
+    return response
+
+
+@blueprint.get("/competitions/<int:competition_id>/entries/<int:entry_id>/tracking")
+def entry_tracking(competition_id: int, entry_id: int) -> Response:
+    """One athlete as the race goes: every split so far, the predicted finish, the result."""
+    published(competition_id)
+    event_id = db().scalar(select(Entry.event_id).where(
+        Entry.id == entry_id, Entry.competition_id == competition_id))
+    if event_id is None:
+        raise NotFoundError(f"no entry {entry_id} in competition {competition_id}",
+                            details={"entry_id": entry_id})
+    return cached("api", event_scope(event_id), f"tracking:{entry_id}",
+                  lambda: _json_text(athletes.tracking(db(), competition_id, entry_id)))
+
+
 _PAGE_ARGS = {"page": "page number, 1 or more", "per_page": "lines per page, 1-100"}
 for _endpoint, _summary, _media_type in (
     ("competitions", "Today's and recent competitions", "application/json"),
@@ -404,6 +435,10 @@ for _endpoint, _summary, _media_type in (
     ("competition_results_json", "JSON results file, every field (docs/results-json.md)",
      "application/json"),
     ("heat_start_list_csv", "A heat's start list as CSV", CSV),
+    ("search", "Find entries by bib or name (q, 1-40 characters; at most 20)",
+     "application/json"),
+    ("entry_tracking", "An athlete's splits so far, predicted finish and result",
+     "application/json"),
 ):
     describe(f"public_api.{_endpoint}", summary=_summary, tag="public",
              description="Public, no login; cached.", media_type=_media_type)

@@ -56,6 +56,7 @@ def _queues(text: str) -> str:
 
 
 PORT_WAIT_S = 10.0
+LIVE_STREAM_PORT = 5100
 ADMIN_PASSWORD_FILE = "admin-password"
 
 
@@ -154,6 +155,17 @@ def cmd_flower(args: argparse.Namespace, settings: Settings) -> int:
     _ensure_port_free(args.host, args.flower_port)
     env, _ = _flower_env(settings, child_environment(settings))
     return _exec(flower_argv(args.host, args.flower_port), env)
+
+
+def cmd_live_stream(args: argparse.Namespace, settings: Settings) -> int:
+    from athsys.logging import configure_logging
+    from webui.livestream import server
+
+    settings = with_server_urls(settings)
+    _ensure_port_free(args.host, args.port)
+    configure_logging(settings)
+    server.serve(settings, args.host, args.port)
+    return 0
 
 
 # -- data commands ---------------------------------------------------------------------
@@ -342,6 +354,13 @@ def build_parser() -> argparse.ArgumentParser:
     worker.add_argument("--queues", type=_queues, default=",".join(Queue.ALL))
     worker.add_argument("--concurrency", type=arguments.positive, default=2)
     worker.add_argument("--name", default="athsys", help="worker name (before @host)")
+
+    live = add("live-stream", cmd_live_stream,
+               "serve the live pages' server-sent events to a crowd (one asyncio process, "
+               "fed by one Redis subscription; nginx routes /live/<id>/stream to it)")
+    live.add_argument("--host", default="127.0.0.1")
+    live.add_argument("--port", type=arguments.port, default=LIVE_STREAM_PORT,
+                      help=f"port (default {LIVE_STREAM_PORT})")
 
     add("beat", cmd_beat, "run the Celery beat scheduler (exactly one per deployment)")
 

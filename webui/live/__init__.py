@@ -3,10 +3,17 @@
 The competition page is rendered once with its schedule; a small script then loads boards
 and heat results from ``/api/public/...`` (cached) and listens to ``/live/<id>/stream``, a
 server-sent events stream fed by the competition's Redis pub/sub channel, so a stored result
-shows within about a second. Streams hold a web thread each, so every process serves at most
-:func:`max_streams` at once and closes each after :data:`STREAM_SECONDS` (the browser
-reconnects by itself); a viewer turned away, or whose stream fails, polls the cheap
-``/api/public/competitions/<id>/live`` every second instead.
+shows within about a second. In the server deployments nginx (and the Kubernetes Ingress)
+route that path to ``athsys live-stream`` (:mod:`webui.livestream`), an asyncio fan-out that
+holds ten thousand viewers a process with the same events. Here, on the laptop of ``athsys
+up`` (a club meet's few viewers, no nginx), streams hold a web thread each, so every process
+serves at most :func:`max_streams` at once and closes each after :data:`STREAM_SECONDS` (the
+browser reconnects by itself); a viewer turned away, or whose stream fails, polls the cheap
+``/api/public/competitions/<id>/live`` every second instead. One path for both keeps the page
+and its Content-Security-Policy (``connect-src 'self'``) the same everywhere.
+
+Spectators find an athlete by bib or name (the page asks ``/api/public/competitions/<id>/search``)
+and follow one on ``/live/<id>/athletes/<entry id>``.
 
 A heat's scoreboard (``/live/heats/<id>/board``, full screen for a projector or an LED wall)
 reads ``/live/heats/<id>/board/stream``: the heat's board state (docs/scoreboard.md) at once,
@@ -29,8 +36,10 @@ from pathlib import Path
 from typing import Any
 
 from flask import Blueprint, Flask, Response, current_app, render_template, stream_with_context
+from sqlalchemy import select
 
-from athsys.leaderboards import reads
+from athsys.competitions.models import Competition
+from athsys.leaderboards import athletes, reads
 from athsys.leaderboards.cache import (
     COMPETITIONS_SCOPE,
     LIVE_CHANNEL,
@@ -82,6 +91,19 @@ def competition(competition_id: int) -> str:
         lambda: public._json_text(reads.schedule(public.db(), competition_id)))
     return render_template("live/competition.html", data=_data(text),
                            competition_id=competition_id)
+
+
+@blueprint.get("/<int:competition_id>/athletes/<int:entry_id>")
+def athlete(competition_id: int, entry_id: int) -> str:
+    """Following one athlete: every split as it arrives, the predicted finish, the result
+    (the page loads ``/api/public/competitions/<id>/entries/<entry>/tracking`` after each
+    update of the athlete's event)."""
+    public.published(competition_id)
+    data = athletes.tracking(public.db(), competition_id, entry_id)
+    competition_name = public.db().scalar(
+        select(Competition.name).where(Competition.id == competition_id))
+    return render_template("live/tracking.html", data=data, competition_id=competition_id,
+                           competition_name=competition_name)
 
 
 @blueprint.get("/<int:competition_id>/print")

@@ -28,7 +28,7 @@ from sqlalchemy.engine import Engine
 
 from athsys.config import Settings
 from athsys.leaderboards.cache import LIVE_CHANNEL
-from ops.bench.bench_support import BenchEnvironment, free_port, gunicorn
+from ops.bench.bench_support import BenchEnvironment, free_port, gunicorn, live_stream
 from tests.support.deploy import ROOT
 
 pytestmark = pytest.mark.integration
@@ -116,7 +116,8 @@ def _rewrite(conf: str, replacements: list[tuple[str, str]]) -> str:
     return conf
 
 
-def _local_conf(prefix: Path, http_port: int, https_port: int, replicas: list[str]) -> str:
+def _local_conf(prefix: Path, http_port: int, https_port: int, replicas: list[str],
+                live: str) -> str:
     closed = f"127.0.0.1:{free_port()}"  # Flower, Grafana, Kibana: nothing listens
     backends = "\n        ".join(f"server {r} max_fails=3 fail_timeout=10s;" for r in replicas)
     return _rewrite(CONF.read_text(), [
@@ -129,6 +130,7 @@ def _local_conf(prefix: Path, http_port: int, https_port: int, replicas: list[st
         ("ssl_certificate /etc/nginx/certs/", f"ssl_certificate {prefix}/certs/"),
         ("ssl_certificate_key /etc/nginx/certs/", f"ssl_certificate_key {prefix}/certs/"),
         ("server backend:8000 max_fails=3 fail_timeout=10s;", backends),
+        ("server live-stream:8100 ", f"server {live} "),
         ("server flower:5555;", f"server {closed};"),
         ("server grafana:3000;", f"server {closed};"),
         ("server kibana:5601;", f"server {closed};"),
@@ -162,9 +164,11 @@ def proxy(settings: Settings, tmp_path_factory: pytest.TempPathFactory) -> Itera
             (data_dir / "prom").mkdir()
             base = stack.enter_context(gunicorn(BenchEnvironment(data_dir, settings), workers=1))
             replicas.append(base.removeprefix("http://"))
+        live_data = tmp_path_factory.mktemp("live-stream")
+        live, _ = stack.enter_context(live_stream(BenchEnvironment(live_data, settings)))
         http_port, https_port = free_port(), free_port()
         conf = prefix / "nginx.conf"
-        conf.write_text(_local_conf(prefix, http_port, https_port, replicas))
+        conf.write_text(_local_conf(prefix, http_port, https_port, replicas, live))
         args = [nginx, "-p", f"{prefix}/", "-c", str(conf), "-e", str(prefix / "error.log")]
         check = subprocess.run([*args, "-t"], capture_output=True, text=True, timeout=30)
         assert check.returncode == 0, check.stderr

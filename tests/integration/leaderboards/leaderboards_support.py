@@ -6,7 +6,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, timedelta
 
-from sqlalchemy import select
+from sqlalchemy import select, text
 from sqlalchemy.engine import Engine
 from sqlalchemy.orm import Session
 
@@ -87,3 +87,27 @@ def store_result(engine: Engine, heat_id: int, entry_id: int, mark: int | None,
         if not refresh_job:
             session.flush()
             take_pending(session)
+
+
+def add_splits(engine: Engine, meet: Meet, entry_id: int, net_ms: dict[int, int]) -> None:
+    """Timing points start, 5 km, finish (10 km) and the entry's splits at the given ones."""
+    with engine.begin() as db:
+        points = {}
+        for name, distance, start, finish in (("Start", 0, True, False),
+                                               ("5K", 5000, False, False),
+                                               ("Finish", 10000, False, True)):
+            found = db.execute(text(
+                "SELECT id FROM timing_point WHERE competition_id = :c AND name = :n"),
+                {"c": meet.competition_id, "n": name}).scalar()
+            points[distance] = found or db.execute(text(
+                "INSERT INTO timing_point (competition_id, name, distance_m, is_start, "
+                "is_finish, created_at, updated_at) VALUES (:c, :n, :d, :s, :f, now(), now()) "
+                "RETURNING id"),
+                {"c": meet.competition_id, "n": name, "d": distance, "s": start,
+                 "f": finish}).scalar_one()
+        for distance, ms in net_ms.items():
+            db.execute(text(
+                "INSERT INTO timing_split (heat_id, entry_id, timing_point_id, gun_time_ms, "
+                "net_time_ms) VALUES (:h, :e, :p, :g, :n)"),
+                {"h": meet.road_heat_id, "e": entry_id, "p": points[distance], "g": ms + 4000,
+                 "n": ms})

@@ -36,8 +36,10 @@ def test_body_limits_equal_the_apps() -> None:
 def test_only_the_live_stream_has_long_timeouts_and_no_buffering() -> None:
     long_or_unbuffered = {match for match, body in _blocks().items()
                           if re.search(r"_timeout \d+h|proxy_buffering off", body)}
-    (stream,) = long_or_unbuffered
-    pattern = stream.removeprefix("~ ")
-    # webui.live serves the stream at /live/<competition id>/stream
-    assert re.match(pattern, "/live/12/stream") and not re.match(pattern, "/live/12")
+    # the competition stream (athsys live-stream) and the scoreboard streams (the app)
+    patterns = [stream.removeprefix("~ ") for stream in long_or_unbuffered]
+    assert len(patterns) == 2
+    for path in ("/live/12/stream", "/live/heats/3/board/stream"):
+        assert sum(bool(re.match(pattern, path)) for pattern in patterns) == 1, path
+    assert not any(re.match(pattern, "/live/12") for pattern in patterns)
     assert re.findall(r"^        proxy_read_timeout (\w+);", CONF, flags=re.M) == ["75s"]

@@ -18,7 +18,7 @@
     var rows = lines.map(function (l) {
       var cls = (l.place == null ? "out" : "") + (fresh && fresh[l.entry_id] ? " fresh" : "");
       return '<tr class="' + cls + '" data-entry="' + l.entry_id + '"><td>' + (l.place == null ? "" : l.place + (l.tied ? "=" : "")) +
-        "</td><td>" + esc(l.bib) + '</td><td class="name">' + esc(l.name) + "</td><td>" + esc(l.club) + '</td><td class="mark">' +
+        "</td><td>" + esc(l.bib) + '</td><td class="name"><a href="/live/' + id + "/athletes/" + l.entry_id + '">' + esc(l.name) + "</a></td><td>" + esc(l.club) + '</td><td class="mark">' +
         esc(l.mark_text) + "</td>" + (wind ? "<td>" + esc(l.wind || "") + "</td>" : "") + '<td class="gap">' +
         esc(l.gap_text || "") + "</td>" +
         (recs ? '<td class="recs">' + esc((l.records || []).join(" ")) + "</td>" : "") + "</tr>"; }).join("");
@@ -102,5 +102,25 @@
     d.addEventListener("toggle", function () { if (d.open) loadBoard(d.dataset.event); }); loadBoard(d.dataset.event); });
   document.querySelectorAll("[data-open-heat]").forEach(function (b) {
     b.addEventListener("click", function () { loadHeat(+b.dataset.openHeat); }); });
+  // bib and name search: the server answers (at most 20), a quarter second after typing stops
+  var form = document.getElementById("search"), q = document.getElementById("search-q"),
+      hits = document.getElementById("search-hits"), typing = null, asked = "";
+  function search() {
+    var text = q.value.trim();
+    if (text === asked) return;
+    asked = text;
+    if (!text) { hits.innerHTML = ""; return; }
+    get(api + "/competitions/" + id + "/search?q=" + encodeURIComponent(text)).then(function (found) {
+      if (text !== asked) return;
+      hits.innerHTML = found.length ? found.map(function (h) {
+        return '<li><a href="/live/' + id + "/athletes/" + h.entry_id + '"><b>' + esc(h.bib) + "</b> " + esc(h.name) +
+          ' <span class="muted">' + esc(h.club) + " · " + esc(h.event) + "</span></a></li>"; }).join("")
+        : '<li class="muted">No athlete found</li>';
+    }).catch(function (e) { hits.innerHTML = '<li class="muted">' + esc(e && e.message || "Search failed") + "</li>"; });
+  }
+  if (form) {
+    q.addEventListener("input", function () { clearTimeout(typing); typing = setTimeout(search, 250); });
+    form.addEventListener("submit", function (e) { e.preventDefault(); clearTimeout(typing); search(); });
+  }
   listen();
 })();
