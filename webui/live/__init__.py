@@ -30,7 +30,7 @@ import json
 import os
 import threading
 import time
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
@@ -136,37 +136,14 @@ def stream(competition_id: int) -> Response:
     public.published(competition_id)
     public.public_cache()  # a stream is also where a fresh process starts listening
     client = current_app.extensions["athsys_redis"]
-    if not _streams.acquire(blocking=False):
-        return _event_stream(iter([_sse("fallback", {"reason": "busy"})]))
-    try:
-        pubsub = client.pubsub(ignore_subscribe_messages=True)
-        pubsub.subscribe(LIVE_CHANNEL.format(competition_id=competition_id))
-        versions = live_versions(client, competition_id)
-    except REDIS_ERRORS:
-        _streams.release()
-        return _event_stream(iter([_sse("fallback", {"reason": "unavailable"})]))
 
-    def events() -> Iterator[str]:
-        try:
-            yield "retry: 1000\n\n" + _sse("hello", {"events": versions})
-            ends = time.monotonic() + STREAM_SECONDS
-            beat = time.monotonic() + HEARTBEAT_SECONDS
-            while time.monotonic() < ends:
-                message = pubsub.get_message(timeout=0.5)
-                if message is not None:
-                    yield _sse("update", json.loads(message["data"]))
-                elif time.monotonic() > beat:
-                    beat = time.monotonic() + HEARTBEAT_SECONDS
-                    yield ": keep-alive\n\n"
-        except REDIS_ERRORS:
-            yield _sse("fallback", {"reason": "unavailable"})
-        finally:
-            try:
-                pubsub.close()
-            finally:
-                _streams.release()
+    def first() -> str:
+        return _sse("hello", {"events": live_versions(client, competition_id)})
 
-    return _event_stream(stream_with_context(events()))
+    def update(message: dict[str, Any]) -> str | None:
+        return _sse("update", message)
+
+    return _announcements(competition_id, first, update)
 
 
 @blueprint.get("/heats/<int:heat_id>/board")
@@ -186,34 +163,58 @@ def board_stream(heat_id: int) -> Response:
     event_id = public.published_event(public.event_of_heat(heat_id))
     competition_id = public.competition_of_event(event_id)
     public.public_cache()
+    shown: list[str] = []  # the version on the board
+
+    def first() -> str:
+        state = public.board_state(heat_id)
+        shown.append(state["version"])
+        return (_sse("clock", {"now": datetime.now(UTC).isoformat()})
+                + _sse("board", state))
+
+    def update(message: dict[str, Any]) -> str | None:
+        if message.get("event_id") != event_id:
+            return None
+        state = public.board_state(heat_id)
+        if state["version"] == shown[-1]:
+            return None
+        shown.append(state["version"])
+        return _sse("board", state)
+
+    return _announcements(competition_id, first, update)
+
+
+def _announcements(competition_id: int, first: Callable[[], str],
+                   update: Callable[[dict[str, Any]], str | None]) -> Response:
+    """A stream of the competition's live announcements, held by one of this process's
+    :func:`max_streams` slots for :data:`STREAM_SECONDS`: ``first()`` once subscribed (a
+    change committed meanwhile is announced, not lost), then ``update(message)`` for each
+    announcement (None: nothing to send), keep-alive comments in between; ``fallback`` when
+    every slot is taken or Redis fails."""
     client = current_app.extensions["athsys_redis"]
     if not _streams.acquire(blocking=False):
         return _event_stream(iter([_sse("fallback", {"reason": "busy"})]))
     try:
         pubsub = client.pubsub(ignore_subscribe_messages=True)
         pubsub.subscribe(LIVE_CHANNEL.format(competition_id=competition_id))
+        opening = "retry: 1000\n\n" + first()
     except REDIS_ERRORS:
         _streams.release()
         return _event_stream(iter([_sse("fallback", {"reason": "unavailable"})]))
+    except BaseException:
+        _streams.release()
+        raise
 
     def events() -> Iterator[str]:
         try:
-            # subscribed before the first read: a change committed meanwhile is announced
-            state = public.board_state(heat_id)
-            shown = state["version"]
-            yield ("retry: 1000\n\n" + _sse("clock", {"now": datetime.now(UTC).isoformat()})
-                   + _sse("board", state))
+            yield opening
             ends = time.monotonic() + STREAM_SECONDS
             beat = time.monotonic() + HEARTBEAT_SECONDS
             while time.monotonic() < ends:
                 message = pubsub.get_message(timeout=0.5)
                 if message is not None:
-                    if json.loads(message["data"]).get("event_id") != event_id:
-                        continue
-                    state = public.board_state(heat_id)
-                    if state["version"] != shown:
-                        shown = state["version"]
-                        yield _sse("board", state)
+                    sent = update(json.loads(message["data"]))
+                    if sent is not None:
+                        yield sent
                 elif time.monotonic() > beat:
                     beat = time.monotonic() + HEARTBEAT_SECONDS
                     yield ": keep-alive\n\n"
