@@ -33,15 +33,24 @@
       .then(function (body) { if (body.success) render(body.data); }).catch(function () {});
   }
   function setConn(kind, text) { conn.className = "conn " + kind; conn.textContent = text; }
+  // turned away (every stream of the server busy, or Redis down): poll, and try the stream
+  // again in 30 s, so a viewer gets live updates back once a stream is free
   function poll() {
-    if (pollTimer) return;
-    setConn("poll", "updating every 5 s");
-    pollTimer = setInterval(load, 5000);
+    if (!pollTimer) {
+      setConn("poll", "updating every 5 s");
+      pollTimer = setInterval(load, 5000);
+    }
+    if (window.EventSource) setTimeout(listen, 30000);
   }
   function listen() {
     if (!window.EventSource) return poll();
     var source = new EventSource("/live/" + cfg.competition + "/stream"), failures = 0;
-    source.addEventListener("hello", function () { failures = 0; setConn("live", "live"); load(); });
+    source.addEventListener("hello", function () {
+      failures = 0;
+      if (pollTimer) { clearInterval(pollTimer); pollTimer = null; }
+      setConn("live", "live");
+      load();
+    });
     source.addEventListener("update", function (e) {
       var msg = JSON.parse(e.data);
       if (msg.event_id === cfg.event) load(msg.version);
