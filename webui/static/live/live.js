@@ -74,7 +74,10 @@
     if (openHeat && (msg.heat_ids || []).indexOf(openHeat) >= 0) loadHeat(openHeat, null, msg.version);
   }
   function setConn(kind, text) { conn.className = "conn " + kind; conn.textContent = text; }
+  // turned away from the stream (every slot busy, Redis down): poll every second, and try
+  // the stream again every 30 s so the page goes back to live updates once a slot is free
   function poll() {
+    if (window.EventSource) setTimeout(listen, 30000);
     if (pollTimer) return;
     setConn("poll", "updating every second");
     pollTimer = setInterval(function () {
@@ -89,6 +92,7 @@
     if (!window.EventSource) return poll();
     var source = new EventSource("/live/" + id + "/stream"), failures = 0;
     source.addEventListener("hello", function (e) { failures = 0; setConn("live", "live");
+      if (pollTimer) { clearInterval(pollTimer); pollTimer = null; }
       var v = JSON.parse(e.data).events;
       Object.keys(v).forEach(function (ev) { if (versions[ev] !== undefined && versions[ev] !== v[ev]) changed({event_id: +ev, version: v[ev], heat_ids: []}); versions[ev] = v[ev]; }); });
     source.addEventListener("update", function (e) {
