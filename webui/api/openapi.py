@@ -47,6 +47,7 @@ class Operation:
     # bodies that are not one JSON schema (a device's native lines): media type -> examples
     request_examples: Mapping[str, Mapping[str, str | list[Any]]] | None = None
     security: str = "bearer"  # or "device": the device's own token
+    also: tuple[int, ...] = ()  # other success statuses (200 for a payload sent again)
 
 
 _OPERATIONS: dict[str, Operation] = {}
@@ -227,13 +228,16 @@ def _responses(described: Operation, *, has_item: bool) -> dict[str, Any]:
     errors = {400, 429, *described.errors}
     if described.request is not None:
         errors |= {409, 413}
-    if described.roles is not None:
+    if described.roles is not None or described.security == "device":
         errors |= {401, 403}
+    if described.request_examples:
+        errors.add(413)
     if has_item:
         errors.add(404)
+    success = {"description": "Success",
+               "content": {described.media_type: {"schema": _body(described)}}}
     return {
-        str(described.status): {"description": "Success",
-                                "content": {described.media_type: {"schema": _body(described)}}},
+        **{str(status): success for status in (described.status, *described.also)},
         **{str(status): {"$ref": f"#/components/responses/{status}"} for status in sorted(errors)},
     }
 

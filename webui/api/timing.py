@@ -484,7 +484,7 @@ openapi.describe(
                 "ChronoTrack, IPICO (detected from the first line; `?format=` overrides). "
                 "Every read is stored once (a resent payload answers 200 with the same "
                 "counts); one bad line refuses the whole batch, naming each line and field.",
-    tag="timing", security="device", status=202,
+    tag="timing", security="device", status=202, also=(200,),
     request_examples={
         "application/json": {"JSON reads": [
             {"read_id": "F1-000123", "chip": "058812", "timing_point": "finish",
@@ -508,7 +508,7 @@ openapi.describe(
     description="From the photo-finish camera (its device token) or an official who records "
                 "results (`?competition_id=`); raw body with `?filename=`, or a multipart "
                 "`file`. A lynx.evt start list sent here is refused as one.",
-    tag="timing", security="device", status=201,
+    tag="timing", security="device", status=201, also=(200,), errors=(404,),
     request_examples={"text/plain": {"100 m final": (
         "7,1,1,\"Men's 100m, Final\",+1.2,m/s,,,,100,21:00:00.0000\n"
         "1,201,4,Fast,One,Timing Club,10.43,,0.000,0.145\n"
