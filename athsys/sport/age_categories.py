@@ -149,13 +149,6 @@ class CategoryTable:
         return (f"{category} is for athletes aged {need} ({self.name}); born "
                 f"{birth_date:%Y-%m-%d}, the athlete is {own} on {day:%Y-%m-%d}")
 
-    def check_fits(self, category: str, sex: Sex, birth_date: date | None, day: date) -> None:
-        """:class:`ValidationError` with the reason when the athlete does not fit."""
-        problem = self.misfit(category, sex, birth_date, day)
-        if problem is not None:
-            raise ValidationError(f"age category: {problem}",
-                                  details={"age_category": problem})
-
     def _unknown(self, category: str, sex: Sex) -> str:
         known = ", ".join((self.open_code, *self.rules))
         prefix = self.masters_prefix[sex]

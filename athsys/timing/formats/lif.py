@@ -226,13 +226,6 @@ def reconstruct_thousandths(results: list[LifResult]) -> tuple[str | None, dict[
     return None, {}
 
 
-def split_count(rows: list[tuple[LifResult, list[str]]]) -> int:
-    """How many split columns the file has, found from the left (see the module docstring):
-    the columns from :data:`SPLIT_START` up to the first one some line fills with something
-    that is no split of that line."""
-    return _split_columns(rows)[0]
-
-
 @dataclass
 class _SplitScan:
     """One line while its split columns are scanned: the latest its splits may be, its
