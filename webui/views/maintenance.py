@@ -82,7 +82,7 @@ def schedule_rows(now: datetime | None = None) -> list[dict[str, Any]]:
             "task": task,
             "queue": entry["options"]["queue"],  # type: ignore[index]
             "schedule": str(schedule),
-            "next_run": _next_run(schedule, last.at if last else now, now),
+            "next_run": _next_run(schedule, last.at if last else now),
             "last_run": f"{last.at:%Y-%m-%d %H:%M:%S}" if last else None,
             "outcome": last.outcome if last else None,
             "detail": last.detail if last and last.outcome == "failure" else None,
@@ -90,12 +90,18 @@ def schedule_rows(now: datetime | None = None) -> list[dict[str, Any]]:
     return rows
 
 
-def _next_run(schedule: Any, last_run: datetime, now: datetime) -> str:
+def _next_run(schedule: Any, last_run: datetime) -> str:
+    """When *schedule* is next due after *last_run*.
+
+    Celery's ``remaining_estimate`` counts from the moment it is called, not from
+    *last_run*, so the due time is that moment plus the estimate (never in the past).
+    """
     from celery.schedules import schedule as celery_schedule
 
     if isinstance(schedule, timedelta):
         schedule = celery_schedule(schedule)
-    due = max(now, last_run + schedule.remaining_estimate(last_run))
+    called_at = datetime.now(UTC)
+    due = called_at + max(schedule.remaining_estimate(last_run), timedelta(0))
     return f"{due + timedelta(microseconds=500_000):%Y-%m-%d %H:%M:%S}"
 
 
