@@ -1,9 +1,9 @@
-"""What a form offers when it picks an athlete, a club, an event, an entry or a heat: found on
-the server as the user types, at most :data:`LIMIT` rows, never a whole table (a marathon
-has tens of thousands of athletes and entries).
+"""What a form offers when it picks an athlete, a club, a competition, an event, a round, an
+entry or a heat: found on the server as the user types, at most :data:`LIMIT` rows, never a
+whole table (a marathon has tens of thousands of athletes and entries).
 
 Each picker matches the text as people type it: a name anywhere in the first or last name
-(or the club's code, the event's or competition's name), a bib or a licence from its start,
+(or the club's code, the event's or competition's name, the venue), a bib or a licence from its start,
 case and accents as typed; ``%`` and ``_`` are characters, not wildcards. Each row comes
 with the label the form shows for it.
 """
@@ -16,6 +16,7 @@ from typing import Any
 
 from sqlalchemy import Select, func, or_, select
 from sqlalchemy.orm import Session, joinedload
+from sqlalchemy.orm.interfaces import LoaderOption
 
 from athsys.athletes.models import Athlete, Club
 from athsys.competitions.models import Competition, Entry, Event, Heat, Round
@@ -61,6 +62,14 @@ def _entry_label(entry: Entry) -> str:
             f"{entry.event.competition!r}")
 
 
+def _competition_label(competition: Competition) -> str:
+    return repr(competition)
+
+
+def _round_label(rnd: Round) -> str:
+    return f"{rnd!r} · {rnd.event.competition!r}"
+
+
 def _heat_label(heat: Heat) -> str:
     return f"{heat!r} · {heat.round.event.competition!r}"
 
@@ -68,7 +77,7 @@ def _heat_label(heat: Heat) -> str:
 def _athletes(text: str) -> Select[Any]:
     name = func.concat(Athlete.first_name, " ", Athlete.last_name)
     reversed_name = func.concat(Athlete.last_name, " ", Athlete.first_name)
-    return (select(Athlete).options(joinedload(Athlete.club))
+    return (select(Athlete)
             .where(or_(name.ilike(_like(text), escape="\\"),
                        reversed_name.ilike(_like(text), escape="\\"),
                        Athlete.licence.ilike(_starts(text), escape="\\")))
@@ -83,10 +92,24 @@ def _clubs(text: str) -> Select[Any]:
 
 def _events(text: str) -> Select[Any]:
     return (select(Event).join(Competition, Competition.id == Event.competition_id)
-            .options(joinedload(Event.competition))
             .where(or_(Event.name.ilike(_like(text), escape="\\"),
                        Competition.name.ilike(_like(text), escape="\\")))
             .order_by(Competition.start_date.desc(), Event.name))
+
+
+def _competitions(text: str) -> Select[Any]:
+    return (select(Competition)
+            .where(or_(Competition.name.ilike(_like(text), escape="\\"),
+                       Competition.venue.ilike(_like(text), escape="\\")))
+            .order_by(Competition.start_date.desc(), Competition.name))
+
+
+def _rounds(text: str) -> Select[Any]:
+    return (select(Round).join(Event, Event.id == Round.event_id)
+            .join(Competition, Competition.id == Event.competition_id)
+            .where(or_(Event.name.ilike(_like(text), escape="\\"),
+                       Competition.name.ilike(_like(text), escape="\\")))
+            .order_by(Competition.start_date.desc(), Event.name, Round.ordinal))
 
 
 def _entries(text: str) -> Select[Any]:
@@ -94,8 +117,6 @@ def _entries(text: str) -> Select[Any]:
     return (select(Entry).join(Athlete, Athlete.id == Entry.athlete_id)
             .join(Event, Event.id == Entry.event_id)
             .join(Competition, Competition.id == Entry.competition_id)
-            .options(joinedload(Entry.athlete),
-                     joinedload(Entry.event).joinedload(Event.competition))
             .where(or_(Entry.bib.ilike(_starts(text), escape="\\"),
                        name.ilike(_like(text), escape="\\"),
                        func.concat(Athlete.last_name, " ", Athlete.first_name)
@@ -107,8 +128,6 @@ def _heats(text: str) -> Select[Any]:
     return (select(Heat).join(Round, Round.id == Heat.round_id)
             .join(Event, Event.id == Round.event_id)
             .join(Competition, Competition.id == Event.competition_id)
-            .options(joinedload(Heat.round).joinedload(Round.event)
-                     .joinedload(Event.competition))
             .where(or_(Event.name.ilike(_like(text), escape="\\"),
                        Competition.name.ilike(_like(text), escape="\\"),
                        Heat.name.ilike(_like(text), escape="\\")))
@@ -120,22 +139,35 @@ class Picker:
     model: type
     query: Callable[[str], Select[Any]]
     label: Callable[[Any], str]
+    #: What the label reads besides the row, loaded with it.
+    loads: tuple[LoaderOption, ...] = ()
+
+    def with_label(self, query: Select[Any]) -> Select[Any]:
+        """``query`` of this picker's rows, loading what their labels read in the same query."""
+        return query.options(*self.loads)
 
     def search(self, session: Session, text: str, limit: int = LIMIT) -> list[Pick]:
         """The first ``limit`` rows matching ``text`` (none for blank text)."""
         wanted = _words(text)
         if not wanted:
             return []
-        rows = session.scalars(self.query(wanted).limit(limit)).unique().all()
+        rows = session.scalars(self.with_label(self.query(wanted)).limit(limit)).unique().all()
         return [Pick(row.id, self.label(row)) for row in rows]
 
 
 PICKERS: dict[str, Picker] = {
-    "athletes": Picker(Athlete, _athletes, _athlete_label),
+    "athletes": Picker(Athlete, _athletes, _athlete_label, (joinedload(Athlete.club),)),
     "clubs": Picker(Club, _clubs, _club_label),
-    "events": Picker(Event, _events, _event_label),
-    "entries": Picker(Entry, _entries, _entry_label),
-    "heats": Picker(Heat, _heats, _heat_label),
+    "competitions": Picker(Competition, _competitions, _competition_label),
+    "events": Picker(Event, _events, _event_label, (joinedload(Event.competition),)),
+    "rounds": Picker(Round, _rounds, _round_label,
+                     (joinedload(Round.event).joinedload(Event.competition),)),
+    "entries": Picker(Entry, _entries, _entry_label,
+                      (joinedload(Entry.athlete),
+                       joinedload(Entry.event).joinedload(Event.competition))),
+    "heats": Picker(Heat, _heats, _heat_label,
+                    (joinedload(Heat.round).joinedload(Round.event)
+                     .joinedload(Event.competition),)),
 }
 #: The picker of each model a form may pick.
 PICKER_OF: dict[type, str] = {picker.model: kind for kind, picker in PICKERS.items()}

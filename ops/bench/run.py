@@ -2,8 +2,9 @@
 
     .venv/bin/python ops/bench/run.py [--runs 3] [--log-dir var/bench]
 
-Runs ``ingest_bench.py``, ``leaderboard_bench.py`` and ``live_crowd.py`` ``--runs`` times each
-(each run starts its own embedded PostgreSQL and Redis), keeps every run's printed output in
+Runs ``ingest_bench.py``, ``leaderboard_bench.py``, ``live_crowd.py`` and ``admin_bench.py``
+``--runs`` times each (each run starts its own embedded PostgreSQL and Redis), keeps every
+run's printed output in
 ``--log-dir``, and prints one table: each figure's median, its target, pass or short, and
 beside it the median of the baseline measured in the same runs (raw ``COPY`` of the same rows,
 a plain Redis ``GET``, a static file served by the same gunicorn, reading the placings alone)
@@ -26,7 +27,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 HERE = Path(__file__).resolve().parent
-SCRIPTS = ("ingest_bench.py", "leaderboard_bench.py", "live_crowd.py")
+SCRIPTS = ("ingest_bench.py", "leaderboard_bench.py", "live_crowd.py", "admin_bench.py")
 
 
 @dataclass(frozen=True)
@@ -91,6 +92,12 @@ TARGETS = (
            "baseline.crowd_redis_get_p95_ms", 2000, False, absolute=True),
     Target("crowd.server_rss_mb", "fan-out server RSS, 10,000 viewers", "MiB",
            "baseline.crowd_redis_get_p95_ms", None, False, absolute=True),
+    Target("admin.list_p95_ms", "admin list page p95 (worst), 100,000 athletes", "ms",
+           "baseline.admin_static_p95_ms", 150, False, absolute=True),
+    Target("admin.form_p95_ms", "admin add/edit form p95 (worst)", "ms",
+           "baseline.admin_static_p95_ms", 150, False, absolute=True),
+    Target("admin.picker_p95_ms", "admin picker p95 (worst kind and text)", "ms",
+           "baseline.admin_static_p95_ms", 150, False, absolute=True),
 )
 BASELINE_LABELS = {
     "baseline.copy": ("raw PostgreSQL COPY", "rows/s"),
@@ -98,6 +105,7 @@ BASELINE_LABELS = {
     "baseline.redis_get_ms": ("plain Redis GET", "ms"),
     "baseline.static_file_rps": ("static file, same gunicorn", "req/s"),
     "baseline.crowd_redis_get_p95_ms": ("plain Redis GET p95 under the crowd", "ms"),
+    "baseline.admin_static_p95_ms": ("static file p95, admin bench's gunicorn", "ms"),
 }
 
 

@@ -1,6 +1,7 @@
 """``/api/pickers/<kind>?q=...``: the rows a form offers as the user types.
 
-``kind`` is ``athletes``, ``clubs``, ``events``, ``entries`` or ``heats``; the answer is at
+``kind`` is ``athletes``, ``clubs``, ``competitions``, ``events``, ``rounds``, ``entries`` or
+``heats``; the answer is at
 most 20 ``{"id", "text"}`` (:mod:`athsys.competitions.pickers`), what the admin forms' search
 fields show. Needs the ``can_list`` of the rows picked.
 """
@@ -22,8 +23,9 @@ from webui.security import roles
 blueprint = Blueprint("api_pickers", __name__, url_prefix="/api/pickers")
 MAX_QUERY = 60
 #: The role matrix's resource whose ``can_list`` each picker needs.
-PERMISSIONS = {"athletes": roles.ATHLETES, "clubs": roles.CLUBS, "events": roles.EVENTS,
-               "entries": roles.ENTRIES, "heats": roles.HEATS}
+PERMISSIONS = {"athletes": roles.ATHLETES, "clubs": roles.CLUBS,
+               "competitions": roles.COMPETITIONS, "events": roles.EVENTS,
+               "rounds": roles.ROUNDS, "entries": roles.ENTRIES, "heats": roles.HEATS}
 
 
 class PickSchema(Schema):
@@ -46,7 +48,8 @@ def pick(kind: str) -> Response:
 
 openapi.describe(
     "api_pickers.pick", summary="Rows a form offers as the user types (at most 20)",
-    description="`kind`: athletes, clubs, events, entries or heats; `q`: the text typed "
+    description="`kind`: athletes, clubs, competitions, events, rounds, entries or heats; "
+                "`q`: the text typed "
                 "(a name anywhere, a bib or licence from its start).",
     tag="pickers", response=PickSchema(many=True),
     roles=roles_allowed(roles.CAN_LIST, roles.ATHLETES),

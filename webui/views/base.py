@@ -30,7 +30,7 @@ from athsys.errors import AthsysError
 from webui.security.current import current_actor
 from webui.views.integrity import constraint_error
 from webui.views.marks import EnumSelectField, fill_notation_fields, value_choices
-from webui.views.pickers import picker_fields
+from webui.views.pickers import offer_filtered, picker_fields
 
 Display = Callable[[Any], object]
 
@@ -135,7 +135,8 @@ class AthsysModelView(ModelView):
         """Enum columns get a select of their values (add, edit) or plain values (search);
         yes/no columns a plain check box (Flask-AppBuilder makes every NOT NULL column
         required, so an unticked box could never be saved); a column that picks an athlete,
-        club, event, entry or heat a field that searches on the server as the user types."""
+        club, event, entry or heat a field that searches on the server as the user types, in
+        the search form too."""
         def session() -> Any:  # the request's, when a form reads its choice
             return self.datamodel.session
 
@@ -150,6 +151,7 @@ class AthsysModelView(ModelView):
                                        **(self.edit_form_extra_fields or {})}
         self.search_form_extra_fields = {
             **_enum_fields(self.datamodel, self.search_columns, search=True),
+            **picker_fields(model, session, self.search_columns, search=True),
             **(self.search_form_extra_fields or {}),
         }
         super()._init_forms()
@@ -185,9 +187,12 @@ class AthsysModelView(ModelView):
                            widgets: Any = None) -> Any:
         """The search form offers no private column to those who may not search by it
         (Flask-AppBuilder's own method, with the hidden columns left out of ``include_cols``:
-        its template ignores ``exclude_cols``)."""
+        its template ignores ``exclude_cols``); its pickers carry the rows the active filters
+        name."""
         widgets = widgets or {}
         hidden = self._hidden_columns()
+        if form is not None:
+            offer_filtered(form, self._filters, self.datamodel.session)
         widgets["search"] = self.search_widget(
             route_base=self.route_base, form=form,
             include_cols=[c for c in self.search_columns if c not in hidden],

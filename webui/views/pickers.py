@@ -1,9 +1,12 @@
-"""Admin form fields that pick an athlete, a club, an event, an entry or a heat by searching
-on the server as the user types (select2 asking ``/api/pickers/<kind>``, see
-``static/athsys/pickers.js``), instead of Flask-AppBuilder's select of the whole table.
+"""Admin form fields that pick an athlete, a club, a competition, an event, a round, an entry
+or a heat by searching on the server as the user types (select2 asking
+``/api/pickers/<kind>``, see ``static/athsys/pickers.js``), instead of Flask-AppBuilder's
+select of the whole table.
 
 The page carries only the row chosen; the form posts its id, read back here: an id that
-names no row is refused beside the field.
+names no row is refused beside the field. A list page's search form uses the same field for
+its relation filters (Flask-AppBuilder would put every athlete into each filter's select): it
+carries only the rows its active filters name, so that its script can show them chosen.
 """
 
 from __future__ import annotations
@@ -12,7 +15,8 @@ from collections.abc import Sequence
 from typing import Any
 
 from markupsafe import Markup, escape
-from sqlalchemy import inspect
+from sqlalchemy import inspect, select
+from sqlalchemy.orm import Session
 from wtforms import Field
 from wtforms.validators import InputRequired, Optional
 
@@ -21,8 +25,10 @@ from athsys.inputs import whole_number
 
 #: What each picker asks the user to type.
 PLACEHOLDERS = {"athletes": "Type a name or licence", "clubs": "Type the club's name or code",
-                "events": "Type the event or the competition", "entries": "Type a bib or a name",
-                "heats": "Type the event or the competition"}
+                "competitions": "Type the competition or the venue",
+                "events": "Type the event or the competition",
+                "rounds": "Type the event or the competition",
+                "entries": "Type a bib or a name", "heats": "Type the event or the competition"}
 
 
 class PickerWidget:
@@ -32,6 +38,9 @@ class PickerWidget:
         if chosen is not None:
             options += (f'<option value="{chosen.id}" selected>'
                         f"{escape(field.picker.label(chosen))}</option>")
+        for row in field.offered:
+            if row is not chosen:
+                options += f'<option value="{row.id}">{escape(field.picker.label(row))}</option>'
         classes = f"form-control athsys-picker {kwargs.pop('class', '')}".strip()
         return Markup(
             f'<select id="{escape(field.id)}" name="{escape(field.name)}" class="{classes}"'
@@ -41,9 +50,11 @@ class PickerWidget:
 
 
 class PickerField(Field):
-    """A many-to-one choice: its data is the row chosen (or None)."""
+    """A many-to-one choice: its data is the row chosen (or None); ``offered`` are rows the
+    page carries besides it (a search form's active filters, see :func:`offer_filtered`)."""
 
     widget = PickerWidget()
+    offered: Sequence[Any] = ()
 
     def __init__(self, label: str | None = None, validators: Sequence[Any] | None = None, *,
                  kind: str, session: Any, **kwargs: Any) -> None:
@@ -66,17 +77,39 @@ class PickerField(Field):
         self.data = found
 
 
-def picker_fields(model: type, session: Any, columns: Sequence[str] | None) -> dict[str, Any]:
-    """A picker for each many-to-one column of ``columns`` whose rows have a picker."""
+def picker_fields(model: type, session: Any, columns: Sequence[str] | None, *,
+                  search: bool = False) -> dict[str, Any]:
+    """A picker for each many-to-one column of ``columns`` whose rows have a picker (in a
+    search form, never required)."""
     fields: dict[str, Any] = {}
     relationships = inspect(model).relationships
     for name in columns or ():
         relation = relationships.get(name)
         if relation is None or relation.uselist or relation.mapper.class_ not in PICKER_OF:
             continue
-        nullable = all(column.nullable for column in relation.local_columns)
+        nullable = search or all(column.nullable for column in relation.local_columns)
         fields[name] = PickerField(
             name.replace("_", " ").capitalize(),
             [Optional()] if nullable else [InputRequired(message="choose one")],
             kind=PICKER_OF[relation.mapper.class_], session=session)
     return fields
+
+
+def offer_filtered(form: Any, filters: Any, session: Session) -> None:
+    """Give each picker of a search ``form`` the rows its active filters name (by id, one
+    query per picker; an id that names no row is left out), so the page can show them.
+    Flask-AppBuilder keeps a list of values per filter (the same filter given twice)."""
+    wanted: dict[str, set[int]] = {}
+    for active, values in zip(filters.filters, filters.values, strict=True):
+        field = form._fields.get(active.column_name)
+        if not isinstance(field, PickerField):
+            continue
+        for value in values if isinstance(values, list) else [values]:
+            ident = whole_number(str(value))
+            if ident is not None:
+                wanted.setdefault(active.column_name, set()).add(ident)
+    for name, idents in wanted.items():
+        field = form._fields[name]
+        model = field.picker.model
+        field.offered = session.scalars(
+            field.picker.with_label(select(model).where(model.id.in_(sorted(idents))))).all()
