@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from datetime import date
 
-from sqlalchemy import CheckConstraint, Date, ForeignKey, Index, String
+from sqlalchemy import CheckConstraint, Date, ForeignKey, Index, String, literal_column
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from athsys.accounts.models import UserProfile
@@ -48,6 +48,18 @@ class Athlete(Timestamped, Base):
         Index("ix_athlete_first_name_last_name", "first_name", "last_name"),
         Index("ix_athlete_last_name_first_name", "last_name", "first_name"),
         Index("ix_athlete_club_id", "club_id"),
+        # the pickers' name and licence searches (migration 0019), written as PostgreSQL
+        # reflects them so that the schema check compares like with like
+        Index("ix_athlete_first_last_trgm",
+              literal_column("((first_name::text || ' '::text) || last_name::text)")
+              .label("first_last"),
+              postgresql_using="gin", postgresql_ops={"first_last": "gin_trgm_ops"}),
+        Index("ix_athlete_last_first_trgm",
+              literal_column("((last_name::text || ' '::text) || first_name::text)")
+              .label("last_first"),
+              postgresql_using="gin", postgresql_ops={"last_first": "gin_trgm_ops"}),
+        Index("ix_athlete_licence_trgm", "licence", postgresql_using="gin",
+              postgresql_ops={"licence": "gin_trgm_ops"}),
         CheckConstraint("birth_date IS NULL OR birth_date > DATE '1900-01-01'", name="birth_date"),
     )
 

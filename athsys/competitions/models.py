@@ -261,6 +261,8 @@ class Entry(Timestamped, Base):
         CheckConstraint("seed_mark IS NULL OR seed_mark > 0", name="seed_mark_positive"),
         Index("ix_entry_athlete_id", "athlete_id"),
         Index("ix_entry_event_id", "event_id"),
+        Index("ix_entry_bib_trgm", "bib", postgresql_using="gin",  # the pickers (0019)
+              postgresql_ops={"bib": "gin_trgm_ops"}),
     )
 
     def __repr__(self) -> str:

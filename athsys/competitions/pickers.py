@@ -3,8 +3,8 @@ entry or a heat: found on the server as the user types, at most :data:`LIMIT` ro
 whole table (a marathon has tens of thousands of athletes and entries).
 
 Each picker matches the text as people type it: a name anywhere in the first or last name
-(or the club's code, the event's or competition's name, the venue), a bib or a licence from its start,
-case and accents as typed; ``%`` and ``_`` are characters, not wildcards. Each row comes
+(or the club's code, the event's or competition's name, the venue), a bib or a licence from
+its start, case and accents as typed; ``%`` and ``_`` are characters, not wildcards. Each row comes
 with the label the form shows for it.
 """
 
@@ -14,7 +14,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
-from sqlalchemy import Select, func, or_, select
+from sqlalchemy import Select, func, literal_column, or_, select, union
 from sqlalchemy.orm import Session, joinedload
 from sqlalchemy.orm.interfaces import LoaderOption
 
@@ -74,14 +74,25 @@ def _heat_label(heat: Heat) -> str:
     return f"{heat!r} · {heat.round.event.competition!r}"
 
 
+#: "first last" and "last first", written as the trigram indexes of migration 0019 are
+#: (``||``: ``concat()`` may not be indexed), so that a search uses them.
+_NAME = Athlete.first_name.op("||")(literal_column("' '")).op("||")(Athlete.last_name)
+_REVERSED_NAME = Athlete.last_name.op("||")(literal_column("' '")).op("||")(Athlete.first_name)
+
+
+def _athlete_matches(text: str) -> Any:
+    return or_(_NAME.ilike(_like(text), escape="\\"),
+               _REVERSED_NAME.ilike(_like(text), escape="\\"),
+               Athlete.licence.ilike(_starts(text), escape="\\"))
+
+
 def _athletes(text: str) -> Select[Any]:
-    name = func.concat(Athlete.first_name, " ", Athlete.last_name)
-    reversed_name = func.concat(Athlete.last_name, " ", Athlete.first_name)
-    return (select(Athlete)
-            .where(or_(name.ilike(_like(text), escape="\\"),
-                       reversed_name.ilike(_like(text), escape="\\"),
-                       Athlete.licence.ilike(_starts(text), escape="\\")))
-            .order_by(Athlete.last_name, Athlete.first_name, Athlete.id))
+    """In alphabetical order regardless of case; an order no index serves, so that
+    PostgreSQL finds the matches through the trigram indexes and sorts them, instead of
+    walking the whole name index hoping to meet 20 matches early (150 ms for "okaf")."""
+    return (select(Athlete).where(_athlete_matches(text))
+            .order_by(func.lower(Athlete.last_name), func.lower(Athlete.first_name),
+                      Athlete.id))
 
 
 def _clubs(text: str) -> Select[Any]:
@@ -113,14 +124,17 @@ def _rounds(text: str) -> Select[Any]:
 
 
 def _entries(text: str) -> Select[Any]:
-    name = func.concat(Athlete.first_name, " ", Athlete.last_name)
-    return (select(Entry).join(Athlete, Athlete.id == Entry.athlete_id)
-            .join(Event, Event.id == Entry.event_id)
+    """Entries by bib, and entries of the athletes found by name: two sets each found
+    through its own index (one condition across both tables would read every entry)."""
+    found = union(
+        select(Entry.id).where(Entry.bib.ilike(_starts(text), escape="\\")),
+        select(Entry.id).join(Athlete, Athlete.id == Entry.athlete_id)
+        .where(or_(_NAME.ilike(_like(text), escape="\\"),
+                   _REVERSED_NAME.ilike(_like(text), escape="\\"))),
+    ).subquery()
+    return (select(Entry).join(Event, Event.id == Entry.event_id)
             .join(Competition, Competition.id == Entry.competition_id)
-            .where(or_(Entry.bib.ilike(_starts(text), escape="\\"),
-                       name.ilike(_like(text), escape="\\"),
-                       func.concat(Athlete.last_name, " ", Athlete.first_name)
-                       .ilike(_like(text), escape="\\")))
+            .where(Entry.id.in_(select(found.c.id)))
             .order_by(Competition.start_date.desc(), func.length(Entry.bib), Entry.bib))
 
 

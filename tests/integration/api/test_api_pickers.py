@@ -53,6 +53,10 @@ def test_pickers_search_on_the_server_and_are_bounded(api: FlaskClient,
     entries = pick("entries", "1007")
     assert len(entries) == 1 and entries[0].startswith("1007 Zoë O'Brien_Smith · 10 km")
     assert pick("heats", "Picker Open")[0].startswith("10 km")
+    year = datetime.now(UTC).year
+    assert pick("rounds", "picker open") == [f"10 km road, Final · Picker Open ({year})"]
+    assert pick("competitions", "picker op") == [f"Picker Open ({year})"]
+    assert pick("competitions", "stadium")  # by its venue too
     assert api.get("/api/pickers/nothing", headers=headers).status_code == 404
     assert api.get("/api/pickers/athletes", headers=headers,
                    query_string={"q": "x" * 61}).status_code == 400
