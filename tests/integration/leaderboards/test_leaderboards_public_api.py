@@ -233,3 +233,18 @@ def test_the_list_of_competitions_follows_what_is_published(
         session.get(Competition, competition_id).status = CompetitionStatus.DRAFT
     assert competition_id not in listed()
     assert "Evening Open" not in client.get("/live/").get_data(as_text=True)
+
+
+def test_probing_ids_cannot_grow_the_process_memos(
+        app: Flask, client: FlaskClient, meet: Meet, monkeypatch: pytest.MonkeyPatch,
+        redis_client: redis_lib.Redis) -> None:
+    """A crowd (or a scraper) asking for every competition id gets 404s; the process
+    remembers at most ``MEMO_LIMIT`` of them and still answers the real meet."""
+    monkeypatch.setattr(public, "MEMO_LIMIT", 5)
+    unknown = range(meet.competition_id + 10_000, meet.competition_id + 10_040)
+    for competition_id in unknown:
+        url = f"/api/public/competitions/{competition_id}"
+        assert client.get(url).status_code == 404
+    assert len(app.extensions["athsys_public_published"]) <= 5
+    schedule = client.get(f"/api/public/competitions/{meet.competition_id}")
+    assert schedule.status_code == 200
