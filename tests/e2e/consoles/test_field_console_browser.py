@@ -176,3 +176,26 @@ def test_a_judge_runs_a_jump_off_for_first_place(
         page.screenshot(path=str(screenshots / f"field-console-jump-off-{size}.png"),
                         full_page=True)
         page.context.close()
+
+
+def test_a_throws_judge_sees_the_implement_of_the_category(
+    browser: Any, server: str, officials: Flask, committed_db: Engine, screenshots: Path
+) -> None:
+    """U18 men throw the 5 kg shot (World Athletics Technical Rules): the console says so at
+    the top, on the tablet and on a phone."""
+    from playwright import sync_api as playwright_api
+    with Session(committed_db) as session, session.begin():
+        build = MeetBuilder(session)
+        competition = build.competition("Youth Throws", day=datetime.now(UTC).date())
+        heat = build.race(build.event(competition, "SP", sex=Sex.MALE, name="Shot put U18 Men",
+                                      age_category="U18"))
+        build.enter(heat, build.athletes([Runner("Leo", "Stone", Sex.MALE)]), ["31"])
+        heat_id = heat.id
+    judge = TestDataFactory.create_user(role=STARTER)
+    for size in ("tablet", "phone"):
+        page = open_page(browser, size)
+        log_in(page, server, judge)
+        page.goto(f"{server}/console/field/{heat_id}")
+        playwright_api.expect(page.locator(".field-implement")).to_have_text("5 kg shot")
+        page.screenshot(path=str(screenshots / f"field-console-implement-{size}.png"))
+        page.context.close()
