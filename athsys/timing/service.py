@@ -39,9 +39,13 @@ from athsys.timing.recompute import Scope, recompute
 
 HOST_NAME = "AthSys"
 """How the host names itself in the acknowledgements a decoder's protocol expects."""
-CATCH_UP_MAX_READS = 10_000
+CATCH_UP_MAX_READS = 50_000
 """Processing a batch takes along the competition's other waiting batches, up to this many
-reads in all (the size of the largest payload a device may post)."""
+reads in all. A recompute loads every read of the entries it touches at the points it
+touches, so the larger the catch-up, the fewer times a runner's reads are loaded and their
+splits compared: a 10,000-runner race of 40,000 reads stored at once is processed in one
+transaction of about 1.5 s instead of four that loaded 123,000 reads (3 times the Python
+time), at the same peak memory; far inside the task's 120 s soft limit."""
 
 
 @cyclic_gc_paused()
