@@ -1,0 +1,186 @@
+"""Relay teams through the services, against PostgreSQL: entering a club's team, declaring
+and reordering its legs, every refusal leaving the tables as they were, and seeding and lane
+draws by team."""
+
+import pytest
+from sqlalchemy import func, select
+from sqlalchemy.exc import IntegrityError
+
+from athsys.accounts.actor import Actor
+from athsys.athletes.models import Athlete, Club
+from athsys.audit.models import AuditLog
+from athsys.competitions.models import Entry, HeatStatus, LaneAssignment, RelayLeg
+from athsys.competitions.relays import LegDeclaration, create_relay_team, declare_legs
+from athsys.errors import AuthorizationError, ConflictError, ValidationError
+from athsys.models import metadata
+from athsys.officiating.planning import seed_round
+from athsys.sport.sex import Sex
+from tests.integration.rules.conftest import REGISTRAR
+
+pytestmark = pytest.mark.integration
+
+
+def _counts(session):
+    return {t.name: session.scalar(select(func.count()).select_from(t))
+            for t in metadata.sorted_tables}
+
+
+def _squad(meet, n=6, sex=Sex.MALE, prefix="Leg"):
+    return [meet.athlete(f"{prefix}{i}", sex) for i in range(1, n + 1)]
+
+
+def _legs(team):
+    return [(leg.leg, leg.athlete.last_name) for leg in team.legs]
+
+
+def test_a_club_team_with_four_legs_and_two_reserves(meet, db_session):
+    event = meet.event("4x100m")
+    team = create_relay_team(db_session, REGISTRAR, event, meet.club, bib="R1",
+                             seed_mark=39_500)
+    assert team.team_name == f"{meet.club.name} A"
+    assert team.athlete_id is None and team.club_id == meet.club.id
+    squad = _squad(meet)
+    declare_legs(db_session, REGISTRAR, team, [
+        LegDeclaration(a.id, leg) for a, leg in zip(squad, [1, 2, 3, 4, None, None],
+                                                     strict=True)])
+    assert _legs(team) == [(1, "Leg1"), (2, "Leg2"), (3, "Leg3"), (4, "Leg4"),
+                           (None, "Leg5"), (None, "Leg6")]
+    # a new order, a reserve brought in: replaced as a whole, no clash on the old legs
+    declare_legs(db_session, REGISTRAR, team, [
+        LegDeclaration(squad[4].id, 1), LegDeclaration(squad[3].id, 2),
+        LegDeclaration(squad[2].id, 3), LegDeclaration(squad[1].id, 4),
+        LegDeclaration(squad[0].id, None)])
+    assert _legs(team) == [(1, "Leg5"), (2, "Leg4"), (3, "Leg3"), (4, "Leg2"), (None, "Leg1")]
+    audit = db_session.scalars(select(AuditLog).where(
+        AuditLog.action == "declare_legs", AuditLog.entity_id == str(team.id))).all()
+    assert len(audit) == 2
+    second = create_relay_team(db_session, REGISTRAR, event, meet.club, bib="R2")
+    assert second.team_name == f"{meet.club.name} B"
+
+
+def test_a_runner_of_another_club_is_refused_and_nothing_is_written(meet, db_session):
+    event = meet.event("4x400m")
+    team = create_relay_team(db_session, REGISTRAR, event, meet.club, bib="R1",
+                             name="Tigers A")
+    squad = _squad(meet, 3)
+    lions = Club(name="Lions AC", code="LIONS")
+    stranger = Athlete(first_name="Anna", last_name="Stranger", sex=Sex.MALE, club=lions)
+    db_session.add_all([lions, stranger])
+    db_session.flush()
+    before = _counts(db_session)
+    with pytest.raises(ValidationError) as raised:
+        declare_legs(db_session, REGISTRAR, team, [
+            *(LegDeclaration(a.id, n) for n, a in enumerate(squad, start=1)),
+            LegDeclaration(stranger.id, 4)])
+    assert raised.value.message == (
+        f"Tigers A: Anna Stranger is not a member of {meet.club.name} (Lions AC)")
+    assert _counts(db_session) == before
+
+
+def test_a_mixed_relay_needs_two_men_and_two_women(meet, db_session):
+    event = meet.event("4x400mMix")
+    team = create_relay_team(db_session, REGISTRAR, event, meet.club, bib="X1")
+    men, women = _squad(meet, 3, Sex.MALE, "M"), _squad(meet, 2, Sex.FEMALE, "W")
+    with pytest.raises(ValidationError, match="the legs declared have 3 men and 1 woman"):
+        declare_legs(db_session, REGISTRAR, team, [
+            LegDeclaration(men[0].id, 1), LegDeclaration(women[0].id, 2),
+            LegDeclaration(men[1].id, 3), LegDeclaration(men[2].id, 4)])
+    declare_legs(db_session, REGISTRAR, team, [
+        LegDeclaration(men[0].id, 1), LegDeclaration(women[0].id, 2),
+        LegDeclaration(women[1].id, 3), LegDeclaration(men[1].id, 4),
+        LegDeclaration(men[2].id, None)])
+    assert len(team.legs) == 5
+
+
+def test_an_athlete_runs_for_one_team_of_an_event(meet, db_session):
+    event = meet.event("4x100m")
+    first = create_relay_team(db_session, REGISTRAR, event, meet.club, bib="R1")
+    second = create_relay_team(db_session, REGISTRAR, event, meet.club, bib="R2")
+    squad = _squad(meet, 4)
+    declare_legs(db_session, REGISTRAR, first,
+                 [LegDeclaration(a.id, n) for n, a in enumerate(squad, start=1)])
+    before = _counts(db_session)
+    with pytest.raises(ConflictError) as raised:
+        declare_legs(db_session, REGISTRAR, second, [LegDeclaration(squad[2].id, None)])
+    assert raised.value.message == (
+        f"{second.team_name}: A Leg3 already runs for {first.team_name}")
+    assert _counts(db_session) == before
+    # the database refuses it too, whatever path writes it
+    with pytest.raises(IntegrityError, match="uq_relay_leg_event_id_athlete_id"):
+        with db_session.begin_nested():
+            db_session.add(RelayLeg(entry_id=second.id, event_id=event.id,
+                                    athlete_id=squad[2].id, leg=None))
+            db_session.flush()
+
+
+def test_an_entry_is_an_athlete_or_a_team_never_both(meet, db_session):
+    event = meet.event("4x100m")
+    athlete = meet.athlete("Both")
+    with pytest.raises(IntegrityError, match="ck_entry_athlete_or_team"):
+        with db_session.begin_nested():
+            db_session.add(Entry(event_id=event.id, competition_id=meet.competition.id,
+                                 athlete_id=athlete.id, club_id=meet.club.id,
+                                 team_name="Both A", bib="B1"))
+            db_session.flush()
+    with pytest.raises(IntegrityError, match="ck_entry_athlete_or_team"):
+        with db_session.begin_nested():
+            db_session.add(Entry(event_id=event.id, competition_id=meet.competition.id,
+                                 bib="B2"))
+            db_session.flush()
+
+
+def test_a_relay_team_only_in_a_relay_and_names_unique(meet, db_session):
+    with pytest.raises(ValidationError, match="100 m is not a relay"):
+        create_relay_team(db_session, REGISTRAR, meet.event("100m"), meet.club, bib="R0")
+    event = meet.event("4x100m")
+    create_relay_team(db_session, REGISTRAR, event, meet.club, bib="R1", name="Tigers A")
+    with pytest.raises(ConflictError, match="already has a team named Tigers A"):
+        create_relay_team(db_session, REGISTRAR, event, meet.club, bib="R2", name=" Tigers  A ")
+
+
+def test_a_coach_enters_only_their_own_clubs_teams(meet, db_session):
+    event = meet.event("4x100m")
+    coach = Actor(user_id=None, username="coach", roles=frozenset({"Coach"}),
+                  club_id=meet.club.id + 1000)
+    with pytest.raises(AuthorizationError, match="relay teams of their own club"):
+        create_relay_team(db_session, coach, event, meet.club, bib="R1")
+
+
+def test_the_leg_order_closes_when_the_race_starts(meet, db_session):
+    event = meet.event("4x400m")
+    team = create_relay_team(db_session, REGISTRAR, event, meet.club, bib="R1")
+    squad = _squad(meet, 5)
+    declare_legs(db_session, REGISTRAR, team,
+                 [LegDeclaration(a.id, n) for n, a in enumerate(squad[:4], start=1)])
+    rnd = meet.round(event)
+    seed_round(db_session, REGISTRAR, rnd, seed=1)
+    heat = rnd.heats[0]
+    # seeded but not started: still open
+    declare_legs(db_session, REGISTRAR, team,
+                 [LegDeclaration(a.id, n) for n, a in enumerate(squad[1:], start=1)])
+    heat.status = HeatStatus.STARTED
+    db_session.flush()
+    with pytest.raises(ConflictError) as raised:
+        declare_legs(db_session, REGISTRAR, team,
+                     [LegDeclaration(a.id, n) for n, a in enumerate(squad[:4], start=1)])
+    assert raised.value.message == (
+        f"the legs of {team.team_name} can no longer change: {heat!r} is started")
+    assert [leg.athlete_id for leg in team.legs] == [a.id for a in squad[1:]]
+
+
+def test_relay_teams_seed_and_draw_lanes_by_their_marks(meet, db_session):
+    event = meet.event("4x400m")
+    clubs = [Club(name=f"Relay Club {n}", code=f"RC{n}") for n in range(8)]
+    db_session.add_all(clubs)
+    db_session.flush()
+    # entered slowest first; seed marks 3:00.00 (best) to 3:07.00
+    teams = [create_relay_team(db_session, REGISTRAR, event, club, bib=f"T{n}",
+                               seed_mark=180_000 + 1000 * n)
+             for n, club in reversed(list(enumerate(clubs)))][::-1]
+    rnd = meet.round(event)
+    (seeded,) = seed_round(db_session, REGISTRAR, rnd, seed=2023)
+    lanes = dict(db_session.execute(select(LaneAssignment.entry_id, LaneAssignment.lane)
+                                    .where(LaneAssignment.heat_id == seeded.heat_id)).all())
+    assert {lanes[t.id] for t in teams[:4]} == {4, 5, 6, 7}
+    assert {lanes[t.id] for t in teams[4:6]} == {3, 8}
+    assert {lanes[t.id] for t in teams[6:]} == {1, 2}
