@@ -2,6 +2,8 @@
 and reordering its legs, every refusal leaving the tables as they were, and seeding and lane
 draws by team."""
 
+from pathlib import Path
+
 import pytest
 from sqlalchemy import func, select
 from sqlalchemy.exc import IntegrityError
@@ -14,7 +16,12 @@ from athsys.competitions.relays import LegDeclaration, create_relay_team, declar
 from athsys.errors import AuthorizationError, ConflictError, ValidationError
 from athsys.models import metadata
 from athsys.officiating.planning import seed_round
+from athsys.results.models import Result
+from athsys.sport.ranking import ResultStatus
 from athsys.sport.sex import Sex
+from athsys.timing.exports import export_evt, export_ppl, export_results_csv
+from athsys.timing.formats.lynx_export import parse_evt
+from athsys.timing.lif_import import import_lif
 from tests.integration.rules.conftest import REGISTRAR
 
 pytestmark = pytest.mark.integration
@@ -184,3 +191,67 @@ def test_relay_teams_seed_and_draw_lanes_by_their_marks(meet, db_session):
     assert {lanes[t.id] for t in teams[:4]} == {4, 5, 6, 7}
     assert {lanes[t.id] for t in teams[4:6]} == {3, 8}
     assert {lanes[t.id] for t in teams[6:]} == {1, 2}
+
+
+# -- the timing room: lynx.evt start lists and .lif results of relay teams ---------------------
+SAMPLES = Path(__file__).resolve().parents[2] / "unit" / "timing" / "samples"
+
+
+def _relay_heat(meet, db_session, teams):
+    """A men's 4 x 100 m heat 3 of round 1 with the teams in lanes 2, 3, 4 (as the .lif)."""
+    event = meet.event("4x100m")
+    rnd = meet.round(event)
+    heat = meet.heat(rnd, number=3)
+    entries = []
+    for lane, (name, bib) in enumerate(teams, start=2):
+        club = Club(name=name, code=f"K{bib}")
+        db_session.add(club)
+        db_session.flush()
+        team = create_relay_team(db_session, REGISTRAR, event, club, bib=bib, name=name)
+        db_session.add(LaneAssignment(heat_id=heat.id, entry_id=team.id, lane=lane,
+                                      position=lane - 1))
+        entries.append(team)
+    db_session.flush()
+    return event, heat, entries
+
+
+def test_a_relay_start_list_in_lynx_evt_has_the_team_as_last_name_and_no_id(meet, db_session):
+    _, heat, _ = _relay_heat(meet, db_session, [("Tigers AC", "72"), ("Lions, Paris", "779")])
+    text = export_evt(db_session, heat_id=heat.id)
+    lines = text.split("\r\n")
+    assert lines[1:3] == [",,2,Tigers AC,,Tigers AC", ',,3,"Lions, Paris",,"Lions, Paris"']
+    (parsed,) = parse_evt(text)
+    assert [(lane.bib, lane.lane, lane.last_name) for lane in parsed.lanes] == [
+        (None, 2, "Tigers AC"), (None, 3, "Lions, Paris")]
+    # lynx.ppl names the team with its bib
+    assert "72,Tigers AC,,Tigers AC" in export_ppl(db_session, heat_id=heat.id)
+
+
+def test_a_relay_lif_puts_each_result_on_its_team(meet, db_session):
+    """The real 19-column relay file of the samples: teams by their bib (its id column)."""
+    event, heat, teams = _relay_heat(meet, db_session, [
+        ("RK Athletics Warszawa", "72"), ("UKS Wawer ZS 70 Warszawa", "779"),
+        ("UKS Otrębusy", "20")])
+    body = (SAMPLES / "lif_relay_4x100_full_layout.lif").read_bytes()
+    body = body.replace(b"63,1,3,", f"{event.id},1,3,".encode(), 1)
+    outcome = import_lif(db_session, REGISTRAR, meet.competition.id, body, path="063-1-03.lif")
+    assert outcome.results_changed == 3
+    results = {r.entry_id: r for r in db_session.scalars(
+        select(Result).where(Result.heat_id == heat.id))}
+    assert [(results[t.id].place, results[t.id].mark, results[t.id].status)
+            for t in teams] == [(1, 55_390, ResultStatus.OK), (2, 61_680, ResultStatus.OK),
+                                (None, None, ResultStatus.DNS)]
+    csv_text = export_results_csv(db_session, heat.id)
+    assert "1,OK,,72,RK Athletics Warszawa,,RK Athletics Warszawa,55.39" in csv_text
+
+
+def test_a_relay_lif_without_ids_goes_by_lane(meet, db_session):
+    event, heat, teams = _relay_heat(meet, db_session, [("Tigers AC", "T1"),
+                                                        ("Lions AC", "L1")])
+    body = "\r\n".join([f"{event.id},1,3,4x100m Men,,,,,,400,15:00:00.0000",
+                        "1,,3,Lions AC,,Lions AC,41.02,,,",
+                        "2,,2,Tigers AC,,Tigers AC,41.50,,,", ""]).encode()
+    import_lif(db_session, REGISTRAR, meet.competition.id, body, path="relay-by-lane.lif")
+    marks = dict(db_session.execute(select(Result.entry_id, Result.mark)
+                                    .where(Result.heat_id == heat.id)).all())
+    assert marks == {teams[1].id: 41_020, teams[0].id: 41_500}
