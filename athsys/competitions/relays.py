@@ -150,3 +150,19 @@ def _check_one_team(session: Session, entry: Entry, runners: Sequence[Runner]) -
                           for athlete, team in elsewhere)
         raise ConflictError(f"{entry.team_name}: {taken}", details={
             "athletes": [athlete for athlete, _ in elsewhere]})
+
+
+def legs_shown(session: Session, entry_ids: Sequence[int]) -> dict[int, tuple[str, ...]]:
+    """The runners of each relay team among ``entry_ids`` in leg order, as start lists and
+    results show them (``"Anna Smith"``); reserves are not shown. Teams without declared
+    legs, and athletes' entries, are absent."""
+    rows = session.execute(
+        select(RelayLeg.entry_id, Athlete.first_name, Athlete.last_name)
+        .join(Athlete, Athlete.id == RelayLeg.athlete_id)
+        .where(RelayLeg.entry_id.in_(list(entry_ids)), RelayLeg.leg.is_not(None))
+        .order_by(RelayLeg.entry_id, RelayLeg.leg)
+    ).all()
+    shown: dict[int, list[str]] = {}
+    for entry_id, first, last in rows:
+        shown.setdefault(entry_id, []).append(f"{first} {last}")
+    return {entry_id: tuple(names) for entry_id, names in shown.items()}

@@ -2,9 +2,11 @@
 and reordering its legs, every refusal leaving the tables as they were, and seeding and lane
 draws by team."""
 
+import io
 from pathlib import Path
 
 import pytest
+from pypdf import PdfReader
 from sqlalchemy import func, select
 from sqlalchemy.exc import IntegrityError
 
@@ -13,7 +15,11 @@ from athsys.athletes.models import Athlete, Club
 from athsys.audit.models import AuditLog
 from athsys.competitions.models import Entry, HeatStatus, LaneAssignment, RelayLeg
 from athsys.competitions.relays import LegDeclaration, create_relay_team, declare_legs
+from athsys.documents import meet as documents
 from athsys.errors import AuthorizationError, ConflictError, ValidationError
+from athsys.leaderboards import reads
+from athsys.leaderboards.exports import hytek_semicolon
+from athsys.leaderboards.federation import results_document
 from athsys.models import metadata
 from athsys.officiating.planning import seed_round
 from athsys.results.models import Result
@@ -255,3 +261,48 @@ def test_a_relay_lif_without_ids_goes_by_lane(meet, db_session):
     marks = dict(db_session.execute(select(Result.entry_id, Result.mark)
                                     .where(Result.heat_id == heat.id)).all())
     assert marks == {teams[1].id: 41_020, teams[0].id: 41_500}
+
+
+# -- results per team, with the legs shown --------------------------------------------------
+def _pdf_text(body: bytes) -> str:
+    return " ".join(" ".join(page.extract_text().split())
+                    for page in PdfReader(io.BytesIO(body)).pages)
+
+
+def test_results_start_lists_exports_and_pdfs_show_the_team_and_its_legs(meet, db_session):
+    event, heat, (tigers, lions) = _relay_heat(meet, db_session, [("Tigers AC", "T1"),
+                                                                  ("Lions AC", "L1")])
+    runners = [Athlete(first_name=f"Runner{n}", last_name=f"Tiger{n}", sex=Sex.MALE,
+                       club_id=tigers.club_id) for n in range(1, 6)]
+    db_session.add_all(runners)
+    db_session.flush()
+    declare_legs(db_session, REGISTRAR, tigers, [
+        *(LegDeclaration(a.id, n) for n, a in enumerate(runners[:4], start=1)),
+        LegDeclaration(runners[4].id, None)])
+    legs = ["Runner1 Tiger1", "Runner2 Tiger2", "Runner3 Tiger3", "Runner4 Tiger4"]
+    (tigers_start, lions_start) = reads.start_list(db_session, heat.id)
+    assert (tigers_start["name"], tigers_start["club"], tigers_start["legs"]) == (
+        "Tigers AC", "KT1", legs)
+    assert (lions_start["name"], lions_start["legs"]) == ("Lions AC", [])
+    sheet = _pdf_text(documents.heat_sheet(db_session, heat.id))
+    assert f"Tigers AC ({', '.join(legs)})" in sheet
+    body = "\r\n".join([f"{event.id},1,3,4x100m Men,,,,,,400,15:00:00.0000",
+                        "1,,2,Tigers AC,,Tigers AC,40.02,,,",
+                        "2,,3,Lions AC,,Lions AC,40.50,,,", ""]).encode()
+    import_lif(db_session, REGISTRAR, meet.competition.id, body, path="relay.lif")
+    _, board = reads.event_results(db_session, event.id)
+    assert [(line["place"], line["name"], line["first_name"], line["last_name"],
+             line["club"], line["mark_text"], line["legs"]) for line in board] == [
+        (1, "Tigers AC", "", "Tigers AC", "KT1", "40.02", legs),
+        (2, "Lions AC", "", "Lions AC", "KL1", "40.50", [])]
+    ranked = reads.heat_results(db_session, heat.id)["lines"]
+    assert [(line["name"], line["legs"]) for line in ranked] == [
+        ("Tigers AC", legs), ("Lions AC", [])]
+    competition, boards = reads.export_results(db_session, meet.competition.id)
+    document = results_document(competition, boards)
+    (line, _) = document["events"][0]["results"]
+    assert (line["name"], line["legs"], line["lane"]) == ("Tigers AC", legs, 2)
+    hytek = hytek_semicolon(boards)
+    assert ";T1;Tigers AC;;KT1;Tigers AC;40.02;" in hytek
+    results_pdf = _pdf_text(documents.event_results(db_session, event.id))
+    assert f"T1 Tigers AC ({', '.join(legs)})" in results_pdf
