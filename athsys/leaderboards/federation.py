@@ -220,7 +220,8 @@ def results_document(competition: Mapping[str, Any], boards: Sequence[Board]) ->
         "competition": {key: competition.get(key) for key in JSON_COMPETITION_FIELDS},
         "events": [
             {**{key: event.get(key) for key in JSON_EVENT_FIELDS[:-1]},
-             "results": [{key: line.get(key) for key in JSON_LINE_FIELDS} for line in lines]}
+             "results": [{**{key: line.get(key) for key in JSON_LINE_FIELDS},
+                          "legs": list(line.get("legs") or ())} for line in lines]}
             for event, lines in boards
         ],
     }
