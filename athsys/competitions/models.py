@@ -290,6 +290,18 @@ class Entry(Timestamped, Base):
     def is_relay(self) -> bool:
         return self.team_name is not None
 
+    @property
+    def competitor_name(self) -> str:
+        """The athlete's name, or the relay team's."""
+        if self.team_name is not None or self.athlete is None:
+            return self.team_name or ""
+        return self.athlete.full_name
+
+    @property
+    def competitor_club_id(self) -> int | None:
+        """The club the entry belongs to: the relay team's, or the athlete's."""
+        return self.club_id if self.athlete is None else self.athlete.club_id
+
     def __repr__(self) -> str:
         return f"{self.bib} {self.team_name if self.is_relay else repr(self.athlete)}"
 

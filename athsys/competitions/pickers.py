@@ -18,6 +18,7 @@ from sqlalchemy import Select, func, or_, select
 from sqlalchemy.orm import Session, joinedload
 
 from athsys.athletes.models import Athlete, Club
+from athsys.competitions.competitors import FIRST_NAME, LAST_NAME, join_competitor
 from athsys.competitions.models import Competition, Entry, Event, Heat, Round
 
 LIMIT = 20
@@ -56,8 +57,7 @@ def _event_label(event: Event) -> str:
 
 
 def _entry_label(entry: Entry) -> str:
-    athlete = entry.athlete
-    return (f"{entry.bib} {athlete.first_name} {athlete.last_name} · {entry.event.name} · "
+    return (f"{entry.bib} {entry.competitor_name} · {entry.event.name} · "
             f"{entry.event.competition!r}")
 
 
@@ -90,15 +90,15 @@ def _events(text: str) -> Select[Any]:
 
 
 def _entries(text: str) -> Select[Any]:
-    name = func.concat(Athlete.first_name, " ", Athlete.last_name)
-    return (select(Entry).join(Athlete, Athlete.id == Entry.athlete_id)
+    name = func.concat(FIRST_NAME, " ", LAST_NAME)
+    return (join_competitor(select(Entry))
             .join(Event, Event.id == Entry.event_id)
             .join(Competition, Competition.id == Entry.competition_id)
             .options(joinedload(Entry.athlete),
                      joinedload(Entry.event).joinedload(Event.competition))
             .where(or_(Entry.bib.ilike(_starts(text), escape="\\"),
                        name.ilike(_like(text), escape="\\"),
-                       func.concat(Athlete.last_name, " ", Athlete.first_name)
+                       func.concat(LAST_NAME, " ", FIRST_NAME)
                        .ilike(_like(text), escape="\\")))
             .order_by(Competition.start_date.desc(), func.length(Entry.bib), Entry.bib))
 

@@ -91,7 +91,7 @@ def update_entry(session: Session, actor: Actor, entry: Entry, before: Mapping[s
 
 
 def delete_entry(session: Session, actor: Actor, entry: Entry) -> None:
-    check_may_manage_club(actor, entry.athlete.club_id if entry.athlete else entry.club_id)
+    check_may_manage_club(actor, entry.competitor_club_id)
     audited_delete(session, actor, entry)
 
 
@@ -173,7 +173,7 @@ def scratch_entries(session: Session, actor: Actor, entries: Sequence[Entry]) ->
     for entry in entries:
         if entry.status is EntryStatus.SCRATCHED:
             continue
-        check_may_manage_club(actor, entry.athlete.club_id)
+        check_may_manage_club(actor, entry.competitor_club_id)
         entry.status = EntryStatus.SCRATCHED
         removed = session.scalars(
             select(LaneAssignment).join(Heat).where(

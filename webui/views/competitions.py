@@ -99,7 +99,7 @@ class EntryView(AthsysModelView):
     update = staticmethod(service.update_entry)
     remove = staticmethod(service.delete_entry)
     may_edit = staticmethod(
-        lambda actor, entry: check_may_manage_club(actor, entry.athlete.club_id))
+        lambda actor, entry: check_may_manage_club(actor, entry.competitor_club_id))
 
     list_columns = ["bib", "athlete", "event", "seed_mark", "status"]
     show_columns = ["bib", "athlete", "event", "seed_mark", "status", "eligibility_override",

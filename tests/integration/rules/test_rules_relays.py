@@ -3,6 +3,7 @@ and reordering its legs, every refusal leaving the tables as they were, and seed
 draws by team."""
 
 import io
+from datetime import date
 from pathlib import Path
 
 import pytest
@@ -14,7 +15,9 @@ from athsys.accounts.actor import Actor
 from athsys.athletes.models import Athlete, Club
 from athsys.audit.models import AuditLog
 from athsys.competitions.models import Entry, HeatStatus, LaneAssignment, RelayLeg
+from athsys.competitions.registration_desk import find_entries
 from athsys.competitions.relays import LegDeclaration, create_relay_team, declare_legs
+from athsys.competitions.service import scratch_entries
 from athsys.documents import meet as documents
 from athsys.errors import AuthorizationError, ConflictError, ValidationError
 from athsys.leaderboards import reads
@@ -22,6 +25,8 @@ from athsys.leaderboards.exports import hytek_semicolon
 from athsys.leaderboards.federation import results_document
 from athsys.models import metadata
 from athsys.officiating.planning import seed_round
+from athsys.officiating.service import mark_heats_official
+from athsys.records.models import Record, RecordScope
 from athsys.results.models import Result
 from athsys.sport.ranking import ResultStatus
 from athsys.sport.sex import Sex
@@ -306,3 +311,30 @@ def test_results_start_lists_exports_and_pdfs_show_the_team_and_its_legs(meet, d
     assert ";T1;Tigers AC;;KT1;Tigers AC;40.02;" in hytek
     results_pdf = _pdf_text(documents.event_results(db_session, event.id))
     assert f"T1 Tigers AC ({', '.join(legs)})" in results_pdf
+
+
+def test_a_relay_heat_is_made_official_and_teams_are_found_at_the_desk(meet, db_session):
+    """Records are flagged for teams (a meeting record, never a personal best); the desk
+    finds a team by its name and scratches it."""
+    event, heat, (tigers, lions) = _relay_heat(meet, db_session, [("Tigers AC", "T1"),
+                                                                  ("Lions AC", "L1")])
+    db_session.add(Record(scope=RecordScope.MEETING, discipline_code="4x100m", sex=Sex.MALE,
+                          age_category="SEN", region=meet.competition.name, mark=40_100,
+                          holder_name="Old Team", set_on=date(2017, 9, 1)))
+    body = "\r\n".join([f"{event.id},1,3,4x100m Men,,,,,,400,15:00:00.0000",
+                        "1,,2,Tigers AC,,Tigers AC,40.02,,,",
+                        "2,,3,Lions AC,,Lions AC,40.50,,,", ""]).encode()
+    import_lif(db_session, REGISTRAR, meet.competition.id, body, path="relay.lif")
+    heat.status = HeatStatus.FINISHED
+    db_session.flush()
+    mark_heats_official(db_session, REGISTRAR, [heat])
+    flags = dict(db_session.execute(select(Result.entry_id, Result.record_flags)
+                                    .where(Result.heat_id == heat.id)).all())
+    assert flags == {tigers.id: ["MR"], lions.id: []}
+    assert db_session.scalar(select(func.count()).select_from(Record).where(
+        Record.scope.in_([RecordScope.PERSONAL_BEST, RecordScope.SEASON_BEST]))) == 0
+    found = find_entries(db_session, meet.competition.id, "lions")
+    assert [(line.bib, line.name, line.club) for line in found] == [("L1", "Lions AC", "KL1")]
+    other = meet.event("4x400m")
+    team = create_relay_team(db_session, REGISTRAR, other, meet.club, bib="S1")
+    assert scratch_entries(db_session, REGISTRAR, [team]) == 1
