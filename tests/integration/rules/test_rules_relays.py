@@ -24,6 +24,7 @@ from athsys.leaderboards import reads
 from athsys.leaderboards.exports import hytek_semicolon
 from athsys.leaderboards.federation import results_document
 from athsys.models import metadata
+from athsys.officiating.heat_sheet import heat_sheet
 from athsys.officiating.planning import seed_round
 from athsys.officiating.service import mark_heats_official
 from athsys.records.models import Record, RecordScope
@@ -289,6 +290,9 @@ def test_results_start_lists_exports_and_pdfs_show_the_team_and_its_legs(meet, d
     assert (tigers_start["name"], tigers_start["club"], tigers_start["legs"]) == (
         "Tigers AC", "KT1", legs)
     assert (lions_start["name"], lions_start["legs"]) == ("Lions AC", [])
+    starter = heat_sheet(db_session, heat)  # the starter's console
+    assert [(line.lane, line.name, line.legs) for line in starter.lines] == [
+        (2, "Tigers AC", tuple(legs)), (3, "Lions AC", ())]
     sheet = _pdf_text(documents.heat_sheet(db_session, heat.id))
     assert f"Tigers AC ({', '.join(legs)})" in sheet
     body = "\r\n".join([f"{event.id},1,3,4x100m Men,,,,,,400,15:00:00.0000",
