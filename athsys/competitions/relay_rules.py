@@ -11,7 +11,7 @@ event's sex; a mixed relay's legs are run by as many men as women (reserves of e
 from __future__ import annotations
 
 from collections import Counter
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 
 from athsys.errors import ValidationError
@@ -120,3 +120,19 @@ def check_legs(relay: Discipline, event_sex: Sex, club_id: int, club_name: str,
     problems = leg_problems(relay, event_sex, club_id, club_name, runners)
     if problems:
         raise ValidationError(f"{team}: " + "; ".join(problems.values()), details=problems)
+
+
+def leg_times(legs_m: Sequence[int], splits: Mapping[int, int]) -> list[int | None]:
+    """Each leg's time (ms) from the team's splits at the handovers: ``splits`` maps a
+    distance from the start (m) to the time there since the gun. Leg k ends where the legs
+    up to it add up to (the handover, then the finish); a leg whose end or start was not
+    read has no time."""
+    times: list[int | None] = []
+    start: int | None = 0
+    covered = 0
+    for leg in legs_m:
+        covered += leg
+        end = splits.get(covered)
+        times.append(end - start if end is not None and start is not None else None)
+        start = end
+    return times

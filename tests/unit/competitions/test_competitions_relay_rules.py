@@ -5,6 +5,7 @@ from athsys.competitions.relay_rules import (
     Runner,
     check_legs,
     leg_problems,
+    leg_times,
     team_name,
 )
 from athsys.errors import ValidationError
@@ -111,3 +112,15 @@ def test_an_individual_event_has_no_legs() -> None:
 def test_team_names_take_the_next_letter() -> None:
     assert team_name("Tigers AC", []) == "Tigers AC A"
     assert team_name("Tigers AC", ["Tigers AC A", "Lions AC B"]) == "Tigers AC B"
+
+
+def test_leg_times_from_the_handover_splits() -> None:
+    ekiden = discipline("EKIDEN").legs_m  # 5, 10, 5, 10, 5, 7.195 km
+    splits = {5000: 840_000, 15000: 2_520_000, 20000: 3_360_000, 30000: 5_040_000,
+              35000: 5_880_000, 42195: 7_090_000}
+    assert leg_times(ekiden, splits) == [840_000, 1_680_000, 840_000, 1_680_000, 840_000,
+                                         1_210_000]
+    # a handover missed: that leg and the next have no time; the others still do
+    del splits[20000]
+    assert leg_times(ekiden, splits) == [840_000, 1_680_000, None, None, 840_000, 1_210_000]
+    assert leg_times(ekiden, {}) == [None] * 6
