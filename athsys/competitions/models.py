@@ -22,6 +22,7 @@ from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from athsys.athletes.models import Athlete, Club
 from athsys.db import Base, Timestamped, enum_type
+from athsys.sport.age_categories import category_implement
 from athsys.sport.disciplines import Discipline, EventKind, discipline
 from athsys.sport.sex import Sex
 
@@ -144,6 +145,11 @@ class Event(Timestamped, Base):
     @property
     def discipline(self) -> Discipline:
         return discipline(self.discipline_code)
+
+    @property
+    def implement(self) -> str | None:
+        """The implement's weight or the barriers' height its category uses ("5 kg")."""
+        return category_implement(self.discipline_code, self.age_category, self.sex)
 
     def __repr__(self) -> str:
         return self.name

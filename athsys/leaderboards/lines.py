@@ -42,12 +42,13 @@ from athsys.errors import NotFoundError
 from athsys.leaderboards import rules
 from athsys.results.models import Result
 from athsys.scoring.service import age_grade_event_key, combined_standings
-from athsys.sport.age_categories import age_category, age_on
+from athsys.sport.age_categories import age_category, age_on, category_implement
 from athsys.sport.age_grading import DEFAULT_EDITION, ROAD_EDITIONS
 from athsys.sport.conditions import mark_conditions
 from athsys.sport.disciplines import DISCIPLINES, EventKind
 from athsys.sport.marks import Measure, format_gap, format_mark, format_result_time, format_wind
 from athsys.sport.ranking import ResultStatus
+from athsys.sport.sex import Sex
 
 #: Rows changed this long before the watermark are read again: ``updated_at`` is the start
 #: of the writing transaction, which may commit after a refresh has read past it.
@@ -84,6 +85,13 @@ class EventInfo:
     indoor: bool = False
     altitude_m: int | None = None
     relay: bool = False  # lines are teams, shown with their legs
+
+    @property
+    def implement(self) -> str | None:
+        """The implement or barriers of the event's category ("5 kg shot")."""
+        if self.mixed:
+            return None
+        return category_implement(self.discipline_code, self.age_category, Sex(self.sex))
 
     @property
     def mixed(self) -> bool:

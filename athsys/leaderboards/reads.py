@@ -139,7 +139,8 @@ def _event_json(info: EventInfo) -> dict[str, Any]:
     return {"id": info.id, "competition_id": info.competition_id, "name": info.name,
             "discipline": info.discipline_code, "sex": info.sex,
             "age_category": info.age_category, "measure": info.measure.value,
-            "road": info.road, "combined": info.combined, "round_id": info.round_id}
+            "road": info.road, "combined": info.combined, "round_id": info.round_id,
+            "implement": info.implement}
 
 def team_standings(session: Session, event_id: int,
                    scheme: teams.PointsScheme) -> dict[str, Any]:

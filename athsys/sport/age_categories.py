@@ -244,3 +244,24 @@ def spec_problem(event: EventCode, category: str, sex: Sex) -> str | None:
         return (f"{who} run the {event.code} over {expected} cm; {event.text!r} says "
                 f"{event.hurdle_cm} cm")
     return None
+
+
+def category_implement(discipline_code: str, category: str, sex: Sex) -> str | None:
+    """What the officials set out for an event of ``category``: the implement (``"5 kg shot"``,
+    ``"700 g javelin"``) or the barriers (``"hurdles 91.4 cm"``, ``"barriers 76.2 cm"``); None
+    when the discipline has neither, or the category has no table or no such race (a
+    federation's own category, U16 girls in a 100 m hurdles)."""
+    specs = category_specs(category, sex)
+    if discipline_code in _FAMILY_NAMES:
+        spec = specs.get(discipline_code)
+        if spec is None or spec.implement_kg is None:
+            return None
+        weight = (f"{spec.implement_kg * 1000:.0f} g" if spec.implement_kg < 1
+                  else f"{format(spec.implement_kg.normalize(), 'f')} kg")
+        return f"{weight} {_FAMILY_NAMES[discipline_code]}"
+    races = [specs[f] for f in _HURDLE_FAMILIES if f in specs]
+    same = [race for race in races if race.code == discipline_code and race.hurdle_cm]
+    if not same:
+        return None
+    barriers = "barriers" if discipline_code.endswith("mSC") else "hurdles"
+    return f"{barriers} {format(same[0].hurdle_cm.normalize(), 'f')} cm"
