@@ -6,6 +6,7 @@ from __future__ import annotations
 
 from datetime import date
 from pathlib import Path
+from typing import Any
 
 import pytest
 from sqlalchemy.engine import Engine
@@ -27,7 +28,7 @@ from athsys.results.models import Result
 from athsys.sport.disciplines import discipline
 from athsys.sport.ranking import ResultStatus
 from athsys.sport.sex import Sex
-from tests.e2e.conftest import ARGS, CHROMIUM, VIEWPORTS, csp_violations
+from tests.e2e.conftest import VIEWPORTS, csp_violations, open_page
 
 pytestmark = pytest.mark.e2e
 
@@ -64,10 +65,10 @@ def _relay_meet(engine: Engine) -> dict[str, int]:
 
 
 def test_relay_teams_and_their_legs_on_the_public_pages(
-    server: str, committed_db: Engine
+    server: str, committed_db: Engine, browser: Any
 ) -> None:
-    from playwright import sync_api as playwright_api
-    expect = playwright_api.expect
+    from playwright.sync_api import expect
+
     ids = _relay_meet(committed_db)
     SHOTS.mkdir(parents=True, exist_ok=True)
     legs = "Runner1 Tigson, Runner2 Tigson, Runner3 Tigson, Runner4 Tigson"
@@ -76,24 +77,21 @@ def test_relay_teams_and_their_legs_on_the_public_pages(
         "sheet": f"/live/heats/{ids['heat']}/sheet",
         "team": f"/live/{ids['competition']}/athletes/{ids['team']}",
     }
-    with playwright_api.sync_playwright() as pw:
-        browser = pw.chromium.launch(executable_path=CHROMIUM, args=ARGS)
-        for device, (width, height) in VIEWPORTS.items():
-            page = browser.new_page(viewport={"width": width, "height": height})
-            blocked = csp_violations(page)
-            for name, path in pages.items():
-                page.goto(f"{server}{path}")
-                expect(page.locator("main")).to_contain_text("Tigers Athletic Club A")
-                if name == "team":
-                    expect(page.locator("main")).to_contain_text("Runner3 Tigson")
-                    expect(page.locator("main")).to_contain_text("100 m")
-                else:
-                    expect(page.locator(".legs").first).to_have_text(legs)
-                if name == "print":
-                    expect(page.locator("main")).to_contain_text("40.02")
-                page.screenshot(path=str(SHOTS / f"relay-{name}-{device}.png"), full_page=True)
-                wide = page.evaluate("document.documentElement.scrollWidth")
-                assert wide <= width, f"{name} scrolls sideways on the {device}: {wide} px"
-            assert blocked == [], "the Content-Security-Policy blocked part of the page"
-            page.close()
-        browser.close()
+    for device, (width, _) in VIEWPORTS.items():
+        page = open_page(browser, device)
+        blocked = csp_violations(page)
+        for name, path in pages.items():
+            page.goto(f"{server}{path}")
+            expect(page.locator("main")).to_contain_text("Tigers Athletic Club A")
+            if name == "team":
+                expect(page.locator("main")).to_contain_text("Runner3 Tigson")
+                expect(page.locator("main")).to_contain_text("100 m")
+            else:
+                expect(page.locator(".legs").first).to_have_text(legs)
+            if name == "print":
+                expect(page.locator("main")).to_contain_text("40.02")
+            page.screenshot(path=str(SHOTS / f"relay-{name}-{device}.png"), full_page=True)
+            wide = page.evaluate("document.documentElement.scrollWidth")
+            assert wide <= width, f"{name} scrolls sideways on the {device}: {wide} px"
+        assert blocked == [], "the Content-Security-Policy blocked part of the page"
+        page.context.close()
