@@ -22,7 +22,7 @@ from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from athsys.athletes.models import Athlete, Club
 from athsys.db import Base, Timestamped, enum_type
-from athsys.sport.age_categories import category_implement
+from athsys.sport.age_categories import WORLD_ATHLETICS, category_implement
 from athsys.sport.disciplines import Discipline, EventKind, discipline
 from athsys.sport.sex import Sex
 
@@ -90,6 +90,9 @@ class Competition(Timestamped, Base):
     altitude_m: Mapped[int | None] = mapped_column(Integer)  # the venue's, metres
     # the championship it is an edition of, whose records are CR ("National Championships")
     championship: Mapped[str | None] = mapped_column(String(120))
+    # the table its athletes' age categories come from (athsys.sport.age_categories)
+    age_categories: Mapped[str] = mapped_column(String(16), default=WORLD_ATHLETICS,
+                                                server_default=WORLD_ATHLETICS)
 
     events: Mapped[list[Event]] = relationship(
         back_populates="competition", cascade="all, delete-orphan", passive_deletes=True

@@ -42,7 +42,12 @@ from athsys.errors import NotFoundError
 from athsys.leaderboards import rules
 from athsys.results.models import Result
 from athsys.scoring.service import age_grade_event_key, combined_standings
-from athsys.sport.age_categories import age_category, age_on, category_implement
+from athsys.sport.age_categories import (
+    WORLD_ATHLETICS,
+    age_category,
+    age_on,
+    category_implement,
+)
 from athsys.sport.age_grading import DEFAULT_EDITION, ROAD_EDITIONS
 from athsys.sport.conditions import mark_conditions
 from athsys.sport.disciplines import DISCIPLINES, EventKind
@@ -84,6 +89,7 @@ class EventInfo:
     wind_measured: bool = False
     indoor: bool = False
     altitude_m: int | None = None
+    age_categories: str = WORLD_ATHLETICS  # the competition's category table
     relay: bool = False  # lines are teams, shown with their legs
 
     @property
@@ -142,7 +148,8 @@ def event_info(session: Session, event_id: int) -> EventInfo:
         measure=Measure.POINTS if combined else (disc.measure if disc else Measure.TIME),
         road=bool(disc and disc.kind is EventKind.ROAD), combined=combined, round_id=round_id,
         wind_measured=bool(disc and disc.wind), indoor=competition.indoor,
-        altitude_m=competition.altitude_m, relay=bool(disc and disc.relay),
+        altitude_m=competition.altitude_m, age_categories=competition.age_categories,
+        relay=bool(disc and disc.relay),
     )
 
 class Line(NamedTuple):
@@ -237,7 +244,7 @@ def load_lines(session: Session, info: EventInfo, changed_since: datetime | None
         if known is None:
             known = ages[(sex, birth)] = (
                 age_on(birth, day) if birth is not None else None,
-                age_category(sex, birth, day))
+                age_category(sex, birth, day, info.age_categories))
         age, category = known
         grade = (grade_of(sex, age, grade_key, mark, edition)
                  if grade_key is not None and age is not None and mark is not None
@@ -269,7 +276,8 @@ def _combined_lines(session: Session, info: EventInfo) -> list[Line]:
         p = people[standing.entry_id]
         lines.append(Line(
             standing.entry_id, standing.bib, p.first_name, p.last_name, p.club, p.club_name,
-            p.sex, age_category(p.sex, p.birth_date, info.competition_day), None, None,
+            p.sex, age_category(p.sex, p.birth_date, info.competition_day,
+                                info.age_categories), None, None,
             standing.total, _OK, None, None, 1, official, [], None))
     return lines
 
@@ -356,7 +364,7 @@ def _placer(info: EventInfo) -> Callable[[tuple[Any, ...]], Placing]:
         if known is None:
             known = ages[(sex, birth)] = (
                 age_on(birth, day) if birth is not None else None,
-                age_category(sex, birth, day))
+                age_category(sex, birth, day, info.age_categories))
         age, category = known
         grade = (grade_of(sex, age, grade_key, mark)
                  if grade_key is not None and age is not None and mark is not None

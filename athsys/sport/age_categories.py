@@ -126,14 +126,22 @@ class CategoryTable:
         band = self.masters_from + years
         return f"{self.masters_prefix[sex]}{band}"
 
+    def unknown(self, category: str, sex: Sex) -> str | None:
+        """Why ``category`` is not one of this table for ``sex``, or None when it is."""
+        if category == self.open_code or category in self.rules:
+            return None
+        return None if self.masters_band_of(sex, category) is not None else self._unknown(
+            category, sex)
+
     def misfit(self, category: str, sex: Sex, birth_date: date | None, day: date) -> str | None:
         """Why an athlete of ``sex`` born on ``birth_date`` does not fit ``category`` on
         ``day``, or None when they do."""
         if category == self.open_code:
             return None
+        unknown = self.unknown(category, sex)
+        if unknown is not None:
+            return unknown
         band = self.masters_band_of(sex, category)
-        if category not in self.rules and band is None:
-            return self._unknown(category, sex)
         if birth_date is None:
             return f"the athlete has no birth date to place them in {category}"
         own = self.category_of(sex, birth_date, day)
@@ -163,13 +171,28 @@ def _rule(raw: Mapping[str, Any]) -> AgeRule:
 
 
 @cache
+def category_tables() -> tuple[str, ...]:
+    """The names of the category tables shipped in ``data/`` (``"uka"``, ``"wa"``)."""
+    prefix, suffix = _TABLE_FILE.split("{name}")
+    return tuple(sorted(entry.name.removeprefix(prefix).removesuffix(suffix)
+                        for entry in (files(__package__) / "data").iterdir()
+                        if entry.name.startswith(prefix) and entry.name.endswith(suffix)))
+
+
+def table_problem(name: str) -> str | None:
+    """Why ``name`` is not a category table AthSys ships, or None."""
+    if name in category_tables():
+        return None
+    return f"unknown age-category table {name!r}: choose {' or '.join(category_tables())}"
+
+
+@cache
 def category_table(name: str = WORLD_ATHLETICS) -> CategoryTable:
     """A category table shipped in ``data/`` (``"wa"``, ``"uka"``)."""
-    try:
-        text = (files(__package__) / "data" / _TABLE_FILE.format(name=name)).read_text("utf-8")
-    except FileNotFoundError:
-        raise ValidationError(f"unknown age-category table {name!r}",
-                              details={"table": "choose wa or uka"}) from None
+    problem = table_problem(name)
+    if problem is not None:
+        raise ValidationError(problem, details={"age_categories": problem})
+    text = (files(__package__) / "data" / _TABLE_FILE.format(name=name)).read_text("utf-8")
     raw = json.loads(text)
     masters = raw["masters"]
     month, dom = (int(part) for part in raw.get("year_starts", "01-01").split("-"))
@@ -181,10 +204,11 @@ def category_table(name: str = WORLD_ATHLETICS) -> CategoryTable:
         year_starts=(month, dom))
 
 
-def age_category(sex: str, birth_date: date | None, competition_day: date) -> str:
-    """The athlete's category in the World Athletics / WMA table (``SEN`` without a birth
-    date); ``sex`` is ``"M"`` or ``"F"``."""
-    return category_table().category_of(Sex(sex), birth_date, competition_day)
+def age_category(sex: str, birth_date: date | None, competition_day: date,
+                 table: str = WORLD_ATHLETICS) -> str:
+    """The athlete's category in ``table`` (World Athletics / WMA unless a federation's;
+    ``SEN`` without a birth date); ``sex`` is ``"M"`` or ``"F"``."""
+    return category_table(table).category_of(Sex(sex), birth_date, competition_day)
 
 
 # -- implements and hurdles ------------------------------------------------------------------

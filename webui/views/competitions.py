@@ -7,6 +7,8 @@ from typing import Any
 
 from flask_appbuilder.actions import action
 from sqlalchemy.orm import selectinload
+from wtforms import SelectField
+from wtforms.fields.choices import SelectChoice
 
 from athsys.athletes.service import check_may_manage_club
 from athsys.competitions import service
@@ -15,6 +17,7 @@ from athsys.competitions.time_zones import local_clock, local_moment
 from athsys.officiating import planning
 from athsys.officiating import service as officiating
 from athsys.results import field_service
+from athsys.sport.age_categories import WORLD_ATHLETICS, category_table, category_tables
 from athsys.sport.disciplines import DISCIPLINES, discipline
 from webui.security import roles
 from webui.views.base import DISPLAY, EAGER, AthsysInterface, AthsysModelView
@@ -265,9 +268,16 @@ class CompetitionView(AthsysModelView):
     list_columns = ["name", "venue", "start_date", "end_date", "status"]
     show_columns = add_columns = edit_columns = [
         "name", "venue", "start_date", "end_date", "time_zone", "status",
-        "allow_self_registration", "indoor", "altitude_m", "championship",
+        "allow_self_registration", "indoor", "altitude_m", "championship", "age_categories",
     ]
-    label_columns = {"altitude_m": "Altitude (m)", "championship": "Championship of"}
+    label_columns = {"altitude_m": "Altitude (m)", "championship": "Championship of",
+                     "age_categories": "Age categories"}
+    add_form_extra_fields = edit_form_extra_fields = {
+        "age_categories": SelectField("Age categories", choices=[
+            SelectChoice(name, category_table(name).name) for name in category_tables()],
+            default=WORLD_ATHLETICS,
+            description="the table its athletes' age categories come from"),
+    }
     description_columns = {
         "indoor": "its marks are published with i (8.41i)",
         "altitude_m": "the venue's; from 1000 m its marks are published with A",
