@@ -176,11 +176,21 @@ class Line(NamedTuple):
     hand_timed: bool = False  # a hand time: published to the tenth, rounded up
     legs: tuple[str, ...] = ()  # a relay team's runners in leg order (its name is last_name)
 
+def wind_sql(info: EventInfo) -> str:
+    """The SQL of a line's wind (``r`` the result, ``h`` its heat): the result's own, else,
+    for a finisher of a race where wind is measured, its heat's (a race's wind is every
+    runner's, typed once on the starter's console; a field event's wind is each attempt's,
+    never the flight's)."""
+    if info.wind_measured and info.measure is Measure.TIME:
+        return "CASE WHEN r.wind IS NULL AND r.status = 'OK' THEN h.wind ELSE r.wind END"
+    return "r.wind"
+
+
 _LINES_SQL = """
 SELECT r.entry_id, e.bib, coalesce(a.first_name, ''), coalesce(e.team_name, a.last_name),
        coalesce(c.code, '') AS club_code, coalesce(c.name, '') AS club_name,
        coalesce(a.sex, ev.sex), a.birth_date, r.heat_id, h.number, r.mark,
-       r.status, r.net_mark, r.wind, r.revision, h.status = %(official)s AS official,
+       r.status, r.net_mark, {wind}, r.revision, h.status = %(official)s AS official,
        r.record_flags, r.hand_timed
 FROM result r
 JOIN heat h ON h.id = r.heat_id
@@ -201,8 +211,8 @@ _ONLY = "AND r.entry_id = ANY(%(entry_ids)s)"
 _PLACINGS_SQL = """
 SELECT r.entry_id, r.heat_id, coalesce(a.sex, ev.sex), a.birth_date, r.mark, r.status,
        CASE WHEN r.updated_at > now() - %(margin)s OR %(all_signatures)s THEN
-         format('%%s:%%s:%%s:%%s:%%s:%%s:%%s:%%s:%%s:%%s', r.heat_id, h.number, r.mark,
-                r.status, r.net_mark, r.wind, r.revision, h.status, r.record_flags,
+         format('%%s:%%s:%%s:%%s:%%s:%%s:%%s:%%s:%%s:%%s:%%s', r.heat_id, h.number, r.mark,
+                r.status, r.net_mark, r.wind, h.wind, r.revision, h.status, r.record_flags,
                 r.hand_timed) END
 FROM result r
 JOIN heat h ON h.id = r.heat_id
@@ -231,7 +241,7 @@ def load_lines(session: Session, info: EventInfo, changed_since: datetime | None
                               "since": changed_since, "heats": list(changed_heats),
                               "entry_ids": list(entry_ids or ())}
     where = (_ONLY if entry_ids is not None else "") + (_CHANGED if changed_since else "")
-    rows = driver_rows(session, _LINES_SQL.format(changed=where), params)
+    rows = driver_rows(session, _LINES_SQL.format(changed=where, wind=wind_sql(info)), params)
     grade_key = age_grade_event_key(info.discipline_code)
     day = info.competition_day
     ages: dict[tuple[str, date | None], tuple[int | None, str]] = {}

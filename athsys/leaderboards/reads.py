@@ -43,6 +43,7 @@ from athsys.leaderboards.lines import (
     mark_text,
     rank,
     rank_lines,
+    wind_sql,
 )
 from athsys.results.models import Result
 from athsys.scoring.service import combined_standings
@@ -249,7 +250,8 @@ def round_results(session: Session, round_id: int, page: int = 1,
 
 _RANKED_SQL = """
 SELECT * FROM (
-  SELECT r.entry_id, r.heat_id, h.number AS heat_number, r.mark, r.net_mark, r.status, r.wind,
+  SELECT r.entry_id, r.heat_id, h.number AS heat_number, r.mark, r.net_mark, r.status,
+         {wind} AS wind,
          r.reaction_time, r.revision, r.record_flags, r.hand_timed, h.status AS heat_status,
          e.bib,
          coalesce(a.first_name, '') AS first_name,
@@ -273,7 +275,8 @@ def _ranked_rows(session: Session, info: EventInfo, where: str, scope: int, page
                  per_page: int) -> list[dict[str, Any]]:
     """Ranked with a window function in PostgreSQL: only the requested page leaves it."""
     direction = "DESC" if info.measure.higher_is_better else "ASC"
-    rows = session.execute(text(_RANKED_SQL.format(where=where, direction=direction)), {
+    query = _RANKED_SQL.format(where=where, direction=direction, wind=wind_sql(info))
+    rows = session.execute(text(query), {
         "scope": scope, "limit": per_page, "offset": (page - 1) * per_page}).all()
     legs = legs_shown(session, [row.entry_id for row in rows]) if info.relay else {}
     out = []
