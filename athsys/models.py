@@ -17,6 +17,7 @@ from athsys.competitions.models import (
     Heat,
     HeatStatus,
     LaneAssignment,
+    RelayLeg,
     Round,
     RoundKind,
 )
@@ -52,7 +53,7 @@ __all__ = [
     "Channel", "ChipAssignment", "Club", "Competition", "CompetitionStatus", "DeviceKind",
     "Entry", "EntryStatus", "Event", "Heat", "HeatStatus", "LaneAssignment", "LifImport",
     "MatRole", "Notification", "NotificationKind", "NotificationStatus", "ReadBatch", "ReadFlag",
-    "Record", "RecordScope", "Result", "ResultRevision", "ResultSource", "Round", "RoundKind",
-    "Sex", "Subscription", "TimingDevice", "TimingPoint", "TimingRead", "TimingSplit",
+    "Record", "RecordScope", "RelayLeg", "Result", "ResultRevision", "ResultSource", "Round",
+    "RoundKind", "Sex", "Subscription", "TimingDevice", "TimingPoint", "TimingRead", "TimingSplit",
     "UserProfile", "metadata",
 ]

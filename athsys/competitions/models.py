@@ -20,7 +20,7 @@ from sqlalchemy import (
 )
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
-from athsys.athletes.models import Athlete
+from athsys.athletes.models import Athlete, Club
 from athsys.db import Base, Timestamped, enum_type
 from athsys.sport.age_categories import WORLD_ATHLETICS, category_implement
 from athsys.sport.disciplines import Discipline, EventKind, discipline
@@ -234,14 +234,22 @@ class Heat(Timestamped, Base):
 
 
 class Entry(Timestamped, Base):
-    """An athlete entered in an event, with bib and seed mark."""
+    """An athlete entered in an event, with bib and seed mark; or a relay team of a club
+    (``team_name``, ``club_id``, no athlete) whose runners are its :class:`RelayLeg` rows.
+
+    A relay team is an entry so that seeding, lane draws, heats, results, timing, live pages
+    and exports all work on it as on an athlete's entry."""
 
     __tablename__ = "entry"
 
     id: Mapped[int] = mapped_column(primary_key=True)
     event_id: Mapped[int] = mapped_column(Integer)
     competition_id: Mapped[int] = mapped_column(Integer)
-    athlete_id: Mapped[int] = mapped_column(ForeignKey("athlete.id", ondelete="RESTRICT"))
+    athlete_id: Mapped[int | None] = mapped_column(
+        ForeignKey("athlete.id", ondelete="RESTRICT"))
+    # a relay team: its club and its name as the start list shows it ("Tigers AC A")
+    club_id: Mapped[int | None] = mapped_column(ForeignKey("club.id", ondelete="RESTRICT"))
+    team_name: Mapped[str | None] = mapped_column(String(80))
     bib: Mapped[str] = mapped_column(String(12))
     seed_mark: Mapped[int | None] = mapped_column(Integer)  # ms or mm, as the discipline measures
     status: Mapped[EntryStatus] = mapped_column(
@@ -256,7 +264,13 @@ class Entry(Timestamped, Base):
     standard_waiver: Mapped[str | None] = mapped_column(String(200))
 
     event: Mapped[Event] = relationship(back_populates="entries", foreign_keys=[event_id])
-    athlete: Mapped[Athlete] = relationship()
+    athlete: Mapped[Athlete | None] = relationship()
+    club: Mapped[Club | None] = relationship()
+    legs: Mapped[list[RelayLeg]] = relationship(
+        back_populates="entry", cascade="all, delete-orphan", passive_deletes=True,
+        order_by="RelayLeg.leg.asc().nulls_last(), RelayLeg.id",
+        foreign_keys="RelayLeg.entry_id",
+    )
 
     __table_args__ = (
         ForeignKeyConstraint(
@@ -267,15 +281,67 @@ class Entry(Timestamped, Base):
         ),
         UniqueConstraint("competition_id", "bib", name="uq_entry_competition_id_bib"),
         UniqueConstraint("event_id", "athlete_id"),
+        UniqueConstraint("event_id", "team_name"),
+        # target of RelayLeg's composite key: a leg's event is its team's event
+        UniqueConstraint("id", "event_id", name="uq_entry_id_event_id"),
+        CheckConstraint("(athlete_id IS NULL) <> (team_name IS NULL)",
+                        name="athlete_or_team"),
+        CheckConstraint("team_name IS NULL OR club_id IS NOT NULL", name="team_has_club"),
+        CheckConstraint("team_name IS NULL OR length(btrim(team_name)) > 0",
+                        name="team_name_not_blank"),
         CheckConstraint("seed_mark IS NULL OR seed_mark > 0", name="seed_mark_positive"),
         Index("ix_entry_athlete_id", "athlete_id"),
+        Index("ix_entry_club_id", "club_id"),
         Index("ix_entry_event_id", "event_id"),
         Index("ix_entry_bib_trgm", "bib", postgresql_using="gin",  # the pickers (0019)
               postgresql_ops={"bib": "gin_trgm_ops"}),
     )
 
+    @property
+    def is_relay(self) -> bool:
+        return self.team_name is not None
+
+    @property
+    def competitor_name(self) -> str:
+        """The athlete's name, or the relay team's."""
+        if self.team_name is not None or self.athlete is None:
+            return self.team_name or ""
+        return self.athlete.full_name
+
+    @property
+    def competitor_club_id(self) -> int | None:
+        """The club the entry belongs to: the relay team's, or the athlete's."""
+        return self.club_id if self.athlete is None else self.athlete.club_id
+
     def __repr__(self) -> str:
-        return f"{self.bib} {self.athlete!r}"
+        return f"{self.bib} {self.team_name if self.is_relay else repr(self.athlete)}"
+
+
+class RelayLeg(Base):
+    """A runner declared for a relay team: the leg they run (1 = first), or ``None`` for a
+    reserve. An athlete runs for one team of an event, once."""
+
+    __tablename__ = "relay_leg"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    entry_id: Mapped[int] = mapped_column(Integer)
+    event_id: Mapped[int] = mapped_column(Integer)
+    athlete_id: Mapped[int] = mapped_column(ForeignKey("athlete.id", ondelete="RESTRICT"))
+    leg: Mapped[int | None] = mapped_column(Integer)
+
+    entry: Mapped[Entry] = relationship(back_populates="legs", foreign_keys=[entry_id])
+    athlete: Mapped[Athlete] = relationship()
+
+    __table_args__ = (
+        ForeignKeyConstraint(
+            ["entry_id", "event_id"], ["entry.id", "entry.event_id"],
+            ondelete="CASCADE", name="fk_relay_leg_entry_event",
+        ),
+        UniqueConstraint("entry_id", "leg"),
+        UniqueConstraint("event_id", "athlete_id"),
+        CheckConstraint("leg IS NULL OR leg BETWEEN 1 AND 10", name="leg_range"),
+        Index("ix_relay_leg_athlete_id", "athlete_id"),
+    )
 
 
 class LaneAssignment(Base):

@@ -57,8 +57,7 @@ def _event_label(event: Event) -> str:
 
 
 def _entry_label(entry: Entry) -> str:
-    athlete = entry.athlete
-    return (f"{entry.bib} {athlete.first_name} {athlete.last_name} · {entry.event.name} · "
+    return (f"{entry.bib} {entry.competitor_name} · {entry.event.name} · "
             f"{entry.event.competition!r}")
 
 
@@ -124,13 +123,15 @@ def _rounds(text: str) -> Select[Any]:
 
 
 def _entries(text: str) -> Select[Any]:
-    """Entries by bib, and entries of the athletes found by name: two sets each found
-    through its own index (one condition across both tables would read every entry)."""
+    """Entries by bib, entries of the athletes found by name and relay teams by name: sets
+    each found through its own index (one condition across the tables would read every
+    entry)."""
     found = union(
         select(Entry.id).where(Entry.bib.ilike(_starts(text), escape="\\")),
         select(Entry.id).join(Athlete, Athlete.id == Entry.athlete_id)
         .where(or_(_NAME.ilike(_like(text), escape="\\"),
                    _REVERSED_NAME.ilike(_like(text), escape="\\"))),
+        select(Entry.id).where(Entry.team_name.ilike(_like(text), escape="\\")),
     ).subquery()
     return (select(Entry).join(Event, Event.id == Entry.event_id)
             .join(Competition, Competition.id == Entry.competition_id)

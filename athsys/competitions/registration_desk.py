@@ -13,7 +13,8 @@ from dataclasses import dataclass
 from sqlalchemy import func, or_, select
 from sqlalchemy.orm import Session
 
-from athsys.athletes.models import Athlete, Club
+from athsys.athletes.models import Club
+from athsys.competitions.competitors import FIRST_NAME, LAST_NAME, join_competitor
 from athsys.competitions.models import Entry, EntryStatus, Event
 
 SEARCH_LIMIT = 25
@@ -42,24 +43,21 @@ def _like(text: str) -> str:
 
 def find_entries(session: Session, competition_id: int, text: str,
                  limit: int = SEARCH_LIMIT) -> list[DeskLine]:
-    """The competition's entries whose bib starts with ``text`` or whose athlete's name
-    holds it, bib order."""
+    """The competition's entries whose bib starts with ``text`` or whose athlete's (or relay
+    team's) name holds it, bib order."""
     wanted = " ".join(text.split())
     if not wanted:
         return []
     pattern = _like(wanted)
-    name = func.concat(Athlete.first_name, " ", Athlete.last_name)
+    name = func.concat(FIRST_NAME, " ", LAST_NAME)
     rows = session.execute(
-        select(Entry.id, Entry.bib, Athlete.first_name, Athlete.last_name, Club.code,
-               Event.name, Entry.status)
-        .join(Athlete, Athlete.id == Entry.athlete_id)
+        join_competitor(select(Entry.id, Entry.bib, FIRST_NAME, LAST_NAME, Club.code,
+                               Event.name, Entry.status))
         .join(Event, Event.id == Entry.event_id)
-        .outerjoin(Club, Club.id == Athlete.club_id)
         .where(Entry.competition_id == competition_id, or_(
             Entry.bib.ilike(f"{pattern}%", escape="\\"),
             name.ilike(f"%{pattern}%", escape="\\"),
-            func.concat(Athlete.last_name, " ", Athlete.first_name).ilike(f"%{pattern}%",
-                                                                          escape="\\"),
+            func.concat(LAST_NAME, " ", FIRST_NAME).ilike(f"%{pattern}%", escape="\\"),
         ))
         .order_by(func.length(Entry.bib), Entry.bib, Event.name).limit(limit)
     ).all()

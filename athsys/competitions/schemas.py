@@ -268,9 +268,56 @@ class RegistrationResponseSchema(Schema):
     id = fields.Integer()
     competition_id = fields.Integer()
     event_id = fields.Integer()
-    athlete_id = fields.Integer()
+    athlete_id = fields.Integer(allow_none=True, metadata={"description": "none for a relay team"})
+    club_id = fields.Integer(allow_none=True, metadata={"description": "a relay team's club"})
+    team_name = fields.String(allow_none=True, metadata={"description": "a relay team's name"})
     bib = fields.String()
     seed_mark = fields.Integer(allow_none=True)
     status = fields.Enum(EntryStatus, by_value=True)
     eligibility_override = fields.String(allow_none=True)
     standard_waiver = fields.String(allow_none=True)
+
+
+# -- relay teams ------------------------------------------------------------------------------
+class RelayTeamCreateSchema(StrictSchema):
+    event_id = fields.Integer(required=True, strict=True)
+    club_id = fields.Integer(required=True, strict=True)
+    bib = fields.String(required=True, validate=validate.Length(min=1, max=12))
+    team_name = fields.String(load_default=None, allow_none=True,
+                              validate=validate.Length(min=1, max=80), metadata={
+                                  "description": "blank: the club's next letter (Tigers AC A)"})
+    seed_mark = MarkField(load_default=None, allow_none=True, metadata={
+        "description": "ms, or the time as written (3:01.25)"})
+
+
+class RelayLegDeclarationSchema(StrictSchema):
+    athlete_id = fields.Integer(required=True, strict=True)
+    leg = fields.Integer(load_default=None, allow_none=True, strict=True,
+                         validate=validate.Range(min=1, max=10),
+                         metadata={"description": "1 runs first; none for a reserve"})
+
+
+class RelayLegsSchema(StrictSchema):
+    legs = fields.List(fields.Nested(RelayLegDeclarationSchema), required=True,
+                       validate=validate.Length(max=14), metadata={
+                           "description": "every runner of the team (replaces the previous "
+                                          "declaration): one per leg, plus reserves"})
+
+
+class RelayLegResponseSchema(Schema):
+    leg = fields.Integer(allow_none=True)
+    athlete_id = fields.Integer()
+    name = fields.Function(lambda leg: leg.athlete.full_name)
+
+
+class RelayTeamResponseSchema(Schema):
+    id = fields.Integer()
+    competition_id = fields.Integer()
+    event_id = fields.Integer()
+    club_id = fields.Integer()
+    club = fields.Function(lambda entry: entry.club.name if entry.club else None)
+    team_name = fields.String()
+    bib = fields.String()
+    seed_mark = fields.Integer(allow_none=True)
+    status = fields.Enum(EntryStatus, by_value=True)
+    legs = fields.List(fields.Nested(RelayLegResponseSchema))

@@ -110,7 +110,7 @@ def update_entry(session: Session, actor: Actor, entry: Entry, before: Mapping[s
 
 
 def delete_entry(session: Session, actor: Actor, entry: Entry) -> None:
-    check_may_manage_club(actor, entry.athlete.club_id if entry.athlete else None)
+    check_may_manage_club(actor, entry.competitor_club_id)
     audited_delete(session, actor, entry)
 
 
@@ -119,6 +119,9 @@ def _check_entry(session: Session, actor: Actor, entry: Entry) -> None:
     athlete = current_related(session, entry, "athlete")
     if event is None:
         raise ValidationError("event: choose the event to enter", details={"event": "required"})
+    if entry.team_name is not None:
+        _check_relay_entry(actor, event, entry)
+        return
     if athlete is None:
         raise ValidationError("athlete: choose the athlete to enter",
                               details={"athlete": "required"})
@@ -129,6 +132,22 @@ def _check_entry(session: Session, actor: Actor, entry: Entry) -> None:
     check_may_manage_club(actor, athlete.club_id)
     check_plausible(entry.seed_mark, event.discipline, event.sex, field="seed_mark")
     check_eligible(session, actor, event, athlete, entry)
+    check_standard(actor, event, entry)
+
+
+def _check_relay_entry(actor: Actor, event: Event, entry: Entry) -> None:
+    """A relay team edited as an entry (bib, seed mark, status): still its club's team in a
+    relay event (teams are entered by :func:`athsys.competitions.relays.create_relay_team`)."""
+    if not event.discipline.relay:
+        raise ValidationError(f"{event.name} is not a relay: a team cannot enter it",
+                              details={"event": "not a relay"})
+    if not (entry.bib or "").strip():
+        raise ValidationError("bib: a bib number is required", details={"bib": "required"})
+    entry.bib = entry.bib.strip()
+    entry.competition_id = event.competition_id
+    check_may_manage_club(actor, entry.club_id, what="relay teams")
+    check_plausible(entry.seed_mark, event.discipline,
+                    None if event.discipline.mixed else event.sex, field="seed_mark")
     check_standard(actor, event, entry)
 
 
@@ -174,7 +193,7 @@ def scratch_entries(session: Session, actor: Actor, entries: Sequence[Entry]) ->
     for entry in entries:
         if entry.status is EntryStatus.SCRATCHED:
             continue
-        check_may_manage_club(actor, entry.athlete.club_id)
+        check_may_manage_club(actor, entry.competitor_club_id)
         entry.status = EntryStatus.SCRATCHED
         removed = session.scalars(
             select(LaneAssignment).join(Heat).where(

@@ -61,10 +61,16 @@ def heat_sheet(session: Session, heat_id: int) -> bytes:
                                           f"status {heat['status']}") if part),
         columns=("Pos", "Lane", "Bib", "Name", "Club", "Seed", "Result"),
         widths=(0.6, 0.6, 0.8, 3.4, 1.2, 1.2, 1.6),
-        rows=tuple((str(s["position"]), str(s["lane"] or ""), s["bib"], s["name"], s["club"],
+        rows=tuple((str(s["position"]), str(s["lane"] or ""), s["bib"], _name(s), s["club"],
                     s["seed_text"], "") for s in start),
         empty="Nobody is drawn in this heat yet.")
     return render(header(competition), "Start list", [section])
+
+
+def _name(line: dict[str, Any]) -> str:
+    """The athlete, or the relay team with its runners in leg order."""
+    legs = line.get("legs") or ()
+    return f"{line['name']} ({', '.join(legs)})" if legs else str(line["name"])
 
 
 def _result_section(head: dict[str, Any], lines: list[dict[str, Any]]) -> Section:
@@ -77,7 +83,7 @@ def _result_section(head: dict[str, Any], lines: list[dict[str, Any]]) -> Sectio
                         if part),
         columns=_RESULT_COLUMNS, widths=_RESULT_WIDTHS,
         rows=tuple((f"{line['place'] if line['place'] is not None else ''}"
-                    f"{'=' if line['tied'] else ''}", str(line["bib"]), str(line["name"]),
+                    f"{'=' if line['tied'] else ''}", str(line["bib"]), _name(line),
                     str(line["club"]), str(line["mark_text"]), str(line["wind"] or ""),
                     str(line["gap_text"] or ""), " ".join(line["records"] or []))
                    for line in lines),

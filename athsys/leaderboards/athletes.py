@@ -9,13 +9,16 @@ milliseconds, rounded up as road times are.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import Any
 
 from sqlalchemy import String, and_, cast, func, or_, select
 from sqlalchemy.orm import Session
 
-from athsys.athletes.models import Athlete, Club
+from athsys.athletes.models import Club
+from athsys.competitions.competitors import FIRST_NAME, LAST_NAME, join_competitor
 from athsys.competitions.models import Entry, Event, Heat, LaneAssignment
+from athsys.competitions.relay_rules import leg_times
 from athsys.errors import NotFoundError, ValidationError
 from athsys.leaderboards.lines import event_info
 from athsys.results.models import Result
@@ -50,24 +53,35 @@ def search_entries(session: Session, competition_id: int, query: str,
     ``limit``."""
     text = check_query(query)
     words = text.split(" ")
-    by_name = [or_(Athlete.first_name.ilike(_like(word), escape="\\"),
-                   Athlete.last_name.ilike(_like(word), escape="\\")) for word in words]
+    by_name = [or_(FIRST_NAME.ilike(_like(word), escape="\\"),
+                   LAST_NAME.ilike(_like(word), escape="\\")) for word in words]
     exact_bib = Entry.bib == text
     rows = session.execute(
-        select(Entry.id, Entry.bib, Entry.event_id, Athlete.first_name, Athlete.last_name,
-               Club.code, Event.name)
-        .join(Athlete, Athlete.id == Entry.athlete_id)
-        .outerjoin(Club, Club.id == Athlete.club_id)
+        join_competitor(select(Entry.id, Entry.bib, Entry.event_id, FIRST_NAME, LAST_NAME,
+                               Club.code, Event.name))
         .join(Event, Event.id == Entry.event_id)
         .where(Entry.competition_id == competition_id)
         .where(or_(exact_bib, Entry.bib.startswith(text, autoescape=True), and_(*by_name)))
-        .order_by(exact_bib.desc(), func.length(cast(Entry.bib, String)), Athlete.last_name,
-                  Athlete.first_name, Entry.id)
+        .order_by(exact_bib.desc(), func.length(cast(Entry.bib, String)), LAST_NAME,
+                  FIRST_NAME, Entry.id)
         .limit(min(limit, MAX_HITS))
     ).all()
     return [{"entry_id": entry_id, "bib": bib, "event_id": event_id,
-             "name": f"{first} {last}", "club": club or "", "event": event}
+             "name": f"{first} {last}".strip(), "club": club or "", "event": event}
             for entry_id, bib, event_id, first, last, club, event in rows]
+
+
+def _legs(session: Session, entry: Entry, gun_splits: dict[int, int],
+          shown: Callable[[int | None], str | None]) -> list[dict[str, Any]]:
+    """A relay team's legs: each runner with the distance and the time of their leg, from
+    the team's splits at the handovers (the chips of every runner are the team's)."""
+    relay = entry.event.discipline
+    if not relay.relay:
+        return []
+    runners = {leg.leg: leg.athlete.full_name for leg in entry.legs if leg.leg is not None}
+    times = leg_times(relay.legs_m, gun_splits)
+    return [{"leg": n, "name": runners.get(n), "distance_m": metres, "time": shown(time)}
+            for n, (metres, time) in enumerate(zip(relay.legs_m, times, strict=True), start=1)]
 
 
 def predicted_finish_ms(split_distance_m: int, split_time_ms: int,
@@ -87,14 +101,12 @@ def pace_per_km_ms(distance_m: int, time_ms: int) -> int:
 def tracking(session: Session, competition_id: int, entry_id: int) -> dict[str, Any]:
     """One entry as it runs: who, the event, each split crossed (gun and net time, pace),
     the result once there is one, and the predicted finish while there is none."""
-    found = session.execute(
-        select(Entry, Athlete).join(Athlete, Athlete.id == Entry.athlete_id)
-        .where(Entry.id == entry_id, Entry.competition_id == competition_id)
-    ).one_or_none()
-    if found is None:
+    entry = session.scalar(
+        select(Entry).where(Entry.id == entry_id, Entry.competition_id == competition_id))
+    if entry is None:
         raise NotFoundError(f"no entry {entry_id} in competition {competition_id}",
                             details={"entry_id": entry_id})
-    entry, athlete = found
+    club = entry.club if entry.athlete is None else entry.athlete.club
     info = event_info(session, entry.event_id)
     road = info.road
 
@@ -134,8 +146,10 @@ def tracking(session: Session, competition_id: int, entry_id: int) -> dict[str, 
         last_ms = last[4] if last[4] is not None else last[3]
         predicted = shown(predicted_finish_ms(last[1], last_ms, finish_m))
     return {
-        "entry_id": entry.id, "bib": entry.bib, "name": athlete.full_name,
-        "club": athlete.club.code if athlete.club else "",
+        "entry_id": entry.id, "bib": entry.bib, "name": entry.competitor_name,
+        "club": club.code if club else "",
+        "legs": _legs(session, entry, {row[1]: row[3] for row in rows if row[3] is not None},
+                      shown),
         "event": {"id": info.id, "name": info.name}, "heat_id": heat_id,
         "finish_distance_m": finish_m, "splits": splits,
         "result": None if result is None else {

@@ -200,7 +200,7 @@ def power_of_10_csv(boards: Sequence[Board]) -> str:
 #: The fields of a line in the JSON results file, in order (``docs/results-json.md``).
 JSON_LINE_FIELDS: Final = (
     "place", "tied", "heat_place", "entry_id", "bib", "first_name", "last_name", "name",
-    "sex", "category", "club", "club_name", "heat_id", "heat", "lane", "status",
+    "legs", "sex", "category", "club", "club_name", "heat_id", "heat", "lane", "status",
     "status_rule", "mark", "mark_text", "hand_timed", "net_mark", "net_text", "wind",
     "reaction_time", "gap", "gap_text", "qualification", "conditions", "records", "grade",
     "points",
@@ -220,7 +220,8 @@ def results_document(competition: Mapping[str, Any], boards: Sequence[Board]) ->
         "competition": {key: competition.get(key) for key in JSON_COMPETITION_FIELDS},
         "events": [
             {**{key: event.get(key) for key in JSON_EVENT_FIELDS[:-1]},
-             "results": [{key: line.get(key) for key in JSON_LINE_FIELDS} for line in lines]}
+             "results": [{**{key: line.get(key) for key in JSON_LINE_FIELDS},
+                          "legs": list(line.get("legs") or ())} for line in lines]}
             for event, lines in boards
         ],
     }

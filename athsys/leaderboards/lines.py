@@ -36,6 +36,7 @@ from athsys.competitions.models import (
     HeatStatus,
     Round,
 )
+from athsys.competitions.relays import legs_shown
 from athsys.db import driver_rows
 from athsys.errors import NotFoundError
 from athsys.leaderboards import rules
@@ -89,6 +90,7 @@ class EventInfo:
     indoor: bool = False
     altitude_m: int | None = None
     age_categories: str = WORLD_ATHLETICS  # the competition's category table
+    relay: bool = False  # lines are teams, shown with their legs
 
     @property
     def implement(self) -> str | None:
@@ -147,6 +149,7 @@ def event_info(session: Session, event_id: int) -> EventInfo:
         road=bool(disc and disc.kind is EventKind.ROAD), combined=combined, round_id=round_id,
         wind_measured=bool(disc and disc.wind), indoor=competition.indoor,
         altitude_m=competition.altitude_m, age_categories=competition.age_categories,
+        relay=bool(disc and disc.relay),
     )
 
 class Line(NamedTuple):
@@ -171,6 +174,7 @@ class Line(NamedTuple):
     records: list[str]
     grade: int | None  # age grade in hundredths of a per cent
     hand_timed: bool = False  # a hand time: published to the tenth, rounded up
+    legs: tuple[str, ...] = ()  # a relay team's runners in leg order (its name is last_name)
 
 def wind_sql(info: EventInfo) -> str:
     """The SQL of a line's wind (``r`` the result, ``h`` its heat): the result's own, else,
@@ -183,15 +187,17 @@ def wind_sql(info: EventInfo) -> str:
 
 
 _LINES_SQL = """
-SELECT r.entry_id, e.bib, a.first_name, a.last_name, coalesce(c.code, '') AS club_code,
-       coalesce(c.name, '') AS club_name, a.sex, a.birth_date, r.heat_id, h.number, r.mark,
+SELECT r.entry_id, e.bib, coalesce(a.first_name, ''), coalesce(e.team_name, a.last_name),
+       coalesce(c.code, '') AS club_code, coalesce(c.name, '') AS club_name,
+       coalesce(a.sex, ev.sex), a.birth_date, r.heat_id, h.number, r.mark,
        r.status, r.net_mark, {wind}, r.revision, h.status = %(official)s AS official,
        r.record_flags, r.hand_timed
 FROM result r
 JOIN heat h ON h.id = r.heat_id
 JOIN entry e ON e.id = r.entry_id
-JOIN athlete a ON a.id = e.athlete_id
-LEFT JOIN club c ON c.id = a.club_id
+JOIN event ev ON ev.id = e.event_id
+LEFT JOIN athlete a ON a.id = e.athlete_id
+LEFT JOIN club c ON c.id = coalesce(e.club_id, a.club_id)
 WHERE h.round_id = %(round_id)s {changed}
 """
 
@@ -203,7 +209,7 @@ _ONLY = "AND r.entry_id = ANY(%(entry_ids)s)"
 #: if its result changed within ``margin`` (only those are read again by the next
 #: incremental refresh), its signature: every value a line shows of its result and heat.
 _PLACINGS_SQL = """
-SELECT r.entry_id, r.heat_id, a.sex, a.birth_date, r.mark, r.status,
+SELECT r.entry_id, r.heat_id, coalesce(a.sex, ev.sex), a.birth_date, r.mark, r.status,
        CASE WHEN r.updated_at > now() - %(margin)s OR %(all_signatures)s THEN
          format('%%s:%%s:%%s:%%s:%%s:%%s:%%s:%%s:%%s:%%s:%%s', r.heat_id, h.number, r.mark,
                 r.status, r.net_mark, r.wind, h.wind, r.revision, h.status, r.record_flags,
@@ -211,7 +217,8 @@ SELECT r.entry_id, r.heat_id, a.sex, a.birth_date, r.mark, r.status,
 FROM result r
 JOIN heat h ON h.id = r.heat_id
 JOIN entry e ON e.id = r.entry_id
-JOIN athlete a ON a.id = e.athlete_id
+JOIN event ev ON ev.id = e.event_id
+LEFT JOIN athlete a ON a.id = e.athlete_id
 WHERE h.round_id = %(round_id)s {changed}
 {order}"""
 
@@ -255,6 +262,9 @@ def load_lines(session: Session, info: EventInfo, changed_since: datetime | None
         append(Line(entry_id, bib, first, last, club, club_name, sex, category, heat_id, heat,
                     mark, status, net_mark, wind, revision, official, flags or [], grade,
                     bool(hand)))
+    if info.relay and lines:
+        legs = legs_shown(session, [line.entry_id for line in lines])
+        lines = [line._replace(legs=legs.get(line.entry_id, ())) for line in lines]
     return lines
 
 def _combined_lines(session: Session, info: EventInfo) -> list[Line]:
@@ -385,7 +395,7 @@ def line_json(info: EventInfo, line: Line, place: int | None = None, tied: bool 
     grade = line.grade
     return {
         "entry_id": line.entry_id, "bib": line.bib,
-        "name": f"{line.first_name} {line.last_name}", "first_name": line.first_name,
+        "name": f"{line.first_name} {line.last_name}".strip(), "first_name": line.first_name,
         "last_name": line.last_name, "club": line.club, "club_name": line.club_name,
         "sex": line.sex, "category": line.category, "heat_id": line.heat_id, "heat": line.heat,
         "mark": line.mark, "status": line.status, "net_mark": line.net_mark,
@@ -398,7 +408,7 @@ def line_json(info: EventInfo, line: Line, place: int | None = None, tied: bool 
         "mark_text": mark_text(line.mark, status, info, hand=line.hand_timed),
         "net_text": (format_mark(line.net_mark, info.measure, road=info.road)
                      if line.net_mark is not None else None),
-        "hand_timed": line.hand_timed,
+        "hand_timed": line.hand_timed, "legs": list(line.legs),
         "place": place, "tied": tied, "gap": gap,
         "gap_text": _gap_text(line.mark, gap, info, hand=line.hand_timed),
     }

@@ -26,6 +26,7 @@ from athsys.competitions.models import (
     LaneAssignment,
     Round,
 )
+from athsys.competitions.relays import legs_shown
 from athsys.errors import NotFoundError, ValidationError
 from athsys.leaderboards import federation, rules, teams
 from athsys.leaderboards.cache import REDIS_ERRORS, BoardStore
@@ -192,13 +193,17 @@ def start_list(session: Session, heat_id: int, limit: int | None = None) -> list
         .where(LaneAssignment.heat_id == heat_id).order_by(LaneAssignment.position)
         .limit(limit)
     ).all()
+    legs = legs_shown(session, [entry.id for _, entry in rows]) if info.relay else {}
     out = []
     for assignment, entry in rows:
         athlete = entry.athlete
+        club = entry.club if athlete is None else athlete.club
         out.append({
             "position": assignment.position, "lane": assignment.lane, "bib": entry.bib,
-            "entry_id": entry.id, "name": athlete.full_name,
-            "club": athlete.club.code if athlete.club else "",
+            "entry_id": entry.id,
+            "name": entry.team_name if athlete is None else athlete.full_name,
+            "legs": list(legs.get(entry.id, ())),
+            "club": club.code if club else "",
             "seed_mark": entry.seed_mark,
             "seed_text": (format_mark(entry.seed_mark, info.measure, road=info.road)
                           if entry.seed_mark else ""),
@@ -249,7 +254,8 @@ SELECT * FROM (
          {wind} AS wind,
          r.reaction_time, r.revision, r.record_flags, r.hand_timed, h.status AS heat_status,
          e.bib,
-         a.first_name, a.last_name, c.code AS club_code,
+         coalesce(a.first_name, '') AS first_name,
+         coalesce(e.team_name, a.last_name) AS last_name, c.code AS club_code,
          CASE WHEN r.status = 'OK' AND r.mark IS NOT NULL THEN
            rank() OVER (PARTITION BY (r.status = 'OK' AND r.mark IS NOT NULL)
                         ORDER BY r.mark {direction}) END AS place,
@@ -258,7 +264,8 @@ SELECT * FROM (
          CASE r.status WHEN 'OK' THEN 0 WHEN 'DNF' THEN 1 WHEN 'DQ' THEN 2 WHEN 'NM' THEN 3
               ELSE 4 END AS status_order
   FROM result r JOIN heat h ON h.id = r.heat_id JOIN entry e ON e.id = r.entry_id
-  JOIN athlete a ON a.id = e.athlete_id LEFT JOIN club c ON c.id = a.club_id
+  LEFT JOIN athlete a ON a.id = e.athlete_id
+  LEFT JOIN club c ON c.id = coalesce(e.club_id, a.club_id)
   WHERE {where}) ranked
 ORDER BY status_order, place NULLS LAST, mark {direction}, bib
 LIMIT :limit OFFSET :offset
@@ -271,12 +278,15 @@ def _ranked_rows(session: Session, info: EventInfo, where: str, scope: int, page
     query = _RANKED_SQL.format(where=where, direction=direction, wind=wind_sql(info))
     rows = session.execute(text(query), {
         "scope": scope, "limit": per_page, "offset": (page - 1) * per_page}).all()
+    legs = legs_shown(session, [row.entry_id for row in rows]) if info.relay else {}
     out = []
     for row in rows:
         status = ResultStatus(row.status)
         finished = status is ResultStatus.OK and row.mark is not None
         out.append({
-            "entry_id": row.entry_id, "bib": row.bib, "name": f"{row.first_name} {row.last_name}",
+            "entry_id": row.entry_id, "bib": row.bib,
+            "name": f"{row.first_name} {row.last_name}".strip(),
+            "legs": list(legs.get(row.entry_id, ())),
             "first_name": row.first_name, "last_name": row.last_name,
             "club": row.club_code or "", "heat_id": row.heat_id, "heat": row.heat_number,
             "place": row.place, "mark": row.mark, "status": status.value,

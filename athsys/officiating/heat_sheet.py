@@ -13,9 +13,11 @@ from dataclasses import dataclass
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from athsys.athletes.models import Athlete, Club
+from athsys.athletes.models import Club
 from athsys.competitions.combined_rounds import round_discipline
+from athsys.competitions.competitors import FIRST_NAME, LAST_NAME, join_competitor
 from athsys.competitions.models import Entry, Heat, LaneAssignment
+from athsys.competitions.relays import legs_shown
 from athsys.competitions.time_zones import local_clock, local_moment
 from athsys.results.models import Result
 from athsys.sport.marks import format_result_time, format_wind
@@ -37,6 +39,7 @@ class LaneLine:
     place: int | None
     source: str  # chip, lif, manual, api
     hand_timed: bool  # the time was taken by hand
+    legs: tuple[str, ...] = ()  # a relay team's runners in leg order
 
 
 @dataclass(frozen=True)
@@ -58,18 +61,19 @@ def heat_sheet(session: Session, heat: Heat) -> HeatSheet:
     found = round_discipline(heat.round)
     time_zone = event.competition.time_zone
     rows = session.execute(
-        select(LaneAssignment.lane, LaneAssignment.position, Entry, Athlete, Club.code, Result)
-        .join(Entry, Entry.id == LaneAssignment.entry_id)
-        .join(Athlete, Athlete.id == Entry.athlete_id)
-        .outerjoin(Club, Club.id == Athlete.club_id)
+        join_competitor(
+            select(LaneAssignment.lane, LaneAssignment.position, Entry, FIRST_NAME, LAST_NAME,
+                   Club.code, Result)
+            .join(Entry, Entry.id == LaneAssignment.entry_id))
         .outerjoin(Result, (Result.entry_id == Entry.id) & (Result.heat_id == heat.id))
         .where(LaneAssignment.heat_id == heat.id)
         .order_by(LaneAssignment.lane.nulls_last(), LaneAssignment.position, Entry.bib)
     ).all()
+    legs = legs_shown(session, [row.Entry.id for row in rows]) if found.relay else {}
     lines = tuple(
         LaneLine(
             entry_id=entry.id, lane=lane, position=position, bib=entry.bib,
-            name=f"{athlete.first_name} {athlete.last_name}".strip(), club=club or "",
+            name=f"{first} {last}".strip(), club=club or "", legs=legs.get(entry.id, ()),
             entry_status=entry.status.value,
             result_id=result.id if result else None,
             mark=format_result_time(result.mark, found.measure, road=found.road,
@@ -81,7 +85,7 @@ def heat_sheet(session: Session, heat: Heat) -> HeatSheet:
             source=result.source.value if result else "",
             hand_timed=bool(result and result.hand_timed),
         )
-        for lane, position, entry, athlete, club, result in rows
+        for lane, position, entry, first, last, club, result in rows
     )
     return HeatSheet(
         heat_id=heat.id, name=repr(heat), event_id=event.id, status=heat.status.value,

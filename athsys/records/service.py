@@ -91,13 +91,18 @@ def _flags_for(
 ) -> tuple[str, ...]:
     if not _eligible(result, found):
         return ()
-    athlete: Athlete = result.entry.athlete
-    personal = _best_row(session, RecordScope.PERSONAL_BEST, found.code, athlete, None)
-    season = _best_row(session, RecordScope.SEASON_BEST, found.code, athlete, day.year)
+    athlete = result.entry.athlete
+    # a relay team has no personal or season best; its nation is its club's country
+    personal = (_best_row(session, RecordScope.PERSONAL_BEST, found.code, athlete, None)
+                if athlete is not None else None)
+    season = (_best_row(session, RecordScope.SEASON_BEST, found.code, athlete, day.year)
+              if athlete is not None else None)
+    club = result.entry.club
+    nation = athlete.nationality if athlete is not None else (club.country if club else None)
     existing = ExistingRecords(
         world=_record_mark(session, RecordScope.WORLD, found.code, event, None),
-        national=(_record_mark(session, RecordScope.NATIONAL, found.code, event,
-                               athlete.nationality) if athlete.nationality else None),
+        national=(_record_mark(session, RecordScope.NATIONAL, found.code, event, nation)
+                  if nation else None),
         meeting=_record_mark(session, RecordScope.MEETING, found.code, event,
                              event.competition.name),
         championship=(_record_mark(session, RecordScope.CHAMPIONSHIP, found.code, event,
@@ -110,7 +115,8 @@ def _flags_for(
     )
     earned = records_earned(result.mark or 0, found.measure, existing, road=found.road,
                             hand=result.hand_timed, comparable=hand_comparable(found.code))
-    return tuple(kind.value for kind in earned)
+    personal_kinds = {RecordKind.PB, RecordKind.SB} if athlete is None else set()
+    return tuple(kind.value for kind in earned if kind not in personal_kinds)
 
 
 def _record_mark(
@@ -138,7 +144,9 @@ def _raise_bests(
     session: Session, actor: Actor, result: Result, found: Discipline, event: Event, day: date,
     flags: tuple[str, ...],
 ) -> None:
-    athlete: Athlete = result.entry.athlete
+    athlete = result.entry.athlete
+    if athlete is None:  # a relay team: no personal bests to raise
+        return
     for kind, scope, season in (
         (RecordKind.PB, RecordScope.PERSONAL_BEST, None),
         (RecordKind.SB, RecordScope.SEASON_BEST, day.year),

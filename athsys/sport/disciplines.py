@@ -36,10 +36,17 @@ class Discipline:
     race_kind: RaceKind | None = None  # lane-draw groups, for races started in lanes
     wind: bool = False  # wind is measured and matters for records
     vertical: bool = False  # high jump and pole vault: heights with o/x/- attempts
+    legs_m: tuple[int, ...] = ()  # a relay: each leg's distance in running order
+    mixed: bool = False  # a mixed relay: half its legs run by men, half by women
 
     @property
     def road(self) -> bool:
         return self.kind is EventKind.ROAD
+
+    @property
+    def relay(self) -> bool:
+        """Run by teams of a club, one runner per leg (:mod:`athsys.competitions.relays`)."""
+        return bool(self.legs_m)
 
 
 def _track(
@@ -55,6 +62,11 @@ def _field(code: str, name: str, *, wind: bool = False, vertical: bool = False) 
 
 def _road(code: str, name: str) -> Discipline:
     return Discipline(code, name, EventKind.ROAD, Measure.TIME)
+
+
+def _relay(code: str, name: str, legs_m: tuple[int, ...], race_kind: RaceKind | None = None,
+           *, kind: EventKind = EventKind.TRACK, mixed: bool = False) -> Discipline:
+    return Discipline(code, name, kind, Measure.TIME, race_kind, legs_m=legs_m, mixed=mixed)
 
 
 def _combined(code: str, name: str) -> Discipline:
@@ -76,8 +88,17 @@ _ALL = (
     _track("110mH", "110 m hurdles", RaceKind.STRAIGHT, wind=True),
     _track("400mH", "400 m hurdles", RaceKind.LANES_400),
     _track("3000mSC", "3000 m steeplechase"),
-    _track("4x100m", "4 × 100 m relay", RaceKind.BEND_200),
-    _track("4x400m", "4 × 400 m relay", RaceKind.LANES_400),
+    _relay("4x100m", "4 × 100 m relay", (100,) * 4, RaceKind.BEND_200),
+    _relay("4x200m", "4 × 200 m relay", (200,) * 4, RaceKind.LANES_400),
+    _relay("4x400m", "4 × 400 m relay", (400,) * 4, RaceKind.LANES_400),
+    _relay("4x400mMix", "Mixed 4 × 400 m relay", (400,) * 4, RaceKind.LANES_400, mixed=True),
+    # the Swedish medley starts in lanes (the first two legs run in lanes, as a 4 x 400)
+    _relay("SMR", "Swedish medley relay", (100, 200, 300, 400), RaceKind.LANES_400),
+    _relay("DMR", "Distance medley relay", (1200, 400, 800, 1600)),
+    _relay("EKIDEN", "Ekiden road relay", (5000, 10000, 5000, 10000, 5000, 7195),
+           kind=EventKind.ROAD),
+    _relay("XCRMix", "Mixed cross-country relay", (2000,) * 4, kind=EventKind.ROAD,
+           mixed=True),
     _field("HJ", "High jump", vertical=True),
     _field("PV", "Pole vault", vertical=True),
     _field("LJ", "Long jump", wind=True),

@@ -8,7 +8,8 @@ import io
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from athsys.athletes.models import Athlete, Club
+from athsys.athletes.models import Club
+from athsys.competitions.competitors import FIRST_NAME, LAST_NAME, join_competitor
 from athsys.competitions.models import Entry, Event, Heat, LaneAssignment, Round
 from athsys.results.models import Result
 from athsys.sport.disciplines import EventKind
@@ -26,11 +27,12 @@ from athsys.timing.lookups import get_competition, heat_with_competition
 
 
 def _start_list_heat(session: Session, heat: Heat) -> StartListHeat:
-    rows = session.execute(
-        select(LaneAssignment.lane, Entry.bib, Athlete.last_name, Athlete.first_name, Club.name)
-        .join(Entry, Entry.id == LaneAssignment.entry_id)
-        .join(Athlete, Athlete.id == Entry.athlete_id)
-        .outerjoin(Club, Club.id == Athlete.club_id)
+    """A relay team's line has a blank id and the team's name as the last name (FinishLynx
+    reads it so); its result comes back by lane."""
+    rows = session.execute(join_competitor(
+        select(LaneAssignment.lane, Entry.bib, LAST_NAME, FIRST_NAME, Club.name,
+               Entry.team_name.is_not(None))
+        .join(Entry, Entry.id == LaneAssignment.entry_id))
         .where(LaneAssignment.heat_id == heat.id)
         .order_by(LaneAssignment.position)
     ).all()
@@ -39,8 +41,8 @@ def _start_list_heat(session: Session, heat: Heat) -> StartListHeat:
         event=event.id, round=heat.round.ordinal, heat=heat.number,
         name=heat.name
         or f"{event.name} {heat.round.kind.value} {heat.round.ordinal} heat {heat.number}",
-        lanes=tuple(StartListLane(lane, bib, last, first, club or "")
-                    for lane, bib, last, first, club in rows),
+        lanes=tuple(StartListLane(lane, None if relay else bib, last, first, club or "")
+                    for lane, bib, last, first, club, relay in rows),
     )
 
 
@@ -66,10 +68,7 @@ def export_ppl(
     session: Session, *, heat_id: int | None = None, competition_id: int | None = None
 ) -> str:
     """``lynx.ppl``: every competitor of the heat, or of the competition, by bib."""
-    query = (
-        select(Entry.bib, Athlete.last_name, Athlete.first_name, Club.name)
-        .join(Athlete, Athlete.id == Entry.athlete_id).outerjoin(Club, Club.id == Athlete.club_id)
-    )
+    query = join_competitor(select(Entry.bib, LAST_NAME, FIRST_NAME, Club.name))
     if heat_id is not None:
         heat_with_competition(session, heat_id)
         query = query.join(LaneAssignment, LaneAssignment.entry_id == Entry.id).where(
@@ -101,10 +100,9 @@ def export_results_csv(session: Session, heat_id: int) -> str:
     road: up to the second) and in ms."""
     heat, _ = heat_with_competition(session, heat_id)
     road = heat.round.event.kind == EventKind.ROAD
-    rows = session.execute(
-        select(Result, Entry.bib, Athlete.last_name, Athlete.first_name, Club.name)
-        .join(Entry, Entry.id == Result.entry_id).join(Athlete, Athlete.id == Entry.athlete_id)
-        .outerjoin(Club, Club.id == Athlete.club_id).where(Result.heat_id == heat_id)
+    rows = session.execute(join_competitor(
+        select(Result, Entry.bib, LAST_NAME, FIRST_NAME, Club.name)
+        .join(Entry, Entry.id == Result.entry_id)).where(Result.heat_id == heat_id)
         .order_by(Result.place.asc().nulls_last(), Result.status, Entry.bib)
     ).all()
     buffer = io.StringIO()

@@ -23,6 +23,7 @@ from webui.api import (
     public,
     races,
     registrations,
+    relays,
     results,
     rounds,
     scoring,
@@ -47,6 +48,7 @@ def register_api(app: Flask) -> None:
     app.register_blueprint(field.blueprint)
     app.register_blueprint(starter.blueprint)
     app.register_blueprint(desk.blueprint)
+    app.register_blueprint(relays.blueprint)
     app.register_blueprint(pickers.blueprint)
     app.register_blueprint(setup.blueprint)
     app.register_blueprint(scoring.blueprint)

@@ -66,6 +66,7 @@ class LaneLineSchema(Schema):
     bib = fields.String()
     name = fields.String()
     club = fields.String()
+    legs = fields.List(fields.String())
     entry_status = fields.String()
     result_id = fields.Integer(allow_none=True)
     mark = fields.String()

@@ -102,15 +102,17 @@ class EntryView(AthsysModelView):
     update = staticmethod(service.update_entry)
     remove = staticmethod(service.delete_entry)
     may_edit = staticmethod(
-        lambda actor, entry: check_may_manage_club(actor, entry.athlete.club_id))
+        lambda actor, entry: check_may_manage_club(actor, entry.competitor_club_id))
 
-    list_columns = ["bib", "athlete", "event", "seed_mark", "status"]
-    show_columns = ["bib", "athlete", "event", "seed_mark", "status", "eligibility_override",
+    list_columns = ["bib", "athlete", "team_name", "event", "seed_mark", "status"]
+    show_columns = ["bib", "athlete", "team_name", "club", "event", "seed_mark", "status",
+                    "eligibility_override",
                     "standard_waiver", "created_at", "updated_at"]
     add_columns = edit_columns = ["event", "athlete", "bib", "seed_mark", "status",
                                   "eligibility_override", "standard_waiver"]
     search_columns = ["bib", "athlete", "event", "status"]
-    label_columns = {"seed_mark": "Seed mark", "eligibility_override": "Entered anyway, because",
+    label_columns = {"seed_mark": "Seed mark", "team_name": "Relay team",
+                     "eligibility_override": "Entered anyway, because",
                      "standard_waiver": "Standard waived, because"}
     description_columns = {
         "eligibility_override": "only when the event's sex or age category excludes the "

@@ -82,6 +82,10 @@ POST   /api/starter/heats/{race}/start O O O O F F F U
 POST   /api/starter/heats/{started_race}/finish O O O O F F F U
 POST   /api/starter/heats/{finished_race}/official O O O F F F F U
 POST   /api/starter/heats/{race}/outcome O O O O F F F U
+GET    /api/relay_teams           O O O O O O O U
+GET    /api/relay_teams/{relay_team} O O O O O O O U
+POST   /api/relay_teams           O O O F O F F U
+PUT    /api/relay_teams/{relay_team}/legs O O O F O F F U
 GET    /api/desk/competitions/{competition}/entries O O O O O O O U
 POST   /api/desk/competitions/{competition}/late-entries O O O F O F F U
 GET    /api/pickers/{picker}?q=a  O O O O O O O U
@@ -175,6 +179,8 @@ def _body(method, path, ids):
                                     "athlete_id": ids["other_athlete"], "bib": f"9{t[:5]}",
                                     "seed_mark": "6.02"},
         ("PUT", "registrations"): {"seed_mark": "11.51"},
+        ("POST", "relay_teams"): {"event_id": ids.get("relay_event"), "club_id": ids["club"],
+                                  "bib": f"7{t[:5]}"},
         ("POST", "results"): {"race_id": ids["race"], "entry_id": ids["spare_entry"],
                               "mark": "11.87", "wind": "+1.1"},
         ("PUT", "results"): {"mark": "11.42", "reason": "photo finish read again"},
@@ -201,6 +207,7 @@ def _body(method, path, ids):
         "official": {},
         "check-in": {},
         "scratch": {},
+        "legs": {"legs": [{"athlete_id": ids["athlete"], "leg": None}]},
     }
     if path.startswith("/api/setup/"):
         return _setup_body(path, t)
@@ -225,6 +232,25 @@ def _setup_body(path, t):
         "preview": csv, "entries": csv, "chips": {}, "seed": {"seed": 1},
     }
     return bodies[path.rsplit("/", 1)[1]]
+
+
+def _relay(ids):
+    """A women's 4 x 100 m in the meet and a team of the coach's club in it."""
+    from athsys.competitions.models import Entry, Event
+    from athsys.sport.disciplines import EventKind
+    from athsys.sport.sex import Sex
+
+    with TestDataFactory.app.app_context():
+        session = TestDataFactory.session()
+        event = Event(competition_id=ids["competition"], discipline_code="4x100m",
+                      name="4 × 100 m relay", sex=Sex.FEMALE, kind=EventKind.TRACK)
+        session.add(event)
+        session.flush()
+        team = Entry(event_id=event.id, competition_id=ids["competition"], club_id=ids["club"],
+                     team_name=f"Team {tag()}", bib=f"R{tag()[:5]}")
+        session.add(team)
+        session.commit()
+        return {"relay_event": event.id, "relay_team": team.id}
 
 
 def _empty_competition():
@@ -269,6 +295,8 @@ def test_role_matrix(api, role_users, coach_club, method, path, role, cell):
             ids["race"], "started" if "{started_race}" in path else "finished")
     if "{setup_competition}" in path:
         ids["setup_competition"] = _empty_competition()
+    if path.startswith("/api/relay_teams"):
+        ids.update(_relay(ids))
     if "{picker}" in path:
         ids["picker"] = "athletes"
     if "{user}" in path:

@@ -88,7 +88,7 @@ def test_relays_legs_and_mixed() -> None:
     mixed = parse_event_code("4x400mix")
     assert (mixed.code, mixed.legs, mixed.leg_m, mixed.distance_m, mixed.mixed) == (
         "4x400mMix", 4, 400, 1600, True)
-    assert mixed.discipline is None
+    assert mixed.discipline is not None and mixed.discipline.mixed  # the catalogue's
     assert parse_event_code("4x100m").mixed is False
 
 

@@ -18,7 +18,7 @@
     var rows = lines.map(function (l) {
       var cls = (l.place == null ? "out" : "") + (fresh && fresh[l.entry_id] ? " fresh" : "");
       return '<tr class="' + cls + '" data-entry="' + l.entry_id + '"><td>' + (l.place == null ? "" : l.place + (l.tied ? "=" : "")) +
-        "</td><td>" + esc(l.bib) + '</td><td class="name"><a href="/live/' + id + "/athletes/" + l.entry_id + '">' + esc(l.name) + "</a></td><td>" + esc(l.club) + '</td><td class="mark">' +
+        "</td><td>" + esc(l.bib) + '</td><td class="name"><a href="/live/' + id + "/athletes/" + l.entry_id + '">' + esc(l.name) + "</a>" + legs(l) + "</td><td>" + esc(l.club) + '</td><td class="mark">' +
         esc(l.mark_text) + "</td>" + (wind ? "<td>" + esc(l.wind || "") + "</td>" : "") + '<td class="gap">' +
         esc(l.gap_text || "") + "</td>" +
         (recs ? '<td class="recs">' + esc((l.records || []).join(" ")) + "</td>" : "") + "</tr>"; }).join("");
@@ -29,7 +29,11 @@
   function startList(lines) {
     return '<table class="results"><thead><tr><th>Lane</th><th>Bib</th><th>Name</th><th>Club</th><th>Seed</th></tr></thead><tbody>' +
       lines.map(function (s) { return "<tr><td>" + esc(s.lane || s.position) + "</td><td>" + esc(s.bib) + "</td><td>" +
-        esc(s.name) + "</td><td>" + esc(s.club) + "</td><td>" + esc(s.seed_text) + "</td></tr>"; }).join("") + "</tbody></table>";
+        esc(s.name) + legs(s) + "</td><td>" + esc(s.club) + "</td><td>" + esc(s.seed_text) + "</td></tr>"; }).join("") + "</tbody></table>";
+  }
+  // a relay team's runners in leg order, under its name
+  function legs(l) {
+    return (l.legs || []).length ? '<span class="legs">' + l.legs.map(esc).join(", ") + "</span>" : "";
   }
   var seen = {};
   function freshOf(key, lines) {

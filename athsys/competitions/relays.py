@@ -1,0 +1,168 @@
+"""Relay teams: entering a club's team in a relay event and declaring its runners.
+
+A team is an :class:`~athsys.competitions.models.Entry` with a club and a team name; its
+runners are :class:`~athsys.competitions.models.RelayLeg` rows, replaced as a whole by each
+declaration (so a new leg order never collides with the old one half-way). The order may
+change until the team's next race starts: once the last heat it is seeded in has started,
+a declaration is refused. Each function validates everything before it writes, writes in
+the caller's transaction and audits; none commits.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+
+from sqlalchemy import delete, select
+from sqlalchemy.orm import Session
+
+from athsys.accounts.actor import Actor
+from athsys.athletes.models import Athlete, Club
+from athsys.athletes.service import check_may_manage_club
+from athsys.audit.service import audited_add, record
+from athsys.competitions.models import (
+    Entry,
+    Event,
+    Heat,
+    HeatStatus,
+    LaneAssignment,
+    RelayLeg,
+    Round,
+)
+from athsys.competitions.relay_rules import Runner, check_legs, team_name
+from athsys.errors import ConflictError, NotFoundError, ValidationError
+from athsys.sport.plausible import check_plausible
+
+
+@dataclass(frozen=True)
+class LegDeclaration:
+    """An athlete declared for a team: the leg they run, or None for a reserve."""
+
+    athlete_id: int
+    leg: int | None = None
+
+
+def create_relay_team(
+    session: Session, actor: Actor, event: Event, club: Club, *, bib: str,
+    name: str | None = None, seed_mark: int | None = None,
+) -> Entry:
+    """Enter a club's team in a relay event; without a name it is the club's next letter
+    (``Tigers AC A``, ``Tigers AC B``). A coach enters only their own club's teams."""
+    relay = event.discipline
+    if not relay.relay:
+        raise ValidationError(f"{event.name} is not a relay: enter athletes in it",
+                              details={"event": "not a relay"})
+    check_may_manage_club(actor, club.id, what="relay teams")
+    if not (bib or "").strip():
+        raise ValidationError("bib: a bib number is required", details={"bib": "required"})
+    taken = list(session.scalars(
+        select(Entry.team_name).where(Entry.event_id == event.id, Entry.team_name.is_not(None))))
+    name = " ".join((name or "").split()) or team_name(club.name, taken)
+    if name in taken:
+        raise ConflictError(f"{event.name} already has a team named {name}",
+                            details={"team_name": name})
+    check_plausible(seed_mark, relay, None if relay.mixed else event.sex, field="seed_mark")
+    entry = Entry(event_id=event.id, competition_id=event.competition_id, club_id=club.id,
+                  team_name=name, bib=bib.strip(), seed_mark=seed_mark)
+    return audited_add(session, actor, entry)  # type: ignore[no-any-return]
+
+
+def relay_team(session: Session, entry_id: int) -> Entry:
+    """The team entry, or NotFoundError (an athlete's entry is not a team)."""
+    entry = session.get(Entry, entry_id)
+    if entry is None or not entry.is_relay:
+        raise NotFoundError(f"relay team {entry_id} not found", details={"entry": entry_id})
+    return entry
+
+
+def declare_legs(
+    session: Session, actor: Actor, entry: Entry, declared: Sequence[LegDeclaration]
+) -> list[RelayLeg]:
+    """Replace the team's runners with ``declared``: every rule checked first (club, sex,
+    legs, one team per athlete in the event, the race not started), then written at once."""
+    if not entry.is_relay or entry.club_id is None:
+        raise ValidationError(f"entry {entry.bib} is an athlete's, not a relay team",
+                              details={"entry": entry.id})
+    check_may_manage_club(actor, entry.club_id, what="relay teams")
+    check_legs_open(session, entry)
+    event, club = entry.event, session.get(Club, entry.club_id)
+    assert club is not None  # nosec B101 # a foreign key, for the type checker
+    runners = _runners(session, declared)
+    check_legs(event.discipline, event.sex, club.id, club.name, runners,
+               team=entry.team_name or "")
+    _check_one_team(session, entry, runners)
+    session.execute(delete(RelayLeg).where(RelayLeg.entry_id == entry.id))
+    legs = [RelayLeg(entry_id=entry.id, event_id=entry.event_id, athlete_id=r.athlete_id,
+                     leg=r.leg) for r in runners]
+    session.add_all(legs)
+    session.flush()
+    session.expire(entry, ["legs"])
+    record(session, actor, "declare_legs", "Entry", entry.id, {
+        "legs": {str(r.leg): r.athlete_id for r in runners if r.leg is not None},
+        "reserves": [r.athlete_id for r in runners if r.leg is None],
+    })
+    return legs
+
+
+def check_legs_open(session: Session, entry: Entry) -> None:
+    """The leg order stays open until the team's next race starts: refused once the last
+    heat it is seeded in is under way or over."""
+    last = session.execute(
+        select(Heat, Round.ordinal)
+        .join(LaneAssignment, LaneAssignment.heat_id == Heat.id)
+        .join(Round, Round.id == Heat.round_id)
+        .where(LaneAssignment.entry_id == entry.id)
+        .order_by(Round.ordinal.desc()).limit(1)
+    ).first()
+    if last is not None and last[0].status is not HeatStatus.SCHEDULED:
+        heat = last[0]
+        raise ConflictError(
+            f"the legs of {entry.team_name} can no longer change: {heat!r} is "
+            f"{heat.status.value}", details={"heat": heat.id, "status": heat.status.value})
+
+
+def _runners(session: Session, declared: Sequence[LegDeclaration]) -> list[Runner]:
+    ids = {d.athlete_id for d in declared}
+    found = {a.id: (a, club) for a, club in session.execute(
+        select(Athlete, Club.name).outerjoin(Club, Club.id == Athlete.club_id)
+        .where(Athlete.id.in_(ids)))}
+    unknown = sorted(ids - found.keys())
+    if unknown:
+        raise ValidationError(f"no athlete with id {', '.join(map(str, unknown))}",
+                              details={"athletes": unknown})
+    return [Runner(d.athlete_id, found[d.athlete_id][0].full_name, found[d.athlete_id][0].sex,
+                   found[d.athlete_id][0].club_id, found[d.athlete_id][1], d.leg)
+            for d in declared]
+
+
+def _check_one_team(session: Session, entry: Entry, runners: Sequence[Runner]) -> None:
+    """An athlete runs for one team of an event (the database refuses it too; this names
+    the athlete and the other team)."""
+    elsewhere = session.execute(
+        select(RelayLeg.athlete_id, Entry.team_name)
+        .join(Entry, Entry.id == RelayLeg.entry_id)
+        .where(RelayLeg.event_id == entry.event_id, RelayLeg.entry_id != entry.id,
+               RelayLeg.athlete_id.in_([r.athlete_id for r in runners]))
+    ).all()
+    if elsewhere:
+        names = {r.athlete_id: r.name for r in runners}
+        taken = "; ".join(f"{names[athlete]} already runs for {team}"
+                          for athlete, team in elsewhere)
+        raise ConflictError(f"{entry.team_name}: {taken}", details={
+            "athletes": [athlete for athlete, _ in elsewhere]})
+
+
+def legs_shown(session: Session, entry_ids: Sequence[int]) -> dict[int, tuple[str, ...]]:
+    """The runners of each relay team among ``entry_ids`` in leg order, as start lists and
+    results show them (``"Anna Smith"``); reserves are not shown. Teams without declared
+    legs, and athletes' entries, are absent."""
+    rows = session.execute(
+        select(RelayLeg.entry_id, Athlete.first_name, Athlete.last_name)
+        .join(Athlete, Athlete.id == RelayLeg.athlete_id)
+        .where(RelayLeg.entry_id.in_(list(entry_ids)), RelayLeg.leg.is_not(None))
+        .order_by(RelayLeg.entry_id, RelayLeg.leg)
+    ).all()
+    shown: dict[int, list[str]] = {}
+    for entry_id, first, last in rows:
+        shown.setdefault(entry_id, []).append(f"{first} {last}")
+    return {entry_id: tuple(names) for entry_id, names in shown.items()}
