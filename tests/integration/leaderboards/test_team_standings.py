@@ -11,6 +11,7 @@ import pytest
 import redis as redis_lib
 from flask import Flask
 from flask.testing import FlaskClient
+from pypdf import PdfReader
 from sqlalchemy.engine import Engine
 from sqlalchemy.orm import Session
 
@@ -85,6 +86,13 @@ def test_stored_scheme_scores_the_competition_through_the_worker(
     rows = list(csv.DictReader(io.StringIO(sheet.get_data(as_text=True))))
     assert [(r["event"], r["place"], r["team"], r["points"]) for r in rows[:2]] == [
         ("All", "1", "HAR", "11"), ("All", "2", "STR", "3")]
+
+    printed = client.get(f"/api/public/competitions/{meet.competition_id}/teams.pdf")
+    assert printed.status_code == 200 and printed.data.startswith(b"%PDF-")
+    text = " ".join(" ".join(page.extract_text().split())
+                    for page in PdfReader(io.BytesIO(printed.data)).pages)
+    assert "Team standings" in text and "1 HAR 11 2" in text and "2 STR 3 1" in text
+    assert "points 5-3-1 per place" in text and "10 km road — team scores" in text
 
     # cross-country, 2 score and 1 displaces: HAR 1 + 3 = 4, STR 2 + 4 = 6 on the road;
     # the sprint has one finisher: no complete team there, so no team is ranked over both
