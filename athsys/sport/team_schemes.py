@@ -121,3 +121,52 @@ def parse_team_scheme(data: object) -> TeamScheme:
             f"team scheme: points must not rise from one place to the next, got {points!r}",
             details={"team_scheme.points": "descending, e.g. [5, 3, 1]"})
     return TeamScheme("points", tuple(points), scorers, 0, relays)
+
+
+# -- the notation of the admin form ------------------------------------------------------
+NOTATION_HELP: Final = ("a preset (dual, league, championship, cross-country) or "
+                        "points 6,4,2; then, separated by ';': scorers 3, displacers 2, "
+                        "no relays. E.g. 'league; scorers 3' or "
+                        "'cross-country; scorers 5; displacers 2'")
+
+
+def parse_scheme_text(text: str) -> TeamScheme:
+    """A scheme written as the admin form takes it (:data:`NOTATION_HELP`)."""
+    parts = [part.strip().lower() for part in text.split(";") if part.strip()]
+    if not parts:
+        raise ValidationError("team scheme: write a preset or points",
+                              details={"team_scheme": NOTATION_HELP})
+    data: dict[str, Any] = {}
+    first, *options = parts
+    if first.startswith("points"):
+        values = first.removeprefix("points").replace("-", ",").split(",")
+        if not all(v.strip().isdigit() for v in values):
+            raise ValidationError(f"team scheme: points must be whole numbers like 6,4,2, got "
+                                  f"{first!r}", details={"team_scheme.points": NOTATION_HELP})
+        data["points"] = [int(v) for v in values]
+    else:
+        data["preset"] = first
+    for option in options:
+        name, _, value = option.partition(" ")
+        if option == "no relays":
+            data["relays"] = False
+        elif name in ("scorers", "displacers") and value.strip().isdigit():
+            data[name] = int(value)
+        else:
+            raise ValidationError(f"team scheme: cannot read {option!r}",
+                                  details={"team_scheme": NOTATION_HELP})
+    return parse_team_scheme(data)
+
+
+def scheme_text(scheme: TeamScheme) -> str:
+    """The notation of ``scheme`` (what :func:`parse_scheme_text` reads back)."""
+    if scheme.scoring == CROSS_COUNTRY:
+        parts = [CROSS_COUNTRY, f"scorers {scheme.scorers}", f"displacers {scheme.displacers}"]
+    else:
+        named = [name for name, points in PRESETS.items() if points == scheme.points]
+        parts = [named[0] if named else "points " + ",".join(map(str, scheme.points))]
+        if scheme.scorers:
+            parts.append(f"scorers {scheme.scorers}")
+    if not scheme.relays:
+        parts.append("no relays")
+    return "; ".join(parts)

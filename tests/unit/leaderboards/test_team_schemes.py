@@ -14,7 +14,13 @@ from athsys.leaderboards.teams import (
     team_scores,
 )
 from athsys.sport.ranking import ResultStatus
-from athsys.sport.team_schemes import TeamScheme, is_relay, parse_team_scheme
+from athsys.sport.team_schemes import (
+    TeamScheme,
+    is_relay,
+    parse_scheme_text,
+    parse_team_scheme,
+    scheme_text,
+)
 
 pytestmark = pytest.mark.unit
 
@@ -143,3 +149,22 @@ def test_cross_country_over_races_ranks_only_teams_complete_in_every_race():
     # first: A 1+3 = 4, B 2+4 = 6, C 5+6 = 11; second: B 1+2 = 3, A 3+4 = 7, C incomplete
     assert [(t.team, t.place, t.points, t.events) for t in totals] == [
         ("B", 1, Fraction(9), 2), ("A", 2, Fraction(11), 2), ("C", None, Fraction(11), 1)]
+
+
+@pytest.mark.parametrize(("text", "expected"), [
+    ("league", TeamScheme("points", (8, 7, 6, 5, 4, 3, 2, 1))),
+    ("Championship; scorers 3; no relays",
+     TeamScheme("points", (10, 8, 6, 5, 4, 3, 2, 1), 3, 0, False)),
+    ("points 6,4,2", TeamScheme("points", (6, 4, 2))),
+    ("cross-country; scorers 5; displacers 2", TeamScheme("cross-country", (), 5, 2)),
+])
+def test_the_admin_notation_reads_and_writes_back(text, expected):
+    assert parse_scheme_text(text) == expected
+    assert parse_scheme_text(scheme_text(expected)) == expected
+
+
+@pytest.mark.parametrize("text", ["", "points 6,x", "league; cap 3", "points 1,2,3",
+                                  "cross-country; scorers 0"])
+def test_the_admin_notation_refuses_what_cannot_be_applied(text):
+    with pytest.raises(ValidationError):
+        parse_scheme_text(text)
