@@ -16,7 +16,7 @@ from __future__ import annotations
 
 from datetime import date
 
-from athsys.sport.age_categories import category_table
+from athsys.sport.age_categories import WORLD_ATHLETICS, category_table
 from athsys.sport.marks import Measure, format_mark
 from athsys.sport.sex import Sex
 
@@ -24,12 +24,15 @@ _SEX_NAMES = {Sex.MALE: "men", Sex.FEMALE: "women"}
 
 
 def eligibility_problem(event_sex: Sex, event_category: str, athlete_sex: Sex,
-                        birth_date: date | None, competition_day: date) -> str | None:
-    """Why the athlete may not enter the event, or None when they may."""
+                        birth_date: date | None, competition_day: date,
+                        table: str = WORLD_ATHLETICS) -> str | None:
+    """Why the athlete may not enter the event, or None when they may; the categories are
+    the competition's ``table``."""
     if athlete_sex is not event_sex:
         return (f"the event is for {_SEX_NAMES[event_sex]}; the athlete is registered among "
                 f"the {_SEX_NAMES[athlete_sex]}")
-    return category_table().misfit(event_category, athlete_sex, birth_date, competition_day)
+    return category_table(table).misfit(event_category, athlete_sex, birth_date,
+                                        competition_day)
 
 
 def standard_problem(standard: int | None, seed_mark: int | None,

@@ -24,6 +24,7 @@ from typing import Final
 
 from athsys.competitions.eligibility import eligibility_problem
 from athsys.errors import ValidationError
+from athsys.sport.age_categories import WORLD_ATHLETICS
 from athsys.sport.disciplines import discipline
 from athsys.sport.marks import format_mark, parse_mark
 from athsys.sport.plausible import check_plausible
@@ -57,6 +58,7 @@ class EventChoice:
     sex: Sex
     age_category: str
     name: str
+    category_table: str = WORLD_ATHLETICS  # the competition's (athsys.sport.age_categories)
 
 
 @dataclass(frozen=True)
@@ -250,7 +252,7 @@ def _check_row(number: int, cells: dict[str, str], events: Sequence[EventChoice]
     mark: int | None = None
     if event is not None:
         problem = eligibility_problem(event.sex, event.age_category, sex or event.sex,
-                                      birth, first_day)
+                                      birth, first_day, event.category_table)
         if problem is not None and "birth_date" not in {p.field for p in problems[before:]}:
             bad("event", f"{event.name}: {problem}")
         if cells.get("seed_mark"):

@@ -24,6 +24,7 @@ from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from athsys.athletes.models import Athlete
 from athsys.db import Base, Timestamped, enum_type
+from athsys.sport.age_categories import WORLD_ATHLETICS, category_implement
 from athsys.sport.disciplines import Discipline, EventKind, discipline
 from athsys.sport.sex import Sex
 
@@ -93,6 +94,9 @@ class Competition(Timestamped, Base):
     championship: Mapped[str | None] = mapped_column(String(120))
     # how teams (clubs) score: athsys.leaderboards.team_scheme, validated before it is stored
     team_scheme: Mapped[dict[str, Any] | None] = mapped_column(JSONB)
+    # the table its athletes' age categories come from (athsys.sport.age_categories)
+    age_categories: Mapped[str] = mapped_column(String(16), default=WORLD_ATHLETICS,
+                                                server_default=WORLD_ATHLETICS)
 
     events: Mapped[list[Event]] = relationship(
         back_populates="competition", cascade="all, delete-orphan", passive_deletes=True
@@ -148,6 +152,11 @@ class Event(Timestamped, Base):
     @property
     def discipline(self) -> Discipline:
         return discipline(self.discipline_code)
+
+    @property
+    def implement(self) -> str | None:
+        """The implement's weight or the barriers' height its category uses ("5 kg")."""
+        return category_implement(self.discipline_code, self.age_category, self.sex)
 
     def __repr__(self) -> str:
         return self.name

@@ -20,6 +20,7 @@ from marshmallow import (
 from athsys.competitions.models import CompetitionStatus, EntryStatus, HeatStatus, RoundKind
 from athsys.errors import ValidationError as SchemeError
 from athsys.inputs import StrictSchema
+from athsys.sport.age_categories import WORLD_ATHLETICS, category_tables
 from athsys.sport.disciplines import DISCIPLINES
 from athsys.sport.fields import MarkField, WindField
 from athsys.sport.sex import Sex
@@ -30,6 +31,9 @@ _INDOOR_HELP = "held indoors: its marks are published with i (8.41i)"
 _ALTITUDE_HELP = "the venue's altitude in metres; from 1000 m marks are published with A"
 _CHAMPIONSHIP_HELP = "the championship it is an edition of: its records are CR"
 _ALTITUDE = validate.Range(min=-500, max=5000)
+_AGE_TABLES = validate.OneOf(category_tables())
+_AGE_TABLES_HELP = ("the table its athletes' age categories come from: wa (World Athletics "
+                    "and WMA, the default) or uka (UK Athletics Rule 107: U11...U17, V35...)")
 _TEAM_SCHEME_HELP = ("how clubs score: {\"preset\": \"dual\"|\"league\"|\"championship\"|"
                      "\"cross-country\"} or {\"scoring\": \"points\", \"points\": [6, 4, 2], "
                      "\"scorers\": 2}, with \"relays\": true|false; null: no team scores")
@@ -89,6 +93,8 @@ class CompetitionCreateSchema(_CompetitionFields):
                                  metadata={"description": _CHAMPIONSHIP_HELP})
     team_scheme = TeamSchemeField(load_default=None, allow_none=True,
                                   metadata={"description": _TEAM_SCHEME_HELP})
+    age_categories = fields.String(load_default=WORLD_ATHLETICS, validate=_AGE_TABLES,
+                                   metadata={"description": _AGE_TABLES_HELP})
 
 
 class CompetitionUpdateSchema(_CompetitionFields):
@@ -105,6 +111,8 @@ class CompetitionUpdateSchema(_CompetitionFields):
     championship = fields.String(allow_none=True, validate=validate.Length(min=1, max=120),
                                  metadata={"description": _CHAMPIONSHIP_HELP})
     team_scheme = TeamSchemeField(allow_none=True, metadata={"description": _TEAM_SCHEME_HELP})
+    age_categories = fields.String(validate=_AGE_TABLES,
+                                   metadata={"description": _AGE_TABLES_HELP})
 
 
 class CompetitionResponseSchema(Schema):
@@ -120,6 +128,7 @@ class CompetitionResponseSchema(Schema):
     altitude_m = fields.Integer(allow_none=True)
     championship = fields.String(allow_none=True)
     team_scheme = fields.Dict(allow_none=True)
+    age_categories = fields.String()
 
 
 _DISCIPLINE = validate.OneOf(list(DISCIPLINES))

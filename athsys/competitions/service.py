@@ -29,27 +29,31 @@ from athsys.competitions.models import (
 )
 from athsys.errors import ConflictError, ValidationError
 from athsys.jobs import request_refresh
+from athsys.sport.age_categories import WORLD_ATHLETICS, category_table, table_problem
 from athsys.sport.disciplines import discipline
 from athsys.sport.plausible import check_plausible
 
 
 # -- competitions ------------------------------------------------------------------------------
-def _check_dates(competition: Competition) -> None:
+def _check_competition(competition: Competition) -> None:
     start, end = competition.start_date, competition.end_date
     if start is not None and end is not None and end < start:
         raise ValidationError("end_date: must not be before start_date",
                               details={"end_date": ["Must not be before start_date."]})
+    problem = table_problem(competition.age_categories or WORLD_ATHLETICS)
+    if problem is not None:
+        raise ValidationError(f"age_categories: {problem}", details={"age_categories": problem})
 
 
 def create_competition(session: Session, actor: Actor, competition: Competition) -> Competition:
-    _check_dates(competition)
+    _check_competition(competition)
     return audited_add(session, actor, competition)  # type: ignore[no-any-return]
 
 
 def update_competition(
     session: Session, actor: Actor, competition: Competition, before: Mapping[str, Any]
 ) -> None:
-    _check_dates(competition)
+    _check_competition(competition)
     audited_update(session, actor, competition, before)
     if before.get("team_scheme") != competition.team_scheme:
         # the worker computes team standings with the boards: a new scheme asks for them
@@ -67,13 +71,28 @@ def prepare_event(event: Event) -> None:
     check_plausible(event.entry_standard, found, event.sex, field="entry_standard")
 
 
+def _check_category(session: Session, event: Event) -> None:
+    """The event's age category is one of its competition's table (a U17 event in a World
+    Athletics meet is refused here, not at the first entry)."""
+    with session.no_autoflush:  # a form sets the relationship, the API the id
+        competition = event.competition or (session.get(Competition, event.competition_id)
+                                            if event.competition_id is not None else None)
+    table = competition.age_categories if competition is not None else WORLD_ATHLETICS
+    problem = category_table(table or WORLD_ATHLETICS).unknown(event.age_category or "SEN",
+                                                               event.sex)
+    if problem is not None:
+        raise ValidationError(f"age_category: {problem}", details={"age_category": problem})
+
+
 def create_event(session: Session, actor: Actor, event: Event) -> Event:
     prepare_event(event)
+    _check_category(session, event)
     return audited_add(session, actor, event)  # type: ignore[no-any-return]
 
 
 def update_event(session: Session, actor: Actor, event: Event, before: Mapping[str, Any]) -> None:
     prepare_event(event)
+    _check_category(session, event)
     audited_update(session, actor, event, before)
 
 
@@ -130,10 +149,11 @@ def check_eligible(session: Session, actor: Actor, event: Event, athlete: Athlet
                    entry: Entry) -> None:
     """The event's sex and age category admit the athlete, or a registrar gave a reason."""
     with session.no_autoflush:  # the entry is not complete yet
-        first_day = session.scalar(select(Competition.start_date).where(
-            Competition.id == event.competition_id))
+        first_day, table = session.execute(select(
+            Competition.start_date, Competition.age_categories).where(
+            Competition.id == event.competition_id)).one()
     problem = eligibility_problem(event.sex, event.age_category, athlete.sex,
-                                  athlete.birth_date, first_day)
+                                  athlete.birth_date, first_day, table)
     _unless_waived(actor, entry, "eligibility_override", "athlete", problem,
                    "a registrar may enter them anyway")
 

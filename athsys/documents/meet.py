@@ -57,7 +57,8 @@ def heat_sheet(session: Session, heat_id: int) -> bytes:
     scheduled = (heat["scheduled_start"] or "")[:16].replace("T", " ")
     section = Section(
         heading=f"{data['event']['name']} — {heat['round']} {heat['number']}",
-        note=f"Scheduled {scheduled} · status {heat['status']}",
+        note=" · ".join(part for part in (data["event"]["implement"], f"Scheduled {scheduled}",
+                                          f"status {heat['status']}") if part),
         columns=("Pos", "Lane", "Bib", "Name", "Club", "Seed", "Result"),
         widths=(0.6, 0.6, 0.8, 3.4, 1.2, 1.2, 1.6),
         rows=tuple((str(s["position"]), str(s["lane"] or ""), s["bib"], s["name"], s["club"],
@@ -72,7 +73,8 @@ def _result_section(head: dict[str, Any], lines: list[dict[str, Any]]) -> Sectio
     return Section(
         heading=str(head["name"]),
         note=" · ".join(part for part in (f"{head['sex']} {head['age_category']}",
-                                          str(head["round"]), state) if part),
+                                          head.get("implement"), str(head["round"]), state)
+                        if part),
         columns=_RESULT_COLUMNS, widths=_RESULT_WIDTHS,
         rows=tuple((f"{line['place'] if line['place'] is not None else ''}"
                     f"{'=' if line['tied'] else ''}", str(line["bib"]), str(line["name"]),
@@ -108,8 +110,10 @@ def judge_sheet(session: Session, heat: Heat) -> bytes:
         for row in sheet.rows)
     section = Section(
         heading=f"{repr(heat)} — judges' sheet",
-        note=("heights cleared (o), failed (x), passed (-)" if sheet.vertical
-              else "marks in metres; x a foul, - a pass") + " · status " + heat.status.value,
+        note=" · ".join(part for part in (
+            heat.round.event.implement,
+            "heights cleared (o), failed (x), passed (-)" if sheet.vertical
+            else "marks in metres; x a foul, - a pass", f"status {heat.status.value}") if part),
         columns=("Bib", "Name", *columns, "Best", "Pl"),
         widths=(0.8, 3.0, *(1.0 for _ in columns), 1.0, 0.6),
         rows=rows, empty="Nobody is in this flight yet.")

@@ -41,12 +41,18 @@ from athsys.errors import NotFoundError
 from athsys.leaderboards import rules
 from athsys.results.models import Result
 from athsys.scoring.service import age_grade_event_key, combined_standings
-from athsys.sport.age_categories import age_category, age_on
+from athsys.sport.age_categories import (
+    WORLD_ATHLETICS,
+    age_category,
+    age_on,
+    category_implement,
+)
 from athsys.sport.age_grading import DEFAULT_EDITION, ROAD_EDITIONS
 from athsys.sport.conditions import mark_conditions
 from athsys.sport.disciplines import DISCIPLINES, EventKind
 from athsys.sport.marks import Measure, format_gap, format_mark, format_result_time, format_wind
 from athsys.sport.ranking import ResultStatus
+from athsys.sport.sex import Sex
 
 #: Rows changed this long before the watermark are read again: ``updated_at`` is the start
 #: of the writing transaction, which may commit after a refresh has read past it.
@@ -82,6 +88,14 @@ class EventInfo:
     wind_measured: bool = False
     indoor: bool = False
     altitude_m: int | None = None
+    age_categories: str = WORLD_ATHLETICS  # the competition's category table
+
+    @property
+    def implement(self) -> str | None:
+        """The implement or barriers of the event's category ("5 kg shot")."""
+        if self.mixed:
+            return None
+        return category_implement(self.discipline_code, self.age_category, Sex(self.sex))
 
     @property
     def mixed(self) -> bool:
@@ -132,7 +146,7 @@ def event_info(session: Session, event_id: int) -> EventInfo:
         measure=Measure.POINTS if combined else (disc.measure if disc else Measure.TIME),
         road=bool(disc and disc.kind is EventKind.ROAD), combined=combined, round_id=round_id,
         wind_measured=bool(disc and disc.wind), indoor=competition.indoor,
-        altitude_m=competition.altitude_m,
+        altitude_m=competition.altitude_m, age_categories=competition.age_categories,
     )
 
 class Line(NamedTuple):
@@ -158,10 +172,20 @@ class Line(NamedTuple):
     grade: int | None  # age grade in hundredths of a per cent
     hand_timed: bool = False  # a hand time: published to the tenth, rounded up
 
+def wind_sql(info: EventInfo) -> str:
+    """The SQL of a line's wind (``r`` the result, ``h`` its heat): the result's own, else,
+    for a finisher of a race where wind is measured, its heat's (a race's wind is every
+    runner's, typed once on the starter's console; a field event's wind is each attempt's,
+    never the flight's)."""
+    if info.wind_measured and info.measure is Measure.TIME:
+        return "CASE WHEN r.wind IS NULL AND r.status = 'OK' THEN h.wind ELSE r.wind END"
+    return "r.wind"
+
+
 _LINES_SQL = """
 SELECT r.entry_id, e.bib, a.first_name, a.last_name, coalesce(c.code, '') AS club_code,
        coalesce(c.name, '') AS club_name, a.sex, a.birth_date, r.heat_id, h.number, r.mark,
-       r.status, r.net_mark, r.wind, r.revision, h.status = %(official)s AS official,
+       r.status, r.net_mark, {wind}, r.revision, h.status = %(official)s AS official,
        r.record_flags, r.hand_timed
 FROM result r
 JOIN heat h ON h.id = r.heat_id
@@ -181,8 +205,8 @@ _ONLY = "AND r.entry_id = ANY(%(entry_ids)s)"
 _PLACINGS_SQL = """
 SELECT r.entry_id, r.heat_id, a.sex, a.birth_date, r.mark, r.status,
        CASE WHEN r.updated_at > now() - %(margin)s OR %(all_signatures)s THEN
-         format('%%s:%%s:%%s:%%s:%%s:%%s:%%s:%%s:%%s:%%s', r.heat_id, h.number, r.mark,
-                r.status, r.net_mark, r.wind, r.revision, h.status, r.record_flags,
+         format('%%s:%%s:%%s:%%s:%%s:%%s:%%s:%%s:%%s:%%s:%%s', r.heat_id, h.number, r.mark,
+                r.status, r.net_mark, r.wind, h.wind, r.revision, h.status, r.record_flags,
                 r.hand_timed) END
 FROM result r
 JOIN heat h ON h.id = r.heat_id
@@ -210,7 +234,7 @@ def load_lines(session: Session, info: EventInfo, changed_since: datetime | None
                               "since": changed_since, "heats": list(changed_heats),
                               "entry_ids": list(entry_ids or ())}
     where = (_ONLY if entry_ids is not None else "") + (_CHANGED if changed_since else "")
-    rows = driver_rows(session, _LINES_SQL.format(changed=where), params)
+    rows = driver_rows(session, _LINES_SQL.format(changed=where, wind=wind_sql(info)), params)
     grade_key = age_grade_event_key(info.discipline_code)
     day = info.competition_day
     ages: dict[tuple[str, date | None], tuple[int | None, str]] = {}
@@ -223,7 +247,7 @@ def load_lines(session: Session, info: EventInfo, changed_since: datetime | None
         if known is None:
             known = ages[(sex, birth)] = (
                 age_on(birth, day) if birth is not None else None,
-                age_category(sex, birth, day))
+                age_category(sex, birth, day, info.age_categories))
         age, category = known
         grade = (grade_of(sex, age, grade_key, mark, edition)
                  if grade_key is not None and age is not None and mark is not None
@@ -252,7 +276,8 @@ def _combined_lines(session: Session, info: EventInfo) -> list[Line]:
         p = people[standing.entry_id]
         lines.append(Line(
             standing.entry_id, standing.bib, p.first_name, p.last_name, p.club, p.club_name,
-            p.sex, age_category(p.sex, p.birth_date, info.competition_day), None, None,
+            p.sex, age_category(p.sex, p.birth_date, info.competition_day,
+                                info.age_categories), None, None,
             standing.total, _OK, None, None, 1, official, [], None))
     return lines
 
@@ -339,7 +364,7 @@ def _placer(info: EventInfo) -> Callable[[tuple[Any, ...]], Placing]:
         if known is None:
             known = ages[(sex, birth)] = (
                 age_on(birth, day) if birth is not None else None,
-                age_category(sex, birth, day))
+                age_category(sex, birth, day, info.age_categories))
         age, category = known
         grade = (grade_of(sex, age, grade_key, mark)
                  if grade_key is not None and age is not None and mark is not None

@@ -42,6 +42,7 @@ from athsys.leaderboards.lines import (
     mark_text,
     rank,
     rank_lines,
+    wind_sql,
 )
 from athsys.results.models import Result
 from athsys.scoring.service import combined_standings
@@ -138,7 +139,8 @@ def _event_json(info: EventInfo) -> dict[str, Any]:
     return {"id": info.id, "competition_id": info.competition_id, "name": info.name,
             "discipline": info.discipline_code, "sex": info.sex,
             "age_category": info.age_category, "measure": info.measure.value,
-            "road": info.road, "combined": info.combined, "round_id": info.round_id}
+            "road": info.road, "combined": info.combined, "round_id": info.round_id,
+            "implement": info.implement}
 
 def team_standings(session: Session, event_id: int,
                    scheme: teams.PointsScheme) -> dict[str, Any]:
@@ -243,7 +245,8 @@ def round_results(session: Session, round_id: int, page: int = 1,
 
 _RANKED_SQL = """
 SELECT * FROM (
-  SELECT r.entry_id, r.heat_id, h.number AS heat_number, r.mark, r.net_mark, r.status, r.wind,
+  SELECT r.entry_id, r.heat_id, h.number AS heat_number, r.mark, r.net_mark, r.status,
+         {wind} AS wind,
          r.reaction_time, r.revision, r.record_flags, r.hand_timed, h.status AS heat_status,
          e.bib,
          a.first_name, a.last_name, c.code AS club_code,
@@ -265,7 +268,8 @@ def _ranked_rows(session: Session, info: EventInfo, where: str, scope: int, page
                  per_page: int) -> list[dict[str, Any]]:
     """Ranked with a window function in PostgreSQL: only the requested page leaves it."""
     direction = "DESC" if info.measure.higher_is_better else "ASC"
-    rows = session.execute(text(_RANKED_SQL.format(where=where, direction=direction)), {
+    query = _RANKED_SQL.format(where=where, direction=direction, wind=wind_sql(info))
+    rows = session.execute(text(query), {
         "scope": scope, "limit": per_page, "offset": (page - 1) * per_page}).all()
     out = []
     for row in rows:

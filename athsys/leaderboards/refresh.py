@@ -54,14 +54,15 @@ class RefreshOutcome:
                 "as_of": self.as_of.isoformat(), "published": self.published}
 
 def _round_state(session: Session, round_id: int | None) -> tuple[int, str]:
-    """How many results the round has, and its heats' ``id:number:status`` (what lines show
+    """How many results the round has, and its heats' ``id:number:status:wind`` (what lines show
     of their heat): a heat that changed is re-read whole, a heat that did not is not."""
     if round_id is None:
         return 0, ""
     count, heats = session.execute(text(
         "SELECT (SELECT count(*) FROM result r JOIN heat h ON h.id = r.heat_id "
         "        WHERE h.round_id = :r), "
-        "       coalesce(string_agg(id || ':' || number || ':' || status, ',' ORDER BY id), '') "
+        "       coalesce(string_agg(id || ':' || number || ':' || status || ':' || "
+        "                           coalesce(wind::text, ''), ',' ORDER BY id), '') "
         "FROM heat WHERE round_id = :r"), {"r": round_id}).one()
     return int(count), str(heats)
 

@@ -91,7 +91,9 @@ def add_programme(session: Session, actor: Actor, competition: Competition,
 
 # -- entries -----------------------------------------------------------------------------------
 def event_choices(session: Session, competition_id: int) -> list[EventChoice]:
-    return [EventChoice(e.id, e.discipline_code, e.sex, e.age_category, e.name)
+    table = session.scalar(select(Competition.age_categories).where(
+        Competition.id == competition_id))
+    return [EventChoice(e.id, e.discipline_code, e.sex, e.age_category, e.name, table)
             for e in session.scalars(select(Event).where(Event.competition_id == competition_id)
                                      .order_by(Event.id))]
 

@@ -126,14 +126,22 @@ class CategoryTable:
         band = self.masters_from + years
         return f"{self.masters_prefix[sex]}{band}"
 
+    def unknown(self, category: str, sex: Sex) -> str | None:
+        """Why ``category`` is not one of this table for ``sex``, or None when it is."""
+        if category == self.open_code or category in self.rules:
+            return None
+        return None if self.masters_band_of(sex, category) is not None else self._unknown(
+            category, sex)
+
     def misfit(self, category: str, sex: Sex, birth_date: date | None, day: date) -> str | None:
         """Why an athlete of ``sex`` born on ``birth_date`` does not fit ``category`` on
         ``day``, or None when they do."""
         if category == self.open_code:
             return None
+        unknown = self.unknown(category, sex)
+        if unknown is not None:
+            return unknown
         band = self.masters_band_of(sex, category)
-        if category not in self.rules and band is None:
-            return self._unknown(category, sex)
         if birth_date is None:
             return f"the athlete has no birth date to place them in {category}"
         own = self.category_of(sex, birth_date, day)
@@ -163,13 +171,28 @@ def _rule(raw: Mapping[str, Any]) -> AgeRule:
 
 
 @cache
+def category_tables() -> tuple[str, ...]:
+    """The names of the category tables shipped in ``data/`` (``"uka"``, ``"wa"``)."""
+    prefix, suffix = _TABLE_FILE.split("{name}")
+    return tuple(sorted(entry.name.removeprefix(prefix).removesuffix(suffix)
+                        for entry in (files(__package__) / "data").iterdir()
+                        if entry.name.startswith(prefix) and entry.name.endswith(suffix)))
+
+
+def table_problem(name: str) -> str | None:
+    """Why ``name`` is not a category table AthSys ships, or None."""
+    if name in category_tables():
+        return None
+    return f"unknown age-category table {name!r}: choose {' or '.join(category_tables())}"
+
+
+@cache
 def category_table(name: str = WORLD_ATHLETICS) -> CategoryTable:
     """A category table shipped in ``data/`` (``"wa"``, ``"uka"``)."""
-    try:
-        text = (files(__package__) / "data" / _TABLE_FILE.format(name=name)).read_text("utf-8")
-    except FileNotFoundError:
-        raise ValidationError(f"unknown age-category table {name!r}",
-                              details={"table": "choose wa or uka"}) from None
+    problem = table_problem(name)
+    if problem is not None:
+        raise ValidationError(problem, details={"age_categories": problem})
+    text = (files(__package__) / "data" / _TABLE_FILE.format(name=name)).read_text("utf-8")
     raw = json.loads(text)
     masters = raw["masters"]
     month, dom = (int(part) for part in raw.get("year_starts", "01-01").split("-"))
@@ -181,10 +204,11 @@ def category_table(name: str = WORLD_ATHLETICS) -> CategoryTable:
         year_starts=(month, dom))
 
 
-def age_category(sex: str, birth_date: date | None, competition_day: date) -> str:
-    """The athlete's category in the World Athletics / WMA table (``SEN`` without a birth
-    date); ``sex`` is ``"M"`` or ``"F"``."""
-    return category_table().category_of(Sex(sex), birth_date, competition_day)
+def age_category(sex: str, birth_date: date | None, competition_day: date,
+                 table: str = WORLD_ATHLETICS) -> str:
+    """The athlete's category in ``table`` (World Athletics / WMA unless a federation's;
+    ``SEN`` without a birth date); ``sex`` is ``"M"`` or ``"F"``."""
+    return category_table(table).category_of(Sex(sex), birth_date, competition_day)
 
 
 # -- implements and hurdles ------------------------------------------------------------------
@@ -244,3 +268,24 @@ def spec_problem(event: EventCode, category: str, sex: Sex) -> str | None:
         return (f"{who} run the {event.code} over {expected} cm; {event.text!r} says "
                 f"{event.hurdle_cm} cm")
     return None
+
+
+def category_implement(discipline_code: str, category: str, sex: Sex) -> str | None:
+    """What the officials set out for an event of ``category``: the implement (``"5 kg shot"``,
+    ``"700 g javelin"``) or the barriers (``"hurdles 91.4 cm"``, ``"barriers 76.2 cm"``); None
+    when the discipline has neither, or the category has no table or no such race (a
+    federation's own category, U16 girls in a 100 m hurdles)."""
+    specs = category_specs(category, sex)
+    if discipline_code in _FAMILY_NAMES:
+        spec = specs.get(discipline_code)
+        if spec is None or spec.implement_kg is None:
+            return None
+        weight = (f"{spec.implement_kg * 1000:.0f} g" if spec.implement_kg < 1
+                  else f"{format(spec.implement_kg.normalize(), 'f')} kg")
+        return f"{weight} {_FAMILY_NAMES[discipline_code]}"
+    races = [specs[f] for f in _HURDLE_FAMILIES if f in specs]
+    same = [race for race in races if race.code == discipline_code and race.hurdle_cm]
+    if not same:
+        return None
+    barriers = "barriers" if discipline_code.endswith("mSC") else "hurdles"
+    return f"{barriers} {format(same[0].hurdle_cm.normalize(), 'f')} cm"

@@ -11,7 +11,7 @@ gthread, as ``athsys web``), then measures in one run:
 2. reads/s processed into results, in one process as the worker does (claim, then process
    each batch in order; processing of a competition is serialised by its advisory lock):
    a. the race stored first, as after an outage: each processing catches up, taking the
-      waiting batches along (up to 10,000 reads a transaction);
+      waiting batches along (up to 50,000 reads a transaction);
    b. a second race, stored first too, processed one batch at a time (catching up off), as
       when the worker keeps up and each batch is alone;
 3. reads/s of a raw PostgreSQL ``COPY`` of the same rows into an empty table, the floor

@@ -23,6 +23,13 @@ ARGS = ["--no-sandbox", "--headless", "--disable-gpu", "--disable-background-net
 VIEWPORTS = {"laptop": (1366, 768), "tablet": (800, 1280), "phone": (390, 844)}
 
 
+def open_page(browser: Any, size: str | tuple[int, int] = "tablet") -> Any:
+    """A page in a fresh browser context (its own cookies and network) at a ``VIEWPORTS``
+    size or a (width, height); ``page.context`` is that context."""
+    width, height = VIEWPORTS[size] if isinstance(size, str) else size
+    return browser.new_context(viewport={"width": width, "height": height}).new_page()
+
+
 def log_in(page: Any, server: str, user: dict[str, Any]) -> None:
     """Through the login form, as a person does."""
     page.goto(f"{server}/login/")
@@ -50,6 +57,20 @@ def server(app: Flask) -> Iterator[str]:
     finally:
         http.shutdown()
         thread.join(timeout=10)
+
+
+@pytest.fixture()
+def browser() -> Iterator[Any]:
+    """Debian's Chromium, headless, driven by Playwright; closed after the test."""
+    from playwright.sync_api import sync_playwright
+
+    assert Path(CHROMIUM).exists(), "Debian chromium is missing: `make test` installs it"
+    with sync_playwright() as pw:
+        chromium = pw.chromium.launch(executable_path=CHROMIUM, args=ARGS)
+        try:
+            yield chromium
+        finally:
+            chromium.close()
 
 
 @pytest.fixture()

@@ -60,6 +60,15 @@ _PUBLISHED = "athsys_public_published"
 #: How long a process trusts what it last read of a competition's status (publishing or
 #: taking one back to draft shows within this many seconds).
 PUBLISHED_RECHECK_S = 2.0
+#: How many ids each of those per-process memos holds before it starts afresh: a crowd
+#: probing ids cannot grow a process without bound, and a memo is one query to refill.
+MEMO_LIMIT = 20_000
+
+
+def _memo(known: dict[int, Any], key: int, value: Any) -> None:
+    if len(known) >= MEMO_LIMIT:
+        known.clear()
+    known[key] = value
 
 
 def register(app: Flask) -> None:
@@ -147,12 +156,13 @@ def _remembered(store: str, ident: int, query: Select[tuple[int]], what: str) ->
     never changes: a heat never moves to another event, an event to another competition);
     404 when there is no such ``what``."""
     known: dict[int, int] = current_app.extensions[store]
-    if ident not in known:
+    found = known.get(ident)  # one look-up: another thread may start the memo afresh
+    if found is None:
         found = db().scalar(query)
         if found is None:
             raise NotFoundError(f"no {what} {ident}", details={f"{what}_id": ident})
-        known[ident] = found
-    return known[ident]
+        _memo(known, ident, found)
+    return found
 
 
 def event_of_heat(heat_id: int) -> int:
@@ -172,7 +182,7 @@ def published(competition_id: int) -> int:
     seen = known.get(competition_id)
     if seen is None or now - seen[1] > PUBLISHED_RECHECK_S:
         seen = (reads.is_published(db(), competition_id), now)
-        known[competition_id] = seen
+        _memo(known, competition_id, seen)
     if not seen[0]:
         raise NotFoundError(f"no competition {competition_id}",
                             details={"competition_id": competition_id})

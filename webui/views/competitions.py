@@ -7,6 +7,8 @@ from typing import Any
 
 from flask_appbuilder.actions import action
 from sqlalchemy.orm import selectinload
+from wtforms import SelectField
+from wtforms.fields.choices import SelectChoice
 
 from athsys.athletes.service import check_may_manage_club
 from athsys.competitions import service
@@ -15,6 +17,7 @@ from athsys.competitions.time_zones import local_clock, local_moment
 from athsys.officiating import planning
 from athsys.officiating import service as officiating
 from athsys.results import field_service
+from athsys.sport.age_categories import WORLD_ATHLETICS, category_table, category_tables
 from athsys.sport.disciplines import DISCIPLINES, discipline
 from athsys.sport.team_schemes import parse_team_scheme, scheme_text
 from webui.security import roles
@@ -265,11 +268,18 @@ class CompetitionView(AthsysModelView):
     list_columns = ["name", "venue", "start_date", "end_date", "status"]
     show_columns = add_columns = edit_columns = [
         "name", "venue", "start_date", "end_date", "time_zone", "status",
-        "allow_self_registration", "indoor", "altitude_m", "championship", "team_scheme",
+        "allow_self_registration", "indoor", "altitude_m", "championship", "age_categories",
+        "team_scheme",
     ]
     label_columns = {"altitude_m": "Altitude (m)", "championship": "Championship of",
-                     "team_scheme": "Team scores"}
-    add_form_extra_fields = edit_form_extra_fields = {"team_scheme": TeamSchemeField()}
+                     "age_categories": "Age categories", "team_scheme": "Team scores"}
+    add_form_extra_fields = edit_form_extra_fields = {
+        "age_categories": SelectField("Age categories", choices=[
+            SelectChoice(name, category_table(name).name) for name in category_tables()],
+            default=WORLD_ATHLETICS,
+            description="the table its athletes' age categories come from"),
+        "team_scheme": TeamSchemeField(),
+    }
     formatters_columns = {"team_scheme": lambda value: (
         scheme_text(parse_team_scheme(value)) if value else "no team scores")}
     description_columns = {

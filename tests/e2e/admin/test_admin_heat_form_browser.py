@@ -7,6 +7,7 @@ from __future__ import annotations
 
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
+from typing import Any
 
 import pytest
 from flask import Flask
@@ -16,7 +17,7 @@ from sqlalchemy.orm import Session
 
 from athsys.accounts.roles import ADMIN
 from athsys.competitions.models import Competition, Heat
-from tests.e2e.conftest import ARGS, CHROMIUM, VIEWPORTS, csp_violations, log_in
+from tests.e2e.conftest import VIEWPORTS, csp_violations, log_in, open_page
 from tests.integration.api.helpers import TestDataFactory
 from tests.integration.leaderboards.leaderboards_support import build_meet
 
@@ -31,7 +32,7 @@ def _stored_start(engine: Engine, heat_id: int) -> datetime | None:
         return session.get(Heat, heat_id).scheduled_start  # type: ignore[union-attr]
 
 
-def test_a_director_moves_a_heat_on_the_venue_clock(server: str, officials: Flask,
+def test_a_director_moves_a_heat_on_the_venue_clock(browser: Any, server: str, officials: Flask,
                                                     committed_db: Engine,
                                                     screenshots: Path) -> None:
     from playwright import sync_api as playwright_api
@@ -45,38 +46,34 @@ def test_a_director_moves_a_heat_on_the_venue_clock(server: str, officials: Flas
     form_url = f"{server}/heatview/edit/{meet.sprint_heat_id}"
 
     shown = "2026-07-18T10:00"
-    with playwright_api.sync_playwright() as pw:
-        browser = pw.chromium.launch(executable_path=CHROMIUM, args=ARGS)
-        for size, (width, height) in VIEWPORTS.items():
-            context = browser.new_context(viewport={"width": width, "height": height})
-            page = context.new_page()
-            blocked = csp_violations(page)
-            log_in(page, server, director)
+    for size in VIEWPORTS:
+        page = open_page(browser, size)
+        blocked = csp_violations(page)
+        log_in(page, server, director)
+        page.goto(form_url)
+        start = page.locator("input[name=scheduled_start]")
+        playwright_api.expect(start).to_have_value(shown)
+        page.screenshot(path=str(screenshots / f"admin-heat-edit-{size}.png"),
+                        full_page=True)
+        if size == "laptop":
+            # saved untouched: the schedule stays (FAB's own field used to blank it)
+            page.click("form button[type=submit], form input[type=submit]")
+            page.wait_for_url(lambda url: "/edit/" not in url)
+            assert _stored_start(committed_db, meet.sprint_heat_id) == START
+            # moved by 45 minutes, typed as the venue's clock says it
             page.goto(form_url)
-            start = page.locator("input[name=scheduled_start]")
-            playwright_api.expect(start).to_have_value(shown)
-            page.screenshot(path=str(screenshots / f"admin-heat-edit-{size}.png"),
+            page.fill("input[name=scheduled_start]", "2026-07-18T10:45")
+            page.click("form button[type=submit], form input[type=submit]")
+            page.wait_for_url(lambda url: "/edit/" not in url)
+            assert _stored_start(committed_db, meet.sprint_heat_id) == START + timedelta(
+                minutes=45)
+            page.goto(f"{server}/heatview/show/{meet.sprint_heat_id}")
+            body = page.inner_text("body")
+            assert "2026-07-18 10:45" in body
+            assert "None" not in body
+            assert "Round\t100 m, Final\n" in body  # named as a schedule names it
+            page.screenshot(path=str(screenshots / f"admin-heat-show-{size}.png"),
                             full_page=True)
-            if size == "laptop":
-                # saved untouched: the schedule stays (FAB's own field used to blank it)
-                page.click("form button[type=submit], form input[type=submit]")
-                page.wait_for_url(lambda url: "/edit/" not in url)
-                assert _stored_start(committed_db, meet.sprint_heat_id) == START
-                # moved by 45 minutes, typed as the venue's clock says it
-                page.goto(form_url)
-                page.fill("input[name=scheduled_start]", "2026-07-18T10:45")
-                page.click("form button[type=submit], form input[type=submit]")
-                page.wait_for_url(lambda url: "/edit/" not in url)
-                assert _stored_start(committed_db, meet.sprint_heat_id) == START + timedelta(
-                    minutes=45)
-                page.goto(f"{server}/heatview/show/{meet.sprint_heat_id}")
-                body = page.inner_text("body")
-                assert "2026-07-18 10:45" in body
-                assert "None" not in body
-                assert "Round\t100 m, Final\n" in body  # named as a schedule names it
-                page.screenshot(path=str(screenshots / f"admin-heat-show-{size}.png"),
-                                full_page=True)
-                shown = "2026-07-18T10:45"
-            assert blocked == [], blocked
-            context.close()
-        browser.close()
+            shown = "2026-07-18T10:45"
+        assert blocked == [], blocked
+        page.context.close()

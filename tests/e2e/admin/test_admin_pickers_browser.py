@@ -6,6 +6,7 @@ from __future__ import annotations
 
 from datetime import UTC, datetime
 from pathlib import Path
+from typing import Any
 
 import pytest
 from flask import Flask
@@ -17,13 +18,13 @@ from athsys.accounts.roles import REGISTRAR
 from athsys.competitions.builder import MeetBuilder, Runner
 from athsys.competitions.models import Entry
 from athsys.sport.sex import Sex
-from tests.e2e.conftest import ARGS, CHROMIUM, csp_violations, log_in
+from tests.e2e.conftest import csp_violations, log_in, open_page
 from tests.integration.api.helpers import TestDataFactory
 
 pytestmark = pytest.mark.e2e
 
 
-def test_a_registrar_picks_an_athlete_by_typing(server: str, officials: Flask,
+def test_a_registrar_picks_an_athlete_by_typing(browser: Any, server: str, officials: Flask,
                                                 committed_db: Engine, screenshots: Path) -> None:
     from playwright import sync_api as playwright_api
     expect = playwright_api.expect
@@ -35,36 +36,32 @@ def test_a_registrar_picks_an_athlete_by_typing(server: str, officials: Flask,
                        + [Runner("Ngozi", "Okafor", Sex.FEMALE)])
         event_id = event.id
     registrar = TestDataFactory.create_user(role=REGISTRAR)
-    with playwright_api.sync_playwright() as pw:
-        browser = pw.chromium.launch(executable_path=CHROMIUM, args=ARGS)
-        context = browser.new_context(viewport={"width": 800, "height": 1280})
-        page = context.new_page()
-        blocked = csp_violations(page)
-        log_in(page, server, registrar)
-        page.goto(f"{server}/entryview/add")
-        assert page.locator("select#athlete option").count() == 1  # none of the 401 athletes
-        taps = 0
+    page = open_page(browser)
+    blocked = csp_violations(page)
+    log_in(page, server, registrar)
+    page.goto(f"{server}/entryview/add")
+    assert page.locator("select#athlete option").count() == 1  # none of the 401 athletes
+    taps = 0
 
-        def pick(field: str, typed: str, shown: str, shot: str | None = None) -> None:
-            nonlocal taps
-            page.locator(f"select#{field} + .select2 .select2-selection").click()
-            page.keyboard.type(typed)
-            option = page.locator(".select2-results__option", has_text=shown)
-            expect(option).to_have_count(1)
-            if shot:
-                page.screenshot(path=str(screenshots / shot), full_page=True)
-            option.click()
-            taps += 2
+    def pick(field: str, typed: str, shown: str, shot: str | None = None) -> None:
+        nonlocal taps
+        page.locator(f"select#{field} + .select2 .select2-selection").click()
+        page.keyboard.type(typed)
+        option = page.locator(".select2-results__option", has_text=shown)
+        expect(option).to_have_count(1)
+        if shot:
+            page.screenshot(path=str(screenshots / shot), full_page=True)
+        option.click()
+        taps += 2
 
-        pick("event", "long jump", "Long Jump Women · Autumn Trials")
-        pick("athlete", "okaf", "Okafor, Ngozi", "admin-entry-picker-tablet.png")
-        page.fill("input[name=bib]", "4242")
-        page.click("form button[type=submit], form input[type=submit]")
-        page.wait_for_url(lambda url: "/add" not in url)
-        assert taps + 1 == 5  # two pickers, two taps each, and save
-        assert blocked == [], blocked
-        context.close()
-        browser.close()
+    pick("event", "long jump", "Long Jump Women · Autumn Trials")
+    pick("athlete", "okaf", "Okafor, Ngozi", "admin-entry-picker-tablet.png")
+    page.fill("input[name=bib]", "4242")
+    page.click("form button[type=submit], form input[type=submit]")
+    page.wait_for_url(lambda url: "/add" not in url)
+    assert taps + 1 == 5  # two pickers, two taps each, and save
+    assert blocked == [], blocked
+    page.context.close()
     with Session(committed_db) as session:
         entry = session.scalars(select(Entry).where(Entry.bib == "4242")).one()
         assert (entry.event_id, entry.athlete.last_name) == (event_id, "Okafor")

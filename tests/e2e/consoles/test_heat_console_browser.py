@@ -7,6 +7,7 @@ from __future__ import annotations
 
 from datetime import UTC, datetime
 from pathlib import Path
+from typing import Any
 
 import pytest
 from flask import Flask
@@ -22,7 +23,7 @@ from athsys.results.models import Result
 from athsys.sport.sex import Sex
 from athsys.timing.devices import create_device
 from athsys.timing.models import DeviceKind
-from tests.e2e.conftest import ARGS, CHROMIUM, VIEWPORTS, csp_violations, log_in
+from tests.e2e.conftest import VIEWPORTS, csp_violations, log_in, open_page
 from tests.integration.api.helpers import TestDataFactory
 
 pytestmark = pytest.mark.e2e
@@ -47,6 +48,7 @@ def _heat(engine: Engine) -> tuple[int, int, str]:
 
 
 def test_a_heat_from_start_list_to_official_result(
+    browser: Any,
     server: str, officials: Flask, committed_db: Engine, screenshots: Path
 ) -> None:
     from playwright import sync_api as playwright_api
@@ -55,74 +57,69 @@ def test_a_heat_from_start_list_to_official_result(
     referee = TestDataFactory.create_user(role=REGISTRAR)
     console = f"{server}/console/heat/{heat_id}"
 
-    with playwright_api.sync_playwright() as pw:
-        browser = pw.chromium.launch(executable_path=CHROMIUM, args=ARGS)
-        context = browser.new_context(viewport={"width": 800, "height": 1280})
-        page = context.new_page()
-        blocked = csp_violations(page)
-        page.on("dialog", lambda dialog: dialog.accept())
+    page = open_page(browser)
+    blocked = csp_violations(page)
+    page.on("dialog", lambda dialog: dialog.accept())
+    log_in(page, server, referee)
+    page.goto(console)
+    rows = page.locator("#heat-rows tr")
+    expect(rows).to_have_count(4)
+    expect(rows.nth(0).locator("td.lane")).to_have_text("3")
+    expect(page.locator("#heat-state")).to_have_text("scheduled")
+    # the call room: the first two report and are checked in with one tap each
+    for row in (0, 1):
+        rows.nth(row).locator("[data-check-in]").click()
+        expect(rows.nth(row).locator(".heat-call")).to_have_text("✓ in")
+    page.screenshot(path=str(screenshots / "heat-console-start-list-tablet.png"),
+                    full_page=True)
+
+    page.set_viewport_size({"width": 390, "height": 844})
+    page.screenshot(path=str(screenshots / "heat-console-start-list-phone.png"),
+                    full_page=True)
+    page.set_viewport_size({"width": 800, "height": 1280})
+    page.click("#heat-start")
+    expect(page.locator("#heat-state")).to_have_text("started")
+    expect(page.locator("#heat-times")).to_contain_text("gun")
+    expect(rows.nth(2).locator(".heat-call")).to_have_text("not in")  # never reported
+    # lane 6 never left; the tablet is off the network when the starter taps it
+    page.context.set_offline(True)
+    page.click("#heat-rows tr:nth-child(4) [data-status='DNS']")
+    expect(page.locator("#field-unsent")).to_have_text("1 unsent")
+    page.context.set_offline(False)
+    expect(page.locator("#field-unsent")).to_be_hidden(timeout=15_000)
+    expect(rows.nth(3).locator(".heat-result")).to_have_text("DNS")
+
+    # the camera sends its file through the device API; the console shows it
+    lif = "\r\n".join([
+        f"{event_id},1,1,100 m Men,+0.8,m/s,,,,100,19:30:00.0000",
+        "1,12,4,Bell,Bo,,10.87,,0.000,0.151",
+        "2,11,3,Ames,Ava,,11.02,,0.150,0.160",
+        "3,13,5,Cole,Cy,,11.40,,0.530,0.171",
+        "",
+    ])
+    posted = officials.test_client().post("/api/timing/lif?filename=heat1.lif", data=lif,
+                                    content_type="text/plain",
+                                    headers={"Authorization": f"Bearer {camera}"})
+    assert posted.status_code in (200, 201, 202), posted.get_json()
+    expect(rows.nth(1).locator(".heat-result")).to_have_text("10.87 (photo)",
+                                                              timeout=15_000)
+    expect(rows.nth(1).locator("td.field-place")).to_have_text("1")
+    expect(page.locator("#heat-state")).to_have_text("finished")
+    page.screenshot(path=str(screenshots / "heat-console-photo-finish-tablet.png"),
+                    full_page=True)
+
+    page.click("#heat-official")
+    expect(page.locator("#heat-state")).to_have_text("official")
+    assert blocked == [], blocked
+    page.context.close()
+
+    for size in VIEWPORTS:
+        page = open_page(browser, size)
         log_in(page, server, referee)
         page.goto(console)
-        rows = page.locator("#heat-rows tr")
-        expect(rows).to_have_count(4)
-        expect(rows.nth(0).locator("td.lane")).to_have_text("3")
-        expect(page.locator("#heat-state")).to_have_text("scheduled")
-        # the call room: the first two report and are checked in with one tap each
-        for row in (0, 1):
-            rows.nth(row).locator("[data-check-in]").click()
-            expect(rows.nth(row).locator(".heat-call")).to_have_text("✓ in")
-        page.screenshot(path=str(screenshots / "heat-console-start-list-tablet.png"),
-                        full_page=True)
-
-        page.set_viewport_size({"width": 390, "height": 844})
-        page.screenshot(path=str(screenshots / "heat-console-start-list-phone.png"),
-                        full_page=True)
-        page.set_viewport_size({"width": 800, "height": 1280})
-        page.click("#heat-start")
-        expect(page.locator("#heat-state")).to_have_text("started")
-        expect(page.locator("#heat-times")).to_contain_text("gun")
-        expect(rows.nth(2).locator(".heat-call")).to_have_text("not in")  # never reported
-        # lane 6 never left; the tablet is off the network when the starter taps it
-        context.set_offline(True)
-        page.click("#heat-rows tr:nth-child(4) [data-status='DNS']")
-        expect(page.locator("#field-unsent")).to_have_text("1 unsent")
-        context.set_offline(False)
-        expect(page.locator("#field-unsent")).to_be_hidden(timeout=15_000)
-        expect(rows.nth(3).locator(".heat-result")).to_have_text("DNS")
-
-        # the camera sends its file through the device API; the console shows it
-        lif = "\r\n".join([
-            f"{event_id},1,1,100 m Men,+0.8,m/s,,,,100,19:30:00.0000",
-            "1,12,4,Bell,Bo,,10.87,,0.000,0.151",
-            "2,11,3,Ames,Ava,,11.02,,0.150,0.160",
-            "3,13,5,Cole,Cy,,11.40,,0.530,0.171",
-            "",
-        ])
-        posted = officials.test_client().post("/api/timing/lif?filename=heat1.lif", data=lif,
-                                        content_type="text/plain",
-                                        headers={"Authorization": f"Bearer {camera}"})
-        assert posted.status_code in (200, 201, 202), posted.get_json()
-        expect(rows.nth(1).locator(".heat-result")).to_have_text("10.87 (photo)",
-                                                                  timeout=15_000)
-        expect(rows.nth(1).locator("td.field-place")).to_have_text("1")
-        expect(page.locator("#heat-state")).to_have_text("finished")
-        page.screenshot(path=str(screenshots / "heat-console-photo-finish-tablet.png"),
-                        full_page=True)
-
-        page.click("#heat-official")
-        expect(page.locator("#heat-state")).to_have_text("official")
-        assert blocked == [], blocked
-        context.close()
-
-        for size, (width, height) in VIEWPORTS.items():
-            context = browser.new_context(viewport={"width": width, "height": height})
-            page = context.new_page()
-            log_in(page, server, referee)
-            page.goto(console)
-            expect(page.locator("#heat-rows tr")).to_have_count(4)
-            page.screenshot(path=str(screenshots / f"heat-console-{size}.png"), full_page=True)
-            context.close()
-        browser.close()
+        expect(page.locator("#heat-rows tr")).to_have_count(4)
+        page.screenshot(path=str(screenshots / f"heat-console-{size}.png"), full_page=True)
+        page.context.close()
 
     with Session(committed_db) as session:
         assert session.get(Heat, heat_id).status is HeatStatus.OFFICIAL  # type: ignore[union-attr]
@@ -133,6 +130,7 @@ def test_a_heat_from_start_list_to_official_result(
 
 
 def test_a_photo_finish_file_uploaded_from_the_console(
+    browser: Any,
     server: str, officials: Flask, committed_db: Engine, screenshots: Path
 ) -> None:
     """No network to the camera: the file comes on a USB stick and the starter chooses it."""
@@ -148,27 +146,23 @@ def test_a_photo_finish_file_uploaded_from_the_console(
         "DNS,12,4,Bell,Bo,,,,,",
         "",
     ])
-    with playwright_api.sync_playwright() as pw:
-        browser = pw.chromium.launch(executable_path=CHROMIUM, args=ARGS)
-        context = browser.new_context(viewport={"width": 800, "height": 1280})
-        page = context.new_page()
-        blocked = csp_violations(page)
-        log_in(page, server, starter)
-        page.goto(f"{server}/console/heat/{heat_id}")
-        rows = page.locator("#heat-rows tr")
-        expect(rows).to_have_count(4)
-        page.set_input_files("#heat-lif", files=[{
-            "name": "001-1-01.lif", "mimeType": "text/plain", "buffer": lif.encode()}])
-        expect(page.locator("#athsys-toasts")).to_contain_text(
-            "001-1-01.lif: 4 result(s) from the photo finish")
-        expect(rows.nth(2).locator(".heat-result")).to_have_text("10.99 (photo)")
-        expect(rows.nth(2).locator("td.field-place")).to_have_text("1")
-        expect(rows.nth(3).locator(".heat-result")).to_have_text("DNF")
-        page.set_input_files("#heat-lif", files=[{
-            "name": "bad.lif", "mimeType": "text/plain", "buffer": b"not a photo finish"}])
-        expect(page.locator("#field-message")).to_contain_text("line 1")
-        page.screenshot(path=str(screenshots / "heat-console-lif-upload-tablet.png"),
-                        full_page=True)
-        assert blocked == [], blocked
-        context.close()
-        browser.close()
+    page = open_page(browser)
+    blocked = csp_violations(page)
+    log_in(page, server, starter)
+    page.goto(f"{server}/console/heat/{heat_id}")
+    rows = page.locator("#heat-rows tr")
+    expect(rows).to_have_count(4)
+    page.set_input_files("#heat-lif", files=[{
+        "name": "001-1-01.lif", "mimeType": "text/plain", "buffer": lif.encode()}])
+    expect(page.locator("#athsys-toasts")).to_contain_text(
+        "001-1-01.lif: 4 result(s) from the photo finish")
+    expect(rows.nth(2).locator(".heat-result")).to_have_text("10.99 (photo)")
+    expect(rows.nth(2).locator("td.field-place")).to_have_text("1")
+    expect(rows.nth(3).locator(".heat-result")).to_have_text("DNF")
+    page.set_input_files("#heat-lif", files=[{
+        "name": "bad.lif", "mimeType": "text/plain", "buffer": b"not a photo finish"}])
+    expect(page.locator("#field-message")).to_contain_text("line 1")
+    page.screenshot(path=str(screenshots / "heat-console-lif-upload-tablet.png"),
+                    full_page=True)
+    assert blocked == [], blocked
+    page.context.close()

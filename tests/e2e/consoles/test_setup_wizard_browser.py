@@ -16,7 +16,7 @@ from sqlalchemy.orm import Session
 
 from athsys.accounts.roles import CHIEF_REGISTRAR
 from athsys.competitions.models import Competition, Entry, LaneAssignment
-from tests.e2e.conftest import ARGS, CHROMIUM, VIEWPORTS, csp_violations, log_in
+from tests.e2e.conftest import VIEWPORTS, csp_violations, log_in, open_page
 from tests.integration.api.helpers import TestDataFactory, tag
 
 pytestmark = pytest.mark.e2e
@@ -45,6 +45,7 @@ class Counter:
 
 
 def test_a_chief_registrar_sets_up_a_club_meet_through_the_wizard(
+    browser: Any,
     server: str, officials: Flask, committed_db: Engine, screenshots: Path
 ) -> None:
     from playwright import sync_api as playwright_api
@@ -52,87 +53,83 @@ def test_a_chief_registrar_sets_up_a_club_meet_through_the_wizard(
     chief = TestDataFactory.create_user(role=CHIEF_REGISTRAR)
     name = f"Harbour Open {tag()}"
 
-    with playwright_api.sync_playwright() as pw:
-        browser = pw.chromium.launch(executable_path=CHROMIUM, args=ARGS)
-        shots: dict[str, Any] = {}
-        for size, (width, height) in VIEWPORTS.items():
-            context = browser.new_context(viewport={"width": width, "height": height})
-            shots[size] = context.new_page()
-            log_in(shots[size], server, chief)
-        page = shots["tablet"]  # the set-up runs on the 10-inch tablet
-        blocked = csp_violations(page)
-        me = Counter(page)
-        page.goto(f"{server}/")
-        me.tap("a[href='/console/setup']")
-        page.wait_for_url("**/console/setup")
-        me.type("#meet-name", name)
-        me.type("#meet-day", "2026-06-14")
-        me.type("#meet-venue", "Harbour Park")
-        me.type("#meet-zone", "Europe/Paris")
-        me.tap("#meet-create")
-        expect(page.locator("#meet-done")).to_contain_text(name)
-        me.tap("[data-template='club']")
-        expect(page.locator(".setup-event")).to_have_count(10)
-        for code in (2, 3, 4, 5, 8, 9):  # keep the 100 m and the women's and men's long jump
-            me.tap(f"[data-keep='{code}']")
-        me.tap("#programme-save")
-        expect(page.locator("#programme-done")).to_contain_text("4 events saved")
-        me.type("#csv-text", BAD_CSV)
-        me.tap("#csv-check")
-        problems = page.locator(".setup-problems li")
-        expect(problems).to_have_count(1)
-        expect(problems.first).to_contain_text("Line 3, birth date: bad date")
-        expect(page.locator("#csv-save")).to_be_hidden()
-        shot_of_preview = screenshots / "setup-wizard-preview-tablet.png"
-        page.screenshot(path=str(shot_of_preview), full_page=True)
-        me.type("#csv-text", GOOD_CSV)
-        me.tap("#csv-check")
-        expect(page.locator(".setup-rows li")).to_have_count(4)
-        me.tap("#csv-save")
-        expect(page.locator("#csv-done")).to_contain_text("4 entries saved")
-        expect(page.locator("#step-4")).to_be_hidden()  # chips: no road race here
-        me.tap("#seed")
-        links = page.locator("#start-lists li")
-        expect(links).to_have_count(3)  # women 100 m, men 100 m, men LJ
-        expect(page.locator("#seed-done")).to_contain_text("without entries: Women Long jump")
-        with page.expect_popup() as popup:
-            me.tap("#start-lists li:first-child a:has-text('Print heat sheet')")
-        sheet = popup.value
-        sheet.wait_for_load_state()
-        expect(sheet.locator("body")).to_contain_text("Lopes")
-        sheet.close()
-        assert blocked == [], blocked
-        actions = me.taps + me.typed
-        print(f"\nset-up from the home page to a printed start list: {me.taps} taps, "
-              f"{me.typed} fields typed, {actions} actions")
-        assert actions <= MOST_ACTIONS
-        page.screenshot(path=str(screenshots / "setup-wizard-tablet.png"), full_page=True)
+    shots: dict[str, Any] = {}
+    for size in VIEWPORTS:
+        shots[size] = open_page(browser, size)
+        log_in(shots[size], server, chief)
+    page = shots["tablet"]  # the set-up runs on the 10-inch tablet
+    blocked = csp_violations(page)
+    me = Counter(page)
+    page.goto(f"{server}/")
+    me.tap("a[href='/console/setup']")
+    page.wait_for_url("**/console/setup")
+    me.type("#meet-name", name)
+    me.type("#meet-day", "2026-06-14")
+    me.type("#meet-venue", "Harbour Park")
+    me.type("#meet-zone", "Europe/Paris")
+    me.tap("#meet-create")
+    expect(page.locator("#meet-done")).to_contain_text(name)
+    me.tap("[data-template='club']")
+    expect(page.locator(".setup-event")).to_have_count(10)
+    for code in (2, 3, 4, 5, 8, 9):  # keep the 100 m and the women's and men's long jump
+        me.tap(f"[data-keep='{code}']")
+    me.tap("#programme-save")
+    expect(page.locator("#programme-done")).to_contain_text("4 events saved")
+    me.type("#csv-text", BAD_CSV)
+    me.tap("#csv-check")
+    problems = page.locator(".setup-problems li")
+    expect(problems).to_have_count(1)
+    expect(problems.first).to_contain_text("Line 3, birth date: bad date")
+    expect(page.locator("#csv-save")).to_be_hidden()
+    shot_of_preview = screenshots / "setup-wizard-preview-tablet.png"
+    page.screenshot(path=str(shot_of_preview), full_page=True)
+    me.type("#csv-text", GOOD_CSV)
+    me.tap("#csv-check")
+    expect(page.locator(".setup-rows li")).to_have_count(4)
+    me.tap("#csv-save")
+    expect(page.locator("#csv-done")).to_contain_text("4 entries saved")
+    expect(page.locator("#step-4")).to_be_hidden()  # chips: no road race here
+    me.tap("#seed")
+    links = page.locator("#start-lists li")
+    expect(links).to_have_count(3)  # women 100 m, men 100 m, men LJ
+    expect(page.locator("#seed-done")).to_contain_text("without entries: Women Long jump")
+    with page.expect_popup() as popup:
+        me.tap("#start-lists li:first-child a:has-text('Print heat sheet')")
+    sheet = popup.value
+    sheet.wait_for_load_state()
+    expect(sheet.locator("body")).to_contain_text("Lopes")
+    sheet.close()
+    assert blocked == [], blocked
+    actions = me.taps + me.typed
+    print(f"\nset-up from the home page to a printed start list: {me.taps} taps, "
+          f"{me.typed} fields typed, {actions} actions")
+    assert actions <= MOST_ACTIONS
+    page.screenshot(path=str(screenshots / "setup-wizard-tablet.png"), full_page=True)
 
-        with Session(committed_db) as session:
-            competition = session.scalar(select(Competition).where(Competition.name == name))
-            assert competition is not None
-            assert session.scalar(select(func.count()).select_from(Entry).where(
-                Entry.competition_id == competition.id)) == 4
-            assert session.scalar(select(func.count()).select_from(LaneAssignment).join(
-                Entry, Entry.id == LaneAssignment.entry_id).where(
-                Entry.competition_id == competition.id)) == 4
+    with Session(committed_db) as session:
+        competition = session.scalar(select(Competition).where(Competition.name == name))
+        assert competition is not None
+        assert session.scalar(select(func.count()).select_from(Entry).where(
+            Entry.competition_id == competition.id)) == 4
+        assert session.scalar(select(func.count()).select_from(LaneAssignment).join(
+            Entry, Entry.id == LaneAssignment.entry_id).where(
+            Entry.competition_id == competition.id)) == 4
 
-        # the same steps as drawn on a laptop and a phone, up to the preview of a bad file
-        for size in ("laptop", "phone"):
-            other = shots[size]
-            other.goto(f"{server}/console/setup")
-            other.fill("#meet-name", f"{name} {size}")
-            other.fill("#meet-day", "2026-06-15")
-            other.fill("#meet-venue", "Harbour Park")
-            other.click("#meet-create")
-            other.click("[data-template='championship']")
-            expect(other.locator(".setup-event")).to_have_count(22)
-            expect(other.locator("[data-template='championship']")).to_have_attribute(
-                "aria-pressed", "true")
-            other.screenshot(path=str(screenshots / f"setup-wizard-programme-{size}.png"),
-                             full_page=True)
-            other.locator("[data-event='0']").scroll_into_view_if_needed()
-            other.screenshot(path=str(screenshots / f"setup-wizard-events-{size}.png"))
-            width = other.evaluate("document.documentElement.scrollWidth")
-            assert width <= VIEWPORTS[size][0], (size, width)  # no sideways scrolling
-        browser.close()
+    # the same steps as drawn on a laptop and a phone, up to the preview of a bad file
+    for size in ("laptop", "phone"):
+        other = shots[size]
+        other.goto(f"{server}/console/setup")
+        other.fill("#meet-name", f"{name} {size}")
+        other.fill("#meet-day", "2026-06-15")
+        other.fill("#meet-venue", "Harbour Park")
+        other.click("#meet-create")
+        other.click("[data-template='championship']")
+        expect(other.locator(".setup-event")).to_have_count(22)
+        expect(other.locator("[data-template='championship']")).to_have_attribute(
+            "aria-pressed", "true")
+        other.screenshot(path=str(screenshots / f"setup-wizard-programme-{size}.png"),
+                         full_page=True)
+        other.locator("[data-event='0']").scroll_into_view_if_needed()
+        other.screenshot(path=str(screenshots / f"setup-wizard-events-{size}.png"))
+        width = other.evaluate("document.documentElement.scrollWidth")
+        assert width <= VIEWPORTS[size][0], (size, width)  # no sideways scrolling

@@ -17,7 +17,7 @@ from sqlalchemy.orm import Session
 from athsys.accounts.roles import REGISTRAR, STARTER, VIEWER
 from athsys.competitions.builder import MeetBuilder, Runner
 from athsys.sport.sex import Sex
-from tests.e2e.conftest import ARGS, CHROMIUM, VIEWPORTS, csp_violations, log_in
+from tests.e2e.conftest import VIEWPORTS, csp_violations, log_in, open_page
 from tests.integration.api.helpers import TestDataFactory
 
 pytestmark = pytest.mark.e2e
@@ -47,6 +47,7 @@ def _serious(page: Any) -> list[str]:
 
 
 def test_theme_menu_toasts_shortcuts_and_refusals(
+    browser: Any,
     server: str, officials: Flask, committed_db: Engine, screenshots: Path
 ) -> None:
     from playwright import sync_api as playwright_api
@@ -56,90 +57,82 @@ def test_theme_menu_toasts_shortcuts_and_refusals(
     viewer = TestDataFactory.create_user(role=VIEWER)
     html = "html"
 
-    with playwright_api.sync_playwright() as pw:
-        browser = pw.chromium.launch(executable_path=CHROMIUM, args=ARGS)
-        context = browser.new_context(viewport={"width": 800, "height": 1280})
-        page = context.new_page()
-        blocked = csp_violations(page)
-        log_in(page, server, starter)
-        page.goto(f"{server}/console/field/{flight}")
-        expect(page.locator("#field-up")).to_contain_text("Up: 31")
-        # the dark theme, remembered for this user across pages and reloads
-        page.click("#athsys-theme")
-        expect(page.locator(html)).to_have_attribute("data-theme", "dark")
-        page.goto(f"{server}/console/heat/{race}")
-        expect(page.locator(html)).to_have_attribute("data-theme", "dark")
-        expect(page.locator("#heat-rows tr")).to_have_count(4)
-        page.screenshot(path=str(screenshots / "heat-console-dark-tablet.png"), full_page=True)
-        # the menu folded away for more room, and back
-        page.click("#athsys-fold")
-        expect(page.locator("header.top")).to_be_hidden()
-        page.reload()
-        expect(page.locator("header.top")).to_be_hidden()
-        page.click("#athsys-unfold")
-        expect(page.locator("header.top")).to_be_visible()
-        # the shortcuts' help lists the console's own keys
-        page.keyboard.press("?")
-        expect(page.locator("#athsys-shortcuts")).to_contain_text("read the sheet again now")
-        page.keyboard.press("Escape")
-        expect(page.locator("#athsys-shortcuts")).to_be_hidden()
-        # a success is a toast that goes by itself
-        page.locator("[data-check-in='21']").click()
-        toast = page.locator("#athsys-toasts .athsys-toast")
-        expect(toast).to_contain_text("Bib 21 checked in")
-        expect(toast).to_have_count(0, timeout=10_000)
-        assert blocked == [], blocked
-        context.close()
+    page = open_page(browser)
+    blocked = csp_violations(page)
+    log_in(page, server, starter)
+    page.goto(f"{server}/console/field/{flight}")
+    expect(page.locator("#field-up")).to_contain_text("Up: 31")
+    # the dark theme, remembered for this user across pages and reloads
+    page.click("#athsys-theme")
+    expect(page.locator(html)).to_have_attribute("data-theme", "dark")
+    page.goto(f"{server}/console/heat/{race}")
+    expect(page.locator(html)).to_have_attribute("data-theme", "dark")
+    expect(page.locator("#heat-rows tr")).to_have_count(4)
+    page.screenshot(path=str(screenshots / "heat-console-dark-tablet.png"), full_page=True)
+    # the menu folded away for more room, and back
+    page.click("#athsys-fold")
+    expect(page.locator("header.top")).to_be_hidden()
+    page.reload()
+    expect(page.locator("header.top")).to_be_hidden()
+    page.click("#athsys-unfold")
+    expect(page.locator("header.top")).to_be_visible()
+    # the shortcuts' help lists the console's own keys
+    page.keyboard.press("?")
+    expect(page.locator("#athsys-shortcuts")).to_contain_text("read the sheet again now")
+    page.keyboard.press("Escape")
+    expect(page.locator("#athsys-shortcuts")).to_be_hidden()
+    # a success is a toast that goes by itself
+    page.locator("[data-check-in='21']").click()
+    toast = page.locator("#athsys-toasts .athsys-toast")
+    expect(toast).to_contain_text("Bib 21 checked in")
+    expect(toast).to_have_count(0, timeout=10_000)
+    assert blocked == [], blocked
+    page.context.close()
 
-        # another user on the same tablet gets the light theme: the choice is per user
-        context = browser.new_context(viewport={"width": 800, "height": 1280})
-        page = context.new_page()
-        log_in(page, server, viewer)
-        page.goto(f"{server}/console/desk/{competition}")
-        expect(page.locator(html)).not_to_have_attribute("data-theme", "dark")
-        page.fill("#desk-search", "22")
-        page.click("[data-action='check-in'][data-bib='22']")
-        expect(page.locator("#field-message")).to_contain_text(
-            "Your role may not do this")  # 403, said for people
-        context.close()
-        browser.close()
+    # another user on the same tablet gets the light theme: the choice is per user
+    page = open_page(browser)
+    log_in(page, server, viewer)
+    page.goto(f"{server}/console/desk/{competition}")
+    expect(page.locator(html)).not_to_have_attribute("data-theme", "dark")
+    page.fill("#desk-search", "22")
+    page.click("[data-action='check-in'][data-bib='22']")
+    expect(page.locator("#field-message")).to_contain_text(
+        "Your role may not do this")  # 403, said for people
+    page.context.close()
 
 
 @pytest.mark.parametrize("theme", ["light", "dark"])
 def test_the_consoles_pass_axe_wcag_checks(
+    browser: Any,
     server: str, officials: Flask, committed_db: Engine, screenshots: Path, theme: str
 ) -> None:
     from playwright import sync_api as playwright_api
     expect = playwright_api.expect
     competition, race, flight = _meet(committed_db)
     registrar = TestDataFactory.create_user(role=REGISTRAR)
-    with playwright_api.sync_playwright() as pw:
-        browser = pw.chromium.launch(executable_path=CHROMIUM, args=ARGS)
-        context = browser.new_context(viewport={"width": 800, "height": 1280})
-        page = context.new_page()
-        log_in(page, server, registrar)
-        problems = {}
-        for name, path, ready in (
-                ("field", f"/console/field/{flight}", "#field-rows tr"),
-                ("heat", f"/console/heat/{race}", "#heat-rows tr"),
-                ("desk", f"/console/desk/{competition}", "#desk-counts"),
-                ("meet", f"/console/meet/{competition}", ".meet-schedule"),
-                ("home", "/", "#home-sections")):
-            page.goto(f"{server}{path}")
-            if theme == "dark" and page.locator("html").get_attribute("data-theme") != "dark":
-                page.click("#athsys-theme")
-            expect(page.locator(ready).first).to_be_visible()
-            if name == "desk":
-                page.fill("#desk-search", "2")
-                expect(page.locator("#desk-rows tr").first).to_be_visible()
-            problems[name] = _serious(page)
-        context.close()
-        browser.close()
+    page = open_page(browser)
+    log_in(page, server, registrar)
+    problems = {}
+    for name, path, ready in (
+            ("field", f"/console/field/{flight}", "#field-rows tr"),
+            ("heat", f"/console/heat/{race}", "#heat-rows tr"),
+            ("desk", f"/console/desk/{competition}", "#desk-counts"),
+            ("meet", f"/console/meet/{competition}", ".meet-schedule"),
+            ("home", "/", "#home-sections")):
+        page.goto(f"{server}{path}")
+        if theme == "dark" and page.locator("html").get_attribute("data-theme") != "dark":
+            page.click("#athsys-theme")
+        expect(page.locator(ready).first).to_be_visible()
+        if name == "desk":
+            page.fill("#desk-search", "2")
+            expect(page.locator("#desk-rows tr").first).to_be_visible()
+        problems[name] = _serious(page)
+    page.context.close()
     assert problems == {name: [] for name in problems}, problems
 
 
-def test_a_meets_page_holds_that_meet_only(server: str, officials: Flask, committed_db: Engine,
-                                           screenshots: Path) -> None:
+def test_a_meets_page_holds_that_meet_only(browser: Any, server: str, officials: Flask,
+                                           committed_db: Engine, screenshots: Path) -> None:
     """The meet director opens one competition: its heats with their consoles and papers,
     the admin lists filtered to it, its documents and exports; another meet is not there."""
     from playwright import sync_api as playwright_api
@@ -148,28 +141,24 @@ def test_a_meets_page_holds_that_meet_only(server: str, officials: Flask, commit
     with Session(committed_db) as session, session.begin():
         MeetBuilder(session).competition("Another Meet", day=datetime.now(UTC).date())
     director = TestDataFactory.create_user(role=REGISTRAR)
-    with playwright_api.sync_playwright() as pw:
-        browser = pw.chromium.launch(executable_path=CHROMIUM, args=ARGS)
-        for size, (width, height) in VIEWPORTS.items():
-            context = browser.new_context(viewport={"width": width, "height": height})
-            page = context.new_page()
-            log_in(page, server, director)
-            page.goto(f"{server}/console/meet/{competition}")
-            expect(page.locator("h1")).to_have_text("Evening Open")
-            schedule = page.locator(".meet-schedule tbody tr")
-            expect(schedule).to_have_count(2)
-            assert "Another Meet" not in page.inner_text("main")
-            page.screenshot(path=str(screenshots / f"meet-page-{size}.png"), full_page=True)
-            if size == "laptop":
-                page.click(f"a[href='/console/heat/{race}']")
-                expect(page.locator("#heat-rows tr")).to_have_count(4)
-                page.go_back()
-                page.click(f"a[href='/console/field/{flight}']")
-                expect(page.locator("#field-rows tr")).to_have_count(3)
-                page.go_back()
-                page.click("text=Events (admin)")
-                rows = page.locator("table.table-bordered")
-                expect(rows).to_contain_text("100 m")
-                assert "Another Meet" not in rows.inner_text()
-            context.close()
-        browser.close()
+    for size in VIEWPORTS:
+        page = open_page(browser, size)
+        log_in(page, server, director)
+        page.goto(f"{server}/console/meet/{competition}")
+        expect(page.locator("h1")).to_have_text("Evening Open")
+        schedule = page.locator(".meet-schedule tbody tr")
+        expect(schedule).to_have_count(2)
+        assert "Another Meet" not in page.inner_text("main")
+        page.screenshot(path=str(screenshots / f"meet-page-{size}.png"), full_page=True)
+        if size == "laptop":
+            page.click(f"a[href='/console/heat/{race}']")
+            expect(page.locator("#heat-rows tr")).to_have_count(4)
+            page.go_back()
+            page.click(f"a[href='/console/field/{flight}']")
+            expect(page.locator("#field-rows tr")).to_have_count(3)
+            page.go_back()
+            page.click("text=Events (admin)")
+            rows = page.locator("table.table-bordered")
+            expect(rows).to_contain_text("100 m")
+            assert "Another Meet" not in rows.inner_text()
+        page.context.close()

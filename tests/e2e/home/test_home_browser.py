@@ -25,7 +25,7 @@ from athsys.accounts.roles import (
 )
 from athsys.athletes.models import Athlete
 from athsys.competitions.models import Entry
-from tests.e2e.conftest import ARGS, CHROMIUM, VIEWPORTS, csp_violations, log_in
+from tests.e2e.conftest import VIEWPORTS, csp_violations, log_in, open_page
 from tests.integration.api.helpers import TestDataFactory
 from tests.integration.leaderboards.leaderboards_support import build_meet, store_result
 
@@ -43,8 +43,8 @@ HOMES = {
 }
 
 
-def test_every_role_lands_on_its_own_home(server: str, officials: Flask, committed_db: Engine,
-                                         screenshots: Path) -> None:
+def test_every_role_lands_on_its_own_home(browser: Any, server: str, officials: Flask,
+                                         committed_db: Engine, screenshots: Path) -> None:
     from playwright import sync_api as playwright_api
     meet = build_meet(committed_db)
     with Session(committed_db) as session:
@@ -53,30 +53,26 @@ def test_every_role_lands_on_its_own_home(server: str, officials: Flask, committ
             .where(Entry.id == meet.road_entries[0])).one()
     store_result(committed_db, meet.road_heat_id, meet.road_entries[0], 1_800_000)
 
-    with playwright_api.sync_playwright() as pw:
-        browser = pw.chromium.launch(executable_path=CHROMIUM, args=ARGS)
-        for role, (shown, hidden) in HOMES.items():
-            user = TestDataFactory.create_user(
-                role=role, athlete_id=runner if role == ATHLETE else None,
-                club_id=runner_club if role == COACH else None)
-            for size, (width, height) in VIEWPORTS.items():
-                context = browser.new_context(viewport={"width": width, "height": height})
-                page = context.new_page()
-                page.clock.install()
-                blocked = csp_violations(page)
-                log_in(page, server, user)
-                for selector in shown:
-                    playwright_api.expect(page.locator(selector)).to_be_visible(timeout=10_000)
-                assert page.locator(hidden).count() == 0, (role, hidden)
-                playwright_api.expect(page.locator("#competitions")).to_contain_text("City 10K")
-                assert "Welcome" not in page.inner_text("body")
-                page.screenshot(path=str(screenshots / f"home-{role.lower().replace(' ', '-')}"
-                                                        f"-{size}.png"), full_page=True)
-                if role == ADMIN and size == "laptop":
-                    _the_dashboard_follows_the_database(page, committed_db, meet)
-                assert blocked == [], blocked
-                context.close()
-        browser.close()
+    for role, (shown, hidden) in HOMES.items():
+        user = TestDataFactory.create_user(
+            role=role, athlete_id=runner if role == ATHLETE else None,
+            club_id=runner_club if role == COACH else None)
+        for size in VIEWPORTS:
+            page = open_page(browser, size)
+            page.clock.install()
+            blocked = csp_violations(page)
+            log_in(page, server, user)
+            for selector in shown:
+                playwright_api.expect(page.locator(selector)).to_be_visible(timeout=10_000)
+            assert page.locator(hidden).count() == 0, (role, hidden)
+            playwright_api.expect(page.locator("#competitions")).to_contain_text("City 10K")
+            assert "Welcome" not in page.inner_text("body")
+            page.screenshot(path=str(screenshots / f"home-{role.lower().replace(' ', '-')}"
+                                                    f"-{size}.png"), full_page=True)
+            if role == ADMIN and size == "laptop":
+                _the_dashboard_follows_the_database(page, committed_db, meet)
+            assert blocked == [], blocked
+            page.context.close()
 
 
 def _the_dashboard_follows_the_database(page: Any, committed_db: Engine, meet: Any) -> None:

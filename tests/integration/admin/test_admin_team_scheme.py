@@ -14,7 +14,7 @@ def _form(competition: Competition, team_scheme: str) -> dict[str, object]:
     return {"name": competition.name, "venue": competition.venue,
             "start_date": str(competition.start_date), "end_date": str(competition.end_date),
             "time_zone": competition.time_zone, "status": competition.status.value,
-            "team_scheme": team_scheme}
+            "age_categories": competition.age_categories, "team_scheme": team_scheme}
 
 
 def test_the_team_scheme_is_chosen_in_the_competition_form(admin_app, meet, signed_in):

@@ -114,3 +114,32 @@ def test_records_and_judges_sheet_print_every_name_as_written(
     assert "12 Zoë Ångström x" in sheet
     assert api.get(f"/api/documents/heats/{flight_id}/judges-sheet.pdf").status_code == 401
     assert client.get("/api/public/competitions/999999/records.pdf").status_code == 404
+
+
+def test_sheets_name_the_implement_and_hurdles_of_the_category(
+        client: FlaskClient, api: FlaskClient, committed_db: Engine) -> None:
+    """World Athletics Technical Rules: U18 men throw the 5 kg shot and run the 110 m hurdles
+    over 91.4 cm; the judges' sheet, the start list (PDF and web) and the results say so."""
+    with Session(committed_db) as session, session.begin():
+        build = MeetBuilder(session)
+        competition = build.competition("Youth Games", day=datetime.now(UTC).date())
+        shot = build.race(build.event(competition, "SP", sex=Sex.MALE, name="Shot put U18 Men",
+                                      age_category="U18"))
+        hurdles = build.race(build.event(competition, "110mH", sex=Sex.MALE,
+                                         name="110 m hurdles U18 Men", age_category="U18"))
+        runners = build.athletes([Runner("Leo", "Shot", Sex.MALE), Runner("Max", "Hurdle",
+                                                                          Sex.MALE)])
+        build.enter(shot, runners[:1], ["31"])
+        build.enter(hurdles, runners[1:], ["32"], lanes=[4])
+        shot_id, hurdles_id = shot.id, hurdles.id
+    judge = TestDataFactory.create_user(role="Starter")
+    judges = bearer(TestDataFactory.tokens(judge["id"])["access"])
+    sheet = "\n".join(_pages(api.get(f"/api/documents/heats/{shot_id}/judges-sheet.pdf",
+                                     headers=judges)))
+    assert "5 kg shot" in sheet
+    start = "\n".join(_pages(client.get(f"/api/public/heats/{hurdles_id}/startlist.pdf")))
+    assert "hurdles 91.4 cm" in start
+    web = client.get(f"/live/heats/{hurdles_id}/sheet")  # the web sheet says what the PDF says
+    assert web.status_code == 200 and "hurdles 91.4 cm" in web.get_data(as_text=True)
+    board = client.get(f"/api/public/heats/{hurdles_id}/results").get_json()["data"]
+    assert board["event"]["implement"] == "hurdles 91.4 cm"

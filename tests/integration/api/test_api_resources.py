@@ -161,6 +161,38 @@ class TestRegistrations(BaseAPITest):
             "event_id": event["id"], "athlete_id": junior, "bib": f"7{tag()[:4]}"}), 201)
 
 
+    def test_a_meet_under_a_federations_age_categories(self, api, admin):
+        """UK Athletics Rule 107 (meet on 1 June 2025, competition year from 1 October 2024):
+        U17 is 15 or 16 on 31 August 2025. A World Athletics meet has no U17: the event is
+        refused when it is created; an unknown table is refused naming the ones there are."""
+        club = TestDataFactory.create_club()
+        meet = TestDataFactory.create_meet(club)
+        url = f"/api/competitions/{meet['competition']}"
+        u17 = {"competition_id": meet["competition"], "discipline_code": "200m", "sex": "F",
+               "age_category": "U17"}
+        error = self.assert_error(api.post("/api/events", headers=admin, json=u17), 400)
+        assert "'U17' is not a women's category of World Athletics and WMA" in error["message"]
+        bad = self.assert_error(api.put(url, headers=admin, json={"age_categories": "ukk"}),
+                                400)
+        assert "age_categories" in bad["details"] and "uka" in str(bad["details"])
+        changed = self.assert_success(api.put(url, headers=admin,
+                                              json={"age_categories": "uka"}))
+        assert changed["age_categories"] == "uka"
+        event = self.assert_success(api.post("/api/events", headers=admin, json=u17), 201)
+
+        def athlete(born):
+            return self.assert_success(api.post("/api/athletes", headers=admin, json={
+                "first_name": "Ivy", "last_name": f"I{tag()}", "sex": "F", "club_id": club,
+                "birth_date": born}), 201)["id"]
+
+        sixteen, seventeen = athlete("2009-03-01"), athlete("2008-08-31")
+        self.assert_success(api.post("/api/registrations", headers=admin, json={
+            "event_id": event["id"], "athlete_id": sixteen, "bib": f"6{tag()[:4]}"}), 201)
+        error = self.assert_error(api.post("/api/registrations", headers=admin, json={
+            "event_id": event["id"], "athlete_id": seventeen, "bib": f"5{tag()[:4]}"}), 400)
+        assert "U17 is for athletes aged" in error["message"]
+        assert "the athlete is U20 on 2025-06-01" in error["message"]
+
     def test_entries_meet_the_events_entry_standard_or_are_waived(self, api, admin):
         """The long jump's standard is 6.00 (in the event's notation); a 6.02 seed meets it,
         a 5.90 is refused naming both marks until a registrar waives it with a reason."""

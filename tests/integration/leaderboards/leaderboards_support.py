@@ -3,9 +3,14 @@
 
 from __future__ import annotations
 
+import socket
+from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, timedelta
 
+import redis as redis_lib
+from flask import Flask
 from sqlalchemy import select, text
 from sqlalchemy.engine import Engine
 from sqlalchemy.orm import Session
@@ -17,6 +22,7 @@ from athsys.competitions.models import (
     HeatStatus,
 )
 from athsys.jobs import take_pending
+from athsys.leaderboards.cache import Cache, cache_ttls
 from athsys.results import service as results_service
 from athsys.results.models import Result
 from athsys.sport.ranking import ResultStatus
@@ -111,3 +117,25 @@ def add_splits(engine: Engine, meet: Meet, entry_id: int, net_ms: dict[int, int]
                 "net_time_ms) VALUES (:h, :e, :p, :g, :n)"),
                 {"h": meet.road_heat_id, "e": entry_id, "p": points[distance], "g": ms + 4000,
                  "n": ms})
+
+
+@contextmanager
+def redis_gone(app: Flask) -> Iterator[None]:
+    """The app's public cache, board store and live streams pointed at a closed port (Redis
+    down) for the block; the real ones are put back after it."""
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        closed_port = sock.getsockname()[1]
+    dead = redis_lib.Redis(host="127.0.0.1", port=closed_port, socket_connect_timeout=0.5,
+                           socket_timeout=0.5, decode_responses=True)
+    saved_cache, saved_redis = app.extensions["athsys_public_cache"], app.extensions["athsys_redis"]
+    dead_cache = Cache(dead, cache_ttls(app.config["ATHSYS_SETTINGS"]))
+    app.extensions["athsys_public_cache"] = dead_cache
+    app.extensions["athsys_redis"] = dead
+    try:
+        yield
+    finally:
+        app.extensions["athsys_public_cache"] = saved_cache
+        app.extensions["athsys_redis"] = saved_redis
+        dead_cache.close()
+        dead.close()

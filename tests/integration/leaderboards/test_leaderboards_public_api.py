@@ -18,10 +18,10 @@ from sqlalchemy.orm import Session
 
 from athsys import metrics
 from athsys.competitions.models import Competition, CompetitionStatus
-from athsys.leaderboards.cache import Cache, cache_ttls, event_scope
+from athsys.leaderboards.cache import Cache, event_scope
 from athsys.leaderboards.reads import competitions_around
 from athsys.sport.ranking import ResultStatus
-from tests.integration.leaderboards.leaderboards_support import Meet, store_result
+from tests.integration.leaderboards.leaderboards_support import Meet, redis_gone, store_result
 from webui.api import public
 
 pytestmark = pytest.mark.integration
@@ -144,20 +144,9 @@ def test_redis_outage_degrades_to_direct_computation(
     app: Flask, meet: Meet, committed_db: Engine, redis_client: redis_lib.Redis
 ) -> None:
     """Point the cache, the board store and the live stream at a closed port."""
-    import socket
-
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        closed_port = sock.getsockname()[1]
-    dead = redis_lib.Redis(host="127.0.0.1", port=closed_port, socket_connect_timeout=0.5,
-                           socket_timeout=0.5, decode_responses=True)
     store_result(committed_db, meet.road_heat_id, meet.road_entries[0], 1_800_000)
-    saved_cache, saved_redis = app.extensions["athsys_public_cache"], app.extensions["athsys_redis"]
-    dead_cache = Cache(dead, cache_ttls(app.config["ATHSYS_SETTINGS"]))
-    app.extensions["athsys_public_cache"] = dead_cache
-    app.extensions["athsys_redis"] = dead
     misses = _counter(metrics.cache_misses_total, "leaderboard")
-    try:
+    with redis_gone(app):
         client = app.test_client()
         board = client.get(f"/api/public/events/{meet.road_event_id}/leaderboard")
         assert board.status_code == 200
@@ -169,11 +158,6 @@ def test_redis_outage_degrades_to_direct_computation(
         stream = client.get(f"/live/{meet.competition_id}/stream")
         assert b"event: fallback" in stream.get_data()
         assert client.get(f"/api/public/competitions/{meet.competition_id}/live").status_code == 200
-    finally:
-        app.extensions["athsys_public_cache"] = saved_cache
-        app.extensions["athsys_redis"] = saved_redis
-        dead_cache.close()
-        dead.close()
 
 
 def test_live_pages_need_no_login(client: FlaskClient, meet: Meet,
@@ -249,3 +233,18 @@ def test_the_list_of_competitions_follows_what_is_published(
         session.get(Competition, competition_id).status = CompetitionStatus.DRAFT
     assert competition_id not in listed()
     assert "Evening Open" not in client.get("/live/").get_data(as_text=True)
+
+
+def test_probing_ids_cannot_grow_the_process_memos(
+        app: Flask, client: FlaskClient, meet: Meet, monkeypatch: pytest.MonkeyPatch,
+        redis_client: redis_lib.Redis) -> None:
+    """A crowd (or a scraper) asking for every competition id gets 404s; the process
+    remembers at most ``MEMO_LIMIT`` of them and still answers the real meet."""
+    monkeypatch.setattr(public, "MEMO_LIMIT", 5)
+    unknown = range(meet.competition_id + 10_000, meet.competition_id + 10_040)
+    for competition_id in unknown:
+        url = f"/api/public/competitions/{competition_id}"
+        assert client.get(url).status_code == 404
+    assert len(app.extensions["athsys_public_published"]) <= 5
+    schedule = client.get(f"/api/public/competitions/{meet.competition_id}")
+    assert schedule.status_code == 200

@@ -26,7 +26,7 @@ from athsys.leaderboards.cache import Cache, event_scope
 from athsys.officiating import service as officiating
 from athsys.results.field_service import record_field_attempt
 from athsys.sport.sex import Sex
-from tests.integration.leaderboards.leaderboards_support import Meet, store_result
+from tests.integration.leaderboards.leaderboards_support import Meet, redis_gone, store_result
 
 pytestmark = pytest.mark.integration
 
@@ -242,28 +242,10 @@ def test_a_road_race_board_carries_the_first_lines_and_the_totals(
 def test_without_redis_the_board_is_computed_and_its_stream_says_fallback(
     app: Flask, meet: Meet, committed_db: Engine, redis_client: redis_lib.Redis
 ) -> None:
-    import socket
-
-    from athsys.leaderboards.cache import cache_ttls
-
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        closed_port = sock.getsockname()[1]
-    dead = redis_lib.Redis(host="127.0.0.1", port=closed_port, socket_connect_timeout=0.5,
-                           socket_timeout=0.5, decode_responses=True)
     store_result(committed_db, meet.sprint_heat_id, meet.sprint_entries[0], 10_010)
-    saved_cache, saved_redis = app.extensions["athsys_public_cache"], app.extensions["athsys_redis"]
-    dead_cache = Cache(dead, cache_ttls(app.config["ATHSYS_SETTINGS"]))
-    app.extensions["athsys_public_cache"] = dead_cache
-    app.extensions["athsys_redis"] = dead
-    try:
+    with redis_gone(app):
         client = app.test_client()
         state = _board(client, meet.sprint_heat_id)
         assert state["results"][0]["mark"] == "10.01"
         stream = client.get(f"/live/heats/{meet.sprint_heat_id}/board/stream")
         assert b"event: fallback" in stream.get_data() and b"unavailable" in stream.get_data()
-    finally:
-        app.extensions["athsys_public_cache"] = saved_cache
-        app.extensions["athsys_redis"] = saved_redis
-        dead_cache.close()
-        dead.close()

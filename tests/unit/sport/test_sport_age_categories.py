@@ -12,6 +12,7 @@ import pytest
 from athsys.errors import ValidationError
 from athsys.sport.age_categories import (
     age_category,
+    category_implement,
     category_specs,
     category_table,
     spec_problem,
@@ -170,3 +171,25 @@ def test_a_code_that_contradicts_the_category(code: str, category: str, sex: Sex
         assert problem is None
     else:
         assert problem is not None and expected in problem
+
+
+@pytest.mark.parametrize(("code", "category", "sex", "expected"), [
+    ("SP", "SEN", M, "7.26 kg shot"),
+    ("SP", "U18", M, "5 kg shot"),  # World Athletics Technical Rules, U18 men
+    ("SP", "U18", F, "3 kg shot"),
+    ("JT", "SEN", M, "800 g javelin"),
+    ("JT", "M50", M, "700 g javelin"),  # WMA: men 50-59
+    ("HT", "W35", F, "4 kg hammer"),
+    ("110mH", "U18", M, "hurdles 91.4 cm"),
+    ("110mH", "SEN", M, "hurdles 106.7 cm"),
+    ("100mH", "SEN", F, "hurdles 83.8 cm"),
+    ("400mH", "U18", M, "hurdles 83.8 cm"),
+    ("3000mSC", "SEN", F, "barriers 76.2 cm"),
+    ("110mH", "M60", M, None),    # M60 run 100 m hurdles: no 110 m race in their table
+    ("100m", "U18", M, None),
+    ("HJ", "SEN", F, None),
+    ("SP", "U17", M, None),       # a federation's own category: no table shipped
+])
+def test_the_implement_or_barrier_an_event_of_a_category_uses(
+        code: str, category: str, sex: Sex, expected: str | None) -> None:
+    assert category_implement(code, category, sex) == expected

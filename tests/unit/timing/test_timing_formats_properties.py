@@ -317,3 +317,47 @@ def _as_written(heat: StartListHeat) -> StartListHeat:
         first_name=str(spreadsheet_safe(lane.first_name)),
         affiliation=str(spreadsheet_safe(lane.affiliation))) for lane in heat.lanes)
     return dataclasses.replace(heat, name=str(spreadsheet_safe(heat.name)), lanes=lanes)
+
+
+# -- 3. the one-pass reading of a plain JSON batch equals the item-by-item reading ------------
+plain_read = st.fixed_dictionaries(
+    {"read_id": st.one_of(*[st.text("abcdef0123456789-", min_size=1, max_size=8)] * 4,
+                          st.sampled_from(['r{1}', '"q"', "back\\slash", "é"])),
+     "timestamp": ms_of_day.map(lambda ms: moment(ms).isoformat(timespec="milliseconds")),
+     "chip": chips},
+    optional={"rssi": st.integers(-90, 0), "hits": st.integers(0, 5),
+              "timing_point": st.sampled_from(["finish", "{5k}"]), "is_gun": st.booleans()})
+odd_read = st.one_of(
+    plain_read.map(lambda r: {**r, "chip": None}), plain_read.map(lambda r: {**r, "chip": ""}),
+    plain_read.map(lambda r: {**r, "hits": -1}), plain_read.map(lambda r: {**r, "hits": 2**31}),
+    plain_read.map(lambda r: {**r, "colour": "red"}),
+    plain_read.map(lambda r: {**r, "bib": "a\u0000b"}),
+    plain_read.map(lambda r: {**r, "nested": {"a": 1}}),
+    st.just({"read_id": "old", "chip": "C1", "timestamp": "2020-01-01T00:00:00Z"}),
+    st.just([1]))
+plain_reads = st.lists(plain_read, max_size=12, unique_by=lambda r: r["read_id"])
+
+
+@settings(max_examples=300, deadline=None)
+@given(items=plain_reads, odd=st.one_of(st.none(), odd_read),
+       repeat=st.sampled_from([False, False, True]), indent=st.sampled_from([None, 0, 1, 2]),
+       options=st.sampled_from([OPTIONS, OPTIONS, ParseOptions(tz=UTC, day=DAY, max_lines=9,
+                                                      valid_from=moment(0),
+                                                      valid_until=moment(86_399_999))]))
+def test_a_plain_json_batch_reads_in_one_pass_as_item_by_item(
+        items: list[Any], odd: Any, repeat: bool, indent: int | None,
+        options: ParseOptions) -> None:
+    from athsys.timing.formats.json_batch import _item_by_item, _plain_batch
+
+    items = items + ([odd] if odd is not None else []) + (items[:1] if repeat else [])
+    text = json.dumps(items, indent=indent)
+    plain = _plain_batch(text, options)
+    try:
+        expected = _item_by_item(text, options)
+    except ValidationError:
+        assert plain is None  # refused batches are read item by item, for their errors
+        return
+    if plain is not None:
+        assert plain == expected  # every field, the line of each item included
+    else:  # only a brace inside a string keeps a valid batch from the one-pass reading
+        assert "{" in "".join(f"{i.get('read_id')}{i.get('timing_point')}" for i in items)
