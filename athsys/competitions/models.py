@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import enum
 from datetime import date, datetime
+from typing import Any
 
 from sqlalchemy import (
     Boolean,
@@ -18,6 +19,7 @@ from sqlalchemy import (
     UniqueConstraint,
     text,
 )
+from sqlalchemy.dialects.postgresql import JSONB
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from athsys.athletes.models import Athlete, Club
@@ -90,6 +92,8 @@ class Competition(Timestamped, Base):
     altitude_m: Mapped[int | None] = mapped_column(Integer)  # the venue's, metres
     # the championship it is an edition of, whose records are CR ("National Championships")
     championship: Mapped[str | None] = mapped_column(String(120))
+    # how teams (clubs) score: athsys.leaderboards.team_scheme, validated before it is stored
+    team_scheme: Mapped[dict[str, Any] | None] = mapped_column(JSONB)
     # the table its athletes' age categories come from (athsys.sport.age_categories)
     age_categories: Mapped[str] = mapped_column(String(16), default=WORLD_ATHLETICS,
                                                 server_default=WORLD_ATHLETICS)

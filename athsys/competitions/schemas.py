@@ -18,11 +18,13 @@ from marshmallow import (
 )
 
 from athsys.competitions.models import CompetitionStatus, EntryStatus, HeatStatus, RoundKind
+from athsys.errors import ValidationError as SchemeError
 from athsys.inputs import StrictSchema
 from athsys.sport.age_categories import WORLD_ATHLETICS, category_tables
 from athsys.sport.disciplines import DISCIPLINES
 from athsys.sport.fields import MarkField, WindField
 from athsys.sport.sex import Sex
+from athsys.sport.team_schemes import parse_team_scheme
 
 _TIME_ZONE_HELP = "an IANA time zone such as Europe/Paris"
 _INDOOR_HELP = "held indoors: its marks are published with i (8.41i)"
@@ -32,6 +34,22 @@ _ALTITUDE = validate.Range(min=-500, max=5000)
 _AGE_TABLES = validate.OneOf(category_tables())
 _AGE_TABLES_HELP = ("the table its athletes' age categories come from: wa (World Athletics "
                     "and WMA, the default) or uka (UK Athletics Rule 107: U11...U17, V35...)")
+_TEAM_SCHEME_HELP = ("how clubs score: {\"preset\": \"dual\"|\"league\"|\"championship\"|"
+                     "\"cross-country\"} or {\"scoring\": \"points\", \"points\": [6, 4, 2], "
+                     "\"scorers\": 2}, with \"relays\": true|false; null: no team scores")
+
+
+class TeamSchemeField(fields.Field):
+    """A team score scheme, checked whole and stored in its full form (a preset spelled out),
+    so what is stored is what is applied."""
+
+    def _deserialize(self, value: Any, attr: str | None, data: Any, **kwargs: Any) -> Any:
+        try:
+            return parse_team_scheme(value).as_json()
+        except SchemeError as exc:
+            raise ValidationError(str(exc)) from exc
+
+
 _WAIVER = ("why the athlete is entered although the seed mark misses the event's entry "
            "standard (registrars only; kept and audited)")
 _STANDARD_HELP = ("the mark an entry's seed mark must equal or better, in the discipline's "
@@ -73,6 +91,8 @@ class CompetitionCreateSchema(_CompetitionFields):
     championship = fields.String(load_default=None, allow_none=True,
                                  validate=validate.Length(min=1, max=120),
                                  metadata={"description": _CHAMPIONSHIP_HELP})
+    team_scheme = TeamSchemeField(load_default=None, allow_none=True,
+                                  metadata={"description": _TEAM_SCHEME_HELP})
     age_categories = fields.String(load_default=WORLD_ATHLETICS, validate=_AGE_TABLES,
                                    metadata={"description": _AGE_TABLES_HELP})
 
@@ -90,6 +110,7 @@ class CompetitionUpdateSchema(_CompetitionFields):
                                 metadata={"description": _ALTITUDE_HELP})
     championship = fields.String(allow_none=True, validate=validate.Length(min=1, max=120),
                                  metadata={"description": _CHAMPIONSHIP_HELP})
+    team_scheme = TeamSchemeField(allow_none=True, metadata={"description": _TEAM_SCHEME_HELP})
     age_categories = fields.String(validate=_AGE_TABLES,
                                    metadata={"description": _AGE_TABLES_HELP})
 
@@ -106,6 +127,7 @@ class CompetitionResponseSchema(Schema):
     indoor = fields.Boolean()
     altitude_m = fields.Integer(allow_none=True)
     championship = fields.String(allow_none=True)
+    team_scheme = fields.Dict(allow_none=True)
     age_categories = fields.String()
 
 

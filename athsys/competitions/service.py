@@ -28,6 +28,7 @@ from athsys.competitions.models import (
     LaneAssignment,
 )
 from athsys.errors import ConflictError, ValidationError
+from athsys.jobs import request_refresh
 from athsys.sport.age_categories import WORLD_ATHLETICS, category_table, table_problem
 from athsys.sport.disciplines import discipline
 from athsys.sport.plausible import check_plausible
@@ -54,6 +55,9 @@ def update_competition(
 ) -> None:
     _check_competition(competition)
     audited_update(session, actor, competition, before)
+    if before.get("team_scheme") != competition.team_scheme:
+        # the worker computes team standings with the boards: a new scheme asks for them
+        request_refresh(session, (event.id for event in competition.events))
 
 
 # -- events ------------------------------------------------------------------------------------

@@ -24,7 +24,7 @@ from athsys.competitions.models import Competition, Event, Heat
 from athsys.competitions.time_zones import local_moment
 from athsys.documents.pdf import MeetHeader, Section, render
 from athsys.errors import NotFoundError
-from athsys.leaderboards import reads, teams
+from athsys.leaderboards import reads, team_standings, teams
 from athsys.records.models import Record, RecordScope
 from athsys.results.field_sheet import field_sheet
 from athsys.sport.disciplines import DISCIPLINES
@@ -139,6 +139,42 @@ def team_scores(session: Session, event_id: int, scheme: teams.PointsScheme) -> 
                    for t in data["teams"]),
         empty="No club has scored yet.")
     return render(header(competition), "Team scores", [section])
+
+
+def competition_team_scores(session: Session, competition_id: int) -> bytes:
+    """The competition's team standings under its stored scheme: the totals, then each
+    event's team scores (what ``/api/public/competitions/<id>/teams`` serves)."""
+    data = team_standings.compute(session, competition_id)
+    competition = _competition(session, competition_id)
+    scheme = data["scheme"]
+    if scheme is None:
+        note = "this competition scores no teams"
+    elif scheme["scoring"] == "cross-country":
+        note = (f"cross-country: {scheme['scorers']} score, {scheme['displacers']} displace; "
+                "a tie goes to the team whose last scorer finished nearer first")
+    else:
+        note = (f"points {'-'.join(map(str, scheme['points']))} per place"
+                + (f", best {scheme['scorers']} of each club per event"
+                   if scheme["scorers"] else "")
+                + "; a tie goes to more first places, then seconds")
+    if scheme is not None and not scheme["relays"]:
+        note += "; relays not counted"
+
+    def place(value: object) -> str:
+        return "" if value is None else str(value)
+
+    sections = [Section(
+        heading="Team standings", note=note, columns=("Pl", "Club", "Points", "Events"),
+        widths=(0.6, 3.0, 1.2, 1.2),
+        rows=tuple((place(t["place"]), t["team"], str(t["points"]), str(t["events"]))
+                   for t in data["teams"]),
+        empty="No club has scored yet.")]
+    sections += [Section(
+        heading=f"{event['name']} — team scores", note="",
+        columns=("Pl", "Club", "Points"), widths=(0.6, 3.0, 1.2),
+        rows=tuple((place(t["place"]), t["team"], place(t["points"])) for t in event["teams"]),
+        empty="No club has scored yet.") for event in data["events"]]
+    return render(header(competition), "Team scores", sections)
 
 
 _SCOPES = (RecordScope.WORLD, RecordScope.AREA, RecordScope.NATIONAL, RecordScope.MEETING,

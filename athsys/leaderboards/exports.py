@@ -97,3 +97,12 @@ def hytek_semicolon(events: Sequence[tuple[Mapping[str, Any], Sequence[Mapping[s
             )
             out.append(";".join(_semicolon_safe(value) for value in fields))
     return "\r\n".join(out) + ("\r\n" if out else "")
+
+
+def team_standings_csv(standings: Mapping[str, Any]) -> str:
+    """The competition's team standings: the totals (event ``All``), then each event's."""
+    rows: list[Sequence[object]] = [("All", t["place"], t["team"], t["points"])
+                                    for t in standings["teams"]]
+    for event in standings["events"]:
+        rows += [(event["name"], t["place"], t["team"], t["points"]) for t in event["teams"]]
+    return _csv(("event", "place", "team", "points"), rows)

@@ -3,7 +3,8 @@
 For the public (published competitions only, as the rest of ``/api/public``):
 ``/api/public/heats/<id>/startlist.pdf``, ``/api/public/competitions/<id>/results.pdf``,
 ``/api/public/events/<id>/results.pdf``, ``/api/public/events/<id>/teams.pdf``
-(``points``, ``scorers`` as the JSON scores take them) and
+(``points``, ``scorers`` as the JSON scores take them),
+``/api/public/competitions/<id>/teams.pdf`` (the stored team scheme) and
 ``/api/public/competitions/<id>/records.pdf``. For the officials:
 ``/api/documents/heats/<id>/judges-sheet.pdf`` (the attempts' ``can_list``).
 """
@@ -58,6 +59,13 @@ def team_scores(event_id: int) -> Response:
     return _pdf(meet.team_scores(db(), event_id, scheme), f"event-{event_id}-teams.pdf")
 
 
+@public_blueprint.get("/competitions/<int:competition_id>/teams.pdf")
+def competition_team_scores(competition_id: int) -> Response:
+    published(competition_id)
+    return _pdf(meet.competition_team_scores(db(), competition_id),
+                f"competition-{competition_id}-teams.pdf")
+
+
 @public_blueprint.get("/competitions/<int:competition_id>/records.pdf")
 def records(competition_id: int) -> Response:
     published(competition_id)
@@ -81,6 +89,8 @@ for _endpoint, _summary in (
     ("competition_results", "Every event's results (PDF)"),
     ("event_results", "An event's results (PDF)"),
     ("team_scores", "An event's club scores (PDF; points=10,8,6...&scorers=3)"),
+    ("competition_team_scores", "The competition's team standings under its stored scheme, "
+                                "then each event's (PDF)"),
     ("records", "The records that stand for the meet's events (PDF)"),
 ):
     openapi.describe(f"public_documents.{_endpoint}", summary=_summary, tag="documents",

@@ -34,6 +34,7 @@ from athsys.leaderboards import (
     lines,
     reads,
     scoreboard,
+    team_standings,
     tracking,
 )
 from athsys.leaderboards.cache import (
@@ -259,6 +260,22 @@ def teams(event_id: int) -> Response:
                   lambda: _json_text(reads.team_standings(db(), event_id, scheme)))
 
 
+@blueprint.get("/competitions/<int:competition_id>/teams")
+def competition_teams(competition_id: int) -> Response:
+    """The competition's team standings under its stored scheme, as the leaderboard worker
+    computed them last (computed here only when the worker has stored none yet)."""
+    return Response(_json_text(_team_standings(published(competition_id))),
+                    mimetype="application/json")
+
+
+def _team_standings(competition_id: int) -> dict[str, Any]:
+    try:
+        found = team_standings.stored(current_app.extensions["athsys_redis"], competition_id)
+    except REDIS_ERRORS:
+        found = None
+    return found if found is not None else team_standings.compute(db(), competition_id)
+
+
 @blueprint.get("/heats/<int:heat_id>/results")
 def heat_results(heat_id: int) -> Response:
     """A heat's results ranked, or its start list while it has no results."""
@@ -330,6 +347,14 @@ def competition_results_csv(competition_id: int) -> Response:
                                     reads.competition_results(db(), competition_id)])
     return _download(cached("api", competition_scope(published(competition_id)), "results.csv",
                             compute, CSV), f"competition-{competition_id}-results.csv")
+
+
+@blueprint.get("/competitions/<int:competition_id>/teams.csv")
+def competition_teams_csv(competition_id: int) -> Response:
+    """The team standings as CSV: totals, then each event's team scores."""
+    return _download(Response(exports.team_standings_csv(
+        _team_standings(published(competition_id))), mimetype=CSV),
+        f"competition-{competition_id}-teams.csv")
 
 
 @blueprint.get("/competitions/<int:competition_id>/results.txt")
@@ -431,6 +456,9 @@ for _endpoint, _summary, _media_type in (
      "application/json"),
     ("teams", "Club scores of an event (points=10,8,6...&scorers=3, or "
               "scoring=cross-country&scorers=4&displacers=2)", "application/json"),
+    ("competition_teams", "A competition's team standings under its stored scheme (totals "
+                          "and per event)", "application/json"),
+    ("competition_teams_csv", "A competition's team standings as CSV", CSV),
     ("heat_results", "A heat's results, or its start list (paged)", "application/json"),
     ("round_results", "A round's heats ranked together (paged)", "application/json"),
     ("heat_board", "A heat's scoreboard state (race clock, lanes, results; field standing"

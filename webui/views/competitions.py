@@ -19,10 +19,12 @@ from athsys.officiating import service as officiating
 from athsys.results import field_service
 from athsys.sport.age_categories import WORLD_ATHLETICS, category_table, category_tables
 from athsys.sport.disciplines import DISCIPLINES, discipline
+from athsys.sport.team_schemes import parse_team_scheme, scheme_text
 from webui.security import roles
 from webui.views.base import DISPLAY, EAGER, AthsysInterface, AthsysModelView
 from webui.views.marks import (
     MarkField,
+    TeamSchemeField,
     VenueTimeField,
     WindField,
     discipline_field,
@@ -269,15 +271,19 @@ class CompetitionView(AthsysModelView):
     show_columns = add_columns = edit_columns = [
         "name", "venue", "start_date", "end_date", "time_zone", "status",
         "allow_self_registration", "indoor", "altitude_m", "championship", "age_categories",
+        "team_scheme",
     ]
     label_columns = {"altitude_m": "Altitude (m)", "championship": "Championship of",
-                     "age_categories": "Age categories"}
+                     "age_categories": "Age categories", "team_scheme": "Team scores"}
     add_form_extra_fields = edit_form_extra_fields = {
         "age_categories": SelectField("Age categories", choices=[
             SelectChoice(name, category_table(name).name) for name in category_tables()],
             default=WORLD_ATHLETICS,
             description="the table its athletes' age categories come from"),
+        "team_scheme": TeamSchemeField(),
     }
+    formatters_columns = {"team_scheme": lambda value: (
+        scheme_text(parse_team_scheme(value)) if value else "no team scores")}
     description_columns = {
         "indoor": "its marks are published with i (8.41i)",
         "altitude_m": "the venue's; from 1000 m its marks are published with A",

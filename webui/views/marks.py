@@ -28,6 +28,12 @@ from athsys.sport.marks import (
     parse_mark,
     parse_wind,
 )
+from athsys.sport.team_schemes import (
+    NOTATION_HELP,
+    parse_scheme_text,
+    parse_team_scheme,
+    scheme_text,
+)
 
 DisciplineOfForm = Callable[[BaseForm], Discipline | None]
 DisciplineOfItem = Callable[[Any], Discipline | None]
@@ -135,6 +141,21 @@ class ReactionTimeField(NotationField):
             raise ValidationError(f"{self.name}: a reaction time is like 0.145, not {text!r}",
                                   details={"field": self.name})
         return parse_mark(text, Measure.TIME, field=self.name)
+
+
+class TeamSchemeField(NotationField):
+    """A competition's team score scheme in the form's notation (``league; scorers 3``),
+    stored as the whole scheme (:mod:`athsys.sport.team_schemes`); blank: no team scores."""
+
+    def __init__(self, label: str = "Team scores", **kwargs: Any) -> None:
+        super().__init__(label, description=NOTATION_HELP, **kwargs)
+
+    def format_item(self, item: Any) -> str:
+        stored = item.team_scheme
+        return scheme_text(parse_team_scheme(stored)) if stored else ""
+
+    def parse(self, form: BaseForm, text: str) -> dict[str, Any]:
+        return parse_scheme_text(text).as_json()
 
 
 TimeZoneOfForm = Callable[[BaseForm], str | None]

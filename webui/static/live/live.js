@@ -71,7 +71,28 @@
       box.innerHTML = '<p class="state">' + state(official) + "</p>" + table(d.lines, freshOf("e" + eventId, d.lines));
     }).catch(function () { box.innerHTML = '<p class="muted">Not available.</p>'; });
   }
+  // team standings: the worker computes them with the boards; shown when the meet scores teams
+  function schemeText(s) {
+    if (s.scoring === "cross-country") return "Cross-country: " + s.scorers + " score, " + s.displacers +
+      " displace; a tie goes to the team whose last scorer finished nearer first" + (s.relays ? "" : "; relays not counted");
+    return "Points per place " + s.points.join("-") + (s.scorers ? ", best " + s.scorers + " per team per event" : "") +
+      "; a tie goes to more first places, then seconds" + (s.relays ? "" : "; relays not counted");
+  }
+  function loadTeams() {
+    return get(api + "/competitions/" + id + "/teams").then(function (d) {
+      var box = document.getElementById("teams");
+      if (!box || !d.scheme) return;
+      box.hidden = false;
+      document.getElementById("teams-scheme").textContent = schemeText(d.scheme);
+      document.getElementById("teams-body").innerHTML = !d.teams.length ? '<p class="muted">No team scores yet.</p>' :
+        '<table class="results teams"><thead><tr><th>Pl</th><th>Team</th><th>Points</th><th>Events</th></tr></thead><tbody>' +
+        d.teams.map(function (t) { return '<tr class="' + (t.place == null ? "out" : "") + '"><td>' + (t.place == null ? "" : t.place) +
+          "</td><td>" + esc(t.team) + '</td><td class="mark">' + esc(t.points) + "</td><td>" + esc(t.events) + "</td></tr>"; }).join("") +
+        "</tbody></table>";
+    }).catch(function () {});
+  }
   function changed(msg) {
+    loadTeams();
     versions[msg.event_id] = msg.version;
     loadBoard(msg.event_id);
     (msg.heat_ids || []).slice(-1).forEach(function (h) { loadHeat(h, "latest", msg.version); });
@@ -130,5 +151,6 @@
     q.addEventListener("input", function () { clearTimeout(typing); typing = setTimeout(search, 250); });
     form.addEventListener("submit", function (e) { e.preventDefault(); clearTimeout(typing); search(); });
   }
+  loadTeams();
   listen();
 })();
