@@ -2,7 +2,7 @@
 runners are ``relay_leg`` rows (leg 1..N, or none for a reserve), an athlete once per event.
 
 Revision ID: 0017
-Revises: 0021
+Revises: 0016
 Create Date: 2026-12-04 11:10:00
 """
 
@@ -12,7 +12,7 @@ import sqlalchemy as sa
 from alembic import op
 
 revision = '0017'
-down_revision = '0021'
+down_revision = '0016'
 branch_labels = None
 depends_on = None
 

@@ -5,7 +5,7 @@ or not, a cap of scorers per team per event) as JSON validated by
 ``athsys.leaderboards.team_scheme.parse_team_scheme`` before it is written.
 
 Revision ID: 0018
-Revises: 0021 (main's head when merged; 0017 was not there)
+Revises: 0017
 Create Date: 2026-12-04 11:25:00
 """
 
@@ -16,7 +16,7 @@ from alembic import op
 from sqlalchemy.dialects import postgresql
 
 revision = '0018'
-down_revision = '0021'
+down_revision = '0017'
 branch_labels = None
 depends_on = None
 

@@ -6,7 +6,7 @@ athletes (about 300 ms at that size); a trigram GIN index finds the rows from th
 characters on.
 
 Revision ID: 0019
-Revises: 0021
+Revises: 0018
 Create Date: 2026-12-04 11:35:00
 """
 
@@ -15,7 +15,7 @@ from __future__ import annotations
 from alembic import op
 
 revision = '0019'
-down_revision = '0021'
+down_revision = '0018'
 branch_labels = None
 depends_on = None
 

@@ -4,8 +4,8 @@ A meet places its athletes in the categories of World Athletics (the default) or
 federation whose table AthSys ships (``uka``: UK Athletics Rule 107); the value names a
 table in ``athsys/sport/data`` and is checked by the application when it is set.
 
-Revision ID: 0021
-Revises: 0016
+Revision ID: 0020
+Revises: 0019
 Create Date: 2026-12-04 11:30:00
 """
 
@@ -14,8 +14,8 @@ from __future__ import annotations
 import sqlalchemy as sa
 from alembic import op
 
-revision = '0021'
-down_revision = '0016'
+revision = '0020'
+down_revision = '0019'
 branch_labels = None
 depends_on = None
 
