@@ -16,6 +16,7 @@ from sqlalchemy.orm import Session
 from athsys.athletes.models import Club
 from athsys.competitions.competitors import FIRST_NAME, LAST_NAME, join_competitor
 from athsys.competitions.models import Entry, EntryStatus, Event
+from athsys.sport.disciplines import discipline
 
 SEARCH_LIMIT = 25
 
@@ -28,6 +29,8 @@ class DeskLine:
     club: str
     event: str
     status: str
+    team_club_id: int | None = None  # a relay team: its club, whose athletes run its legs
+    legs: int = 0  # a relay team: how many legs its discipline has
 
 
 @dataclass(frozen=True)
@@ -52,7 +55,7 @@ def find_entries(session: Session, competition_id: int, text: str,
     name = func.concat(FIRST_NAME, " ", LAST_NAME)
     rows = session.execute(
         join_competitor(select(Entry.id, Entry.bib, FIRST_NAME, LAST_NAME, Club.code,
-                               Event.name, Entry.status))
+                               Event.name, Entry.status, Entry.club_id, Event.discipline_code))
         .join(Event, Event.id == Entry.event_id)
         .where(Entry.competition_id == competition_id, or_(
             Entry.bib.ilike(f"{pattern}%", escape="\\"),
@@ -61,8 +64,9 @@ def find_entries(session: Session, competition_id: int, text: str,
         ))
         .order_by(func.length(Entry.bib), Entry.bib, Event.name).limit(limit)
     ).all()
-    return [DeskLine(entry_id, bib, f"{first} {last}".strip(), club or "", event, status.value)
-            for entry_id, bib, first, last, club, event, status in rows]
+    return [DeskLine(entry_id, bib, f"{first} {last}".strip(), club or "", event, status.value,
+                     team_club, len(discipline(code).legs_m) if team_club else 0)
+            for entry_id, bib, first, last, club, event, status, team_club, code in rows]
 
 
 def desk_counts(session: Session, competition_id: int) -> DeskCounts:

@@ -62,6 +62,9 @@ class DeskLineSchema(Schema):
     status = fields.String()
     chip = fields.String(metadata={"description": "the chip worn now, \"\" without one"})
     chip_last_read = fields.String(metadata={"description": "HH:MM:SS at the venue, or \"\""})
+    team_club_id = fields.Integer(allow_none=True, metadata={
+        "description": "a relay team: its club, whose athletes run its legs"})
+    legs = fields.Integer(metadata={"description": "a relay team: its legs; 0 for an athlete"})
 
 
 class DeskSchema(Schema):

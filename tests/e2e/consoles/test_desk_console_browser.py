@@ -107,3 +107,70 @@ def test_a_registrar_makes_a_late_entry_and_changes_a_bib(
         entry = session.query(Entry).filter_by(competition_id=competition_id).one()
         assert (entry.bib, entry.athlete.last_name, str(entry.athlete.birth_date)) == (
             "778", "Quartey", "2004-02-29")
+
+
+def test_a_registrar_declares_a_relay_teams_legs(
+    browser: Any, server: str, officials: Flask, committed_db: Engine, screenshots: Path
+) -> None:
+    """At the desk the registrar finds a 4 × 400 m team by its name, taps Legs…, picks one of
+    the club's runners per leg and a reserve, and declares them; a runner picked for two legs
+    is refused with the reason and nothing changes."""
+    from playwright import sync_api as playwright_api
+    from sqlalchemy import select
+
+    from athsys.accounts.actor import SYSTEM
+    from athsys.athletes.models import Club
+    from athsys.competitions.models import RelayLeg
+    from athsys.competitions.relays import create_relay_team
+
+    expect = playwright_api.expect
+    with Session(committed_db) as session, session.begin():
+        build = MeetBuilder(session)
+        competition = build.competition("Club Relays", day=datetime.now(UTC).date())
+        event = build.event(competition, "4x400m", sex=Sex.FEMALE)
+        build.race(event)
+        club = Club(name="Tigers Athletic Club", code="TIG")
+        session.add(club)
+        session.flush()
+        runners = build.athletes([Runner(f"Tia{i}", f"Tiger{i}", Sex.FEMALE, club_id=club.id)
+                                  for i in range(1, 6)])
+        team = create_relay_team(session, SYSTEM, event, club, bib="R1")
+        competition_id, team_id = competition.id, team.id
+    registrar = TestDataFactory.create_user(role=REGISTRAR)
+
+    page = open_page(browser)
+    blocked = csp_violations(page)
+    log_in(page, server, registrar)
+    page.goto(f"{server}/console/desk/{competition_id}")
+    page.fill("#desk-search", "Tigers")
+    expect(page.locator("#desk-rows tr")).to_have_count(1)
+    page.click("[data-legs='R1']")
+    legs = page.locator("#desk-legs select")
+    expect(legs).to_have_count(6)  # four legs, two reserves
+    for index in range(4):
+        legs.nth(index).select_option(label=f"TIGER{index + 1} Tia{index + 1}")
+    legs.nth(4).select_option(label="TIGER1 Tia1")  # the first leg again, as a reserve
+    page.click("#desk-legs button[type=submit]")
+    expect(page.locator("#field-message, .athsys-toast").first).to_contain_text("Tia1")
+    with Session(committed_db) as session:
+        assert not session.scalars(select(RelayLeg).where(RelayLeg.entry_id == team_id)).all()
+    legs.nth(4).select_option(label="TIGER5 Tia5")
+    page.screenshot(path=str(screenshots / "desk-relay-legs-tablet.png"), full_page=True)
+    page.click("#desk-legs button[type=submit]")
+    expect(page.locator("#desk-legs")).to_be_hidden()
+    with Session(committed_db) as session:
+        declared = {(leg.leg, leg.athlete_id) for leg in session.scalars(
+            select(RelayLeg).where(RelayLeg.entry_id == team_id))}
+    assert declared == {(1, runners[0]), (2, runners[1]), (3, runners[2]), (4, runners[3]),
+                        (None, runners[4])}
+    assert blocked == [], blocked
+    page.context.close()
+
+    phone = open_page(browser, "phone")
+    log_in(phone, server, registrar)
+    phone.goto(f"{server}/console/desk/{competition_id}")
+    phone.fill("#desk-search", "R1")
+    phone.click("[data-legs='R1']")
+    expect(phone.locator("#desk-legs select").first).to_have_value(str(runners[0]))
+    phone.screenshot(path=str(screenshots / "desk-relay-legs-phone.png"), full_page=True)
+    phone.context.close()

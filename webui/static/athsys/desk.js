@@ -2,7 +2,7 @@
 // answers at most 25 entries (server-side: a marathon's entries never reach the tablet),
 // and one tap checks an athlete in or scratches the entry; a bib is changed, a chip handed
 // out, and a late entry made (a known athlete found by last name, or a new one) from the same
-// page. Text is set with textContent only.
+// page, and a relay team's runners declared leg by leg. Text is set with textContent only.
 
 import { el, fetchData, say } from "./dom.js";
 
@@ -47,7 +47,7 @@ function draw(desk, keepLines = false) {
       line.status === "checked_in" || line.status === "scratched"
         ? null : action(line, "Check in", "heat-ok", "check-in"),
       line.status === "scratched" ? null : action(line, "Scratch", "heat-dq", "scratch"),
-      bibButton(line))))));
+      bibButton(line), line.legs ? legsButton(line) : null)))));
   if (search.value.trim() && !desk.lines.length) say(`Nobody found for "${search.value.trim()}".`, "warning");
 }
 
@@ -87,6 +87,74 @@ function bibButton(line) {
     }
   });
   return button;
+}
+
+// -- a relay team's runners: one of its club's athletes per leg, and reserves ----------------
+// Declared as a whole through /api/relay_teams until the team's race starts; the API refuses
+// a runner of another club, one in two teams of the event or a mixed relay's wrong mix, and
+// says why.
+const RESERVES = 2;
+
+function legsButton(line) {
+  const button = el("button", { type: "button", class: "btn desk-secondary", text: "Legs…",
+                                "data-legs": line.bib });
+  button.addEventListener("click", () => toggleLegs(line));
+  return button;
+}
+
+function runnerChoice(label, athletes, chosen) {
+  const select = el("select", { class: "desk-input" },
+    el("option", { value: "", text: "—" }),
+    ...athletes.map((athlete) => el("option", { value: String(athlete.id),
+      text: `${athlete.last_name.toUpperCase()} ${athlete.first_name}` })));
+  select.value = chosen ? String(chosen) : "";
+  return el("label", { class: "desk-leg-label" }, el("span", { text: label }), select);
+}
+
+// the team's panel under the list (a phone scrolls the list sideways, never the form)
+async function toggleLegs(line) {
+  const panel = $("desk-legs");
+  if (!panel.hidden && panel.dataset.entry === String(line.entry_id)) {
+    panel.hidden = true;
+    return;
+  }
+  try {
+    const [team, athletes] = await Promise.all([
+      call(`/api/relay_teams/${line.entry_id}`),
+      call(`/api/athletes?club_id=${line.team_club_id}&per_page=100`)]);
+    athletes.sort((a, b) => `${a.last_name} ${a.first_name}`.localeCompare(
+      `${b.last_name} ${b.first_name}`));
+    const onLeg = new Map(team.legs.filter((leg) => leg.leg).map((leg) => [leg.leg, leg.athlete_id]));
+    const reserves = team.legs.filter((leg) => !leg.leg).map((leg) => leg.athlete_id);
+    const choices = [
+      ...Array.from({ length: line.legs }, (_, i) => runnerChoice(`Leg ${i + 1}`, athletes, onLeg.get(i + 1))),
+      ...Array.from({ length: RESERVES }, (_, i) => runnerChoice(`Reserve ${i + 1}`, athletes, reserves[i])),
+    ];
+    const form = el("form", { class: "desk-legs-form" }, ...choices,
+      el("button", { type: "submit", class: "btn heat-ok desk-declare", text: "Declare legs" }));
+    form.addEventListener("submit", async (event) => {
+      event.preventDefault();
+      const legs = choices.map((choice, i) => ({
+        athlete_id: Number(choice.querySelector("select").value),
+        leg: i < line.legs ? i + 1 : null })).filter((leg) => leg.athlete_id);
+      try {
+        await call(`/api/relay_teams/${line.entry_id}/legs`, "PUT", { legs });
+        say(`${line.name}: ${legs.filter((leg) => leg.leg).length} legs and `
+            + `${legs.filter((leg) => !leg.leg).length} reserve(s) declared`, "success");
+        panel.hidden = true;
+      } catch (error) {
+        say(error.message);
+      }
+    });
+    panel.dataset.entry = String(line.entry_id);
+    panel.replaceChildren(el("h2", { id: "desk-legs-title", class: "desk-legs-title",
+                                     text: `${line.bib} ${line.name}: runners` }), form);
+    panel.hidden = false;
+    panel.scrollIntoView({ block: "nearest" });
+    choices[0].querySelector("select").focus();
+  } catch (error) {
+    say(error.message);
+  }
 }
 
 // -- late entries: a known athlete (found by last name, server-side) or a new one ------------
