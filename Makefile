@@ -45,8 +45,8 @@ test-unit: install
 	$(BIN)/python -m pytest -m unit $(PYTEST_ARGS)
 
 # Every benchmark, three runs each, one table of medians, targets and same-run baselines
-# (ops/bench/README.md). Not part of `make test`; about 30 minutes (the marathon replay takes
-# about 8 of each run's 10).
+# (ops/bench/README.md). Not part of `make test`; about 40 minutes (the marathon replay takes
+# about 8 of each run's 13, the admin benchmark 3).
 BENCH_RUNS ?= 3
 bench: install system-packages
 	$(BIN)/python ops/bench/run.py --runs $(BENCH_RUNS)
