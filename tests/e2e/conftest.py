@@ -47,9 +47,28 @@ def csp_violations(page: Any) -> list[str]:
     return found
 
 
+def _static_read_whole(app: Any) -> Any:
+    """``app`` with each static file read whole, and closed, before the server writes it.
+
+    Werkzeug's development server closes a response only after reading what is left of the
+    request; when the browser has dropped the connection (a page left while its scripts
+    still load), that read raises first and the file stays open until the garbage collector
+    finds it, a ResourceWarning in whichever test runs then."""
+    def serve(environ: dict[str, Any], start_response: Any) -> Any:
+        body = app(environ, start_response)
+        if "/static/" not in environ.get("PATH_INFO", ""):
+            return body
+        try:
+            return [b"".join(body)]
+        finally:
+            if hasattr(body, "close"):
+                body.close()
+    return serve
+
+
 @pytest.fixture()
 def server(app: Flask) -> Iterator[str]:
-    http = make_server("127.0.0.1", 0, app, threaded=True)
+    http = make_server("127.0.0.1", 0, _static_read_whole(app), threaded=True)
     thread = threading.Thread(target=http.serve_forever, daemon=True)
     thread.start()
     try:
