@@ -46,12 +46,17 @@ def test_a_registrar_picks_an_athlete_by_typing(browser: Any, server: str, offic
     def pick(field: str, typed: str, shown: str, shot: str | None = None) -> None:
         nonlocal taps
         page.locator(f"select#{field} + .select2 .select2-selection").click()
-        page.keyboard.type(typed)
+        # typed into the open dropdown's own search box (not wherever the focus is while
+        # the previous dropdown closes)
+        search = page.locator(".select2-container--open .select2-search__field")
+        expect(search).to_be_visible()
+        search.press_sequentially(typed)
         option = page.locator(".select2-results__option", has_text=shown)
         expect(option).to_have_count(1)
         if shot:
             page.screenshot(path=str(screenshots / shot), full_page=True)
         option.click()
+        expect(page.locator(".select2-container--open")).to_have_count(0)
         taps += 2
 
     pick("event", "long jump", "Long Jump Women · Autumn Trials")
