@@ -77,9 +77,9 @@ def _check_category(session: Session, event: Event) -> None:
     with session.no_autoflush:  # a form sets the relationship, the API the id
         competition = event.competition or (session.get(Competition, event.competition_id)
                                             if event.competition_id is not None else None)
-    table = competition.age_categories if competition is not None else WORLD_ATHLETICS
-    problem = category_table(table or WORLD_ATHLETICS).unknown(event.age_category or "SEN",
-                                                               event.sex)
+    # a competition not yet flushed has no table yet: the column's default is World Athletics
+    table = (competition.age_categories if competition is not None else None) or WORLD_ATHLETICS
+    problem = category_table(table).unknown(event.age_category or "SEN", event.sex)
     if problem is not None:
         raise ValidationError(f"age_category: {problem}", details={"age_category": problem})
 

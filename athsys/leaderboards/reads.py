@@ -148,9 +148,7 @@ def team_standings(session: Session, event_id: int,
     """Club scores of the event's board under ``scheme``."""
     info = event_info(session, event_id)
     ranked = rank(info, load_lines(session, info))
-    standings = [rules.Standing(line.entry_id, place, line.mark, ResultStatus(line.status),
-                                gap, tied) for line, place, tied, gap in ranked]
-    team_of = {line.entry_id: line.club for line, *_ in ranked if line.club}
+    standings, team_of = teams.board_standings(ranked)
     names = {line.entry_id: f"{line.first_name} {line.last_name}" for line, *_ in ranked}
     return {
         "event": _event_json(info), "points": list(scheme.points), "scorers": scheme.scorers,

@@ -17,10 +17,9 @@ from sqlalchemy.orm import Session
 
 from athsys.competitions.models import Competition, Event
 from athsys.errors import NotFoundError
-from athsys.leaderboards import rules, teams
+from athsys.leaderboards import teams
 from athsys.leaderboards.lines import event_info, load_lines, rank
 from athsys.leaderboards.team_scheme import cross_country_totals, points_totals, totals_json
-from athsys.sport.ranking import ResultStatus
 from athsys.sport.team_schemes import (
     CROSS_COUNTRY,
     is_relay,
@@ -53,7 +52,7 @@ def compute(session: Session, competition_id: int) -> dict[str, Any]:
         if info.round_id is None:
             continue
         ranked = rank(info, load_lines(session, info))
-        team_of = {line.entry_id: line.club for line, *_ in ranked if line.club}
+        standings, team_of = teams.board_standings(ranked)
         if scheme.scoring == CROSS_COUNTRY:
             order = [line.entry_id for line, place, *_ in ranked if place is not None]
             xc = teams.cross_country_scores(order, team_of, teams.CrossCountryScheme(
@@ -61,9 +60,6 @@ def compute(session: Session, competition_id: int) -> dict[str, Any]:
             xc_inputs.append(xc)
             rows = [{"team": t.team, "place": t.place, "points": t.points} for t in xc]
         else:
-            standings = [rules.Standing(line.entry_id, place, line.mark,
-                                        ResultStatus(line.status), gap, tied)
-                         for line, place, tied, gap in ranked]
             scores = teams.team_scores(standings, team_of,
                                        teams.PointsScheme(scheme.points, scheme.scorers))
             points_inputs.append((scores, {s.entry_id: s.place for s in standings

@@ -13,14 +13,15 @@ behind them down. A tie goes to the team whose last scorer finished nearer first
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from fractions import Fraction
+from typing import Any
 
 from athsys.errors import ValidationError
 from athsys.inputs import whole_number
 from athsys.leaderboards.rules import Standing
-from athsys.sport.ranking import rank_with_ties
+from athsys.sport.ranking import ResultStatus, rank_with_ties
 
 
 @dataclass(frozen=True)
@@ -65,6 +66,16 @@ class TeamScore:
     place: int
     points: Fraction
     scorers: tuple[int, ...]  # entry ids whose points count, best first
+
+
+def board_standings(ranked: Iterable[tuple[Any, int | None, bool, int | None]]
+                    ) -> tuple[list[Standing], dict[int, str]]:
+    """A ranked board's ``(line, place, tied, gap)`` rows as standings, and each entry's team
+    (the line's club; an entry without one scores for no team)."""
+    rows = list(ranked)
+    standings = [Standing(line.entry_id, place, line.mark, ResultStatus(line.status), gap, tied)
+                 for line, place, tied, gap in rows]
+    return standings, {line.entry_id: line.club for line, *_ in rows if line.club}
 
 
 def place_points(standings: Sequence[Standing], scheme: PointsScheme) -> dict[int, Fraction]:
