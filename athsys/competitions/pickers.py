@@ -122,20 +122,23 @@ def _rounds(text: str) -> Select[Any]:
             .order_by(Competition.start_date.desc(), Event.name, Round.ordinal))
 
 
-def _entries(text: str) -> Select[Any]:
-    """Entries by bib, entries of the athletes found by name and relay teams by name: sets
-    each found through its own index (one condition across the tables would read every
-    entry)."""
-    found = union(
+def entries_matching(text: str) -> Select[Any]:
+    """The ids of the entries whose bib starts with ``text`` or whose athlete's name (either
+    way round) or relay team's name holds it: sets each found through its own index (one
+    condition across the tables would read every entry). Also the registration desk's."""
+    return select(union(
         select(Entry.id).where(Entry.bib.ilike(_starts(text), escape="\\")),
         select(Entry.id).join(Athlete, Athlete.id == Entry.athlete_id)
         .where(or_(_NAME.ilike(_like(text), escape="\\"),
                    _REVERSED_NAME.ilike(_like(text), escape="\\"))),
         select(Entry.id).where(Entry.team_name.ilike(_like(text), escape="\\")),
-    ).subquery()
+    ).subquery().c.id)
+
+
+def _entries(text: str) -> Select[Any]:
     return (select(Entry).join(Event, Event.id == Entry.event_id)
             .join(Competition, Competition.id == Entry.competition_id)
-            .where(Entry.id.in_(select(found.c.id)))
+            .where(Entry.id.in_(entries_matching(text)))
             .order_by(Competition.start_date.desc(), func.length(Entry.bib), Entry.bib))
 
 

@@ -10,12 +10,13 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from sqlalchemy import func, or_, select
+from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from athsys.athletes.models import Club
 from athsys.competitions.competitors import FIRST_NAME, LAST_NAME, join_competitor
 from athsys.competitions.models import Entry, EntryStatus, Event
+from athsys.competitions.pickers import entries_matching
 from athsys.sport.disciplines import discipline
 
 SEARCH_LIMIT = 25
@@ -40,28 +41,18 @@ class DeskCounts:
     scratched: int
 
 
-def _like(text: str) -> str:
-    return text.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
-
-
 def find_entries(session: Session, competition_id: int, text: str,
                  limit: int = SEARCH_LIMIT) -> list[DeskLine]:
     """The competition's entries whose bib starts with ``text`` or whose athlete's (or relay
-    team's) name holds it, bib order."""
+    team's) name holds it, bib order (found as the entries picker finds them)."""
     wanted = " ".join(text.split())
     if not wanted:
         return []
-    pattern = _like(wanted)
-    name = func.concat(FIRST_NAME, " ", LAST_NAME)
     rows = session.execute(
         join_competitor(select(Entry.id, Entry.bib, FIRST_NAME, LAST_NAME, Club.code,
                                Event.name, Entry.status, Entry.club_id, Event.discipline_code))
         .join(Event, Event.id == Entry.event_id)
-        .where(Entry.competition_id == competition_id, or_(
-            Entry.bib.ilike(f"{pattern}%", escape="\\"),
-            name.ilike(f"%{pattern}%", escape="\\"),
-            func.concat(LAST_NAME, " ", FIRST_NAME).ilike(f"%{pattern}%", escape="\\"),
-        ))
+        .where(Entry.competition_id == competition_id, Entry.id.in_(entries_matching(wanted)))
         .order_by(func.length(Entry.bib), Entry.bib, Event.name).limit(limit)
     ).all()
     return [DeskLine(entry_id, bib, f"{first} {last}".strip(), club or "", event, status.value,
