@@ -310,6 +310,10 @@ class RelayTeamCreateSchema(StrictSchema):
                                   "description": "blank: the club's next letter (Tigers AC A)"})
     seed_mark = MarkField(load_default=None, allow_none=True, metadata={
         "description": "ms, or the time as written (3:01.25)"})
+    standard_waiver = fields.String(
+        load_default=None, allow_none=True, validate=validate.Length(max=200), metadata={
+            "description": "why the team is entered although its seed mark misses the event's "
+                           "entry standard (registrars only; kept and audited)"})
 
 
 class RelayLegDeclarationSchema(StrictSchema):
@@ -342,4 +346,5 @@ class RelayTeamResponseSchema(Schema):
     bib = fields.String()
     seed_mark = fields.Integer(allow_none=True)
     status = fields.Enum(EntryStatus, by_value=True)
+    standard_waiver = fields.String(allow_none=True)
     legs = fields.List(fields.Nested(RelayLegResponseSchema))
