@@ -276,7 +276,7 @@ def _preview(check: Any) -> dict[str, Any]:
     return SetupPreviewSchema().dump({  # type: ignore[no-any-return]
         "ok": check.ok,
         "rows": [{"line": r.line, "bib": r.bib, "bib_assigned": r.bib_assigned,
-                  "name": f"{r.first_name} {r.last_name}", "sex": r.sex.value,
+                  "name": r.team or f"{r.first_name} {r.last_name}", "sex": r.sex.value,
                   "birth_date": r.birth_date.isoformat() if r.birth_date else "",
                   "club": r.club, "licence": r.licence, "event": r.event,
                   "seed_mark": r.seed_text} for r in check.rows],
