@@ -40,7 +40,7 @@ from athsys.timing.batches import _STAGING_TABLE  # noqa: E402
 from athsys.timing.simulation import batches, race_passings, setup_race  # noqa: E402
 
 RACE_DAY = date(2025, 10, 12)
-_COLUMNS = ("read_id, chip, bib, timing_point_id, read_at, is_gun, hits, rssi, antenna")
+_COLUMNS = "read_id, chip, bib, timing_point_id, read_at, is_gun, hits, rssi, antenna"
 _OLD_KEYS = (
     "ALTER TABLE {t} ADD FOREIGN KEY (device_id) REFERENCES timing_device (id)"
     " ON DELETE CASCADE, ADD FOREIGN KEY (batch_id) REFERENCES read_batch (id)"
@@ -58,6 +58,7 @@ def main() -> int:
     parser.add_argument("--warm-up", type=int, default=4)
     args = parser.parse_args()
 
+    load_before = os.getloadavg()[0]
     with bench_environment("athsys-read-insert-") as bench:
         engine = make_engine(bench.settings, pool_size=1)
         with Session(engine) as session, session.begin():
@@ -71,7 +72,8 @@ def main() -> int:
             engine.dispose()
     load = os.getloadavg()
     print(f"storing {args.runners * 4} reads in batches of {args.batch}, psycopg2 alone, "
-          f"{os.cpu_count()} CPU(s), load average after {load[0]:.1f}; ms per batch "
+          f"{os.cpu_count()} CPU(s), load average {load_before:.1f} before, {load[0]:.1f} after;"
+          " ms per batch "
           f"(first {args.warm_up} batches left out):")
     for name, values in timings.items():
         kept = values[args.warm_up:]
