@@ -3,7 +3,6 @@
 from datetime import date
 
 import pytest
-from sqlalchemy import event
 
 from athsys.athletes.models import Athlete, Club
 from athsys.competitions.models import Entry, Event, Heat, Round, RoundKind
@@ -12,6 +11,7 @@ from athsys.sport.disciplines import discipline
 from athsys.sport.ranking import ResultStatus
 from athsys.sport.sex import Sex
 from tests.integration.admin.admin_support import FAB_WTFORMS_WARNINGS
+from tests.support.statements import app_engine, ours, statements
 from webui.security import roles
 
 pytestmark = [pytest.mark.integration, *FAB_WTFORMS_WARNINGS]
@@ -48,21 +48,10 @@ def hundred_results(admin_app, meet):
 
 
 def _statements(admin_app, client, url):
-    with admin_app.app_context():
-        engine = admin_app.appbuilder.session.get_bind()
-    seen = []
-
-    def count(conn, cursor, statement, parameters, context, executemany):
-        seen.append(statement)
-
-    event.listen(engine, "before_cursor_execute", count)
-    try:
+    with statements(app_engine(admin_app)) as seen:
         response = client.get(url)
-    finally:
-        event.remove(engine, "before_cursor_execute", count)
     assert response.status_code == 200
-    domain = [s for s in seen if " ab_" not in s and "user_profile" not in s]
-    return len(seen), len(domain), response.get_data(as_text=True)
+    return len(seen), len(ours(seen)), response.get_data(as_text=True)
 
 
 @pytest.mark.parametrize(("view", "shown"), [
