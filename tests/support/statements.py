@@ -1,9 +1,11 @@
 """Counting the SQL statements a request or a function sends: the bound on N+1 queries.
 
-A listener on the engine's ``before_cursor_execute`` sees every statement, whichever session
-or connection sends it; an ``executemany`` counts once, as it is one round trip's worth of
-planning. The tests compare a call over few rows with the same call over many: any statement
-issued per row shows as a difference.
+Every statement goes through a psycopg2 cursor: SQLAlchemy's, and those AthSys opens on the
+raw connection (``athsys.db.driver_rows``, ``COPY``), which SQLAlchemy's
+``before_cursor_execute`` never sees. So the count is taken at the cursor: while the block
+runs, each connection the engine's pool hands out makes counting cursors. An ``executemany``
+counts once (one call, however many rows). The tests compare a call over few rows with the
+same call over many: any statement issued per row shows as a difference.
 """
 
 from __future__ import annotations
@@ -13,6 +15,7 @@ from contextlib import contextmanager
 from typing import Any
 
 from flask import Flask
+from psycopg2.extensions import cursor as Cursor
 from sqlalchemy import event
 from sqlalchemy.engine import Engine
 
@@ -25,17 +28,37 @@ def app_engine(app: Flask) -> Engine:
 
 @contextmanager
 def statements(engine: Engine) -> Iterator[list[str]]:
-    """The statements sent on ``engine`` in the block, in order (the list fills as it runs)."""
+    """The statements sent on connections of ``engine`` checked out in the block, in order
+    (the list fills as it runs)."""
     seen: list[str] = []
 
-    def count(_conn: Any, _cursor: Any, statement: str, *_: Any) -> None:
-        seen.append(statement)
+    class Counting(Cursor):  # type: ignore[misc]
+        def execute(self, query: Any, vars: Any = None) -> Any:  # noqa: A002 # psycopg2's name
+            seen.append(str(query))
+            return super().execute(query, vars)
 
-    event.listen(engine, "before_cursor_execute", count)
+        def executemany(self, query: Any, vars_list: Any) -> Any:
+            seen.append(str(query))
+            return super().executemany(query, vars_list)
+
+        def copy_expert(self, sql: Any, file: Any, size: int = 8192) -> Any:
+            seen.append(str(sql))
+            return super().copy_expert(sql, file, size)
+
+    def checkout(dbapi_connection: Any, *_: Any) -> None:
+        dbapi_connection.cursor_factory = Counting
+
+    def checkin(dbapi_connection: Any, *_: Any) -> None:
+        if dbapi_connection is not None:
+            dbapi_connection.cursor_factory = None
+
+    event.listen(engine.pool, "checkout", checkout)
+    event.listen(engine.pool, "checkin", checkin)
     try:
         yield seen
     finally:
-        event.remove(engine, "before_cursor_execute", count)
+        event.remove(engine.pool, "checkout", checkout)
+        event.remove(engine.pool, "checkin", checkin)
 
 
 def ours(seen: list[str]) -> list[str]:
