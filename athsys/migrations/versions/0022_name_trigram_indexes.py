@@ -13,7 +13,7 @@ relay teams have a name, so the index is partial and small; ``ILIKE`` on the nam
 it is not null, so PostgreSQL uses the partial index for it.
 
 Revision ID: 0022
-Revises: 0020
+Revises: 0021
 Create Date: 2026-12-04 14:05:00
 """
 
@@ -22,7 +22,7 @@ from __future__ import annotations
 from alembic import op
 
 revision = '0022'
-down_revision = '0020'
+down_revision = '0021'
 branch_labels = None
 depends_on = None
 

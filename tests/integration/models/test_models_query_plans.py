@@ -33,7 +33,7 @@ from athsys.leaderboards.cache import BoardStore
 from athsys.sport.sex import Sex
 from athsys.timing import devices
 from athsys.timing import service as timing_service
-from athsys.timing.models import DeviceKind, MatRole, TimingPoint
+from athsys.timing.models import DeviceKind, MatRole, TimingDevice, TimingPoint
 from athsys.timing.service import _waiting_batches
 from tests.support.database import truncate_all
 from tests.support.statements import executed
@@ -164,8 +164,8 @@ def test_live_search_by_bib_reads_one_competition_through_its_bib_index(
 def test_a_board_reads_its_heat_results_through_the_heat_index(
     engine: Engine, database: dict[str, Any], redis_client: redis_lib.Redis
 ) -> None:
-    """The placings of a full build (and the lines): the event's round's heats by
-    ``ix_heat_round_id``, their results by the unique (heat, entry) index."""
+    """The placings of a full build (and the lines): the results of the round's heats
+    through the unique (heat, entry) index, not a scan of all 50,000."""
     plans = _plans(engine, lambda s: refresh.refresh_event(s, BoardStore(redis_client),
                                                            database["event"]),
                    lambda q: "FROM result r" in q)
@@ -183,7 +183,7 @@ def test_a_resent_payload_is_found_by_its_unique_index(
     items = [{"read_id": f"r{i}", "chip": f"C{i}", "timestamp": now} for i in range(3)]
 
     def receive(session: Session) -> None:
-        device = session.get(devices.TimingDevice, database["device"])
+        device = session.get(TimingDevice, database["device"])
         timing_service.receive_passings(session, device, json.dumps(items), max_lines=10)
         discard_pending(session)
 
