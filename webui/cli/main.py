@@ -57,7 +57,7 @@ def _queues(text: str) -> str:
 
 PORT_WAIT_S = 10.0
 LIVE_STREAM_PORT = 5100
-ADMIN_PASSWORD_FILE = "admin-password"
+ADMIN_PASSWORD_FILE = "admin-password"  # nosec B105 # the file's name, not a password
 
 
 def _ensure_port_free(host: str, port: int, wait_s: float = PORT_WAIT_S) -> None:

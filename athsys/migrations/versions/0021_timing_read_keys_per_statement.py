@@ -73,7 +73,7 @@ _FUNCTIONS = (
     # once an INSERT statement: the distinct parents of the rows it stored
     "CREATE FUNCTION timing_read_inserted() RETURNS trigger LANGUAGE plpgsql AS $$\n"
     "BEGIN\n    PERFORM timing_read_check_parents("
-    + ", ".join(f"(SELECT array_agg(DISTINCT {column}) FROM stored_reads)"
+    + ", ".join(f"(SELECT array_agg(DISTINCT {column}) FROM stored_reads)"  # nosec B608 # columns of PARENTS, no input
                 for column, _, _, _ in PARENTS)
     + ");\n    RETURN NULL;\nEND $$",
     # an UPDATE of a key column, row by row (nothing updates them; the keys checked that
