@@ -7,8 +7,11 @@ results (:mod:`athsys.timing.chip_results`) set-based. A result from an outranki
 overwritten by chip data.
 
 A :class:`Scope` may name the timing points to recompute: a batch of finish reads needs the
-finish and the start mat (net time) only, not every split of the race again. A read at the
-start mat changes every net time, so a scope touching the start recomputes every point.
+finish and the start mat (net time) only, not every split of the race again. A new read at
+the start mat may move the runner's start crossing, and with it the net time of every split
+and of the result: the runners it was read for (only those) are recomputed at every point.
+A catch-up holding one late start read then re-times one runner's race, not the whole race
+of every runner in the catch-up.
 """
 
 from __future__ import annotations
@@ -82,8 +85,6 @@ def recompute(
     start = next((p for p in ordered if p.is_start), None)
     finish = next((p for p in ordered if p.is_finish), None)
     point_ids = scope.point_ids
-    if point_ids is not None and start is not None and start.id in point_ids:
-        point_ids = None
     assignments, entry_ids = _assignments(session, competition_id, scope)
     bib_entries = _bib_entries(session, competition_id, entry_ids, scope.bibs)
     chips = sorted({a.chip for a in assignments} | scope.chips)
@@ -92,10 +93,16 @@ def recompute(
         rules.ChipAssignment(BIB_CHIP_PREFIX + bib, entry_id)
         for bib, entry_id in bib_entries.items()
     )
+    # every read of the runners read anew at the start mat, whatever the point
+    restarted_keys = set() if point_ids is None or start is None or start.id not in point_ids \
+        else _keys_read_at(session, start.id, scope.batch_ids)
+    restarted_entries = {a.entry_id for a in assignments if a.chip in restarted_keys}
+    everywhere = {a.chip for a in assignments if a.entry_id in restarted_entries}
     loaded_points = None if point_ids is None else sorted(
         point_ids | ({start.id} if start is not None else set())
     )
-    reads = _reads(session, competition_id, chips, bibs, loaded_points, scope.batch_ids)
+    reads = _reads(session, competition_id, chips, bibs, loaded_points, scope.batch_ids,
+                   everywhere=everywhere)
     name_of = {p.id: p.name for p in ordered}
     # the read's primary key, zero-padded, is its read id: reads at the same millisecond
     # then sort in the order they were stored
@@ -108,11 +115,10 @@ def recompute(
     # the heats of every entry a read could match; the pipeline decides which reads do
     heats_of, event_of = _heats_of(session, entry_ids | {a.entry_id for a in assignments})
     heat_rows = {h.heat_id: h for hs in heats_of.values() for h in hs}
-    split_names = [p.name for p in ordered if point_ids is None or p.id in point_ids]
     timed = rules.time_reads(
         mat_reads, assignments, heats_of, new_reads=in_batch, window_ms=window_ms,
         start_point=start.name if start else "", finish_point=finish.name if finish else "",
-        split_points=split_names,
+        split_points=[p.name for p in ordered],
     )
     entry_ids = entry_ids | timed.entries
     flags = {int(read_id): flag for read_id, flag in timed.flags.items()}
@@ -124,14 +130,10 @@ def recompute(
         if stored_flags.get(pk) != (flag.value if flag else None)
     })
 
-    # scoped: only the (entry, point) pairs the batches' own reads touch can change
     point_id_of = {p.name: p.id for p in ordered}
-    touched = None if point_ids is None else {
-        (item.entry_id, point_id_of[item.read.point])
-        for items in timed.counted.values() for item in items
-        if item.read.read_id in in_batch and item.read.point in point_id_of
-    }
     times = timed.times
+    touched = None if point_ids is None else _touched(
+        timed, in_batch, point_id_of, start.id if start is not None else None)
     open_heats = {h.heat_id for h in heat_rows.values() if not h.official}
     _write_splits(session, times, point_id_of, entry_ids, open_heats, touched)
     if touched is None:
@@ -185,6 +187,17 @@ def _bib_entries(
     ))
 
 
+def _keys_read_at(session: Session, point_id: int, batch_ids: frozenset[int]) -> set[str]:
+    """The chip keys (chip, or the bib prefixed) the batches read at this timing point."""
+    return {key for (key,) in driver_rows(
+        session,
+        "SELECT DISTINCT coalesce(chip, %(prefix)s || bib) FROM timing_read"
+        " WHERE batch_id = ANY(%(batches)s::bigint[]) AND timing_point_id = %(point)s"
+        " AND NOT is_gun",
+        {"prefix": BIB_CHIP_PREFIX, "batches": int_array(sorted(batch_ids)), "point": point_id},
+    )}
+
+
 def _reads(
     session: Session,
     competition_id: int,
@@ -192,28 +205,66 @@ def _reads(
     bibs: list[str],
     point_ids: list[int] | None,
     batch_ids: frozenset[int],
+    *,
+    everywhere: set[str],
 ) -> list[tuple[Any, ...]]:
     """(pk, chip key, timing point id, epoch ms, backup mat, in these batches, current flag)
-    of the chip reads of the competition for these chips or bibs, at these points."""
-    if not chips and not bibs:
-        return []
-    at_points = "" if point_ids is None else " AND r.timing_point_id = ANY(%(points)s::int[])"
+    of the chip reads of the competition for these chips or bibs, at these points; at every
+    point for the chip keys (chip, or the bib prefixed) in ``everywhere``."""
+    wide_chips = [c for c in chips if c in everywhere]
+    wide_bibs = [b for b in bibs if BIB_CHIP_PREFIX + b in everywhere]
+    params: dict[str, Any] = {
+        "prefix": BIB_CHIP_PREFIX, "batches": int_array(sorted(batch_ids)),
+        "competition": competition_id, "points": int_array(point_ids or ()),
+        "chips": text_array(c for c in chips if c not in everywhere),
+        "bibs": text_array(b for b in bibs if BIB_CHIP_PREFIX + b not in everywhere),
+        "wide_chips": text_array(wide_chips), "wide_bibs": text_array(wide_bibs),
+    }
     select_reads = (
-        f"SELECT r.id, coalesce(r.chip, %(prefix)s || r.bib), r.timing_point_id,"  # nosec B608 # only constant SQL fragments are joined; values are bound parameters
+        "SELECT r.id, coalesce(r.chip, %(prefix)s || r.bib), r.timing_point_id,"  # nosec B608 # only constant SQL fragments are joined; values are bound parameters
         f" {_EPOCH_MS.format('r.read_at')}, d.mat_role = 'backup',"
         " coalesce(r.batch_id = ANY(%(batches)s::bigint[]), false), r.flag"
         " FROM timing_read r JOIN timing_device d ON d.id = r.device_id"
-        f" WHERE d.competition_id = %(competition)s AND NOT r.is_gun{at_points} AND "
+        " WHERE d.competition_id = %(competition)s AND NOT r.is_gun AND "
     )
-    # two index-friendly branches rather than one OR (bib-only reads are rare)
-    branches = [select_reads + "r.chip = ANY(%(chips)s::text[])"]
-    if bibs:
-        branches.append(select_reads + "r.chip IS NULL AND r.bib = ANY(%(bibs)s::text[])")
-    return driver_rows(session, " UNION ALL ".join(branches), {
-        "prefix": BIB_CHIP_PREFIX, "batches": int_array(sorted(batch_ids)),
-        "competition": competition_id, "chips": text_array(chips), "bibs": text_array(bibs),
-        "points": int_array(point_ids or ()),
-    })
+    at_points = "" if point_ids is None else " AND r.timing_point_id = ANY(%(points)s::int[])"
+    # index-friendly branches rather than one OR (bib-only reads are rare)
+    branches = [
+        sql for sql, wanted in (
+            (f"r.chip = ANY(%(chips)s::text[]){at_points}", len(chips) > len(wide_chips)),
+            (f"r.chip IS NULL AND r.bib = ANY(%(bibs)s::text[]){at_points}",
+             len(bibs) > len(wide_bibs)),
+            ("r.chip = ANY(%(wide_chips)s::text[])", bool(wide_chips)),
+            ("r.chip IS NULL AND r.bib = ANY(%(wide_bibs)s::text[])", bool(wide_bibs)),
+        ) if wanted
+    ]
+    if not branches:
+        return []
+    return driver_rows(session, " UNION ALL ".join(select_reads + sql for sql in branches),
+                       params)
+
+
+def _touched(
+    timed: rules.TimedReads,
+    new_reads: set[str],
+    point_id_of: dict[str, int],
+    start_id: int | None,
+) -> set[tuple[int, int]]:
+    """The (entry, timing point) pairs a scoped recompute writes: those the new reads count
+    at, and every point of a runner with a new read at the start mat (its start crossing,
+    hence every net time, may have moved). Only reads are added, so nothing else changes."""
+    touched = {
+        (item.entry_id, point_id_of[item.read.point])
+        for items in timed.counted.values() for item in items
+        if item.read.read_id in new_reads and item.read.point in point_id_of
+    }
+    restarted = {entry_id for entry_id, point_id in touched if point_id == start_id}
+    touched.update(
+        (entry_id, point_id_of[split.point])
+        for (_, entry_id), race in timed.times.items() if entry_id in restarted
+        for split in race.splits
+    )
+    return touched
 
 
 def _heats_of(
