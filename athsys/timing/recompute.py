@@ -6,12 +6,13 @@ results (:mod:`athsys.timing.chip_results`) set-based. A result from an outranki
 (photo finish, an official's correction) or with a status other than OK is never
 overwritten by chip data.
 
-A :class:`Scope` may name the timing points to recompute: a batch of finish reads needs the
-finish and the start mat (net time) only, not every split of the race again. A new read at
-the start mat may move the runner's start crossing, and with it the net time of every split
-and of the result: the runners it was read for (only those) are recomputed at every point.
-A catch-up holding one late start read then re-times one runner's race, not the whole race
-of every runner in the catch-up.
+A :class:`Scope` may name the (chip, timing point) pairs the new reads are at: a runner's
+finish read needs the reads of that runner at the finish and at the start mat (net time)
+only, not every split of the race again, and not the 30 km reads of another runner whose
+30 km read is in the same catch-up. A new read at the start mat may move the runner's start
+crossing, and with it the net time of every split and of the result: the runners it was read
+for (only those) are recomputed at every point. A catch-up holding one late start read then
+re-times one runner's race, not the whole race of every runner in the catch-up.
 """
 
 from __future__ import annotations
@@ -35,14 +36,17 @@ _EPOCH_MS = "(extract(epoch FROM {0}) * 1000)::bigint"
 
 @dataclass(frozen=True)
 class Scope:
-    """What to recompute: these entries and the entries wearing these chips or bibs, at the
-    timing points ``point_ids`` (None: every point). ``batch_ids`` names the batches whose
-    reads are new (an official heat flags only those)."""
+    """What to recompute: these entries and the entries wearing these chips or bibs.
+    ``reads_at``: the (chip key, timing point id) pairs of the new reads (chip key: the chip,
+    or :data:`BIB_CHIP_PREFIX` and the bib of a bib-only read); each runner is then
+    recomputed at the points its new reads are at only. None: at every point (a gun moved, a
+    chip changed hands). ``batch_ids`` names the batches whose reads are new (an official
+    heat flags only those)."""
 
     entry_ids: frozenset[int] = frozenset()
     chips: frozenset[str] = frozenset()
     bibs: frozenset[str] = frozenset()
-    point_ids: frozenset[int] | None = None
+    reads_at: frozenset[tuple[str, int]] | None = None
     batch_ids: frozenset[int] = frozenset()
 
 
@@ -84,7 +88,6 @@ def recompute(
     ordered = sorted(points.values(), key=lambda p: (p.distance_m, p.id))
     start = next((p for p in ordered if p.is_start), None)
     finish = next((p for p in ordered if p.is_finish), None)
-    point_ids = scope.point_ids
     assignments, entry_ids = _assignments(session, competition_id, scope)
     bib_entries = _bib_entries(session, competition_id, entry_ids, scope.bibs)
     chips = sorted({a.chip for a in assignments} | scope.chips)
@@ -93,16 +96,12 @@ def recompute(
         rules.ChipAssignment(BIB_CHIP_PREFIX + bib, entry_id)
         for bib, entry_id in bib_entries.items()
     )
-    # every read of the runners read anew at the start mat, whatever the point
-    restarted_keys = set() if point_ids is None or start is None or start.id not in point_ids \
-        else _keys_read_at(session, start.id, scope.batch_ids)
-    restarted_entries = {a.entry_id for a in assignments if a.chip in restarted_keys}
-    everywhere = {a.chip for a in assignments if a.entry_id in restarted_entries}
-    loaded_points = None if point_ids is None else sorted(
-        point_ids | ({start.id} if start is not None else set())
-    )
-    reads = _reads(session, competition_id, chips, bibs, loaded_points, scope.batch_ids,
-                   everywhere=everywhere)
+    if scope.reads_at is None:
+        everywhere, at = {*chips, *(BIB_CHIP_PREFIX + bib for bib in bibs)}, set()
+    else:
+        everywhere, at = _keys_to_load(scope.reads_at, assignments,
+                                       start.id if start is not None else None)
+    reads = _reads(session, competition_id, scope.batch_ids, everywhere=everywhere, at=at)
     name_of = {p.id: p.name for p in ordered}
     # the read's primary key, zero-padded, is its read id: reads at the same millisecond
     # then sort in the order they were stored
@@ -132,7 +131,7 @@ def recompute(
 
     point_id_of = {p.name: p.id for p in ordered}
     times = timed.times
-    touched = None if point_ids is None else _touched(
+    touched = None if scope.reads_at is None else _touched(
         timed, in_batch, point_id_of, start.id if start is not None else None)
     open_heats = {h.heat_id for h in heat_rows.values() if not h.official}
     _write_splits(session, times, point_id_of, entry_ids, open_heats, touched)
@@ -187,61 +186,100 @@ def _bib_entries(
     ))
 
 
-def _keys_read_at(session: Session, point_id: int, batch_ids: frozenset[int]) -> set[str]:
-    """The chip keys (chip, or the bib prefixed) the batches read at this timing point."""
-    return {key for (key,) in driver_rows(
-        session,
-        "SELECT DISTINCT coalesce(chip, %(prefix)s || bib) FROM timing_read"
-        " WHERE batch_id = ANY(%(batches)s::bigint[]) AND timing_point_id = %(point)s"
-        " AND NOT is_gun",
-        {"prefix": BIB_CHIP_PREFIX, "batches": int_array(sorted(batch_ids)), "point": point_id},
-    )}
+def _keys_to_load(
+    reads_at: frozenset[tuple[str, int]],
+    assignments: list[rules.ChipAssignment],
+    start_id: int | None,
+) -> tuple[set[str], set[tuple[str, int]]]:
+    """The chip keys whose reads to load at every point, and the (chip key, timing point)
+    pairs whose reads to load: for each runner a new read is for (any of its chips), its
+    reads at the points of its new reads and at the start mat (net times); every read of a
+    runner with a new start-mat read. A chip no assignment covers is loaded where it was
+    read, for its flag."""
+    keys_of: dict[int, set[str]] = defaultdict(set)
+    wearers: dict[str, set[int]] = defaultdict(set)
+    for assignment in assignments:
+        keys_of[assignment.entry_id].add(assignment.chip)
+        wearers[assignment.chip].add(assignment.entry_id)
+    points_of: dict[int, set[int]] = defaultdict(set)
+    at: set[tuple[str, int]] = set()
+    for key, point_id in reads_at:
+        if key not in wearers:
+            at.add((key, point_id))
+        for entry_id in wearers.get(key, ()):
+            points_of[entry_id].add(point_id)
+    everywhere = {key for entry_id, point_ids in points_of.items() if start_id in point_ids
+                  for key in keys_of[entry_id]}
+    at.update(
+        (key, point_id)
+        for entry_id, point_ids in points_of.items() if start_id not in point_ids
+        for key in keys_of[entry_id] if key not in everywhere
+        for point_id in (point_ids if start_id is None else point_ids | {start_id})
+    )
+    return everywhere, at
 
 
 def _reads(
     session: Session,
     competition_id: int,
-    chips: list[str],
-    bibs: list[str],
-    point_ids: list[int] | None,
     batch_ids: frozenset[int],
     *,
     everywhere: set[str],
+    at: set[tuple[str, int]],
 ) -> list[tuple[Any, ...]]:
     """(pk, chip key, timing point id, epoch ms, backup mat, in these batches, current flag)
-    of the chip reads of the competition for these chips or bibs, at these points; at every
-    point for the chip keys (chip, or the bib prefixed) in ``everywhere``."""
-    wide_chips = [c for c in chips if c in everywhere]
-    wide_bibs = [b for b in bibs if BIB_CHIP_PREFIX + b in everywhere]
+    of the chip reads of the competition for the chip keys (the chip, or the bib prefixed
+    with :data:`BIB_CHIP_PREFIX`) in ``everywhere`` at every point, and for the (chip key,
+    timing point id) pairs ``at``."""
+    chips: list[str] = []
+    bibs: list[str] = []
+    for key in sorted(everywhere):
+        if key.startswith(BIB_CHIP_PREFIX):
+            bibs.append(key[len(BIB_CHIP_PREFIX):])
+        else:
+            chips.append(key)
+    chip_pairs: list[tuple[str, int]] = []
+    bib_pairs: list[tuple[str, int]] = []
+    for key, point_id in sorted(at):
+        if key.startswith(BIB_CHIP_PREFIX):
+            bib_pairs.append((key[len(BIB_CHIP_PREFIX):], point_id))
+        else:
+            chip_pairs.append((key, point_id))
+    if not (chips or bibs or chip_pairs or bib_pairs):
+        return []
+    devices = driver_rows(
+        session, "SELECT id, mat_role = 'backup' FROM timing_device WHERE competition_id = %(c)s",
+        {"c": competition_id})
     params: dict[str, Any] = {
         "prefix": BIB_CHIP_PREFIX, "batches": int_array(sorted(batch_ids)),
-        "competition": competition_id, "points": int_array(point_ids or ()),
-        "chips": text_array(c for c in chips if c not in everywhere),
-        "bibs": text_array(b for b in bibs if BIB_CHIP_PREFIX + b not in everywhere),
-        "wide_chips": text_array(wide_chips), "wide_bibs": text_array(wide_bibs),
+        "devices": int_array(sorted(pk for pk, _ in devices)),
+        "backup_devices": int_array(sorted(pk for pk, backup in devices if backup)),
+        "chips": text_array(chips), "bibs": text_array(bibs),
+        "pair_chips": text_array(k for k, _ in chip_pairs),
+        "pair_chip_points": int_array(p for _, p in chip_pairs),
+        "pair_bibs": text_array(b for b, _ in bib_pairs),
+        "pair_bib_points": int_array(p for _, p in bib_pairs),
     }
-    select_reads = (
-        "SELECT r.id, coalesce(r.chip, %(prefix)s || r.bib), r.timing_point_id,"  # nosec B608 # only constant SQL fragments are joined; values are bound parameters
-        f" {_EPOCH_MS.format('r.read_at')}, d.mat_role = 'backup',"
-        " coalesce(r.batch_id = ANY(%(batches)s::bigint[]), false), r.flag"
-        " FROM timing_read r JOIN timing_device d ON d.id = r.device_id"
-        " WHERE d.competition_id = %(competition)s AND NOT r.is_gun AND "
-    )
-    at_points = "" if point_ids is None else " AND r.timing_point_id = ANY(%(points)s::int[])"
-    # index-friendly branches rather than one OR (bib-only reads are rare)
+    # each branch looks up the reads of one chip (or bib) at a time through the chip index:
+    # a lateral subquery that OFFSET 0 keeps from being flattened, so a nested loop whatever
+    # the statistics say (during a race they are stale, and the plan they gave read every
+    # read of every device of the race); bib-only reads are rare
     branches = [
-        sql for sql, wanted in (
-            (f"r.chip = ANY(%(chips)s::text[]){at_points}", len(chips) > len(wide_chips)),
-            (f"r.chip IS NULL AND r.bib = ANY(%(bibs)s::text[]){at_points}",
-             len(bibs) > len(wide_bibs)),
-            ("r.chip = ANY(%(wide_chips)s::text[])", bool(wide_chips)),
-            ("r.chip IS NULL AND r.bib = ANY(%(wide_bibs)s::text[])", bool(wide_bibs)),
+        "SELECT r.id, coalesce(r.chip, %(prefix)s || r.bib), r.timing_point_id,"  # nosec B608 # only constant SQL fragments are joined; values are bound parameters
+        f" {_EPOCH_MS.format('r.read_at')}, r.device_id = ANY(%(backup_devices)s::int[]),"
+        " coalesce(r.batch_id = ANY(%(batches)s::bigint[]), false), r.flag"
+        f" FROM {keys} CROSS JOIN LATERAL (SELECT * FROM timing_read r WHERE {match}"
+        " AND r.device_id = ANY(%(devices)s::int[]) AND NOT r.is_gun OFFSET 0) r"
+        for keys, match, wanted in (
+            ("unnest(%(chips)s::text[]) AS w(chip)", "r.chip = w.chip", chips),
+            ("unnest(%(bibs)s::text[]) AS w(bib)", "r.chip IS NULL AND r.bib = w.bib", bibs),
+            ("unnest(%(pair_chips)s::text[], %(pair_chip_points)s::int[]) AS w(chip, point_id)",
+             "r.chip = w.chip AND r.timing_point_id = w.point_id", chip_pairs),
+            ("unnest(%(pair_bibs)s::text[], %(pair_bib_points)s::int[]) AS w(bib, point_id)",
+             "r.chip IS NULL AND r.bib = w.bib AND r.timing_point_id = w.point_id", bib_pairs),
         ) if wanted
     ]
-    if not branches:
-        return []
-    return driver_rows(session, " UNION ALL ".join(select_reads + sql for sql in branches),
-                       params)
+    return driver_rows(session, " UNION ALL ".join(branches), params)
 
 
 def _touched(
@@ -324,15 +362,7 @@ def _write_splits(
         for split in race.splits
         if touched is None or (entry_id, point_id_of[split.point]) in touched
     }
-    if touched is None:
-        stored = splits.stored_splits(session, sorted(open_heats), sorted(entry_ids), None)
-    else:
-        stored = {
-            key: split for key, split in splits.stored_splits(
-                session, sorted(open_heats), sorted({e for e, _ in touched}),
-                sorted({p for _, p in touched}),
-            ).items() if (key[1], key[2]) in touched
-        }
+    stored = splits.stored_splits(session, sorted(open_heats), sorted(entry_ids), touched)
     splits.write_split_changes(
         session, splits.split_changes(stored, wanted, delete_unsupported=touched is None)
     )

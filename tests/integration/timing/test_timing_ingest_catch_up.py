@@ -162,8 +162,9 @@ def test_a_late_start_read_moves_only_its_runner_s_net_times(
 ) -> None:
     """A catch-up holding late start-mat reads re-times those runners at every point (their
     net times move, gun times and places stay) and every other runner only at the points
-    its new reads are at: the rules never see another runner's 5 km read."""
-    a, b, c, d, e = race.entries[:5]
+    its own new reads are at (and the start mat): C105's new finish read does not bring its
+    5 km read to the rules, though C106 has a new 5 km read in the same catch-up."""
+    a, b, c, d, e, f = race.entries[:6]
     start, five_k, finish = (race.points[p] for p in ("start", "5k", "finish"))
     store_waiting(committed_db, race, "start", [passing("S1", "C101", 4.0),
                                                 passing("S2", "C102", 6.0),
@@ -192,13 +193,14 @@ def test_a_late_start_read_moves_only_its_runner_s_net_times(
     ])
     store_waiting(committed_db, race, "finish", [passing("F4", "C104", 3300.0)])
     store_waiting(committed_db, race, "finish-backup", [passing("B5", "C105", 3004.0)])
+    store_waiting(committed_db, race, "5k", [passing("K6", "C106", 1506.0)])
     outcome = _process(committed_db, late)
 
     assert outcome is not None
     assert (outcome.results_created, outcome.results_updated) == (1, 2)
     loaded = Counter(seen)
     assert loaded[("C101", "5k")] == loaded[("C103", "finish")] == 1  # re-timed everywhere
-    assert ("C105", "5k") not in loaded  # C105 has a new finish read, not a start read
+    assert ("C105", "5k") not in loaded  # C105 has new finish reads, not a start read
     assert loaded[("C105", "start")] == 1 and loaded[("C105", "finish")] == 2
     assert loaded[("C104", "finish")] == 1
 
@@ -213,6 +215,7 @@ def test_a_late_start_read_moves_only_its_runner_s_net_times(
         (d, finish): (3300000, 3300000),
         (e, start): (5000, 0), (e, five_k): (1505000, 1500000),
         (e, finish): (3005000, 3000000),
+        (f, five_k): (1506000, 1506000),
     }
     assert {key: split[1:3] for key, split in after.items()} == expected
     # the splits the late reads do not move are not written again
