@@ -260,16 +260,17 @@ def _reads(
         "pair_bibs": text_array(b for b, _ in bib_pairs),
         "pair_bib_points": int_array(p for _, p in bib_pairs),
     }
-    # each branch looks up the reads of one chip (or bib) at a time through the chip index:
-    # a lateral subquery that OFFSET 0 keeps from being flattened, so a nested loop whatever
-    # the statistics say (during a race they are stale, and the plan they gave read every
-    # read of every device of the race); bib-only reads are rare
+    # each branch looks up the reads of one chip (or bib) at a time through the chip index
+    # alone: a lateral subquery that OFFSET 0 keeps from being flattened (and the device
+    # filter out of), so a nested loop of index lookups whatever the statistics say; during
+    # a race they are stale, and the plans they gave read every read of every device of the
+    # race, once per query or once per chip. Bib-only reads are rare
     branches = [
         "SELECT r.id, coalesce(r.chip, %(prefix)s || r.bib), r.timing_point_id,"  # nosec B608 # only constant SQL fragments are joined; values are bound parameters
         f" {_EPOCH_MS.format('r.read_at')}, r.device_id = ANY(%(backup_devices)s::int[]),"
         " coalesce(r.batch_id = ANY(%(batches)s::bigint[]), false), r.flag"
         f" FROM {keys} CROSS JOIN LATERAL (SELECT * FROM timing_read r WHERE {match}"
-        " AND r.device_id = ANY(%(devices)s::int[]) AND NOT r.is_gun OFFSET 0) r"
+        " AND NOT r.is_gun OFFSET 0) r WHERE r.device_id = ANY(%(devices)s::int[])"
         for keys, match, wanted in (
             ("unnest(%(chips)s::text[]) AS w(chip)", "r.chip = w.chip", chips),
             ("unnest(%(bibs)s::text[]) AS w(bib)", "r.chip IS NULL AND r.bib = w.bib", bibs),
