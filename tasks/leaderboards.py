@@ -1,7 +1,8 @@
 """Leaderboard tasks: bring an event's stored boards up to date, then tell the viewers.
 
-Thin: load by id, call :mod:`athsys.leaderboards.refresh` and compute the competition's team
-standings (:mod:`athsys.leaderboards.team_standings`, stored in Redis), then invalidate the
+Thin: load by id, call :mod:`athsys.leaderboards.refresh` and bring the competition's team
+standings up to date with the refreshed event's team points
+(:mod:`athsys.leaderboards.team_standings`, stored in Redis), then invalidate the
 cached answers of the event and its competition (every web process drops its local copies)
 and announce the change on the competition's live channel. Whatever changed the results asks
 for a refresh in its transaction (``athsys.jobs.request_refresh``); ``tasks.dispatch`` sends
@@ -40,8 +41,7 @@ def refresh_event_leaderboard(self: AthsysTask, event_id: int) -> dict[str, obje
             if session.get(Event, event_id) is None:
                 return None
             outcome = refresh.refresh_event(session, BoardStore(client), event_id)
-            standings = team_standings.compute(session, outcome.competition_id)
-        team_standings.store(client, outcome.competition_id, standings)
+            team_standings.update(session, client, outcome.competition_id, [event_id])
         if outcome.published:
             metrics.record_results_published(outcome.published)
         if not outcome.full and not outcome.lines_changed:

@@ -60,6 +60,9 @@ class Athlete(Timestamped, Base):
               postgresql_using="gin", postgresql_ops={"last_first": "gin_trgm_ops"}),
         Index("ix_athlete_licence_trgm", "licence", postgresql_using="gin",
               postgresql_ops={"licence": "gin_trgm_ops"}),
+        # the admin list's "last name contains" filter (migration 0022)
+        Index("ix_athlete_last_name_trgm", "last_name", postgresql_using="gin",
+              postgresql_ops={"last_name": "gin_trgm_ops"}),
         CheckConstraint("birth_date IS NULL OR birth_date > DATE '1900-01-01'", name="birth_date"),
     )
 

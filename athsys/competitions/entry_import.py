@@ -7,6 +7,10 @@ numbered when blank), ``first name``, ``last name``, ``sex`` (M or F/W), ``birth
 several age categories) and ``seed mark`` (optional, in the event's notation: ``10.85``,
 ``1:58.30``, ``6.12``).
 
+A relay team is a row with a ``club`` and a ``team`` name (``Tigers AC A``) and no athlete:
+its ``event`` is a relay (``4x100m``), ``sex`` is needed only when the meet holds the relay
+for both, and its legs are declared later (:mod:`athsys.competitions.relays`).
+
 :func:`check_entries` is pure: it is given the competition's events, first day and the
 bibs already handed out, and answers the rows as they would be stored (bibs assigned) and
 the problems, one per bad field of a row, each naming its line.
@@ -42,10 +46,13 @@ _ALIASES: Final = {
     "club": "club", "licence": "licence", "license": "licence",
     "event": "event", "event_code": "event",
     "seed_mark": "seed_mark", "seed": "seed_mark", "entry_mark": "seed_mark",
+    "team": "team", "team_name": "team", "relay_team": "team",
 }
 REQUIRED: Final = ("first_name", "last_name", "sex", "event")
+TEAMS_REQUIRED: Final = ("club", "team", "event")  # a file of relay teams only
 _SEXES: Final = {"M": Sex.MALE, "F": Sex.FEMALE, "W": Sex.FEMALE}
-_LENGTHS: Final = {"bib": 12, "first_name": 80, "last_name": 80, "club": 120, "licence": 32}
+_LENGTHS: Final = {"bib": 12, "first_name": 80, "last_name": 80, "club": 120, "licence": 32,
+                   "team": 80}
 _DATE_LAYOUTS: Final = ("%Y-%m-%d", "%d/%m/%Y")
 
 
@@ -83,6 +90,7 @@ class CheckedRow:
     event: str
     seed_mark: int | None
     seed_text: str  # the seed mark in the sport's notation, "" without one
+    team: str = ""  # a relay team's name: the row enters the club's team, no athlete
 
     @property
     def athlete_key(self) -> tuple[str, ...]:
@@ -139,8 +147,10 @@ def _find_event(code: str, sex: Sex, events: Sequence[EventChoice]) -> EventChoi
 
 
 def check_entries(text: str, events: Sequence[EventChoice], first_day: date,
-                  taken_bibs: Collection[str], first_bib: int | None = None) -> ImportCheck:
-    """The rows of the CSV ``text`` as they would be entered, and every problem found."""
+                  taken_bibs: Collection[str], first_bib: int | None = None,
+                  taken_teams: Collection[tuple[int, str]] = ()) -> ImportCheck:
+    """The rows of the CSV ``text`` as they would be entered, and every problem found;
+    ``taken_teams`` are the relay teams already entered, as (event id, name casefolded)."""
     check = ImportCheck()
     reader = csv.reader(io.StringIO(text.lstrip("\ufeff")))
     lines = [(number, row) for number, row in enumerate(reader, start=1)
@@ -152,6 +162,8 @@ def check_entries(text: str, events: Sequence[EventChoice], first_day: date,
     _, header = lines[0]
     columns = [_column(name) for name in header]
     missing = [name for name in REQUIRED if name not in columns]
+    if missing and all(name in columns for name in TEAMS_REQUIRED):
+        missing = []  # relay teams only: their rows name no athlete
     if missing:
         check.problems.append(Problem(1, "header", f"missing column(s) {', '.join(missing)}; "
                                                    f"the header has {', '.join(header)}"))
@@ -166,7 +178,8 @@ def check_entries(text: str, events: Sequence[EventChoice], first_day: date,
     for number, row in lines[1:]:
         cells = {name: (row[i].strip() if i < len(row) else "")
                  for i, name in enumerate(columns)}
-        found = _check_row(number, cells, events, first_day, check.problems)
+        found = (_check_team_row(number, cells, events, check.problems) if cells.get("team")
+                 else _check_row(number, cells, events, first_day, check.problems))
         if found is None:
             continue
         event, sex, birth, mark = found
@@ -182,11 +195,18 @@ def check_entries(text: str, events: Sequence[EventChoice], first_day: date,
             else:
                 first_bib_line[bib] = number
         licence = cells.get("licence", "")
-        who = (("licence", licence.upper()) if licence else
+        team = cells.get("team", "")
+        who = (("team", " ".join(team.split()).casefold()) if team else
+               ("licence", licence.upper()) if licence else
                ("name", cells["first_name"].casefold(), cells["last_name"].casefold(), birth))
-        if (who, event.id) in entered:
-            check.problems.append(Problem(number, "event", f"the athlete is already entered "
-                                          f"in {event.name} on line {entered[(who, event.id)]}"))
+        if team and (event.id, who[1]) in taken_teams:
+            check.problems.append(Problem(number, "team", f"{event.name} already has a team "
+                                                          f"named {' '.join(team.split())}"))
+        elif (who, event.id) in entered:
+            check.problems.append(Problem(
+                number, "team" if team else "event",
+                f"the {'team' if team else 'athlete'} is already entered in {event.name} "
+                f"on line {entered[(who, event.id)]}"))
         entered.setdefault((who, event.id), number)
         if len(check.problems) == before:
             pending.append((number, cells, event, sex, birth, mark))
@@ -203,12 +223,14 @@ def check_entries(text: str, events: Sequence[EventChoice], first_day: date,
             used.add(bib)
         found_discipline = discipline(event.code)
         check.rows.append(CheckedRow(
-            line=number, bib=bib, bib_assigned=assigned, first_name=cells["first_name"],
-            last_name=cells["last_name"], sex=sex, birth_date=birth,
-            club=cells.get("club", ""), licence=cells.get("licence", ""), event_id=event.id,
-            event=event.name, seed_mark=mark,
+            line=number, bib=bib, bib_assigned=assigned,
+            first_name=cells.get("first_name", ""), last_name=cells.get("last_name", ""),
+            sex=sex, birth_date=birth, club=cells.get("club", ""),
+            licence=cells.get("licence", ""), event_id=event.id, event=event.name,
+            seed_mark=mark,
             seed_text="" if mark is None else format_mark(mark, found_discipline.measure,
-                                                          road=found_discipline.road)))
+                                                          road=found_discipline.road),
+            team=" ".join(cells.get("team", "").split())))
     return check
 
 
@@ -247,6 +269,9 @@ def _check_row(number: int, cells: dict[str, str], events: Sequence[EventChoice]
         chosen = _find_event(cells["event"], sex, events)
         if isinstance(chosen, str):
             bad("event", chosen)
+        elif discipline(chosen.code).relay:
+            bad("event", f"{chosen.name} is a relay: its row names the team (club and team "
+                         "columns), not an athlete")
         else:
             event = chosen
     mark: int | None = None
@@ -265,3 +290,71 @@ def _check_row(number: int, cells: dict[str, str], events: Sequence[EventChoice]
     if len(problems) > before or event is None or sex is None:
         return None
     return event, sex, birth, mark
+
+
+def _check_team_row(number: int, cells: dict[str, str], events: Sequence[EventChoice],
+                    problems: list[Problem]
+                    ) -> tuple[EventChoice, Sex, date | None, int | None] | None:
+    """A relay team's row: its club, relay event and seed mark (the sex is the event's);
+    None (with its problems) when bad. The row names no athlete: a name or a birth date
+    there is refused, not dropped, since the writer meant something else."""
+    before = len(problems)
+
+    def bad(name: str, message: str) -> None:
+        problems.append(Problem(number, name, message))
+
+    for name in ("first_name", "last_name", "birth_date", "licence"):
+        if cells.get(name):
+            bad(name, f"a relay team's row names no athlete: leave "
+                      f"{name.replace('_', ' ')} blank (the legs are declared later)")
+    for name, limit in _LENGTHS.items():
+        if len(cells.get(name, "")) > limit:
+            bad(name, f"{name.replace('_', ' ')}: at most {limit} characters")
+    if not cells.get("club"):
+        bad("club", "a relay team's club is required")
+    sex: Sex | None = None
+    if cells.get("sex"):
+        sex = _SEXES.get(cells["sex"].upper()[:1])
+        if sex is None:
+            bad("sex", f"sex must be M or F, not {cells['sex']!r}")
+    event: EventChoice | None = None
+    if not cells.get("event"):
+        bad("event", "event is required")
+    elif not cells.get("sex") or sex is not None:
+        chosen = _find_team_event(cells["event"], sex, events)
+        if isinstance(chosen, str):
+            bad("event", chosen)
+        else:
+            event = chosen
+    mark: int | None = None
+    if event is not None and cells.get("seed_mark"):
+        found = discipline(event.code)
+        try:
+            mark = parse_mark(cells["seed_mark"], found.measure, field="seed mark")
+            check_plausible(mark, found, None if found.mixed else event.sex, field="seed mark")
+        except ValidationError as exc:
+            bad("seed_mark", f"{event.name}: {exc.message}")
+    if len(problems) > before or event is None:
+        return None
+    return event, event.sex, None, mark
+
+
+def _find_team_event(code: str, sex: Sex | None, events: Sequence[EventChoice]
+                     ) -> EventChoice | str:
+    """The relay event ``code`` (``4x100m``, ``4x100m/U20``) names for a team (of ``sex``
+    when the row gives one; a mixed relay takes either), or why none."""
+    wanted, _, category = (part.strip().casefold() for part in code.partition("/"))
+    same_code = [e for e in events if e.code.casefold() == wanted
+                 and (not category or e.age_category.casefold() == category)]
+    relays = [e for e in same_code if discipline(e.code).relay]
+    if same_code and not relays:
+        return f"{same_code[0].name} is not a relay: a team cannot enter it"
+    fitting = [e for e in relays if sex is None or e.sex is sex or discipline(e.code).mixed]
+    if len(fitting) == 1:
+        return fitting[0]
+    if not fitting:
+        known = sorted({e.code for e in events if discipline(e.code).relay})
+        return (f"unknown relay {code!r}" + ("" if sex is None else " for this sex") +
+                f": this meet holds {', '.join(known) or 'no relay'}")
+    choices = ", ".join(f"{e.code}/{e.age_category} ({e.sex.value})" for e in fitting)
+    return f"relay {code!r} is held several times: give the sex or write one of {choices}"

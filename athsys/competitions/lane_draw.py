@@ -13,6 +13,12 @@ modifications". We add lane 9 to the last (least favoured) group in every race k
 leading groups draw exactly as on 8 lanes, and ranks 7-9 draw among lanes 1, 8, 9 on the
 straight and 1, 2, 9 round a bend.
 
+Other tracks (4 to 7 lanes, or 10): the rule's groups are written for 8 lanes and a
+6-lane club track has no "lanes 7 and 8" to give the last group. Rather than invent a
+favoured-lane order the rule does not give, every athlete of the heat draws by lot among
+all the track's lanes: the draw the rules used for first rounds before ranking groups, and
+one no athlete can call unfair. The meet's referee may still move lanes by hand.
+
 With fewer athletes than lanes the groups are filled from the best, and a group's
 athletes draw among all of its lanes (5 athletes on the straight: ranks 1-4 draw lanes
 3-6, rank 5 draws lane 2 or 7). The lot is ``random.Random(seed)``: the same heat and seed
@@ -28,6 +34,9 @@ from athsys.errors import ValidationError
 from athsys.sport.disciplines import RaceKind
 from athsys.sport.ranking import EntryId, check_unique_entries
 
+MIN_LANES, MAX_LANES = 4, 10
+"""The track sizes events may be run on (the event schemas and the setup wizard)."""
+
 _GROUPS_8_LANES: dict[RaceKind, tuple[tuple[int, ...], ...]] = {
     RaceKind.STRAIGHT: ((3, 4, 5, 6), (2, 7), (1, 8)),
     RaceKind.BEND_200: ((5, 6, 7), (3, 4, 8), (1, 2)),
@@ -36,16 +45,19 @@ _GROUPS_8_LANES: dict[RaceKind, tuple[tuple[int, ...], ...]] = {
 
 
 def lane_groups(kind: RaceKind, lanes: int) -> tuple[tuple[int, ...], ...]:
-    """The lanes of each ranking group, best group first, for an 8- or 9-lane track."""
+    """The lanes of each ranking group, best group first: the rule's groups on an 8- or
+    9-lane track, one group of every lane (a draw by lot) on any other."""
+    if not MIN_LANES <= lanes <= MAX_LANES:
+        raise ValidationError(
+            f"lanes: a track has {MIN_LANES} to {MAX_LANES} lanes, not {lanes}",
+            details={"lanes": lanes},
+        )
     groups = _GROUPS_8_LANES[kind]
     if lanes == 8:
         return groups
     if lanes == 9:
         return (*groups[:-1], (*groups[-1], 9))
-    raise ValidationError(
-        f"lane draw by ranking groups is defined for 8 or 9 lanes, not {lanes}",
-        details={"lanes": lanes},
-    )
+    return (tuple(range(1, lanes + 1)),)
 
 
 def draw_lanes(

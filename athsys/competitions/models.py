@@ -299,6 +299,9 @@ class Entry(Timestamped, Base):
         Index("ix_entry_event_id", "event_id"),
         Index("ix_entry_bib_trgm", "bib", postgresql_using="gin",  # the pickers (0019)
               postgresql_ops={"bib": "gin_trgm_ops"}),
+        Index("ix_entry_team_name_trgm", "team_name", postgresql_using="gin",  # (0022)
+              postgresql_ops={"team_name": "gin_trgm_ops"},
+              postgresql_where=text("team_name IS NOT NULL")),
     )
 
     @property

@@ -30,6 +30,7 @@ from athsys.competitions.models import (
     Round,
 )
 from athsys.competitions.relay_rules import Runner, check_legs, team_name
+from athsys.competitions.service import check_standard
 from athsys.errors import ConflictError, NotFoundError, ValidationError
 from athsys.sport.plausible import check_plausible
 
@@ -44,10 +45,12 @@ class LegDeclaration:
 
 def create_relay_team(
     session: Session, actor: Actor, event: Event, club: Club, *, bib: str,
-    name: str | None = None, seed_mark: int | None = None,
+    name: str | None = None, seed_mark: int | None = None, standard_waiver: str | None = None,
 ) -> Entry:
     """Enter a club's team in a relay event; without a name it is the club's next letter
-    (``Tigers AC A``, ``Tigers AC B``). A coach enters only their own club's teams."""
+    (``Tigers AC A``, ``Tigers AC B``). A coach enters only their own club's teams. The team's
+    seed mark meets the event's entry standard, as an athlete's does, unless a registrar
+    waives it giving the reason (``standard_waiver``)."""
     relay = event.discipline
     if not relay.relay:
         raise ValidationError(f"{event.name} is not a relay: enter athletes in it",
@@ -63,7 +66,9 @@ def create_relay_team(
                             details={"team_name": name})
     check_plausible(seed_mark, relay, None if relay.mixed else event.sex, field="seed_mark")
     entry = Entry(event_id=event.id, competition_id=event.competition_id, club_id=club.id,
-                  team_name=name, bib=bib.strip(), seed_mark=seed_mark)
+                  team_name=name, bib=bib.strip(), seed_mark=seed_mark,
+                  standard_waiver=standard_waiver)
+    check_standard(actor, event, entry)
     return audited_add(session, actor, entry)  # type: ignore[no-any-return]
 
 

@@ -17,6 +17,7 @@ from marshmallow import (
     validates_schema,
 )
 
+from athsys.competitions.lane_draw import MAX_LANES, MIN_LANES
 from athsys.competitions.models import CompetitionStatus, EntryStatus, HeatStatus, RoundKind
 from athsys.errors import ValidationError as SchemeError
 from athsys.inputs import StrictSchema
@@ -134,6 +135,9 @@ class CompetitionResponseSchema(Schema):
 _DISCIPLINE = validate.OneOf(list(DISCIPLINES))
 
 
+_TRACK_LANES = validate.Range(min=MIN_LANES, max=MAX_LANES)
+
+
 class EventCreateSchema(StrictSchema):
     competition_id = fields.Integer(required=True, strict=True)
     discipline_code = fields.String(required=True, validate=_DISCIPLINE)
@@ -141,7 +145,7 @@ class EventCreateSchema(StrictSchema):
                          metadata={"description": "blank: the discipline's name"})
     sex = fields.Enum(Sex, by_value=True, required=True)
     age_category = fields.String(load_default="SEN", validate=validate.Length(min=1, max=12))
-    lanes = fields.Integer(load_default=8, strict=True, validate=validate.Range(min=4, max=10))
+    lanes = fields.Integer(load_default=8, strict=True, validate=_TRACK_LANES)
     entry_standard = MarkField(load_default=None, allow_none=True,
                                metadata={"description": _STANDARD_HELP})
 
@@ -151,7 +155,7 @@ class EventUpdateSchema(StrictSchema):
     name = fields.String(validate=validate.Length(max=120))
     sex = fields.Enum(Sex, by_value=True)
     age_category = fields.String(validate=validate.Length(min=1, max=12))
-    lanes = fields.Integer(strict=True, validate=validate.Range(min=4, max=10))
+    lanes = fields.Integer(strict=True, validate=_TRACK_LANES)
     entry_standard = MarkField(allow_none=True, metadata={"description": _STANDARD_HELP})
 
 
@@ -310,6 +314,10 @@ class RelayTeamCreateSchema(StrictSchema):
                                   "description": "blank: the club's next letter (Tigers AC A)"})
     seed_mark = MarkField(load_default=None, allow_none=True, metadata={
         "description": "ms, or the time as written (3:01.25)"})
+    standard_waiver = fields.String(
+        load_default=None, allow_none=True, validate=validate.Length(max=200), metadata={
+            "description": "why the team is entered although its seed mark misses the event's "
+                           "entry standard (registrars only; kept and audited)"})
 
 
 class RelayLegDeclarationSchema(StrictSchema):
@@ -342,4 +350,5 @@ class RelayTeamResponseSchema(Schema):
     bib = fields.String()
     seed_mark = fields.Integer(allow_none=True)
     status = fields.Enum(EntryStatus, by_value=True)
+    standard_waiver = fields.String(allow_none=True)
     legs = fields.List(fields.Nested(RelayLegResponseSchema))

@@ -161,7 +161,7 @@ def check_standard(actor: Actor, event: Event, entry: Entry) -> None:
     problem = standard_problem(event.entry_standard, entry.seed_mark, event.discipline.measure)
     _unless_waived(actor, entry, "standard_waiver", "seed_mark",
                    problem and f"{problem} of {event.name}",
-                   "a registrar may enter the athlete anyway")
+                   f"a registrar may enter the {'team' if entry.is_relay else 'athlete'} anyway")
 
 
 def check_eligible(session: Session, actor: Actor, event: Event, athlete: Athlete,

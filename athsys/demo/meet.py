@@ -2,9 +2,11 @@
 
 The meet takes place today (in its own time zone) and is live: the men's 100 m heats are
 run and official, their final is seeded from the heats' qualifiers, everything else is on
-the schedule. Everything is drawn from ``random.Random(seed)``, and the rules of the sport
-are applied by the same functions the services use (zig-zag seeding, lane draw by ranking
-groups, ranking, advancement), so the demo shows what the platform does.
+the schedule, among it a men's 4 × 100 m relay whose club teams have declared their legs
+(four of the club's sprinters and a reserve) and drawn their lanes. Everything is drawn
+from ``random.Random(seed)``, and the rules of the sport are applied by the same functions
+the services use (zig-zag seeding, lane draw by ranking groups, ranking, advancement, the
+relay's legs), so the demo shows what the platform does.
 
 Loading is idempotent: the competition's name identifies the demo meet and a second call
 adds nothing. Clubs and athletes are found again by code and licence, so the meet can be
@@ -40,9 +42,11 @@ from athsys.competitions.models import (
     Heat,
     HeatStatus,
     LaneAssignment,
+    RelayLeg,
     Round,
     RoundKind,
 )
+from athsys.competitions.relay_rules import Runner, check_legs, team_name
 from athsys.competitions.seeding import SeedEntry, seed_heats
 from athsys.results.models import Result, ResultSource
 from athsys.sport.disciplines import EventKind, discipline
@@ -168,6 +172,10 @@ _EVENTS = (
                ages=(20, 68)),
 )
 
+# The relay comes after every event above, so its draws leave theirs as they were.
+_RELAY = _EventPlan("4x100m", Sex.MALE, 0, 701, (40_200, 43_400), 10, time(16, 45))
+_RELAY_SPRINTS = ("100m", "400m")  # the events whose men run the clubs' relay legs
+
 _TIMING_POINTS = (("Start", 0, True, False), ("5K", 5_000, False, False),
                   ("Finish", 10_000, False, True))
 
@@ -226,6 +234,13 @@ def load_demo_meet(
         else:
             _flight(session, rng, event, entries, at(plan.start), road=kind is EventKind.ROAD)
     _road_timing(session, competition, entries_by_event, at(time(8, 0)))
+    relay = build.event(competition, _RELAY.code, sex=_RELAY.sex, age_category="SEN",
+                        lanes=_LANES, name=f"{discipline(_RELAY.code).name} Men")
+    sprinters = [athlete for plan, runners in zip(_EVENTS, athletes, strict=True)
+                 if plan.code in _RELAY_SPRINTS and plan.sex is _RELAY.sex
+                 for athlete, _ in runners]
+    _relay_teams(session, rng, relay, [club for club, _ in clubs], sprinters,
+                 at(_RELAY.start))
     session.flush()
 
     summary = _summary(session, competition, created=True)
@@ -410,6 +425,35 @@ def _flight(
     session.add(heat)
 
 
+def _relay_teams(
+    session: Session, rng: random.Random, event: Event, clubs: Sequence[Club],
+    sprinters: Sequence[Athlete], start: datetime,
+) -> None:
+    """A team of every club with four sprinters (a fifth is its reserve), legs checked by
+    the rules the registration desk applies, and a final with lanes drawn by seed mark."""
+    teams: list[Entry] = []
+    for club in clubs:
+        members = [athlete for athlete in sprinters if athlete.club_id == club.id][:5]
+        if len(members) < len(discipline(event.discipline_code).legs_m):
+            continue
+        name = team_name(club.name, [])
+        runners = [Runner(a.id, f"{a.first_name} {a.last_name}", a.sex, a.club_id, club.name,
+                          leg if leg <= 4 else None)
+                   for leg, a in enumerate(members, start=1)]
+        check_legs(event.discipline, event.sex, club.id, club.name, runners, team=name)
+        team = Entry(event_id=event.id, competition_id=event.competition_id, club_id=club.id,
+                     team_name=name, bib=str(_RELAY.first_bib + len(teams)),
+                     seed_mark=_seed_mark(rng, _RELAY, 0), status=EntryStatus.CONFIRMED)
+        session.add(team)
+        session.flush()
+        session.add_all(RelayLeg(entry_id=team.id, event_id=event.id, athlete_id=r.athlete_id,
+                                 leg=r.leg) for r in runners)
+        teams.append(team)
+    round_ = _round(session, event, RoundKind.FINAL, 1, start)
+    ranked = sorted(teams, key=lambda team: team.seed_mark or 0)
+    _lanes_drawn(session, rng, round_, ranked, start, 1, "Final")
+
+
 def _road_timing(
     session: Session, competition: Competition, entries_by_event: Sequence[Sequence[Entry]],
     valid_from: datetime,
@@ -439,10 +483,10 @@ def _summary(session: Session, competition: Competition, *, created: bool) -> De
     results = session.scalar(
         select(func.count(Result.id)).join(Heat).join(Round).join(Event).where(in_meet)
     ) or 0
-    entries, athletes, clubs = session.execute(
+    entries, athletes, clubs = session.execute(  # a relay team is an entry of no athlete
         select(func.count(Entry.id), func.count(func.distinct(Entry.athlete_id)),
                func.count(func.distinct(Athlete.club_id)))
-        .join(Athlete, Athlete.id == Entry.athlete_id)
+        .outerjoin(Athlete, Athlete.id == Entry.athlete_id)
         .where(Entry.competition_id == competition.id)
     ).one()
     featured = session.execute(

@@ -1,4 +1,5 @@
-"""A coach's club athletes and an athlete's own entries, results and personal bests."""
+"""A coach's club athletes and relay teams, and an athlete's own entries, results and
+personal bests."""
 
 from __future__ import annotations
 
@@ -6,7 +7,7 @@ from datetime import date
 from typing import Any, Final
 
 from sqlalchemy import ColumnElement, func, select
-from sqlalchemy.orm import Session
+from sqlalchemy.orm import Session, selectinload
 
 from athsys.athletes.models import Athlete
 from athsys.competitions.models import (
@@ -16,6 +17,7 @@ from athsys.competitions.models import (
     Event,
     Heat,
     LaneAssignment,
+    RelayLeg,
     Round,
 )
 from athsys.competitions.time_zones import local_time
@@ -29,14 +31,20 @@ UPCOMING_LIMIT: Final = 30
 RESULTS_LIMIT: Final = 10
 
 
+def _first_start() -> Any:
+    """The entry's first heat start (its heat's time, else its round's): blank before the
+    draw. Correlated to the outer query's Entry."""
+    return (select(func.min(func.coalesce(Heat.scheduled_start, Round.scheduled_start)))
+            .select_from(LaneAssignment).join(Heat, Heat.id == LaneAssignment.heat_id)
+            .join(Round, Round.id == Heat.round_id)
+            .where(LaneAssignment.entry_id == Entry.id).correlate(Entry).scalar_subquery())
+
+
 def upcoming_entries(session: Session, whose: ColumnElement[bool], today: date,
                      limit: int = UPCOMING_LIMIT) -> list[dict[str, Any]]:
     """Entries of the athletes ``whose`` selects in competitions not over yet, soonest first,
     with the time of the heat each is drawn in (blank before the draw)."""
-    starts = (select(func.min(func.coalesce(Heat.scheduled_start, Round.scheduled_start)))
-              .select_from(LaneAssignment).join(Heat, Heat.id == LaneAssignment.heat_id)
-              .join(Round, Round.id == Heat.round_id)
-              .where(LaneAssignment.entry_id == Entry.id).correlate(Entry).scalar_subquery())
+    starts = _first_start()
     rows = session.execute(
         select(Entry.id, Entry.bib, Entry.status, Athlete.first_name, Athlete.last_name,
                Event.name, Competition.id, Competition.name, Competition.start_date,
@@ -52,6 +60,37 @@ def upcoming_entries(session: Session, whose: ColumnElement[bool], today: date,
              "starts": local_time(start, time_zone)}
             for (entry_id, bib, status, first, last, event, competition_id, competition, day,
                  time_zone, start) in rows]
+
+
+def club_relay_teams(session: Session, club_id: int, today: date,
+                     limit: int = UPCOMING_LIMIT) -> list[dict[str, Any]]:
+    """The club's relay teams in competitions not over yet, soonest first, each with its
+    runners as declared (leg order, then the reserves): what a coach checks before the call
+    room closes the leg order."""
+    starts = _first_start()
+    rows = session.execute(
+        select(Entry, Event.name, Competition.name, Competition.start_date,
+               Competition.time_zone, starts)
+        .join(Event, Event.id == Entry.event_id)
+        .join(Competition, Competition.id == Entry.competition_id)
+        .where(Entry.club_id == club_id, Entry.team_name.is_not(None),
+               Competition.end_date >= today, Entry.status != EntryStatus.SCRATCHED)
+        .options(selectinload(Entry.legs).selectinload(RelayLeg.athlete))
+        .order_by(Competition.start_date, starts.asc().nulls_last(), Entry.team_name)
+        .limit(limit)).all()
+    teams = []
+    for team, event, competition, day, time_zone, start in rows:
+        legs = sorted(team.legs, key=lambda leg: (leg.leg is None, leg.leg or 0,
+                                                  leg.athlete.last_name))
+        teams.append({
+            "entry_id": team.id, "bib": team.bib, "status": team.status.value,
+            "team": team.team_name, "event": event, "competition_id": team.competition_id,
+            "competition": competition, "date": day.isoformat(),
+            "starts": local_time(start, time_zone),
+            "legs": [{"leg": leg.leg,
+                      "name": f"{leg.athlete.first_name} {leg.athlete.last_name}"}
+                     for leg in legs]})
+    return teams
 
 
 def club_athletes(club_id: int) -> ColumnElement[bool]:

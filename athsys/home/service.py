@@ -54,6 +54,7 @@ def home_for(session: Session, actor: Actor, now: datetime,
     if actor.club_id is not None:
         home["club_entries"] = people.upcoming_entries(
             session, people.club_athletes(actor.club_id), now.date())
+        home["club_relay_teams"] = people.club_relay_teams(session, actor.club_id, now.date())
     if actor.athlete_id is not None:
         home["my_entries"] = people.upcoming_entries(
             session, people.the_athlete(actor.athlete_id), now.date())

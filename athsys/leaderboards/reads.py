@@ -14,8 +14,9 @@ from typing import Any
 from zoneinfo import ZoneInfo
 
 from sqlalchemy import select, text
-from sqlalchemy.orm import Session
+from sqlalchemy.orm import Session, joinedload
 
+from athsys.athletes.models import Athlete
 from athsys.competitions.models import (
     Competition,
     CompetitionStatus,
@@ -188,6 +189,7 @@ def start_list(session: Session, heat_id: int, limit: int | None = None) -> list
     heat, info = _heat(session, heat_id)
     rows = session.execute(
         select(LaneAssignment, Entry).join(Entry, Entry.id == LaneAssignment.entry_id)
+        .options(joinedload(Entry.athlete).joinedload(Athlete.club), joinedload(Entry.club))
         .where(LaneAssignment.heat_id == heat_id).order_by(LaneAssignment.position)
         .limit(limit)
     ).all()

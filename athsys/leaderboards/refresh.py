@@ -13,6 +13,7 @@ bulk load per board.
 from __future__ import annotations
 
 import time
+from collections import defaultdict
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
@@ -112,15 +113,12 @@ def _refresh(session: Session, store: BoardStore, event_id: int,
         with store.build(event_id) as build:
             for chunk in placing_chunks(session, info):
                 signatures: list[int | str] = []
-                boards: dict[str, list[int]] = {}
+                boards: defaultdict[str, list[int]] = defaultdict(list)
                 for entry_id, _, signature, line_boards in chunk:
                     if signature is not None:
                         signatures += (entry_id, signature)
                     for board, key in line_boards.items():
-                        found = boards.get(board)
-                        if found is None:
-                            found = boards[board] = []
-                        found += (key, entry_id)
+                        boards[board] += (key, entry_id)
                 build.add(signatures, boards)
                 lines += len(chunk)
                 heat_ids.update(item[1] for item in chunk)

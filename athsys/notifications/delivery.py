@@ -210,12 +210,14 @@ def send_email(settings: Settings, to: str, subject: str, body: str) -> Delivery
 
 def render_email(payload: Mapping[str, Any]) -> tuple[str, str]:
     """Subject and plain-text body of a result notification."""
-    athlete = payload.get("athlete", {})
+    team = payload.get("team")
+    athlete = team or payload.get("athlete") or {}
     event = payload.get("event", {})
     competition = payload.get("competition", {})
     result = payload.get("result", {})
     state = "official" if payload.get("kind") == "result.official" else "unofficial"
-    name = f"{athlete.get('first_name', '')} {athlete.get('last_name', '')}".strip()
+    name = (team["name"] if team else
+            f"{athlete.get('first_name', '')} {athlete.get('last_name', '')}".strip())
     performance = result.get("mark_display") or result.get("status") or ""
     place = f"place {result['place']}, " if result.get("place") else ""
     subject = f"{name}: {event.get('name', '')} {performance} ({state})"
@@ -225,6 +227,8 @@ def render_email(payload: Mapping[str, Any]) -> tuple[str, str]:
         "",
         f"{name} ({athlete.get('club') or 'no club'}): {place}{performance}",
     ]
+    if team and team.get("legs"):
+        lines.append("Legs: " + ", ".join(f"{leg['leg']}. {leg['name']}" for leg in team["legs"]))
     if result.get("wind_display"):
         lines.append(f"wind {result['wind_display']} m/s")
     lines += ["", f"This result is {state}."]

@@ -21,13 +21,13 @@ from typing import Any
 
 from sqlalchemy import or_, select, text, update
 from sqlalchemy.dialects.postgresql import insert
-from sqlalchemy.orm import Session, sessionmaker
+from sqlalchemy.orm import Session, selectinload, sessionmaker
 
 from athsys.accounts.actor import Actor
 from athsys.accounts.roles import CHIEF_REGISTRAR
 from athsys.athletes.models import Athlete
 from athsys.audit.service import record, snapshot
-from athsys.competitions.models import Competition, Entry, Event, Heat, Round
+from athsys.competitions.models import Competition, Entry, Event, Heat, RelayLeg, Round
 from athsys.config import Settings
 from athsys.errors import AthsysError, AuthorizationError, ConflictError, ValidationError
 from athsys.jobs import TaskName, enqueue_after_commit
@@ -192,7 +192,7 @@ def notify_result_official(
     query = (
         select(Result, Entry, Athlete, Event, Competition, Heat, Round)
         .join(Entry, Result.entry_id == Entry.id)
-        .join(Athlete, Entry.athlete_id == Athlete.id)
+        .outerjoin(Athlete, Entry.athlete_id == Athlete.id)  # none for a relay team
         .join(Event, Entry.event_id == Event.id)
         .join(Competition, Event.competition_id == Competition.id)
         .join(Heat, Result.heat_id == Heat.id)
@@ -201,16 +201,19 @@ def notify_result_official(
     query = query.where(Result.heat_id == heat_id) if heat_id is not None else query.where(
         Result.id.in_(list(result_ids or []))
     )
-    rows = session.execute(query.order_by(Result.id)).all()
+    rows = session.execute(query.order_by(Result.id).options(  # a relay team's runners
+        selectinload(Entry.legs).selectinload(RelayLeg.athlete))).all()
     if not rows:
         return []
     kind = NotificationKind.RESULT_OFFICIAL if official else NotificationKind.RESULT_UNOFFICIAL
-    subscriptions = _matching_subscriptions(session, rows, official)
+    runners = {row.Entry.id: _runners(row.Entry, row.Athlete) for row in rows}
+    subscriptions = _matching_subscriptions(session, rows, runners, official)
     values: list[dict[str, Any]] = []
-    for result, _entry, athlete, event, competition, heat, round_ in rows:
-        payload = _payload(kind, result, athlete, event, competition, heat, round_)
+    for result, entry, athlete, event, competition, heat, round_ in rows:
+        payload = _payload(kind, result, entry, athlete, event, competition, heat, round_)
         for sub in subscriptions:
-            if sub.athlete_id in (None, athlete.id) and sub.event_id in (None, event.id) and (
+            if (sub.athlete_id is None or sub.athlete_id in runners[entry.id]) and (
+                sub.event_id in (None, event.id)) and (
                 sub.competition_id in (None, competition.id)
             ):
                 values.append({
@@ -232,10 +235,18 @@ def notify_result_official(
     return list(created)
 
 
+def _runners(entry: Entry, athlete: Athlete | None) -> set[int]:
+    """Whose result it is, for the subscriptions to an athlete: the athlete, or the runners
+    of a relay team's legs (its reserves ran nothing)."""
+    if athlete is not None:
+        return {athlete.id}
+    return {leg.athlete_id for leg in entry.legs if leg.leg is not None}
+
+
 def _matching_subscriptions(
-    session: Session, rows: Sequence[Any], official: bool
+    session: Session, rows: Sequence[Any], runners: dict[int, set[int]], official: bool
 ) -> list[Subscription]:
-    athletes = {row.Athlete.id for row in rows}
+    athletes = set().union(*runners.values())
     events = {row.Event.id for row in rows}
     competitions = {row.Competition.id for row in rows}
     query = select(Subscription).where(
@@ -252,9 +263,11 @@ def _matching_subscriptions(
 
 
 def _payload(
-    kind: NotificationKind, result: Result, athlete: Athlete, event: Event,
+    kind: NotificationKind, result: Result, entry: Entry, athlete: Athlete | None, event: Event,
     competition: Competition, heat: Heat, round_: Round,
 ) -> dict[str, Any]:
+    """What a subscriber is told; a relay team's result names the team (``team``, with its
+    club and its runners in leg order) where an athlete's names the athlete."""
     try:
         spec = discipline(event.discipline_code)
         mark_display = (
@@ -272,9 +285,17 @@ def _payload(
             "id": heat.id, "number": heat.number, "round": round_.kind.value,
             "label": heat.name or f"{round_.kind.value} {heat.number}",
         },
-        "athlete": {
+        "athlete": None if athlete is None else {
             "id": athlete.id, "first_name": athlete.first_name, "last_name": athlete.last_name,
             "club": athlete.club.name if athlete.club else None,
+        },
+        "team": None if athlete is not None else {
+            "entry_id": entry.id, "name": entry.team_name,
+            "club": entry.club.name if entry.club else None,
+            "legs": [{"leg": leg.leg, "athlete_id": leg.athlete_id,
+                      "name": f"{leg.athlete.first_name} {leg.athlete.last_name}"}
+                     for leg in sorted(entry.legs, key=lambda leg: leg.leg or 0)
+                     if leg.leg is not None],
         },
         "result": {
             "id": result.id, "place": result.place, "status": result.status.value,

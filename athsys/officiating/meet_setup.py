@@ -42,8 +42,9 @@ from athsys.competitions.models import (
     Heat,
     Round,
 )
+from athsys.competitions.relays import create_relay_team
 from athsys.competitions.time_zones import zone_of
-from athsys.errors import ValidationError
+from athsys.errors import ConflictError, ValidationError
 from athsys.officiating.planning import seed_round
 from athsys.sport.disciplines import EventKind
 from athsys.timing.chips import assign_chip
@@ -103,8 +104,11 @@ def check_import(session: Session, competition: Competition, text: str,
     """The preview: the rows as they would be stored and every problem; nothing written."""
     taken = set(session.scalars(select(Entry.bib).where(
         Entry.competition_id == competition.id)))
+    teams = {(event_id, " ".join(name.split()).casefold()) for event_id, name in session.execute(
+        select(Entry.event_id, Entry.team_name).where(
+            Entry.competition_id == competition.id, Entry.team_name.is_not(None)))}
     return check_entries(text, event_choices(session, competition.id), competition.start_date,
-                         taken, first_bib)
+                         taken, first_bib, teams)
 
 
 @dataclass(frozen=True)
@@ -126,7 +130,8 @@ def problems_error(check: ImportCheck) -> ValidationError:
 
 def import_entries(session: Session, actor: Actor, competition: Competition, text: str,
                    first_bib: int | None = None) -> Imported:
-    """Every row entered, or none (a ValidationError naming each bad line and field)."""
+    """Every row entered, or none (a ValidationError naming each bad line and field); a
+    relay team's row enters its club's team (:func:`create_relay_team`)."""
     check = check_import(session, competition, text, first_bib)
     if not check.ok:
         raise problems_error(check)
@@ -141,6 +146,9 @@ def import_entries(session: Session, actor: Actor, competition: Competition, tex
                 clubs[row.club.casefold()] = club
                 clubs_created += new
             club_id = clubs[row.club.casefold()]
+        if row.team:
+            _enter_team(session, actor, row, club_id)
+            continue
         if row.athlete_key not in athletes:
             found = _known_athlete(session, row)
             if found is None:
@@ -164,6 +172,19 @@ def import_entries(session: Session, actor: Actor, competition: Competition, tex
            {"entries": len(check.rows), "athletes_created": created,
             "athletes_reused": reused, "clubs_created": clubs_created})
     return Imported(len(check.rows), created, reused, clubs_created)
+
+
+def _enter_team(session: Session, actor: Actor, row: CheckedRow, club_id: int | None) -> None:
+    """The row's relay team entered, or the whole import refused naming its line (a seed mark
+    that misses the event's entry standard: the file carries no waiver)."""
+    event, club = session.get(Event, row.event_id), session.get(Club, club_id)
+    assert event is not None and club is not None  # nosec B101 # checked rows: for the types
+    try:
+        create_relay_team(session, actor, event, club, bib=row.bib, name=row.team,
+                          seed_mark=row.seed_mark)
+    except (ValidationError, ConflictError) as exc:
+        raise ValidationError(f"csv: line {row.line}: {exc.message}; nothing was stored",
+                              details={"csv": {str(row.line): {"team": exc.message}}}) from None
 
 
 def _known_athlete(session: Session, row: CheckedRow) -> int | None:

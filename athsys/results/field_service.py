@@ -21,7 +21,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass, replace
 
 from sqlalchemy import select
-from sqlalchemy.orm import Session
+from sqlalchemy.orm import Session, joinedload
 
 from athsys.accounts.actor import Actor
 from athsys.athletes.service import current_related
@@ -115,13 +115,16 @@ def jump_off_applies(heat: Heat) -> bool:
 
 # -- reading -------------------------------------------------------------------------------------
 def _flight_entries(session: Session, heat: Heat) -> list[Entry]:
-    """The flight's athletes in competition order, then any other with attempts."""
+    """The flight's athletes in competition order, then any other with attempts (each
+    entry with its athlete: the sheet names them)."""
     listed = session.scalars(
-        select(Entry).join(LaneAssignment, LaneAssignment.entry_id == Entry.id)
+        select(Entry).options(joinedload(Entry.athlete))
+        .join(LaneAssignment, LaneAssignment.entry_id == Entry.id)
         .where(LaneAssignment.heat_id == heat.id).order_by(LaneAssignment.position)
     ).all()
     others = session.scalars(
-        select(Entry).join(Attempt, Attempt.entry_id == Entry.id)
+        select(Entry).options(joinedload(Entry.athlete))
+        .join(Attempt, Attempt.entry_id == Entry.id)
         .where(Attempt.heat_id == heat.id, Entry.id.not_in([e.id for e in listed]))
         .distinct().order_by(Entry.bib)
     ).all()

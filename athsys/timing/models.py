@@ -125,18 +125,24 @@ class TimingDevice(Timestamped, Base):
 
 
 class TimingRead(Base):
-    """A raw passing as the device sent it; unique per (device, the device's read id)."""
+    """A raw passing as the device sent it; unique per (device, the device's read id).
+
+    ``device_id``, ``batch_id`` and ``timing_point_id`` reference ``timing_device``,
+    ``read_batch`` and ``timing_point`` without foreign-key constraints: triggers of
+    migration 0021 keep the same guarantee once a statement instead of once a row (a
+    missing parent refused with a foreign-key violation; deleting a device deletes its
+    reads, deleting a batch or a timing point sets the column to NULL), since the per-row
+    checks were most of the cost of storing a batch.
+    """
 
     __tablename__ = "timing_read"
 
     id: Mapped[int] = mapped_column(BigInteger, primary_key=True)
-    device_id: Mapped[int] = mapped_column(ForeignKey("timing_device.id", ondelete="CASCADE"))
+    device_id: Mapped[int] = mapped_column(Integer)
     read_id: Mapped[str] = mapped_column(String(64))
     chip: Mapped[str | None] = mapped_column(String(32))
     bib: Mapped[str | None] = mapped_column(String(12))
-    timing_point_id: Mapped[int | None] = mapped_column(
-        ForeignKey("timing_point.id", ondelete="SET NULL")
-    )
+    timing_point_id: Mapped[int | None] = mapped_column(Integer)
     read_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
     is_gun: Mapped[bool] = mapped_column(Boolean, default=False, server_default=text("false"))
     hits: Mapped[int | None] = mapped_column(Integer)
@@ -146,14 +152,16 @@ class TimingRead(Base):
         DateTime(timezone=True), server_default=text("now()")
     )
     # a read is processed when its batch is (read_batch.processed_at)
-    batch_id: Mapped[int | None] = mapped_column(
-        BigInteger, ForeignKey("read_batch.id", ondelete="SET NULL")
-    )
+    batch_id: Mapped[int | None] = mapped_column(BigInteger)
     # why processing did not use the read: unknown chip, heat already official, ...
     flag: Mapped[ReadFlag | None] = mapped_column(enum_type(ReadFlag, "read_flag"))
 
-    device: Mapped[TimingDevice] = relationship()
-    batch: Mapped[ReadBatch | None] = relationship()
+    device: Mapped[TimingDevice] = relationship(
+        primaryjoin="foreign(TimingRead.device_id) == TimingDevice.id"
+    )
+    batch: Mapped[ReadBatch | None] = relationship(
+        primaryjoin="foreign(TimingRead.batch_id) == ReadBatch.id"
+    )
 
     __table_args__ = (
         UniqueConstraint("device_id", "read_id"),

@@ -46,6 +46,8 @@ class HomeSchema(Schema):
     field_events = fields.List(fields.Dict(), metadata={"description": STARTER})
     check_in = fields.List(fields.Dict(), metadata={"description": f"{REGISTRAR} and above"})
     club_entries = fields.List(fields.Dict(), metadata={"description": COACH})
+    club_relay_teams = fields.List(fields.Dict(), metadata={
+        "description": f"{COACH}: the club's relay teams, each with its declared legs"})
     my_entries = fields.List(fields.Dict(), metadata={"description": ATHLETE})
     my_results = fields.List(fields.Dict(), metadata={"description": ATHLETE})
     personal_bests = fields.List(fields.Dict(), metadata={"description": ATHLETE})

@@ -12,7 +12,7 @@ from typing import Any
 
 from marshmallow import fields
 from sqlalchemy import func, select
-from sqlalchemy.orm import Session
+from sqlalchemy.orm import Session, selectinload
 
 from athsys.accounts.actor import Actor
 from athsys.competitions import races
@@ -62,6 +62,7 @@ def resource() -> Resource:
         create=_create,
         update=_update,
         description="A race is a heat of a round (or a flight of a field event).",
+        load=(selectinload(Heat.round).selectinload(Round.event),),  # event and competition ids
         filters={
             "competition_id": Filter(fields.Integer(), _in_competition),
             "event_id": Filter(fields.Integer(), _in_event),

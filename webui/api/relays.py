@@ -1,7 +1,8 @@
 """``/api/relay_teams``: a club's teams in relay events and their declared legs.
 
 ``POST /api/relay_teams`` enters a team (``event_id``, ``club_id``, ``bib``, optional
-``team_name`` and ``seed_mark``); ``PUT /api/relay_teams/<id>/legs`` declares its runners
+``team_name``, ``seed_mark`` and ``standard_waiver`` for a seed mark that misses the event's
+entry standard); ``PUT /api/relay_teams/<id>/legs`` declares its runners
 as a whole (``{"legs": [{"athlete_id": 7, "leg": 1}, ..., {"athlete_id": 9, "leg": null}]}``,
 null for a reserve) until its race starts. ``GET`` lists an event's teams with their legs.
 A team is an entry: its bib, seed mark and status change, and it is deleted, through
@@ -85,7 +86,8 @@ def create_team() -> Response:
         event: Event = found["event_id"]
         resolve_notation(data, event.discipline.measure, ("seed_mark",))
         team = create_relay_team(session, actor, event, found["club_id"], bib=data["bib"],
-                                 name=data["team_name"], seed_mark=data["seed_mark"])
+                                 name=data["team_name"], seed_mark=data["seed_mark"],
+                                 standard_waiver=data["standard_waiver"])
     return success(_TEAM.dump(team), status=201)
 
 

@@ -24,6 +24,7 @@ from flask import Blueprint, Response, url_for
 from marshmallow import Schema, fields, validate, validates
 from marshmallow import ValidationError as FieldError
 
+from athsys.competitions.lane_draw import MAX_LANES, MIN_LANES
 from athsys.competitions.meet_templates import (
     TEMPLATES,
     PlannedEvent,
@@ -45,10 +46,10 @@ from webui.security import roles
 blueprint = Blueprint("api_setup", __name__, url_prefix="/api/setup")
 PERMISSION = (roles.CAN_ADD, roles.COMPETITIONS)
 _CLOCK = validate.Regexp(r"^([01][0-9]|2[0-3]):[0-5][0-9]$", error="Write the time as HH:MM.")
-# the lane draw by ranking groups (athsys.competitions.lane_draw) is defined for 8 or 9 lanes
-_LANES = fields.Integer(load_default=8, strict=True, validate=validate.OneOf(
-    [8, 9], error="The lane draw by ranking groups is defined for 8 or 9 lanes."),
-    metadata={"description": "lanes of the track, 8 or 9"})
+_LANES = fields.Integer(load_default=8, strict=True, validate=validate.Range(
+    min=MIN_LANES, max=MAX_LANES, error=f"A track has {MIN_LANES} to {MAX_LANES} lanes."),
+    metadata={"description": f"lanes of the track, {MIN_LANES} to {MAX_LANES} (ranking "
+                             "groups on 8 or 9, a draw by lot on any other)"})
 _MAX_CSV = 2_000_000
 
 
@@ -276,7 +277,7 @@ def _preview(check: Any) -> dict[str, Any]:
     return SetupPreviewSchema().dump({  # type: ignore[no-any-return]
         "ok": check.ok,
         "rows": [{"line": r.line, "bib": r.bib, "bib_assigned": r.bib_assigned,
-                  "name": f"{r.first_name} {r.last_name}", "sex": r.sex.value,
+                  "name": r.team or f"{r.first_name} {r.last_name}", "sex": r.sex.value,
                   "birth_date": r.birth_date.isoformat() if r.birth_date else "",
                   "club": r.club, "licence": r.licence, "event": r.event,
                   "seed_mark": r.seed_text} for r in check.rows],

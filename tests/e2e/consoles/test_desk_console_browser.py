@@ -174,3 +174,61 @@ def test_a_registrar_declares_a_relay_teams_legs(
     expect(phone.locator("#desk-legs select").first).to_have_value(str(runners[0]))
     phone.screenshot(path=str(screenshots / "desk-relay-legs-phone.png"), full_page=True)
     phone.context.close()
+
+
+def test_a_late_relay_team_missing_the_standard_is_refused_until_a_reason_is_given(
+    browser: Any, server: str, officials: Flask, committed_db: Engine, screenshots: Path
+) -> None:
+    """The registrar enters a late 4 × 100 m team at the desk: its seed mark misses the
+    event's entry standard, the desk shows the API's refusal as it is and nothing is
+    stored; with a reason the team is entered and found at once, ready for its legs."""
+    from playwright import sync_api as playwright_api
+    from sqlalchemy import select
+
+    from athsys.athletes.models import Club
+
+    expect = playwright_api.expect
+    with Session(committed_db) as session, session.begin():
+        build = MeetBuilder(session)
+        competition = build.competition("Late Relays", day=datetime.now(UTC).date())
+        event = build.event(competition, "4x100m", sex=Sex.MALE)
+        event.entry_standard = 42_000
+        build.race(event)
+        session.add(Club(name="Harbour Harriers", code="HBH"))
+        competition_id, event_id = competition.id, event.id
+    registrar = TestDataFactory.create_user(role=REGISTRAR)
+
+    def teams() -> list[tuple[str | None, str | None]]:
+        with Session(committed_db) as session:
+            return [(t.team_name, t.standard_waiver) for t in session.scalars(
+                select(Entry).where(Entry.event_id == event_id))]
+
+    for size in VIEWPORTS:
+        page = open_page(browser, size)
+        blocked = csp_violations(page)
+        log_in(page, server, registrar)
+        page.goto(f"{server}/console/desk/{competition_id}")
+        page.click("#desk-team summary")
+        page.fill("#desk-club", "Harbour")
+        page.click("#desk-clubs button")
+        expect(page.locator("#desk-club-chosen")).to_contain_text("Harbour Harriers")
+        page.fill("#desk-team-bib", f"R{size[0]}")
+        page.fill("#desk-team-seed", "42.35")
+        page.click("#desk-team-form button[type=submit]")
+        expect(page.locator("#field-message")).to_contain_text(
+            "the seed mark 42.35 misses the entry standard 42.00")
+        page.screenshot(path=str(screenshots / f"desk-relay-team-refused-{size}.png"),
+                        full_page=True)
+        if size == "tablet":
+            assert teams() == []
+            page.fill("#desk-team-waiver", "county champions")
+            page.click("#desk-team-form button[type=submit]")
+            rows = page.locator("#desk-rows tr")
+            expect(rows).to_have_count(1)
+            expect(rows.first).to_contain_text("Harbour Harriers A")
+            expect(page.locator("[data-legs='Rt']")).to_be_visible()
+            assert teams() == [("Harbour Harriers A", "county champions")]
+            page.screenshot(path=str(screenshots / "desk-relay-team-entered-tablet.png"),
+                            full_page=True)
+        assert blocked == [], blocked
+        page.context.close()

@@ -122,7 +122,9 @@ def test_a_chief_registrar_sets_up_a_club_meet_through_the_wizard(
         other.fill("#meet-name", f"{name} {size}")
         other.fill("#meet-day", "2026-06-15")
         other.fill("#meet-venue", "Harbour Park")
+        other.fill("#meet-lanes", "6")  # a club track: its heats draw lanes by lot
         other.click("#meet-create")
+        expect(other.locator("#meet-done")).to_contain_text("6 lanes")
         other.click("[data-template='championship']")
         expect(other.locator(".setup-event")).to_have_count(22)
         expect(other.locator("[data-template='championship']")).to_have_attribute(

@@ -84,3 +84,40 @@ def _the_dashboard_follows_the_database(page: Any, committed_db: Engine, meet: A
     store_result(committed_db, meet.road_heat_id, meet.road_entries[1], 1_810_000)
     page.clock.fast_forward("00:31")
     playwright_api.expect(rate).to_contain_text("0.4", timeout=10_000)
+
+
+def test_a_coach_sees_the_clubs_relay_team_and_its_legs(
+    browser: Any, server: str, officials: Flask, committed_db: Engine, screenshots: Path
+) -> None:
+    from playwright import sync_api as playwright_api
+
+    from athsys.accounts.actor import SYSTEM
+    from athsys.athletes.models import Club
+    from athsys.competitions.builder import MeetBuilder
+    from athsys.competitions.models import Competition
+    from athsys.competitions.relays import LegDeclaration, create_relay_team, declare_legs
+    from athsys.sport.sex import Sex
+
+    meet = build_meet(committed_db)
+    with Session(committed_db) as session, session.begin():
+        competition = session.get(Competition, meet.competition_id)
+        relay = MeetBuilder(session).event(competition, "4x100m", sex=Sex.MALE,
+                                           name="4 × 100 m relay")
+        sprinters = [session.get(Entry, e).athlete for e in meet.sprint_entries]
+        club = session.get(Club, sprinters[0].club_id)
+        team = create_relay_team(session, SYSTEM, relay, club, bib="R1", seed_mark=41_200)
+        declare_legs(session, SYSTEM, team, [LegDeclaration(a.id, leg)
+                                             for leg, a in enumerate(sprinters, start=1)])
+        club_id = club.id
+    coach = TestDataFactory.create_user(role=COACH, club_id=club_id)
+    for size in VIEWPORTS:
+        page = open_page(browser, size)
+        blocked = csp_violations(page)
+        log_in(page, server, coach)
+        relays = page.locator("#club-relays")
+        playwright_api.expect(relays).to_contain_text("Harriers A", timeout=10_000)
+        playwright_api.expect(relays).to_contain_text("1: Sprinter1 Fast1")
+        playwright_api.expect(relays).to_contain_text("4: Sprinter4 Fast4")
+        page.screenshot(path=str(screenshots / f"home-coach-relays-{size}.png"), full_page=True)
+        assert blocked == [], blocked
+        page.context.close()

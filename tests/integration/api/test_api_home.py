@@ -38,7 +38,7 @@ SECTIONS = {
     CHIEF_REGISTRAR: {"dashboard", "check_in", "setup"},
     REGISTRAR: {"check_in"},
     STARTER: {"next_heats", "field_events"},
-    COACH: {"club_entries"},
+    COACH: {"club_entries", "club_relay_teams"},
     ATHLETE: {"my_entries", "my_results", "personal_bests"},
     VIEWER: set(),
 }
@@ -141,3 +141,35 @@ def test_the_dashboard_counts_only_the_competitions_running_today(
     dashboard = _home(api, ADMIN)["dashboard"]
     assert dashboard["results_per_minute"] == 0.2  # still only today's one result
     assert dashboard["heats"] == {"scheduled": 2, "started": 1, "finished": 0, "official": 0}
+
+
+def test_a_coach_sees_the_clubs_relay_teams_with_their_legs(
+    api: FlaskClient, meet: Meet, committed_db: Engine, redis_client: redis_lib.Redis
+) -> None:
+    from athsys.accounts.actor import SYSTEM
+    from athsys.athletes.models import Club
+    from athsys.competitions.models import Competition
+    from athsys.competitions.relays import LegDeclaration, create_relay_team, declare_legs
+
+    with Session(committed_db) as session, session.begin():
+        competition = session.get(Competition, meet.competition_id)
+        relay = Event(competition=competition, discipline_code="4x100m", name="4 × 100 m",
+                      sex=Sex.MALE, kind=EventKind.TRACK)
+        session.add(relay)
+        sprinters = [session.get(Entry, e).athlete for e in meet.sprint_entries]
+        club = session.get(Club, sprinters[0].club_id)
+        team = create_relay_team(session, SYSTEM, relay, club, bib="R1")
+        create_relay_team(session, SYSTEM, relay, club, bib="R2")  # no legs yet
+        declare_legs(session, SYSTEM, team, [
+            LegDeclaration(a.id, leg) for leg, a in [(2, sprinters[0]), (1, sprinters[1]),
+                                                     (3, sprinters[2]), (4, sprinters[3])]])
+        names = [f"{a.first_name} {a.last_name}" for a in sprinters]
+        club_id, other = club.id, session.scalar(select(Club.id).where(Club.id != club.id,
+                                                                       Club.code == "STR"))
+    teams = _home(api, COACH, club_id=club_id)["club_relay_teams"]
+    assert [(t["team"], t["bib"], t["event"]) for t in teams] == [
+        ("Harriers A", "R1", "4 × 100 m"), ("Harriers B", "R2", "4 × 100 m")]
+    assert [(leg["leg"], leg["name"]) for leg in teams[0]["legs"]] == [
+        (1, names[1]), (2, names[0]), (3, names[2]), (4, names[3])]
+    assert teams[1]["legs"] == []
+    assert _home(api, COACH, club_id=other)["club_relay_teams"] == []

@@ -13,7 +13,7 @@ from sqlalchemy.orm import Session
 
 from athsys.athletes.models import Club
 from athsys.competitions.builder import MeetBuilder, Runner
-from athsys.competitions.models import RelayLeg
+from athsys.competitions.models import Entry, Event, RelayLeg
 from athsys.sport.sex import Sex
 from tests.integration.api.helpers import TestDataFactory, bearer
 
@@ -126,3 +126,43 @@ def test_an_athletes_entry_is_not_a_team(api: FlaskClient, relay: dict) -> None:
         "event_id": relay["event"], "club_id": 999_999, "bib": "X"})
     assert unknown.status_code == 400
     assert "club_id" in unknown.get_json()["error"]["details"]
+
+
+def _teams(engine: Engine) -> int:
+    with Session(engine) as session:
+        return session.scalar(select(func.count()).select_from(Entry)
+                              .where(Entry.team_name.is_not(None))) or 0
+
+
+def test_a_team_missing_the_entry_standard_is_refused_unless_a_registrar_waives_it(
+    api: FlaskClient, relay: dict, committed_db: Engine
+) -> None:
+    with Session(committed_db) as session, session.begin():
+        event = session.get(Event, relay["event"])
+        assert event is not None
+        event.entry_standard = 220_000  # 3:40.00
+    registrar = _user("Registrar")
+    team = {"event_id": relay["event"], "club_id": relay["tigers"], "bib": "T1"}
+    slow = api.post("/api/relay_teams", headers=registrar, json={**team, "seed_mark": "3:45.00"})
+    assert slow.status_code == 400
+    assert slow.get_json()["error"]["message"] == (
+        "seed_mark: the seed mark 3:45.00 misses the entry standard 3:40.00 of 4 × 400 m relay; "
+        "a registrar may enter the team anyway, giving the reason as standard_waiver")
+    unseeded = api.post("/api/relay_teams", headers=registrar, json=team)
+    assert unseeded.status_code == 400
+    assert "no seed mark to check against the entry standard 3:40.00" in (
+        unseeded.get_json()["error"]["message"])
+    coach = _user("Coach", club_id=relay["tigers"])
+    waived_by_coach = api.post("/api/relay_teams", headers=coach, json={
+        **team, "seed_mark": "3:45.00", "standard_waiver": "county champions"})
+    assert waived_by_coach.status_code == 403
+    assert _teams(committed_db) == 0
+
+    fast = api.post("/api/relay_teams", headers=coach, json={**team, "seed_mark": "3:39.99"})
+    assert fast.status_code == 201, fast.get_json()
+    assert fast.get_json()["data"]["standard_waiver"] is None
+    waived = api.post("/api/relay_teams", headers=registrar, json={
+        **team, "bib": "T2", "seed_mark": "3:45.00", "standard_waiver": " county champions "})
+    assert waived.status_code == 201, waived.get_json()
+    assert waived.get_json()["data"]["standard_waiver"] == "county champions"
+    assert _teams(committed_db) == 2

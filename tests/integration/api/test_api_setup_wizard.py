@@ -233,3 +233,74 @@ def test_a_combined_events_meet_seeds_every_event_of_the_competition(
         assert session.scalar(select(func.count()).select_from(LaneAssignment).join(Heat)
                               .join(Round).join(Event).where(
                                   Event.competition_id == competition)) == 7 * 2 + 10
+
+
+def _relay_meet(api: FlaskClient, chief: dict[str, str], engine: Engine) -> int:
+    """A club meet with a women's 4 x 100 m (entry standard 48.00) beside its 100 m."""
+    competition, planned = _meet(api, chief, "club")
+    sprint = next(e for e in planned if e["code"] == "100m" and e["sex"] == "F")
+    relay = {**sprint, "code": "4x100m", "name": "Women 4 × 100 m relay"}
+    saved = api.post(f"/api/setup/competitions/{competition}/events", headers=chief,
+                     json={"events": [sprint, relay]})
+    assert saved.status_code == 201, saved.get_json()
+    with Session(engine) as session, session.begin():
+        event = session.scalars(select(Event).where(Event.competition_id == competition,
+                                                    Event.discipline_code == "4x100m")).one()
+        event.entry_standard = 48_000
+    return competition
+
+
+def test_a_csv_enters_relay_teams_beside_athletes(api: FlaskClient, committed_db: Engine
+                                                  ) -> None:
+    chief = _as("Chief Registrar")
+    competition = _relay_meet(api, chief, committed_db)
+    club = f"Relay{tag()}"
+    csv = ("first name,last name,sex,club,team,event,seed mark\n"
+           f"Ana,Lopes,F,{club},,100m,11.85\n"
+           f",,F,{club},Relayers A,4x100m,46.20\n")
+    preview = api.post(f"/api/setup/competitions/{competition}/entries/preview",
+                       headers=chief, json={"csv": csv}).get_json()["data"]
+    assert preview["ok"], preview["problems"]
+    assert [r["name"] for r in preview["rows"]] == ["Ana Lopes", "Relayers A"]
+    saved = api.post(f"/api/setup/competitions/{competition}/entries", headers=chief,
+                     json={"csv": csv})
+    assert saved.status_code == 201, saved.get_json()
+    assert saved.get_json()["data"]["entries"] == 2
+    with Session(committed_db) as session:
+        team = session.scalars(select(Entry).where(Entry.competition_id == competition,
+                                                   Entry.team_name.is_not(None))).one()
+        assert (team.team_name, team.athlete_id, team.seed_mark) == ("Relayers A", None, 46_200)
+        assert team.club is not None and team.club.name == club
+
+
+def test_a_bad_relay_row_names_its_line_and_nothing_is_stored(
+    api: FlaskClient, committed_db: Engine
+) -> None:
+    chief = _as("Chief Registrar")
+    competition = _relay_meet(api, chief, committed_db)
+    club = f"Club{tag()}"
+    checked = ("first name,last name,sex,club,team,event,seed mark\n"
+               f"Ana,Lopes,F,{club},,100m,11.85\n"
+               ",,F,,Lone A,4x100m,\n"  # no club
+               f"Bea,Moss,F,{club},{club} B,4x100m,\n")  # an athlete on a team's row
+    preview = api.post(f"/api/setup/competitions/{competition}/entries/preview",
+                       headers=chief, json={"csv": checked}).get_json()["data"]
+    assert [(p["line"], p["field"]) for p in preview["problems"]] == [
+        (3, "club"), (4, "first_name"), (4, "last_name")]
+    # the checker passes a slow team; entering it meets the entry standard and stops there
+    slow = ("first name,last name,sex,club,team,event,seed mark\n"
+            f"Ana,Lopes,F,{club},,100m,11.85\n"
+            f",,F,{club},{club} A,4x100m,49.00\n")
+    refused = api.post(f"/api/setup/competitions/{competition}/entries", headers=chief,
+                       json={"csv": slow})
+    assert refused.status_code == 400
+    error = refused.get_json()["error"]
+    assert error["message"].startswith("csv: line 3: seed_mark: the seed mark 49.00 misses "
+                                       "the entry standard 48.00")
+    assert error["message"].endswith("nothing was stored")
+    with Session(committed_db) as session:
+        assert session.scalar(select(func.count()).select_from(Entry).where(
+            Entry.competition_id == competition)) == 0
+        assert session.scalar(select(func.count()).select_from(Athlete).where(
+            Athlete.last_name == "Lopes", Athlete.first_name == "Ana",
+            Athlete.club.has(name=club))) == 0

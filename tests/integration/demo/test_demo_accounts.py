@@ -165,7 +165,7 @@ def test_athsys_demo_command_prints_the_logins(
     assert athsys(["demo"]) == 0
     assert athsys(["demo"]) == 0
     first, second = capsys.readouterr().out.split("demo meet ")[1:]
-    assert "loaded: 6 clubs, 100 athletes, 7 events, 24 results" in first
+    assert "loaded: 6 clubs, 100 athletes, 8 events, 24 results" in first
     assert ("demo logins created: chief_registrar, registrar, starter, coach, athlete, viewer"
             in first)
     assert "demo password: demo-password-2  (from ATHSYS_DEMO_PASSWORD)" in first

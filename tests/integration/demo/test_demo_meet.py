@@ -15,6 +15,7 @@ from athsys.competitions.models import (
     Heat,
     HeatStatus,
     LaneAssignment,
+    RelayLeg,
     Round,
     RoundKind,
 )
@@ -48,10 +49,10 @@ def test_demo_meet_has_the_events_athletes_and_clubs_of_the_issue(db_session: Se
     assert competition.status is CompetitionStatus.LIVE
     assert competition.start_date.isoformat() == "2026-06-01"
     assert competition.end_date == competition.start_date
-    assert (summary.clubs, summary.athletes, summary.entries) == (6, 100, 100)
+    assert (summary.clubs, summary.athletes, summary.entries) == (6, 100, 100 + 5)
     codes = Counter(e.discipline_code for e in competition.events)
-    assert codes == Counter({"100m": 2, "400m": 1, "LJ": 1, "HJ": 1, "10K": 2})
-    assert summary.events == 7
+    assert codes == Counter({"100m": 2, "400m": 1, "LJ": 1, "HJ": 1, "10K": 2, "4x100m": 1})
+    assert summary.events == 8
     entered = Entry.competition_id == competition.id
     sexes = Counter(a.sex.value for a in db_session.scalars(select(Athlete).join(Entry)
                                                             .where(entered)))
@@ -106,13 +107,13 @@ def test_demo_lanes_bibs_and_chips_are_unique(db_session: Session) -> None:
     bibs = db_session.scalars(
         select(Entry.bib).where(Entry.competition_id == summary.competition_id)
     ).all()
-    assert len(bibs) == len(set(bibs)) == 100
+    assert len(bibs) == len(set(bibs)) == 100 + 5  # athletes and relay teams
     in_meet = Event.competition_id == summary.competition_id
     per_heat = db_session.execute(
         select(LaneAssignment.heat_id, LaneAssignment.lane).join(Heat).join(Round).join(Event)
         .where(in_meet, LaneAssignment.lane.is_not(None))
     ).all()
-    assert len(per_heat) == len(set(per_heat)) == 24 + 8 + 8 + 8
+    assert len(per_heat) == len(set(per_heat)) == 24 + 8 + 8 + 8 + 5
     chips = db_session.scalars(select(ChipAssignment.chip).where(
         ChipAssignment.competition_id == summary.competition_id)).all()
     assert len(chips) == len(set(chips)) == 38
@@ -144,7 +145,7 @@ def test_second_load_adds_nothing_and_reports_the_meet_existed(db_session: Sessi
     assert counts() == before
     assert second.created is False
     assert second.competition_id == first.competition_id
-    assert (second.athletes, second.entries, second.results) == (100, 100, 24)
+    assert (second.athletes, second.entries, second.results) == (100, 105, 24)
 
 
 def test_the_load_writes_one_audit_row(db_session: Session) -> None:
@@ -182,3 +183,24 @@ def test_the_featured_athlete_belongs_to_the_featured_club(db_session: Session) 
     assert athlete is not None and athlete.club_id == summary.featured_club_id
     assert db_session.scalar(select(func.count()).select_from(Result).join(Entry)
                              .where(Entry.athlete_id == athlete.id)) == 1
+
+
+def test_the_relay_has_club_teams_with_declared_legs_and_lanes(db_session: Session) -> None:
+    summary = load_demo_meet(db_session)
+    (final_round,) = _rounds_of(db_session, "4x100m", "M")
+    (final,) = final_round.heats
+    assert final.status is HeatStatus.SCHEDULED
+    teams = db_session.scalars(select(Entry).where(
+        Entry.competition_id == summary.competition_id, Entry.team_name.is_not(None))).all()
+    assert len(teams) == 5 and all(t.athlete_id is None and t.seed_mark for t in teams)
+    assert len({t.club_id for t in teams}) == 5
+    assert summary.featured_club_id in {t.club_id for t in teams}, "the coach sees a team"
+    for team in teams:
+        assert team.club is not None and team.team_name == f"{team.club.name} A"
+        legs = db_session.scalars(select(RelayLeg).where(RelayLeg.entry_id == team.id)).all()
+        assert sorted(leg.leg for leg in legs if leg.leg is not None) == [1, 2, 3, 4]
+        assert all(leg.athlete.club_id == team.club_id and leg.athlete.sex.value == "M"
+                   for leg in legs)
+    # lanes by seed mark: the four fastest teams of a 4 x 100 m draw lanes 5-8 (as in a 200 m)
+    by_seed = sorted(final.lane_assignments, key=lambda a: a.entry.seed_mark)
+    assert len(by_seed) == 5 and {a.lane for a in by_seed[:4]} == {5, 6, 7, 8}

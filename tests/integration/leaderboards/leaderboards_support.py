@@ -55,7 +55,7 @@ def build_meet(engine: Engine, runners: int = 6) -> Meet:
         sprint_heat = build.race(sprint, scheduled_start=start + timedelta(hours=1))
         road_entries = build.enter(road_heat, build.athletes([
             Runner(f"Runner{i}", f"Road{i}", Sex.MALE, club_id=clubs[i % 2].id,
-                   birth_date=date(today.year - 25 - 7 * i, 1, 1)) for i in range(runners)
+                   birth_date=date(today.year - 25 - 7 * (i % 10), 1, 1)) for i in range(runners)
         ]), [str(101 + i) for i in range(runners)])
         sprint_entries = build.enter(sprint_heat, build.athletes([
             Runner(f"Sprinter{lane}", f"Fast{lane}", Sex.MALE, club_id=clubs[0].id)

@@ -106,3 +106,44 @@ def test_stored_scheme_scores_the_competition_through_the_worker(
     assert [(t["team"], t["place"], t["points"]) for t in road["teams"]] == [
         ("HAR", 1, 4), ("STR", 2, 6)]
     assert [t["place"] for t in data["teams"]] == [None, None]
+
+
+def test_a_refresh_computes_its_own_event_again_and_sums_the_others_kept(
+        meet: Meet, committed_db: Engine, redis_client: redis_lib.Redis) -> None:
+    with Session(committed_db) as session, session.begin():
+        competition = session.get(Competition, meet.competition_id)
+        assert competition is not None
+        competition.team_scheme = {"preset": "dual"}
+    # road: HAR, STR, HAR, STR in bib order (HAR 5 + 1, STR 3); sprint: one HAR (5)
+    for i, entry_id in enumerate(meet.road_entries[:4]):
+        store_result(committed_db, meet.road_heat_id, entry_id, 1_800_000 + i * 1000)
+    store_result(committed_db, meet.sprint_heat_id, meet.sprint_entries[0], 10_010)
+
+    def refreshed(event_id: int) -> team_standings.Update:
+        with Session(committed_db) as session:
+            return team_standings.update(session, redis_client, meet.competition_id,
+                                         [event_id])
+
+    first = refreshed(meet.road_event_id)  # nothing kept yet: every event computed
+    assert set(first.computed) == {meet.road_event_id, meet.sprint_event_id}
+    assert [(t["team"], t["points"]) for t in first.standings["teams"]] == [
+        ("HAR", "11"), ("STR", "3")]
+    assert refreshed(meet.sprint_event_id).computed == (meet.sprint_event_id,)
+
+    # the road's winner corrected to last: STR, HAR, STR, HAR (STR 5 + 1, HAR 3 + 5)
+    store_result(committed_db, meet.road_heat_id, meet.road_entries[0], 1_900_000)
+    after = refreshed(meet.road_event_id)
+    assert after.computed == (meet.road_event_id,)
+    assert [(t["team"], t["place"], t["points"]) for t in after.standings["teams"]] == [
+        ("HAR", 1, "8"), ("STR", 2, "6")]
+    with Session(committed_db) as session:
+        assert after.standings == team_standings.compute(session, meet.competition_id)
+    assert team_standings.stored(redis_client, meet.competition_id) == after.standings
+
+    # a new scheme: every kept part was computed under the old one, so all are computed again
+    with Session(committed_db) as session, session.begin():
+        competition = session.get(Competition, meet.competition_id)
+        assert competition is not None
+        competition.team_scheme = {"preset": "dual", "relays": False}
+    assert set(refreshed(meet.sprint_event_id).computed) == {
+        meet.road_event_id, meet.sprint_event_id}

@@ -342,3 +342,51 @@ def test_dispatch_task_enqueues_due_notifications(
         time.sleep(0.2)
     assert [_outbox(committed_db, n).status for n in created] == [NotificationStatus.SENT] * 2
     assert len(webhook_receiver.requests) == 2
+
+
+def test_a_relay_result_names_the_team_and_reaches_its_runners_subscribers(
+    committed_db: Engine, meet: Meet
+) -> None:
+    from athsys.athletes.models import Athlete, Club
+    from athsys.competitions.models import Competition, Event, Heat, Round, RoundKind
+    from athsys.competitions.relays import LegDeclaration, create_relay_team, declare_legs
+    from athsys.notifications.delivery import render_email
+    from athsys.results.models import Result
+    from athsys.sport.disciplines import EventKind
+    from athsys.sport.sex import Sex
+
+    with Session(committed_db) as session, session.begin():
+        competition = session.get_one(Competition, meet.competition_id)
+        club = session.scalars(select(Club).where(Club.code == "STR")).one()
+        relay = Event(competition=competition, discipline_code="4x100m", name="Women 4x100 m",
+                      sex=Sex.FEMALE, kind=EventKind.TRACK)
+        heat = Heat(round=Round(event=relay, kind=RoundKind.FINAL), number=1)
+        runners = [Athlete(first_name=f"Leg{n}", last_name="Striders", sex=Sex.FEMALE, club=club)
+                   for n in range(1, 6)]
+        session.add_all([relay, heat, *runners])
+        session.flush()
+        team = create_relay_team(session, SYSTEM, relay, club, bib="R1")
+        declare_legs(session, SYSTEM, team, [LegDeclaration(a.id, n if n <= 4 else None)
+                                             for n, a in enumerate(runners, start=1)])
+        session.add(Result(heat_id=heat.id, entry_id=team.id, mark=44_870, place=1))
+        relay_meet = Meet(meet.competition_id, relay.id, heat.id, (), ())
+        leg_two, reserve = runners[1].id, runners[4].id
+    by_runner = _subscribe(committed_db, channel=Channel.EMAIL, email="r@example.com",
+                           athlete_id=leg_two)
+    _subscribe(committed_db, channel=Channel.EMAIL, email="x@example.com", athlete_id=reserve)
+    by_event = _subscribe(committed_db, channel=Channel.EMAIL, email="e@example.com",
+                          event_id=relay_meet.event_id)
+
+    created = _make_official(committed_db, relay_meet)
+    with Session(committed_db) as session:
+        rows = session.scalars(select(Notification).where(Notification.id.in_(created))).all()
+    assert sorted(r.subscription_id for r in rows) == [by_runner, by_event]  # not the reserve
+    payload = rows[0].payload
+    assert payload["athlete"] is None
+    assert (payload["team"]["name"], payload["team"]["club"]) == ("Striders A", "Striders")
+    assert [leg["name"] for leg in payload["team"]["legs"]] == [
+        "Leg1 Striders", "Leg2 Striders", "Leg3 Striders", "Leg4 Striders"]
+    subject, body = render_email(payload)
+    assert subject == "Striders A: Women 4x100 m 44.87 (official)"
+    assert "Striders A (Striders): place 1, 44.87" in body
+    assert "Legs: 1. Leg1 Striders, 2. Leg2 Striders, 3. Leg3 Striders, 4. Leg4 Striders" in body

@@ -44,6 +44,23 @@ def test_lane_groups_through_the_seeding_service(meet, db_session, code):
     assert rnd.heats[0].draw_seed == 2023
 
 
+def test_a_six_lane_track_seeds_its_heats_and_draws_lanes_by_lot(meet, db_session):
+    """A club track of 6 lanes: 14 runners in three heats of at most 6, every lane 1-6 used
+    at most once a heat, and over the heats the fastest runner is not always in the middle."""
+    event = meet.event("400m", lanes=6)
+    fastest = [meet.entry(event, f"L{rank}", 50_000 + 100 * rank) for rank in range(1, 15)][0]
+    rnd = meet.round(event)
+    seeded = seed_round(db_session, REGISTRAR, rnd, seed=11)
+    assert [len(heat.start_list) for heat in seeded] == [5, 5, 4]
+    for heat in seeded:
+        lanes = [lane for _, _, lane in heat.start_list]
+        assert len(set(lanes)) == len(lanes) and set(lanes) <= set(range(1, 7))
+    lanes_drawn = {lane for seed in range(12)
+                   for entry_id, _, lane in seed_round(db_session, REGISTRAR, rnd, seed=seed)[0]
+                   .start_list if entry_id == fastest.id}
+    assert len(lanes_drawn) > 1
+
+
 def test_the_same_seed_gives_the_same_draw_and_another_seed_another(meet, db_session):
     event = meet.event("100m")
     for rank in range(1, 17):

@@ -72,3 +72,51 @@ def test_a_bib_already_handed_out_is_refused_and_a_first_bib_is_followed() -> No
                           EVENTS, DAY, taken_bibs={"5"}, first_bib=100)
     assert [(p.line, p.field) for p in check.problems] == [(2, "bib")]
     assert [r.bib for r in check.rows] == ["100"]
+
+
+RELAYS = [*EVENTS,
+          EventChoice(6, "4x100m", Sex.FEMALE, "SEN", "Women 4 × 100 m relay"),
+          EventChoice(7, "4x100m", Sex.MALE, "SEN", "Men 4 × 100 m relay"),
+          EventChoice(8, "4x400mMix", Sex.MALE, "SEN", "Mixed 4 × 400 m relay")]
+TEAM_HEADER = "Bib,First name,Last name,Sex,Birth date,Club,Team,Event,Seed mark\n"
+
+
+def test_a_relay_team_is_a_row_with_a_club_and_a_team_name_and_no_athlete() -> None:
+    check = check_entries(TEAM_HEADER + (
+        "1,Ana,Lopes,F,1999-03-02,HAC,,100m,11.85\n"
+        ",,,F,,HAC,HAC  A,4x100m,45.10\n"
+        ",,,,,HAC,HAC Mixed,4x400mMix,3:25.00\n"  # one mixed relay: no sex needed
+    ), RELAYS, DAY, taken_bibs=())
+    assert check.ok, check.problems
+    athlete, women, mixed = check.rows
+    assert athlete.team == "" and athlete.event_id == 1
+    assert (women.team, women.club, women.event_id, women.seed_mark, women.seed_text) == (
+        "HAC A", "HAC", 6, 45_100, "45.10")
+    assert (mixed.team, mixed.event_id, mixed.bib) == ("HAC Mixed", 8, "3")
+    teams_only = check_entries("club,team,event\nHAC,HAC A,4x100m/SEN\n", RELAYS[5:6], DAY,
+                               taken_bibs=())
+    assert teams_only.ok and teams_only.rows[0].event_id == 6
+
+
+def test_every_bad_relay_row_is_named() -> None:
+    check = check_entries(TEAM_HEADER + (
+        "1,,,F,,HAC,HAC A,4x100m,45.10\n"  # good
+        "2,,,F,,,Lone A,4x100m,\n"  # no club
+        "3,Ana,,F,,HAC,HAC B,4x100m,\n"  # an athlete's name on a team's row
+        "4,,,F,,HAC,HAC C,100m,\n"  # not a relay
+        "5,,,,,HAC,HAC D,4x100m,\n"  # women's and men's 4x100m: which?
+        "6,Ben,Okafor,M,1999-01-01,,,4x100m,\n"  # an athlete in a relay
+        "7,,,F,,HAC,hac a,4x100m,\n"  # the same team twice
+        "8,,,F,,HAC,HAC E,4x100m,4.51\n"  # a seed mark no team runs
+        "9,,,F,,HAC,Old A,4x100m,\n"  # already entered
+    ), RELAYS, DAY, taken_bibs=(), taken_teams={(6, "old a")})
+    messages = {(p.line, p.field): p.message for p in check.problems}
+    assert set(messages) == {(3, "club"), (4, "first_name"), (5, "event"), (6, "event"),
+                             (7, "event"), (8, "team"), (9, "seed_mark"), (10, "team")}
+    assert "a relay team's club is required" in messages[(3, "club")]
+    assert "not a relay" in messages[(5, "event")]
+    assert "give the sex" in messages[(6, "event")]
+    assert "is a relay: its row names the team" in messages[(7, "event")]
+    assert "on line 2" in messages[(8, "team")]
+    assert "already has a team named Old A" in messages[(10, "team")]
+    assert [r.line for r in check.rows] == [2]

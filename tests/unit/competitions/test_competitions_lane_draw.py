@@ -69,9 +69,25 @@ def test_overfull_heat_refused() -> None:
         draw_lanes(ATHLETES, RaceKind.STRAIGHT, lanes=8, seed=0)
 
 
-def test_other_track_sizes_refused() -> None:
-    with pytest.raises(ValidationError, match="defined for 8 or 9 lanes, not 6"):
-        draw_lanes(ATHLETES[:6], RaceKind.STRAIGHT, lanes=6, seed=0)
+@pytest.mark.parametrize("lanes", [4, 6, 7, 10])
+@pytest.mark.parametrize("kind", list(RaceKind))
+def test_other_track_sizes_draw_every_lane_by_lot(kind: RaceKind, lanes: int) -> None:
+    """No ranking groups off 8 or 9 lanes: every rank has drawn every lane of the track."""
+    assert lane_groups(kind, lanes) == (tuple(range(1, lanes + 1)),)
+    seen: list[set[int]] = [set() for _ in range(lanes)]
+    for seed in range(300):
+        drawn = draw_lanes(ATHLETES[:lanes] + ["rank10"][: lanes - 9], kind, lanes=lanes,
+                           seed=seed)
+        assert sorted(drawn.values()) == list(range(1, lanes + 1))
+        for rank, lane in enumerate(drawn.values()):
+            seen[rank].add(lane)
+    assert all(lanes_seen == set(range(1, lanes + 1)) for lanes_seen in seen)
+
+
+@pytest.mark.parametrize("lanes", [3, 11, 0])
+def test_impossible_track_sizes_refused(lanes: int) -> None:
+    with pytest.raises(ValidationError, match=f"a track has 4 to 10 lanes, not {lanes}"):
+        draw_lanes(ATHLETES[:2], RaceKind.STRAIGHT, lanes=lanes, seed=0)
 
 
 def test_duplicate_athlete_refused() -> None:

@@ -2,7 +2,7 @@
 // answers at most 25 entries (server-side: a marathon's entries never reach the tablet),
 // and one tap checks an athlete in or scratches the entry; a bib is changed, a chip handed
 // out, and a late entry made (a known athlete found by last name, or a new one) from the same
-// page, and a relay team's runners declared leg by leg. Text is set with textContent only.
+// page, a late relay team entered and a relay team's runners declared leg by leg. Text is set with textContent only.
 
 import { el, fetchData, say } from "./dom.js";
 
@@ -225,6 +225,64 @@ $("desk-late-form").addEventListener("submit", async (event) => {
     say(error.message);
   }
 });
+
+// -- late relay teams: the club found by name or code (server-side), then POST /api/relay_teams;
+// a refusal (a seed mark that misses the entry standard, a team name taken) is shown as the
+// API words it
+const teamForm = $("desk-team-form");
+let club = null;
+let clubLookup = null;
+
+async function findClubs() {
+  const text = $("desk-club").value.trim();
+  if (!text) return $("desk-clubs").replaceChildren();
+  try {
+    const found = await call(`/api/pickers/clubs?q=${encodeURIComponent(text)}`);
+    $("desk-clubs").replaceChildren(...found.map((row) => {
+      const button = el("button", { type: "button", class: "btn btn-default", role: "listitem",
+                                    text: row.text });
+      button.addEventListener("click", () => {
+        club = row.id;
+        $("desk-club-chosen").textContent = `Entering a team of ${row.text}`;
+      });
+      return button;
+    }));
+  } catch (error) {
+    say(error.message);
+  }
+}
+
+if (teamForm) {
+  $("desk-club").addEventListener("input", () => {
+    clearTimeout(clubLookup);
+    clubLookup = setTimeout(findClubs, 200);
+  });
+  teamForm.addEventListener("submit", async (event) => {
+    event.preventDefault();
+    if (club === null) return say("Find the team's club by its name or code, then tap it.");
+    const body = { event_id: Number($("desk-relay").value), club_id: club,
+                   bib: $("desk-team-bib").value.trim() };
+    const optional = { team_name: "desk-team-name", seed_mark: "desk-team-seed",
+                       standard_waiver: "desk-team-waiver" };
+    for (const [key, id] of Object.entries(optional)) {
+      if ($(id).value.trim()) body[key] = $(id).value.trim();
+    }
+    try {
+      const team = await call("/api/relay_teams", "POST", body);
+      say(`${team.team_name} (bib ${team.bib}) entered in ${$("desk-relay").selectedOptions[0].textContent}: `
+          + "declare its runners with Legs….", "success");
+      search.value = team.bib;
+      find();
+      teamForm.reset();
+      $("desk-clubs").replaceChildren();
+      $("desk-club-chosen").textContent = "";
+      $("desk-team").open = false;
+      club = null;
+    } catch (error) {
+      say(error.message);
+    }
+  });
+}
 
 async function find() {
   try {

@@ -119,6 +119,15 @@ function draw(home) {
   ], "Check-in by event", "No event today.")));
   if (home.club_entries) parts.push(section("club-entries", "Your club's athletes",
     rowsOrEmpty(home.club_entries, entryColumns, "Club entries", "No entry coming up.")));
+  if (home.club_relay_teams?.length) parts.push(section("club-relays", "Your club's relay teams",
+    table(home.club_relay_teams, [
+      ["Date", (t) => t.date], ["Time", (t) => t.starts || "—"], ["Team", (t) => t.team],
+      ["Event", (t) => t.event], ["Bib", (t) => t.bib],
+      ["Legs", (t) => t.legs.length
+        ? t.legs.map((l) => `${l.leg ?? "reserve"}: ${l.name}`).join(" · ")
+        : "not declared yet"],
+      ["Status", (t) => t.status.replace("_", " ")],
+    ], "Club relay teams")));
   if (home.my_entries) parts.push(section("my-entries", "My entries",
     rowsOrEmpty(home.my_entries, entryColumns, "My entries", "No entry coming up.")));
   if (home.my_results) parts.push(section("my-results", "My results",
