@@ -6,9 +6,13 @@ results (:mod:`athsys.timing.chip_results`) set-based. A result from an outranki
 (photo finish, an official's correction) or with a status other than OK is never
 overwritten by chip data.
 
-A :class:`Scope` may name the timing points to recompute: a batch of finish reads needs the
-finish and the start mat (net time) only, not every split of the race again. A read at the
-start mat changes every net time, so a scope touching the start recomputes every point.
+A :class:`Scope` may name the (chip, timing point) pairs the new reads are at: a runner's
+finish read needs the reads of that runner at the finish and at the start mat (net time)
+only, not every split of the race again, and not the 30 km reads of another runner whose
+30 km read is in the same catch-up. A new read at the start mat may move the runner's start
+crossing, and with it the net time of every split and of the result: the runners it was read
+for (only those) are recomputed at every point. A catch-up holding one late start read then
+re-times one runner's race, not the whole race of every runner in the catch-up.
 """
 
 from __future__ import annotations
@@ -32,14 +36,17 @@ _EPOCH_MS = "(extract(epoch FROM {0}) * 1000)::bigint"
 
 @dataclass(frozen=True)
 class Scope:
-    """What to recompute: these entries and the entries wearing these chips or bibs, at the
-    timing points ``point_ids`` (None: every point). ``batch_ids`` names the batches whose
-    reads are new (an official heat flags only those)."""
+    """What to recompute: these entries and the entries wearing these chips or bibs.
+    ``reads_at``: the (chip key, timing point id) pairs of the new reads (chip key: the chip,
+    or :data:`BIB_CHIP_PREFIX` and the bib of a bib-only read); each runner is then
+    recomputed at the points its new reads are at only. None: at every point (a gun moved, a
+    chip changed hands). ``batch_ids`` names the batches whose reads are new (an official
+    heat flags only those)."""
 
     entry_ids: frozenset[int] = frozenset()
     chips: frozenset[str] = frozenset()
     bibs: frozenset[str] = frozenset()
-    point_ids: frozenset[int] | None = None
+    reads_at: frozenset[tuple[str, int]] | None = None
     batch_ids: frozenset[int] = frozenset()
 
 
@@ -81,9 +88,6 @@ def recompute(
     ordered = sorted(points.values(), key=lambda p: (p.distance_m, p.id))
     start = next((p for p in ordered if p.is_start), None)
     finish = next((p for p in ordered if p.is_finish), None)
-    point_ids = scope.point_ids
-    if point_ids is not None and start is not None and start.id in point_ids:
-        point_ids = None
     assignments, entry_ids = _assignments(session, competition_id, scope)
     bib_entries = _bib_entries(session, competition_id, entry_ids, scope.bibs)
     chips = sorted({a.chip for a in assignments} | scope.chips)
@@ -92,10 +96,12 @@ def recompute(
         rules.ChipAssignment(BIB_CHIP_PREFIX + bib, entry_id)
         for bib, entry_id in bib_entries.items()
     )
-    loaded_points = None if point_ids is None else sorted(
-        point_ids | ({start.id} if start is not None else set())
-    )
-    reads = _reads(session, competition_id, chips, bibs, loaded_points, scope.batch_ids)
+    if scope.reads_at is None:
+        everywhere, at = {*chips, *(BIB_CHIP_PREFIX + bib for bib in bibs)}, set()
+    else:
+        everywhere, at = _keys_to_load(scope.reads_at, assignments,
+                                       start.id if start is not None else None)
+    reads = _reads(session, competition_id, scope.batch_ids, everywhere=everywhere, at=at)
     name_of = {p.id: p.name for p in ordered}
     # the read's primary key, zero-padded, is its read id: reads at the same millisecond
     # then sort in the order they were stored
@@ -108,11 +114,10 @@ def recompute(
     # the heats of every entry a read could match; the pipeline decides which reads do
     heats_of, event_of = _heats_of(session, entry_ids | {a.entry_id for a in assignments})
     heat_rows = {h.heat_id: h for hs in heats_of.values() for h in hs}
-    split_names = [p.name for p in ordered if point_ids is None or p.id in point_ids]
     timed = rules.time_reads(
         mat_reads, assignments, heats_of, new_reads=in_batch, window_ms=window_ms,
         start_point=start.name if start else "", finish_point=finish.name if finish else "",
-        split_points=split_names,
+        split_points=[p.name for p in ordered],
     )
     entry_ids = entry_ids | timed.entries
     flags = {int(read_id): flag for read_id, flag in timed.flags.items()}
@@ -124,14 +129,10 @@ def recompute(
         if stored_flags.get(pk) != (flag.value if flag else None)
     })
 
-    # scoped: only the (entry, point) pairs the batches' own reads touch can change
     point_id_of = {p.name: p.id for p in ordered}
-    touched = None if point_ids is None else {
-        (item.entry_id, point_id_of[item.read.point])
-        for items in timed.counted.values() for item in items
-        if item.read.read_id in in_batch and item.read.point in point_id_of
-    }
     times = timed.times
+    touched = None if scope.reads_at is None else _touched(
+        timed, in_batch, point_id_of, start.id if start is not None else None)
     open_heats = {h.heat_id for h in heat_rows.values() if not h.official}
     _write_splits(session, times, point_id_of, entry_ids, open_heats, touched)
     if touched is None:
@@ -185,35 +186,124 @@ def _bib_entries(
     ))
 
 
+def _keys_to_load(
+    reads_at: frozenset[tuple[str, int]],
+    assignments: list[rules.ChipAssignment],
+    start_id: int | None,
+) -> tuple[set[str], set[tuple[str, int]]]:
+    """The chip keys whose reads to load at every point, and the (chip key, timing point)
+    pairs whose reads to load: for each runner a new read is for (any of its chips), its
+    reads at the points of its new reads and at the start mat (net times); every read of a
+    runner with a new start-mat read. A chip no assignment covers is loaded where it was
+    read, for its flag."""
+    keys_of: dict[int, set[str]] = defaultdict(set)
+    wearers: dict[str, set[int]] = defaultdict(set)
+    for assignment in assignments:
+        keys_of[assignment.entry_id].add(assignment.chip)
+        wearers[assignment.chip].add(assignment.entry_id)
+    points_of: dict[int, set[int]] = defaultdict(set)
+    at: set[tuple[str, int]] = set()
+    for key, point_id in reads_at:
+        if key not in wearers:
+            at.add((key, point_id))
+        for entry_id in wearers.get(key, ()):
+            points_of[entry_id].add(point_id)
+    everywhere = {key for entry_id, point_ids in points_of.items() if start_id in point_ids
+                  for key in keys_of[entry_id]}
+    at.update(
+        (key, point_id)
+        for entry_id, point_ids in points_of.items() if start_id not in point_ids
+        for key in keys_of[entry_id] if key not in everywhere
+        for point_id in (point_ids if start_id is None else point_ids | {start_id})
+    )
+    return everywhere, at
+
+
 def _reads(
     session: Session,
     competition_id: int,
-    chips: list[str],
-    bibs: list[str],
-    point_ids: list[int] | None,
     batch_ids: frozenset[int],
+    *,
+    everywhere: set[str],
+    at: set[tuple[str, int]],
 ) -> list[tuple[Any, ...]]:
     """(pk, chip key, timing point id, epoch ms, backup mat, in these batches, current flag)
-    of the chip reads of the competition for these chips or bibs, at these points."""
-    if not chips and not bibs:
+    of the chip reads of the competition for the chip keys (the chip, or the bib prefixed
+    with :data:`BIB_CHIP_PREFIX`) in ``everywhere`` at every point, and for the (chip key,
+    timing point id) pairs ``at``."""
+    chips: list[str] = []
+    bibs: list[str] = []
+    for key in sorted(everywhere):
+        if key.startswith(BIB_CHIP_PREFIX):
+            bibs.append(key[len(BIB_CHIP_PREFIX):])
+        else:
+            chips.append(key)
+    chip_pairs: list[tuple[str, int]] = []
+    bib_pairs: list[tuple[str, int]] = []
+    for key, point_id in sorted(at):
+        if key.startswith(BIB_CHIP_PREFIX):
+            bib_pairs.append((key[len(BIB_CHIP_PREFIX):], point_id))
+        else:
+            chip_pairs.append((key, point_id))
+    if not (chips or bibs or chip_pairs or bib_pairs):
         return []
-    at_points = "" if point_ids is None else " AND r.timing_point_id = ANY(%(points)s::int[])"
-    select_reads = (
-        f"SELECT r.id, coalesce(r.chip, %(prefix)s || r.bib), r.timing_point_id,"  # nosec B608 # only constant SQL fragments are joined; values are bound parameters
-        f" {_EPOCH_MS.format('r.read_at')}, d.mat_role = 'backup',"
-        " coalesce(r.batch_id = ANY(%(batches)s::bigint[]), false), r.flag"
-        " FROM timing_read r JOIN timing_device d ON d.id = r.device_id"
-        f" WHERE d.competition_id = %(competition)s AND NOT r.is_gun{at_points} AND "
-    )
-    # two index-friendly branches rather than one OR (bib-only reads are rare)
-    branches = [select_reads + "r.chip = ANY(%(chips)s::text[])"]
-    if bibs:
-        branches.append(select_reads + "r.chip IS NULL AND r.bib = ANY(%(bibs)s::text[])")
-    return driver_rows(session, " UNION ALL ".join(branches), {
+    devices = driver_rows(
+        session, "SELECT id, mat_role = 'backup' FROM timing_device WHERE competition_id = %(c)s",
+        {"c": competition_id})
+    params: dict[str, Any] = {
         "prefix": BIB_CHIP_PREFIX, "batches": int_array(sorted(batch_ids)),
-        "competition": competition_id, "chips": text_array(chips), "bibs": text_array(bibs),
-        "points": int_array(point_ids or ()),
-    })
+        "devices": int_array(sorted(pk for pk, _ in devices)),
+        "backup_devices": int_array(sorted(pk for pk, backup in devices if backup)),
+        "chips": text_array(chips), "bibs": text_array(bibs),
+        "pair_chips": text_array(k for k, _ in chip_pairs),
+        "pair_chip_points": int_array(p for _, p in chip_pairs),
+        "pair_bibs": text_array(b for b, _ in bib_pairs),
+        "pair_bib_points": int_array(p for _, p in bib_pairs),
+    }
+    # each branch looks up the reads of one chip (or bib) at a time through the chip index
+    # alone: a lateral subquery that OFFSET 0 keeps from being flattened (and the device
+    # filter out of), so a nested loop of index lookups whatever the statistics say; during
+    # a race they are stale, and the plans they gave read every read of every device of the
+    # race, once per query or once per chip. Bib-only reads are rare
+    branches = [
+        "SELECT r.id, coalesce(r.chip, %(prefix)s || r.bib), r.timing_point_id,"  # nosec B608 # only constant SQL fragments are joined; values are bound parameters
+        f" {_EPOCH_MS.format('r.read_at')}, r.device_id = ANY(%(backup_devices)s::int[]),"
+        " coalesce(r.batch_id = ANY(%(batches)s::bigint[]), false), r.flag"
+        f" FROM {keys} CROSS JOIN LATERAL (SELECT * FROM timing_read r WHERE {match}"
+        " AND NOT r.is_gun OFFSET 0) r WHERE r.device_id = ANY(%(devices)s::int[])"
+        for keys, match, wanted in (
+            ("unnest(%(chips)s::text[]) AS w(chip)", "r.chip = w.chip", chips),
+            ("unnest(%(bibs)s::text[]) AS w(bib)", "r.chip IS NULL AND r.bib = w.bib", bibs),
+            ("unnest(%(pair_chips)s::text[], %(pair_chip_points)s::int[]) AS w(chip, point_id)",
+             "r.chip = w.chip AND r.timing_point_id = w.point_id", chip_pairs),
+            ("unnest(%(pair_bibs)s::text[], %(pair_bib_points)s::int[]) AS w(bib, point_id)",
+             "r.chip IS NULL AND r.bib = w.bib AND r.timing_point_id = w.point_id", bib_pairs),
+        ) if wanted
+    ]
+    return driver_rows(session, " UNION ALL ".join(branches), params)
+
+
+def _touched(
+    timed: rules.TimedReads,
+    new_reads: set[str],
+    point_id_of: dict[str, int],
+    start_id: int | None,
+) -> set[tuple[int, int]]:
+    """The (entry, timing point) pairs a scoped recompute writes: those the new reads count
+    at, and every point of a runner with a new read at the start mat (its start crossing,
+    hence every net time, may have moved). Only reads are added, so nothing else changes."""
+    touched = {
+        (item.entry_id, point_id_of[item.read.point])
+        for items in timed.counted.values() for item in items
+        if item.read.read_id in new_reads and item.read.point in point_id_of
+    }
+    restarted = {entry_id for entry_id, point_id in touched if point_id == start_id}
+    touched.update(
+        (entry_id, point_id_of[split.point])
+        for (_, entry_id), race in timed.times.items() if entry_id in restarted
+        for split in race.splits
+    )
+    return touched
 
 
 def _heats_of(
@@ -273,15 +363,7 @@ def _write_splits(
         for split in race.splits
         if touched is None or (entry_id, point_id_of[split.point]) in touched
     }
-    if touched is None:
-        stored = splits.stored_splits(session, sorted(open_heats), sorted(entry_ids), None)
-    else:
-        stored = {
-            key: split for key, split in splits.stored_splits(
-                session, sorted(open_heats), sorted({e for e, _ in touched}),
-                sorted({p for _, p in touched}),
-            ).items() if (key[1], key[2]) in touched
-        }
+    stored = splits.stored_splits(session, sorted(open_heats), sorted(entry_ids), touched)
     splits.write_split_changes(
         session, splits.split_changes(stored, wanted, delete_unsupported=touched is None)
     )

@@ -5,9 +5,10 @@ report of chips no assignment covers. The rules are pure (:mod:`athsys.timing.ru
 storage is :mod:`athsys.timing.batches` and :mod:`athsys.timing.recompute`.
 
 Processing of one competition is serialised by a transaction-level advisory lock, so two
-workers never race on its results. Only the timing points the batch touches are recomputed
-(:class:`athsys.timing.recompute.Scope`), and a worker that falls behind catches up by
-processing the waiting batches of a competition together (:func:`process_batch`).
+workers never race on its results. Only the runners the batch's reads are for, at the timing
+points they are at, are recomputed (:class:`athsys.timing.recompute.Scope`), and a worker
+that falls behind catches up by processing the waiting batches of a competition together
+(:func:`process_batch`).
 """
 
 from __future__ import annotations
@@ -111,7 +112,7 @@ def process_batch(
     gun_heats = _apply_gun_reads(session, actor, competition_id, batch_ids, outcome)
     chips: set[str] = set()
     bibs: set[str] = set()
-    point_ids: set[int] = set()
+    reads_at: set[tuple[str, int]] = set()
     for chip, bib, point_id in driver_rows(
         session,
         "SELECT DISTINCT chip, bib, timing_point_id FROM timing_read"
@@ -120,10 +121,14 @@ def process_batch(
     ):
         if chip is not None:
             chips.add(chip)
+            key = chip
         elif bib is not None:
             bibs.add(bib)
+            key = BIB_CHIP_PREFIX + bib
+        else:
+            continue
         if point_id is not None:
-            point_ids.add(point_id)
+            reads_at.add((key, point_id))
     gun_entries: set[int] = set()
     if gun_heats:
         gun_entries = set(session.scalars(
@@ -132,7 +137,7 @@ def process_batch(
         ))
     # a gun moves every time of its heat: recompute all points then
     scope = Scope(frozenset(gun_entries), frozenset(chips), frozenset(bibs),
-                  None if gun_heats else frozenset(point_ids), frozenset(batch_ids))
+                  None if gun_heats else frozenset(reads_at), frozenset(batch_ids))
     reason = f"chip reads of batch {batch_id}" + (
         f" and {len(taken_along)} waiting batch(es) taken along" if taken_along else "")
     recompute(session, actor, competition_id, scope, window_ms=window_ms, outcome=outcome,

@@ -65,20 +65,30 @@ def split_changes(
 
 
 def stored_splits(
-    session: Session, heat_ids: list[int], entry_ids: list[int], point_ids: list[int] | None
+    session: Session, heat_ids: list[int], entry_ids: list[int],
+    at: set[tuple[int, int]] | None = None,
 ) -> dict[SplitKey, StoredSplit]:
-    """The stored splits of these entries in these heats (at these timing points)."""
-    if not heat_ids or not entry_ids:
+    """The stored splits of these entries in these heats; only at the (entry id, timing
+    point id) pairs ``at`` when given (not every point of every one of the entries)."""
+    if not heat_ids or not entry_ids or at is not None and not at:
         return {}
-    at_points = "" if point_ids is None else " AND timing_point_id = ANY(%(points)s::int[])"
-    rows = driver_rows(
-        session,
-        "SELECT heat_id, entry_id, timing_point_id, id, gun_time_ms, net_time_ms"  # nosec B608 # only constant SQL fragments are joined; values are bound parameters
-        " FROM timing_split WHERE heat_id = ANY(%(heats)s::int[])"
-        f" AND entry_id = ANY(%(entries)s::int[]){at_points}",
-        {"heats": int_array(heat_ids), "entries": int_array(entry_ids),
-         "points": int_array(point_ids or ())},
+    pairs = sorted(at or ())
+    select_splits = (
+        "SELECT s.heat_id, s.entry_id, s.timing_point_id, s.id, s.gun_time_ms, s.net_time_ms"
     )
+    if at is None:
+        sql = (f"{select_splits} FROM timing_split s WHERE s.heat_id = ANY(%(heats)s::int[])"  # nosec B608 # only constant SQL fragments are joined; values are bound parameters
+               " AND s.entry_id = ANY(%(entries)s::int[])")
+    else:  # one index lookup a pair (OFFSET 0: a nested loop, as in recompute._reads)
+        sql = (f"{select_splits} FROM unnest(%(pair_entries)s::int[], %(pair_points)s::int[])"  # nosec B608 # only constant SQL fragments are joined; values are bound parameters
+               " AS w(entry_id, point_id) CROSS JOIN LATERAL (SELECT * FROM timing_split s"
+               " WHERE s.heat_id = ANY(%(heats)s::int[]) AND s.entry_id = w.entry_id"
+               " AND s.timing_point_id = w.point_id OFFSET 0) s")
+    rows = driver_rows(session, sql, {
+        "heats": int_array(heat_ids), "entries": int_array(entry_ids),
+        "pair_entries": int_array(e for e, _ in pairs),
+        "pair_points": int_array(p for _, p in pairs),
+    })
     return {(h, e, p): StoredSplit(pk, (g, n)) for h, e, p, pk, g, n in rows}
 
 

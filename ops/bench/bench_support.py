@@ -94,15 +94,21 @@ def gunicorn(env: BenchEnvironment, *, workers: int = 2) -> Iterator[str]:
 
 @contextmanager
 def celery_worker(env: BenchEnvironment, *, queues: str, concurrency: int = 2,
-                  connect_s: float = 3) -> Iterator[subprocess.Popen[bytes]]:
+                  connect_s: float = 3, name: str = "bench",
+                  max_memory_per_child_kib: int | None = None,
+                  ) -> Iterator[subprocess.Popen[bytes]]:
     """A Celery worker of the app (prefork) on ``queues``, as ``athsys worker`` runs it;
-    yields once it had ``connect_s`` to reach the broker."""
-    log = env.data_dir / "worker.log"
+    yields once it had ``connect_s`` to reach the broker. ``name`` tells several workers of
+    one benchmark apart (node name and log file); ``max_memory_per_child_kib`` is Celery's
+    ``--max-memory-per-child`` (a child above it is replaced after its task)."""
+    log = env.data_dir / f"{name}-worker.log"
+    limits = [] if max_memory_per_child_kib is None else [
+        "--max-memory-per-child", str(max_memory_per_child_kib)]
     with open(log, "wb") as out:
         process = subprocess.Popen(
             [sys.executable, "-m", "celery", "-A", "tasks.app", "worker", "--queues", queues,
-             "--concurrency", str(concurrency), "--hostname", f"bench-{os.getpid()}@%h",
-             "--without-gossip", "--without-mingle", "--loglevel", "WARNING"],
+             "--concurrency", str(concurrency), "--hostname", f"{name}-{os.getpid()}@%h",
+             *limits, "--without-gossip", "--without-mingle", "--loglevel", "WARNING"],
             cwd=ROOT, env=env.process_env(), stdout=out, stderr=subprocess.STDOUT,
         )
     try:

@@ -1,13 +1,15 @@
 """Full marathon replay, checked runner by runner: prints figures, exits 1 on any wrong time.
 
     .venv/bin/python ops/bench/marathon_replay.py [--runners 55000] [--compression 100]
-        [--clients 4] [--seed 1]
+        [--clients 4] [--seed 1] [--workers all:2] [--max-memory-per-child KIB]
 
 Starts the embedded PostgreSQL and Redis in a temporary directory, migrates, sets up a
 marathon (``--runners`` in 4 waves eight minutes apart, each wave a heat of the event's round
 with its own gun; 11 timing points; one decoder per point and one per backup mat at the
-start, half and finish), starts gunicorn (2 workers x 4 threads, as ``athsys web``) and a
-Celery worker (all queues, prefork concurrency 2, as ``athsys worker``), then replays the
+start, half and finish), starts gunicorn (2 workers x 4 threads, as ``athsys web``) and the
+Celery workers of ``--workers`` (default ``all:2``: one worker on every queue with 2 prefork
+processes, as ``athsys worker``; ``ingest:1,leaderboards+notifications+maintenance:1`` puts
+the ingest queue on a worker of its own; see :func:`parse_workers`), then replays the
 race through ``POST /api/timing/passings`` at race-day pace compressed ``--compression``
 times: every 0.5 s of wall time, each decoder posts what it would have sent by then, from
 ``--clients`` concurrent HTTP clients. The race (:func:`athsys.timing.simulation.marathon_race`)
@@ -27,9 +29,9 @@ Figures:
   ``all`` board). This script subscribes to Redis itself; no SSE client sits in between.
   p50/p95/p99 over all finishers, and p95 of those stored in the minute when most
   finish reads were stored;
-- peak RSS of the web (gunicorn master and workers) and the worker (Celery parent and
-  children) process trees, sampled every 0.5 s (psutil): the sum over the tree, and the
-  largest single process;
+- peak RSS of the web (gunicorn master and workers) and the worker (Celery parents and
+  children) process trees, sampled every 0.5 s (psutil): the sum over all workers' trees,
+  the largest single worker's tree, and the largest single process;
 - the check: every runner's gun time, net time, splits and places against an independent
   computation from the generated truth (:class:`athsys.timing.simulation.RunnerTruth`
   records which mat's crossing counts, from how the reads were made; nothing here calls
@@ -57,7 +59,7 @@ import urllib.request
 from collections import Counter, defaultdict
 from collections.abc import Callable, Iterator
 from concurrent.futures import Future, ThreadPoolExecutor
-from contextlib import contextmanager
+from contextlib import ExitStack, contextmanager
 from dataclasses import dataclass, field
 from datetime import date
 from functools import partial
@@ -124,13 +126,15 @@ class MemorySampler(threading.Thread):
         super().__init__(daemon=True)
         self.interval_s = interval_s
         self.stop = threading.Event()
-        self.tree_peak: dict[str, float] = defaultdict(float)  # MiB, summed over the tree
+        self.tree_peak: dict[str, float] = defaultdict(float)  # MiB, all trees of a kind
+        self.one_tree_peak: dict[str, float] = defaultdict(float)  # MiB, one parent's tree
         self.single_peak: dict[str, float] = defaultdict(float)  # MiB, one process
         self.samples = 0
 
     def run(self) -> None:
         me = psutil.Process()
         while not self.stop.is_set():
+            total: dict[str, float] = defaultdict(float)
             for child in me.children():
                 try:
                     command = " ".join(child.cmdline())
@@ -142,8 +146,11 @@ class MemorySampler(threading.Thread):
                            for p in (child, *child.children(recursive=True))]
                 except psutil.Error:
                     continue
-                self.tree_peak[kind] = max(self.tree_peak[kind], sum(rss))
+                total[kind] += sum(rss)
+                self.one_tree_peak[kind] = max(self.one_tree_peak[kind], sum(rss))
                 self.single_peak[kind] = max(self.single_peak[kind], max(rss))
+            for kind, mib in total.items():
+                self.tree_peak[kind] = max(self.tree_peak[kind], mib)
             self.samples += 1
             self.stop.wait(self.interval_s)
 
@@ -538,10 +545,54 @@ class Replay:
         return max(windows.values()) / 10 if windows else 0.0
 
 
+@dataclass(frozen=True)
+class WorkerSpec:
+    """One Celery worker of the replay: its queues and its prefork processes."""
+
+    queues: tuple[str, ...]
+    concurrency: int
+
+    def __str__(self) -> str:
+        return f"{'+'.join(self.queues)}:{self.concurrency}"
+
+
+def parse_workers(text: str) -> tuple[WorkerSpec, ...]:
+    """``QUEUES:PROCESSES[,QUEUES:PROCESSES...]``, one item a worker; QUEUES is ``all`` or
+    queue names joined by ``+``. Every queue must have a worker (a task on a queue nobody
+    takes would wait for ever) and none two."""
+    specs: list[WorkerSpec] = []
+    for item in text.split(","):
+        queues, _, processes = item.strip().partition(":")
+        if not processes.isdigit() or int(processes) < 1:
+            raise argparse.ArgumentTypeError(
+                f"worker '{item}': give QUEUES:PROCESSES with PROCESSES a whole number >= 1")
+        names = Queue.ALL if queues == "all" else tuple(queues.split("+"))
+        unknown = [name for name in names if name not in Queue.ALL]
+        if unknown:
+            raise argparse.ArgumentTypeError(
+                f"worker '{item}': unknown queue(s) {', '.join(unknown)}; the queues are "
+                f"{', '.join(Queue.ALL)} (or all)")
+        specs.append(WorkerSpec(names, int(processes)))
+    taken = [name for spec in specs for name in spec.queues]
+    missing = [name for name in Queue.ALL if name not in taken]
+    twice = sorted({name for name in taken if taken.count(name) > 1})
+    if missing or twice:
+        raise argparse.ArgumentTypeError(
+            f"workers '{text}': " + "; ".join(
+                ([f"no worker for {', '.join(missing)}"] if missing else [])
+                + ([f"{', '.join(twice)} on two workers"] if twice else [])))
+    return tuple(specs)
+
+
+DEFAULT_WORKERS = "all:2"
+
+
 def replay(bench: BenchEnvironment, *, runners: int, compression: float, clients: int = 4,
-           seed: int = 1, progress: Callable[[str], None] = SAY) -> Replay:
-    """Set up, replay and check one marathon on ``bench``'s servers (gunicorn and a worker
-    are started here and stopped before returning)."""
+           seed: int = 1, workers: tuple[WorkerSpec, ...] = parse_workers(DEFAULT_WORKERS),
+           max_memory_per_child_kib: int | None = None,
+           progress: Callable[[str], None] = SAY) -> Replay:
+    """Set up, replay and check one marathon on ``bench``'s servers (gunicorn and the
+    ``workers`` are started here and stopped before returning)."""
     engine = make_engine(bench.settings, pool_size=2)
     client = make_redis(bench.settings, timeout_s=30)
     try:
@@ -565,7 +616,11 @@ def replay(bench: BenchEnvironment, *, runners: int, compression: float, clients
                  f" set up in {setup_s:.1f} s; replaying {compression:g} x faster than race day")
         memory = MemorySampler()
         watcher = BoardWatcher(client, sim.competition_id, event_id)
-        with gunicorn(bench) as base, celery_worker(bench, queues=",".join(Queue.ALL)):
+        with gunicorn(bench) as base, ExitStack() as started_workers:
+            for number, spec in enumerate(workers, start=1):
+                started_workers.enter_context(celery_worker(
+                    bench, queues=",".join(spec.queues), concurrency=spec.concurrency,
+                    name=f"worker{number}", max_memory_per_child_kib=max_memory_per_child_kib))
             memory.start()
             watcher.start()
             watcher.subscribed.wait(10)
@@ -619,8 +674,9 @@ def report(result: Replay) -> list[str]:
         f"({len(result.peak_minute_lags_ms)} finishers)",
         f"  peak RSS, web             : {m.tree_peak['web']:,.0f} MiB the tree "
         f"(gunicorn master + 2 workers), {m.single_peak['web']:,.0f} MiB the largest process",
-        f"  peak RSS, worker          : {m.tree_peak['worker']:,.0f} MiB the tree "
-        f"(Celery parent + 2 children), {m.single_peak['worker']:,.0f} MiB the largest process"
+        f"  peak RSS, worker          : {m.tree_peak['worker']:,.0f} MiB all workers' trees "
+        f"(Celery parents + children), {m.one_tree_peak['worker']:,.0f} MiB the largest "
+        f"worker's tree, {m.single_peak['worker']:,.0f} MiB the largest process"
         f" ({m.samples} samples)",
         f"  check                     : {', '.join(f'{n} {k}' for k, n in c.checked.items())};"
         f" {len(c.missing)} missing, {len(c.doubled)} doubled, {len(c.wrong)} wrong",
@@ -642,12 +698,21 @@ def main() -> int:
                         help="race-day seconds per wall-clock second")
     parser.add_argument("--clients", type=int, default=4, help="concurrent HTTP clients")
     parser.add_argument("--seed", type=int, default=1)
+    parser.add_argument("--workers", type=parse_workers, default=DEFAULT_WORKERS,
+                        help="Celery workers, QUEUES:PROCESSES each, comma-separated "
+                             "(QUEUES: all, or queue names joined by +)")
+    parser.add_argument("--max-memory-per-child", type=int, default=None, metavar="KIB",
+                        help="Celery's --max-memory-per-child of every worker")
     args = parser.parse_args()
     print(f"marathon replay: {args.runners} runners x {len(MARATHON_POINTS)} timing points, "
-          f"{len(WAVES_MS)} waves, {os.cpu_count()} CPU(s)")
+          f"{len(WAVES_MS)} waves, {os.cpu_count()} CPU(s); workers "
+          f"{', '.join(map(str, args.workers))}"
+          + (f", max memory per child {args.max_memory_per_child} KiB"
+             if args.max_memory_per_child else ""))
     with bench_environment("athsys-marathon-") as bench, _load_average("the replay"):
         result = replay(bench, runners=args.runners, compression=args.compression,
-                        clients=args.clients, seed=args.seed)
+                        clients=args.clients, seed=args.seed, workers=args.workers,
+                        max_memory_per_child_kib=args.max_memory_per_child)
     print("\n".join(report(result)))
     print("  targets (2 cores)         : stored -> leaderboard p95 <= 2,000 ms, worker RSS "
           "<= 300 MB, 0 missing, 0 doubled, 0 wrong")

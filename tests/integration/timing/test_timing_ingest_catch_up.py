@@ -4,6 +4,7 @@ failed before; a bad batch taken along does not fail the good one that took it."
 
 from __future__ import annotations
 
+from collections import Counter
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
@@ -15,13 +16,15 @@ from sqlalchemy.orm import Session
 
 import tasks.ingest as ingest
 from athsys.timing import batches
+from athsys.timing import recompute as recompute_module
 from athsys.timing import service as timing_service
-from athsys.timing.models import ChipAssignment, ReadBatch
+from athsys.timing.models import ChipAssignment, ReadBatch, TimingSplit
 from tests.integration.timing.timing_ingest_support import (
     GUN,
     Race,
     bearer,
     passing,
+    process_pending,
     result_of,
     store_waiting,
 )
@@ -144,3 +147,84 @@ def test_a_device_sees_its_batch_done_with_the_batch_that_took_it(
     assert body["processed_at"] is not None
     other_device = client.get(f"/api/timing/batches/{second}", headers=bearer(race.tokens["5k"]))
     assert other_device.status_code == 401
+
+
+def _splits_of(engine: Engine) -> dict[tuple[int, int], tuple[int, int | None, int | None, Any]]:
+    """(entry, timing point) → (split id, gun time, net time, updated at)."""
+    with Session(engine) as session:
+        return {(s.entry_id, s.timing_point_id): (s.id, s.gun_time_ms, s.net_time_ms,
+                                                  s.updated_at)
+                for s in session.scalars(select(TimingSplit))}
+
+
+def test_a_late_start_read_moves_only_its_runner_s_net_times(
+    race: Race, committed_db: Engine, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A catch-up holding late start-mat reads re-times those runners at every point (their
+    net times move, gun times and places stay) and every other runner only at the points
+    its own new reads are at (and the start mat): C105's new finish read does not bring its
+    5 km read to the rules, though C106 has a new 5 km read in the same catch-up."""
+    a, b, c, d, e, f = race.entries[:6]
+    start, five_k, finish = (race.points[p] for p in ("start", "5k", "finish"))
+    store_waiting(committed_db, race, "start", [passing("S1", "C101", 4.0),
+                                                passing("S2", "C102", 6.0),
+                                                passing("S5", "C105", 5.0)])
+    store_waiting(committed_db, race, "5k", [passing(f"K{n}", f"C10{n}", 1500.0 + n)
+                                             for n in (1, 2, 3, 5)])
+    store_waiting(committed_db, race, "finish", [passing(f"F{n}", f"C10{n}", 3000.0 + n)
+                                                 for n in (1, 2, 3, 5)])
+    process_pending(committed_db)
+    before = _splits_of(committed_db)
+    assert before[(c, five_k)][1:3] == (1503000, 1503000)  # no start read yet: net = gun
+
+    seen: list[tuple[str, str]] = []
+    time_reads = recompute_module.rules.time_reads
+
+    def recording(reads: Any, *args: Any, **kwargs: Any) -> Any:
+        reads = list(reads)
+        seen.extend((read.chip, read.point) for read in reads)
+        return time_reads(reads, *args, **kwargs)
+
+    monkeypatch.setattr(recompute_module.rules, "time_reads", recording)
+    late = store_waiting(committed_db, race, "start", [
+        passing("S1-late", "C101", 2.0),  # earlier than its crossing at 4.0: the new crossing
+        passing("S3-late", "C103", 3.0),  # C103's first start read
+        passing("S2-dup", "C102", 9.0),  # within 10 s of C102's crossing: a duplicate
+    ])
+    store_waiting(committed_db, race, "finish", [passing("F4", "C104", 3300.0)])
+    store_waiting(committed_db, race, "finish-backup", [passing("B5", "C105", 3004.0)])
+    store_waiting(committed_db, race, "5k", [passing("K6", "C106", 1506.0)])
+    outcome = _process(committed_db, late)
+
+    assert outcome is not None
+    assert (outcome.results_created, outcome.results_updated) == (1, 2)
+    loaded = Counter(seen)
+    assert loaded[("C101", "5k")] == loaded[("C103", "finish")] == 1  # re-timed everywhere
+    assert ("C105", "5k") not in loaded  # C105 has new finish reads, not a start read
+    assert loaded[("C105", "start")] == 1 and loaded[("C105", "finish")] == 2
+    assert loaded[("C104", "finish")] == 1
+
+    after = _splits_of(committed_db)
+    expected = {
+        (a, start): (2000, 0), (a, five_k): (1501000, 1499000),
+        (a, finish): (3001000, 2999000),
+        (b, start): (6000, 0), (b, five_k): (1502000, 1496000),
+        (b, finish): (3002000, 2996000),
+        (c, start): (3000, 0), (c, five_k): (1503000, 1500000),
+        (c, finish): (3003000, 3000000),
+        (d, finish): (3300000, 3300000),
+        (e, start): (5000, 0), (e, five_k): (1505000, 1500000),
+        (e, finish): (3005000, 3000000),
+        (f, five_k): (1506000, 1506000),
+    }
+    assert {key: split[1:3] for key, split in after.items()} == expected
+    # the splits the late reads do not move are not written again
+    for key in [(b, start), (b, five_k), (b, finish), (e, start), (e, five_k), (e, finish)]:
+        assert after[key] == before[key]
+    results = {entry: result_of(committed_db, race.road_heat_id, entry)
+               for entry in (a, b, c, d, e)}
+    assert {entry: (r.mark, r.net_mark, r.place, r.revision) for entry, r in results.items()} == {
+        a: (3001000, 2999000, 1, 2), b: (3002000, 2996000, 2, 1),
+        c: (3003000, 3000000, 3, 2), d: (3300000, 3300000, 5, 1),
+        e: (3005000, 3000000, 4, 1),
+    }
