@@ -12,17 +12,18 @@ from datetime import UTC, datetime
 from typing import Any
 
 from flask import g, has_request_context
-from flask_appbuilder.models.sqla.interface import SQLAInterface
 from flask_appbuilder.security.api import SecurityApi
 from flask_appbuilder.security.sqla.manager import SecurityManager
 from flask_appbuilder.security.sqla.models import assoc_permissionview_role
 from flask_appbuilder.security.views import UserDBModelView
 from sqlalchemy import select
 from sqlalchemy.orm import selectinload
+from sqlalchemy.orm.interfaces import LoaderOption
 
 from athsys.accounts import service as accounts
 from athsys.accounts.credentials import revoke_earlier_credentials
 from athsys.audit.service import record
+from webui.eager_lists import EagerListInterface
 from webui.security.current import current_actor
 from webui.security.roles import ADMIN, USER_RESOURCE
 
@@ -88,7 +89,7 @@ class ClosedSecurityApi(SecurityApi):
     include_route_methods: set[str] = set()
 
 
-class LoadingInterface(SQLAInterface):
+class LoadingInterface(EagerListInterface):
     """FAB's ``SQLAInterface`` whose list query loads ``relations`` with the page, one
     statement each (``selectin``): FAB's account pages list each user's roles and groups and
     each role's permissions, and read them row by row otherwise (two statements a user).
@@ -99,16 +100,8 @@ class LoadingInterface(SQLAInterface):
         super().__init__(obj)
         self.loads = tuple(selectinload(getattr(obj, name)) for name in relations)
 
-    def query(self, filters: Any = None, order_column: str = "", order_direction: str = "",
-              page: int | None = None, page_size: int | None = None,
-              select_columns: list[str] | None = None,
-              outer_default_load: bool = False) -> tuple[int, list[Any]]:
-        base = self.session.query(self.obj)
-        count = self.query_count(base, filters, select_columns)
-        query = self.apply_all(base.options(*self.loads), filters, order_column,
-                               order_direction, page, page_size, select_columns,
-                               outer_default_load)
-        return count, query.all()
+    def list_loads(self) -> tuple[LoaderOption, ...]:
+        return self.loads
 
 
 class AthsysSecurityManager(SecurityManager):

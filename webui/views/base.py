@@ -17,7 +17,6 @@ from typing import Any, ClassVar
 
 from flask import flash, redirect
 from flask_appbuilder import ModelView
-from flask_appbuilder.models.sqla.interface import SQLAInterface
 from sqlalchemy import Boolean, inspect
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
@@ -27,6 +26,7 @@ from wtforms import BooleanField, SelectField
 from athsys.accounts.actor import Actor
 from athsys.audit.service import audited_add, audited_delete, audited_update, snapshot
 from athsys.errors import AthsysError
+from webui.eager_lists import EagerListInterface
 from webui.security.current import current_actor
 from webui.views.integrity import constraint_error
 from webui.views.marks import EnumSelectField, fill_notation_fields, value_choices
@@ -42,24 +42,15 @@ EAGER: dict[type, tuple[LoaderOption, ...]] = {}
 DISPLAY: dict[type, dict[str, Display]] = {}
 
 
-class AthsysInterface(SQLAInterface):
+class AthsysInterface(EagerListInterface):
     """SQLAInterface with eager loading, row-aware display, and commits only.
 
     The writes themselves happen in :class:`AthsysModelView`'s hooks; here ``add``, ``edit``
     and ``delete`` only commit (rolling back and re-raising on error).
     """
 
-    def query(self, filters: Any = None, order_column: str = "", order_direction: str = "",
-              page: int | None = None, page_size: int | None = None,
-              select_columns: list[str] | None = None,
-              outer_default_load: bool = False) -> tuple[int, list[Any]]:
-        base = self.session.query(self.obj)
-        count = self.query_count(base, filters, select_columns)
-        query = self.apply_all(
-            base.options(*EAGER.get(self.obj, ())), filters, order_column, order_direction,
-            page, page_size, select_columns, outer_default_load,
-        )
-        return count, query.all()
+    def list_loads(self) -> Sequence[LoaderOption]:
+        return EAGER.get(self.obj, ())
 
     def _get_attr_value(self, item: Any, col: str) -> Any:  # type: ignore[override]
         shown = DISPLAY.get(self.obj, {}).get(col)
