@@ -1,7 +1,10 @@
 import json
 import random
+import re
 import time
 from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any
 
 import pytest
 from sqlalchemy import func, select, update
@@ -58,6 +61,27 @@ def _make_official(engine: Engine, meet: Meet, **kwargs) -> list[int]:
         created = service.notify_result_official(session, heat_id=meet.heat_id, **kwargs)
         take_pending(session)
         return created
+
+
+DOC = Path(__file__).resolve().parents[3] / "docs" / "notifications.md"
+
+
+def _documented_fields() -> set[str]:
+    """The payload fields ``docs/notifications.md`` names, one table row each."""
+    payload = DOC.read_text().split("## Payload", 1)[1]
+    return set(re.findall(r"^\| `([a-z_.\[\]]+)` \|", payload, flags=re.MULTILINE))
+
+
+def _paths(value: Any, prefix: str = "") -> set[str]:
+    """Every field of a payload as a dotted path, a list's items as ``[]``."""
+    found = {prefix} if prefix and not prefix.endswith("[]") else set()
+    if isinstance(value, dict):
+        for key, item in value.items():
+            found |= _paths(item, f"{prefix}.{key}" if prefix else key)
+    elif isinstance(value, list):
+        for item in value:
+            found |= _paths(item, f"{prefix}[]")
+    return found
 
 
 def _due_now(engine: Engine, notification_id: int) -> None:
@@ -386,6 +410,12 @@ def test_a_relay_result_names_the_team_and_reaches_its_runners_subscribers(
     assert (payload["team"]["name"], payload["team"]["club"]) == ("Striders A", "Striders")
     assert [leg["name"] for leg in payload["team"]["legs"]] == [
         "Leg1 Striders", "Leg2 Striders", "Leg3 Striders", "Leg4 Striders"]
+    _subscribe(committed_db, channel=Channel.EMAIL, email="fan@example.com",
+               athlete_id=meet.athlete_ids[0])
+    (individual,) = _make_official(committed_db, meet)
+    # the documented payload: every field of a team's and an athlete's result, and no other
+    assert _paths(payload) | _paths(_outbox(committed_db, individual).payload) == \
+        _documented_fields()
     subject, body = render_email(payload)
     assert subject == "Striders A: Women 4x100 m 44.87 (official)"
     assert "Striders A (Striders): place 1, 44.87" in body
