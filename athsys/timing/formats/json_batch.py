@@ -10,8 +10,9 @@ precision; without an offset it is read in :attr:`ParseOptions.tz`) are required
 needs ``chip`` or ``bib`` unless it is a gun marker (``"is_gun": true``). Optional: ``hits``,
 ``rssi``, ``antenna`` (integers), ``timing_point``. Any other member is rejected, as are
 duplicate keys, ``NaN``/``Infinity`` and more than :attr:`ParseOptions.max_lines` items
-(default 10,000). A plainly valid batch is read in one pass; any other is read item by item,
-each validated with marshmallow, and the errors name the line the item starts on and the field.
+(default 10,000). A plainly valid batch is read in one typed pass (msgspec, in C) and the
+device API stores it without a Python object per read; any other is read item by item, each
+validated with marshmallow, and the errors name the line the item starts on and the field.
 """
 
 from __future__ import annotations
@@ -136,16 +137,11 @@ def _item_by_item(text: str, options: ParseOptions) -> list[Passing]:
 
 _FIELD_LENGTHS = {"read_id": 64, "chip": 32, "bib": 12, "timing_point": 64}
 _INTEGER_FIELDS = ("hits", "rssi", "antenna")
-_PLAIN_TIMESTAMP = re.compile(
-    r"\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}(?:\.\d{1,3})?(?:Z|[+-]\d{2}:\d{2})?"
-)
-
-
 PLAIN_TIMESTAMP_FORM = re.compile(
     r"[0-9]{4}-[0-9]{2}-[0-9]{2}T[0-9]{2}:[0-9]{2}:[0-9]{2}(?:\.[0-9]{1,3})?"
     r"(?:Z|[+-](?:0[0-9]|1[0-5]):[0-5][0-9])?"
 )
-"""The timestamps the one-pass reading takes (others are read item by item): ISO 8601 to
+"""The timestamps read without marshmallow (others are read by its schema): ISO 8601 to
 the millisecond, with an offset of at most ±15:59 (:func:`athsys.inputs.moment_problem`)
 or none."""
 _ReadId = Annotated[str, Meta(min_length=1, max_length=_FIELD_LENGTHS["read_id"])]
@@ -180,7 +176,7 @@ _LATEST = datetime.combine(LATEST_DAY, time(), UTC)
 class PlainBatch:
     """A plainly valid JSON batch, read in one pass (:func:`read_plain_batch`).
 
-    ``text`` is the payload as sent, every item of which is valid: storing can hand it to
+    ``text`` is the payload's text, every item of which is valid: storing can hand it to
     PostgreSQL as it is. ``reads`` are its items (members left out are ``UNSET``),
     ``read_at`` the timestamp of each in ISO 8601 with its offset (the competition's time
     zone attached to one sent without). No :class:`Passing` is made unless asked for
@@ -250,7 +246,8 @@ def read_plain_batch(body: str | bytes, options: ParseOptions) -> PlainBatch | N
     if not reads or len(reads) > options.max_lines:
         return None
     read_ids = [r.read_id for r in reads]
-    if len(set(read_ids)) != len(read_ids) or text.count(":") != _ENCODER.encode(reads).count(b":"):
+    if (len(set(read_ids)) != len(read_ids)
+            or text.count(":") != _ENCODER.encode(reads).count(b":")):
         return None
     if any(not (r.chip or r.bib or r.is_gun) for r in reads):
         return None
@@ -300,7 +297,7 @@ def _plain_item(item: dict[str, Any]) -> dict[str, Any] | None:
         data["read_id"] is None
         or type(is_gun) is not bool
         or not isinstance(raw_time, str)
-        or not _PLAIN_TIMESTAMP.fullmatch(raw_time)
+        or not PLAIN_TIMESTAMP_FORM.fullmatch(raw_time)
         or not (is_gun or data["chip"] or data["bib"])
     ):
         return None
