@@ -251,7 +251,7 @@ def _insert_plain(
                for point_id in set(point_ids)}
     with session.connection().connection.cursor() as cursor:  # type: ignore[attr-defined]
         cursor.execute(
-            _INSERT_READS.format(is_gun="coalesce(is_gun, false)", source=_PLAIN_SOURCE),  # nosec B608 # only constant SQL fragments are joined; values are bound parameters
+            _INSERT_READS.format(is_gun="coalesce(is_gun, false)", source=_PLAIN_SOURCE),
             {"device": device_id, "batch": batch_id, "reads": plain.text,
              "points": "{" + ",".join(map(as_text.__getitem__, point_ids)) + "}",
              "read_at": "{" + ",".join(plain.read_at) + "}"},
@@ -292,7 +292,7 @@ def _copy_reads(
             "COPY timing_read_incoming (read_id, chip, bib, timing_point_id, read_at, is_gun,"
             " hits, rssi, antenna) FROM STDIN", buffer
         )
-        cursor.execute(_INSERT_READS.format(is_gun="is_gun", source="timing_read_incoming"),  # nosec B608 # only constant SQL fragments are joined; values are bound parameters
+        cursor.execute(_INSERT_READS.format(is_gun="is_gun", source="timing_read_incoming"),
                        {"device": device_id, "batch": batch_id})
         return int(cursor.rowcount)
 
