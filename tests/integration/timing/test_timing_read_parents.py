@@ -7,9 +7,6 @@ from __future__ import annotations
 
 import json
 import threading
-import time
-from collections.abc import Callable, Iterator
-from contextlib import contextmanager
 from datetime import UTC, datetime
 from typing import Any
 
@@ -24,6 +21,7 @@ from athsys.timing import batches
 from athsys.timing.models import TimingDevice
 from athsys.timing.passing import Passing
 from tests.integration.timing.timing_ingest_support import Race, count
+from tests.integration.timing.two_connections import in_a_thread, wait_until_blocked
 
 pytestmark = pytest.mark.integration
 
@@ -213,41 +211,6 @@ PARENT_TABLES = {"device_id": "timing_device", "batch_id": "read_batch",
                  "timing_point_id": "timing_point"}
 
 
-@contextmanager
-def _in_a_thread(work: Callable[[], None]) -> Iterator[threading.Thread]:
-    """Run ``work`` in a thread; re-raise what it raised once the block is over."""
-    failure: list[BaseException] = []
-
-    def run() -> None:
-        try:
-            work()
-        except BaseException as exc:  # noqa: BLE001 - handed to the test's thread
-            failure.append(exc)
-
-    thread = threading.Thread(target=run)
-    thread.start()
-    try:
-        yield thread
-    finally:
-        thread.join(30)
-    assert not thread.is_alive(), "the other connection is still blocked"
-    if failure:
-        raise failure[0]
-
-
-def _wait_until_blocked(engine: Engine, pid: int) -> None:
-    deadline = time.monotonic() + 20
-    with engine.connect() as conn:
-        while time.monotonic() < deadline:
-            waiting = conn.execute(text("SELECT wait_event_type FROM pg_stat_activity"
-                                        " WHERE pid = :pid"), {"pid": pid}).scalar()
-            if waiting == "Lock":
-                return
-            conn.rollback()
-            time.sleep(0.02)
-    raise AssertionError(f"backend {pid} never waited for a lock")
-
-
 @pytest.mark.parametrize("column", list(KEYS))
 def test_a_delete_waits_for_an_insert_of_reads_then_acts_on_them(
     stored: dict[str, int], committed_db: Engine, column: str
@@ -269,9 +232,9 @@ def test_a_delete_waits_for_an_insert_of_reads_then_acts_on_them(
 
         pid: list[int] = []
         started = threading.Event()
-        with _in_a_thread(delete_the_parent):
+        with in_a_thread(delete_the_parent):
             assert started.wait(10)
-            _wait_until_blocked(committed_db, pid[0])
+            wait_until_blocked(committed_db, pid[0])
             assert not deleted.is_set()
             inserting.commit()
     finally:
@@ -313,9 +276,9 @@ def test_an_insert_waiting_for_a_delete_of_its_parent_is_refused(
 
         pid: list[int] = []
         started = threading.Event()
-        with _in_a_thread(insert_reads):
+        with in_a_thread(insert_reads):
             assert started.wait(10)
-            _wait_until_blocked(committed_db, pid[0])
+            wait_until_blocked(committed_db, pid[0])
             deleting.commit()
     finally:
         deleting.close()
