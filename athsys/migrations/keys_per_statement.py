@@ -90,11 +90,15 @@ def _check_one(child: str, key: ParentKey) -> str:
 
 def _functions(child: str, noun: str, rows: str, keys: Sequence[ParentKey]) -> list[str]:
     columns = [column for key in keys for column in key.columns]
-    distinct = [
-        f"(SELECT array_agg({column} ORDER BY {', '.join(key.columns)}) FROM"  # nosec B608 # names of the migration's own keys, no input
-        f" (SELECT DISTINCT {', '.join(key.columns)} FROM {rows}) AS named)"
-        for key in keys for column in key.columns
-    ]
+    arrays = [f"{column}s" for column in columns]
+    # one scan a key: the aggregates of one query see its rows in the same order, so the
+    # arrays of a key of several columns stay in step
+    distinct = "".join(
+        f"    SELECT {', '.join(f'array_agg({column})' for column in key.columns)}"  # nosec B608 # names of the migration's own keys, no input
+        f" INTO {', '.join(f'{column}s' for column in key.columns)}\n"
+        f"    FROM (SELECT DISTINCT {', '.join(key.columns)} FROM {rows}) AS named;\n"
+        for key in keys
+    )
     changed = [
         f"CASE WHEN {_row(key.columns, 'NEW.')} IS DISTINCT FROM {_row(key.columns, 'OLD.')}"
         f" THEN ARRAY[NEW.{column}]::bigint[] END"
@@ -128,13 +132,14 @@ def _functions(child: str, noun: str, rows: str, keys: Sequence[ParentKey]) -> l
     return [
         # the check: each named parent locked against delete and key change, a missing one refused
         f"CREATE FUNCTION {child}_check_parents("
-        + ", ".join(f"{column}s bigint[]" for column in columns)
+        + ", ".join(f"{array} bigint[]" for array in arrays)
         + ") RETURNS void LANGUAGE plpgsql AS $$\nDECLARE\n    missing text;\nBEGIN"
         + "".join(_check_one(child, key) for key in keys)
         + "END $$",
         # once an INSERT statement: the distinct parents of the rows it stored
-        f"CREATE FUNCTION {child}_inserted() RETURNS trigger LANGUAGE plpgsql AS $$\n"
-        f"BEGIN\n    PERFORM {child}_check_parents({', '.join(distinct)});\n"
+        f"CREATE FUNCTION {child}_inserted() RETURNS trigger LANGUAGE plpgsql AS $$\nDECLARE\n"
+        + "".join(f"    {array} bigint[];\n" for array in arrays)
+        + f"BEGIN\n{distinct}    PERFORM {child}_check_parents({', '.join(arrays)});\n"
         "    RETURN NULL;\nEND $$",
         # an UPDATE of a key's columns, row by row: only a changed key, as a foreign key
         # does (a parent's SET NULL changes one column of rows whose other parent a
