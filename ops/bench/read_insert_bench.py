@@ -109,14 +109,21 @@ def _in_turn(names: list[str], number: int) -> list[str]:
     return names[turn:] + names[:turn]
 
 
+def _copies(cursor, tables: dict[str, str], keys: str, competition_id: int) -> dict[str, int]:  # type: ignore[no-untyped-def]
+    """Creates the two copies of ``tables``' first (``keys`` added to the second); returns
+    the race's timing points by name."""
+    original, keyed, bare = tables.values()
+    for copy in (keyed, bare):
+        cursor.execute(f"CREATE TABLE {copy} (LIKE {original} INCLUDING ALL)")
+    cursor.execute(keys.format(t=keyed))
+    cursor.execute("SELECT name, id FROM timing_point WHERE competition_id = %s",
+                   (competition_id,))
+    return dict(cursor.fetchall())
+
+
 def _measure(conn, competition_id: int, device_id: int, gun, args) -> dict[str, list[float]]:  # type: ignore[no-untyped-def]
     with conn.cursor() as cursor:
-        for table in ("bench_read_keys", "bench_read_bare"):
-            cursor.execute(f"CREATE TABLE {table} (LIKE timing_read INCLUDING ALL)")
-        cursor.execute(_OLD_KEYS.format(t="bench_read_keys"))
-        cursor.execute("SELECT name, id FROM timing_point WHERE competition_id = %s",
-                       (competition_id,))
-        points = dict(cursor.fetchall())
+        points = _copies(cursor, TABLES, _OLD_KEYS, competition_id)
         cursor.execute(_STAGING_TABLE)
     conn.commit()
     timings: dict[str, list[float]] = {"COPY into the staging table": []}
@@ -158,12 +165,7 @@ def _measure(conn, competition_id: int, device_id: int, gun, args) -> dict[str, 
 
 def _measure_splits(conn, competition_id: int, heat_id: int, args) -> dict[str, list[float]]:  # type: ignore[no-untyped-def]
     with conn.cursor() as cursor:
-        for table in ("bench_split_keys", "bench_split_bare"):
-            cursor.execute(f"CREATE TABLE {table} (LIKE timing_split INCLUDING ALL)")
-        cursor.execute(_OLD_SPLIT_KEYS.format(t="bench_split_keys"))
-        cursor.execute("SELECT name, id FROM timing_point WHERE competition_id = %s",
-                       (competition_id,))
-        points = dict(cursor.fetchall())
+        points = _copies(cursor, SPLIT_TABLES, _OLD_SPLIT_KEYS, competition_id)
         cursor.execute("SELECT chip, entry_id FROM chip_assignment WHERE competition_id = %s",
                        (competition_id,))
         entries = dict(cursor.fetchall())

@@ -7,7 +7,6 @@ leaves no split behind (two connections, both orders, each parent)."""
 from __future__ import annotations
 
 import json
-import threading
 from typing import Any
 
 import pytest
@@ -16,7 +15,7 @@ from sqlalchemy.engine import Connection, Engine
 from sqlalchemy.exc import DBAPIError, IntegrityError
 
 from tests.integration.timing.timing_ingest_support import Race, count
-from tests.integration.timing.two_connections import in_a_thread, wait_until_blocked
+from tests.integration.timing.two_connections import second_waits
 
 pytestmark = pytest.mark.integration
 
@@ -219,29 +218,8 @@ def _late_splits(race: Race) -> list[dict[str, int]]:
 def test_a_delete_waits_for_an_insert_of_splits_then_deletes_them(
     race: Race, stored: list[tuple[int, int, int]], committed_db: Engine, parent: str
 ) -> None:
-    deleted = threading.Event()
-    inserting = committed_db.connect()
-    try:
-        inserting.begin()
-        _store(inserting, _late_splits(race))
-
-        def delete_the_parent() -> None:
-            with committed_db.begin() as conn:
-                pid.append(conn.execute(text("SELECT pg_backend_pid()")).scalar_one())
-                started.set()
-                _delete_parent(conn, race, parent)
-            deleted.set()
-
-        pid: list[int] = []
-        started = threading.Event()
-        with in_a_thread(delete_the_parent):
-            assert started.wait(10)
-            wait_until_blocked(committed_db, pid[0])
-            assert not deleted.is_set()
-            inserting.commit()
-    finally:
-        inserting.close()
-    assert deleted.is_set()
+    assert second_waits(committed_db, lambda conn: _store(conn, _late_splits(race)),
+                        lambda conn: _delete_parent(conn, race, parent)) is None
     assert _orphans(committed_db) == 0
     left = _splits(committed_db)
     if parent == "timing_point":
@@ -255,30 +233,9 @@ def test_a_delete_waits_for_an_insert_of_splits_then_deletes_them(
 def test_an_insert_waiting_for_a_delete_of_its_parent_is_refused(
     race: Race, stored: list[tuple[int, int, int]], committed_db: Engine, parent: str
 ) -> None:
-    deleting = committed_db.connect()
-    refused: list[BaseException] = []
-    try:
-        deleting.begin()
-        _delete_parent(deleting, race, parent)
-
-        def insert_splits() -> None:
-            try:
-                with committed_db.begin() as conn:
-                    pid.append(conn.execute(text("SELECT pg_backend_pid()")).scalar_one())
-                    started.set()
-                    _store(conn, _late_splits(race))
-            except IntegrityError as exc:
-                refused.append(exc)
-
-        pid: list[int] = []
-        started = threading.Event()
-        with in_a_thread(insert_splits):
-            assert started.wait(10)
-            wait_until_blocked(committed_db, pid[0])
-            deleting.commit()
-    finally:
-        deleting.close()
+    refused = second_waits(committed_db, lambda conn: _delete_parent(conn, race, parent),
+                           lambda conn: _store(conn, _late_splits(race)))
     key = POINT_KEY if parent == "timing_point" else ASSIGNMENT_KEY
-    assert len(refused) == 1 and key in str(refused[0])
+    assert refused is not None and key in str(refused)
     assert [s for s in _splits(committed_db) if s[2] == race.points["start"]] == []
     assert _orphans(committed_db) == 0
