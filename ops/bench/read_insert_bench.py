@@ -20,7 +20,7 @@ shared machine falls on each alike), each insert in its own transaction:
 Then the same for the splits processing writes: each read's runner at its timing point
 (``--batch`` splits a statement, as a catch-up inserts its new splits:
 ``athsys.timing.splits.write_split_changes``'s ``INSERT … SELECT * FROM unnest(…)``) into
-``timing_split``, a copy with the two per-row keys it had up to migration 0022
+``timing_split``, a copy with the two per-row keys it had before migration 0023
 (``timing_point_id``; ``(heat_id, entry_id)`` to ``lane_assignment``), and a copy with none.
 
 Printed per table: the median and mean milliseconds of the ``INSERT … SELECT`` per batch
