@@ -16,7 +16,7 @@ split names, or truncating a parent while splits name it, is refused. As with 00
 parent of splits is deleted under READ COMMITTED only, which AthSys uses everywhere.
 
 Revision ID: 0023
-Revises: 0025
+Revises: 0022
 Create Date: 2026-12-04 16:30:00
 """
 
@@ -25,7 +25,7 @@ from __future__ import annotations
 from athsys.migrations.keys_per_statement import ParentKey, replace_keys, restore_keys
 
 revision = '0023'
-down_revision = '0025'
+down_revision = '0022'
 branch_labels = None
 depends_on = None
 
