@@ -342,28 +342,40 @@ def wait_processed(engine: Engine, competition_id: int, timeout_s: float) -> flo
 class Processing:
     """From the worker's ``processed_at``: reads per second from the first post to the last
     batch done, in the busiest 10 s, the seconds that took, and each batch's wait from
-    stored to processed (ms)."""
+    stored to processed (ms; ``processed_at`` is the start of the transaction that processed
+    it). A transaction is a batch and the batches it took along (``processed_with``):
+    ``transaction_reads`` holds the reads of each."""
 
     rps: float
     peak_rps: float
     seconds: float
     batch_waits_ms: list[float]
+    transaction_reads: list[int]
+    waits_by_10s: list[list[float]]  # batch waits (ms) by 10 s of storing since the first
 
 
 def processing(engine: Engine, competition_id: int) -> Processing:
     with engine.connect() as conn:
         rows = conn.execute(text(
             "SELECT extract(epoch FROM b.processed_at), extract(epoch FROM b.received_at),"
-            " b.accepted FROM read_batch b JOIN timing_device d ON d.id = b.device_id"
+            " b.accepted, coalesce(b.processed_with, b.id)"
+            " FROM read_batch b JOIN timing_device d ON d.id = b.device_id"
             " WHERE d.competition_id = :c"), {"c": competition_id}).all()
-    first = min(float(received) for _, received, _ in rows)
-    last = max(float(processed) for processed, _, _ in rows)
+    first = min(float(received) for _, received, _, _ in rows)
+    last = max(float(processed) for processed, _, _, _ in rows)
     per_window: Counter[int] = Counter()
-    for processed, _, accepted in rows:
+    per_transaction: Counter[int] = Counter()
+    for processed, _, accepted, transaction in rows:
         per_window[int(float(processed) // 10)] += accepted
-    total = sum(accepted for _, _, accepted in rows)
+        per_transaction[transaction] += accepted
+    total = sum(accepted for _, _, accepted, _ in rows)
+    waits_by_10s: list[list[float]] = [[] for _ in range(int((last - first) // 10) + 1)]
+    for processed, received, _, _ in rows:
+        waits_by_10s[int((float(received) - first) // 10)].append(
+            (float(processed) - float(received)) * 1000)
     return Processing(total / (last - first), max(per_window.values()) / 10, last - first,
-                      [(float(p) - float(r)) * 1000 for p, r, _ in rows])
+                      [(float(p) - float(r)) * 1000 for p, r, _, _ in rows],
+                      list(per_transaction.values()), waits_by_10s)
 
 
 # -- the check ------------------------------------------------------------------------------
@@ -681,6 +693,7 @@ def replay(bench: BenchEnvironment, *, runners: int, compression: float, clients
 def report(result: Replay) -> list[str]:
     d, m, c, p = result.delivery, result.memory, result.check, result.processing
     lags, waits = result.lags_ms, p.batch_waits_ms
+    tx = [float(reads) for reads in p.transaction_reads]
     return [
         f"  reads accepted            : {result.accepted_rps:>8,.0f} reads/s on average, "
         f"{result.accepted_peak_rps:,.0f} in the busiest 10 s ({d.accepted} accepted, "
@@ -691,6 +704,11 @@ def report(result: Replay) -> list[str]:
         f"  batch stored -> processed : p50 {percentile(waits, 0.5):,.0f} ms, p95 "
         f"{percentile(waits, 0.95):,.0f} ms, p99 {percentile(waits, 0.99):,.0f} ms "
         f"over {len(waits)} batches",
+        "  batch wait p95 by 10 s    : " + " ".join(
+            f"{percentile(w, 0.95) / 1000:.1f}" if w else "-" for w in p.waits_by_10s) + " s",
+        f"  processing transactions   : {len(p.transaction_reads)}, reads in one p50 "
+        f"{percentile(tx, 0.5):,.0f}, p95 {percentile(tx, 0.95):,.0f}, max "
+        f"{max(tx, default=0):,}",
         f"  stored -> leaderboard     : p50 {percentile(lags, 0.5):,.0f} ms, p95 "
         f"{percentile(lags, 0.95):,.0f} ms, p99 {percentile(lags, 0.99):,.0f} ms, max "
         f"{max(lags, default=float('nan')):,.0f} ms over {len(lags)} finishers "
