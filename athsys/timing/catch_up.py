@@ -44,8 +44,12 @@ class CatchUpPace:
         return max(self.min_reads, min(self.max_reads, int(self.reads_per_s * self.target_s)))
 
     def observe(self, reads: int, seconds: float) -> None:
-        """Remember the pace of a catch-up of ``reads`` reads that took ``seconds``. A
-        catch-up smaller than ``min_reads`` (a worker keeping up) leaves the pace as it is:
-        its fixed costs would make the worker look slower than it is when it is behind."""
-        if reads >= self.min_reads and seconds > 0:
+        """Remember the pace of a catch-up of ``reads`` reads that took ``seconds``.
+
+        Every catch-up counts, small ones too: a catch-up rarely fills its budget exactly
+        (batches are not split), so one that only counted from a size on could stay below
+        it for ever. A small batch's fixed costs make the pace look slow, which matters only
+        while the worker keeps up; once it is behind, each catch-up is larger than the last
+        until one takes about ``target_s``."""
+        if seconds > 0:
             self.reads_per_s = reads / seconds
