@@ -15,14 +15,10 @@ from athsys.jobs import TaskName
 from athsys.runtime import release_free_heap
 from athsys.timing import batches
 from athsys.timing import service as timing_service
-from athsys.timing.catch_up import CatchUpPace
 from tasks.app import celery_app
 from tasks.base import AthsysTask
 
 log = logging.getLogger(__name__)
-
-_pace = CatchUpPace(max_reads=timing_service.CATCH_UP_MAX_READS)
-"""This worker process's catch-up pace (a prefork child's own: it measures that process)."""
 
 @celery_app.task(
     name=TaskName.TIMING_PROCESS_BATCH, base=AthsysTask, bind=True,
@@ -30,9 +26,8 @@ _pace = CatchUpPace(max_reads=timing_service.CATCH_UP_MAX_READS)
 )
 def process_batch(self: AthsysTask, batch_id: int) -> dict[str, object] | None:
     """Claim the batch (pending → processing, committed), process it with the competition's
-    oldest waiting batches, as many reads as this process gets through in about a second
-    (:class:`athsys.timing.catch_up.CatchUpPace`), and commit; the refresh of every affected
-    event follows the commit. A finished batch (perhaps taken along by another) is a no-op.
+    other waiting batches and commit; the refresh of every affected event follows the commit.
+    A finished batch (perhaps taken along by another) is a no-op.
 
     When processing with the waiting batches fails, one of them may be the cause: this
     batch is then processed alone, and only a failure of its own is recorded on it."""
@@ -42,10 +37,7 @@ def process_batch(self: AthsysTask, batch_id: int) -> dict[str, object] | None:
     window_ms = self.settings.timing_duplicate_window_ms
     try:
         with self.transaction() as session:
-            outcome = timing_service.process_batch(session, batch_id, window_ms=window_ms,
-                                                   catch_up_reads=_pace.budget())
-        if outcome is not None:
-            _pace.observe(outcome.reads, outcome.seconds)
+            outcome = timing_service.process_batch(session, batch_id, window_ms=window_ms)
     except Exception:
         log.warning("processing batch %s with the waiting batches failed; alone now", batch_id,
                     exc_info=True)

@@ -41,14 +41,16 @@ from athsys.timing.recompute import Scope, recompute
 
 HOST_NAME = "AthSys"
 """How the host names itself in the acknowledgements a decoder's protocol expects."""
-CATCH_UP_MAX_READS = 50_000
-"""Processing a batch takes along the competition's other waiting batches, up to this many
-reads in all. A recompute loads every read of the entries it touches at the points it
-touches, so the larger the catch-up, the fewer times a runner's reads are loaded and their
-splits compared: a 10,000-runner race of 40,000 reads stored at once is processed in one
-transaction of about 1.5 s instead of four that loaded 123,000 reads (3 times the Python
-time); far inside the task's 120 s soft limit. The worker's task asks for less when its
-catch-ups take longer than a second (:mod:`athsys.timing.catch_up`)."""
+CATCH_UP_MAX_READS = 15_000
+"""Processing a batch takes along the competition's other waiting batches, oldest first, up
+to this many reads in all. A recompute loads every read of the entries it touches at the
+points it touches, so the larger the catch-up, the fewer times a runner's reads are loaded
+and their splits compared; but every batch in it waits for the whole of it, and a worker
+process keeps the memory of the largest one it did. 15,000: with 50,000, a worker behind at
+a marathon's start mat caught up in transactions of up to 50,000 reads and its children
+grew to 200 – 260 MiB each; smaller bounds cost throughput when it is behind, most when
+sized by time (``docs/performance.md``, "Marathon replay"). Far inside the task's 120 s
+soft limit."""
 
 
 @cyclic_gc_paused()

@@ -18,7 +18,6 @@ import tasks.ingest as ingest
 from athsys.timing import batches
 from athsys.timing import recompute as recompute_module
 from athsys.timing import service as timing_service
-from athsys.timing.catch_up import CatchUpPace
 from athsys.timing.models import ChipAssignment, ReadBatch, TimingSplit
 from tests.integration.timing.timing_ingest_support import (
     GUN,
@@ -82,23 +81,6 @@ def test_the_read_budget_bounds_what_is_taken_along(race: Race, committed_db: En
     assert {k: v[:2] for k, v in _batches(committed_db).items()} == {
         first: ("done", None), second: ("done", None), third: ("done", second)}
     assert result_of(committed_db, race.road_heat_id, race.entries[3]).mark == 3300000
-
-
-def test_the_task_takes_along_what_its_pace_allows_and_measures_it(
-    race: Race, committed_db: Engine, monkeypatch: pytest.MonkeyPatch
-) -> None:
-    monkeypatch.setattr(timing_service, "request_refresh", lambda _session, _ids: None)
-    pace = CatchUpPace(target_s=1.0, min_reads=1, max_reads=50_000, reads_per_s=2.0)
-    monkeypatch.setattr(ingest, "_pace", pace)
-    first = store_waiting(committed_db, race, "finish", [passing("F1", "C101", 3000.0)])
-    second = store_waiting(committed_db, race, "finish", [passing("F2", "C102", 3100.0)])
-    third = store_waiting(committed_db, race, "finish", [passing("F3", "C103", 3200.0)])
-    outcome = ingest.process_batch.run(first)  # 2 reads a second: its own and the oldest
-    assert outcome is not None and outcome["reads"] == 2
-    assert {k: v[:2] for k, v in _batches(committed_db).items()} == {
-        first: ("done", None), second: ("done", first), third: ("pending", None)}
-    assert pace.reads_per_s is not None
-    assert 2 / pace.reads_per_s == pytest.approx(outcome["seconds"], abs=0.001)
 
 
 def test_a_batch_another_worker_holds_is_skipped(race: Race, committed_db: Engine) -> None:
