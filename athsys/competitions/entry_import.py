@@ -5,7 +5,8 @@ numbered when blank), ``first name``, ``last name``, ``sex`` (M or F/W), ``birth
 (YYYY-MM-DD or DD/MM/YYYY), ``club`` (code or name; optional), ``licence`` (optional),
 ``event`` (the discipline code, ``100m``, ``LJ``, with ``/U20`` when the meet holds it in
 several age categories) and ``seed mark`` (optional, in the event's notation: ``10.85``,
-``1:58.30``, ``6.12``).
+``1:58.30``, ``6.12``), and ``standard waiver`` (optional: the reason a registrar enters a
+row whose seed mark misses the event's entry standard; without one such a row is refused).
 
 A relay team is a row with a ``club`` and a ``team`` name (``Tigers AC A``) and no athlete:
 its ``event`` is a relay (``4x100m``), ``sex`` is needed only when the meet holds the relay
@@ -26,7 +27,7 @@ from dataclasses import dataclass, field
 from datetime import date, datetime
 from typing import Final
 
-from athsys.competitions.eligibility import eligibility_problem
+from athsys.competitions.eligibility import eligibility_problem, standard_problem
 from athsys.errors import ValidationError
 from athsys.sport.age_categories import WORLD_ATHLETICS
 from athsys.sport.disciplines import discipline
@@ -47,12 +48,14 @@ _ALIASES: Final = {
     "event": "event", "event_code": "event",
     "seed_mark": "seed_mark", "seed": "seed_mark", "entry_mark": "seed_mark",
     "team": "team", "team_name": "team", "relay_team": "team",
+    "standard_waiver": "standard_waiver", "waiver": "standard_waiver",
+    "waiver_reason": "standard_waiver",
 }
 REQUIRED: Final = ("first_name", "last_name", "sex", "event")
 TEAMS_REQUIRED: Final = ("club", "team", "event")  # a file of relay teams only
 _SEXES: Final = {"M": Sex.MALE, "F": Sex.FEMALE, "W": Sex.FEMALE}
 _LENGTHS: Final = {"bib": 12, "first_name": 80, "last_name": 80, "club": 120, "licence": 32,
-                   "team": 80}
+                   "team": 80, "standard_waiver": 200}
 _DATE_LAYOUTS: Final = ("%Y-%m-%d", "%d/%m/%Y")
 
 
@@ -66,6 +69,7 @@ class EventChoice:
     age_category: str
     name: str
     category_table: str = WORLD_ATHLETICS  # the competition's (athsys.sport.age_categories)
+    entry_standard: int | None = None  # as stored (ms, mm, points)
 
 
 @dataclass(frozen=True)
@@ -91,6 +95,7 @@ class CheckedRow:
     seed_mark: int | None
     seed_text: str  # the seed mark in the sport's notation, "" without one
     team: str = ""  # a relay team's name: the row enters the club's team, no athlete
+    standard_waiver: str = ""  # why the entry standard is waived, "" when it is not
 
     @property
     def athlete_key(self) -> tuple[str, ...]:
@@ -230,8 +235,25 @@ def check_entries(text: str, events: Sequence[EventChoice], first_day: date,
             seed_mark=mark,
             seed_text="" if mark is None else format_mark(mark, found_discipline.measure,
                                                           road=found_discipline.road),
-            team=" ".join(cells.get("team", "").split())))
+            team=" ".join(cells.get("team", "").split()),
+            standard_waiver=cells.get("standard_waiver", "") if _misses_standard(event, mark)
+            else ""))
     return check
+
+
+def _misses_standard(event: EventChoice, mark: int | None) -> str | None:
+    return standard_problem(event.entry_standard, mark, discipline(event.code).measure)
+
+
+def _check_standard(number: int, cells: dict[str, str], event: EventChoice, mark: int | None,
+                    problems: list[Problem]) -> None:
+    """A seed mark that misses the event's entry standard needs a waiver's reason in the row
+    (a reason on a row that meets the standard is not stored)."""
+    problem = _misses_standard(event, mark)
+    if problem is not None and not cells.get("standard_waiver"):
+        problems.append(Problem(number, "seed_mark", f"{event.name}: {problem}; a registrar "
+                                "may enter it anyway, writing the reason in a standard "
+                                "waiver column"))
 
 
 def _check_row(number: int, cells: dict[str, str], events: Sequence[EventChoice],
@@ -287,6 +309,8 @@ def _check_row(number: int, cells: dict[str, str], events: Sequence[EventChoice]
                 check_plausible(mark, found, event.sex, field="seed mark")
             except ValidationError as exc:
                 bad("seed_mark", f"{event.name}: {exc.message}")
+        if "seed_mark" not in {p.field for p in problems[before:]}:
+            _check_standard(number, cells, event, mark, problems)
     if len(problems) > before or event is None or sex is None:
         return None
     return event, sex, birth, mark
@@ -334,6 +358,8 @@ def _check_team_row(number: int, cells: dict[str, str], events: Sequence[EventCh
             check_plausible(mark, found, None if found.mixed else event.sex, field="seed mark")
         except ValidationError as exc:
             bad("seed_mark", f"{event.name}: {exc.message}")
+    if event is not None and "seed_mark" not in {p.field for p in problems[before:]}:
+        _check_standard(number, cells, event, mark, problems)
     if len(problems) > before or event is None:
         return None
     return event, event.sex, None, mark

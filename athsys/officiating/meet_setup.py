@@ -94,7 +94,8 @@ def add_programme(session: Session, actor: Actor, competition: Competition,
 def event_choices(session: Session, competition_id: int) -> list[EventChoice]:
     table = session.scalar(select(Competition.age_categories).where(
         Competition.id == competition_id))
-    return [EventChoice(e.id, e.discipline_code, e.sex, e.age_category, e.name, table)
+    return [EventChoice(e.id, e.discipline_code, e.sex, e.age_category, e.name, table,
+                        e.entry_standard)
             for e in session.scalars(select(Event).where(Event.competition_id == competition_id)
                                      .order_by(Event.id))]
 
@@ -163,7 +164,8 @@ def import_entries(session: Session, actor: Actor, competition: Competition, tex
         try:
             service.create_entry(session, actor, Entry(
                 event_id=row.event_id, athlete_id=athletes[row.athlete_key], bib=row.bib,
-                seed_mark=row.seed_mark, status=EntryStatus.ENTERED))
+                seed_mark=row.seed_mark, standard_waiver=row.standard_waiver or None,
+                status=EntryStatus.ENTERED))
         except ValidationError as exc:  # the registered athlete differs from the row
             raise ValidationError(
                 f"csv: line {row.line}: {exc.message}; nothing was stored",
@@ -175,13 +177,12 @@ def import_entries(session: Session, actor: Actor, competition: Competition, tex
 
 
 def _enter_team(session: Session, actor: Actor, row: CheckedRow, club_id: int | None) -> None:
-    """The row's relay team entered, or the whole import refused naming its line (a seed mark
-    that misses the event's entry standard: the file carries no waiver)."""
+    """The row's relay team entered, or the whole import refused naming its line."""
     event, club = session.get(Event, row.event_id), session.get(Club, club_id)
     assert event is not None and club is not None  # nosec B101 # checked rows: for the types
     try:
         create_relay_team(session, actor, event, club, bib=row.bib, name=row.team,
-                          seed_mark=row.seed_mark)
+                          seed_mark=row.seed_mark, standard_waiver=row.standard_waiver or None)
     except (ValidationError, ConflictError) as exc:
         raise ValidationError(f"csv: line {row.line}: {exc.message}; nothing was stored",
                               details={"csv": {str(row.line): {"team": exc.message}}}) from None

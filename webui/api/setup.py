@@ -153,6 +153,9 @@ class SetupPreviewRowSchema(Schema):
     licence = fields.String()
     event = fields.String()
     seed_mark = fields.String(metadata={"description": "in the event's notation"})
+    standard_waiver = fields.String(metadata={
+        "description": "why the entry standard the seed mark misses is waived; empty when "
+                       "it is met"})
 
 
 class SetupProblemSchema(Schema):
@@ -280,7 +283,8 @@ def _preview(check: Any) -> dict[str, Any]:
                   "name": r.team or f"{r.first_name} {r.last_name}", "sex": r.sex.value,
                   "birth_date": r.birth_date.isoformat() if r.birth_date else "",
                   "club": r.club, "licence": r.licence, "event": r.event,
-                  "seed_mark": r.seed_text} for r in check.rows],
+                  "seed_mark": r.seed_text, "standard_waiver": r.standard_waiver}
+                 for r in check.rows],
         "problems": [asdict(p) for p in check.problems]})
 
 

@@ -286,21 +286,57 @@ def test_a_bad_relay_row_names_its_line_and_nothing_is_stored(
     preview = api.post(f"/api/setup/competitions/{competition}/entries/preview",
                        headers=chief, json={"csv": checked}).get_json()["data"]
     assert [(p["line"], p["field"]) for p in preview["problems"]] == [
-        (3, "club"), (4, "first_name"), (4, "last_name")]
-    # the checker passes a slow team; entering it meets the entry standard and stops there
+        (3, "club"), (3, "seed_mark"), (4, "first_name"), (4, "last_name"), (4, "seed_mark")]
+    # a team slower than the entry standard is named by the check, and refused unwaived
     slow = ("first name,last name,sex,club,team,event,seed mark\n"
             f"Ana,Lopes,F,{club},,100m,11.85\n"
             f",,F,{club},{club} A,4x100m,49.00\n")
+    preview = api.post(f"/api/setup/competitions/{competition}/entries/preview",
+                       headers=chief, json={"csv": slow}).get_json()["data"]
+    assert [(p["line"], p["field"]) for p in preview["problems"]] == [(3, "seed_mark")]
+    assert "the seed mark 49.00 misses the entry standard 48.00" in (
+        preview["problems"][0]["message"])
     refused = api.post(f"/api/setup/competitions/{competition}/entries", headers=chief,
                        json={"csv": slow})
     assert refused.status_code == 400
     error = refused.get_json()["error"]
-    assert error["message"].startswith("csv: line 3: seed_mark: the seed mark 49.00 misses "
-                                       "the entry standard 48.00")
-    assert error["message"].endswith("nothing was stored")
+    assert error["message"] == "csv: 1 bad line(s) (3); nothing was stored"
+    assert "misses the entry standard 48.00" in error["details"]["csv"]["3"]["seed_mark"]
     with Session(committed_db) as session:
         assert session.scalar(select(func.count()).select_from(Entry).where(
             Entry.competition_id == competition)) == 0
         assert session.scalar(select(func.count()).select_from(Athlete).where(
             Athlete.last_name == "Lopes", Athlete.first_name == "Ana",
             Athlete.club.has(name=club))) == 0
+
+
+def test_a_waiver_column_enters_a_team_and_an_athlete_below_the_standard(
+    api: FlaskClient, committed_db: Engine
+) -> None:
+    chief = _as("Chief Registrar")
+    competition = _relay_meet(api, chief, committed_db)
+    with Session(committed_db) as session, session.begin():
+        sprint = session.scalars(select(Event).where(Event.competition_id == competition,
+                                                     Event.discipline_code == "100m",
+                                                     Event.sex == "F")).one()
+        sprint.entry_standard = 12_000
+    club = f"Waive{tag()}"
+    csv = ("first name,last name,sex,club,team,event,seed mark,standard waiver\n"
+           f"Ana,Lopes,F,{club},,100m,12.31,Host nation place\n"
+           f"Bea,Moss,F,{club},,100m,11.80,A reason nobody needs\n"
+           f",,F,{club},{club} A,4x100m,49.00,Regional champions\n")
+    preview = api.post(f"/api/setup/competitions/{competition}/entries/preview",
+                       headers=chief, json={"csv": csv}).get_json()["data"]
+    assert preview["ok"], preview["problems"]
+    assert [r["standard_waiver"] for r in preview["rows"]] == [
+        "Host nation place", "", "Regional champions"]
+    saved = api.post(f"/api/setup/competitions/{competition}/entries", headers=chief,
+                     json={"csv": csv})
+    assert saved.status_code == 201, saved.get_json()
+    with Session(committed_db) as session:
+        stored = dict(session.execute(select(
+            func.coalesce(Entry.team_name, Athlete.last_name), Entry.standard_waiver)
+            .outerjoin(Athlete, Athlete.id == Entry.athlete_id)
+            .where(Entry.competition_id == competition)).all())
+    assert stored == {"Lopes": "Host nation place", "Moss": None,
+                      f"{club} A": "Regional champions"}

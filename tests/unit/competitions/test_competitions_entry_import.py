@@ -120,3 +120,30 @@ def test_every_bad_relay_row_is_named() -> None:
     assert "on line 2" in messages[(8, "team")]
     assert "already has a team named Old A" in messages[(10, "team")]
     assert [r.line for r in check.rows] == [2]
+
+
+def test_a_seed_mark_that_misses_the_entry_standard_needs_a_waiver_in_the_row() -> None:
+    standards = [EventChoice(1, "100m", Sex.FEMALE, "SEN", "Women 100 m", entry_standard=11_900),
+                 EventChoice(6, "4x100m", Sex.FEMALE, "SEN", "Women 4x100 m",
+                             entry_standard=46_000),
+                 EventChoice(3, "LJ", Sex.FEMALE, "SEN", "Women Long jump",
+                             entry_standard=6_000)]
+    header = "Bib,First name,Last name,Sex,Club,Team,Event,Seed mark,Standard waiver\n"
+    check = check_entries(header + (
+        "1,Ana,Lopes,F,HAC,,100m,11.90,\n"  # equal meets it
+        "2,Bea,Cruz,F,HAC,,100m,12.05,\n"  # misses, no reason
+        "3,Cleo,Dunn,F,HAC,,100m,12.05,Host club's pick\n"  # misses, waived
+        "4,Dora,Eze,F,HAC,,LJ,,\n"  # no seed mark against a standard
+        "5,,,F,HAC,HAC A,4x100m,46.80,\n"  # a team that misses it
+        "6,,,F,HAC,HAC B,4x100m,46.80,Regional champions\n"
+        "7,Eva,Fox,F,HAC,,LJ,6.12,Not needed\n"  # meets it: the reason is not kept
+    ), standards, DAY, taken_bibs=())
+    messages = {(p.line, p.field): p.message for p in check.problems}
+    assert set(messages) == {(3, "seed_mark"), (5, "seed_mark"), (6, "seed_mark")}
+    assert messages[(3, "seed_mark")] == (
+        "Women 100 m: the seed mark 12.05 misses the entry standard 11.90; a registrar may "
+        "enter it anyway, writing the reason in a standard waiver column")
+    assert "no seed mark to check against the entry standard 6.00" in messages[(5, "seed_mark")]
+    assert "46.80 misses the entry standard 46.00" in messages[(6, "seed_mark")]
+    kept = {r.line: r.standard_waiver for r in check.rows}
+    assert kept == {2: "", 4: "Host club's pick", 7: "Regional champions", 8: ""}

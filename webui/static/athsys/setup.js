@@ -132,7 +132,8 @@ $("csv-check").addEventListener("click", () => run($("csv-check"), async () => {
     el("ol", { class: "setup-rows" }, ...preview.rows.map((r) => el("li", {},
       el("span", { class: "field-bib", text: r.bib + (r.bib_assigned ? "*" : "") }),
       ` ${r.name}${r.club ? ` (${r.club})` : ""} · ${r.event}` +
-      (r.seed_mark ? ` · ${r.seed_mark}` : "")))));
+      (r.seed_mark ? ` · ${r.seed_mark}` : "") +
+      (r.standard_waiver ? ` · standard waived: ${r.standard_waiver}` : "")))));
   $("preview").replaceChildren(...parts);
   $("csv-save").hidden = !preview.ok;
   $("csv-save").textContent = `Save ${preview.rows.length} entries`;
