@@ -263,7 +263,8 @@ def load_lines(session: Session, info: EventInfo, changed_since: datetime | None
                     mark, status, net_mark, wind, revision, official, flags or [], grade,
                     bool(hand)))
     if info.relay and lines:
-        legs = legs_shown(session, [line.entry_id for line in lines])
+        legs = legs_shown(session, [line.entry_id for line in lines],
+                          {line.entry_id: line.heat_id for line in lines})
         lines = [line._replace(legs=legs.get(line.entry_id, ())) for line in lines]
     return lines
 
