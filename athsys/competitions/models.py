@@ -354,7 +354,7 @@ class RelayLeg(Base):
 class RelayRunLeg(Base):
     """Who ran a leg for a relay team in a heat: the team's declared legs as they stood when
     the heat started. A trigger on ``heat`` keeps them when the transaction that started it
-    commits (migration 0025), whatever started it (console, admin, timing import), and drops
+    commits (migration 0024), whatever started it (console, admin, timing import), and drops
     them if the heat goes back to scheduled; so a heat's result keeps its runners when the
     team changes its legs for the next round."""
 

@@ -101,16 +101,22 @@ def recompute(
     else:
         everywhere, at = _keys_to_load(scope.reads_at, assignments,
                                        start.id if start is not None else None)
-    reads = _reads(session, competition_id, scope.batch_ids, everywhere=everywhere, at=at)
     name_of = {p.id: p.name for p in ordered}
-    # the read's primary key, zero-padded, is its read id: reads at the same millisecond
-    # then sort in the order they were stored
-    mat_reads = [
-        rules.MatRead(f"{pk:020d}", chip, name_of.get(point_id, ""), time_ms, backup)
-        for pk, chip, point_id, time_ms, backup, _, _ in reads
-    ]
-    in_batch = {f"{row[0]:020d}" for row in reads if row[5]}
-    stored_flags = {row[0]: row[6] for row in reads}
+    mat_reads: list[rules.MatRead] = []
+    in_batch: set[str] = set()
+    stored_flags: dict[int, str | None] = {}
+    # one pass over the rows, which are dropped after it: the rules and the writes below then
+    # hold a catch-up's reads once (as MatRead, sharing the read id's string), not also as
+    # rows. The read's primary key, zero-padded, is its read id: reads at the same
+    # millisecond then sort in the order they were stored
+    for pk, chip, point_id, time_ms, backup, new, flag in _reads(
+            session, competition_id, scope.batch_ids, everywhere=everywhere, at=at):
+        read_id = f"{pk:020d}"
+        mat_reads.append(rules.MatRead(read_id, chip, name_of.get(point_id, ""), time_ms, backup))
+        if new:
+            in_batch.add(read_id)
+        if flag is not None:
+            stored_flags[pk] = flag
     # the heats of every entry a read could match; the pipeline decides which reads do
     heats_of, event_of = _heats_of(session, entry_ids | {a.entry_id for a in assignments})
     heat_rows = {h.heat_id: h for hs in heats_of.values() for h in hs}

@@ -14,6 +14,7 @@ that falls behind catches up by processing the waiting batches of a competition 
 from __future__ import annotations
 
 import hashlib
+import time
 from dataclasses import dataclass, replace
 from datetime import datetime
 
@@ -40,13 +41,17 @@ from athsys.timing.recompute import Scope, recompute
 
 HOST_NAME = "AthSys"
 """How the host names itself in the acknowledgements a decoder's protocol expects."""
-CATCH_UP_MAX_READS = 50_000
-"""Processing a batch takes along the competition's other waiting batches, up to this many
-reads in all. A recompute loads every read of the entries it touches at the points it
-touches, so the larger the catch-up, the fewer times a runner's reads are loaded and their
-splits compared: a 10,000-runner race of 40,000 reads stored at once is processed in one
-transaction of about 1.5 s instead of four that loaded 123,000 reads (3 times the Python
-time), at the same peak memory; far inside the task's 120 s soft limit."""
+CATCH_UP_MAX_READS = 15_000
+"""Processing a batch takes along the competition's other waiting batches, oldest first, up
+to this many reads in all. A recompute loads every read of the entries it touches at the
+points it touches, so the larger the catch-up, the fewer times a runner's reads are loaded
+and their splits compared; but every batch in it waits for the whole of it, and a worker
+process keeps the memory of the largest one it did. 15,000: with 50,000, a worker behind at
+a marathon's start mat caught up in transactions of up to 50,000 reads and its children
+grew to 200 – 260 MiB each. The price: a race stored at once before any of it is processed
+(a worker that was down) takes several transactions, each loading its runners' start-mat
+reads again: a 10,000-runner 10 km of 40,000 reads is caught up 40 % slower than in one
+(``docs/performance.md``, "Marathon replay"). Far inside the task's 120 s soft limit."""
 
 
 @cyclic_gc_paused()
@@ -104,11 +109,12 @@ def process_batch(
         return None
     competition_id = row.competition_id
     lock_competition(session, competition_id)
+    started = time.perf_counter()
     taken_along = _waiting_batches(session, competition_id, batch_id,
-                                   catch_up_reads - row.accepted) if catch_up_reads else []
+                                   catch_up_reads - row.accepted) if catch_up_reads else {}
     batch_ids = [batch_id, *taken_along]
     actor = actor or SYSTEM
-    outcome = ProcessingOutcome()
+    outcome = ProcessingOutcome(reads=row.accepted + sum(taken_along.values()))
     gun_heats = _apply_gun_reads(session, actor, competition_id, batch_ids, outcome)
     chips: set[str] = set()
     bibs: set[str] = set()
@@ -151,27 +157,29 @@ def process_batch(
         {"b": batch_id, "n": outcome.results_changed, "all": int_array(batch_ids)},
     )
     request_refresh(session, outcome.event_ids)
+    outcome.seconds = time.perf_counter() - started
     return outcome
 
 
 def _waiting_batches(
     session: Session, competition_id: int, batch_id: int, max_reads: int
-) -> list[int]:
+) -> dict[int, int]:
     """Other batches of the competition waiting for processing, oldest first, as long as
-    their reads add up to at most ``max_reads``; locked. A batch another worker holds is
-    skipped, and so is one that failed before."""
+    their reads add up to at most ``max_reads``; locked; id → reads accepted. A batch
+    another worker holds is skipped, and so is one that failed before."""
     if max_reads <= 0:
-        return []
-    return [pk for (pk,) in driver_rows(
+        return {}
+    return dict(driver_rows(
         session,
         "WITH waiting AS (SELECT b.id, sum(b.accepted) OVER (ORDER BY b.received_at, b.id)"
         " AS reads FROM read_batch b JOIN timing_device d ON d.id = b.device_id"
         " WHERE d.competition_id = %(c)s AND b.status IN ('pending', 'processing')"
         " AND b.error IS NULL AND b.id <> %(b)s)"
-        " SELECT id FROM read_batch WHERE id IN (SELECT id FROM waiting WHERE reads <= %(max)s)"
+        " SELECT id, accepted FROM read_batch"
+        " WHERE id IN (SELECT id FROM waiting WHERE reads <= %(max)s)"
         " ORDER BY id FOR UPDATE SKIP LOCKED",
         {"c": competition_id, "b": batch_id, "max": max_reads},
-    )]
+    ))
 
 
 def _apply_gun_reads(

@@ -119,6 +119,23 @@ def _cmdline(pid: str) -> bytes:
         return b""
 
 
+def postgres_cpu_s(env: BenchEnvironment) -> float:
+    """CPU seconds the embedded PostgreSQL server has used so far (from ``/proc``): the
+    postmaster, its live processes (backends, background workers) and those it reaped."""
+    postmaster = int((env.data_dir / "postgres" / "postmaster.pid").read_text().split()[0])
+    ticks = 0
+    for stat in Path("/proc").glob("[0-9]*/stat"):
+        try:
+            fields = stat.read_text().rsplit(")", 1)[1].split()
+        except OSError:  # the process ended meanwhile
+            continue
+        if int(stat.parent.name) == postmaster:  # its own, and its reaped children's
+            ticks += sum(int(field) for field in fields[11:15])
+        elif int(fields[1]) == postmaster:
+            ticks += int(fields[11]) + int(fields[12])
+    return ticks / os.sysconf("SC_CLK_TCK")
+
+
 def free_port() -> int:
     with socket.socket() as sock:
         sock.bind(("127.0.0.1", 0))

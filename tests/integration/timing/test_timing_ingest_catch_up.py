@@ -72,10 +72,12 @@ def test_the_read_budget_bounds_what_is_taken_along(race: Race, committed_db: En
     second = store_waiting(committed_db, race, "finish", [passing("F2", "C102", 3100.0),
                                                    passing("F3", "C103", 3200.0)])
     third = store_waiting(committed_db, race, "finish", [passing("F4", "C104", 3300.0)])
-    _process(committed_db, first, catch_up_reads=2)  # 1 of its own: room for 1, not 2
+    outcome = _process(committed_db, first, catch_up_reads=2)  # 1 of its own: room for 1, not 2
+    assert outcome.reads == 1
     assert {k: v[0] for k, v in _batches(committed_db).items()} == {
         first: "done", second: "pending", third: "pending"}
-    _process(committed_db, second, catch_up_reads=3)
+    outcome = _process(committed_db, second, catch_up_reads=3)
+    assert outcome.reads == 3 and outcome.seconds > 0
     assert {k: v[:2] for k, v in _batches(committed_db).items()} == {
         first: ("done", None), second: ("done", None), third: ("done", second)}
     assert result_of(committed_db, race.road_heat_id, race.entries[3]).mark == 3300000

@@ -12,8 +12,8 @@ and the legs cannot change in between (declaring them is refused once the heat i
 Heats already under way or over when this runs keep the legs declared now, the best that is
 known of them.
 
-Revision ID: 0025
-Revises: 0022
+Revision ID: 0024
+Revises: 0023
 Create Date: 2026-12-04 16:45:00
 """
 
@@ -22,8 +22,8 @@ from __future__ import annotations
 import sqlalchemy as sa
 from alembic import op
 
-revision = '0025'
-down_revision = '0022'
+revision = '0024'
+down_revision = '0023'
 branch_labels = None
 depends_on = None
 
