@@ -66,6 +66,59 @@ def bench_environment(prefix: str) -> Iterator[BenchEnvironment]:
         shutil.rmtree(data_dir, ignore_errors=True)
 
 
+def process_tree_cpu_s(roots: list[int]) -> float:
+    """CPU seconds (user + system, from ``/proc``) the processes ``roots`` and all their
+    descendants have used so far; a process that has ended no longer counts."""
+    parents: dict[int, int] = {}
+    used: dict[int, float] = {}
+    ticks = os.sysconf("SC_CLK_TCK")
+    for entry in os.listdir("/proc"):
+        if not entry.isdigit():
+            continue
+        try:
+            with open(f"/proc/{entry}/stat", encoding="ascii", errors="replace") as stat:
+                fields = stat.read().rsplit(")", 1)[1].split()
+        except OSError:  # ended meanwhile
+            continue
+        parents[int(entry)] = int(fields[1])
+        used[int(entry)] = (int(fields[11]) + int(fields[12])) / ticks
+    total, wanted = 0.0, set(roots)
+    for pid in sorted(used):
+        ancestor, chain = pid, set()
+        while ancestor not in wanted and ancestor in parents and ancestor not in chain:
+            chain.add(ancestor)
+            ancestor = parents[ancestor]
+        if ancestor in wanted:
+            total += used[pid]
+    return total
+
+
+def server_pids(env: BenchEnvironment) -> dict[str, list[int]]:
+    """The PostgreSQL postmaster and the Redis server of ``env``, and this process's
+    gunicorn masters: the roots whose trees :func:`process_tree_cpu_s` sums."""
+    postmaster = int((env.data_dir / "postgres" / "postmaster.pid").read_text().split()[0])
+    redis = int((env.data_dir / "run" / "redis.pid").read_text().split()[0])
+    gunicorns = [int(pid) for pid in os.listdir("/proc") if pid.isdigit()
+                 and _parent_of(int(pid)) == os.getpid() and b"gunicorn" in _cmdline(pid)]
+    return {"gunicorn": gunicorns, "postgresql": [postmaster], "redis": [redis]}
+
+
+def _parent_of(pid: int) -> int | None:
+    try:
+        with open(f"/proc/{pid}/stat", encoding="ascii", errors="replace") as stat:
+            return int(stat.read().rsplit(")", 1)[1].split()[1])
+    except OSError:
+        return None
+
+
+def _cmdline(pid: str) -> bytes:
+    try:
+        with open(f"/proc/{pid}/cmdline", "rb") as cmdline:
+            return cmdline.read()
+    except OSError:
+        return b""
+
+
 def postgres_cpu_s(env: BenchEnvironment) -> float:
     """CPU seconds the embedded PostgreSQL server has used so far (from ``/proc``): the
     postmaster, its live processes (backends, background workers) and those it reaped."""

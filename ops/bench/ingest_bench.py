@@ -7,7 +7,9 @@ simulated 10 km race (runners × 4 timing points), starts gunicorn on 127.0.0.1 
 gthread, as ``athsys web``), then measures in one run:
 
 1. reads/s accepted durably through ``POST /api/timing/passings`` (batches of ``--batch``,
-   ``--clients`` concurrent HTTP clients; a 2xx means committed);
+   ``--clients`` concurrent HTTP clients; a 2xx means committed), and the CPU a batch cost
+   meanwhile in gunicorn, PostgreSQL, Redis and the clients (from ``/proc``: a figure the
+   machine's load does not bend, where the rate is the load's);
 2. reads/s processed into results, in one process as the worker does (claim, then process
    each batch in order; processing of a competition is serialised by its advisory lock):
    a. the race stored first, as after an outage: each processing catches up, taking the
@@ -42,7 +44,9 @@ from bench_support import (  # first: it puts the project on sys.path
     celery_worker,
     gunicorn,
     postgres_cpu_s,
+    process_tree_cpu_s,
     record,
+    server_pids,
 )
 from sqlalchemy import func, select, text  # noqa: E402
 from sqlalchemy.orm import Session  # noqa: E402
@@ -95,10 +99,16 @@ def main() -> int:
             for body in warm:
                 _post(base, race.token, body)
             measured_reads = sum(len(json.loads(b)) for b in measured)
-            started = time.perf_counter()
+            load_before = os.getloadavg()[0]
+            servers = server_pids(bench)
+            server_cpu = {name: process_tree_cpu_s(pids) for name, pids in servers.items()}
+            started, client_cpu = time.perf_counter(), time.process_time()
             with ThreadPoolExecutor(args.clients) as pool:
                 answers = list(pool.map(lambda b: _post(base, race.token, b), measured))
             accept_s = time.perf_counter() - started
+            client_cpu = time.process_time() - client_cpu
+            server_cpu = {name: (process_tree_cpu_s(servers[name]) - used) * 1000 / len(measured)
+                          for name, used in server_cpu.items()}
             accepted = sum(a["accepted"] for a in answers)
             assert accepted == measured_reads, (accepted, measured_reads)
 
@@ -119,7 +129,11 @@ def main() -> int:
                   f"workers x 4 threads, {args.clients} HTTP clients")
             print(f"  accepted durably via HTTP : {measured_reads / accept_s:>10,.0f} reads/s "
                   f"({measured_reads} reads in {accept_s:.2f} s, "
-                  f"after {len(warm)} warm-up batches)")
+                  f"after {len(warm)} warm-up batches; load average {load_before:.2f} before)")
+            print("    CPU a batch, ms         : " + ", ".join(
+                f"{name} {ms:.1f}" for name, ms in server_cpu.items())
+                + f", clients {client_cpu * 1000 / len(measured):.1f}; all "
+                f"{sum(server_cpu.values()) + client_cpu * 1000 / len(measured):.1f}")
             print(f"  processed, catching up    : {total / process_s:>10,.0f} reads/s "
                   f"({total} reads in {process_s:.2f} s; {created} results created; "
                   f"CPU {process_cpu})")
