@@ -72,7 +72,8 @@ def _check_one(child: str, key: ParentKey) -> str:
     columns = ", ".join(key.columns)
     message = f'insert or update on table "{child}" violates foreign key constraint "{key.name}"'
     detail = f'Key ({columns})=(%s) is not present in table "{key.parent}".'
-    return f"""
+    return (
+        f"""
     SELECT (array_agg(concat_ws(', ', {named}) ORDER BY {named}))[1] INTO missing
     FROM unnest({arrays}) AS named ({parents})
     LEFT JOIN (SELECT {parents} FROM {key.parent}
@@ -85,7 +86,7 @@ def _check_one(child: str, key: ParentKey) -> str:
         USING ERRCODE = 'foreign_key_violation', CONSTRAINT = '{key.name}', TABLE = '{child}',
               COLUMN = '{columns}', DETAIL = format('{detail}', missing);
     END IF;
-"""
+""")  # nosec B608 # names from the migrations' own key lists, no input
 
 
 def _functions(child: str, noun: str, rows: str, keys: Sequence[ParentKey]) -> list[str]:
@@ -160,7 +161,7 @@ BEGIN
     CASE TG_ARGV[0]
 {cascades}    END CASE;
     RETURN NULL;
-END $$""",
+END $$""",  # nosec B608 # names of the migration's own keys, no input
         # a parent's key changed while a row names it: refused, as NO ACTION did
         f"""CREATE FUNCTION {child}_parent_key_changed() RETURNS trigger LANGUAGE plpgsql AS $$
 DECLARE

@@ -62,7 +62,7 @@ BEGIN
     {_KEEP.format(where="a.heat_id = NEW.id")};
   END IF;
   RETURN NULL;
-END $$""")
+END $$""")  # nosec B608 # the statement is this file's own constant, no input
     op.execute("""
 CREATE CONSTRAINT TRIGGER relay_run_legs_kept AFTER UPDATE OF status ON heat
 DEFERRABLE INITIALLY DEFERRED FOR EACH ROW
