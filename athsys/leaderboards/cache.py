@@ -301,6 +301,17 @@ class BoardStore:
                 except redis_lib.exceptions.LockError:
                     log.warning("leaderboard refresh of event %s outlived its lock", event_id)
 
+    def ask_rebuild(self, event_id: int) -> None:
+        """Make the event's next refresh a full rebuild: what changed is shown on its lines
+        but is no result (an athlete's name or birth date, a club's code, a relay team's
+        runners), so an incremental refresh, which reads the results changed since the last,
+        would not see it."""
+        self.client.set(self._key(event_id, "rebuild"), 1)
+
+    def take_rebuild(self, event_id: int) -> bool:
+        """Whether a rebuild was asked for since the last refresh took the request."""
+        return bool(self.client.delete(self._key(event_id, "rebuild")))
+
     def build(self, event_id: int) -> BoardBuild:
         """Start a full rebuild of an event's boards (see :class:`BoardBuild`)."""
         return BoardBuild(self, event_id)
