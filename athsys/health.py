@@ -17,8 +17,6 @@ from sqlalchemy import text
 from sqlalchemy.engine import Engine
 from sqlalchemy.exc import SQLAlchemyError
 
-from athsys.migrations import head as migration_head
-
 BEAT_HEARTBEAT_KEY = "athsys:beat:last_heartbeat"
 
 
@@ -68,9 +66,13 @@ def check_redis(client: redis_lib.Redis) -> ComponentStatus:
     return timed(lambda: "reachable" if client.ping() else "no answer")
 
 
-def check_migrations(engine: Engine) -> ComponentStatus:
+def check_migrations(engine: Engine, head: str | None) -> ComponentStatus:
+    """Whether the database is at ``head``, the newest revision this code ships
+    (``athsys.migrations.head()``). The caller reads it: this module is imported by the
+    worker (the scheduler's heartbeat), which must not load Alembic, Mako and Pygments for
+    it (about 10 MiB a process, see docs/performance.md, "Worker memory by RSS")."""
+
     def run() -> str:
-        head = migration_head()
         try:
             with engine.connect() as conn:
                 current = conn.execute(text("SELECT version_num FROM alembic_version")).scalar()

@@ -12,7 +12,7 @@ from concurrent.futures import ThreadPoolExecutor
 
 from flask import Blueprint, Response, current_app, jsonify
 
-from athsys import health
+from athsys import health, migrations
 from athsys.config import Settings
 from athsys.errors import AuthenticationError
 from webui.security.current import request_actor
@@ -75,7 +75,7 @@ def ready() -> Response:
     components = {
         "database": health.check_database(_engine()),
         "redis": health.check_redis(_redis()),
-        "migrations": health.check_migrations(_engine()),
+        "migrations": health.check_migrations(_engine(), migrations.head()),
     }
     status = "ready" if all(c.ok for c in components.values()) else "not_ready"
     return _json(
