@@ -176,7 +176,7 @@ def celery_worker(env: BenchEnvironment, *, queues: str, concurrency: int = 2,
         "--max-memory-per-child", str(max_memory_per_child_kib)]
     with open(log, "wb") as out:
         process = subprocess.Popen(
-            [sys.executable, "-m", "celery", "-A", "tasks.app", "worker", "--queues", queues,
+            [sys.executable, "-m", "tasks.worker", "--queues", queues,
              "--concurrency", str(concurrency), "--hostname", f"{name}-{os.getpid()}@%h",
              *limits, "--without-gossip", "--without-mingle", "--loglevel", "WARNING"],
             cwd=ROOT, env=env.process_env(), stdout=out, stderr=subprocess.STDOUT,

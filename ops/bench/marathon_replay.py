@@ -158,8 +158,8 @@ class MemorySampler(threading.Thread):
             for child in me.children():
                 try:
                     command = " ".join(child.cmdline())
-                    kind = "web" if "gunicorn" in command else "worker" if "celery" in command \
-                        else None
+                    kind = "web" if "gunicorn" in command else "worker" if (
+                        "tasks.worker" in command or "celery" in command) else None
                     if kind is None:
                         continue
                     tree = (child, *child.children(recursive=True))

@@ -43,7 +43,7 @@ class WorkerProcess:
         self._log = open(self.log_path, "ab")  # noqa: SIM115 - closed in stop()
         self.process = subprocess.Popen(
             [
-                sys.executable, "-m", "celery", "-A", "tasks.app", "worker",
+                sys.executable, "-m", "tasks.worker",
                 "--queues", ",".join(Queue.ALL), "--concurrency", "2",
                 "--hostname", f"{self.name}-{os.getpid()}@%h", "--without-gossip",
                 "--without-mingle", "--loglevel", "INFO",

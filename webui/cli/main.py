@@ -92,7 +92,7 @@ def web_argv(host: str, port: int, workers: int) -> list[str]:
 
 def worker_argv(queues: str, concurrency: int, name: str) -> list[str]:
     return [
-        sys.executable, "-m", "celery", "-A", "tasks.app", "worker",
+        sys.executable, "-m", "tasks.worker",
         "--queues", queues,
         "--concurrency", str(concurrency),
         "--hostname", f"{name}@%h",

@@ -141,7 +141,7 @@ def test_one_worker_service_per_queue_and_exactly_one_beat(raw: dict) -> None:
     queues = {}
     for name, service in athsys.items():
         command = _command(service)
-        if "worker" in command:
+        if "tasks.worker" in command:
             (option,) = [arg for arg in command if arg.startswith("--queues=")]
             queues[name] = option.split("=", 1)[1]
     assert sorted(queues.values()) == sorted(Queue.ALL)
