@@ -15,6 +15,7 @@ from sqlalchemy.engine import Engine
 from sqlalchemy.orm import Session
 
 import tasks.ingest as ingest
+from athsys.config import replace
 from athsys.timing import batches
 from athsys.timing import recompute as recompute_module
 from athsys.timing import service as timing_service
@@ -81,6 +82,27 @@ def test_the_read_budget_bounds_what_is_taken_along(race: Race, committed_db: En
     assert {k: v[:2] for k, v in _batches(committed_db).items()} == {
         first: ("done", None), second: ("done", None), third: ("done", second)}
     assert result_of(committed_db, race.road_heat_id, race.entries[3]).mark == 3300000
+
+
+@pytest.mark.parametrize(("max_reads", "taken_along"), [(2, 1), (0, 0)])
+def test_the_worker_takes_along_what_catch_up_max_reads_allows(
+    race: Race, committed_db: Engine, monkeypatch: pytest.MonkeyPatch,
+    max_reads: int, taken_along: int,
+) -> None:
+    """The task passes the CATCH_UP_MAX_READS setting: 2 reads leave room for one waiting
+    read besides the batch's own; 0 processes the batch alone."""
+    first = store_waiting(committed_db, race, "finish", [passing("F1", "C101", 3000.0)])
+    second = store_waiting(committed_db, race, "finish", [passing("F2", "C102", 3100.0)])
+    third = store_waiting(committed_db, race, "finish", [passing("F3", "C103", 3200.0)])
+    conf = ingest.process_batch.app.conf
+    monkeypatch.setitem(conf, "athsys_settings",
+                        replace(conf["athsys_settings"], catch_up_max_reads=max_reads))
+    outcome = ingest.process_batch.run(first)
+    assert outcome is not None and outcome["results_created"] == 1 + taken_along
+    assert {k: v[:2] for k, v in _batches(committed_db).items()} == {
+        first: ("done", None),
+        second: ("done", first) if taken_along else ("pending", None),
+        third: ("pending", None)}
 
 
 def test_a_batch_another_worker_holds_is_skipped(race: Race, committed_db: Engine) -> None:
