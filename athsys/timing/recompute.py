@@ -179,12 +179,18 @@ def _assignments(
 def _bib_entries(
     session: Session, competition_id: int, entry_ids: set[int], bibs: frozenset[str]
 ) -> dict[str, int]:
-    """Bib → entry of the entries in scope and of the bibs read (bib-only reads)."""
+    """Bib → entry of the bibs read (bib-only reads) and of the entries in scope whose bib
+    was ever read without a chip. An entry whose bib never was has no bib-only read to
+    match: leaving it out keeps a catch-up from looking up, and matching against, a second
+    key for every runner (the partial index of bib-only reads answers for each bib; a read
+    of the same bib in another competition only adds a key that finds nothing)."""
     if not entry_ids and not bibs:
         return {}
     return dict(driver_rows(
         session,  # a UNION, not an OR: each branch uses its own index
-        "SELECT bib, id FROM entry WHERE id = ANY(%(entries)s::int[]) AND competition_id = %(c)s"
+        "SELECT e.bib, e.id FROM entry e WHERE e.id = ANY(%(entries)s::int[])"
+        " AND e.competition_id = %(c)s AND EXISTS (SELECT 1 FROM timing_read r"
+        " WHERE r.chip IS NULL AND r.bib = e.bib)"
         " UNION SELECT bib, id FROM entry WHERE competition_id = %(c)s"
         " AND bib = ANY(%(bibs)s::text[])",
         {"c": competition_id, "entries": int_array(sorted(entry_ids)),
@@ -267,7 +273,9 @@ def _reads(
         "pair_bib_points": int_array(p for _, p in bib_pairs),
     }
     # each branch looks up the reads of one chip (or bib) at a time through the chip index
-    # alone: a lateral subquery that OFFSET 0 keeps from being flattened (and the device
+    # alone (a chip's pairs together: the index does not hold the point, so each lookup
+    # visits every read of the chip, and a runner's new read and its start mat are one
+    # lookup, not two): a lateral subquery that OFFSET 0 keeps from being flattened (and the device
     # filter out of), so a nested loop of index lookups whatever the statistics say; during
     # a race they are stale, and the plans they gave read every read of every device of the
     # race, once per query or once per chip. Bib-only reads are rare
@@ -280,8 +288,9 @@ def _reads(
         for keys, match, wanted in (
             ("unnest(%(chips)s::text[]) AS w(chip)", "r.chip = w.chip", chips),
             ("unnest(%(bibs)s::text[]) AS w(bib)", "r.chip IS NULL AND r.bib = w.bib", bibs),
-            ("unnest(%(pair_chips)s::text[], %(pair_chip_points)s::int[]) AS w(chip, point_id)",
-             "r.chip = w.chip AND r.timing_point_id = w.point_id", chip_pairs),
+            ("(SELECT chip, array_agg(point_id) AS point_ids FROM unnest(%(pair_chips)s::text[],"
+             " %(pair_chip_points)s::int[]) AS p(chip, point_id) GROUP BY chip) AS w",
+             "r.chip = w.chip AND r.timing_point_id = ANY(w.point_ids)", chip_pairs),
             ("unnest(%(pair_bibs)s::text[], %(pair_bib_points)s::int[]) AS w(bib, point_id)",
              "r.chip IS NULL AND r.bib = w.bib AND r.timing_point_id = w.point_id", bib_pairs),
         ) if wanted

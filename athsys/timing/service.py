@@ -25,6 +25,7 @@ from athsys.accounts.actor import SYSTEM, Actor
 from athsys.audit.service import record
 from athsys.competitions.heat_states import gun_fired
 from athsys.competitions.models import Event, Heat, HeatStatus, Round
+from athsys.config import Settings
 from athsys.db import driver_execute, driver_rows, int_array
 from athsys.jobs import request_refresh
 from athsys.runtime import cyclic_gc_paused
@@ -34,24 +35,26 @@ from athsys.timing.batches import BatchReceipt, parse_device_payload, store_batc
 from athsys.timing.formats import MYLAPS
 from athsys.timing.formats.mylaps import acknowledgements
 from athsys.timing.lookups import BIB_CHIP_PREFIX, lock_competition
-from athsys.timing.models import BatchStatus, ReadBatch, ReadFlag, TimingDevice, TimingRead
+from athsys.timing.models import BatchStatus, ReadFlag, TimingDevice, TimingRead
 from athsys.timing.outcome import ProcessingOutcome
 from athsys.timing.passing import to_epoch_ms
 from athsys.timing.recompute import Scope, recompute
 
 HOST_NAME = "AthSys"
 """How the host names itself in the acknowledgements a decoder's protocol expects."""
-CATCH_UP_MAX_READS = 15_000
+CATCH_UP_MAX_READS = Settings.catch_up_max_reads
 """Processing a batch takes along the competition's other waiting batches, oldest first, up
-to this many reads in all. A recompute loads every read of the entries it touches at the
-points it touches, so the larger the catch-up, the fewer times a runner's reads are loaded
-and their splits compared; but every batch in it waits for the whole of it, and a worker
-process keeps the memory of the largest one it did. 15,000: with 50,000, a worker behind at
-a marathon's start mat caught up in transactions of up to 50,000 reads and its children
-grew to 200 – 260 MiB each. The price: a race stored at once before any of it is processed
-(a worker that was down) takes several transactions, each loading its runners' start-mat
-reads again: a 10,000-runner 10 km of 40,000 reads is caught up 40 % slower than in one
-(``docs/performance.md``, "Marathon replay"). Far inside the task's 120 s soft limit."""
+to this many reads in all; the worker passes the ``CATCH_UP_MAX_READS`` setting
+(:attr:`athsys.config.Settings.catch_up_max_reads`), this is its default. A recompute
+loads every read of the entries it touches at the points it touches, so the larger the
+catch-up, the fewer times a runner's reads are loaded and their splits compared; but every
+batch in it waits for the whole of it, and a worker process keeps the memory of the largest
+one it did. 15,000: with 50,000, a worker behind at a marathon's start mat caught up in
+transactions of up to 50,000 reads and its children grew to 200 – 260 MiB each. The price:
+a race stored at once before any of it is processed (a worker that was down) takes several
+transactions, each loading its runners' start-mat reads again: a 10,000-runner 10 km of
+40,000 reads is caught up 40 % slower than in one (``docs/performance.md``, "Marathon
+replay"). Far inside the task's 120 s soft limit."""
 
 
 @cyclic_gc_paused()
@@ -99,22 +102,24 @@ def process_batch(
     Idempotent: the batch rows are locked, a finished batch is skipped, and recomputing from
     raw reads a second time changes nothing.
     """
-    row = session.execute(
-        select(ReadBatch.id, ReadBatch.status, ReadBatch.accepted, TimingDevice.competition_id)
-        .join(TimingDevice, TimingDevice.id == ReadBatch.device_id)
-        .where(ReadBatch.id == batch_id)
-        .with_for_update(of=ReadBatch)
-    ).one_or_none()
-    if row is None or row.status in (BatchStatus.DONE, BatchStatus.FAILED):
+    # through the driver: a worker catching up asks this of every batch it took along, and
+    # the answer is then "done"
+    rows = driver_rows(
+        session,
+        "SELECT b.status::text, b.accepted, d.competition_id FROM read_batch b"
+        " JOIN timing_device d ON d.id = b.device_id WHERE b.id = %(b)s FOR UPDATE OF b",
+        {"b": batch_id},
+    )
+    if not rows or rows[0][0] in (BatchStatus.DONE.value, BatchStatus.FAILED.value):
         return None
-    competition_id = row.competition_id
+    _, accepted, competition_id = rows[0]
     lock_competition(session, competition_id)
     started = time.perf_counter()
     taken_along = _waiting_batches(session, competition_id, batch_id,
-                                   catch_up_reads - row.accepted) if catch_up_reads else {}
+                                   catch_up_reads - accepted) if catch_up_reads else {}
     batch_ids = [batch_id, *taken_along]
     actor = actor or SYSTEM
-    outcome = ProcessingOutcome(reads=row.accepted + sum(taken_along.values()))
+    outcome = ProcessingOutcome(reads=accepted + sum(taken_along.values()))
     gun_heats = _apply_gun_reads(session, actor, competition_id, batch_ids, outcome)
     chips: set[str] = set()
     bibs: set[str] = set()
