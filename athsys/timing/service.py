@@ -97,7 +97,11 @@ def process_batch(
     ``catch_up_reads`` reads in all (0: this batch alone). Their reads share the work of
     one recompute (an entry's splits and result once, the heat placed once) instead of one
     each; their own tasks then find them done. A batch that failed before (it has an error)
-    is never taken along, so a bad batch fails alone.
+    is never taken along, so a bad batch fails alone. A waiting batch beyond the budget is
+    done too when the recompute re-timed every read of it (:func:`_retimed_batches`: a
+    runner with a new start-mat read is re-timed at every point from all of its stored
+    reads, those of batches still waiting included), since processing it would change
+    nothing.
 
     Idempotent: the batch rows are locked, a finished batch is skipped, and recomputing from
     raw reads a second time changes nothing.
@@ -151,8 +155,12 @@ def process_batch(
                   None if gun_heats else frozenset(reads_at), frozenset(batch_ids))
     reason = f"chip reads of batch {batch_id}" + (
         f" and {len(taken_along)} waiting batch(es) taken along" if taken_along else "")
-    recompute(session, actor, competition_id, scope, window_ms=window_ms, outcome=outcome,
-              reason=reason)
+    retimed = recompute(session, actor, competition_id, scope, window_ms=window_ms,
+                        outcome=outcome, reason=reason)
+    if not gun_heats:  # a batch without guns that this one re-timed entirely is done with it
+        done_with = _retimed_batches(session, retimed)
+        batch_ids.extend(done_with)
+        outcome.reads += sum(done_with.values())
     driver_execute(
         session,
         "UPDATE read_batch SET status = 'done', processed_at = now(), error = NULL,"
@@ -184,6 +192,26 @@ def _waiting_batches(
         " WHERE id IN (SELECT id FROM waiting WHERE reads <= %(max)s)"
         " ORDER BY id FOR UPDATE SKIP LOCKED",
         {"c": competition_id, "b": batch_id, "max": max_reads},
+    ))
+
+
+def _retimed_batches(session: Session, retimed: dict[int, int]) -> dict[int, int]:
+    """Of the waiting batches with reads the recompute re-timed
+    (:func:`athsys.timing.recompute.recompute` says how many of each), those with no other
+    read: locked, id → reads. Processing one would recompute what was just recomputed from
+    the same reads and change nothing; its own task then finds it done. ``accepted`` counts
+    every read stored for a batch, guns included (never re-timed), so a batch with a gun
+    read is never among them; neither is one another worker holds or one that failed
+    before."""
+    if not retimed:
+        return {}
+    return dict(driver_rows(
+        session,
+        "SELECT b.id, b.accepted FROM read_batch b"
+        " JOIN unnest(%(ids)s::bigint[], %(counts)s::int[]) AS v(id, retimed) ON v.id = b.id"
+        " WHERE b.status IN ('pending', 'processing') AND b.error IS NULL"
+        " AND b.accepted = v.retimed ORDER BY b.id FOR UPDATE OF b SKIP LOCKED",
+        {"ids": int_array(retimed), "counts": int_array(retimed.values())},
     ))
 
 

@@ -105,6 +105,36 @@ def test_the_worker_takes_along_what_catch_up_max_reads_allows(
         third: ("pending", None)}
 
 
+def test_a_waiting_batch_the_catch_up_re_timed_entirely_is_done_with_it(
+    race: Race, committed_db: Engine
+) -> None:
+    """Runners with a new start-mat read are re-timed at every point from all of their
+    stored reads, those of batches still waiting included: a waiting batch beyond the budget
+    holding only such runners' reads is done with the catch-up; one with a read of another
+    runner waits for its own processing, which then changes only that runner."""
+    start = store_waiting(committed_db, race, "start", [passing("S1", "C101", 4.0),
+                                                 passing("S2", "C102", 6.0)])
+    re_timed = store_waiting(committed_db, race, "finish", [passing("F1", "C101", 3000.0),
+                                                     passing("F2", "C102", 3100.0)])
+    mixed = store_waiting(committed_db, race, "finish", [passing("F3", "C101", 3005.0),
+                                                  passing("F4", "C103", 3200.0)])
+    outcome = _process(committed_db, start, catch_up_reads=2)  # no room to take one along
+    assert outcome is not None and (outcome.reads, outcome.results_created) == (4, 2)
+    assert {k: v[:2] for k, v in _batches(committed_db).items()} == {
+        start: ("done", None), re_timed: ("done", start), mixed: ("pending", None)}
+    first = result_of(committed_db, race.road_heat_id, race.entries[0])
+    second = result_of(committed_db, race.road_heat_id, race.entries[1])
+    assert (first.mark, first.net_mark, second.mark, second.net_mark) == (
+        3000000, 2996000, 3100000, 3094000)
+    assert result_of(committed_db, race.road_heat_id, race.entries[2]) is None
+
+    outcome = _process(committed_db, mixed)
+    assert outcome is not None and (outcome.results_created, outcome.results_updated) == (1, 0)
+    third = result_of(committed_db, race.road_heat_id, race.entries[2])
+    assert (third.mark, third.net_mark, third.place) == (3200000, 3200000, 3)
+    assert result_of(committed_db, race.road_heat_id, race.entries[0]).revision == 1
+
+
 def test_a_batch_another_worker_holds_is_skipped(race: Race, committed_db: Engine) -> None:
     first = store_waiting(committed_db, race, "finish", [passing("F1", "C101", 3000.0)])
     held = store_waiting(committed_db, race, "finish", [passing("F2", "C102", 3100.0)])
