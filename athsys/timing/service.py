@@ -50,11 +50,12 @@ loads every read of the entries it touches at the points it touches, so the larg
 catch-up, the fewer times a runner's reads are loaded and their splits compared; but every
 batch in it waits for the whole of it, and a worker process keeps the memory of the largest
 one it did. 15,000: with 50,000, a worker behind at a marathon's start mat caught up in
-transactions of up to 50,000 reads and its children grew to 200 – 260 MiB each. The price:
-a race stored at once before any of it is processed (a worker that was down) takes several
-transactions, each loading its runners' start-mat reads again: a 10,000-runner 10 km of
-40,000 reads is caught up 40 % slower than in one (``docs/performance.md``, "Marathon
-replay"). Far inside the task's 120 s soft limit."""
+transactions of up to 50,000 reads and its children grew to 200 – 260 MiB each. A race
+stored at once before any of it is processed (a worker that was down) still needs one
+catch-up for its start: that one re-times every runner whose start-mat read it holds at
+every point, from all of their stored reads, and the waiting batches of only those runners'
+reads are done with it (``docs/performance.md``, "Catching up, third pass"). Far inside the
+task's 120 s soft limit."""
 
 
 @cyclic_gc_paused()
