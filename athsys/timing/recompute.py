@@ -156,7 +156,9 @@ def recompute(
                            {k: t for k, t in times.items() if k[1] in finished},
                            finished, open_heats, outcome, reason)
     outcome.event_ids |= {event_of[h] for h in open_heats if h in timed.counted}
-    return _retimed_elsewhere(mat_reads, timed, assignments, restarted, batch_of)
+    return _retimed_elsewhere(
+        mat_reads, timed, assignments, restarted, batch_of,
+        {*scope.chips, *(BIB_CHIP_PREFIX + bib for bib in scope.bibs)})
 
 
 def _retimed_elsewhere(
@@ -165,6 +167,7 @@ def _retimed_elsewhere(
     assignments: list[rules.ChipAssignment],
     restarted: set[int],
     batch_of: dict[str, int],
+    read_keys: set[str],
 ) -> dict[int, int]:
     """Batch → how many of its reads (of batches other than the scope's) were re-timed here
     as processing them would re-time them.
@@ -173,15 +176,19 @@ def _retimed_elsewhere(
     reads, those of batches still waiting included (a worker that was down catches up on a
     race stored at once: the first catch-up holds every start read). Processing such a
     batch later would recompute a subset of those (runner, point) pairs from the same reads
-    and write nothing. A read counts here when every entry its chip key was ever assigned to
-    was re-timed at every point and the rules decided its flag (a read of a heat already
-    official is left out: as a new read it would be flagged ``after_official``)."""
+    and write nothing. A read counts here when its chip key was read in this catch-up
+    (``read_keys``: then every assignment of it was loaded, not only those of the runners in
+    scope; a runner's other chip may have been worn by someone else, whose reads this
+    recompute could not match), every entry the key was ever assigned to was re-timed at
+    every point, and the rules decided its flag (a read of a heat already official is left
+    out: as a new read it would be flagged ``after_official``)."""
     if not restarted or not batch_of:
         return {}
     wearers: dict[str, set[int]] = defaultdict(set)
     for assignment in assignments:
         wearers[assignment.chip].add(assignment.entry_id)
-    retimed_keys = {key for key, entries in wearers.items() if entries <= restarted}
+    retimed_keys = {key for key, entries in wearers.items()
+                    if key in read_keys and entries <= restarted}
     counts: dict[int, int] = defaultdict(int)
     for read in mat_reads:
         batch_id = batch_of.get(read.read_id)

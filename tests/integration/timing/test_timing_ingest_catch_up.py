@@ -135,6 +135,31 @@ def test_a_waiting_batch_the_catch_up_re_timed_entirely_is_done_with_it(
     assert result_of(committed_db, race.road_heat_id, race.entries[0]).revision == 1
 
 
+def test_a_batch_with_a_read_of_a_chip_that_changed_hands_waits(
+    race: Race, committed_db: Engine
+) -> None:
+    """A runner re-timed at every point also had a second chip, worn by another runner
+    later: the catch-up holds neither that chip's read nor its later wearer, so the batch
+    with that read waits and its own processing gives the read to its wearer then."""
+    with Session(committed_db) as session, session.begin():
+        session.add_all([
+            ChipAssignment(competition_id=race.competition_id, chip="CZ",
+                           entry_id=race.entries[0], valid_from=datetime(2025, 10, 1, tzinfo=UTC),
+                           valid_until=GUN + timedelta(minutes=30)),
+            ChipAssignment(competition_id=race.competition_id, chip="CZ",
+                           entry_id=race.entries[1], valid_from=GUN + timedelta(minutes=30)),
+        ])
+    start = store_waiting(committed_db, race, "start", [passing("S1", "C101", 4.0)])
+    later = store_waiting(committed_db, race, "finish", [passing("F1", "CZ", 3000.0)])
+    outcome = _process(committed_db, start, catch_up_reads=1)
+    assert outcome is not None and outcome.reads == 1
+    assert _batches(committed_db)[later][0] == "pending"
+    _process(committed_db, later)
+    second = result_of(committed_db, race.road_heat_id, race.entries[1])
+    assert (second.mark, second.net_mark) == (3000000, 3000000)
+    assert result_of(committed_db, race.road_heat_id, race.entries[0]) is None
+
+
 def test_a_batch_another_worker_holds_is_skipped(race: Race, committed_db: Engine) -> None:
     first = store_waiting(committed_db, race, "finish", [passing("F1", "C101", 3000.0)])
     held = store_waiting(committed_db, race, "finish", [passing("F2", "C102", 3100.0)])
