@@ -318,12 +318,12 @@ def _reads(
         "pair_bib_points": int_array(p for _, p in bib_pairs),
     }
     # each branch looks up the reads of one chip (or bib) at a time through the chip index
-    # alone (a chip's pairs together: the index does not hold the point, so each lookup
-    # visits every read of the chip, and a runner's new read and its start mat are one
-    # lookup, not two): a lateral subquery that OFFSET 0 keeps from being flattened (and the device
+    # alone: a lateral subquery that OFFSET 0 keeps from being flattened (and the device
     # filter out of), so a nested loop of index lookups whatever the statistics say; during
     # a race they are stale, and the plans they gave read every read of every device of the
-    # race, once per query or once per chip. Bib-only reads are rare
+    # race, once per query or once per chip. A chip's pairs are one lookup: the index does
+    # not hold the point, so each lookup visits every read of the chip, and a runner's new
+    # read and its start mat would be two visits of them. Bib-only reads are rare
     branches = [
         "SELECT r.id, coalesce(r.chip, %(prefix)s || r.bib), r.timing_point_id,"  # nosec B608 # only constant SQL fragments are joined; values are bound parameters
         f" {_EPOCH_MS.format('r.read_at')}, r.device_id = ANY(%(backup_devices)s::int[]),"
