@@ -83,6 +83,15 @@ def request_refresh(session: Session, event_ids: Iterable[int]) -> None:
         enqueue_after_commit(session, TaskName.LEADERBOARD_REFRESH, event_id=event_id)
 
 
+def request_rebuild(session: Session, event_ids: Iterable[int]) -> None:
+    """Ask for full rebuilds of the events' boards: something they show that is no result
+    changed (see :meth:`athsys.leaderboards.cache.BoardStore.ask_rebuild`, which
+    ``tasks.dispatch`` calls after the commit before sending each refresh)."""
+    for event_id in sorted(set(event_ids)):
+        enqueue_after_commit(session, TaskName.LEADERBOARD_REFRESH, event_id=event_id,
+                             rebuild=True)
+
+
 def take_pending(session: Session) -> list[JobRequest]:
     """Remove and return the requests waiting in ``session``."""
     return list(session.info.pop(_PENDING_KEY, []))

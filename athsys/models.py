@@ -18,6 +18,7 @@ from athsys.competitions.models import (
     HeatStatus,
     LaneAssignment,
     RelayLeg,
+    RelayRunLeg,
     Round,
     RoundKind,
 )
@@ -53,7 +54,7 @@ __all__ = [
     "Channel", "ChipAssignment", "Club", "Competition", "CompetitionStatus", "DeviceKind",
     "Entry", "EntryStatus", "Event", "Heat", "HeatStatus", "LaneAssignment", "LifImport",
     "MatRole", "Notification", "NotificationKind", "NotificationStatus", "ReadBatch", "ReadFlag",
-    "Record", "RecordScope", "RelayLeg", "Result", "ResultRevision", "ResultSource", "Round",
-    "RoundKind", "Sex", "Subscription", "TimingDevice", "TimingPoint", "TimingRead", "TimingSplit",
-    "UserProfile", "metadata",
+    "Record", "RecordScope", "RelayLeg", "RelayRunLeg", "Result", "ResultRevision",
+    "ResultSource", "Round", "RoundKind", "Sex", "Subscription", "TimingDevice", "TimingPoint",
+    "TimingRead", "TimingSplit", "UserProfile", "metadata",
 ]

@@ -2,9 +2,12 @@
 
 from __future__ import annotations
 
+import ctypes
+import ctypes.util
 import gc
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
+from functools import cache
 
 
 @contextmanager
@@ -26,3 +29,24 @@ def cyclic_gc_paused() -> Iterator[None]:
     finally:
         if was_enabled:
             gc.enable()
+
+
+@cache
+def _malloc_trim() -> Callable[[int], int] | None:
+    """glibc's ``malloc_trim``, or None on a C library without it (musl, macOS)."""
+    name = ctypes.util.find_library("c")
+    if name is None:
+        return None
+    return getattr(ctypes.CDLL(name), "malloc_trim", None)
+
+
+def release_free_heap() -> None:
+    """Give the C heap's free pages back to the system (glibc ``malloc_trim(0)``).
+
+    Python returns its own small-object arenas once they are empty, but the C library keeps
+    what larger buffers freed (lists of a catch-up's reads, libpq's result of a large
+    query) for reuse, so a worker process otherwise stays at the size of the largest batch
+    it ever processed. A few milliseconds; a no-op where the C library has no such call."""
+    trim = _malloc_trim()
+    if trim is not None:
+        trim(0)

@@ -12,6 +12,7 @@ from __future__ import annotations
 import logging
 
 from athsys.jobs import TaskName
+from athsys.runtime import release_free_heap
 from athsys.timing import batches
 from athsys.timing import service as timing_service
 from tasks.app import celery_app
@@ -36,7 +37,9 @@ def process_batch(self: AthsysTask, batch_id: int) -> dict[str, object] | None:
     window_ms = self.settings.timing_duplicate_window_ms
     try:
         with self.transaction() as session:
-            outcome = timing_service.process_batch(session, batch_id, window_ms=window_ms)
+            outcome = timing_service.process_batch(
+                session, batch_id, window_ms=window_ms,
+                catch_up_reads=self.settings.catch_up_max_reads)
     except Exception:
         log.warning("processing batch %s with the waiting batches failed; alone now", batch_id,
                     exc_info=True)
@@ -49,6 +52,8 @@ def process_batch(self: AthsysTask, batch_id: int) -> dict[str, object] | None:
                 batches.mark_batch_error(session, batch_id, f"{type(exc).__name__}: {exc}",
                                          self.settings.ingest_max_attempts)
             raise
+    finally:
+        release_free_heap()
     return None if outcome is None else outcome.as_dict()
 
 

@@ -25,6 +25,7 @@ from athsys.leaderboards.cache import (
     event_scope,
 )
 from athsys.redis_client import make_redis
+from athsys.runtime import release_free_heap
 from tasks.app import celery_app
 from tasks.base import AthsysTask
 
@@ -59,3 +60,4 @@ def refresh_event_leaderboard(self: AthsysTask, event_id: int) -> dict[str, obje
         return outcome.as_dict()
     finally:
         client.close()
+        release_free_heap()

@@ -25,6 +25,7 @@ from athsys.competitions.models import Competition, Heat
 from athsys.errors import NotFoundError
 from athsys.leaderboards.reads import schedule
 from athsys.sport.disciplines import EventKind
+from athsys.sport.marks import format_mark
 from webui.api.resources import db
 from webui.pages import render_page
 
@@ -47,7 +48,10 @@ def desk(competition_id: int) -> ResponseReturnValue:
         return redirect(f"/login/?next={request.path}")
     found = _competition(competition_id)
     events = sorted(found.events, key=lambda event: event.name)
-    return render_page("athsys/desk_console.html", competition=found, events=events)
+    standards = {event.id: format_mark(event.entry_standard, event.discipline.measure)
+                 for event in events if event.entry_standard is not None}
+    return render_page("athsys/desk_console.html", competition=found, events=events,
+                       standards=standards)
 
 
 @blueprint.get("/meet/<int:competition_id>")

@@ -96,6 +96,7 @@ class PlannedEvent:
     sex: Sex
     age_category: str
     rounds: tuple[PlannedRound, ...]
+    entry_standard: int | None = None  # in the discipline's unit (ms, mm, points)
 
 
 def template(key: str) -> MeetTemplate:

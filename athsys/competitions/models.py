@@ -351,6 +351,29 @@ class RelayLeg(Base):
     )
 
 
+class RelayRunLeg(Base):
+    """Who ran a leg for a relay team in a heat: the team's declared legs as they stood when
+    the heat started. A trigger on ``heat`` keeps them when the transaction that started it
+    commits (migration 0024), whatever started it (console, admin, timing import), and drops
+    them if the heat goes back to scheduled; so a heat's result keeps its runners when the
+    team changes its legs for the next round."""
+
+    __tablename__ = "relay_run_leg"
+
+    heat_id: Mapped[int] = mapped_column(ForeignKey("heat.id", ondelete="CASCADE"),
+                                         primary_key=True)
+    entry_id: Mapped[int] = mapped_column(ForeignKey("entry.id", ondelete="CASCADE"),
+                                          primary_key=True)
+    leg: Mapped[int] = mapped_column(Integer, primary_key=True)
+    athlete_id: Mapped[int] = mapped_column(ForeignKey("athlete.id", ondelete="RESTRICT"))
+
+    __table_args__ = (
+        CheckConstraint("leg BETWEEN 1 AND 10", name="run_leg_range"),
+        Index("ix_relay_run_leg_entry_id", "entry_id"),
+        Index("ix_relay_run_leg_athlete_id", "athlete_id"),
+    )
+
+
 class LaneAssignment(Base):
     """Who runs in which lane of a heat (or in which order of a field flight)."""
 

@@ -10,10 +10,10 @@ the caller's transaction and audits; none commits.
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 
-from sqlalchemy import delete, select
+from sqlalchemy import delete, select, text
 from sqlalchemy.orm import Session
 
 from athsys.accounts.actor import Actor
@@ -157,17 +157,52 @@ def _check_one_team(session: Session, entry: Entry, runners: Sequence[Runner]) -
             "athletes": [athlete for athlete, _ in elsewhere]})
 
 
-def legs_shown(session: Session, entry_ids: Sequence[int]) -> dict[int, tuple[str, ...]]:
-    """The runners of each relay team among ``entry_ids`` in leg order, as start lists and
-    results show them (``"Anna Smith"``); reserves are not shown. Teams without declared
-    legs, and athletes' entries, are absent."""
-    rows = session.execute(
-        select(RelayLeg.entry_id, Athlete.first_name, Athlete.last_name)
-        .join(Athlete, Athlete.id == RelayLeg.athlete_id)
-        .where(RelayLeg.entry_id.in_(list(entry_ids)), RelayLeg.leg.is_not(None))
-        .order_by(RelayLeg.entry_id, RelayLeg.leg)
-    ).all()
-    shown: dict[int, list[str]] = {}
-    for entry_id, first, last in rows:
-        shown.setdefault(entry_id, []).append(f"{first} {last}")
-    return {entry_id: tuple(names) for entry_id, names in shown.items()}
+@dataclass(frozen=True)
+class RanLeg:
+    """A runner of a relay team's leg, as a result names them."""
+
+    leg: int
+    athlete_id: int
+    first_name: str
+    last_name: str
+
+    @property
+    def name(self) -> str:
+        return f"{self.first_name} {self.last_name}"
+
+
+def legs_ran(session: Session, entry_ids: Sequence[int],
+             heat_of: Mapping[int, int | None] | None = None) -> dict[int, list[RanLeg]]:
+    """The runners of each relay team among ``entry_ids`` in leg order: those who ran in the
+    team's heat (``heat_of``: entry id -> heat id) once that heat has started, else the legs
+    declared now. Reserves ran nothing; teams without legs, and athletes' entries, are
+    absent."""
+    ids = list(entry_ids)
+    heats = [(heat_of or {}).get(entry_id) for entry_id in ids]
+    rows = session.execute(text("""
+        SELECT x.entry_id, ran.leg, a.id, a.first_name, a.last_name
+          FROM unnest(CAST(:entries AS integer[]), CAST(:heats AS integer[]))
+               AS x(entry_id, heat_id)
+          CROSS JOIN LATERAL (
+            SELECT r.leg, r.athlete_id FROM relay_run_leg r
+             WHERE r.heat_id = x.heat_id AND r.entry_id = x.entry_id
+            UNION ALL
+            SELECT l.leg, l.athlete_id FROM relay_leg l
+             WHERE l.entry_id = x.entry_id AND l.leg IS NOT NULL
+               AND NOT EXISTS (SELECT 1 FROM relay_run_leg r
+                                WHERE r.heat_id = x.heat_id AND r.entry_id = x.entry_id)
+          ) ran
+          JOIN athlete a ON a.id = ran.athlete_id
+         ORDER BY x.entry_id, ran.leg"""), {"entries": ids, "heats": heats}).all()
+    ran: dict[int, list[RanLeg]] = {}
+    for entry_id, leg, athlete_id, first, last in rows:
+        ran.setdefault(entry_id, []).append(RanLeg(leg, athlete_id, first, last))
+    return ran
+
+
+def legs_shown(session: Session, entry_ids: Sequence[int],
+               heat_of: Mapping[int, int | None] | None = None) -> dict[int, tuple[str, ...]]:
+    """The names of :func:`legs_ran`, as start lists and results show them
+    (``"Anna Smith"``)."""
+    return {entry_id: tuple(leg.name for leg in legs)
+            for entry_id, legs in legs_ran(session, entry_ids, heat_of).items()}

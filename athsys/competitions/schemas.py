@@ -51,7 +51,7 @@ class TeamSchemeField(fields.Field):
             raise ValidationError(str(exc)) from exc
 
 
-_WAIVER = ("why the athlete is entered although the seed mark misses the event's entry "
+WAIVER_HELP = ("why the athlete is entered although the seed mark misses the event's entry "
            "standard (registrars only; kept and audited)")
 _STANDARD_HELP = ("the mark an entry's seed mark must equal or better, in the discipline's "
                   "notation (10.90, 7.80) or its unit (ms, mm)")
@@ -275,7 +275,7 @@ class RegistrationCreateSchema(StrictSchema):
             "description": "why the athlete is entered although the event's sex or age "
                            "category excludes them (registrars only; kept and audited)"})
     standard_waiver = fields.String(
-        allow_none=True, validate=validate.Length(max=200), metadata={"description": _WAIVER})
+        allow_none=True, validate=validate.Length(max=200), metadata={"description": WAIVER_HELP})
 
 
 class RegistrationUpdateSchema(StrictSchema):
@@ -287,7 +287,7 @@ class RegistrationUpdateSchema(StrictSchema):
             "description": "why the athlete is entered although the event's sex or age "
                            "category excludes them (registrars only; kept and audited)"})
     standard_waiver = fields.String(
-        allow_none=True, validate=validate.Length(max=200), metadata={"description": _WAIVER})
+        allow_none=True, validate=validate.Length(max=200), metadata={"description": WAIVER_HELP})
 
 
 class RegistrationResponseSchema(Schema):

@@ -298,8 +298,9 @@ def _load(session: Session, infos: Sequence[EventInfo], *,
         _read_lines(session, boards, lines, changed_since, changed_heats, entry_ids, edition)
     relays = [info.id for info in infos if info.relay and lines[info.id]]
     if relays:
-        legs = legs_shown(session, [line.entry_id for event_id in relays
-                                    for line in lines[event_id]])
+        teams = [line for event_id in relays for line in lines[event_id]]
+        legs = legs_shown(session, [line.entry_id for line in teams],
+                          {line.entry_id: line.heat_id for line in teams})
         for event_id in relays:
             lines[event_id] = [line._replace(legs=legs.get(line.entry_id, ()))
                                for line in lines[event_id]]

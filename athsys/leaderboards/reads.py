@@ -197,7 +197,8 @@ def start_list(session: Session, heat_id: int, limit: int | None = None) -> list
         .where(LaneAssignment.heat_id == heat_id).order_by(LaneAssignment.position)
         .limit(limit)
     ).all()
-    legs = legs_shown(session, [entry.id for _, entry in rows]) if info.relay else {}
+    legs = legs_shown(session, [entry.id for _, entry in rows],
+                      {entry.id: heat_id for _, entry in rows}) if info.relay else {}
     out = []
     for assignment, entry in rows:
         athlete = entry.athlete
@@ -282,7 +283,8 @@ def _ranked_rows(session: Session, info: EventInfo, where: str, scope: int, page
     query = _RANKED_SQL.format(where=where, direction=direction, wind=wind_sql(info))
     rows = session.execute(text(query), {
         "scope": scope, "limit": per_page, "offset": (page - 1) * per_page}).all()
-    legs = legs_shown(session, [row.entry_id for row in rows]) if info.relay else {}
+    legs = legs_shown(session, [row.entry_id for row in rows],
+                      {row.entry_id: row.heat_id for row in rows}) if info.relay else {}
     out = []
     for row in rows:
         status = ResultStatus(row.status)

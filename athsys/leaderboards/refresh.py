@@ -74,9 +74,17 @@ def _heats_changed(before: str, now: str) -> list[int]:
 def refresh_event(session: Session, store: BoardStore, event_id: int,
                   *, force_full: bool = False) -> RefreshOutcome:
     """Bring the stored boards of the event up to date with the database, one refresh of
-    an event at a time (:meth:`athsys.leaderboards.cache.BoardStore.refreshing`)."""
+    an event at a time (:meth:`athsys.leaderboards.cache.BoardStore.refreshing`); a full
+    rebuild if ``force_full`` or one was asked for
+    (:meth:`athsys.leaderboards.cache.BoardStore.ask_rebuild`)."""
     with store.refreshing(event_id):
-        return _refresh(session, store, event_id, force_full=force_full)
+        rebuild = store.take_rebuild(event_id)
+        try:
+            return _refresh(session, store, event_id, force_full=force_full or rebuild)
+        except BaseException:
+            if rebuild:  # asked for again: the next refresh must still rebuild
+                store.ask_rebuild(event_id)
+            raise
 
 @cyclic_gc_paused()
 def _refresh(session: Session, store: BoardStore, event_id: int,

@@ -21,13 +21,14 @@ from typing import Any
 
 from sqlalchemy import or_, select, text, update
 from sqlalchemy.dialects.postgresql import insert
-from sqlalchemy.orm import Session, selectinload, sessionmaker
+from sqlalchemy.orm import Session, sessionmaker
 
 from athsys.accounts.actor import Actor
 from athsys.accounts.roles import CHIEF_REGISTRAR
 from athsys.athletes.models import Athlete
 from athsys.audit.service import record, snapshot
-from athsys.competitions.models import Competition, Entry, Event, Heat, RelayLeg, Round
+from athsys.competitions.models import Competition, Entry, Event, Heat, Round
+from athsys.competitions.relays import RanLeg, legs_ran
 from athsys.config import Settings
 from athsys.errors import AthsysError, AuthorizationError, ConflictError, ValidationError
 from athsys.jobs import TaskName, enqueue_after_commit
@@ -201,16 +202,19 @@ def notify_result_official(
     query = query.where(Result.heat_id == heat_id) if heat_id is not None else query.where(
         Result.id.in_(list(result_ids or []))
     )
-    rows = session.execute(query.order_by(Result.id).options(  # a relay team's runners
-        selectinload(Entry.legs).selectinload(RelayLeg.athlete))).all()
+    rows = session.execute(query.order_by(Result.id)).all()
     if not rows:
         return []
     kind = NotificationKind.RESULT_OFFICIAL if official else NotificationKind.RESULT_UNOFFICIAL
-    runners = {row.Entry.id: _runners(row.Entry, row.Athlete) for row in rows}
+    ran = legs_ran(session, [row.Entry.id for row in rows if row.Athlete is None],
+                   {row.Entry.id: row.Heat.id for row in rows})
+    runners = {row.Entry.id: {row.Athlete.id} if row.Athlete is not None else
+               {leg.athlete_id for leg in ran.get(row.Entry.id, ())} for row in rows}
     subscriptions = _matching_subscriptions(session, rows, runners, official)
     values: list[dict[str, Any]] = []
     for result, entry, athlete, event, competition, heat, round_ in rows:
-        payload = _payload(kind, result, entry, athlete, event, competition, heat, round_)
+        payload = _payload(kind, result, entry, athlete, event, competition, heat, round_,
+                           ran.get(entry.id, []))
         for sub in subscriptions:
             if (sub.athlete_id is None or sub.athlete_id in runners[entry.id]) and (
                 sub.event_id in (None, event.id)) and (
@@ -235,14 +239,6 @@ def notify_result_official(
     return list(created)
 
 
-def _runners(entry: Entry, athlete: Athlete | None) -> set[int]:
-    """Whose result it is, for the subscriptions to an athlete: the athlete, or the runners
-    of a relay team's legs (its reserves ran nothing)."""
-    if athlete is not None:
-        return {athlete.id}
-    return {leg.athlete_id for leg in entry.legs if leg.leg is not None}
-
-
 def _matching_subscriptions(
     session: Session, rows: Sequence[Any], runners: dict[int, set[int]], official: bool
 ) -> list[Subscription]:
@@ -264,10 +260,10 @@ def _matching_subscriptions(
 
 def _payload(
     kind: NotificationKind, result: Result, entry: Entry, athlete: Athlete | None, event: Event,
-    competition: Competition, heat: Heat, round_: Round,
+    competition: Competition, heat: Heat, round_: Round, legs: Sequence[RanLeg],
 ) -> dict[str, Any]:
     """What a subscriber is told; a relay team's result names the team (``team``, with its
-    club and its runners in leg order) where an athlete's names the athlete."""
+    club and the runners of its legs in this heat) where an athlete's names the athlete."""
     try:
         spec = discipline(event.discipline_code)
         mark_display = (
@@ -292,10 +288,8 @@ def _payload(
         "team": None if athlete is not None else {
             "entry_id": entry.id, "name": entry.team_name,
             "club": entry.club.name if entry.club else None,
-            "legs": [{"leg": leg.leg, "athlete_id": leg.athlete_id,
-                      "name": f"{leg.athlete.first_name} {leg.athlete.last_name}"}
-                     for leg in sorted(entry.legs, key=lambda leg: leg.leg or 0)
-                     if leg.leg is not None],
+            "legs": [{"leg": leg.leg, "athlete_id": leg.athlete_id, "name": leg.name}
+                     for leg in legs],
         },
         "result": {
             "id": result.id, "place": result.place, "status": result.status.value,

@@ -69,7 +69,8 @@ def heat_sheet(session: Session, heat: Heat) -> HeatSheet:
         .where(LaneAssignment.heat_id == heat.id)
         .order_by(LaneAssignment.lane.nulls_last(), LaneAssignment.position, Entry.bib)
     ).all()
-    legs = legs_shown(session, [row.Entry.id for row in rows]) if found.relay else {}
+    legs = legs_shown(session, [row.Entry.id for row in rows],
+                      {row.Entry.id: heat.id for row in rows}) if found.relay else {}
     lines = tuple(
         LaneLine(
             entry_id=entry.id, lane=lane, position=position, bib=entry.bib,

@@ -80,7 +80,8 @@ def add_programme(session: Session, actor: Actor, competition: Competition,
     for planned in events:
         event = service.create_event(session, actor, Event(
             competition_id=competition.id, discipline_code=planned.code, name=planned.name,
-            sex=planned.sex, age_category=planned.age_category, lanes=lanes))
+            sex=planned.sex, age_category=planned.age_category, lanes=lanes,
+            entry_standard=planned.entry_standard))
         for rnd in planned.rounds:
             audited_add(session, actor, Round(
                 event_id=event.id, kind=rnd.kind, ordinal=rnd.ordinal,

@@ -25,8 +25,9 @@ from athsys.errors import NotFoundError, ValidationError
 from athsys.jobs import TaskName, enqueue_after_commit
 from athsys.timing.acceptance import competition_window
 from athsys.timing.formats import JSON, LIF, detect_format, parse_passings
+from athsys.timing.formats.json_batch import PlainBatch, read_plain_batch
 from athsys.timing.lookups import get_competition
-from athsys.timing.models import BatchStatus, ReadBatch, TimingDevice, TimingPoint
+from athsys.timing.models import BatchStatus, ReadBatch, TimingDevice, TimingPoint, TimingRead
 from athsys.timing.passing import ParseOptions, Passing, fail
 
 _STAGING_TABLE = (
@@ -35,6 +36,8 @@ _STAGING_TABLE = (
     " read_at timestamptz, is_gun boolean, hits integer, rssi integer, antenna integer"
     ") ON COMMIT DELETE ROWS"
 )
+Reads = Sequence[Passing] | PlainBatch
+"""A payload's reads: passings, or a plain JSON batch stored without making them."""
 _COPY_ESCAPES = str.maketrans({"\\": "\\\\", "\t": "\\t", "\n": "\\n", "\r": "\\r"})
 
 
@@ -82,15 +85,16 @@ def parse_device_payload(
     *,
     max_lines: int,
     fmt: str | None = None,
-) -> tuple[str, list[Passing], list[int | None]]:
-    """(format, passings, timing point id of each) of a payload; one ValidationError for all
-    problems, so nothing is stored from a payload with a single bad line."""
+) -> tuple[str, Reads, list[int | None]]:
+    """(format, reads, timing point id of each) of a payload; one ValidationError for all
+    problems, so nothing is stored from a payload with a single bad line. A plain JSON
+    batch comes back as it was read (:class:`PlainBatch`); any other payload as passings."""
     competition = get_competition(session, device.competition_id)
     fmt = fmt or detect_format(body)
     if fmt == LIF:
         raise fail("timing payload", None, "format",
                    "a .lif file holds results: post it to /api/timing/lif")
-    passings = parse_passings(body, fmt, parse_options(competition, max_lines))
+    options = parse_options(competition, max_lines)
     points = {
         name.casefold(): point_id
         for point_id, name in session.execute(
@@ -99,6 +103,11 @@ def parse_device_payload(
             )
         )
     }
+    if fmt == JSON and (plain := read_plain_batch(body, options)) is not None:
+        plain_point_ids = _plain_point_ids(plain, points, device.timing_point_id)
+        if plain_point_ids is not None:
+            return fmt, plain, plain_point_ids
+    passings = parse_passings(body, fmt, options)
     point_ids: list[int | None] = []
     problems: list[dict[str, Any]] = []
     for passing in passings:
@@ -120,6 +129,7 @@ def parse_device_payload(
                 problems.append({"line": passing.line, "field": "timing_point",
                                  "problem": "no timing point: name one or configure the device's"})
         point_ids.append(point_id)
+        problems.extend(_too_long(passing))
     if problems:
         shown = "; ".join(f"line {p['line']} field '{p['field']}': {p['problem']}"
                           for p in problems[:5])
@@ -130,10 +140,40 @@ def parse_device_payload(
     return fmt, passings, point_ids
 
 
+_STORED_LENGTHS = {name: TimingRead.__table__.c[name].type.length  # type: ignore[attr-defined]
+                   for name in ("read_id", "chip", "bib")}
+
+
+def _too_long(passing: Passing) -> list[dict[str, Any]]:
+    """A problem for each identity longer than ``timing_read`` stores (a decoder's line
+    format may carry any length; the JSON batch refuses it while reading)."""
+    return [{"line": passing.line, "field": name,
+             "problem": f"longer than {limit} characters"}
+            for name, limit in _STORED_LENGTHS.items()
+            if len(getattr(passing, name) or "") > limit]
+
+
+def _plain_point_ids(
+    plain: PlainBatch, points: dict[str, int], device_point_id: int | None
+) -> list[int | None] | None:
+    """The timing point id of each read of a plain JSON batch as the loop of
+    :func:`parse_device_payload` assigns them; None when a read has none it must have (that
+    loop then names its line)."""
+    names = plain.timing_points()
+    guns = plain.gun_markers()
+    known = {name: points.get(name.casefold()) for name in set(names) if name is not None}
+    point_ids = [known[name] if name is not None else None if gun else device_point_id
+                 for name, gun in zip(names, guns, strict=True)]
+    if None in point_ids and any(p is None and not gun
+                                 for p, gun in zip(point_ids, guns, strict=True)):
+        return None
+    return point_ids
+
+
 def store_batch(
     session: Session,
     device: TimingDevice,
-    passings: Sequence[Passing],
+    passings: Reads,
     point_ids: Sequence[int | None],
     *,
     fmt: str,
@@ -141,10 +181,10 @@ def store_batch(
 ) -> BatchReceipt:
     """Store the reads in the caller's transaction, idempotent on (device, read id).
 
-    The reads go through ``COPY`` into a temporary table (not WAL-logged), then one
-    ``INSERT … SELECT … ON CONFLICT DO NOTHING``: the fastest idempotent path PostgreSQL
-    offers. An identical payload sent again answers the counts of the first time and
-    stores nothing.
+    One ``INSERT … SELECT … ON CONFLICT DO NOTHING``: from the payload itself for a plain
+    JSON batch (:func:`_insert_plain`), else from a temporary table (not WAL-logged) the
+    reads are first copied into (``COPY``). An identical payload sent again answers the
+    counts of the first time and stores nothing.
     """
     count = len(passings)
     batch_id = session.execute(
@@ -162,7 +202,10 @@ def store_batch(
             )
         ).one()
         return BatchReceipt(first.id, first.accepted, first.duplicate, replay=True)
-    accepted = _copy_reads(session, device.id, batch_id, passings, point_ids)
+    if isinstance(passings, PlainBatch):
+        accepted = _insert_plain(session, device.id, batch_id, passings, point_ids)
+    else:
+        accepted = _copy_reads(session, device.id, batch_id, passings, point_ids)
     done = accepted == 0
     session.execute(
         text(
@@ -177,6 +220,43 @@ def store_batch(
     if not done:
         enqueue_after_commit(session, TaskName.TIMING_PROCESS_BATCH, batch_id=batch_id)
     return BatchReceipt(batch_id, accepted, count - accepted, replay=False)
+
+
+_INSERT_READS = (
+    "INSERT INTO timing_read (device_id, batch_id, read_id, chip, bib, timing_point_id,"
+    " read_at, is_gun, hits, rssi, antenna)"
+    " SELECT %(device)s, %(batch)s, read_id, chip, bib, timing_point_id, read_at, {is_gun},"
+    " hits, rssi, antenna FROM {source} ON CONFLICT (device_id, read_id) DO NOTHING"
+)
+_PLAIN_SOURCE = (
+    "ROWS FROM (jsonb_to_recordset(%(reads)s::jsonb) AS (read_id text, chip text, bib text,"
+    " is_gun boolean, hits integer, rssi integer, antenna integer),"
+    " unnest(%(points)s::integer[]), unnest(%(read_at)s::timestamptz[]))"
+    " AS r (read_id, chip, bib, is_gun, hits, rssi, antenna, timing_point_id, read_at)"
+)
+
+
+def _insert_plain(
+    session: Session,
+    device_id: int,
+    batch_id: int,
+    plain: PlainBatch,
+    point_ids: Sequence[int | None],
+) -> int:
+    """Store a plain JSON batch without making a Python object per read: PostgreSQL reads
+    the payload as sent (every item of it checked already, no escape in any string), its
+    timing point ids and times come as two arrays in the items' order (``ROWS FROM`` pairs
+    them by position). A member left out is NULL; ``is_gun`` left out is false."""
+    as_text = {point_id: "NULL" if point_id is None else str(point_id)
+               for point_id in set(point_ids)}
+    with session.connection().connection.cursor() as cursor:  # type: ignore[attr-defined]
+        cursor.execute(
+            _INSERT_READS.format(is_gun="coalesce(is_gun, false)", source=_PLAIN_SOURCE),
+            {"device": device_id, "batch": batch_id, "reads": plain.text,
+             "points": "{" + ",".join(map(as_text.__getitem__, point_ids)) + "}",
+             "read_at": "{" + ",".join(plain.read_at) + "}"},
+        )
+        return int(cursor.rowcount)
 
 
 def _copy_text(value: str | None) -> str:
@@ -212,14 +292,8 @@ def _copy_reads(
             "COPY timing_read_incoming (read_id, chip, bib, timing_point_id, read_at, is_gun,"
             " hits, rssi, antenna) FROM STDIN", buffer
         )
-        cursor.execute(
-            "INSERT INTO timing_read (device_id, batch_id, read_id, chip, bib, timing_point_id,"
-            " read_at, is_gun, hits, rssi, antenna)"
-            " SELECT %(device)s, %(batch)s, read_id, chip, bib, timing_point_id, read_at, is_gun,"
-            " hits, rssi, antenna FROM timing_read_incoming"
-            " ON CONFLICT (device_id, read_id) DO NOTHING",
-            {"device": device_id, "batch": batch_id},
-        )
+        cursor.execute(_INSERT_READS.format(is_gun="is_gun", source="timing_read_incoming"),
+                       {"device": device_id, "batch": batch_id})
         return int(cursor.rowcount)
 
 

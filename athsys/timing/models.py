@@ -11,7 +11,6 @@ from sqlalchemy import (
     CheckConstraint,
     DateTime,
     ForeignKey,
-    ForeignKeyConstraint,
     Index,
     Integer,
     String,
@@ -248,9 +247,12 @@ class LifImport(Base):
 class TimingSplit(Base):
     """An entry's times at one timing point of a heat, recomputed from the raw reads.
 
-    The entry runs in the heat: one foreign key to its lane assignment says so, and that the
-    heat and the entry exist (the assignment's own keys), with one check per written split
-    instead of two; the split goes with the assignment.
+    The entry runs in the heat: ``(heat_id, entry_id)`` names its lane assignment (which
+    says that the heat and the entry exist), and ``timing_point_id`` its timing point,
+    without foreign-key constraints: triggers of migration 0023 keep the keys' guarantee
+    once a statement instead of once a row (a missing assignment or timing point refused
+    with a foreign-key violation; the split goes with either), since processing inserts a
+    catch-up's splits in one statement.
     """
 
     __tablename__ = "timing_split"
@@ -258,9 +260,7 @@ class TimingSplit(Base):
     id: Mapped[int] = mapped_column(BigInteger, primary_key=True)
     heat_id: Mapped[int] = mapped_column(Integer)
     entry_id: Mapped[int] = mapped_column(Integer)
-    timing_point_id: Mapped[int] = mapped_column(
-        ForeignKey("timing_point.id", ondelete="CASCADE")
-    )
+    timing_point_id: Mapped[int] = mapped_column(Integer)
     gun_time_ms: Mapped[int | None] = mapped_column(Integer)
     net_time_ms: Mapped[int | None] = mapped_column(Integer)
     updated_at: Mapped[datetime] = mapped_column(
@@ -268,10 +268,6 @@ class TimingSplit(Base):
     )
 
     __table_args__ = (
-        # also serves the cascade from lane_assignment (heat_id, entry_id)
+        # also serves the delete of a lane assignment's splits (heat_id, entry_id)
         UniqueConstraint("heat_id", "entry_id", "timing_point_id"),
-        ForeignKeyConstraint(
-            ["heat_id", "entry_id"], ["lane_assignment.heat_id", "lane_assignment.entry_id"],
-            ondelete="CASCADE",
-        ),
     )

@@ -19,6 +19,8 @@ class ProcessingOutcome:
     waiting_for_gun: int = 0
     flagged: dict[str, int] = field(default_factory=dict)
     event_ids: set[int] = field(default_factory=set)
+    reads: int = 0  # reads of the batches processed (a catch-up: all of them)
+    seconds: float = 0.0  # processing under the competition's lock, commit not included
 
     @property
     def results_changed(self) -> int:
@@ -36,4 +38,6 @@ class ProcessingOutcome:
             "waiting_for_gun": self.waiting_for_gun,
             "flagged": dict(self.flagged),
             "event_ids": sorted(self.event_ids),
+            "reads": self.reads,
+            "seconds": round(self.seconds, 3),
         }

@@ -66,6 +66,76 @@ def bench_environment(prefix: str) -> Iterator[BenchEnvironment]:
         shutil.rmtree(data_dir, ignore_errors=True)
 
 
+def _stat(pid: int | str) -> list[str] | None:
+    """The fields of ``/proc/<pid>/stat`` after the command name (field 3 on), or None once
+    the process has ended."""
+    try:
+        with open(f"/proc/{pid}/stat", encoding="ascii", errors="replace") as stat:
+            return stat.read().rsplit(")", 1)[1].split()
+    except OSError:
+        return None
+
+
+def process_tree_cpu_s(roots: list[int]) -> float:
+    """CPU seconds (user + system, from ``/proc``) the processes ``roots`` and all their
+    descendants have used so far, with the children the roots have reaped (a PostgreSQL
+    backend that ended, a gunicorn worker replaced); another process that has ended no
+    longer counts."""
+    parents: dict[int, int] = {}
+    used: dict[int, float] = {}
+    ticks = os.sysconf("SC_CLK_TCK")
+    wanted = set(roots)
+    for entry in os.listdir("/proc"):
+        fields = _stat(entry) if entry.isdigit() else None
+        if fields is None:
+            continue
+        pid = int(entry)
+        parents[pid] = int(fields[1])
+        counted = fields[11:15] if pid in wanted else fields[11:13]
+        used[pid] = sum(int(field) for field in counted) / ticks
+    total = 0.0
+    for pid in sorted(used):
+        ancestor, chain = pid, set()
+        while ancestor not in wanted and ancestor in parents and ancestor not in chain:
+            chain.add(ancestor)
+            ancestor = parents[ancestor]
+        if ancestor in wanted:
+            total += used[pid]
+    return total
+
+
+def server_pids(env: BenchEnvironment) -> dict[str, list[int]]:
+    """The PostgreSQL postmaster and the Redis server of ``env``, and this process's
+    gunicorn masters: the roots whose trees :func:`process_tree_cpu_s` sums."""
+    redis = int((env.data_dir / "run" / "redis.pid").read_text().split()[0])
+    gunicorns = [int(pid) for pid in os.listdir("/proc") if pid.isdigit()
+                 and _parent_of(int(pid)) == os.getpid() and b"gunicorn" in _cmdline(pid)]
+    return {"gunicorn": gunicorns, "postgresql": [_postmaster(env)], "redis": [redis]}
+
+
+def _parent_of(pid: int) -> int | None:
+    fields = _stat(pid)
+    return None if fields is None else int(fields[1])
+
+
+def _cmdline(pid: str) -> bytes:
+    try:
+        with open(f"/proc/{pid}/cmdline", "rb") as cmdline:
+            return cmdline.read()
+    except OSError:
+        return b""
+
+
+def postgres_cpu_s(env: BenchEnvironment) -> float:
+    """CPU seconds the embedded PostgreSQL server has used so far: the postmaster, its
+    live processes (backends, background workers) and those it reaped."""
+    return process_tree_cpu_s([_postmaster(env)])
+
+
+def _postmaster(env: BenchEnvironment) -> int:
+    return int((env.data_dir / "postgres" / "postmaster.pid").read_text().split()[0])
+
+
 def free_port() -> int:
     with socket.socket() as sock:
         sock.bind(("127.0.0.1", 0))

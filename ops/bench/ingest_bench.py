@@ -7,13 +7,17 @@ simulated 10 km race (runners × 4 timing points), starts gunicorn on 127.0.0.1 
 gthread, as ``athsys web``), then measures in one run:
 
 1. reads/s accepted durably through ``POST /api/timing/passings`` (batches of ``--batch``,
-   ``--clients`` concurrent HTTP clients; a 2xx means committed);
+   ``--clients`` concurrent HTTP clients; a 2xx means committed), and the CPU a batch cost
+   meanwhile in gunicorn, PostgreSQL, Redis and the clients (from ``/proc``: a figure the
+   machine's load does not bend, where the rate is the load's);
 2. reads/s processed into results, in one process as the worker does (claim, then process
    each batch in order; processing of a competition is serialised by its advisory lock):
    a. the race stored first, as after an outage: each processing catches up, taking the
-      waiting batches along (up to 50,000 reads a transaction);
+      waiting batches along (up to ``CATCH_UP_MAX_READS`` reads a transaction, 15,000
+      unless the environment says otherwise);
    b. a second race, stored first too, processed one batch at a time (catching up off), as
       when the worker keeps up and each batch is alone;
+   each with the CPU seconds the PostgreSQL server (from ``/proc``) and this process used;
 3. reads/s of a raw PostgreSQL ``COPY`` of the same rows into an empty table, the floor
    any durable path is compared with;
 4. end to end, the whole pipeline as on race day: a third race of the same size posted
@@ -40,7 +44,10 @@ from bench_support import (  # first: it puts the project on sys.path
     bench_environment,
     celery_worker,
     gunicorn,
+    postgres_cpu_s,
+    process_tree_cpu_s,
     record,
+    server_pids,
 )
 from sqlalchemy import func, select, text  # noqa: E402
 from sqlalchemy.orm import Session  # noqa: E402
@@ -93,19 +100,26 @@ def main() -> int:
             for body in warm:
                 _post(base, race.token, body)
             measured_reads = sum(len(json.loads(b)) for b in measured)
-            started = time.perf_counter()
+            load_before = os.getloadavg()[0]
+            servers = server_pids(bench)
+            server_cpu = {name: process_tree_cpu_s(pids) for name, pids in servers.items()}
+            started, client_cpu = time.perf_counter(), time.process_time()
             with ThreadPoolExecutor(args.clients) as pool:
                 answers = list(pool.map(lambda b: _post(base, race.token, b), measured))
             accept_s = time.perf_counter() - started
+            client_cpu = time.process_time() - client_cpu
+            server_cpu = {name: (process_tree_cpu_s(servers[name]) - used) * 1000 / len(measured)
+                          for name, used in server_cpu.items()}
             accepted = sum(a["accepted"] for a in answers)
             assert accepted == measured_reads, (accepted, measured_reads)
 
-            process_s, created = _process_in_order(engine, race.competition_id,
-                                                   catch_up_reads=timing_service.CATCH_UP_MAX_READS)
+            process_s, created, process_cpu = _process_in_order(
+                bench, engine, race.competition_id,
+                catch_up_reads=settings.catch_up_max_reads)
             alone = _post_race(base, engine, args.runners, args.batch, args.clients,
                                name="Simulated 10K, batch by batch", seed=3)
-            alone_s, alone_created = _process_in_order(engine, alone.competition_id,
-                                                       catch_up_reads=0)
+            alone_s, alone_created, alone_cpu = _process_in_order(
+                bench, engine, alone.competition_id, catch_up_reads=0)
 
             copy_s = _raw_copy(engine, reads, race.gun)
             worker_reads, worker_s, worker_results = _through_the_worker(
@@ -116,11 +130,17 @@ def main() -> int:
                   f"workers x 4 threads, {args.clients} HTTP clients")
             print(f"  accepted durably via HTTP : {measured_reads / accept_s:>10,.0f} reads/s "
                   f"({measured_reads} reads in {accept_s:.2f} s, "
-                  f"after {len(warm)} warm-up batches)")
+                  f"after {len(warm)} warm-up batches; load average {load_before:.2f} before)")
+            print("    CPU a batch, ms         : " + ", ".join(
+                f"{name} {ms:.1f}" for name, ms in server_cpu.items())
+                + f", clients {client_cpu * 1000 / len(measured):.1f}; all "
+                f"{sum(server_cpu.values()) + client_cpu * 1000 / len(measured):.1f}")
             print(f"  processed, catching up    : {total / process_s:>10,.0f} reads/s "
-                  f"({total} reads in {process_s:.2f} s; {created} results created)")
+                  f"({total} reads in {process_s:.2f} s; {created} results created; "
+                  f"CPU {process_cpu})")
             print(f"  processed batch by batch  : {total / alone_s:>10,.0f} reads/s "
-                  f"({total} reads in {alone_s:.2f} s; {alone_created} results created)")
+                  f"({total} reads in {alone_s:.2f} s; {alone_created} results created; "
+                  f"CPU {alone_cpu})")
             print(f"  raw PostgreSQL COPY       : {total / copy_s:>10,.0f} reads/s "
                   f"({total} rows in {copy_s:.3f} s)")
             print(f"  end to end with a worker  : {worker_reads / worker_s:>10,.0f} reads/s "
@@ -136,14 +156,17 @@ def main() -> int:
             return 0
 
 
-def _process_in_order(engine, competition_id: int, *,  # type: ignore[no-untyped-def]
-                      catch_up_reads: int) -> tuple[float, int]:
-    """(seconds, results created) to claim and process every batch of the competition."""
+def _process_in_order(bench: BenchEnvironment, engine, competition_id: int, *,  # type: ignore[no-untyped-def]
+                      catch_up_reads: int) -> tuple[float, int, str]:
+    """(seconds, results created, CPU) to claim and process every batch of the competition;
+    CPU: seconds of the PostgreSQL server and of this process (the only client meanwhile:
+    gunicorn is idle)."""
     with Session(engine) as session:
         batch_ids = list(session.scalars(
             select(ReadBatch.id).join(TimingDevice, TimingDevice.id == ReadBatch.device_id)
             .where(TimingDevice.competition_id == competition_id).order_by(ReadBatch.id)))
-    started = time.perf_counter()
+    started, python_cpu, server_cpu = time.perf_counter(), time.process_time(), \
+        postgres_cpu_s(bench)
     created = 0
     for batch_id in batch_ids:
         with Session(engine) as session, session.begin():
@@ -151,7 +174,10 @@ def _process_in_order(engine, competition_id: int, *,  # type: ignore[no-untyped
         with Session(engine) as session, session.begin():
             outcome = timing_service.process_batch(session, batch_id, catch_up_reads=catch_up_reads)
             created += outcome.results_created if outcome else 0
-    return time.perf_counter() - started, created
+    elapsed = time.perf_counter() - started
+    cpu = (f"PostgreSQL {postgres_cpu_s(bench) - server_cpu:.2f} s, "
+           f"Python {time.process_time() - python_cpu:.2f} s")
+    return elapsed, created, cpu
 
 
 def _post_race(base: str, engine, runners: int, size: int, clients: int, *,  # type: ignore[no-untyped-def]

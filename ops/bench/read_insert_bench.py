@@ -1,5 +1,5 @@
-"""What storing a batch of reads costs PostgreSQL, statement by statement: prints figures,
-asserts nothing.
+"""What storing a batch of reads, and a batch of splits, costs PostgreSQL, statement by
+statement: prints figures, asserts nothing.
 
     .venv/bin/python ops/bench/read_insert_bench.py [--runners 10000] [--batch 1000]
 
@@ -16,6 +16,12 @@ shared machine falls on each alike), each insert in its own transaction:
   the three foreign keys ``timing_read`` had up to migration 0020 (``device_id``,
   ``batch_id``, ``timing_point_id``), each checked by one trigger query per row;
 - ``no keys``: the same copy with no foreign key and no trigger, the floor.
+
+Then the same for the splits processing writes: each read's runner at its timing point
+(``--batch`` splits a statement, as a catch-up inserts its new splits:
+``athsys.timing.splits.write_split_changes``'s ``INSERT … SELECT * FROM unnest(…)``) into
+``timing_split``, a copy with the two per-row keys it had before migration 0023
+(``timing_point_id``; ``(heat_id, entry_id)`` to ``lane_assignment``), and a copy with none.
 
 Printed per table: the median and mean milliseconds of the ``INSERT … SELECT`` per batch
 (the first ``--warm-up`` batches left out), and the ``COPY`` into the staging table for scale.
@@ -49,6 +55,13 @@ _OLD_KEYS = (
 )
 TABLES = {"timing_read": "timing_read", "per-row keys": "bench_read_keys",
           "no keys": "bench_read_bare"}
+_OLD_SPLIT_KEYS = (
+    "ALTER TABLE {t} ADD FOREIGN KEY (timing_point_id) REFERENCES timing_point (id)"
+    " ON DELETE CASCADE, ADD FOREIGN KEY (heat_id, entry_id)"
+    " REFERENCES lane_assignment (heat_id, entry_id) ON DELETE CASCADE"
+)
+SPLIT_TABLES = {"timing_split": "timing_split", "per-row keys": "bench_split_keys",
+                "no keys": "bench_split_bare"}
 
 
 def main() -> int:
@@ -67,6 +80,8 @@ def main() -> int:
         try:
             timings = _measure(raw.driver_connection, race.competition_id, race.device_id,
                                race.gun, args)
+            split_timings = _measure_splits(raw.driver_connection, race.competition_id,
+                                            race.heat_id, args)
         finally:
             raw.close()
             engine.dispose()
@@ -75,21 +90,40 @@ def main() -> int:
           f"{os.cpu_count()} CPU(s), load average {load_before:.1f} before, {load[0]:.1f} after;"
           " ms per batch "
           f"(first {args.warm_up} batches left out):")
+    _print(timings, args.warm_up)
+    print(f"storing {args.runners * 4} splits in statements of {args.batch}:")
+    _print(split_timings, args.warm_up)
+    return 0
+
+
+def _print(timings: dict[str, list[float]], warm_up: int) -> None:
     for name, values in timings.items():
-        kept = values[args.warm_up:]
+        kept = values[warm_up:]
         print(f"  {name:<24}: median {statistics.median(kept):6.2f}   "
               f"mean {statistics.fmean(kept):6.2f}")
-    return 0
+
+
+def _in_turn(names: list[str], number: int) -> list[str]:
+    """``names`` rotated by the batch's number: each table goes first as often."""
+    turn = number % len(names)
+    return names[turn:] + names[:turn]
+
+
+def _copies(cursor, tables: dict[str, str], keys: str, competition_id: int) -> dict[str, int]:  # type: ignore[no-untyped-def]
+    """Creates the two copies of ``tables``' first (``keys`` added to the second); returns
+    the race's timing points by name."""
+    original, keyed, bare = tables.values()
+    for copy in (keyed, bare):
+        cursor.execute(f"CREATE TABLE {copy} (LIKE {original} INCLUDING ALL)")
+    cursor.execute(keys.format(t=keyed))
+    cursor.execute("SELECT name, id FROM timing_point WHERE competition_id = %s",
+                   (competition_id,))
+    return dict(cursor.fetchall())
 
 
 def _measure(conn, competition_id: int, device_id: int, gun, args) -> dict[str, list[float]]:  # type: ignore[no-untyped-def]
     with conn.cursor() as cursor:
-        for table in ("bench_read_keys", "bench_read_bare"):
-            cursor.execute(f"CREATE TABLE {table} (LIKE timing_read INCLUDING ALL)")
-        cursor.execute(_OLD_KEYS.format(t="bench_read_keys"))
-        cursor.execute("SELECT name, id FROM timing_point WHERE competition_id = %s",
-                       (competition_id,))
-        points = dict(cursor.fetchall())
+        points = _copies(cursor, TABLES, _OLD_KEYS, competition_id)
         cursor.execute(_STAGING_TABLE)
     conn.commit()
     timings: dict[str, list[float]] = {"COPY into the staging table": []}
@@ -109,8 +143,7 @@ def _measure(conn, competition_id: int, device_id: int, gun, args) -> dict[str, 
                 (device_id, f"bench-{number}", len(chunk), len(chunk)))
             batch_id = cursor.fetchone()[0]
         conn.commit()
-        turn = number % len(names)
-        for name in names[turn:] + names[:turn]:
+        for name in _in_turn(names, number):
             with conn.cursor() as cursor:
                 started = time.perf_counter()
                 cursor.copy_expert(f"COPY timing_read_incoming ({_COLUMNS}) FROM STDIN",
@@ -127,6 +160,33 @@ def _measure(conn, competition_id: int, device_id: int, gun, args) -> dict[str, 
             conn.commit()
             timings["COPY into the staging table"].append((copied - started) * 1000)
             timings[name].append((inserted - copied) * 1000)
+    return timings
+
+
+def _measure_splits(conn, competition_id: int, heat_id: int, args) -> dict[str, list[float]]:  # type: ignore[no-untyped-def]
+    with conn.cursor() as cursor:
+        points = _copies(cursor, SPLIT_TABLES, _OLD_SPLIT_KEYS, competition_id)
+        cursor.execute("SELECT chip, entry_id FROM chip_assignment WHERE competition_id = %s",
+                       (competition_id,))
+        entries = dict(cursor.fetchall())
+    conn.commit()
+    timings: dict[str, list[float]] = {name: [] for name in SPLIT_TABLES}
+    for number, chunk in enumerate(batches(race_passings(args.runners), args.batch)):
+        columns = ([heat_id] * len(chunk), [entries[p.chip] for p in chunk],
+                   [points[p.point] for p in chunk], [p.time_ms for p in chunk],
+                   [p.time_ms for p in chunk])
+        for name in _in_turn(list(SPLIT_TABLES), number):
+            with conn.cursor() as cursor:
+                started = time.perf_counter()
+                cursor.execute(
+                    f"INSERT INTO {SPLIT_TABLES[name]} (heat_id, entry_id, timing_point_id,"  # noqa: S608 - constant names
+                    " gun_time_ms, net_time_ms) SELECT * FROM unnest(%s::int[], %s::int[],"
+                    " %s::int[], %s::int[], %s::int[])", columns)
+                inserted = time.perf_counter()
+                if cursor.rowcount != len(chunk):
+                    raise RuntimeError(f"{name}: {cursor.rowcount} of {len(chunk)} stored")
+            conn.commit()
+            timings[name].append((inserted - started) * 1000)
     return timings
 
 

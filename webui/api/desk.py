@@ -9,7 +9,8 @@ above).
 ``POST /api/desk/competitions/<id>/late-entries`` enters an athlete on the day: a known one
 (``athlete_id``) or a new one (``athlete``: names, sex, birth date, created in the same
 transaction, so a refused entry leaves no stray athlete), in one of the competition's
-events, with a bib; the entries' ``can_add`` (and the athletes' for a new one). The answer
+events, with a bib, and a ``seed_mark`` (with a ``standard_waiver`` when it misses the event's entry
+standard); the entries' ``can_add`` (and the athletes' for a new one). The answer
 says when the event's start lists were drawn before, so the registrar knows to draw them
 again. A bib is changed with ``PUT /api/registrations/<id>``.
 """
@@ -31,9 +32,11 @@ from athsys.athletes.service import create_athlete
 from athsys.competitions import service
 from athsys.competitions.models import Competition, Entry, Event, Heat, LaneAssignment, Round
 from athsys.competitions.registration_desk import DeskLine, desk_counts, find_entries
+from athsys.competitions.schemas import WAIVER_HELP
 from athsys.competitions.time_zones import zone_of
 from athsys.errors import ValidationError
 from athsys.inputs import StrictSchema
+from athsys.sport.fields import MarkField, resolve_notation
 from athsys.timing.chips import worn_chips
 from webui.api import openapi
 from webui.api.envelope import json_body, success
@@ -84,6 +87,10 @@ class LateEntrySchema(StrictSchema):
     athlete = fields.Nested(AthleteCreateSchema, load_default=None,
                             metadata={"description": "or a new one"})
     eligibility_override = fields.String(load_default=None, validate=validate.Length(max=200))
+    seed_mark = MarkField(load_default=None, allow_none=True, metadata={
+        "description": "ms / mm / points, or text in the event's notation"})
+    standard_waiver = fields.String(load_default=None, validate=validate.Length(max=200),
+                                    metadata={"description": WAIVER_HELP})
 
     @validates_schema
     def _one_athlete(self, data: dict[str, Any], **_: Any) -> None:
@@ -144,11 +151,13 @@ def late_entry(competition_id: int) -> Response:
         if event.competition_id != competition_id:
             raise ValidationError(f"event_id: {event.name} is not an event of this competition",
                                   details={"event_id": event.id})
+        resolve_notation(data, event.discipline.measure, ("seed_mark",))
         athlete = found["athlete_id"] or create_athlete(session, actor, Athlete(
             **data["athlete"]))
         entry = service.create_entry(session, actor, Entry(
             event=event, competition_id=competition_id, athlete=athlete, bib=data["bib"],
-            eligibility_override=data["eligibility_override"]))
+            seed_mark=data["seed_mark"], eligibility_override=data["eligibility_override"],
+            standard_waiver=data["standard_waiver"]))
         answer = _desk(session, competition_id, entry.bib)
         answer["drawn"] = bool(session.scalar(select(exists().where(
             LaneAssignment.heat_id == Heat.id, Heat.round_id == Round.id,

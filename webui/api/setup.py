@@ -34,9 +34,13 @@ from athsys.competitions.meet_templates import (
 )
 from athsys.competitions.models import Competition, RoundKind
 from athsys.competitions.schemas import _check_time_zone
+from athsys.errors import ValidationError
 from athsys.inputs import StrictSchema
 from athsys.officiating import meet_setup
-from athsys.sport.disciplines import DISCIPLINES
+from athsys.sport.disciplines import DISCIPLINES, discipline
+from athsys.sport.fields import MarkField
+from athsys.sport.marks import parse_mark
+from athsys.sport.plausible import check_plausible
 from athsys.sport.sex import Sex
 from webui.api import openapi
 from webui.api.envelope import json_body, success
@@ -118,6 +122,9 @@ class SetupPlannedEventSchema(StrictSchema):
         r"^(SEN|U18|U20|[MW][3-9][05])$", error="SEN, U18, U20 or a masters band (M35, W50)."))
     rounds = fields.List(fields.Nested(SetupRoundSchema), required=True,
                          validate=validate.Length(min=1, max=20))
+    entry_standard = MarkField(load_default=None, allow_none=True, metadata={
+        "description": "the mark an entry's seed mark must equal or better, as the results "
+                       "write it (10.90, 7.80, 1:58.00); none: no standard"})
 
 
 class SetupProgrammeSchema(StrictSchema):
@@ -236,7 +243,7 @@ def templates() -> Response:
 
 def _planned_json(planned: PlannedEvent) -> dict[str, Any]:
     return {"code": planned.code, "name": planned.name, "sex": planned.sex.value,
-            "age_category": planned.age_category,
+            "age_category": planned.age_category, "entry_standard": None,
             "rounds": [{"kind": r.kind.value, "ordinal": r.ordinal, "start": f"{r.start:%H:%M}",
                         "advance_by_place": r.advance_by_place,
                         "advance_by_time": r.advance_by_time, "label": r.label}
@@ -252,12 +259,37 @@ def programme() -> Response:
 
 
 def _planned(data: dict[str, Any]) -> PlannedEvent:
+    """A planned event as loaded, its entry standard read (:func:`_read_standards`)."""
     return PlannedEvent(
         code=data["code"], sex=data["sex"], age_category=data["age_category"],
-        name=data["name"].strip() or event_name(data["code"], data["sex"], data["age_category"]),
+        name=_event_name(data),
         rounds=tuple(PlannedRound(r["kind"], r["ordinal"], _clock(r["start"]),
                                   r["advance_by_place"], r["advance_by_time"], r["label"])
-                     for r in data["rounds"]))
+                     for r in data["rounds"]),
+        entry_standard=data["entry_standard"])
+
+
+def _event_name(data: dict[str, Any]) -> str:
+    return str(data["name"]).strip() or event_name(data["code"], data["sex"],
+                                                   data["age_category"])
+
+
+def _read_standards(events: list[dict[str, Any]]) -> None:
+    """Each event's entry standard read in its discipline's notation (in place) and checked
+    plausible; every bad one named by its event (``events.3.entry_standard``) and its name."""
+    problems: dict[str, list[str]] = {}
+    for index, event in enumerate(events):
+        found, label = discipline(event["code"]), f"{_event_name(event)}, entry standard"
+        try:
+            if isinstance(event["entry_standard"], str):
+                event["entry_standard"] = parse_mark(event["entry_standard"], found.measure,
+                                                     field=label)
+            check_plausible(event["entry_standard"], found, event["sex"], field=label)
+        except ValidationError as exc:
+            problems[f"events.{index}.entry_standard"] = [exc.message]
+    if problems:
+        raise ValidationError("; ".join(message for (message,) in problems.values()),
+                              details=problems)
 
 
 @blueprint.post("/competitions/<int:competition_id>/events")
@@ -265,6 +297,7 @@ def add_events(competition_id: int) -> Response:
     actor = require_permission(*PERMISSION)
     body = json_body()
     data = load(SetupProgrammeSchema(), body)
+    _read_standards(data["events"])
     with writing(body) as session:
         competition = row_or_404(session, Competition, competition_id)
         events = meet_setup.add_programme(session, actor, competition,

@@ -11,11 +11,12 @@ from __future__ import annotations
 from datetime import UTC, datetime
 from typing import Any
 
-from flask import g, has_request_context
+from flask import g, has_request_context, request
 from flask_appbuilder.security.api import SecurityApi
 from flask_appbuilder.security.sqla.manager import SecurityManager
 from flask_appbuilder.security.sqla.models import assoc_permissionview_role
-from flask_appbuilder.security.views import UserDBModelView
+from flask_appbuilder.security.views import AuthDBView, UserDBModelView
+from flask_appbuilder.views import expose
 from sqlalchemy import select
 from sqlalchemy.orm import selectinload
 from sqlalchemy.orm.interfaces import LoaderOption
@@ -104,8 +105,22 @@ class LoadingInterface(EagerListInterface):
         return self.loads
 
 
+class AthsysAuthDBView(AuthDBView):
+    """FAB's sign-in page, and signing out by a form only. FAB signs out on a plain GET, so
+    any page an official opens on the venue's network could sign them out mid-meet (an image
+    whose address is ``/logout/``); a POST must carry the page's CSRF token
+    (:mod:`webui.csrf`). A GET, an old bookmark, shows the button instead."""
+
+    @expose("/logout/", methods=["GET", "POST"])
+    def logout(self) -> Any:
+        if request.method == "POST":
+            return super().logout()
+        return self.render_template("athsys/logout.html")
+
+
 class AthsysSecurityManager(SecurityManager):
     userdbmodelview = AthsysUserDBModelView
+    authdbview = AthsysAuthDBView
     security_api = ClosedSecurityApi
 
     def __init__(self, appbuilder: Any) -> None:

@@ -17,7 +17,7 @@ from typing import Any, ClassVar
 
 from flask import flash, redirect
 from flask_appbuilder import ModelView
-from sqlalchemy import Boolean, inspect
+from sqlalchemy import ARRAY, Boolean, inspect
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 from sqlalchemy.orm.interfaces import LoaderOption
@@ -28,6 +28,7 @@ from athsys.audit.service import audited_add, audited_delete, audited_update, sn
 from athsys.errors import AthsysError
 from webui.eager_lists import EagerListInterface
 from webui.security.current import current_actor
+from webui.views.array_filters import ArrayFilterConverter
 from webui.views.integrity import constraint_error
 from webui.views.marks import EnumSelectField, fill_notation_fields, value_choices
 from webui.views.pickers import offer_filtered, picker_fields
@@ -49,8 +50,14 @@ class AthsysInterface(EagerListInterface):
     and ``delete`` only commit (rolling back and re-raising on error).
     """
 
+    filter_converter_class = ArrayFilterConverter
+
     def list_loads(self) -> Sequence[LoaderOption]:
         return EAGER.get(self.obj, ())
+
+    def is_array(self, col_name: str) -> bool:
+        """A PostgreSQL array column, searched by :class:`ArrayFilterConverter`'s "Has"."""
+        return isinstance(getattr(self.list_columns.get(col_name), "type", None), ARRAY)
 
     def _get_attr_value(self, item: Any, col: str) -> Any:  # type: ignore[override]
         shown = DISPLAY.get(self.obj, {}).get(col)

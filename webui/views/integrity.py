@@ -51,7 +51,7 @@ def constraint_error(exc: IntegrityError) -> AthsysError:
         message = f"{field}: this value is already used ({name})"
         return ConflictError(message, details={field: message})
     if isinstance(constraint, ForeignKeyConstraint) or name.startswith("fk_"):
-        columns = _columns(constraint) or ["reference"]
+        columns = _columns(constraint) or _key_columns(name) or ["reference"]
         field = _field_name(columns[0])
         message = f"{field}: refers to a row that does not exist, or is still referred to"
         return ValidationError(message, details={field: message})
@@ -81,6 +81,20 @@ def _columns(constraint: object | None) -> list[str]:
     if columns is None:
         return []
     return [c.name for c in columns if hasattr(c, "name")]
+
+
+def _key_columns(name: str) -> list[str]:
+    """The first column of a foreign key that the database still names but the models no
+    longer declare (migrations 0021 and 0023 check those keys with triggers, raising the
+    key's name), read from the naming convention ``fk_<table>_<column>_<referred table>``."""
+    tables = sorted(metadata.tables, key=len, reverse=True)
+    table = next((t for t in tables if name.startswith(f"fk_{t}_")), None)
+    if table is None:
+        return []
+    rest = name[len(f"fk_{table}_"):]
+    referred = next((t for t in tables if rest.endswith(f"_{t}") and len(rest) > len(t) + 1),
+                    None)
+    return [] if referred is None else [rest[:-len(referred) - 1]]
 
 
 def _field_name(column: str) -> str:

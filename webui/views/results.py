@@ -10,6 +10,7 @@ from wtforms import SelectField, StringField
 from athsys.competitions.models import Entry, Heat, Round
 from athsys.results import field_service, service
 from athsys.results.models import Attempt, Result, ResultRevision
+from athsys.results.records import RecordKind
 from athsys.sport.marks import Measure
 from webui.security import roles
 from webui.views.base import DISPLAY, EAGER, AthsysInterface, AthsysModelView
@@ -20,6 +21,7 @@ from webui.views.marks import (
     show_mark,
     show_reaction,
     show_wind,
+    value_choices,
 )
 
 _HEAT_EVENT = selectinload(Result.heat).selectinload(Heat.round).selectinload(Round.event)
@@ -106,8 +108,11 @@ class ResultView(AthsysModelView):
     add_columns = ["heat", "entry", "mark", "hand_timed", "net_mark", "place", "status",
                    "status_rule", "wind", "reaction_time", "source"]
     edit_columns = [*add_columns, "correction_reason"]
-    search_columns = ["heat", "entry", "status", "source", "place"]
+    search_columns = ["heat", "entry", "status", "source", "place", "record_flags"]
+    search_form_extra_fields = {
+        "record_flags": SelectField("Record or best", choices=value_choices(RecordKind))}
     label_columns = {"net_mark": "Net (chip) time", "reaction_time": "Reaction time (s)",
+                     "record_flags": "Record or best",
                      "status_rule": "Rule", "correction_reason": "Reason for the correction",
                      "hand_timed": "Timing"}
     base_order = ("place", "asc")

@@ -209,6 +209,7 @@ def test_a_late_relay_team_missing_the_standard_is_refused_until_a_reason_is_giv
         log_in(page, server, registrar)
         page.goto(f"{server}/console/desk/{competition_id}")
         page.click("#desk-team summary")
+        expect(page.locator("#desk-relay option").first).to_contain_text("· standard 42.00")
         page.fill("#desk-club", "Harbour")
         page.click("#desk-clubs button")
         expect(page.locator("#desk-club-chosen")).to_contain_text("Harbour Harriers")
@@ -217,6 +218,8 @@ def test_a_late_relay_team_missing_the_standard_is_refused_until_a_reason_is_giv
         page.click("#desk-team-form button[type=submit]")
         expect(page.locator("#field-message")).to_contain_text(
             "the seed mark 42.35 misses the entry standard 42.00")
+        expect(page.locator("#field-message")).to_contain_text(
+            "giving the reason as “Reason, if the seed mark misses the entry standard”")
         page.screenshot(path=str(screenshots / f"desk-relay-team-refused-{size}.png"),
                         full_page=True)
         if size == "tablet":

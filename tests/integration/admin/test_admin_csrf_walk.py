@@ -26,7 +26,6 @@ pytestmark = [pytest.mark.integration, *FAB_WTFORMS_WARNINGS]
 WRITE_METHODS = ("POST", "PUT", "PATCH", "DELETE")
 #: Left out, with the reason.
 SKIPPED = {
-    "AuthDBView.logout": "ends the walking session itself (FAB signs out on GET)",
     "live.stream": "a server-sent event stream: it never ends, and it only reads",
 }
 #: Probes answer 503 while a component is down (no worker or beat runs in this test).

@@ -47,3 +47,25 @@ def test_the_result_and_lane_forms_pick_heats_and_entries_too(admin_app, meet, s
         page = client.get(url).get_data(as_text=True)
         assert 'data-picker="/api/pickers/heats"' in _select(page, "heat"), url
         assert 'data-picker="/api/pickers/entries"' in _select(page, "entry"), url
+
+
+def test_results_are_searched_by_a_record_or_best_they_set(admin_app, meet, signed_in):
+    """The record flags are an array column: the search form offers "Has" with the flags as
+    a select, and the list keeps the results that hold the flag chosen."""
+    from athsys.results.models import Result
+
+    with admin_app.app_context():
+        session = admin_app.appbuilder.session
+        flagged = session.get(Result, meet.result_id)
+        flagged.record_flags = ["NR", "PB"]
+        session.commit()
+    client = signed_in(roles.REGISTRAR)
+    page = client.get("/resultview/list/").get_data(as_text=True)
+    assert '"record_flags": ["Has"]' in page and "\\u003eNR\\u003c/option" in page
+    heat = f"_flt_0_heat={meet.sprint_heat_id}"
+    with_nr = client.get(f"/resultview/list/?{heat}&_flt_0_record_flags=NR").get_data(
+        as_text=True)
+    assert f"OWN{meet.tag}" in with_nr
+    with_wr = client.get(f"/resultview/list/?{heat}&_flt_0_record_flags=WR").get_data(
+        as_text=True)
+    assert f"OWN{meet.tag}" not in with_wr

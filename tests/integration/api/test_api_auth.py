@@ -133,11 +133,30 @@ class TestCredentialsChange(BaseAPITest):
         copied = browser.get_cookie("session").value
         assert self.assert_success(browser.get("/api/auth/me"))["id"] == user["id"]
         time.sleep(1.1)
-        browser.get("/logout/")
+        browser.post("/logout/", data={"csrf_token": csrf_token(browser, "/logout/")})
         thief = api_app.test_client()
         thief.set_cookie("session", copied)
         self.assert_error(thief.get("/api/auth/me"), 401)
         assert thief.get("/users/userinfo/").status_code in (302, 401, 403)
+
+
+    def test_signing_out_takes_the_form_and_its_token(self, api_app, api):
+        """A GET of /logout/ (an image on another page) signs nobody out: it shows the
+        button; a POST without the page's token is refused; with it, the session ends."""
+        user = TestDataFactory.create_user()
+        browser = api_app.test_client()
+        browser.post("/login/", data={"username": user["username"],
+                                      "password": user["password"],
+                                      "csrf_token": csrf_token(browser, "/login/")})
+        page = browser.get("/logout/")
+        assert page.status_code == 200 and 'method="post"' in page.get_data(as_text=True)
+        assert browser.post("/logout/").status_code == 400
+        assert self.assert_success(browser.get("/api/auth/me"))["id"] == user["id"]
+        home = browser.get("/").get_data(as_text=True)
+        assert 'class="athsys-logout"' in home and 'href="/logout/"' not in home
+        out = browser.post("/logout/", data={"csrf_token": csrf_token(browser, "/logout/")})
+        assert out.status_code == 302
+        self.assert_error(browser.get("/api/auth/me"), 401)
 
 
 class TestBadTokens(BaseAPITest):

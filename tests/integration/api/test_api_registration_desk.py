@@ -7,11 +7,12 @@ from datetime import UTC, datetime
 
 import pytest
 from flask.testing import FlaskClient
-from sqlalchemy import text
+from sqlalchemy import select, text
 from sqlalchemy.engine import Engine
 from sqlalchemy.orm import Session
 
 from athsys.competitions.builder import MeetBuilder, Runner
+from athsys.competitions.models import Competition, Entry
 from athsys.sport.sex import Sex
 from tests.integration.api.helpers import TestDataFactory, bearer
 
@@ -141,3 +142,45 @@ def test_a_late_entry_into_an_event_of_another_competition_is_refused(
                            "athlete": {"first_name": "Lost", "last_name": "Way", "sex": "F"}})
     assert refused.status_code == 400
     assert "is not an event of this competition" in refused.get_json()["error"]["message"]
+
+
+def test_a_late_entry_below_the_entry_standard_needs_a_reason(
+    api: FlaskClient, road_race: tuple[int, list[int]], committed_db: Engine
+) -> None:
+    """The seed mark is written in the event's notation; one slower than the standard is
+    refused naming both marks until a reason is given, and a bad mark names the field."""
+    competition, _ = road_race
+    with Session(committed_db) as session, session.begin():
+        event = MeetBuilder(session).event(session.get(Competition, competition), "100m",
+                                           sex=Sex.FEMALE)
+        event.entry_standard = 12_000
+        event_id = event.id
+    url = f"/api/desk/competitions/{competition}/late-entries"
+    registrar = _registrar()
+    athlete = {"first_name": "Quick", "last_name": "Enough", "sex": "F",
+               "birth_date": "1998-04-04"}
+
+    def stored() -> list[tuple[object, ...]]:
+        with Session(committed_db) as session:
+            return [tuple(row) for row in session.execute(select(
+                Entry.bib, Entry.seed_mark, Entry.standard_waiver)
+                .where(Entry.event_id == event_id))]
+
+    slow = api.post(url, headers=registrar, json={
+        "event_id": event_id, "bib": "700", "athlete": athlete, "seed_mark": "12.31"})
+    assert slow.status_code == 400, slow.get_json()
+    assert "the seed mark 12.31 misses the entry standard 12.00" in (
+        slow.get_json()["error"]["message"])
+    bad = api.post(url, headers=registrar, json={
+        "event_id": event_id, "bib": "700", "athlete": athlete, "seed_mark": "fast"})
+    assert bad.status_code == 400 and "seed_mark" in bad.get_json()["error"]["details"]
+    assert stored() == []
+    waived = api.post(url, headers=registrar, json={
+        "event_id": event_id, "bib": "700", "athlete": athlete, "seed_mark": "12.31",
+        "standard_waiver": "host club's pick"})
+    assert waived.status_code == 201, waived.get_json()
+    fast = api.post(url, headers=registrar, json={
+        "event_id": event_id, "bib": "701", "seed_mark": "11.95",
+        "athlete": {**athlete, "first_name": "Quicker"}})
+    assert fast.status_code == 201, fast.get_json()
+    assert sorted(stored()) == [("700", 12_310, "host club's pick"), ("701", 11_950, None)]

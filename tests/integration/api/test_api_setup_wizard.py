@@ -340,3 +340,36 @@ def test_a_waiver_column_enters_a_team_and_an_athlete_below_the_standard(
             .where(Entry.competition_id == competition)).all())
     assert stored == {"Lopes": "Host nation place", "Moss": None,
                       f"{club} A": "Regional champions"}
+
+
+def test_the_programme_sets_entry_standards_in_each_events_notation(
+    api: FlaskClient, committed_db: Engine
+) -> None:
+    """A standard is written as the results write it (a time, a distance, points); a bad or
+    implausible one is a 400 naming its event, and no event is stored."""
+    chief = _as("Chief Registrar")
+    competition, planned = _meet(api, chief, "championship")
+    by_code = {(e["code"], e["sex"]): e for e in planned}
+    sprint, jump, mile = by_code[("100m", "M")], by_code[("LJ", "F")], by_code[("800m", "F")]
+    assert sprint["entry_standard"] is None  # the template sets none
+    sprint["entry_standard"], jump["entry_standard"] = "9.00", "6,40"
+    mile["entry_standard"] = "2:05.00"
+    refused = api.post(f"/api/setup/competitions/{competition}/events", headers=chief,
+                       json={"events": [sprint, jump, mile]})
+    assert refused.status_code == 400
+    error = refused.get_json()["error"]
+    assert set(error["details"]) == {"events.0.entry_standard", "events.1.entry_standard"}
+    assert "Men 100 m, entry standard: 9.00 is not a plausible 100 m mark" in error["message"]
+    assert "Women Long jump, entry standard" in error["message"]
+    with Session(committed_db) as session:
+        assert session.scalar(select(func.count()).select_from(Event).where(
+            Event.competition_id == competition)) == 0
+    sprint["entry_standard"], jump["entry_standard"] = "10.40", "6.40"
+    saved = api.post(f"/api/setup/competitions/{competition}/events", headers=chief,
+                     json={"events": [sprint, jump, mile, by_code[("SP", "M")]]})
+    assert saved.status_code == 201, saved.get_json()
+    with Session(committed_db) as session:
+        assert dict(session.execute(select(Event.name, Event.entry_standard).where(
+            Event.competition_id == competition)).all()) == {
+            "Men 100 m": 10_400, "Women Long jump": 6_400, "Women 800 m": 125_000,
+            "Men Shot put": None}

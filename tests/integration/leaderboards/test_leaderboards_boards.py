@@ -4,7 +4,9 @@ non-finishers, corrections, deletions, categories, age grading, records, teams."
 from __future__ import annotations
 
 import threading
+from collections.abc import Callable
 from decimal import Decimal
+from typing import Any
 
 import pytest
 import redis as redis_lib
@@ -307,3 +309,72 @@ def test_a_race_wind_typed_or_corrected_after_the_results_reaches_their_lines(
     assert _refresh(committed_db, store, meet.sprint_event_id).lines_changed == 2
     lines = _board(committed_db, store, meet.sprint_event_id)["lines"]
     assert [(line["wind"], line["conditions"]) for line in lines] == [("+2.5", ["w"])] * 2
+
+
+def _refreshes_sent(engine: Engine, sent: list[dict[str, Any]],
+                    change: Callable[[Session], None]) -> set[int]:
+    """The events whose refresh committing ``change`` sends (through the dispatcher, to no
+    worker: ``sent``)."""
+    from tasks import wiring
+
+    wiring.install()  # as create_app() and the worker's start-up do
+    sent.clear()
+    with Session(engine) as session, session.begin():
+        change(session)
+    return {call["kwargs"]["event_id"] for call in sent}
+
+
+def test_an_athlete_or_club_renamed_or_moved_reaches_the_boards_that_show_them(
+    meet: Meet, committed_db: Engine, redis_client: redis_lib.Redis,
+    sent: list[dict[str, Any]],
+) -> None:
+    """The boards show an athlete's name and club and a club's code. No result changes, so
+    an incremental refresh would find nothing new and the cached answers would stay: changing
+    one asks for a rebuild of the events that show it (the team standings and cached answers
+    follow each rebuild). An athlete nobody entered asks for nothing."""
+    from athsys.athletes import service as athletes
+    from athsys.athletes.models import Athlete, Club
+    from athsys.audit.service import snapshot
+    from athsys.competitions.models import Entry
+
+    store = BoardStore(redis_client)
+    heat, e = meet.road_heat_id, meet.road_entries
+    for place, entry_id in enumerate(e[:4]):
+        store_result(committed_db, heat, entry_id, 1_800_000 + place * 1000)
+    assert _refresh(committed_db, store, meet.road_event_id).full
+    with Session(committed_db) as session:
+        athlete_id = session.scalar(select(Entry.athlete_id).where(Entry.id == e[0]))
+        striders = session.scalar(select(Club.id).where(Club.code == "STR"))
+        harriers = session.scalar(select(Club.id).where(Club.code == "HAR"))
+
+    def move(session: Session) -> None:
+        athlete = session.get(Athlete, athlete_id)
+        before = snapshot(athlete)
+        athlete.last_name, athlete.club_id = "Renamed", striders
+        athletes.update_athlete(session, SYSTEM, athlete, before)
+
+    assert _refreshes_sent(committed_db, sent, move) == {meet.road_event_id}
+    assert _refresh(committed_db, store, meet.road_event_id).full  # no result changed
+    assert not _refresh(committed_db, store, meet.road_event_id).full  # asked once
+    line = _board(committed_db, store, meet.road_event_id)["lines"][0]
+    assert (line["last_name"], line["club"]) == ("Renamed", "STR")
+
+    def rename_club(session: Session) -> None:
+        session.get(Club, harriers).code = "HRR"
+
+    # the Harriers' sprinters and road runners: both events
+    assert _refreshes_sent(committed_db, sent, rename_club) == {meet.road_event_id,
+                                                                meet.sprint_event_id}
+    assert _refresh(committed_db, store, meet.road_event_id).full
+    lines = _board(committed_db, store, meet.road_event_id)["lines"]
+    assert [line["club"] for line in lines] == ["STR", "STR", "HRR", "STR"]
+
+    def add_unentered(session: Session) -> None:
+        session.add(Athlete(first_name="New", last_name="Comer", sex=Sex.MALE))
+
+    def rename_unentered(session: Session) -> None:
+        session.scalars(select(Athlete).where(Athlete.last_name == "Comer")).one(
+            ).first_name = "Late"
+
+    assert _refreshes_sent(committed_db, sent, add_unentered) == set()
+    assert _refreshes_sent(committed_db, sent, rename_unentered) == set()

@@ -11,15 +11,14 @@ import redis as redis_lib
 from sqlalchemy import Engine
 from sqlalchemy.orm import Session
 
-from athsys.jobs import TaskName, request_refresh
+from athsys.jobs import TaskName, request_rebuild, request_refresh
+from athsys.leaderboards.cache import REBUILD_ASKED_EXPIRES_S, BoardStore
 from athsys.leaderboards.debounce import (
     REFRESH_DEBOUNCE_S,
     TRAILING_KEY,
     WINDOW_KEY,
     refresh_countdown,
 )
-from tasks import dispatch
-from tasks.app import celery_app
 
 pytestmark = pytest.mark.integration
 
@@ -40,17 +39,6 @@ def test_events_are_debounced_apart_and_a_new_window_runs_at_once(
     redis_client.delete(WINDOW_KEY.format(event_id=1), TRAILING_KEY.format(event_id=1))
     assert refresh_countdown(redis_client, 1) == 0.0
     assert refresh_countdown(redis_client, 2) is not None  # event 2's trailing refresh
-
-
-@pytest.fixture()
-def sent(monkeypatch: pytest.MonkeyPatch, redis_client: redis_lib.Redis) -> list[dict[str, Any]]:
-    """What the dispatcher sends, with its debounce on the test's Redis."""
-    calls: list[dict[str, Any]] = []
-    monkeypatch.setattr(celery_app, "send_task",
-                        lambda name, **options: calls.append({"name": name, **options}))
-    monkeypatch.setattr(dispatch, "_redis", redis_client)
-    dispatch.install()
-    return calls
 
 
 def _commit_asking(engine: Engine, event_ids: list[int]) -> None:
@@ -89,3 +77,19 @@ def test_other_jobs_are_sent_at_once(
         enqueue_after_commit(session, TaskName.PING)
         session.commit()
     assert [(c["name"], c["countdown"]) for c in sent] == [(TaskName.PING, None)]
+
+
+def test_a_rebuild_waits_with_the_boards_when_the_debounce_drops_its_refresh(
+    committed_db: Engine, sent: list[dict[str, Any]], redis_client: redis_lib.Redis
+) -> None:
+    """A rebuild is asked for in the window of a refresh already due: no refresh is sent for
+    it, yet the one due takes it and rebuilds; the next takes nothing."""
+    _commit_asking(committed_db, [9, 9])  # opens the window, then the trailing refresh
+    with Session(committed_db) as session:
+        request_rebuild(session, [9])
+        session.commit()
+    assert [c["kwargs"] for c in sent] == [{"event_id": 9}, {"event_id": 9}]
+    store = BoardStore(redis_client)
+    assert 0 < redis_client.ttl("athsys:lb:9:rebuild") <= REBUILD_ASKED_EXPIRES_S
+    assert store.take_rebuild(9) is True
+    assert store.take_rebuild(9) is False

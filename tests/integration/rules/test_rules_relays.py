@@ -8,7 +8,7 @@ from pathlib import Path
 
 import pytest
 from pypdf import PdfReader
-from sqlalchemy import func, select
+from sqlalchemy import func, select, text
 from sqlalchemy.exc import IntegrityError
 
 from athsys.accounts.actor import Actor
@@ -343,3 +343,55 @@ def test_a_relay_heat_is_made_official_and_teams_are_found_at_the_desk(meet, db_
     other = meet.event("4x400m")
     team = create_relay_team(db_session, REGISTRAR, other, meet.club, bib="S1")
     assert scratch_entries(db_session, REGISTRAR, [team]) == 1
+
+
+def test_a_heat_keeps_the_legs_that_ran_it_when_the_final_has_others(meet, db_session):
+    """Legs change between rounds: once a heat starts, the team's declared legs are kept for
+    it (a trigger on the heat's status), so the heat's results, start list and notifications
+    name who ran it after the final's runners are declared; a heat put back to scheduled
+    drops them, since its legs are open again."""
+    from athsys.accounts.actor import SYSTEM
+    from athsys.competitions.models import RelayRunLeg, RoundKind
+    from athsys.notifications.models import Channel, Notification
+    from athsys.notifications.service import notify_result_official, subscribe
+
+    event = meet.event("4x100m")
+    team = create_relay_team(db_session, REGISTRAR, event, meet.club, bib="R1")
+    squad = _squad(meet, 5, prefix="Run")
+    declare_legs(db_session, REGISTRAR, team,
+                 [LegDeclaration(a.id, n) for n, a in enumerate(squad[:4], start=1)])
+    heat = meet.heat(meet.round(event))
+    db_session.add(LaneAssignment(heat_id=heat.id, entry_id=team.id, lane=4, position=1))
+    heat.status = HeatStatus.STARTED
+    db_session.flush()
+    commit_checks = text("SET CONSTRAINTS ALL IMMEDIATE")  # the trigger's moment, sans commit
+    db_session.execute(commit_checks)
+    ran_heat = ["A Run1", "A Run2", "A Run3", "A Run4"]
+    assert db_session.scalar(select(func.count()).select_from(RelayRunLeg).where(
+        RelayRunLeg.heat_id == heat.id)) == 4
+    db_session.add(Result(heat_id=heat.id, entry_id=team.id, mark=39_800, place=1))
+    heat.status = HeatStatus.FINISHED
+    final = meet.heat(meet.round(event, ordinal=2, kind=RoundKind.FINAL))
+    db_session.add(LaneAssignment(heat_id=final.id, entry_id=team.id, lane=5, position=1))
+    db_session.flush()
+    # the final is scheduled: Run5 comes in for Run1
+    declare_legs(db_session, REGISTRAR, team,
+                 [LegDeclaration(a.id, n) for n, a in enumerate(squad[1:], start=1)])
+    ran_final = ["A Run2", "A Run3", "A Run4", "A Run5"]
+    assert reads.heat_results(db_session, heat.id)["lines"][0]["legs"] == ran_heat
+    assert reads.start_list(db_session, heat.id)[0]["legs"] == ran_heat
+    assert [line.legs for line in heat_sheet(db_session, heat).lines] == [tuple(ran_heat)]
+    assert reads.start_list(db_session, final.id)[0]["legs"] == ran_final
+    _, board = reads.event_results(db_session, event.id)
+    assert board[0]["legs"] == ran_heat  # its only result so far is the heat's
+    subscribe(db_session, SYSTEM, channel=Channel.EMAIL, athlete_id=squad[0].id,
+              email="run1.parent@example.org")  # Run1 ran the heat only
+    (created,) = notify_result_official(db_session, heat_id=heat.id)
+    payload = db_session.get(Notification, created).payload
+    assert [leg["name"] for leg in payload["team"]["legs"]] == ran_heat
+    # put back to scheduled (a false start of the whole meet, say): what it kept is dropped
+    heat.status = HeatStatus.SCHEDULED
+    db_session.flush()
+    assert db_session.scalar(select(func.count()).select_from(RelayRunLeg).where(
+        RelayRunLeg.heat_id == heat.id)) == 0
+    assert reads.heat_results(db_session, heat.id)["lines"][0]["legs"] == ran_final

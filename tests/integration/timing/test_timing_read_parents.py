@@ -6,10 +6,7 @@ a delete racing an insert leaves no read behind (two connections)."""
 from __future__ import annotations
 
 import json
-import threading
-import time
-from collections.abc import Callable, Iterator
-from contextlib import contextmanager
+from collections.abc import Callable
 from datetime import UTC, datetime
 from typing import Any
 
@@ -24,6 +21,7 @@ from athsys.timing import batches
 from athsys.timing.models import TimingDevice
 from athsys.timing.passing import Passing
 from tests.integration.timing.timing_ingest_support import Race, count
+from tests.integration.timing.two_connections import second_waits
 
 pytestmark = pytest.mark.integration
 
@@ -213,70 +211,22 @@ PARENT_TABLES = {"device_id": "timing_device", "batch_id": "read_batch",
                  "timing_point_id": "timing_point"}
 
 
-@contextmanager
-def _in_a_thread(work: Callable[[], None]) -> Iterator[threading.Thread]:
-    """Run ``work`` in a thread; re-raise what it raised once the block is over."""
-    failure: list[BaseException] = []
-
-    def run() -> None:
-        try:
-            work()
-        except BaseException as exc:  # noqa: BLE001 - handed to the test's thread
-            failure.append(exc)
-
-    thread = threading.Thread(target=run)
-    thread.start()
-    try:
-        yield thread
-    finally:
-        thread.join(30)
-    assert not thread.is_alive(), "the other connection is still blocked"
-    if failure:
-        raise failure[0]
-
-
-def _wait_until_blocked(engine: Engine, pid: int) -> None:
-    deadline = time.monotonic() + 20
-    with engine.connect() as conn:
-        while time.monotonic() < deadline:
-            waiting = conn.execute(text("SELECT wait_event_type FROM pg_stat_activity"
-                                        " WHERE pid = :pid"), {"pid": pid}).scalar()
-            if waiting == "Lock":
-                return
-            conn.rollback()
-            time.sleep(0.02)
-    raise AssertionError(f"backend {pid} never waited for a lock")
+def _delete(table: str, parent_id: int) -> Callable[[Connection], None]:
+    def delete(conn: Connection) -> None:
+        conn.execute(text(f"DELETE FROM {table} WHERE id = :id"), {"id": parent_id})
+    return delete
 
 
 @pytest.mark.parametrize("column", list(KEYS))
 def test_a_delete_waits_for_an_insert_of_reads_then_acts_on_them(
     stored: dict[str, int], committed_db: Engine, column: str
 ) -> None:
-    deleted = threading.Event()
-    inserting = committed_db.connect()
-    try:
-        inserting.begin()
-        _store(inserting, stored["device_id"], stored["batch_id"], stored["timing_point_id"],
+    def insert_reads(conn: Connection) -> None:
+        _store(conn, stored["device_id"], stored["batch_id"], stored["timing_point_id"],
                "LATE", n=500)
 
-        def delete_the_parent() -> None:
-            with committed_db.begin() as conn:
-                pid.append(conn.execute(text("SELECT pg_backend_pid()")).scalar_one())
-                started.set()
-                conn.execute(text(f"DELETE FROM {PARENT_TABLES[column]} WHERE id = :id"),
-                             {"id": stored[column]})
-            deleted.set()
-
-        pid: list[int] = []
-        started = threading.Event()
-        with _in_a_thread(delete_the_parent):
-            assert started.wait(10)
-            _wait_until_blocked(committed_db, pid[0])
-            assert not deleted.is_set()
-            inserting.commit()
-    finally:
-        inserting.close()
-    assert deleted.is_set()
+    assert second_waits(committed_db, insert_reads,
+                        _delete(PARENT_TABLES[column], stored[column])) is None
     assert _orphans(committed_db) == 0
     if column == "device_id":
         assert count(committed_db, "timing_read") == 0
@@ -294,31 +244,13 @@ def test_an_insert_waiting_for_a_delete_of_its_parent_is_refused(
     with committed_db.begin() as conn:
         parents = {"device_id": other, "batch_id": _new_batch(conn, other, "other"),
                    "timing_point_id": race.points["start"]}
-    deleting = committed_db.connect()
-    refused: list[BaseException] = []
-    try:
-        deleting.begin()
-        deleting.execute(text(f"DELETE FROM {PARENT_TABLES[column]} WHERE id = :id"),
-                         {"id": parents[column]})
 
-        def insert_reads() -> None:
-            try:
-                with committed_db.begin() as conn:
-                    pid.append(conn.execute(text("SELECT pg_backend_pid()")).scalar_one())
-                    started.set()
-                    _store(conn, parents["device_id"], parents["batch_id"],
-                           parents["timing_point_id"], "RACE", n=500)
-            except IntegrityError as exc:
-                refused.append(exc)
+    def insert_reads(conn: Connection) -> None:
+        _store(conn, parents["device_id"], parents["batch_id"], parents["timing_point_id"],
+               "RACE", n=500)
 
-        pid: list[int] = []
-        started = threading.Event()
-        with _in_a_thread(insert_reads):
-            assert started.wait(10)
-            _wait_until_blocked(committed_db, pid[0])
-            deleting.commit()
-    finally:
-        deleting.close()
-    assert len(refused) == 1 and KEYS[column] in str(refused[0])
+    refused = second_waits(committed_db, _delete(PARENT_TABLES[column], parents[column]),
+                           insert_reads)
+    assert refused is not None and KEYS[column] in str(refused)
     assert _reads(committed_db, device_id=other) == []
     assert _orphans(committed_db) == 0

@@ -15,6 +15,7 @@ import json
 from collections.abc import Callable
 from datetime import UTC, date, datetime, timedelta
 from typing import Any
+from zoneinfo import ZoneInfo
 
 import pytest
 from hypothesis import HealthCheck, given, settings
@@ -320,44 +321,81 @@ def _as_written(heat: StartListHeat) -> StartListHeat:
 
 
 # -- 3. the one-pass reading of a plain JSON batch equals the item-by-item reading ------------
+stamps = st.builds(
+    lambda ms, offset, digits: _written(moment(ms), offset, digits), ms_of_day,
+    st.sampled_from([None, "Z", "+00:00", "+02:00", "-05:30", "+15:59", "+16:00"]),
+    st.sampled_from([0, 1, 3, 4]))
+
+
+def _written(at: datetime, offset: str | None, digits: int) -> str:
+    """``at`` as a device may write it: with an offset or none, 0 to 4 decimals."""
+    text = at.strftime("%Y-%m-%dT%H:%M:%S")
+    text += f".{at.microsecond:06d}"[: digits + 1] if digits else ""
+    return text + (offset or "")
+
+
 plain_read = st.fixed_dictionaries(
-    {"read_id": st.one_of(*[st.text("abcdef0123456789-", min_size=1, max_size=8)] * 4,
-                          st.sampled_from(['r{1}', '"q"', "back\\slash", "é"])),
-     "timestamp": ms_of_day.map(lambda ms: moment(ms).isoformat(timespec="milliseconds")),
+    {"read_id": st.one_of(*[st.text("abcdef0123456789-", min_size=1, max_size=8)] * 12,
+                          st.sampled_from(['r{1}', '"q"', "back\\slash", "é", "a:b", "x" * 65])),
+     "timestamp": st.one_of(
+         *[ms_of_day.map(lambda ms: moment(ms).isoformat(timespec="milliseconds"))] * 6, stamps),
      "chip": chips},
-    optional={"rssi": st.integers(-90, 0), "hits": st.integers(0, 5),
-              "timing_point": st.sampled_from(["finish", "{5k}"]), "is_gun": st.booleans()})
+    optional={"rssi": st.integers(-90, 0), "hits": st.integers(0, 5), "antenna": st.none(),
+              "bib": st.sampled_from([None, "12", "123456789012"] * 3 + ["1234567890123"]),
+              "timing_point": st.sampled_from(["finish", "finish", "{5k}", "km:5", None]),
+              "is_gun": st.booleans()})
 odd_read = st.one_of(
     plain_read.map(lambda r: {**r, "chip": None}), plain_read.map(lambda r: {**r, "chip": ""}),
     plain_read.map(lambda r: {**r, "hits": -1}), plain_read.map(lambda r: {**r, "hits": 2**31}),
+    plain_read.map(lambda r: {**r, "hits": True}), plain_read.map(lambda r: {**r, "rssi": 1.0}),
+    plain_read.map(lambda r: {**r, "is_gun": None}),
     plain_read.map(lambda r: {**r, "colour": "red"}),
     plain_read.map(lambda r: {**r, "bib": "a\u0000b"}),
     plain_read.map(lambda r: {**r, "nested": {"a": 1}}),
     st.just({"read_id": "old", "chip": "C1", "timestamp": "2020-01-01T00:00:00Z"}),
+    st.just({"read_id": "gun", "is_gun": True, "timestamp": "2025-10-12T09:00:00"}),
+    st.just({"read_id": "none", "timestamp": "2025-10-12T09:00:00Z"}),
     st.just([1]))
-plain_reads = st.lists(plain_read, max_size=12, unique_by=lambda r: r["read_id"])
+plain_reads = st.lists(plain_read, max_size=8, unique_by=lambda r: r["read_id"])
 
 
-@settings(max_examples=300, deadline=None)
-@given(items=plain_reads, odd=st.one_of(st.none(), odd_read),
-       repeat=st.sampled_from([False, False, True]), indent=st.sampled_from([None, 0, 1, 2]),
+@settings(max_examples=600, deadline=None)
+@given(items=plain_reads, odd=st.one_of(st.none(), st.none(), st.none(), odd_read),
+       repeat=st.sampled_from([False] * 4 + [True]), indent=st.sampled_from([None, 0, 1, 2]),
+       ensure_ascii=st.booleans(), twice=st.sampled_from([None] * 4 + ["chip", "timing_point"]),
        options=st.sampled_from([OPTIONS, OPTIONS, ParseOptions(tz=UTC, day=DAY, max_lines=9,
                                                       valid_from=moment(0),
-                                                      valid_until=moment(86_399_999))]))
+                                                      valid_until=moment(86_399_999)),
+                                ParseOptions(tz=ZoneInfo("Europe/Berlin"), day=DAY)]))
 def test_a_plain_json_batch_reads_in_one_pass_as_item_by_item(
-        items: list[Any], odd: Any, repeat: bool, indent: int | None,
-        options: ParseOptions) -> None:
-    from athsys.timing.formats.json_batch import _item_by_item, _plain_batch
+        items: list[Any], odd: Any, repeat: bool, indent: int | None, ensure_ascii: bool,
+        twice: str | None, options: ParseOptions) -> None:
+    """What the one pass accepts, the item-by-item reading accepts and reads the same; a
+    batch it leaves is one the item-by-item reading refuses, or one with an escape in a
+    string or a brace inside one. ``twice``: the last item names that member twice."""
+    from athsys.timing.formats.json_batch import (
+        PLAIN_TIMESTAMP_FORM,
+        _item_by_item,
+        read_plain_batch,
+    )
 
     items = items + ([odd] if odd is not None else []) + (items[:1] if repeat else [])
-    text = json.dumps(items, indent=indent)
-    plain = _plain_batch(text, options)
+    text = json.dumps(items, indent=indent, ensure_ascii=ensure_ascii)
+    if twice is not None and "}" in text:
+        cut = text.rfind("}")
+        text = f'{text[:cut]}, "{twice}": "T1"{text[cut:]}'
+    batch = read_plain_batch(text, options)
+    plain = batch.passings() if batch is not None else None
     try:
         expected = _item_by_item(text, options)
     except ValidationError:
-        assert plain is None  # refused batches are read item by item, for their errors
+        assert batch is None  # refused batches are read item by item, for their errors
         return
     if plain is not None:
         assert plain == expected  # every field, the line of each item included
-    else:  # only a brace inside a string keeps a valid batch from the one-pass reading
-        assert "{" in "".join(f"{i.get('read_id')}{i.get('timing_point')}" for i in items)
+        assert batch is not None  # and the times it stores carry the same moments
+        assert [datetime.fromisoformat(at) for at in batch.read_at] == [
+            p.timestamp for p in plain]
+    else:  # left for an escape, a brace in a string, or a time written in another form
+        assert ("\\" in text or text.count("{") != len(items)
+                or not all(PLAIN_TIMESTAMP_FORM.fullmatch(i["timestamp"]) for i in items))

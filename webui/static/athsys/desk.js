@@ -8,6 +8,22 @@ import { el, fetchData, say } from "./dom.js";
 
 const root = document.getElementById("desk");
 const $ = (id) => document.getElementById(id);
+// an event's name as its option shows it, without the entry standard written beside it
+const optionName = (select) => select.selectedOptions[0].textContent.split(" · ")[0];
+// the optional fields filled in ({name in the body: input id}), trimmed, added to the body
+const addFilled = (body, fields) => {
+  for (const [name, id] of Object.entries(fields)) {
+    const value = $(id).value.trim();
+    if (value) body[name] = value;
+  }
+};
+// an API refusal names fields as the API does (standard_waiver); the desk names their labels
+const inWords = (message, fields) => message.replace(/\b[a-z]+(?:_[a-z]+)+\b/g, (name) =>
+  fields[name] ? `“${document.querySelector(`label[for="${fields[name]}"]`).textContent}”` : name);
+const LATE_FIELDS = { eligibility_override: "desk-override", seed_mark: "desk-seed",
+                      standard_waiver: "desk-waiver" };
+const TEAM_FIELDS = { team_name: "desk-team-name", seed_mark: "desk-team-seed",
+                      standard_waiver: "desk-team-waiver" };
 const search = $("desk-search");
 let pending = null;
 
@@ -205,11 +221,10 @@ $("desk-late-form").addEventListener("submit", async (event) => {
   } else {
     body.athlete_id = chosen;
   }
-  const override = $("desk-override").value.trim();
-  if (override) body.eligibility_override = override;
+  addFilled(body, LATE_FIELDS);
   try {
     const answer = await call(`${root.dataset.late}`, "POST", body);
-    const eventName = $("desk-event").selectedOptions[0].textContent;
+    const eventName = optionName($("desk-event"));
     say(`Bib ${body.bib} entered in ${eventName}` + (answer.drawn
       ? ": its start lists were drawn before, draw them again to give a lane." : "."),
         answer.drawn ? "warning" : "success");
@@ -222,13 +237,13 @@ $("desk-late-form").addEventListener("submit", async (event) => {
     $("desk-late").open = false;
     chosen = null;
   } catch (error) {
-    say(error.message);
+    say(inWords(error.message, LATE_FIELDS));
   }
 });
 
 // -- late relay teams: the club found by name or code (server-side), then POST /api/relay_teams;
-// a refusal (a seed mark that misses the entry standard, a team name taken) is shown as the
-// API words it
+// a refusal (a seed mark that misses the entry standard, a team name taken) is shown with the
+// API's field names turned into the form's labels
 const teamForm = $("desk-team-form");
 let club = null;
 let clubLookup = null;
@@ -262,14 +277,10 @@ if (teamForm) {
     if (club === null) return say("Find the team's club by its name or code, then tap it.");
     const body = { event_id: Number($("desk-relay").value), club_id: club,
                    bib: $("desk-team-bib").value.trim() };
-    const optional = { team_name: "desk-team-name", seed_mark: "desk-team-seed",
-                       standard_waiver: "desk-team-waiver" };
-    for (const [key, id] of Object.entries(optional)) {
-      if ($(id).value.trim()) body[key] = $(id).value.trim();
-    }
+    addFilled(body, TEAM_FIELDS);
     try {
       const team = await call("/api/relay_teams", "POST", body);
-      say(`${team.team_name} (bib ${team.bib}) entered in ${$("desk-relay").selectedOptions[0].textContent}: `
+      say(`${team.team_name} (bib ${team.bib}) entered in ${optionName($("desk-relay"))}: `
           + "declare its runners with Legs….", "success");
       search.value = team.bib;
       find();
@@ -279,7 +290,7 @@ if (teamForm) {
       $("desk-team").open = false;
       club = null;
     } catch (error) {
-      say(error.message);
+      say(inWords(error.message, TEAM_FIELDS));
     }
   });
 }

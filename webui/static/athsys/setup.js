@@ -1,5 +1,6 @@
 // The meet set-up wizard: each step posts to /api/setup and opens the next. The programme
-// of a template is shown to edit (drop an event, move a start) before it is saved; a CSV is
+// of a template is shown to edit (drop an event, move a start, set an entry standard) before
+// it is saved; a CSV is
 // checked (every bad line and field named) before its entries are saved, all or none.
 // Text is set with textContent only: names come from files people send.
 
@@ -78,7 +79,10 @@ function drawProgramme() {
       ` ${event.name}`),
     el("div", { class: "setup-rounds" }, ...event.rounds.map((r, n) => el("label", {},
       `${r.label || ROUND_NAMES[r.kind]} `,
-      el("input", { type: "time", value: r.start, "data-round": `${index}.${n}` })))))));
+      el("input", { type: "time", value: r.start, "data-round": `${index}.${n}` }))),
+      el("label", { class: "setup-standard" }, "Entry standard ",
+        el("input", { type: "text", inputmode: "decimal", maxlength: "12", autocomplete: "off",
+                      placeholder: "none", "data-standard": String(index) }))))));
   $("programme-save").hidden = false;
   $("programme-save").textContent = `Save programme (${planned.length} events)`;
 }
@@ -91,7 +95,8 @@ $("programme").addEventListener("change", () => {
 $("programme-save").addEventListener("click", () => run($("programme-save"), async () => {
   const events = planned.flatMap((event, index) => {
     if (!document.querySelector(`[data-keep='${index}']`).checked) return [];
-    return [{ ...event, rounds: event.rounds.map((r, n) => ({
+    const standard = document.querySelector(`[data-standard='${index}']`).value.trim();
+    return [{ ...event, entry_standard: standard || null, rounds: event.rounds.map((r, n) => ({
       ...r, start: document.querySelector(`[data-round='${index}.${n}']`).value })) }];
   });
   const created = await post(`/competitions/${competition.id}/events`,
