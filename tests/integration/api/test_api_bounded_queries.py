@@ -65,6 +65,11 @@ COMPETITION_EXPORTS = (
     "public_documents.records",
 )
 
+#: Answers that do not grow with the meet's runners: the records that stand for each event
+#: (both meets have the same events and no records), a PDF whose compressed size moves by a
+#: few bytes with the time printed on it.
+UNSCALED = frozenset({"public_documents.records"})
+
 #: Endpoints measured: rule → the URL, its placeholders filled from a meet's ids. A list
 #: across meets is filtered to the meet where it can be, else paged (``{per_page}``).
 MEASURED: dict[str, str] = {
@@ -346,7 +351,8 @@ def test_a_list_of_many_rows_costs_what_a_list_of_few_costs(
     many, many_size = _cost(api_app, api, many_url, admin_headers, redis_client)
     assert many == few, f"{many_url}: {many} statements, {few} for {few_url}"
     assert many <= STATEMENT_BOUND
-    assert many_size >= few_size  # the many rows were answered, not an empty page
+    if endpoint not in UNSCALED:
+        assert many_size >= few_size  # the many rows were answered, not an empty page
 
 
 @pytest.mark.parametrize("endpoint", COMPETITION_EXPORTS)
