@@ -36,6 +36,12 @@ KNOWN_DEFAULT_SECRETS = frozenset(
     }
 )
 MIN_SECRET_LENGTH = 32
+#: The most reads a worker catching up takes into one transaction (``CATCH_UP_MAX_READS``).
+#: A worker process keeps the memory of the largest catch-up it did: 15,000 reads peaked at
+#: about 120 MiB a process, 50,000 at 200 - 260 MiB (``docs/performance.md``, "Catch-up
+#: size and worker memory"); 100,000 is about twice what was ever measured, and beyond it
+#: one catch-up could approach the task's time limit on a loaded machine.
+MAX_CATCH_UP_READS = 100_000
 
 
 @dataclass(frozen=True)
@@ -96,6 +102,11 @@ class Settings:
     ingest_max_body_bytes: int = 16 * 1024 * 1024  # device payloads and .lif files
     ingest_sweep_after_s: int = 60  # a batch unfinished this long is enqueued again
     ingest_max_attempts: int = 5  # then the batch is marked failed
+    # A worker that falls behind processes a competition's waiting batches together, oldest
+    # first, up to this many reads a transaction (0: each batch alone). Larger: a backlog is
+    # caught up in fewer transactions (a race stored at once, e.g. after an outage); smaller:
+    # less memory a worker process and earlier commits. At most MAX_CATCH_UP_READS.
+    catch_up_max_reads: int = 15_000
 
     task_soft_time_limit: int = 60
     task_time_limit: int = 90
@@ -272,6 +283,11 @@ def _check(settings: Settings) -> None:
     if settings.smtp_security not in ("none", "starttls", "ssl"):
         raise ConfigurationError(
             f"SMTP_SECURITY must be none, starttls or ssl, not {settings.smtp_security!r}"
+        )
+    if settings.catch_up_max_reads > MAX_CATCH_UP_READS:
+        raise ConfigurationError(
+            f"CATCH_UP_MAX_READS must be at most {MAX_CATCH_UP_READS:,} (reads a worker takes "
+            f"into one transaction), not {settings.catch_up_max_reads:,}"
         )
     if len(settings.backup_schedule.split()) != 5:
         raise ConfigurationError(

@@ -37,7 +37,9 @@ def process_batch(self: AthsysTask, batch_id: int) -> dict[str, object] | None:
     window_ms = self.settings.timing_duplicate_window_ms
     try:
         with self.transaction() as session:
-            outcome = timing_service.process_batch(session, batch_id, window_ms=window_ms)
+            outcome = timing_service.process_batch(
+                session, batch_id, window_ms=window_ms,
+                catch_up_reads=self.settings.catch_up_max_reads)
     except Exception:
         log.warning("processing batch %s with the waiting batches failed; alone now", batch_id,
                     exc_info=True)

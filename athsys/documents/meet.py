@@ -17,7 +17,7 @@ from __future__ import annotations
 from datetime import UTC, datetime
 from typing import Any
 
-from sqlalchemy import or_, select
+from sqlalchemy import or_, select, tuple_
 from sqlalchemy.orm import Session
 
 from athsys.competitions.models import Competition, Event, Heat
@@ -29,6 +29,7 @@ from athsys.records.models import Record, RecordScope
 from athsys.results.field_sheet import field_sheet
 from athsys.sport.disciplines import DISCIPLINES
 from athsys.sport.marks import Measure, format_mark
+from athsys.sport.sex import Sex
 
 _RESULT_COLUMNS = ("Pl", "Bib", "Name", "Club", "Mark", "Wind", "Gap", "Records")
 _RESULT_WIDTHS = (0.6, 0.8, 3.2, 1.2, 1.3, 0.9, 1.1, 1.3)
@@ -182,21 +183,28 @@ _SCOPES = (RecordScope.WORLD, RecordScope.AREA, RecordScope.NATIONAL, RecordScop
 
 
 def records(session: Session, competition_id: int) -> bytes:
+    """The records that stand for each event of the meet, read in one statement."""
     competition = _competition(session, competition_id)
     events = session.scalars(select(Event).where(Event.competition_id == competition_id)
                              .order_by(Event.id)).all()
+    regions = [competition.name] + ([competition.championship]
+                                    if competition.championship else [])
+    standing: dict[tuple[str, Sex, str], list[Record]] = {}
+    if events:
+        for record in session.scalars(select(Record).where(
+            tuple_(Record.discipline_code, Record.sex, Record.age_category).in_(
+                {(e.discipline_code, e.sex, e.age_category) for e in events}),
+            Record.scope.in_(_SCOPES),
+            or_(Record.scope.in_((RecordScope.WORLD, RecordScope.AREA, RecordScope.NATIONAL)),
+                Record.region.in_(regions)),
+        ).order_by(Record.scope, Record.region)):
+            standing.setdefault((record.discipline_code, record.sex, record.age_category),
+                                []).append(record)
     sections = []
     for event in events:
         found = DISCIPLINES.get(event.discipline_code)
         measure = found.measure if found else Measure.POINTS
-        regions = [competition.name] + ([competition.championship]
-                                        if competition.championship else [])
-        rows = session.scalars(select(Record).where(
-            Record.discipline_code == event.discipline_code, Record.sex == event.sex,
-            Record.age_category == event.age_category, Record.scope.in_(_SCOPES),
-            or_(Record.scope.in_((RecordScope.WORLD, RecordScope.AREA, RecordScope.NATIONAL)),
-                Record.region.in_(regions)),
-        ).order_by(Record.scope, Record.region)).all()
+        rows = standing.get((event.discipline_code, event.sex, event.age_category), [])
         sections.append(Section(
             heading=event.name, columns=("Record", "Region", "Mark", "Holder", "Venue", "Date"),
             widths=(0.8, 1.8, 1.0, 2.4, 2.0, 1.1),

@@ -60,6 +60,10 @@ REFRESH_LOCK_EXPIRES_S = 60
 """A refresh lock left by a dead worker frees itself after this long."""
 REFRESH_LOCK_WAIT_S = 20
 """How long a refresh waits for the one running; then it runs anyway (never lost)."""
+REBUILD_ASKED_EXPIRES_S = 3600
+"""A rebuild asked for and never taken (the event was deleted) is forgotten after this long:
+longer than :data:`athsys.leaderboards.refresh.FULL_REBUILD_EVERY_S`, after which any
+refresh rebuilds anyway."""
 LOCAL_MAX_ENTRIES = 2000
 
 
@@ -306,7 +310,7 @@ class BoardStore:
         but is no result (an athlete's name or birth date, a club's code, a relay team's
         runners), so an incremental refresh, which reads the results changed since the last,
         would not see it."""
-        self.client.set(self._key(event_id, "rebuild"), 1)
+        self.client.set(self._key(event_id, "rebuild"), 1, ex=REBUILD_ASKED_EXPIRES_S)
 
     def take_rebuild(self, event_id: int) -> bool:
         """Whether a rebuild was asked for since the last refresh took the request."""

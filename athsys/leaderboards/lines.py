@@ -21,12 +21,12 @@ asks for refreshes when results change.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable, Iterator, Sequence
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 from typing import Any, NamedTuple
 
-from sqlalchemy import select, text
+from sqlalchemy import ColumnElement, select, text, true
 from sqlalchemy.orm import Session
 
 from athsys.competitions.models import (
@@ -35,13 +35,18 @@ from athsys.competitions.models import (
     Heat,
     HeatStatus,
     Round,
+    RoundKind,
 )
 from athsys.competitions.relays import legs_shown
 from athsys.db import driver_rows
 from athsys.errors import NotFoundError
 from athsys.leaderboards import rules
 from athsys.results.models import Result
-from athsys.scoring.service import age_grade_event_key, combined_standings
+from athsys.scoring.service import (
+    CombinedStanding,
+    age_grade_event_key,
+    standings_of_events,
+)
 from athsys.sport.age_categories import (
     WORLD_ATHLETICS,
     age_category,
@@ -49,6 +54,7 @@ from athsys.sport.age_categories import (
     category_implement,
 )
 from athsys.sport.age_grading import DEFAULT_EDITION, ROAD_EDITIONS
+from athsys.sport.combined import combined_competition_key
 from athsys.sport.conditions import mark_conditions
 from athsys.sport.disciplines import DISCIPLINES, EventKind
 from athsys.sport.marks import Measure, format_gap, format_mark, format_result_time, format_wind
@@ -91,6 +97,7 @@ class EventInfo:
     altitude_m: int | None = None
     age_categories: str = WORLD_ATHLETICS  # the competition's category table
     relay: bool = False  # lines are teams, shown with their legs
+    round_kind: str = ""  # the kind of the deciding round ("final"); "" without a round
 
     @property
     def implement(self) -> str | None:
@@ -121,23 +128,40 @@ def graded_edition(info: EventInfo, board: str) -> str | None:
 
 def event_info(session: Session, event_id: int) -> EventInfo:
     """The event and the round that decides its board; NotFoundError for an unknown id."""
-    found = session.execute(
-        select(Event, Competition).join(Competition, Competition.id == Event.competition_id)
-        .where(Event.id == event_id)
-    ).one_or_none()
-    if found is None:
+    found = _board_events(session, Event.id == event_id)
+    if not found:
         raise NotFoundError(f"no event {event_id}", details={"event_id": event_id})
-    ev, competition = found
-    round_id = session.scalar(
-        select(Round.id).join(Heat, Heat.round_id == Round.id)
-        .join(Result, Result.heat_id == Heat.id)
-        .where(Round.event_id == event_id).order_by(Round.ordinal.desc()).limit(1)
-    )
-    if round_id is None:
-        round_id = session.scalar(
-            select(Round.id).where(Round.event_id == event_id).order_by(Round.ordinal.desc())
-            .limit(1)
-        )
+    return found[0]
+
+def competition_events(session: Session, competition_id: int) -> list[EventInfo]:
+    """Every event of the competition, in event order, as :func:`event_info` gives each:
+    one statement, however many events (a competition's exports read them all)."""
+    return _board_events(session, Event.competition_id == competition_id)
+
+def event_infos(session: Session, event_ids: Sequence[int]) -> list[EventInfo]:
+    """:func:`event_info` of each known event of ``event_ids``, in event order, in one
+    statement."""
+    return _board_events(session, Event.id.in_(list(event_ids)))
+
+def _board_events(session: Session, where: ColumnElement[bool]) -> list[EventInfo]:
+    """The events ``where`` selects, each with its competition and the round that decides its
+    board: its latest round with results, else its latest round (the final once it is run),
+    found by a lateral subquery in the same statement."""
+    has_results = (select(Result.id).join(Heat, Heat.id == Result.heat_id)
+                   .where(Heat.round_id == Round.id).exists())
+    board_round = (select(Round.id, Round.kind).where(Round.event_id == Event.id)
+                   .order_by(has_results.desc(), Round.ordinal.desc()).limit(1)
+                   .lateral("board_round"))
+    rows = session.execute(
+        select(Event, Competition, board_round.c.id, board_round.c.kind)
+        .join(Competition, Competition.id == Event.competition_id)
+        .outerjoin(board_round, true()).where(where).order_by(Event.id)
+    ).all()
+    return [_event_info(ev, competition, round_id, kind) for ev, competition, round_id, kind
+            in rows]
+
+def _event_info(ev: Event, competition: Competition, round_id: int | None,
+                kind: RoundKind | None) -> EventInfo:
     code = ev.discipline_code
     disc = DISCIPLINES.get(code)
     combined = ev.kind is EventKind.COMBINED
@@ -149,7 +173,7 @@ def event_info(session: Session, event_id: int) -> EventInfo:
         road=bool(disc and disc.kind is EventKind.ROAD), combined=combined, round_id=round_id,
         wind_measured=bool(disc and disc.wind), indoor=competition.indoor,
         altitude_m=competition.altitude_m, age_categories=competition.age_categories,
-        relay=bool(disc and disc.relay),
+        relay=bool(disc and disc.relay), round_kind=kind.value if kind else "",
     )
 
 class Line(NamedTuple):
@@ -181,24 +205,31 @@ def wind_sql(info: EventInfo) -> str:
     for a finisher of a race where wind is measured, its heat's (a race's wind is every
     runner's, typed once on the starter's console; a field event's wind is each attempt's,
     never the flight's)."""
-    if info.wind_measured and info.measure is Measure.TIME:
+    if _race_wind(info):
         return "CASE WHEN r.wind IS NULL AND r.status = 'OK' THEN h.wind ELSE r.wind END"
     return "r.wind"
 
+def _race_wind(info: EventInfo) -> bool:
+    return info.wind_measured and info.measure is Measure.TIME
 
+#: The lines of the boards decided by the rounds ``round_ids``; the wind as
+#: :func:`wind_sql` says, the heat's for the rounds of ``race_wind``.
 _LINES_SQL = """
-SELECT r.entry_id, e.bib, coalesce(a.first_name, ''), coalesce(e.team_name, a.last_name),
+SELECT h.round_id, r.entry_id, e.bib, coalesce(a.first_name, ''),
+       coalesce(e.team_name, a.last_name),
        coalesce(c.code, '') AS club_code, coalesce(c.name, '') AS club_name,
        coalesce(a.sex, ev.sex), a.birth_date, r.heat_id, h.number, r.mark,
-       r.status, r.net_mark, {wind}, r.revision, h.status = %(official)s AS official,
-       r.record_flags, r.hand_timed
+       r.status, r.net_mark,
+       CASE WHEN r.wind IS NULL AND r.status = 'OK' AND h.round_id = ANY(%(race_wind)s)
+            THEN h.wind ELSE r.wind END,
+       r.revision, h.status = %(official)s AS official, r.record_flags, r.hand_timed
 FROM result r
 JOIN heat h ON h.id = r.heat_id
 JOIN entry e ON e.id = r.entry_id
 JOIN event ev ON ev.id = e.event_id
 LEFT JOIN athlete a ON a.id = e.athlete_id
 LEFT JOIN club c ON c.id = coalesce(e.club_id, a.club_id)
-WHERE h.round_id = %(round_id)s {changed}
+WHERE h.round_id = ANY(%(round_ids)s) {changed}
 """
 
 _CHANGED = "AND (r.updated_at > %(since)s OR r.heat_id = ANY(%(heats)s))"
@@ -229,32 +260,81 @@ def load_lines(session: Session, info: EventInfo, changed_since: datetime | None
     """The lines of the event's board: all of them, only those whose result changed since
     ``changed_since`` (or whose heat is in ``changed_heats``), or only those of ``entry_ids``;
     age grades from the road tables of ``edition``."""
-    if info.combined:
-        lines = _combined_lines(session, info)
-        if entry_ids is not None:
-            wanted = set(entry_ids)
-            lines = [line for line in lines if line.entry_id in wanted]
-        return lines
-    if info.round_id is None:
-        return []
-    params: dict[str, Any] = {"round_id": info.round_id, "official": HeatStatus.OFFICIAL.value,
-                              "since": changed_since, "heats": list(changed_heats),
-                              "entry_ids": list(entry_ids or ())}
+    return _load(session, [info], changed_since=changed_since, changed_heats=changed_heats,
+                 entry_ids=entry_ids, edition=edition)[info.id]
+
+def competition_lines(session: Session, infos: Sequence[EventInfo],
+                      standings: Mapping[int, list[CombinedStanding]] | None = None
+                      ) -> dict[int, list[Line]]:
+    """Every line of the boards of ``infos`` (a competition's events, see
+    :func:`competition_events`) by event id, in a fixed number of statements however many
+    events: one for the results of every board, one for the relay teams' legs, and the
+    combined events' boards together (:func:`_combined_lines`; from ``standings``, those of
+    :func:`combined_standings_of`, when the caller has them)."""
+    return _load(session, infos, standings=standings)
+
+def combined_standings_of(session: Session, infos: Sequence[EventInfo]
+                       ) -> dict[int, list[CombinedStanding]]:
+    """The standings of the combined events of ``infos`` by event id, read together."""
+    return standings_of_events(session, {
+        info.id: combined_competition_key(info.discipline_code, Sex(info.sex))
+        for info in infos if info.combined})
+
+def _load(session: Session, infos: Sequence[EventInfo], *,
+          changed_since: datetime | None = None, changed_heats: Sequence[int] = (),
+          entry_ids: Sequence[int] | None = None, edition: str = DEFAULT_EDITION,
+          standings: Mapping[int, list[CombinedStanding]] | None = None
+          ) -> dict[int, list[Line]]:
+    lines: dict[int, list[Line]] = {info.id: [] for info in infos}
+    combined = [info for info in infos if info.combined]
+    if combined:
+        wanted = set(entry_ids) if entry_ids is not None else None
+        for event_id, found in _combined_lines(session, combined, standings).items():
+            lines[event_id] = (found if wanted is None
+                               else [line for line in found if line.entry_id in wanted])
+    boards = {info.round_id: info for info in infos
+              if not info.combined and info.round_id is not None}
+    if boards:
+        _read_lines(session, boards, lines, changed_since, changed_heats, entry_ids, edition)
+    relays = [info.id for info in infos if info.relay and lines[info.id]]
+    if relays:
+        teams = [line for event_id in relays for line in lines[event_id]]
+        legs = legs_shown(session, [line.entry_id for line in teams],
+                          {line.entry_id: line.heat_id for line in teams})
+        for event_id in relays:
+            lines[event_id] = [line._replace(legs=legs.get(line.entry_id, ()))
+                               for line in lines[event_id]]
+    return lines
+
+def _read_lines(session: Session, boards: dict[int, EventInfo], lines: dict[int, list[Line]],
+                changed_since: datetime | None, changed_heats: Sequence[int],
+                entry_ids: Sequence[int] | None, edition: str) -> None:
+    """Append to ``lines`` the lines of the boards decided by the rounds of ``boards`` (round
+    id -> its event), read in one statement."""
+    params: dict[str, Any] = {
+        "round_ids": list(boards), "official": HeatStatus.OFFICIAL.value,
+        "race_wind": [round_id for round_id, info in boards.items() if _race_wind(info)],
+        "since": changed_since, "heats": list(changed_heats),
+        "entry_ids": list(entry_ids or ())}
     where = (_ONLY if entry_ids is not None else "") + (_CHANGED if changed_since else "")
-    rows = driver_rows(session, _LINES_SQL.format(changed=where, wind=wind_sql(info)), params)
-    grade_key = age_grade_event_key(info.discipline_code)
-    day = info.competition_day
-    ages: dict[tuple[str, date | None], tuple[int | None, str]] = {}
-    lines: list[Line] = []
-    append = lines.append
+    rows = driver_rows(session, _LINES_SQL.format(changed=where), params)
+    # per round: the day ages are taken on, its category table, its age-grading column, its
+    # event's lines and the ages found (one lookup per birth date, not per line)
+    known_ages: dict[tuple[date, str], dict[tuple[str, date | None], tuple[int | None, str]]] = {}
+    readers = {
+        round_id: (info.competition_day, info.age_categories,
+                   age_grade_event_key(info.discipline_code), lines[info.id].append,
+                   known_ages.setdefault((info.competition_day, info.age_categories), {}))
+        for round_id, info in boards.items()}
     grade_of = rules.grade_hundredths
-    for (entry_id, bib, first, last, club, club_name, sex, birth, heat_id, heat, mark, status,
-         net_mark, wind, revision, official, flags, hand) in rows:
+    for (round_id, entry_id, bib, first, last, club, club_name, sex, birth, heat_id, heat, mark,
+         status, net_mark, wind, revision, official, flags, hand) in rows:
+        day, categories, grade_key, append, ages = readers[round_id]
         known = ages.get((sex, birth))
         if known is None:
             known = ages[(sex, birth)] = (
                 age_on(birth, day) if birth is not None else None,
-                age_category(sex, birth, day, info.age_categories))
+                age_category(sex, birth, day, categories))
         age, category = known
         grade = (grade_of(sex, age, grade_key, mark, edition)
                  if grade_key is not None and age is not None and mark is not None
@@ -262,35 +342,44 @@ def load_lines(session: Session, info: EventInfo, changed_since: datetime | None
         append(Line(entry_id, bib, first, last, club, club_name, sex, category, heat_id, heat,
                     mark, status, net_mark, wind, revision, official, flags or [], grade,
                     bool(hand)))
-    if info.relay and lines:
-        legs = legs_shown(session, [line.entry_id for line in lines],
-                          {line.entry_id: line.heat_id for line in lines})
-        lines = [line._replace(legs=legs.get(line.entry_id, ())) for line in lines]
-    return lines
 
-def _combined_lines(session: Session, info: EventInfo) -> list[Line]:
-    """A combined event's board: each all-rounder's points total so far (scoring service);
-    those without a score yet are left off."""
-    standings = [s for s in combined_standings(session, info.id) if s.place is not None]
-    if not standings:
-        return []
+def _combined_lines(session: Session, infos: Sequence[EventInfo],
+                    standings: Mapping[int, list[CombinedStanding]] | None = None
+                    ) -> dict[int, list[Line]]:
+    """The boards of combined events by event id: each all-rounder's points total so far
+    (scoring service, unless ``standings`` gives them); those without a score yet are left
+    off. Every event's standings, its athletes and whether its heats are official are read
+    together."""
+    if standings is None:
+        standings = combined_standings_of(session, infos)
+    placed = {event_id: [s for s in found if s.place is not None]
+              for event_id, found in standings.items()}
+    entry_ids = [s.entry_id for found in placed.values() for s in found]
+    if not entry_ids:
+        return {info.id: [] for info in infos}
     people = {row.id: row for row in session.execute(text(
         "SELECT e.id, a.first_name, a.last_name, a.sex, a.birth_date, "
         "coalesce(c.code, '') AS club, coalesce(c.name, '') AS club_name "
         "FROM entry e JOIN athlete a ON a.id = e.athlete_id LEFT JOIN club c ON c.id = a.club_id "
-        "WHERE e.id = ANY(:ids)"), {"ids": [s.entry_id for s in standings]})}
-    official = bool(session.scalar(text(
-        "SELECT bool_and(h.status = :official) FROM heat h JOIN round r ON r.id = h.round_id "
-        "WHERE r.event_id = :e"), {"e": info.id, "official": HeatStatus.OFFICIAL.value}))
-    lines = []
-    for standing in standings:
-        p = people[standing.entry_id]
-        lines.append(Line(
-            standing.entry_id, standing.bib, p.first_name, p.last_name, p.club, p.club_name,
-            p.sex, age_category(p.sex, p.birth_date, info.competition_day,
-                                info.age_categories), None, None,
-            standing.total, _OK, None, None, 1, official, [], None))
-    return lines
+        "WHERE e.id = ANY(:ids)"), {"ids": entry_ids})}
+    official = dict(session.execute(text(
+        "SELECT r.event_id, bool_and(h.status = :official) FROM heat h "
+        "JOIN round r ON r.id = h.round_id WHERE r.event_id = ANY(:events) "
+        "GROUP BY r.event_id"),
+        {"events": [info.id for info in infos], "official": HeatStatus.OFFICIAL.value}).all())
+    out: dict[int, list[Line]] = {}
+    for info in infos:
+        lines = []
+        done = bool(official.get(info.id))
+        for standing in placed.get(info.id, ()):
+            p = people[standing.entry_id]
+            lines.append(Line(
+                standing.entry_id, standing.bib, p.first_name, p.last_name, p.club,
+                p.club_name, p.sex, age_category(p.sex, p.birth_date, info.competition_day,
+                                                 info.age_categories), None, None,
+                standing.total, _OK, None, None, 1, done, [], None))
+        out[info.id] = lines
+    return out
 
 def boards_of(line: Line, measure: Measure, mixed: bool = True) -> dict[str, int]:
     """The boards a line is on, with its sort key on each (see :mod:`rules`). In an event of
@@ -328,7 +417,7 @@ def placings(session: Session, info: EventInfo, changed_since: datetime | None =
          "margin": WATERMARK_MARGIN, "all_signatures": True})]
 
 def _combined_placings(session: Session, info: EventInfo) -> Iterator[Placing]:
-    for line in _combined_lines(session, info):
+    for line in _combined_lines(session, [info])[info.id]:
         yield line.entry_id, None, _signature(line), boards_of(line, info.measure, info.mixed)
 
 def placing_chunks(session: Session, info: EventInfo) -> Iterator[list[Placing]]:

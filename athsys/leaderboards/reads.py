@@ -9,6 +9,7 @@ own lists (:func:`heat_results`, :func:`round_results`).
 from __future__ import annotations
 
 import logging
+from collections.abc import Mapping, Sequence
 from datetime import UTC, date, datetime, timedelta
 from typing import Any
 from zoneinfo import ZoneInfo
@@ -36,7 +37,11 @@ from athsys.leaderboards.lines import (
     ALL,
     UNPLACED,
     EventInfo,
+    Line,
     boards_of,
+    combined_standings_of,
+    competition_events,
+    competition_lines,
     event_info,
     graded_edition,
     line_json,
@@ -47,7 +52,6 @@ from athsys.leaderboards.lines import (
     wind_sql,
 )
 from athsys.results.models import Result
-from athsys.scoring.service import combined_standings
 from athsys.sport.age_grading import DEFAULT_EDITION, ROAD_EDITIONS
 from athsys.sport.disciplines import DISCIPLINES
 from athsys.sport.marks import format_gap, format_mark, format_wind
@@ -373,26 +377,28 @@ def schedule(session: Session, competition_id: int, today: date | None = None) -
 
 def competition_results(session: Session, competition_id: int
                         ) -> list[tuple[dict[str, Any], list[dict[str, Any]]]]:
-    """Every event of the competition with its whole board, for exports and printing."""
+    """Every event of the competition with its whole board, for exports and printing: the
+    same as :func:`event_results` of each event in turn, read in a fixed number of
+    statements however many events (:func:`athsys.leaderboards.lines.competition_lines`)."""
     if session.get(Competition, competition_id) is None:
         raise NotFoundError(f"no competition {competition_id}",
                             details={"competition_id": competition_id})
-    out = []
-    for number, event_id in enumerate(competition_event_ids(session, competition_id), start=1):
-        out.append(event_results(session, event_id, number))
-    return out
+    infos = competition_events(session, competition_id)
+    return _boards(infos, competition_lines(session, infos))
+
+def _boards(infos: Sequence[EventInfo], lines: Mapping[int, list[Line]]
+            ) -> list[tuple[dict[str, Any], list[dict[str, Any]]]]:
+    return [(_export_head(info, number), rank_lines(info, lines[info.id]))
+            for number, info in enumerate(infos, start=1)]
 
 def event_results(session: Session, event_id: int, number: int = 1
                   ) -> tuple[dict[str, Any], list[dict[str, Any]]]:
     """An event (as the exports name it) and its whole board, computed from the database."""
     info = event_info(session, event_id)
-    kind = session.scalar(select(Round.kind).where(Round.id == info.round_id))
-    head = {**_event_json(info), "number": number, "round": kind.value if kind else ""}
-    return head, rank_lines(info, load_lines(session, info))
+    return _export_head(info, number), rank_lines(info, load_lines(session, info))
 
-def competition_event_ids(session: Session, competition_id: int) -> list[int]:
-    return list(session.scalars(select(Event.id).where(Event.competition_id == competition_id)
-                                .order_by(Event.id)))
+def _export_head(info: EventInfo, number: int) -> dict[str, Any]:
+    return {**_event_json(info), "number": number, "round": info.round_kind}
 
 def export_results(session: Session, competition_id: int
                    ) -> tuple[dict[str, Any], list[tuple[dict[str, Any], list[dict[str, Any]]]]]:
@@ -422,14 +428,14 @@ def export_results(session: Session, competition_id: int
             .where(Event.competition_id == competition_id))}
     kinds = {event_id: kind for event_id, kind in session.execute(
         select(Event.id, Event.kind).where(Event.competition_id == competition_id))}
+    infos = competition_events(session, competition_id)
+    standings = combined_standings_of(session, infos)
     boards = []
-    for head, lines in competition_results(session, competition_id):
-        combined: dict[int, list[dict[str, Any]]] = {}
-        if head["combined"]:
-            combined = {standing.entry_id: [
-                {"event": score.event, "mark": score.mark, "points": score.points}
-                for score in standing.events]
-                for standing in combined_standings(session, head["id"])}
+    for head, lines in _boards(infos, competition_lines(session, infos, standings)):
+        combined = {standing.entry_id: [
+            {"event": score.event, "mark": score.mark, "points": score.points}
+            for score in standing.events]
+            for standing in standings.get(head["id"], ())}
         head = {**head, "kind": kinds[head["id"]].value,
                 "wind_measured": _wind_measured(head["discipline"]),
                 "heats": [

@@ -29,7 +29,13 @@ from sqlalchemy.orm import Session
 from athsys.competitions.models import Competition, Event
 from athsys.errors import NotFoundError
 from athsys.leaderboards import teams
-from athsys.leaderboards.lines import event_info, load_lines, rank
+from athsys.leaderboards.lines import (
+    EventInfo,
+    Line,
+    competition_lines,
+    event_infos,
+    rank,
+)
 from athsys.leaderboards.team_scheme import cross_country_totals, points_totals, totals_json
 from athsys.sport.team_schemes import (
     CROSS_COUNTRY,
@@ -60,8 +66,7 @@ def compute(session: Session, competition_id: int) -> dict[str, Any]:
         return _unscored(competition_id)
     scheme = parse_team_scheme(competition.team_scheme)
     events = _events(session, competition_id)
-    return _summed(competition_id, scheme, events,
-                   {event.id: _event_part(session, scheme, event) for event in events})
+    return _summed(competition_id, scheme, events, _event_parts(session, scheme, events))
 
 
 def update(session: Session, client: redis_lib.Redis, competition_id: int,
@@ -83,7 +88,7 @@ def update(session: Session, client: redis_lib.Redis, competition_id: int,
     fingerprint = _fingerprint(scheme)
     stale = [event for event in events if event.id in refreshed or event.id not in kept
              or kept[event.id].get("scheme") != fingerprint]
-    fresh = {event.id: _event_part(session, scheme, event) for event in stale}
+    fresh = _event_parts(session, scheme, stale)
     if fresh:
         with client.pipeline() as pipe:
             pipe.hset(parts_key, mapping={str(i): json.dumps(p, separators=(",", ":"))
@@ -106,18 +111,29 @@ def stored(client: redis_lib.Redis, competition_id: int) -> dict[str, Any] | Non
 
 
 # -- one event's part ------------------------------------------------------------------------
-def _event_part(session: Session, scheme: TeamScheme, event: Event) -> Part:
+def _event_parts(session: Session, scheme: TeamScheme, events: Sequence[Event]
+                 ) -> dict[int, Part]:
+    """The parts of ``events``, their boards read together (a fixed number of statements
+    however many events: :func:`athsys.leaderboards.lines.competition_lines`)."""
+    if not events:
+        return {}
+    infos = event_infos(session, [event.id for event in events])
+    scored = [info for info in infos if info.round_id is not None
+              and (scheme.relays or not is_relay(info.discipline_code))]
+    lines = competition_lines(session, scored)
+    return {info.id: _event_part(scheme, info, lines.get(info.id)) for info in infos}
+
+
+def _event_part(scheme: TeamScheme, info: EventInfo, lines: Sequence[Line] | None) -> Part:
     """The event's team rows as shown, and what summing needs: for points, each team's
     points, scorers and the scorers' places (the tie rule counts first places, then seconds);
     for cross-country, each team's place, points and team places. ``counted`` is false for an
-    event the standings leave out (a relay the scheme does not count, no round yet)."""
+    event the standings leave out (a relay the scheme does not count, no round yet: no
+    ``lines`` read)."""
     part: Part = {"scheme": _fingerprint(scheme), "counted": False, "teams": [], "scores": []}
-    if is_relay(event.discipline_code) and not scheme.relays:
+    if lines is None:
         return part
-    info = event_info(session, event.id)
-    if info.round_id is None:
-        return part
-    ranked = rank(info, load_lines(session, info))
+    ranked = rank(info, lines)
     standings, team_of = teams.board_standings(ranked)
     part["counted"] = True
     if scheme.scoring == CROSS_COUNTRY:

@@ -16,6 +16,7 @@ road races) through :func:`age_grade_event_key`.
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass
 
 from sqlalchemy import select
@@ -83,15 +84,37 @@ def combined_standings(
     if not 0 <= held <= len(event_keys):
         raise ValidationError(f"through: {key} has {len(event_keys)} events, not {held}",
                               details={"through": held})
+    return _standings(session, {event_id: (key, held)})[event_id]
+
+
+def standings_of_events(session: Session, keys: Mapping[int, str]
+                        ) -> dict[int, list[CombinedStanding]]:
+    """The standings of each combined event id of ``keys`` (its scoring tables' key, see
+    :func:`athsys.sport.combined.combined_competition_key`) after all its events held so
+    far, in three statements whatever their number: results, entries, athletes."""
+    if not keys:
+        return {}
+    return _standings(session, {event_id: (key, len(get_competition(key).event_keys))
+                                for event_id, key in keys.items()})
+
+
+def _standings(session: Session, events: Mapping[int, tuple[str, int]]
+               ) -> dict[int, list[CombinedStanding]]:
+    """The standings of each event id of ``events`` (its scoring tables' key and how many
+    of its events are held)."""
     rows = session.execute(
-        select(Result.entry_id, Round.ordinal, Result.mark, Result.status, Result.hand_timed)
+        select(Round.event_id, Result.entry_id, Round.ordinal, Result.mark, Result.status,
+               Result.hand_timed)
         .join(Heat, Result.heat_id == Heat.id)
         .join(Round, Heat.round_id == Round.id)
-        .where(Round.event_id == event_id, Round.ordinal <= held)
+        .where(Round.event_id.in_(list(events)))
     ).all()
+    held_keys = {event_id: get_competition(key).event_keys[:held]
+                 for event_id, (key, held) in events.items()}
     marks: dict[int, dict[str, int | None]] = {}
     hand_timed: dict[int, set[str]] = {}
-    for entry_id, ordinal, mark, status, hand in rows:
+    for event_id, entry_id, ordinal, mark, status, hand in rows:
+        event_keys = held_keys[event_id]
         if 1 <= ordinal <= len(event_keys):
             ok = status is ResultStatus.OK
             marks.setdefault(entry_id, {})[event_keys[ordinal - 1]] = mark if ok else None
@@ -99,25 +122,30 @@ def combined_standings(
                 hand_timed.setdefault(entry_id, set()).add(event_keys[ordinal - 1])
     entries = session.scalars(
         select(Entry).options(selectinload(Entry.athlete))
-        .where(Entry.event_id == event_id, Entry.status != EntryStatus.SCRATCHED)
+        .where(Entry.event_id.in_(list(events)), Entry.status != EntryStatus.SCRATCHED)
         .order_by(Entry.bib)
     ).all()
-    lines = []
+    lines: dict[int, list[tuple[Entry, tuple[EventScore, ...], int]]] = {
+        event_id: [] for event_id in events}
     for entry in entries:
+        key, held = events[entry.event_id]
         score = score_competition(key, marks.get(entry.id, {}),
                                   hand_timed=hand_timed.get(entry.id, ()))
-        lines.append((entry, score.events[:held], score.events[held - 1].running_total
-                      if held else 0))
-    ranked = rank_with_ties(lines, key=lambda line: line[2], higher_is_better=True)
-    return [
-        CombinedStanding(
-            entry_id=entry.id, athlete_id=entry.athlete_id, bib=entry.bib,
-            name=entry.athlete.full_name,
-            place=place if entry.id in marks else None,
-            total=total, events=events,
-        )
-        for place, (entry, events, total) in ranked
-    ]
+        lines[entry.event_id].append(
+            (entry, score.events[:held], score.events[held - 1].running_total if held else 0))
+    return {
+        event_id: [
+            CombinedStanding(
+                entry_id=entry.id, athlete_id=entry.athlete_id, bib=entry.bib,
+                name=entry.athlete.full_name,
+                place=place if entry.id in marks else None,
+                total=total, events=scores,
+            )
+            for place, (entry, scores, total) in rank_with_ties(
+                event_lines, key=lambda line: line[2], higher_is_better=True)
+        ]
+        for event_id, event_lines in lines.items()
+    }
 
 
 # -- age grading --------------------------------------------------------------------------------

@@ -12,8 +12,7 @@ from __future__ import annotations
 import json
 import logging
 from collections.abc import Iterable, Sequence
-from dataclasses import dataclass
-from typing import Any
+from typing import Any, NamedTuple
 
 from sqlalchemy.orm import Session
 
@@ -29,8 +28,7 @@ from athsys.timing.outcome import ProcessingOutcome
 _audit_log = logging.getLogger("athsys.audit")
 
 
-@dataclass(frozen=True)
-class _StoredResult:
+class _StoredResult(NamedTuple):
     id: int
     heat_id: int
     entry_id: int
@@ -228,11 +226,13 @@ def insert_result_audits(
     driver_execute(
         session,
         "INSERT INTO audit_log (actor_id, actor_name, action, entity, entity_id, changes,"
-        " request_id) SELECT %(actor_id)s, %(actor_name)s, act, 'result', eid, c::jsonb, %(r)s"
-        " FROM unnest(%(act)s::text[], %(eid)s::text[], %(c)s::text[]) AS v(act, eid, c)",
+        " request_id) SELECT %(actor_id)s, %(actor_name)s, act, 'result', eid, c, %(r)s"
+        " FROM ROWS FROM (unnest(%(act)s::text[]), unnest(%(eid)s::text[]),"
+        " jsonb_array_elements(%(c)s::jsonb)) AS v(act, eid, c)",
         {"actor_id": actor.user_id, "actor_name": actor.username, "r": request_id,
-         "act": text_array(action for action, _, _ in rows),
-         "eid": text_array(str(pk) for _, pk, _ in rows),
-         "c": text_array(json.dumps(changes) for _, _, changes in rows)},
+         "act": text_array([action for action, _, _ in rows]),
+         "eid": text_array([str(pk) for _, pk, _ in rows]),
+         # one JSON array: one encoding, and no escaping of every quote into an array literal
+         "c": json.dumps([changes for _, _, changes in rows])},
     )
     _audit_log.info("%s wrote %d audit row(s) for result", actor.username, len(rows))

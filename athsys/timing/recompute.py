@@ -69,12 +69,16 @@ def recompute(
     window_ms: int,
     outcome: ProcessingOutcome,
     reason: str,
-) -> None:
+) -> dict[int, int]:
     """Recompute results and splits of the entries in ``scope`` from their raw reads.
 
     Reads whose chip no assignment covers are flagged ``unknown_chip``; reads of a heat
     already official are flagged ``after_official`` (only those of ``scope.batch_ids``) and
     change nothing. The caller holds the competition's processing lock.
+
+    Returns, for other batches than ``scope.batch_ids``, how many of their reads this
+    recompute re-timed as processing them would (:func:`_retimed_elsewhere`): a batch all
+    of whose reads are counted there has nothing left to change.
     """
     points = {
         row[0]: _Point(*row)
@@ -105,16 +109,19 @@ def recompute(
     mat_reads: list[rules.MatRead] = []
     in_batch: set[str] = set()
     stored_flags: dict[int, str | None] = {}
+    batch_of: dict[str, int] = {}  # read id → its batch, for the reads of other batches
     # one pass over the rows, which are dropped after it: the rules and the writes below then
     # hold a catch-up's reads once (as MatRead, sharing the read id's string), not also as
     # rows. The read's primary key, zero-padded, is its read id: reads at the same
     # millisecond then sort in the order they were stored
-    for pk, chip, point_id, time_ms, backup, new, flag in _reads(
-            session, competition_id, scope.batch_ids, everywhere=everywhere, at=at):
+    for pk, chip, point_id, time_ms, backup, batch_id, flag in _reads(
+            session, competition_id, everywhere=everywhere, at=at):
         read_id = f"{pk:020d}"
         mat_reads.append(rules.MatRead(read_id, chip, name_of.get(point_id, ""), time_ms, backup))
-        if new:
+        if batch_id in scope.batch_ids:
             in_batch.add(read_id)
+        elif batch_id is not None:
+            batch_of[read_id] = batch_id
         if flag is not None:
             stored_flags[pk] = flag
     # the heats of every entry a read could match; the pipeline decides which reads do
@@ -137,10 +144,10 @@ def recompute(
 
     point_id_of = {p.name: p.id for p in ordered}
     times = timed.times
-    touched = None if scope.reads_at is None else _touched(
+    touched, restarted = (None, set()) if scope.reads_at is None else _touched(
         timed, in_batch, point_id_of, start.id if start is not None else None)
     open_heats = {h.heat_id for h in heat_rows.values() if not h.official}
-    _write_splits(session, times, point_id_of, entry_ids, open_heats, touched)
+    _write_splits(session, times, point_id_of, entry_ids, open_heats, touched, restarted)
     if touched is None:
         write_chip_results(session, actor, times, entry_ids, open_heats, outcome, reason)
     elif finish is not None:
@@ -149,6 +156,45 @@ def recompute(
                            {k: t for k, t in times.items() if k[1] in finished},
                            finished, open_heats, outcome, reason)
     outcome.event_ids |= {event_of[h] for h in open_heats if h in timed.counted}
+    return _retimed_elsewhere(
+        mat_reads, timed, assignments, restarted, batch_of,
+        {*scope.chips, *(BIB_CHIP_PREFIX + bib for bib in scope.bibs)})
+
+
+def _retimed_elsewhere(
+    mat_reads: list[rules.MatRead],
+    timed: rules.TimedReads,
+    assignments: list[rules.ChipAssignment],
+    restarted: set[int],
+    batch_of: dict[str, int],
+    read_keys: set[str],
+) -> dict[int, int]:
+    """Batch → how many of its reads (of batches other than the scope's) were re-timed here
+    as processing them would re-time them.
+
+    A runner with a new start-mat read is recomputed at every point, from all of its stored
+    reads, those of batches still waiting included (a worker that was down catches up on a
+    race stored at once: the first catch-up holds every start read). Processing such a
+    batch later would recompute a subset of those (runner, point) pairs from the same reads
+    and write nothing. A read counts here when its chip key was read in this catch-up
+    (``read_keys``: then every assignment of it was loaded, not only those of the runners in
+    scope; a runner's other chip may have been worn by someone else, whose reads this
+    recompute could not match), every entry the key was ever assigned to was re-timed at
+    every point, and the rules decided its flag (a read of a heat already official is left
+    out: as a new read it would be flagged ``after_official``)."""
+    if not restarted or not batch_of:
+        return {}
+    wearers: dict[str, set[int]] = defaultdict(set)
+    for assignment in assignments:
+        wearers[assignment.chip].add(assignment.entry_id)
+    retimed_keys = {key for key, entries in wearers.items()
+                    if key in read_keys and entries <= restarted}
+    counts: dict[int, int] = defaultdict(int)
+    for read in mat_reads:
+        batch_id = batch_of.get(read.read_id)
+        if batch_id is not None and read.chip in retimed_keys and read.read_id in timed.flags:
+            counts[batch_id] += 1
+    return dict(counts)
 
 
 def _assignments(
@@ -179,12 +225,18 @@ def _assignments(
 def _bib_entries(
     session: Session, competition_id: int, entry_ids: set[int], bibs: frozenset[str]
 ) -> dict[str, int]:
-    """Bib → entry of the entries in scope and of the bibs read (bib-only reads)."""
+    """Bib → entry of the bibs read (bib-only reads) and of the entries in scope whose bib
+    was ever read without a chip. An entry whose bib never was has no bib-only read to
+    match: leaving it out keeps a catch-up from looking up, and matching against, a second
+    key for every runner (the partial index of bib-only reads answers for each bib; a read
+    of the same bib in another competition only adds a key that finds nothing)."""
     if not entry_ids and not bibs:
         return {}
     return dict(driver_rows(
         session,  # a UNION, not an OR: each branch uses its own index
-        "SELECT bib, id FROM entry WHERE id = ANY(%(entries)s::int[]) AND competition_id = %(c)s"
+        "SELECT e.bib, e.id FROM entry e WHERE e.id = ANY(%(entries)s::int[])"
+        " AND e.competition_id = %(c)s AND EXISTS (SELECT 1 FROM timing_read r"
+        " WHERE r.chip IS NULL AND r.bib = e.bib)"
         " UNION SELECT bib, id FROM entry WHERE competition_id = %(c)s"
         " AND bib = ANY(%(bibs)s::text[])",
         {"c": competition_id, "entries": int_array(sorted(entry_ids)),
@@ -228,12 +280,11 @@ def _keys_to_load(
 def _reads(
     session: Session,
     competition_id: int,
-    batch_ids: frozenset[int],
     *,
     everywhere: set[str],
     at: set[tuple[str, int]],
 ) -> list[tuple[Any, ...]]:
-    """(pk, chip key, timing point id, epoch ms, backup mat, in these batches, current flag)
+    """(pk, chip key, timing point id, epoch ms, backup mat, batch id, current flag)
     of the chip reads of the competition for the chip keys (the chip, or the bib prefixed
     with :data:`BIB_CHIP_PREFIX`) in ``everywhere`` at every point, and for the (chip key,
     timing point id) pairs ``at``."""
@@ -257,7 +308,7 @@ def _reads(
         session, "SELECT id, mat_role = 'backup' FROM timing_device WHERE competition_id = %(c)s",
         {"c": competition_id})
     params: dict[str, Any] = {
-        "prefix": BIB_CHIP_PREFIX, "batches": int_array(sorted(batch_ids)),
+        "prefix": BIB_CHIP_PREFIX,
         "devices": int_array(sorted(pk for pk, _ in devices)),
         "backup_devices": int_array(sorted(pk for pk, backup in devices if backup)),
         "chips": text_array(chips), "bibs": text_array(bibs),
@@ -270,18 +321,21 @@ def _reads(
     # alone: a lateral subquery that OFFSET 0 keeps from being flattened (and the device
     # filter out of), so a nested loop of index lookups whatever the statistics say; during
     # a race they are stale, and the plans they gave read every read of every device of the
-    # race, once per query or once per chip. Bib-only reads are rare
+    # race, once per query or once per chip. A chip's pairs are one lookup: the index does
+    # not hold the point, so each lookup visits every read of the chip, and a runner's new
+    # read and its start mat would be two visits of them. Bib-only reads are rare
     branches = [
         "SELECT r.id, coalesce(r.chip, %(prefix)s || r.bib), r.timing_point_id,"  # nosec B608 # only constant SQL fragments are joined; values are bound parameters
         f" {_EPOCH_MS.format('r.read_at')}, r.device_id = ANY(%(backup_devices)s::int[]),"
-        " coalesce(r.batch_id = ANY(%(batches)s::bigint[]), false), r.flag"
+        " r.batch_id, r.flag"
         f" FROM {keys} CROSS JOIN LATERAL (SELECT * FROM timing_read r WHERE {match}"
         " AND NOT r.is_gun OFFSET 0) r WHERE r.device_id = ANY(%(devices)s::int[])"
         for keys, match, wanted in (
             ("unnest(%(chips)s::text[]) AS w(chip)", "r.chip = w.chip", chips),
             ("unnest(%(bibs)s::text[]) AS w(bib)", "r.chip IS NULL AND r.bib = w.bib", bibs),
-            ("unnest(%(pair_chips)s::text[], %(pair_chip_points)s::int[]) AS w(chip, point_id)",
-             "r.chip = w.chip AND r.timing_point_id = w.point_id", chip_pairs),
+            ("(SELECT chip, array_agg(point_id) AS point_ids FROM unnest(%(pair_chips)s::text[],"
+             " %(pair_chip_points)s::int[]) AS p(chip, point_id) GROUP BY chip) AS w",
+             "r.chip = w.chip AND r.timing_point_id = ANY(w.point_ids)", chip_pairs),
             ("unnest(%(pair_bibs)s::text[], %(pair_bib_points)s::int[]) AS w(bib, point_id)",
              "r.chip IS NULL AND r.bib = w.bib AND r.timing_point_id = w.point_id", bib_pairs),
         ) if wanted
@@ -294,10 +348,11 @@ def _touched(
     new_reads: set[str],
     point_id_of: dict[str, int],
     start_id: int | None,
-) -> set[tuple[int, int]]:
+) -> tuple[set[tuple[int, int]], set[int]]:
     """The (entry, timing point) pairs a scoped recompute writes: those the new reads count
     at, and every point of a runner with a new read at the start mat (its start crossing,
-    hence every net time, may have moved). Only reads are added, so nothing else changes."""
+    hence every net time, may have moved); and those runners. Only reads are added, so
+    nothing else changes."""
     touched = {
         (item.entry_id, point_id_of[item.read.point])
         for items in timed.counted.values() for item in items
@@ -309,7 +364,7 @@ def _touched(
         for (_, entry_id), race in timed.times.items() if entry_id in restarted
         for split in race.splits
     )
-    return touched
+    return touched, restarted
 
 
 def _heats_of(
@@ -358,9 +413,11 @@ def _write_splits(
     entry_ids: set[int],
     open_heats: set[int],
     touched: set[tuple[int, int]] | None,
+    restarted: set[int],
 ) -> None:
     """Bring the stored splits of these entries in open heats (only the ``touched`` (entry,
-    timing point) pairs; None: all) in line with ``times``."""
+    timing point) pairs, which hold every point of the ``restarted`` runners; None: all) in
+    line with ``times``."""
     if not open_heats or not entry_ids:
         return
     wanted = {
@@ -369,7 +426,10 @@ def _write_splits(
         for split in race.splits
         if touched is None or (entry_id, point_id_of[split.point]) in touched
     }
-    stored = splits.stored_splits(session, sorted(open_heats), sorted(entry_ids), touched)
+    stored = splits.stored_splits(
+        session, sorted(open_heats), sorted(entry_ids),
+        None if touched is None else {pair for pair in touched if pair[0] not in restarted},
+        every_point_of=frozenset(restarted))
     splits.write_split_changes(
         session, splits.split_changes(stored, wanted, delete_unsupported=touched is None)
     )

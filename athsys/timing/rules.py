@@ -223,18 +223,26 @@ def official_crossings(
     gun_ms_by_entry: Mapping[int, int] | None = None,
 ) -> dict[int, dict[str, MatRead]]:
     """Entry → point → the read that counts: the first primary-mat read, else the first
-    backup-mat read. Reads before the entry's gun (when known) are ignored."""
+    backup-mat read. Reads before the entry's gun (when known) are ignored.
+
+    The reads are grouped by entry, point and mat in one pass; only a mat read more than
+    once is collapsed (:func:`collapse_duplicates`), and its first kept read is its
+    crossing. Most mats see a runner once, so a catch-up's tens of thousands of reads are
+    not sorted as a whole."""
     guns = gun_ms_by_entry or {}
-    in_race = [
-        item
-        for item in reads
-        if item.entry_id not in guns or item.read.time_ms >= guns[item.entry_id]
-    ]
+    by_mat: dict[tuple[int, str, bool], list[EntryRead]] = defaultdict(list)
+    for item in reads:
+        entry_id, read = item
+        gun = guns.get(entry_id)
+        if gun is None or read.time_ms >= gun:
+            by_mat[(entry_id, read.point, read.backup)].append(item)
     crossings: dict[int, dict[str, MatRead]] = defaultdict(dict)
-    for item in collapse_duplicates(in_race, window_ms):
-        current = crossings[item.entry_id].get(item.read.point)
-        if current is None or (current.backup and not item.read.backup):
-            crossings[item.entry_id][item.read.point] = item.read
+    for (entry_id, point, backup), items in by_mat.items():
+        first = items[0].read if len(items) == 1 else collapse_duplicates(items, window_ms)[0].read
+        at_entry = crossings[entry_id]
+        if backup and point in at_entry:
+            continue  # the primary mat's read counts
+        at_entry[point] = first
     return dict(crossings)
 
 
@@ -250,19 +258,16 @@ def race_time(
     """Official (gun) and net (chip) times at the finish and at each split point crossed."""
     start = crossings.get(start_point)
     net_origin = start.time_ms if start is not None else gun_ms
-
-    def split(point: str, read: MatRead) -> Split:
-        return Split(point, None if gun_ms is None else read.time_ms - gun_ms,
-                     None if net_origin is None else read.time_ms - net_origin)
-
     finish = crossings.get(finish_point)
     gun_time = net_time = None
     if finish is not None:
-        _, gun_time, net_time = split(finish_point, finish)
-    splits = tuple(
-        split(point, read) for point in split_points
-        if (read := crossings.get(point)) is not None
-    )
+        gun_time = None if gun_ms is None else finish.time_ms - gun_ms
+        net_time = None if net_origin is None else finish.time_ms - net_origin
+    splits = tuple([
+        Split(point, None if gun_ms is None else read.time_ms - gun_ms,
+              None if net_origin is None else read.time_ms - net_origin)
+        for point in split_points if (read := crossings.get(point)) is not None
+    ])
     return RaceTime(entry_id, gun_time, net_time, start is not None, splits)
 
 
@@ -314,14 +319,17 @@ def time_reads(
     clock = {heat.heat_id: heat for heats in heats_of.values() for heat in heats}
     counted: dict[int, list[EntryRead]] = defaultdict(list)
     for item in match.assigned:
-        heat_id = heat_for_read(heats_of.get(item.entry_id, ()), item.read.time_ms)
+        entry_id, read = item
+        heats = heats_of.get(entry_id, ())
+        # one heat (the usual case) is its own answer: no call per read
+        heat_id = heats[0].heat_id if len(heats) == 1 else heat_for_read(heats, read.time_ms)
         if heat_id is None:
-            flags[item.read.read_id] = ReadFlag.NO_HEAT
+            flags[read.read_id] = ReadFlag.NO_HEAT
         elif clock[heat_id].official:
-            if item.read.read_id in new_reads:
-                flags[item.read.read_id] = ReadFlag.AFTER_OFFICIAL
+            if read.read_id in new_reads:
+                flags[read.read_id] = ReadFlag.AFTER_OFFICIAL
         else:
-            flags[item.read.read_id] = None
+            flags[read.read_id] = None
             counted[heat_id].append(item)
     times: dict[tuple[int, int], RaceTime] = {}
     for heat_id, items in counted.items():

@@ -25,6 +25,7 @@ from athsys.accounts.actor import SYSTEM, Actor
 from athsys.audit.service import record
 from athsys.competitions.heat_states import gun_fired
 from athsys.competitions.models import Event, Heat, HeatStatus, Round
+from athsys.config import Settings
 from athsys.db import driver_execute, driver_rows, int_array
 from athsys.jobs import request_refresh
 from athsys.runtime import cyclic_gc_paused
@@ -34,24 +35,27 @@ from athsys.timing.batches import BatchReceipt, parse_device_payload, store_batc
 from athsys.timing.formats import MYLAPS
 from athsys.timing.formats.mylaps import acknowledgements
 from athsys.timing.lookups import BIB_CHIP_PREFIX, lock_competition
-from athsys.timing.models import BatchStatus, ReadBatch, ReadFlag, TimingDevice, TimingRead
+from athsys.timing.models import BatchStatus, ReadFlag, TimingDevice, TimingRead
 from athsys.timing.outcome import ProcessingOutcome
 from athsys.timing.passing import to_epoch_ms
 from athsys.timing.recompute import Scope, recompute
 
 HOST_NAME = "AthSys"
 """How the host names itself in the acknowledgements a decoder's protocol expects."""
-CATCH_UP_MAX_READS = 15_000
+CATCH_UP_MAX_READS = Settings.catch_up_max_reads
 """Processing a batch takes along the competition's other waiting batches, oldest first, up
-to this many reads in all. A recompute loads every read of the entries it touches at the
-points it touches, so the larger the catch-up, the fewer times a runner's reads are loaded
-and their splits compared; but every batch in it waits for the whole of it, and a worker
-process keeps the memory of the largest one it did. 15,000: with 50,000, a worker behind at
-a marathon's start mat caught up in transactions of up to 50,000 reads and its children
-grew to 200 – 260 MiB each. The price: a race stored at once before any of it is processed
-(a worker that was down) takes several transactions, each loading its runners' start-mat
-reads again: a 10,000-runner 10 km of 40,000 reads is caught up 40 % slower than in one
-(``docs/performance.md``, "Marathon replay"). Far inside the task's 120 s soft limit."""
+to this many reads in all; the worker passes the ``CATCH_UP_MAX_READS`` setting
+(:attr:`athsys.config.Settings.catch_up_max_reads`), this is its default. A recompute
+loads every read of the entries it touches at the points it touches, so the larger the
+catch-up, the fewer times a runner's reads are loaded and their splits compared; but every
+batch in it waits for the whole of it, and a worker process keeps the memory of the largest
+one it did. 15,000: with 50,000, a worker behind at a marathon's start mat caught up in
+transactions of up to 50,000 reads and its children grew to 200 – 260 MiB each. A race
+stored at once before any of it is processed (a worker that was down) still needs one
+catch-up for its start: that one re-times every runner whose start-mat read it holds at
+every point, from all of their stored reads, and the waiting batches of only those runners'
+reads are done with it (``docs/performance.md``, "Catching up, third pass"). Far inside the
+task's 120 s soft limit."""
 
 
 @cyclic_gc_paused()
@@ -94,27 +98,33 @@ def process_batch(
     ``catch_up_reads`` reads in all (0: this batch alone). Their reads share the work of
     one recompute (an entry's splits and result once, the heat placed once) instead of one
     each; their own tasks then find them done. A batch that failed before (it has an error)
-    is never taken along, so a bad batch fails alone.
+    is never taken along, so a bad batch fails alone. A waiting batch beyond the budget is
+    done too when the recompute re-timed every read of it (:func:`_retimed_batches`: a
+    runner with a new start-mat read is re-timed at every point from all of its stored
+    reads, those of batches still waiting included), since processing it would change
+    nothing.
 
     Idempotent: the batch rows are locked, a finished batch is skipped, and recomputing from
     raw reads a second time changes nothing.
     """
-    row = session.execute(
-        select(ReadBatch.id, ReadBatch.status, ReadBatch.accepted, TimingDevice.competition_id)
-        .join(TimingDevice, TimingDevice.id == ReadBatch.device_id)
-        .where(ReadBatch.id == batch_id)
-        .with_for_update(of=ReadBatch)
-    ).one_or_none()
-    if row is None or row.status in (BatchStatus.DONE, BatchStatus.FAILED):
+    # through the driver: a worker catching up asks this of every batch it took along, and
+    # the answer is then "done"
+    rows = driver_rows(
+        session,
+        "SELECT b.status::text, b.accepted, d.competition_id FROM read_batch b"
+        " JOIN timing_device d ON d.id = b.device_id WHERE b.id = %(b)s FOR UPDATE OF b",
+        {"b": batch_id},
+    )
+    if not rows or rows[0][0] in (BatchStatus.DONE.value, BatchStatus.FAILED.value):
         return None
-    competition_id = row.competition_id
+    _, accepted, competition_id = rows[0]
     lock_competition(session, competition_id)
     started = time.perf_counter()
     taken_along = _waiting_batches(session, competition_id, batch_id,
-                                   catch_up_reads - row.accepted) if catch_up_reads else {}
+                                   catch_up_reads - accepted) if catch_up_reads else {}
     batch_ids = [batch_id, *taken_along]
     actor = actor or SYSTEM
-    outcome = ProcessingOutcome(reads=row.accepted + sum(taken_along.values()))
+    outcome = ProcessingOutcome(reads=accepted + sum(taken_along.values()))
     gun_heats = _apply_gun_reads(session, actor, competition_id, batch_ids, outcome)
     chips: set[str] = set()
     bibs: set[str] = set()
@@ -146,8 +156,12 @@ def process_batch(
                   None if gun_heats else frozenset(reads_at), frozenset(batch_ids))
     reason = f"chip reads of batch {batch_id}" + (
         f" and {len(taken_along)} waiting batch(es) taken along" if taken_along else "")
-    recompute(session, actor, competition_id, scope, window_ms=window_ms, outcome=outcome,
-              reason=reason)
+    retimed = recompute(session, actor, competition_id, scope, window_ms=window_ms,
+                        outcome=outcome, reason=reason)
+    if not gun_heats:  # a batch without guns that this one re-timed entirely is done with it
+        done_with = _retimed_batches(session, retimed)
+        batch_ids.extend(done_with)
+        outcome.reads += sum(done_with.values())
     driver_execute(
         session,
         "UPDATE read_batch SET status = 'done', processed_at = now(), error = NULL,"
@@ -179,6 +193,26 @@ def _waiting_batches(
         " WHERE id IN (SELECT id FROM waiting WHERE reads <= %(max)s)"
         " ORDER BY id FOR UPDATE SKIP LOCKED",
         {"c": competition_id, "b": batch_id, "max": max_reads},
+    ))
+
+
+def _retimed_batches(session: Session, retimed: dict[int, int]) -> dict[int, int]:
+    """Of the waiting batches with reads the recompute re-timed
+    (:func:`athsys.timing.recompute.recompute` says how many of each), those with no other
+    read: locked, id → reads. Processing one would recompute what was just recomputed from
+    the same reads and change nothing; its own task then finds it done. ``accepted`` counts
+    every read stored for a batch, guns included (never re-timed), so a batch with a gun
+    read is never among them; neither is one another worker holds or one that failed
+    before."""
+    if not retimed:
+        return {}
+    return dict(driver_rows(
+        session,
+        "SELECT b.id, b.accepted FROM read_batch b"
+        " JOIN unnest(%(ids)s::bigint[], %(counts)s::int[]) AS v(id, retimed) ON v.id = b.id"
+        " WHERE b.status IN ('pending', 'processing') AND b.error IS NULL"
+        " AND b.accepted = v.retimed ORDER BY b.id FOR UPDATE OF b SKIP LOCKED",
+        {"ids": int_array(retimed), "counts": int_array(retimed.values())},
     ))
 
 

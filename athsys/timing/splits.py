@@ -66,11 +66,13 @@ def split_changes(
 
 def stored_splits(
     session: Session, heat_ids: list[int], entry_ids: list[int],
-    at: set[tuple[int, int]] | None = None,
+    at: set[tuple[int, int]] | None = None, *, every_point_of: frozenset[int] = frozenset(),
 ) -> dict[SplitKey, StoredSplit]:
     """The stored splits of these entries in these heats; only at the (entry id, timing
-    point id) pairs ``at`` when given (not every point of every one of the entries)."""
-    if not heat_ids or not entry_ids or at is not None and not at:
+    point id) pairs ``at`` when given (not every point of every one of the entries), and at
+    every point of the entries ``every_point_of`` (a runner re-timed at every point: one
+    index lookup a runner instead of one a point)."""
+    if not heat_ids or not entry_ids or at is not None and not at and not every_point_of:
         return {}
     pairs = sorted(at or ())
     select_splits = (
@@ -79,15 +81,20 @@ def stored_splits(
     if at is None:
         sql = (f"{select_splits} FROM timing_split s WHERE s.heat_id = ANY(%(heats)s::int[])"  # nosec B608 # only constant SQL fragments are joined; values are bound parameters
                " AND s.entry_id = ANY(%(entries)s::int[])")
-    else:  # one index lookup a pair (OFFSET 0: a nested loop, as in recompute._reads)
+    else:  # one index lookup a pair or runner (OFFSET 0: a nested loop, as in recompute._reads)
         sql = (f"{select_splits} FROM unnest(%(pair_entries)s::int[], %(pair_points)s::int[])"  # nosec B608 # only constant SQL fragments are joined; values are bound parameters
                " AS w(entry_id, point_id) CROSS JOIN LATERAL (SELECT * FROM timing_split s"
                " WHERE s.heat_id = ANY(%(heats)s::int[]) AND s.entry_id = w.entry_id"
-               " AND s.timing_point_id = w.point_id OFFSET 0) s")
+               " AND s.timing_point_id = w.point_id OFFSET 0) s"
+               f" UNION ALL {select_splits} FROM unnest(%(every)s::int[]) AS w(entry_id)"
+               " CROSS JOIN LATERAL (SELECT * FROM timing_split s"
+               " WHERE s.heat_id = ANY(%(heats)s::int[]) AND s.entry_id = w.entry_id"
+               " OFFSET 0) s")
     rows = driver_rows(session, sql, {
         "heats": int_array(heat_ids), "entries": int_array(entry_ids),
-        "pair_entries": int_array(e for e, _ in pairs),
-        "pair_points": int_array(p for _, p in pairs),
+        "pair_entries": int_array([e for e, _ in pairs]),
+        "pair_points": int_array([p for _, p in pairs]),
+        "every": int_array(sorted(every_point_of)),
     })
     return {(h, e, p): StoredSplit(pk, (g, n)) for h, e, p, pk, g, n in rows}
 

@@ -13,7 +13,8 @@ gthread, as ``athsys web``), then measures in one run:
 2. reads/s processed into results, in one process as the worker does (claim, then process
    each batch in order; processing of a competition is serialised by its advisory lock):
    a. the race stored first, as after an outage: each processing catches up, taking the
-      waiting batches along (up to 50,000 reads a transaction);
+      waiting batches along (up to ``CATCH_UP_MAX_READS`` reads a transaction, 15,000
+      unless the environment says otherwise);
    b. a second race, stored first too, processed one batch at a time (catching up off), as
       when the worker keeps up and each batch is alone;
    each with the CPU seconds the PostgreSQL server (from ``/proc``) and this process used;
@@ -114,7 +115,7 @@ def main() -> int:
 
             process_s, created, process_cpu = _process_in_order(
                 bench, engine, race.competition_id,
-                catch_up_reads=timing_service.CATCH_UP_MAX_READS)
+                catch_up_reads=settings.catch_up_max_reads)
             alone = _post_race(base, engine, args.runners, args.batch, args.clients,
                                name="Simulated 10K, batch by batch", seed=3)
             alone_s, alone_created, alone_cpu = _process_in_order(

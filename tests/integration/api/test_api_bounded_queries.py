@@ -10,37 +10,65 @@ tests/integration/admin/test_admin_list_queries.py.
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from datetime import UTC, date, datetime, timedelta
 
 import pytest
 import redis as redis_lib
 from flask import Flask
 from flask.testing import FlaskClient
-from sqlalchemy import insert
+from sqlalchemy import insert, select
 from sqlalchemy.engine import Engine
 from sqlalchemy.orm import Session
 
 from athsys.athletes.models import Club
 from athsys.competitions.builder import MeetBuilder, Runner
-from athsys.competitions.models import Entry, HeatStatus, LaneAssignment, RelayLeg
-from athsys.leaderboards.cache import COMPETITIONS_SCOPE
+from athsys.competitions.models import (
+    Competition,
+    Entry,
+    Event,
+    Heat,
+    HeatStatus,
+    LaneAssignment,
+    RelayLeg,
+    RoundKind,
+)
+from athsys.leaderboards.cache import COMPETITIONS_SCOPE, competition_scope
 from athsys.results.models import Attempt, AttemptOutcome, Result
 from athsys.sport.ranking import ResultStatus
 from athsys.sport.sex import Sex
 from athsys.timing.models import ChipAssignment, TimingPoint, TimingSplit
 from tests.integration.api.helpers import TestDataFactory, bearer
 from tests.support.statements import app_engine, statements
-from webui.api.public import public_cache
+from webui.api.public import _EVENT_COMPETITIONS, _PUBLISHED, public_cache
 
 pytestmark = pytest.mark.integration
 
 FEW, MANY = 2, 30
+#: Sets of five more events (a road race, a 100 m in two rounds, a long jump, a relay, a
+#: decathlon) of the meet of many events (:func:`_more_events`).
+MORE_EVENTS = 3
 #: The most statements any GET under /api may send: authentication (the token's user, its
 #: roles), the ids named in the path, the page and its count, one per relation loaded. The
-#: exports of a whole competition take the most (23): they read each event's board on its
-#: own, three or four statements an event, and both meets here have four events; a statement
-#: per event is not measured by this test (docs/performance.md, "What is left").
+#: exports of a whole competition take the most: all its events, all their lines, the relay
+#: teams' legs, the combined events' standings, heats and lanes, each read once.
 STATEMENT_BOUND = 24
+
+#: The exports of a whole competition: each costs the same for a meet of many events as for
+#: one of few (:func:`test_a_meet_of_many_events_exports_what_a_meet_of_few_costs`).
+COMPETITION_EXPORTS = (
+    "public_api.competition_results_csv", "public_api.competition_results_json",
+    "public_api.competition_results_semicolon", "public_api.competition_results_athletic_net",
+    "public_api.competition_results_tfrrs", "public_api.competition_results_power_of_10",
+    "public_api.competition_teams", "public_api.competition_teams_csv",
+    "public_documents.competition_results", "public_documents.competition_team_scores",
+    "public_documents.records",
+)
+
+#: Answers that do not grow with the meet's runners: the records that stand for each event
+#: (both meets have the same events and no records), a PDF whose compressed size moves by a
+#: few bytes with the time printed on it.
+UNSCALED = frozenset({"public_documents.records"})
 
 #: Endpoints measured: rule → the URL, its placeholders filled from a meet's ids. A list
 #: across meets is filtered to the meet where it can be, else paged (``{per_page}``).
@@ -137,15 +165,17 @@ def test_every_api_get_endpoint_is_bounded_or_excused(api_app: Flask) -> None:
 
 
 def _meet(session: Session, runners: int, label: str) -> dict[str, int]:
-    """A live meet of ``runners`` athletes, each of their own club: a 10 km road race with
-    chips, splits and results, a 100 m heat with results, a long jump flight with an attempt
-    each, and a relay with a team per club."""
+    """A live meet of ``runners`` athletes, each of their own club, scoring teams: a 10 km
+    road race with chips, splits and results, a 100 m heat with results, a long jump flight
+    with an attempt each, a relay with a team per club, its legs and results, and a decathlon
+    after two events."""
     build = MeetBuilder(session)
     today = datetime.now(UTC).date()
     clubs = [Club(name=f"Club {label}{i}", code=f"{label}{i}") for i in range(runners)]
     session.add_all(clubs)
     session.flush()
     competition = build.competition(f"Bounded {label}", day=today)
+    competition.team_scheme = {"preset": "dual"}
     start = datetime.now(UTC).replace(microsecond=0) - timedelta(hours=1)
     road = build.event(competition, "10K", sex=Sex.MALE)
     sprint = build.event(competition, "100m", sex=Sex.MALE)
@@ -195,6 +225,10 @@ def _meet(session: Session, runners: int, label: str) -> dict[str, int]:
         {"heat_id": field_heat.id, "entry_id": entry, "sequence": 1,
          "outcome": AttemptOutcome.MARK, "mark": 6_000 + i * 10}
         for i, entry in enumerate(jump_entries)])
+    session.execute(insert(Result), [
+        {"heat_id": relay_heat.id, "entry_id": team, "mark": 40_000 + i * 10,
+         "status": ResultStatus.OK} for i, team in enumerate(teams)])
+    _decathlon(build, competition, athletes, label)
     session.flush()
     return {"competition": competition.id, "club": clubs[0].id, "road_event": road.id,
             "road_heat": road_heat.id, "road_entry": road_entries[-1],
@@ -202,14 +236,85 @@ def _meet(session: Session, runners: int, label: str) -> dict[str, int]:
             "field_heat": field_heat.id, "relay_event": relay.id}
 
 
+def _decathlon(build: MeetBuilder, competition: Competition, athletes: list[int],
+               label: str, category: str = "SEN") -> None:
+    """A decathlon after its 100 m and long jump, every athlete in it."""
+    event = build.event(competition, "DEC", sex=Sex.MALE, age_category=category)
+    sprint = build.race(event, ordinal=1, status=HeatStatus.OFFICIAL)
+    entries = build.enter(sprint, athletes, [f"{label}D{i}" for i in range(len(athletes))])
+    jump = build.race(event, ordinal=2)
+    build.session.execute(insert(Result), [
+        {"heat_id": heat.id, "entry_id": entry, "mark": base + i * step,
+         "status": ResultStatus.OK}
+        for heat, base, step in ((sprint, 10_800, 10), (jump, 7_200, -10))
+        for i, entry in enumerate(entries)])
+
+
+def _results(session: Session, heat: Heat, entries: list[int], base: int) -> None:
+    session.execute(insert(Result), [
+        {"heat_id": heat.id, "entry_id": entry, "mark": base + i * 10,
+         "status": ResultStatus.OK} for i, entry in enumerate(entries)])
+
+
+def _more_events(session: Session, meet: dict[str, int], label: str) -> None:
+    """:data:`MORE_EVENTS` sets of five more events, with results, in the meet: a road race,
+    a 100 m in two rounds, a long jump, a relay with its legs, a decathlon."""
+    build = MeetBuilder(session)
+    competition = session.get(Competition, meet["competition"])
+    assert competition is not None
+    clubs = session.scalars(select(Club).where(Club.code.startswith(label))).all()
+    athletes = build.athletes([
+        Runner(f"Extra{i}", f"{label}More{i}", Sex.MALE, club_id=club.id,
+               birth_date=date(1985 + i % 20, 6, 1)) for i, club in enumerate(clubs)])
+    for n, category in enumerate(("U20", "M35", "M40", "M45", "M50")[:MORE_EVENTS]):
+        tag = f"{label}X{n}-"
+
+        def event(code: str, category: str = category) -> Event:
+            return build.event(competition, code, sex=Sex.MALE, age_category=category)
+
+        road = build.race(event("5K"))
+        sprint = event("100m")
+        first = build.race(sprint, kind=RoundKind.HEAT)
+        final = build.race(sprint, ordinal=2)
+        jump = build.race(event("LJ"))
+        relay = build.race(event("4x100m"))
+        for heat, code, base in ((road, "R", 900_000), (first, "S", 11_000),
+                                 (jump, "J", 7_500)):
+            entries = build.enter(heat, athletes,
+                                  [f"{tag}{code}{i}" for i in range(len(athletes))])
+            _results(session, heat, entries, base)
+            if heat is first:  # all of them through to the final
+                session.execute(insert(LaneAssignment), [
+                    {"heat_id": final.id, "entry_id": entry, "position": i}
+                    for i, entry in enumerate(entries, start=1)])
+                _results(session, final, entries, 10_900)
+        teams = list(session.scalars(
+            insert(Entry).returning(Entry.id, sort_by_parameter_order=True), [
+                {"event_id": relay.round.event_id, "competition_id": competition.id,
+                 "club_id": club.id, "team_name": f"{club.name} {n}", "bib": f"{tag}T{i}"}
+                for i, club in enumerate(clubs)]))
+        session.execute(insert(LaneAssignment), [
+            {"heat_id": relay.id, "entry_id": team, "position": i}
+            for i, team in enumerate(teams, start=1)])
+        session.execute(insert(RelayLeg), [
+            {"entry_id": team, "event_id": relay.round.event_id, "athlete_id": athlete,
+             "leg": 1} for team, athlete in zip(teams, athletes, strict=True)])
+        _results(session, relay, teams, 41_000)
+        _decathlon(build, competition, athletes, tag, category)
+    session.flush()
+
+
 @pytest.fixture(scope="module")
 def meets(api_app: Flask, engine: Engine) -> dict[str, dict[str, int]]:
     """Two meets, and users enough for the users' list (the module's rows go after it)."""
     with Session(engine) as session, session.begin():
         few, many = _meet(session, FEW, "F"), _meet(session, MANY, "M")
+        wide = _meet(session, FEW, "W")
+        _more_events(session, wide, "W")
     for _ in range(MANY - 1):
         TestDataFactory.create_user(role="Viewer")
-    return {"few": {**few, "per_page": FEW}, "many": {**many, "per_page": 100}}
+    return {"few": {**few, "per_page": FEW}, "many": {**many, "per_page": 100},
+            "wide": {**wide, "per_page": FEW}}
 
 
 @pytest.fixture(scope="module")
@@ -219,12 +324,16 @@ def admin_headers(meets: dict[str, dict[str, int]]) -> dict[str, str]:
 
 
 def _cost(app: Flask, api: FlaskClient, url: str, headers: dict[str, str],
-          redis_client: redis_lib.Redis) -> tuple[int, int]:
+          redis_client: redis_lib.Redis, scopes: Iterable[str] = ()) -> tuple[int, int]:
     """(statements, bytes answered) of a GET of ``url`` with nothing cached: the public
-    cache emptied in Redis and in this process."""
+    cache emptied in Redis and in this process (the list of competitions, and ``scopes``
+    for a URL asked for again), and what the process remembers of which competition is
+    published (for two seconds) and of each event's competition."""
     redis_client.flushdb()
     with app.app_context():
-        public_cache().drop_local([COMPETITIONS_SCOPE])
+        public_cache().drop_local([COMPETITIONS_SCOPE, *scopes])
+    for memo in (_PUBLISHED, _EVENT_COMPETITIONS):
+        app.extensions[memo].clear()
     with statements(app_engine(app)) as seen:
         answer = api.get(url, headers=headers)
     assert answer.status_code == 200, (url, answer.get_data(as_text=True)[:500])
@@ -242,4 +351,23 @@ def test_a_list_of_many_rows_costs_what_a_list_of_few_costs(
     many, many_size = _cost(api_app, api, many_url, admin_headers, redis_client)
     assert many == few, f"{many_url}: {many} statements, {few} for {few_url}"
     assert many <= STATEMENT_BOUND
-    assert many_size >= few_size  # the many rows were answered, not an empty page
+    if endpoint not in UNSCALED:
+        assert many_size >= few_size  # the many rows were answered, not an empty page
+
+
+@pytest.mark.parametrize("endpoint", COMPETITION_EXPORTS)
+def test_a_meet_of_many_events_exports_what_a_meet_of_few_costs(
+    api_app: Flask, api: FlaskClient, meets: dict[str, dict[str, int]],
+    admin_headers: dict[str, str], redis_client: redis_lib.Redis, endpoint: str,
+) -> None:
+    """A meet of 5 events against one of 20 (road races, rounds, field events, relays with
+    legs, combined events): a competition's export reads all its boards at once, not each
+    event's on its own."""
+    few_url = MEASURED[endpoint].format(**meets["few"])
+    wide_url = MEASURED[endpoint].format(**meets["wide"])
+    scopes = [competition_scope(meet["competition"]) for meet in meets.values()]
+    few, few_size = _cost(api_app, api, few_url, admin_headers, redis_client, scopes)
+    wide, wide_size = _cost(api_app, api, wide_url, admin_headers, redis_client, scopes)
+    assert wide == few, f"{wide_url}: {wide} statements, {few} for {few_url}"
+    assert wide <= STATEMENT_BOUND
+    assert wide_size > few_size  # the other events were exported too

@@ -29,8 +29,8 @@ from sqlalchemy.engine import Engine
 from sqlalchemy.orm import Session
 
 from athsys.leaderboards.cache import BoardStore
-from athsys.leaderboards.lines import ALL, event_info, load_lines, rank_lines
-from athsys.leaderboards.reads import MAX_PER_PAGE, competition_event_ids, read_board
+from athsys.leaderboards.lines import ALL, competition_events, load_lines, rank_lines
+from athsys.leaderboards.reads import MAX_PER_PAGE, read_board
 from athsys.redis_client import make_redis
 from athsys.timing.simulation import SimulatedPassing, SimulatedRace, batches, race_passings
 from tests.integration.faults.fault_support import (
@@ -292,10 +292,10 @@ def _board(engine: Engine, client: redis_lib.Redis | None, race: SimulatedRace) 
     """Every line of the race's board: as stored, page by page (what the public reads), or
     (``client`` None) computed from the database."""
     with Session(engine) as session:
-        (event_id,) = competition_event_ids(session, race.competition_id)
+        (info,) = competition_events(session, race.competition_id)
+        event_id = info.id
         if client is None:
-            return board_lines(rank_lines(event_info(session, event_id),
-                                          load_lines(session, event_info(session, event_id))))
+            return board_lines(rank_lines(info, load_lines(session, info)))
         lines: list[dict[str, Any]] = []
         page = 1
         while True:

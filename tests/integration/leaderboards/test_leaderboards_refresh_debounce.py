@@ -12,7 +12,7 @@ from sqlalchemy import Engine
 from sqlalchemy.orm import Session
 
 from athsys.jobs import TaskName, request_rebuild, request_refresh
-from athsys.leaderboards.cache import BoardStore
+from athsys.leaderboards.cache import REBUILD_ASKED_EXPIRES_S, BoardStore
 from athsys.leaderboards.debounce import (
     REFRESH_DEBOUNCE_S,
     TRAILING_KEY,
@@ -90,5 +90,6 @@ def test_a_rebuild_waits_with_the_boards_when_the_debounce_drops_its_refresh(
         session.commit()
     assert [c["kwargs"] for c in sent] == [{"event_id": 9}, {"event_id": 9}]
     store = BoardStore(redis_client)
+    assert 0 < redis_client.ttl("athsys:lb:9:rebuild") <= REBUILD_ASKED_EXPIRES_S
     assert store.take_rebuild(9) is True
     assert store.take_rebuild(9) is False

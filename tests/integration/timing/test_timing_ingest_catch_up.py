@@ -15,6 +15,7 @@ from sqlalchemy.engine import Engine
 from sqlalchemy.orm import Session
 
 import tasks.ingest as ingest
+from athsys.config import replace
 from athsys.timing import batches
 from athsys.timing import recompute as recompute_module
 from athsys.timing import service as timing_service
@@ -81,6 +82,82 @@ def test_the_read_budget_bounds_what_is_taken_along(race: Race, committed_db: En
     assert {k: v[:2] for k, v in _batches(committed_db).items()} == {
         first: ("done", None), second: ("done", None), third: ("done", second)}
     assert result_of(committed_db, race.road_heat_id, race.entries[3]).mark == 3300000
+
+
+@pytest.mark.parametrize(("max_reads", "taken_along"), [(2, 1), (0, 0)])
+def test_the_worker_takes_along_what_catch_up_max_reads_allows(
+    race: Race, committed_db: Engine, monkeypatch: pytest.MonkeyPatch,
+    max_reads: int, taken_along: int,
+) -> None:
+    """The task passes the CATCH_UP_MAX_READS setting: 2 reads leave room for one waiting
+    read besides the batch's own; 0 processes the batch alone."""
+    first = store_waiting(committed_db, race, "finish", [passing("F1", "C101", 3000.0)])
+    second = store_waiting(committed_db, race, "finish", [passing("F2", "C102", 3100.0)])
+    third = store_waiting(committed_db, race, "finish", [passing("F3", "C103", 3200.0)])
+    conf = ingest.process_batch.app.conf
+    monkeypatch.setitem(conf, "athsys_settings",
+                        replace(conf["athsys_settings"], catch_up_max_reads=max_reads))
+    outcome = ingest.process_batch.run(first)
+    assert outcome is not None and outcome["results_created"] == 1 + taken_along
+    assert {k: v[:2] for k, v in _batches(committed_db).items()} == {
+        first: ("done", None),
+        second: ("done", first) if taken_along else ("pending", None),
+        third: ("pending", None)}
+
+
+def test_a_waiting_batch_the_catch_up_re_timed_entirely_is_done_with_it(
+    race: Race, committed_db: Engine
+) -> None:
+    """Runners with a new start-mat read are re-timed at every point from all of their
+    stored reads, those of batches still waiting included: a waiting batch beyond the budget
+    holding only such runners' reads is done with the catch-up; one with a read of another
+    runner waits for its own processing, which then changes only that runner."""
+    start = store_waiting(committed_db, race, "start", [passing("S1", "C101", 4.0),
+                                                 passing("S2", "C102", 6.0)])
+    re_timed = store_waiting(committed_db, race, "finish", [passing("F1", "C101", 3000.0),
+                                                     passing("F2", "C102", 3100.0)])
+    mixed = store_waiting(committed_db, race, "finish", [passing("F3", "C101", 3005.0),
+                                                  passing("F4", "C103", 3200.0)])
+    outcome = _process(committed_db, start, catch_up_reads=2)  # no room to take one along
+    assert outcome is not None and (outcome.reads, outcome.results_created) == (4, 2)
+    assert {k: v[:2] for k, v in _batches(committed_db).items()} == {
+        start: ("done", None), re_timed: ("done", start), mixed: ("pending", None)}
+    first = result_of(committed_db, race.road_heat_id, race.entries[0])
+    second = result_of(committed_db, race.road_heat_id, race.entries[1])
+    assert (first.mark, first.net_mark, second.mark, second.net_mark) == (
+        3000000, 2996000, 3100000, 3094000)
+    assert result_of(committed_db, race.road_heat_id, race.entries[2]) is None
+
+    outcome = _process(committed_db, mixed)
+    assert outcome is not None and (outcome.results_created, outcome.results_updated) == (1, 0)
+    third = result_of(committed_db, race.road_heat_id, race.entries[2])
+    assert (third.mark, third.net_mark, third.place) == (3200000, 3200000, 3)
+    assert result_of(committed_db, race.road_heat_id, race.entries[0]).revision == 1
+
+
+def test_a_batch_with_a_read_of_a_chip_that_changed_hands_waits(
+    race: Race, committed_db: Engine
+) -> None:
+    """A runner re-timed at every point also had a second chip, worn by another runner
+    later: the catch-up holds neither that chip's read nor its later wearer, so the batch
+    with that read waits and its own processing gives the read to its wearer then."""
+    with Session(committed_db) as session, session.begin():
+        session.add_all([
+            ChipAssignment(competition_id=race.competition_id, chip="CZ",
+                           entry_id=race.entries[0], valid_from=datetime(2025, 10, 1, tzinfo=UTC),
+                           valid_until=GUN + timedelta(minutes=30)),
+            ChipAssignment(competition_id=race.competition_id, chip="CZ",
+                           entry_id=race.entries[1], valid_from=GUN + timedelta(minutes=30)),
+        ])
+    start = store_waiting(committed_db, race, "start", [passing("S1", "C101", 4.0)])
+    later = store_waiting(committed_db, race, "finish", [passing("F1", "CZ", 3000.0)])
+    outcome = _process(committed_db, start, catch_up_reads=1)
+    assert outcome is not None and outcome.reads == 1
+    assert _batches(committed_db)[later][0] == "pending"
+    _process(committed_db, later)
+    second = result_of(committed_db, race.road_heat_id, race.entries[1])
+    assert (second.mark, second.net_mark) == (3000000, 3000000)
+    assert result_of(committed_db, race.road_heat_id, race.entries[0]) is None
 
 
 def test_a_batch_another_worker_holds_is_skipped(race: Race, committed_db: Engine) -> None:

@@ -1,6 +1,6 @@
 import pytest
 
-from athsys.config import MIN_SECRET_LENGTH, get_config, redact_url
+from athsys.config import MAX_CATCH_UP_READS, MIN_SECRET_LENGTH, get_config, redact_url
 from athsys.errors import ConfigurationError
 
 pytestmark = pytest.mark.unit
@@ -50,6 +50,31 @@ def test_every_setting_overridable_from_environment() -> None:
 def test_malformed_variable_is_named(environ: dict[str, str], named: str) -> None:
     with pytest.raises(ConfigurationError, match=named):
         get_config("development", environ=environ)
+
+
+def test_catch_up_max_reads_defaults_to_15000_and_is_read_from_the_environment() -> None:
+    assert get_config("development", environ={}).catch_up_max_reads == 15_000
+    assert get_config("production", environ={"CATCH_UP_MAX_READS": "0", "SECRET_KEY": STRONG,
+                                             "JWT_SECRET_KEY": STRONG + "-jwt"}
+                      ).catch_up_max_reads == 0
+    assert get_config("development", environ={"CATCH_UP_MAX_READS": str(MAX_CATCH_UP_READS)}
+                      ).catch_up_max_reads == MAX_CATCH_UP_READS
+
+
+@pytest.mark.parametrize(
+    ("raw", "message"),
+    [
+        ("many", "CATCH_UP_MAX_READS must be a whole number, not 'many'"),
+        ("1.5", "CATCH_UP_MAX_READS must be a whole number, not '1.5'"),
+        ("", "CATCH_UP_MAX_READS must be a whole number, not ''"),
+        ("-1", "CATCH_UP_MAX_READS must not be negative"),
+        (str(MAX_CATCH_UP_READS + 1), "CATCH_UP_MAX_READS must be at most 100,000"),
+        ("10000000000", "CATCH_UP_MAX_READS must be at most 100,000"),
+    ],
+)
+def test_catch_up_max_reads_refuses_a_bad_value(raw: str, message: str) -> None:
+    with pytest.raises(ConfigurationError, match=message):
+        get_config("development", environ={"CATCH_UP_MAX_READS": raw})
 
 
 def test_unknown_configuration_name() -> None:
