@@ -4,10 +4,10 @@ the ``celery`` command line around it.
 ``celery -A tasks.app worker`` imports every command of that command line before it starts
 the worker, and every command other packages add to it: Flower's (with Tornado), the REPL's
 (``click_repl``, prompt_toolkit, Pygments). None of them runs in a worker, yet the parent
-holds them and each prefork child inherits them: about 12 MiB of RSS a process, a third of
-a default worker tree's growth over its tasks' own imports (docs/performance.md, "Worker
-memory by RSS"). Here the same ``worker`` command (its options, its defaults, its
-``app.Worker``) is called with the app, and only its own module is imported.
+holds them and each prefork child inherits them: 11 - 12 MiB of RSS in every process of
+the tree (docs/performance.md, "Worker memory by RSS"). Here the same ``worker`` command
+(its options, its defaults, its ``app.Worker``) is called with the app, and only its own
+module is imported.
 
 Every option of ``celery worker`` works the same; ``--detach`` starts ``celery`` itself
 again (Celery re-executes its own command line), so use a supervisor instead.
