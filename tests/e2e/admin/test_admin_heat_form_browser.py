@@ -57,13 +57,13 @@ def test_a_director_moves_a_heat_on_the_venue_clock(browser: Any, server: str, o
                         full_page=True)
         if size == "laptop":
             # saved untouched: the schedule stays (FAB's own field used to blank it)
-            page.click("form button[type=submit], form input[type=submit]")
+            page.click("#model_form button[type=submit], #model_form input[type=submit]")
             page.wait_for_url(lambda url: "/edit/" not in url)
             assert _stored_start(committed_db, meet.sprint_heat_id) == START
             # moved by 45 minutes, typed as the venue's clock says it
             page.goto(form_url)
             page.fill("input[name=scheduled_start]", "2026-07-18T10:45")
-            page.click("form button[type=submit], form input[type=submit]")
+            page.click("#model_form button[type=submit], #model_form input[type=submit]")
             page.wait_for_url(lambda url: "/edit/" not in url)
             assert _stored_start(committed_db, meet.sprint_heat_id) == START + timedelta(
                 minutes=45)

@@ -62,7 +62,7 @@ def test_a_registrar_picks_an_athlete_by_typing(browser: Any, server: str, offic
     pick("event", "long jump", "Long Jump Women · Autumn Trials")
     pick("athlete", "okaf", "Okafor, Ngozi", "admin-entry-picker-tablet.png")
     page.fill("input[name=bib]", "4242")
-    page.click("form button[type=submit], form input[type=submit]")
+    page.click("#model_form button[type=submit], #model_form input[type=submit]")
     page.wait_for_url(lambda url: "/add" not in url)
     assert taps + 1 == 5  # two pickers, two taps each, and save
     assert blocked == [], blocked
