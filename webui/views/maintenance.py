@@ -93,15 +93,17 @@ def schedule_rows(now: datetime | None = None) -> list[dict[str, Any]]:
 def _next_run(schedule: Any, last_run: datetime) -> str:
     """When *schedule* is next due after *last_run*.
 
-    Celery's ``remaining_estimate`` counts from the moment it is called, not from
-    *last_run*, so the due time is that moment plus the estimate (never in the past).
+    Celery's ``remaining_estimate`` counts from the moment it reads the clock, not from
+    *last_run*, so the due time is the moment just after plus the estimate (never in the
+    past). The clock is read after the estimate: its first call loads Celery's app, which
+    under load took longer than the half second the rounding absorbs.
     """
     from celery.schedules import schedule as celery_schedule
 
     if isinstance(schedule, timedelta):
         schedule = celery_schedule(schedule)
-    called_at = datetime.now(UTC)
-    due = called_at + max(schedule.remaining_estimate(last_run), timedelta(0))
+    remaining = max(schedule.remaining_estimate(last_run), timedelta(0))
+    due = datetime.now(UTC) + remaining
     return f"{due + timedelta(microseconds=500_000):%Y-%m-%d %H:%M:%S}"
 
 
