@@ -181,20 +181,24 @@ def store_batch(
 ) -> BatchReceipt:
     """Store the reads in the caller's transaction, idempotent on (device, read id).
 
-    One ``INSERT … SELECT … ON CONFLICT DO NOTHING``: from the payload itself for a plain
-    JSON batch (:func:`_insert_plain`), else from a temporary table (not WAL-logged) the
-    reads are first copied into (``COPY``). An identical payload sent again answers the
-    counts of the first time and stores nothing.
+    One statement inserts the batch's row and its reads (``ON CONFLICT DO NOTHING`` on
+    both): from the payload itself for a plain JSON batch (:data:`_PLAIN_SOURCE`), else
+    from a temporary table (not WAL-logged) the reads are first copied into (``COPY``). An
+    identical payload sent again inserts no batch, hence no read, and answers the counts of
+    the first time.
     """
     count = len(passings)
-    batch_id = session.execute(
-        text(
-            "INSERT INTO read_batch (device_id, payload_sha256, format, read_count, accepted,"
-            " duplicate) VALUES (:device, :sha, :fmt, :n, 0, :n)"
-            " ON CONFLICT (device_id, payload_sha256) DO NOTHING RETURNING id"
-        ),
-        {"device": device.id, "sha": payload_sha256, "fmt": fmt, "n": count},
-    ).scalar()
+    params: dict[str, Any] = {"device": device.id, "sha": payload_sha256, "fmt": fmt,
+                              "n": count}
+    if isinstance(passings, PlainBatch):
+        source, is_gun = _PLAIN_SOURCE, "coalesce(is_gun, false)"
+        params.update(_plain_columns(passings, point_ids))
+    else:
+        source, is_gun = "timing_read_incoming", "is_gun"
+        _copy_to_staging(session, passings, point_ids)
+    with session.connection().connection.cursor() as cursor:  # type: ignore[attr-defined]
+        cursor.execute(_STORE.format(is_gun=is_gun, source=source), params)
+        batch_id, accepted = cursor.fetchone()
     if batch_id is None:
         first = session.execute(
             select(ReadBatch.id, ReadBatch.accepted, ReadBatch.duplicate).where(
@@ -202,10 +206,6 @@ def store_batch(
             )
         ).one()
         return BatchReceipt(first.id, first.accepted, first.duplicate, replay=True)
-    if isinstance(passings, PlainBatch):
-        accepted = _insert_plain(session, device.id, batch_id, passings, point_ids)
-    else:
-        accepted = _copy_reads(session, device.id, batch_id, passings, point_ids)
     done = accepted == 0
     session.execute(
         text(
@@ -222,11 +222,18 @@ def store_batch(
     return BatchReceipt(batch_id, accepted, count - accepted, replay=False)
 
 
-_INSERT_READS = (
-    "INSERT INTO timing_read (device_id, batch_id, read_id, chip, bib, timing_point_id,"
-    " read_at, is_gun, hits, rssi, antenna)"
-    " SELECT %(device)s, %(batch)s, read_id, chip, bib, timing_point_id, read_at, {is_gun},"
-    " hits, rssi, antenna FROM {source} ON CONFLICT (device_id, read_id) DO NOTHING"
+#: The batch's row, then its reads: none when the batch is a payload stored before (the
+#: cross join with an empty ``batch``). The (batch id, reads stored).
+_STORE = (
+    "WITH batch AS (INSERT INTO read_batch (device_id, payload_sha256, format, read_count,"
+    " accepted, duplicate) VALUES (%(device)s, %(sha)s, %(fmt)s, %(n)s, 0, %(n)s)"
+    " ON CONFLICT (device_id, payload_sha256) DO NOTHING RETURNING id),"
+    " stored AS (INSERT INTO timing_read (device_id, batch_id, read_id, chip, bib,"
+    " timing_point_id, read_at, is_gun, hits, rssi, antenna)"
+    " SELECT %(device)s, batch.id, read_id, chip, bib, timing_point_id, read_at, {is_gun},"
+    " hits, rssi, antenna FROM batch, {source}"
+    " ON CONFLICT (device_id, read_id) DO NOTHING RETURNING 1)"
+    " SELECT (SELECT id FROM batch), (SELECT count(*) FROM stored)"
 )
 _PLAIN_SOURCE = (
     "ROWS FROM (jsonb_to_recordset(%(reads)s::jsonb) AS (read_id text, chip text, bib text,"
@@ -236,27 +243,17 @@ _PLAIN_SOURCE = (
 )
 
 
-def _insert_plain(
-    session: Session,
-    device_id: int,
-    batch_id: int,
-    plain: PlainBatch,
-    point_ids: Sequence[int | None],
-) -> int:
-    """Store a plain JSON batch without making a Python object per read: PostgreSQL reads
-    the payload as sent (every item of it checked already, no escape in any string), its
-    timing point ids and times come as two arrays in the items' order (``ROWS FROM`` pairs
-    them by position). A member left out is NULL; ``is_gun`` left out is false."""
+def _plain_columns(plain: PlainBatch, point_ids: Sequence[int | None]) -> dict[str, str]:
+    """A plain JSON batch as :data:`_PLAIN_SOURCE` reads it, without a Python object per
+    read: PostgreSQL reads the payload as sent (every item of it checked already, no escape
+    in any string), its timing point ids and times come as two arrays in the items' order
+    (``ROWS FROM`` pairs them by position). A member left out is NULL; ``is_gun`` left out
+    is false."""
     as_text = {point_id: "NULL" if point_id is None else str(point_id)
                for point_id in set(point_ids)}
-    with session.connection().connection.cursor() as cursor:  # type: ignore[attr-defined]
-        cursor.execute(
-            _INSERT_READS.format(is_gun="coalesce(is_gun, false)", source=_PLAIN_SOURCE),
-            {"device": device_id, "batch": batch_id, "reads": plain.text,
-             "points": "{" + ",".join(map(as_text.__getitem__, point_ids)) + "}",
-             "read_at": "{" + ",".join(plain.read_at) + "}"},
-        )
-        return int(cursor.rowcount)
+    return {"reads": plain.text,
+            "points": "{" + ",".join(map(as_text.__getitem__, point_ids)) + "}",
+            "read_at": "{" + ",".join(plain.read_at) + "}"}
 
 
 def _copy_text(value: str | None) -> str:
@@ -277,24 +274,17 @@ def _copy_rows(passings: Sequence[Passing], point_ids: Sequence[int | None]) -> 
     )
 
 
-def _copy_reads(
-    session: Session,
-    device_id: int,
-    batch_id: int,
-    passings: Sequence[Passing],
-    point_ids: Sequence[int | None],
-) -> int:
-    buffer = io.StringIO(_copy_rows(passings, point_ids))
+def _copy_to_staging(
+    session: Session, passings: Sequence[Passing], point_ids: Sequence[int | None]
+) -> None:
+    """The reads copied into this session's temporary staging table, emptied first."""
     connection = session.connection()
     connection.exec_driver_sql(_STAGING_TABLE + "; DELETE FROM timing_read_incoming")  # nosec B608 # only constant SQL fragments are joined; values are bound parameters
     with connection.connection.cursor() as cursor:  # type: ignore[attr-defined]
         cursor.copy_expert(
             "COPY timing_read_incoming (read_id, chip, bib, timing_point_id, read_at, is_gun,"
-            " hits, rssi, antenna) FROM STDIN", buffer
+            " hits, rssi, antenna) FROM STDIN", io.StringIO(_copy_rows(passings, point_ids))
         )
-        cursor.execute(_INSERT_READS.format(is_gun="is_gun", source="timing_read_incoming"),
-                       {"device": device_id, "batch": batch_id})
-        return int(cursor.rowcount)
 
 
 # -- the worker's side -------------------------------------------------------------------------

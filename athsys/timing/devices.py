@@ -12,7 +12,7 @@ from datetime import UTC, datetime
 from typing import Any
 
 from sqlalchemy import select
-from sqlalchemy.orm import Session
+from sqlalchemy.orm import Session, joinedload
 
 from athsys.accounts.actor import Actor
 from athsys.accounts.roles import CHIEF_REGISTRAR
@@ -249,11 +249,14 @@ def delete_device(session: Session, actor: Actor, device_id: int) -> None:
 
 
 def authenticate_device(session: Session, token: str) -> TimingDevice:
-    """The device holding ``token``; AuthenticationError for an unknown or revoked token."""
+    """The device holding ``token``; AuthenticationError for an unknown or revoked token.
+    Its competition comes in the same query: every use of a device reads it (the payload's
+    days and time zone), and the session then has it."""
     if not token:
         raise AuthenticationError("a device token is required (Authorization: Bearer <token>)")
     device = session.scalar(
-        select(TimingDevice).where(TimingDevice.token_hash == hash_token(token))
+        select(TimingDevice).options(joinedload(TimingDevice.competition))
+        .where(TimingDevice.token_hash == hash_token(token))
     )
     if device is None:
         raise AuthenticationError("unknown device token")
