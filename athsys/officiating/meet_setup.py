@@ -66,7 +66,7 @@ def _venue_moment(competition: Competition, clock: time) -> datetime:
 
 def read_standards(events: Sequence[PlannedEvent]) -> list[int | None]:
     """Each planned event's entry standard as a mark in its discipline's unit, in order: text
-    read in the discipline's notation, a mark kept, either checked plausible. Every bad one
+    read in the discipline's notation or a mark kept, and checked plausible. Every bad one
     is named at once, by its place in the programme (``events.3.entry_standard``) and its
     event's name, so the director mends them all in one go."""
     marks: list[int | None] = []
@@ -80,8 +80,8 @@ def read_standards(events: Sequence[PlannedEvent]) -> list[int | None]:
             check_plausible(mark, found, planned.sex, field=label)
         except ValidationError as exc:
             problems[f"events.{index}.entry_standard"] = [exc.message]
-            mark = None
-        marks.append(mark)
+        else:
+            marks.append(mark)
     if problems:
         raise ValidationError("; ".join(message for (message,) in problems.values()),
                               details=problems)
