@@ -169,7 +169,7 @@ class TimingRead(Base):
         CheckConstraint("chip IS NOT NULL OR bib IS NOT NULL OR is_gun", name="identifies_someone"),
         # bib-only reads are rare: a small partial index finds them without a scan
         Index("ix_timing_read_bib_only", "bib", postgresql_where=text("chip IS NULL")),
-        Index("ix_timing_read_chip_read_at", "chip", "read_at"),
+        Index("ix_timing_read_chip", "chip"),
     )
 
 

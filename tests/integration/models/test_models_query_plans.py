@@ -1,17 +1,18 @@
 """The hot queries use the indexes meant for them, on a database of realistic proportions.
 
 100,000 athletes, ten competitions of two events of 25 heats of 100 (50,000 entries with
-their results) and 20,000 batches of reads already processed: enough that PostgreSQL, with fresh
-statistics, reads a heat's results, a rare name or one competition's entries through an
-index rather than a whole table. The statements are the application's own, recorded at the
-cursor as it runs them (tests/support/statements.py) and planned again under ``EXPLAIN``;
-the test names the index each must use. No ``enable_seqscan = off``: a plan that only an
-index-forcing setting gives would not be the plan of production.
+their results), 20,000 batches of reads already processed and 200,000 reads: enough that
+PostgreSQL, with fresh statistics, reads a heat's results, a rare name or one competition's
+entries through an index rather than a whole table. The statements are the application's
+own, recorded at the cursor as it runs them (tests/support/statements.py) and planned again
+under ``EXPLAIN``; the test names the index each must use. No ``enable_seqscan = off``: a
+plan that only an index-forcing setting gives would not be the plan of production.
 """
 
 from __future__ import annotations
 
 import json
+import re
 from collections.abc import Callable, Iterator
 from datetime import UTC, datetime
 from typing import Any
@@ -31,7 +32,7 @@ from athsys.leaderboards import refresh
 from athsys.leaderboards.athletes import search_entries
 from athsys.leaderboards.cache import BoardStore
 from athsys.sport.sex import Sex
-from athsys.timing import devices
+from athsys.timing import devices, recompute
 from athsys.timing import service as timing_service
 from athsys.timing.models import DeviceKind, MatRole, TimingDevice, TimingPoint
 from athsys.timing.service import _waiting_batches
@@ -41,7 +42,7 @@ from tests.support.statements import executed
 pytestmark = pytest.mark.integration
 
 COMPETITIONS, EVENTS, HEATS, RUNNERS = 10, 2, 25, 100
-ATHLETES, BATCHES = 100_000, 20_000
+ATHLETES, BATCHES, READS = 100_000, 20_000, 200_000
 #: Names of letters, as people's are: with hex digits in them, a sample of names that happened
 #: to hold the bib typed ("4321") told PostgreSQL one name in a hundred held it.
 LETTERS_ONLY = {"digits": "0123456789", "letters": "ghijklmnop"}
@@ -92,6 +93,12 @@ def database(engine: Engine) -> Iterator[dict[str, Any]]:
             " SELECT :device, md5(i::text) || md5('x' || i), 'json', 'done',"
             " now() - make_interval(secs => i) FROM generate_series(1, :n) i"),
             {"device": device, "n": BATCHES})
+        session.execute(text(
+            "INSERT INTO timing_read (device_id, read_id, chip, timing_point_id, read_at,"
+            " is_gun) SELECT :device, 'read' || i, 'C' || i % :runners, :point,"
+            " now() - make_interval(secs => i), false FROM generate_series(1, :n) i"),
+            {"device": device, "runners": len(heats) * RUNNERS, "point": finish.id,
+             "n": READS})
         rare = session.scalar(select(Athlete.last_name).where(Athlete.id == first_athlete + 4321))
     with engine.connect().execution_options(isolation_level="AUTOCOMMIT") as conn:
         conn.execute(text("ANALYZE"))
@@ -210,6 +217,20 @@ def test_a_resent_payload_is_found_by_its_unique_index(
     assert bool(staging) == escaped and len(plans) == 2, inserts
     _uses("\n".join(plans), "uq_read_batch_device_id_payload_sha256",
           "uq_timing_read_device_id_read_id")
+
+
+def test_a_runners_reads_are_looked_up_through_the_chip_index(
+    engine: Engine, database: dict[str, Any]
+) -> None:
+    """The recompute's reads of the chips it re-times: one lookup of the chip index per chip,
+    not a scan of the 200,000 reads."""
+    [plan] = _plans(engine, lambda s: recompute._reads(s, database["competition"],
+                                                       everywhere={"C17", "C4242"}, at=set()),
+                    lambda q: "FROM timing_read r" in q)
+    # the chip alone (migration 0025), not the (chip, read_at) index it replaced
+    assert re.search(r"\bix_timing_read_chip\b(?!_)", plan), plan
+    assert "Index Cond: ((chip)::text = w.chip)" in plan, plan
+    assert "Seq Scan on timing_read" not in plan
 
 
 def test_catching_up_picks_waiting_batches_through_the_unfinished_index(
