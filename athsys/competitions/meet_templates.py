@@ -96,7 +96,10 @@ class PlannedEvent:
     sex: Sex
     age_category: str
     rounds: tuple[PlannedRound, ...]
-    entry_standard: int | None = None  # in the discipline's unit (ms, mm, points)
+    #: as the director wrote it: text in the discipline's notation ("10.90", "7.80") or a
+    #: mark in its unit (ms, mm, points); read and checked by
+    #: :func:`athsys.officiating.meet_setup.read_standards`
+    entry_standard: int | str | None = None
 
 
 def template(key: str) -> MeetTemplate:

@@ -2,7 +2,7 @@
 
 1. :func:`create_meet`: the competition, open for entries (its start lists are public);
 2. :func:`add_programme`: the events of a template as the director edited them, with their
-   rounds and start times at the venue;
+   rounds, start times at the venue and entry standards (:func:`read_standards`);
 3. :func:`import_entries`: a CSV checked row by row (:mod:`athsys.competitions.entry_import`)
    and, only when every row is good, its clubs, athletes and entries; an athlete found by
    licence, or by name and birth date, is reused;
@@ -46,7 +46,9 @@ from athsys.competitions.relays import create_relay_team
 from athsys.competitions.time_zones import zone_of
 from athsys.errors import ConflictError, ValidationError
 from athsys.officiating.planning import seed_round
-from athsys.sport.disciplines import EventKind
+from athsys.sport.disciplines import EventKind, discipline
+from athsys.sport.marks import parse_mark
+from athsys.sport.plausible import check_plausible
 from athsys.timing.chips import assign_chip
 from athsys.timing.models import ChipAssignment
 
@@ -62,9 +64,35 @@ def _venue_moment(competition: Competition, clock: time) -> datetime:
     return datetime.combine(competition.start_date, clock, tzinfo=zone_of(competition.time_zone))
 
 
+def read_standards(events: Sequence[PlannedEvent]) -> list[int | None]:
+    """Each planned event's entry standard as a mark in its discipline's unit, in order: text
+    read in the discipline's notation or a mark kept, and checked plausible. Every bad one
+    is named at once, by its place in the programme (``events.3.entry_standard``) and its
+    event's name, so the director mends them all in one go."""
+    marks: list[int | None] = []
+    problems: dict[str, list[str]] = {}
+    for index, planned in enumerate(events):
+        found, label = discipline(planned.code), f"{planned.name}, entry standard"
+        written = planned.entry_standard
+        try:
+            mark = (parse_mark(written, found.measure, field=label) if isinstance(written, str)
+                    else written)
+            check_plausible(mark, found, planned.sex, field=label)
+        except ValidationError as exc:
+            problems[f"events.{index}.entry_standard"] = [exc.message]
+        else:
+            marks.append(mark)
+    if problems:
+        raise ValidationError("; ".join(message for (message,) in problems.values()),
+                              details=problems)
+    return marks
+
+
 def add_programme(session: Session, actor: Actor, competition: Competition,
                   events: Sequence[PlannedEvent], *, lanes: int) -> list[Event]:
-    """The events and their rounds; an event the meet already holds is refused, named."""
+    """The events and their rounds; a bad entry standard (:func:`read_standards`) or an
+    event the meet already holds is refused, named, before anything is written."""
+    standards = read_standards(events)
     held = {(code, sex, category) for code, sex, category in session.execute(
         select(Event.discipline_code, Event.sex, Event.age_category)
         .where(Event.competition_id == competition.id))}
@@ -77,11 +105,11 @@ def add_programme(session: Session, actor: Actor, competition: Competition,
     if problems:
         raise ValidationError(f"invalid fields: {', '.join(problems)}", details=problems)
     created = []
-    for planned in events:
+    for planned, standard in zip(events, standards, strict=True):
         event = service.create_event(session, actor, Event(
             competition_id=competition.id, discipline_code=planned.code, name=planned.name,
             sex=planned.sex, age_category=planned.age_category, lanes=lanes,
-            entry_standard=planned.entry_standard))
+            entry_standard=standard))
         for rnd in planned.rounds:
             audited_add(session, actor, Round(
                 event_id=event.id, kind=rnd.kind, ordinal=rnd.ordinal,

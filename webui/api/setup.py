@@ -34,13 +34,10 @@ from athsys.competitions.meet_templates import (
 )
 from athsys.competitions.models import Competition, RoundKind
 from athsys.competitions.schemas import _check_time_zone
-from athsys.errors import ValidationError
 from athsys.inputs import StrictSchema
 from athsys.officiating import meet_setup
-from athsys.sport.disciplines import DISCIPLINES, discipline
+from athsys.sport.disciplines import DISCIPLINES
 from athsys.sport.fields import MarkField
-from athsys.sport.marks import parse_mark
-from athsys.sport.plausible import check_plausible
 from athsys.sport.sex import Sex
 from webui.api import openapi
 from webui.api.envelope import json_body, success
@@ -259,7 +256,8 @@ def programme() -> Response:
 
 
 def _planned(data: dict[str, Any]) -> PlannedEvent:
-    """A planned event as loaded, its entry standard read (:func:`_read_standards`)."""
+    """A planned event as loaded, its entry standard as sent (the domain reads it:
+    :func:`athsys.officiating.meet_setup.read_standards`)."""
     return PlannedEvent(
         code=data["code"], sex=data["sex"], age_category=data["age_category"],
         name=_event_name(data),
@@ -274,30 +272,11 @@ def _event_name(data: dict[str, Any]) -> str:
                                                    data["age_category"])
 
 
-def _read_standards(events: list[dict[str, Any]]) -> None:
-    """Each event's entry standard read in its discipline's notation (in place) and checked
-    plausible; every bad one named by its event (``events.3.entry_standard``) and its name."""
-    problems: dict[str, list[str]] = {}
-    for index, event in enumerate(events):
-        found, label = discipline(event["code"]), f"{_event_name(event)}, entry standard"
-        try:
-            if isinstance(event["entry_standard"], str):
-                event["entry_standard"] = parse_mark(event["entry_standard"], found.measure,
-                                                     field=label)
-            check_plausible(event["entry_standard"], found, event["sex"], field=label)
-        except ValidationError as exc:
-            problems[f"events.{index}.entry_standard"] = [exc.message]
-    if problems:
-        raise ValidationError("; ".join(message for (message,) in problems.values()),
-                              details=problems)
-
-
 @blueprint.post("/competitions/<int:competition_id>/events")
 def add_events(competition_id: int) -> Response:
     actor = require_permission(*PERMISSION)
     body = json_body()
     data = load(SetupProgrammeSchema(), body)
-    _read_standards(data["events"])
     with writing(body) as session:
         competition = row_or_404(session, Competition, competition_id)
         events = meet_setup.add_programme(session, actor, competition,
