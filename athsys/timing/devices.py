@@ -250,8 +250,8 @@ def delete_device(session: Session, actor: Actor, device_id: int) -> None:
 
 def authenticate_device(session: Session, token: str) -> TimingDevice:
     """The device holding ``token``; AuthenticationError for an unknown or revoked token.
-    Its competition comes in the same query: every use of a device reads it (the payload's
-    days and time zone), and the session then has it."""
+    Its competition comes in the same query: what a device sends is read in its
+    competition's days and time zone, and the session then has it."""
     if not token:
         raise AuthenticationError("a device token is required (Authorization: Bearer <token>)")
     device = session.scalar(

@@ -141,14 +141,8 @@ def test_a_batch_with_a_read_of_a_chip_that_changed_hands_waits(
     """A runner re-timed at every point also had a second chip, worn by another runner
     later: the catch-up holds neither that chip's read nor its later wearer, so the batch
     with that read waits and its own processing gives the read to its wearer then."""
-    with Session(committed_db) as session, session.begin():
-        session.add_all([
-            ChipAssignment(competition_id=race.competition_id, chip="CZ",
-                           entry_id=race.entries[0], valid_from=datetime(2025, 10, 1, tzinfo=UTC),
-                           valid_until=GUN + timedelta(minutes=30)),
-            ChipAssignment(competition_id=race.competition_id, chip="CZ",
-                           entry_id=race.entries[1], valid_from=GUN + timedelta(minutes=30)),
-        ])
+    _chip_passed_on(committed_db, race, "CZ", race.entries[0], race.entries[1],
+                    until=GUN + timedelta(minutes=30), then_from=GUN + timedelta(minutes=30))
     start = store_waiting(committed_db, race, "start", [passing("S1", "C101", 4.0)])
     later = store_waiting(committed_db, race, "finish", [passing("F1", "CZ", 3000.0)])
     outcome = _process(committed_db, start, catch_up_reads=1)
@@ -170,17 +164,24 @@ def test_a_batch_another_worker_holds_is_skipped(race: Race, committed_db: Engin
     assert _batches(committed_db)[first][0] == "done"
 
 
+def _chip_passed_on(engine: Engine, race: Race, chip: str, first: int, second: int, *,
+                    until: datetime, then_from: datetime) -> None:
+    """``chip`` worn by entry ``first`` from before the race ``until``, then by ``second``
+    from ``then_from``."""
+    with Session(engine) as session, session.begin():
+        session.add_all([
+            ChipAssignment(competition_id=race.competition_id, chip=chip, entry_id=first,
+                           valid_from=datetime(2025, 10, 1, tzinfo=UTC), valid_until=until),
+            ChipAssignment(competition_id=race.competition_id, chip=chip, entry_id=second,
+                           valid_from=then_from),
+        ])
+
+
 def _overlapping_chip(engine: Engine, race: Race) -> None:
     """Chip CX worn by two entries at once from 40 to 60 min after the gun: a read then
     cannot be processed (a registrar must fix the assignments)."""
-    with Session(engine) as session, session.begin():
-        session.add_all([
-            ChipAssignment(competition_id=race.competition_id, chip="CX",
-                           entry_id=race.entries[4], valid_from=datetime(2025, 10, 1, tzinfo=UTC),
-                           valid_until=GUN + timedelta(minutes=60)),
-            ChipAssignment(competition_id=race.competition_id, chip="CX",
-                           entry_id=race.entries[5], valid_from=GUN + timedelta(minutes=40)),
-        ])
+    _chip_passed_on(engine, race, "CX", race.entries[4], race.entries[5],
+                    until=GUN + timedelta(minutes=60), then_from=GUN + timedelta(minutes=40))
 
 
 def test_a_bad_batch_taken_along_fails_alone(
