@@ -23,6 +23,8 @@ from athsys import embedded, migrations  # noqa: E402
 from athsys.config import Settings, get_config, replace  # noqa: E402
 
 RECORD_ENV = "ATHSYS_BENCH_RECORD"
+GUNICORN_THREADS = 4
+"""Threads a gunicorn worker of the benchmarks has: ``webui/gunicorn_conf.py``'s default."""
 
 
 def record(figure: str, value: float) -> None:
@@ -144,14 +146,16 @@ def free_port() -> int:
 
 @contextmanager
 def gunicorn(env: BenchEnvironment, *, workers: int = 2) -> Iterator[str]:
-    """A gunicorn of the web app on a free loopback port; yields its base URL once live."""
+    """A gunicorn of the web app on a free loopback port, ``GUNICORN_THREADS`` threads a
+    worker as ``athsys web`` runs it; yields its base URL once live."""
     port = free_port()
     base = f"http://127.0.0.1:{port}"
     log = env.data_dir / "gunicorn.log"
     with open(log, "wb") as out:
         process = subprocess.Popen(
             [sys.executable, "-m", "gunicorn", "--bind", f"127.0.0.1:{port}",
-             "--workers", str(workers), "--worker-class", "gthread", "--threads", "4",
+             "--workers", str(workers), "--worker-class", "gthread",
+             "--threads", str(GUNICORN_THREADS),
              "--timeout", "120", "--log-level", "warning", "webui.wsgi:app"],
             cwd=ROOT, env=env.process_env(), stdout=out, stderr=subprocess.STDOUT,
         )

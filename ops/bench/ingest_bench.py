@@ -1,6 +1,6 @@
 """Ingestion benchmark: prints figures, asserts nothing.
 
-    .venv/bin/python ops/bench/ingest_bench.py [--runners 10000] [--batch 1000] [--clients 4]
+    .venv/bin/python ops/bench/ingest_bench.py [--runners 10000] [--batch 1000] [--clients 16]
 
 Starts the embedded PostgreSQL and Redis in a temporary directory, migrates, sets up a
 simulated 10 km race (runners × 4 timing points), starts gunicorn on 127.0.0.1 (2 workers,
@@ -13,7 +13,11 @@ gthread, as ``athsys web``), then measures in one run:
    by ``--accept-devices`` decoders of a race of their own (as a primary and a backup mat
    both send every read), all but the first ``WARM_UP_BATCHES`` measured: about 1.5 s of
    posting, where a single pass took 0.45 s and moved by a tenth between runs with the
-   first requests each gunicorn worker serves;
+   first requests each gunicorn worker serves. By default there are two clients for each
+   request thread of the gunicorn (workers × threads × 2: 16), so that every thread has the
+   next request waiting while it answers one and the figure is what the server accepts:
+   with one client a thread, each thread waits for its client between answers (a marathon
+   has some 22 decoders posting, two at each of eleven timing points);
 2. reads/s processed into results, in one process as the worker does (claim, then process
    each batch in order; processing of a competition is serialised by its advisory lock):
    a. the race stored first, as after an outage: each processing catches up, taking the
@@ -45,6 +49,7 @@ from concurrent.futures import ThreadPoolExecutor
 from datetime import date
 
 from bench_support import (  # first: it puts the project on sys.path
+    GUNICORN_THREADS,
     BenchEnvironment,
     bench_environment,
     celery_worker,
@@ -88,11 +93,13 @@ def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--runners", type=int, default=10_000)
     parser.add_argument("--batch", type=int, default=1_000)
-    parser.add_argument("--clients", type=int, default=4)
+    parser.add_argument("--clients", type=int, default=None,
+                        help="concurrent HTTP clients (default: 2 x gunicorn workers x threads)")
     parser.add_argument("--workers", type=int, default=2, help="gunicorn workers")
     parser.add_argument("--accept-devices", type=int, default=3,
                         help="decoders posting the race's reads while accepting is measured")
     args = parser.parse_args()
+    args.clients = args.clients or 2 * args.workers * GUNICORN_THREADS
 
     with bench_environment("athsys-bench-") as bench:
         settings = bench.settings
@@ -149,7 +156,7 @@ def main() -> int:
             total = len(reads)
             print(f"ingestion benchmark: {args.runners} runners x 4 points = {total} reads, "
                   f"batches of {args.batch}, {os.cpu_count()} CPU(s), gunicorn {args.workers} "
-                  f"workers x 4 threads, {args.clients} HTTP clients")
+                  f"workers x {GUNICORN_THREADS} threads, {args.clients} HTTP clients")
             print(f"  accepted durably via HTTP : {measured_reads / accept_s:>10,.0f} reads/s "
                   f"({measured_reads} reads from {len(tokens)} decoders in {accept_s:.2f} s, "
                   f"after {len(warm)} warm-up batches; load average {load_before:.2f} before)")
