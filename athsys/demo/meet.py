@@ -481,7 +481,7 @@ def _summary(session: Session, competition: Competition, *, created: bool) -> De
         select(func.count(Heat.id)).join(Round).join(Event).where(in_meet)
     ) or 0
     results = session.scalar(
-        select(func.count(Result.id)).join(Heat).join(Round).join(Event).where(in_meet)
+        select(func.count(Result.id)).join(Result.heat).join(Round).join(Event).where(in_meet)
     ) or 0
     entries, athletes, clubs = session.execute(  # a relay team is an entry of no athlete
         select(func.count(Entry.id), func.count(func.distinct(Entry.athlete_id)),

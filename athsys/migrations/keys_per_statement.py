@@ -22,9 +22,9 @@ deleted first makes the insert wait and then fail. REPEATABLE READ and SERIALIZA
 that fresh snapshot (a key's action uses a cross-check snapshot a trigger cannot), so
 deleting a parent of rows there is refused rather than risk leaving rows behind.
 
-Migrations 0021 (``timing_read``) and 0023 (``timing_split``) use this. The names of the
-functions created depend only on the child table, as those migrations' downgrades drop them
-by name: keep them.
+Migrations 0021 (``timing_read``), 0023 (``timing_split``) and 0026 (``result``) use this.
+The names of the functions created depend only on the child table, as those migrations'
+downgrades drop them by name: keep them.
 """
 
 from __future__ import annotations

@@ -38,13 +38,19 @@ class Result(Timestamped, Base):
     """The current result of one entry in one heat; earlier versions are in ResultRevision.
 
     No index covers ``place`` and the table keeps pages 30 % free (migration 0009), so the
-    places a new finisher moves are rewritten heap-only, without index writes."""
+    places a new finisher moves are rewritten heap-only, without index writes.
+
+    ``heat_id`` and ``entry_id`` reference ``heat`` and ``entry`` without foreign-key
+    constraints: triggers of migration 0026 keep the same guarantee once a statement instead
+    of once a row (a missing heat or entry refused with a foreign-key violation; deleting
+    either deletes its results), since a worker catching up inserts a race's new chip
+    results in one statement and the per-row checks were half of its cost."""
 
     __tablename__ = "result"
 
     id: Mapped[int] = mapped_column(primary_key=True)
-    heat_id: Mapped[int] = mapped_column(ForeignKey("heat.id", ondelete="CASCADE"))
-    entry_id: Mapped[int] = mapped_column(ForeignKey("entry.id", ondelete="CASCADE"))
+    heat_id: Mapped[int] = mapped_column(Integer)
+    entry_id: Mapped[int] = mapped_column(Integer)
     mark: Mapped[int | None] = mapped_column(Integer)  # ms, mm or points; official (gun) time
     net_mark: Mapped[int | None] = mapped_column(Integer)  # road: chip time from the start mat
     place: Mapped[int | None] = mapped_column(Integer)
@@ -70,8 +76,8 @@ class Result(Timestamped, Base):
     record_flags: Mapped[list[str]] = mapped_column(
         ARRAY(String(2)), default=list, server_default=text("'{}'::varchar[]"))
 
-    heat: Mapped[Heat] = relationship()
-    entry: Mapped[Entry] = relationship()
+    heat: Mapped[Heat] = relationship(primaryjoin="foreign(Result.heat_id) == Heat.id")
+    entry: Mapped[Entry] = relationship(primaryjoin="foreign(Result.entry_id) == Entry.id")
     revisions: Mapped[list[ResultRevision]] = relationship(
         back_populates="result", cascade="all, delete-orphan", passive_deletes=True,
         order_by="ResultRevision.revision",

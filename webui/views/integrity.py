@@ -85,7 +85,7 @@ def _columns(constraint: object | None) -> list[str]:
 
 def _key_columns(name: str) -> list[str]:
     """The first column of a foreign key that the database still names but the models no
-    longer declare (migrations 0021 and 0023 check those keys with triggers, raising the
+    longer declare (migrations 0021, 0023 and 0026 check those keys with triggers, raising the
     key's name), read from the naming convention ``fk_<table>_<column>_<referred table>``."""
     tables = sorted(metadata.tables, key=len, reverse=True)
     table = next((t for t in tables if name.startswith(f"fk_{t}_")), None)

@@ -181,7 +181,7 @@ def test_the_featured_athlete_belongs_to_the_featured_club(db_session: Session) 
     summary = load_demo_meet(db_session)
     athlete = db_session.get(Athlete, summary.featured_athlete_id)
     assert athlete is not None and athlete.club_id == summary.featured_club_id
-    assert db_session.scalar(select(func.count()).select_from(Result).join(Entry)
+    assert db_session.scalar(select(func.count()).select_from(Result).join(Result.entry)
                              .where(Entry.athlete_id == athlete.id)) == 1
 
 

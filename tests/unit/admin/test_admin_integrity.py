@@ -20,13 +20,17 @@ def _violation(constraint: str, detail: str) -> IntegrityError:
     # keys the models declare
     ("fk_entry_athlete_id_athlete",
      'Key (athlete_id)=(9) is not present in table "athlete".', "athlete"),
-    # keys checked by triggers under their old names (migrations 0021 and 0023)
+    # keys checked by triggers under their old names (migrations 0021, 0023 and 0026)
     ("fk_timing_split_heat_id_lane_assignment",
      'Key (heat_id, entry_id)=(4, 7) is not present in table "lane_assignment".', "heat"),
     ("fk_timing_split_timing_point_id_timing_point",
      'Key (id)=(3) is still referenced from table "timing_split".', "timing_point"),
     ("fk_timing_read_device_id_timing_device",
      'Key (device_id)=(2) is not present in table "timing_device".', "device"),
+    ("fk_result_heat_id_heat",
+     'Key (heat_id)=(5) is not present in table "heat".', "heat"),
+    ("fk_result_entry_id_entry",
+     'Key (id)=(8) is still referenced from table "result".', "entry"),
     ("fk_nothing_we_know", "", "reference"),
 ])
 def test_a_broken_key_names_its_field(constraint: str, detail: str, field: str) -> None:
