@@ -14,12 +14,16 @@ import pytest
 from psycopg2.errors import ForeignKeyViolation
 from sqlalchemy import text
 from sqlalchemy.engine import Connection, Engine
-from sqlalchemy.exc import DBAPIError, IntegrityError
+from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from athsys.timing import batches
 from athsys.timing.models import TimingDevice
 from athsys.timing.passing import Passing
+from tests.integration.timing.parents_per_statement import (
+    delete_refused_above_read_committed,
+    truncate_refused_without_rows,
+)
 from tests.integration.timing.timing_ingest_support import Race, count
 from tests.integration.timing.two_connections import second_waits
 
@@ -186,22 +190,15 @@ def test_a_parents_id_named_by_reads_does_not_change(
 def test_a_parent_is_truncated_only_with_the_reads_naming_it(
     stored: dict[str, int], committed_db: Engine
 ) -> None:
-    with pytest.raises(DBAPIError, match="cannot truncate"):
-        with committed_db.begin() as conn:
-            conn.execute(text("TRUNCATE timing_point CASCADE"))
-    with committed_db.begin() as conn:
-        conn.execute(text("TRUNCATE timing_point, timing_read CASCADE"))
+    truncate_refused_without_rows(committed_db, "timing_point", "timing_read")
     assert count(committed_db, "timing_read") == 0
 
 
 def test_deleting_a_parent_of_reads_needs_read_committed(
     stored: dict[str, int], committed_db: Engine
 ) -> None:
-    with committed_db.connect() as conn:
-        conn = conn.execution_options(isolation_level="REPEATABLE READ")
-        with pytest.raises(DBAPIError, match="needs READ COMMITTED"), conn.begin():
-            conn.execute(text("DELETE FROM read_batch WHERE id = :id"),
-                         {"id": stored["batch_id"]})
+    delete_refused_above_read_committed(committed_db, "DELETE FROM read_batch WHERE id = :id",
+                                        {"id": stored["batch_id"]})
     assert len(_reads(committed_db, **stored)) == 3
 
 

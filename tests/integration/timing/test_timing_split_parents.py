@@ -12,8 +12,12 @@ from typing import Any
 import pytest
 from sqlalchemy import text
 from sqlalchemy.engine import Connection, Engine
-from sqlalchemy.exc import DBAPIError, IntegrityError
+from sqlalchemy.exc import IntegrityError
 
+from tests.integration.timing.parents_per_statement import (
+    delete_refused_above_read_committed,
+    truncate_refused_without_rows,
+)
 from tests.integration.timing.timing_ingest_support import Race, count
 from tests.integration.timing.two_connections import second_waits
 
@@ -181,21 +185,15 @@ def test_a_parents_key_named_by_splits_does_not_change(
 def test_a_parent_is_truncated_only_with_the_splits_naming_it(
     stored: list[tuple[int, int, int]], committed_db: Engine, parent: str
 ) -> None:
-    with pytest.raises(DBAPIError, match="cannot truncate"):
-        with committed_db.begin() as conn:
-            conn.execute(text(f"TRUNCATE {parent} CASCADE"))
-    with committed_db.begin() as conn:
-        conn.execute(text(f"TRUNCATE {parent}, timing_split CASCADE"))
+    truncate_refused_without_rows(committed_db, parent, "timing_split")
     assert count(committed_db, "timing_split") == 0
 
 
 def test_deleting_a_parent_of_splits_needs_read_committed(
     race: Race, stored: list[tuple[int, int, int]], committed_db: Engine
 ) -> None:
-    with committed_db.connect() as conn:
-        conn = conn.execution_options(isolation_level="REPEATABLE READ")
-        with pytest.raises(DBAPIError, match="needs READ COMMITTED"), conn.begin():
-            conn.execute(text("DELETE FROM heat WHERE id = :id"), {"id": race.road_heat_id})
+    delete_refused_above_read_committed(committed_db, "DELETE FROM heat WHERE id = :id",
+                                        {"id": race.road_heat_id})
     assert _splits(committed_db) == sorted(stored)
 
 
