@@ -16,8 +16,15 @@ _FIVE_MINUTES = schedule(timedelta(minutes=5), app=_UTC_APP)
 
 
 def test_a_nightly_backup_is_due_at_two_whatever_the_delay_since_its_last_run() -> None:
-    for delay in (timedelta(0), timedelta(seconds=3), timedelta(hours=5)):
-        last_run = datetime.now(UTC) - delay
+    # every last run since the latest 02:00 (a last run before it makes the backup overdue,
+    # due now: the test below), so the test holds whatever the time of day
+    now = datetime.now(UTC)
+    latest_two = now.replace(hour=2, minute=0, second=0, microsecond=0)
+    if latest_two > now:
+        latest_two -= timedelta(days=1)
+    since = now - latest_two
+    for delay in (timedelta(0), min(timedelta(seconds=3), since / 2), since / 2, since * 0.99):
+        last_run = now - delay
         assert _next_run(crontab(minute=0, hour=2, app=_UTC_APP), last_run).endswith("02:00:00")
 
 
