@@ -252,22 +252,18 @@ class TimingSplit(Base):
     without foreign-key constraints: triggers of migration 0023 keep the keys' guarantee
     once a statement instead of once a row (a missing assignment or timing point refused
     with a foreign-key violation; the split goes with either), since processing inserts a
-    catch-up's splits in one statement.
+    catch-up's splits in one statement. The three are the primary key (migration 0027: a
+    surrogate id was one more index and a sequence call each split, half the cost of
+    inserting them); the key also serves the delete of a lane assignment's splits.
     """
 
     __tablename__ = "timing_split"
 
-    id: Mapped[int] = mapped_column(BigInteger, primary_key=True)
-    heat_id: Mapped[int] = mapped_column(Integer)
-    entry_id: Mapped[int] = mapped_column(Integer)
-    timing_point_id: Mapped[int] = mapped_column(Integer)
+    heat_id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    entry_id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    timing_point_id: Mapped[int] = mapped_column(Integer, primary_key=True)
     gun_time_ms: Mapped[int | None] = mapped_column(Integer)
     net_time_ms: Mapped[int | None] = mapped_column(Integer)
     updated_at: Mapped[datetime] = mapped_column(
         DateTime(timezone=True), server_default=text("now()")
-    )
-
-    __table_args__ = (
-        # also serves the delete of a lane assignment's splits (heat_id, entry_id)
-        UniqueConstraint("heat_id", "entry_id", "timing_point_id"),
     )

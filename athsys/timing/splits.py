@@ -11,7 +11,6 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from dataclasses import dataclass
-from typing import NamedTuple
 
 from sqlalchemy.orm import Session
 
@@ -23,23 +22,18 @@ SplitTimes = tuple[int | None, int | None]
 """(gun time ms, net time ms)."""
 
 
-class StoredSplit(NamedTuple):
-    id: int
-    times: SplitTimes
-
-
 @dataclass(frozen=True)
 class SplitChanges:
     insert: dict[SplitKey, SplitTimes]
-    update: dict[int, SplitTimes]  # stored split id → new times
-    delete: list[int]  # stored split ids
+    update: dict[SplitKey, SplitTimes]  # a stored split's new times
+    delete: list[SplitKey]  # stored splits no read supports any more
 
     def __bool__(self) -> bool:
         return bool(self.insert or self.update or self.delete)
 
 
 def split_changes(
-    stored: Mapping[SplitKey, StoredSplit],
+    stored: Mapping[SplitKey, SplitTimes],
     wanted: Mapping[SplitKey, SplitTimes],
     *,
     delete_unsupported: bool,
@@ -52,22 +46,21 @@ def split_changes(
     scoped recompute keeps the splits it did not compute.
     """
     insert: dict[SplitKey, SplitTimes] = {}
-    update: dict[int, SplitTimes] = {}
+    update: dict[SplitKey, SplitTimes] = {}
     for key, times in wanted.items():
         current = stored.get(key)
         if current is None:
             insert[key] = times
-        elif current.times != times:
-            update[current.id] = times
-    delete = sorted(s.id for key, s in stored.items() if key not in wanted) \
-        if delete_unsupported else []
+        elif current != times:
+            update[key] = times
+    delete = sorted(key for key in stored if key not in wanted) if delete_unsupported else []
     return SplitChanges(insert, update, delete)
 
 
 def stored_splits(
     session: Session, heat_ids: list[int], entry_ids: list[int],
     at: set[tuple[int, int]] | None = None, *, every_point_of: frozenset[int] = frozenset(),
-) -> dict[SplitKey, StoredSplit]:
+) -> dict[SplitKey, SplitTimes]:
     """The stored splits of these entries in these heats; only at the (entry id, timing
     point id) pairs ``at`` when given (not every point of every one of the entries), and at
     every point of the entries ``every_point_of`` (a runner re-timed at every point: one
@@ -76,7 +69,7 @@ def stored_splits(
         return {}
     pairs = sorted(at or ())
     select_splits = (
-        "SELECT s.heat_id, s.entry_id, s.timing_point_id, s.id, s.gun_time_ms, s.net_time_ms"
+        "SELECT s.heat_id, s.entry_id, s.timing_point_id, s.gun_time_ms, s.net_time_ms"
     )
     if at is None:
         sql = (f"{select_splits} FROM timing_split s WHERE s.heat_id = ANY(%(heats)s::int[])"  # nosec B608 # only constant SQL fragments are joined; values are bound parameters
@@ -96,21 +89,27 @@ def stored_splits(
         "pair_points": int_array([p for _, p in pairs]),
         "every": int_array(sorted(every_point_of)),
     })
-    return {(h, e, p): StoredSplit(pk, (g, n)) for h, e, p, pk, g, n in rows}
+    return {(h, e, p): (g, n) for h, e, p, g, n in rows}
 
 
 def write_split_changes(session: Session, changes: SplitChanges) -> None:
-    """Delete, update and insert, one statement each (none when there is nothing to do)."""
+    """Delete, update and insert, one statement each (none when there is nothing to do); a
+    split is named by its key (heat, entry, timing point), the table's primary key."""
     if changes.delete:
-        driver_execute(session, "DELETE FROM timing_split WHERE id = ANY(%(ids)s::bigint[])",
-                       {"ids": int_array(changes.delete)})
+        driver_execute(
+            session,
+            "DELETE FROM timing_split WHERE (heat_id, entry_id, timing_point_id) IN"
+            " (SELECT * FROM unnest(%(h)s::int[], %(e)s::int[], %(p)s::int[]))",
+            _key_columns(changes.delete),
+        )
     if changes.update:
         driver_execute(
             session,
             "UPDATE timing_split s SET gun_time_ms = v.g, net_time_ms = v.n, updated_at = now()"
-            " FROM unnest(%(ids)s::bigint[], %(g)s::int[], %(n)s::int[]) AS v(id, g, n)"
-            " WHERE s.id = v.id",
-            {"ids": int_array(changes.update),
+            " FROM unnest(%(h)s::int[], %(e)s::int[], %(p)s::int[], %(g)s::int[], %(n)s::int[])"
+            " AS v(h, e, p, g, n)"
+            " WHERE (s.heat_id, s.entry_id, s.timing_point_id) = (v.h, v.e, v.p)",
+            {**_key_columns(list(changes.update)),
              "g": int_array(g for g, _ in changes.update.values()),
              "n": int_array(n for _, n in changes.update.values())},
         )
@@ -121,8 +120,13 @@ def write_split_changes(session: Session, changes: SplitChanges) -> None:
             "INSERT INTO timing_split (heat_id, entry_id, timing_point_id, gun_time_ms,"
             " net_time_ms) SELECT * FROM unnest(%(h)s::int[], %(e)s::int[], %(p)s::int[],"
             " %(g)s::int[], %(n)s::int[])",
-            {"h": int_array(k[0] for k in keys), "e": int_array(k[1] for k in keys),
-             "p": int_array(k[2] for k in keys),
+            {**_key_columns(keys),
              "g": int_array(changes.insert[k][0] for k in keys),
              "n": int_array(changes.insert[k][1] for k in keys)},
         )
+
+
+def _key_columns(keys: list[SplitKey]) -> dict[str, str]:
+    """The keys as three array literals (``h``, ``e``, ``p``), in the keys' order."""
+    return {"h": int_array(k[0] for k in keys), "e": int_array(k[1] for k in keys),
+            "p": int_array(k[2] for k in keys)}

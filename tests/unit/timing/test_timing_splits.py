@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from athsys.timing.splits import StoredSplit, split_changes
+from athsys.timing.splits import split_changes
 
 pytestmark = pytest.mark.unit
 
@@ -21,29 +21,28 @@ def test_nothing_stored_inserts_everything() -> None:
 
 
 def test_unchanged_splits_are_not_written() -> None:
-    stored = {FINISH: StoredSplit(7, (3000, 2990))}
+    stored = {FINISH: (3000, 2990)}
     changes = split_changes(stored, {FINISH: (3000, 2990)}, delete_unsupported=True)
     assert not changes
     assert (changes.insert, changes.update, changes.delete) == ({}, {}, [])
 
 
-def test_a_changed_net_time_alone_is_an_update_by_stored_id() -> None:
-    stored = {FINISH: StoredSplit(7, (3000, 2990)), FIVE_K: StoredSplit(8, (1500, 1490))}
+def test_a_changed_net_time_alone_is_an_update_of_that_split() -> None:
+    stored = {FINISH: (3000, 2990), FIVE_K: (1500, 1490)}
     changes = split_changes(stored, {FINISH: (3000, 2985), FIVE_K: (1500, 1490)},
                             delete_unsupported=False)
-    assert changes.update == {7: (3000, 2985)}
+    assert changes.update == {FINISH: (3000, 2985)}
     assert (changes.insert, changes.delete) == ({}, [])
 
 
 def test_a_gun_time_lost_is_an_update_to_null() -> None:
-    stored = {FINISH: StoredSplit(7, (3000, 2990))}
+    stored = {FINISH: (3000, 2990)}
     changes = split_changes(stored, {FINISH: (None, 2990)}, delete_unsupported=False)
-    assert changes.update == {7: (None, 2990)}
+    assert changes.update == {FINISH: (None, 2990)}
 
 
 def test_unsupported_splits_go_only_in_a_full_recompute() -> None:
-    stored = {FINISH: StoredSplit(7, (3000, 2990)), OTHER: StoredSplit(9, (3100, 3100)),
-              FIVE_K: StoredSplit(3, (1500, 1490))}
+    stored = {FINISH: (3000, 2990), OTHER: (3100, 3100), FIVE_K: (1500, 1490)}
     wanted = {FINISH: (3000, 2990)}
-    assert split_changes(stored, wanted, delete_unsupported=True).delete == [3, 9]
+    assert split_changes(stored, wanted, delete_unsupported=True).delete == [FIVE_K, OTHER]
     assert split_changes(stored, wanted, delete_unsupported=False).delete == []
