@@ -10,15 +10,15 @@ from sqlalchemy import text
 from sqlalchemy.engine import Engine
 from sqlalchemy.exc import DBAPIError
 
+from tests.support.database import retry_lock_conflicts, truncate
+
 
 def truncate_refused_without_rows(engine: Engine, parent: str, child: str) -> None:
     """``TRUNCATE parent`` alone is refused while rows of ``child`` name it; with ``child``
     it goes (as a foreign key's truncate does)."""
     with pytest.raises(DBAPIError, match="cannot truncate"):
-        with engine.begin() as conn:
-            conn.execute(text(f"TRUNCATE {parent} CASCADE"))
-    with engine.begin() as conn:
-        conn.execute(text(f"TRUNCATE {parent}, {child} CASCADE"))
+        retry_lock_conflicts(lambda: truncate(engine, [parent]))
+    retry_lock_conflicts(lambda: truncate(engine, [parent, child]))
 
 
 def delete_refused_above_read_committed(engine: Engine, delete: str,
