@@ -6,16 +6,20 @@ statement: prints figures, asserts nothing.
 Starts the embedded PostgreSQL in a temporary directory, migrates, sets up the simulated
 10 km race of ``ingest_bench.py`` and stores its reads batch by batch as
 ``athsys.timing.batches.store_batch`` does (a ``read_batch`` row, ``COPY`` into the
-temporary staging table, one ``INSERT … SELECT … ON CONFLICT (device_id, read_id) DO
-NOTHING``), with psycopg2 alone: no Flask, no SQLAlchemy session. Each batch's rows go
-into three tables in turn (the order rotates from batch to batch, so a busy moment of a
-shared machine falls on each alike), each insert in its own transaction:
+temporary staging table, one ``INSERT … SELECT`` of reads taken as new, in a savepoint),
+with psycopg2 alone: no Flask, no SQLAlchemy session. Each batch's rows go into four
+tables in turn (the order rotates from batch to batch, so a busy moment of a shared machine
+falls on each alike), each insert in its own transaction:
 
 - ``timing_read`` as the migrations leave it;
 - ``per-row keys``: a copy of it (``LIKE … INCLUDING ALL``: columns, indexes, checks) with
   the three foreign keys ``timing_read`` had up to migration 0020 (``device_id``,
   ``batch_id``, ``timing_point_id``), each checked by one trigger query per row;
-- ``no keys``: the same copy with no foreign key and no trigger, the floor.
+- ``no keys``: the same copy with no foreign key and no trigger, the floor;
+- ``no keys, ON CONFLICT``: another such copy, its reads inserted with ``ON CONFLICT
+  (device_id, read_id) DO NOTHING`` as ``store_batch`` did before it took them as new
+  (PostgreSQL's speculative insertion: a look in the unique index and a second WAL record
+  a read).
 
 Then the same for the splits processing writes: each read's runner at its timing point
 (``--batch`` splits a statement, as a catch-up inserts its new splits:
@@ -54,7 +58,10 @@ _OLD_KEYS = (
     " ON DELETE SET NULL"
 )
 TABLES = {"timing_read": "timing_read", "per-row keys": "bench_read_keys",
-          "no keys": "bench_read_bare"}
+          "no keys": "bench_read_bare", "no keys, ON CONFLICT": "bench_read_conflict"}
+_AS_NEW = "SAVEPOINT new_reads; INSERT INTO {table} (device_id, batch_id, " + _COLUMNS + ")"
+_ON_CONFLICT = "INSERT INTO {table} (device_id, batch_id, " + _COLUMNS + ")"
+_FROM_STAGING = (" SELECT %(device)s, %(batch)s, " + _COLUMNS + " FROM timing_read_incoming")
 _OLD_SPLIT_KEYS = (
     "ALTER TABLE {t} ADD FOREIGN KEY (timing_point_id) REFERENCES timing_point (id)"
     " ON DELETE CASCADE, ADD FOREIGN KEY (heat_id, entry_id)"
@@ -110,10 +117,10 @@ def _in_turn(names: list[str], number: int) -> list[str]:
 
 
 def _copies(cursor, tables: dict[str, str], keys: str, competition_id: int) -> dict[str, int]:  # type: ignore[no-untyped-def]
-    """Creates the two copies of ``tables``' first (``keys`` added to the second); returns
-    the race's timing points by name."""
-    original, keyed, bare = tables.values()
-    for copy in (keyed, bare):
+    """Creates the copies of ``tables``' first (``keys`` added to the second); returns the
+    race's timing points by name."""
+    original, keyed, *bare = tables.values()
+    for copy in (keyed, *bare):
         cursor.execute(f"CREATE TABLE {copy} (LIKE {original} INCLUDING ALL)")
     cursor.execute(keys.format(t=keyed))
     cursor.execute("SELECT name, id FROM timing_point WHERE competition_id = %s",
@@ -149,14 +156,18 @@ def _measure(conn, competition_id: int, device_id: int, gun, args) -> dict[str, 
                 cursor.copy_expert(f"COPY timing_read_incoming ({_COLUMNS}) FROM STDIN",
                                    io.StringIO(rows))
                 copied = time.perf_counter()
+                conflict = name.endswith("ON CONFLICT")
                 cursor.execute(
-                    f"INSERT INTO {TABLES[name]} (device_id, batch_id, {_COLUMNS})"  # noqa: S608 - constant names
-                    f" SELECT %(device)s, %(batch)s, {_COLUMNS} FROM timing_read_incoming"
-                    " ON CONFLICT (device_id, read_id) DO NOTHING",
+                    (_ON_CONFLICT if conflict else _AS_NEW).format(table=TABLES[name])
+                    + _FROM_STAGING + (" ON CONFLICT (device_id, read_id) DO NOTHING"
+                                       if conflict else ""),
                     {"device": device_id, "batch": batch_id})
+                stored = cursor.rowcount
+                if not conflict:
+                    cursor.execute("RELEASE SAVEPOINT new_reads")
                 inserted = time.perf_counter()
-                if cursor.rowcount != len(chunk):
-                    raise RuntimeError(f"{name}: {cursor.rowcount} of {len(chunk)} stored")
+                if stored != len(chunk):
+                    raise RuntimeError(f"{name}: {stored} of {len(chunk)} stored")
             conn.commit()
             timings["COPY into the staging table"].append((copied - started) * 1000)
             timings[name].append((inserted - copied) * 1000)
