@@ -17,6 +17,7 @@ from datetime import date, datetime
 from typing import Any
 
 from psycopg2.errors import UniqueViolation
+from psycopg2.extensions import cursor as Cursor
 from sqlalchemy import select, text
 from sqlalchemy.orm import Session
 
@@ -223,7 +224,7 @@ def store_batch(
 
 
 def _insert_batch(
-    cursor: Any, is_gun: str, source: str, params: dict[str, Any]
+    cursor: Cursor, is_gun: str, source: str, params: dict[str, Any]
 ) -> tuple[int | None, int]:
     """Run :data:`_STORE` (the batch id or None, and how many reads were stored), first as
     if every read were new, in a savepoint: only when one of its reads is stored already (a
