@@ -195,35 +195,40 @@ def test_a_board_reads_its_heat_results_through_the_heat_index(
 def test_a_resent_payload_is_found_by_its_unique_index(
     engine: Engine, database: dict[str, Any], escaped: bool
 ) -> None:
-    """The device API's dedupe: the batch's (device, payload hash) and each read's (device,
-    read id) are the arbiters of ``ON CONFLICT DO NOTHING``, whether the reads come from
-    the payload itself (a plain batch) or from the staging table (a batch read item by
-    item, here for an escape in a string)."""
+    """The device API's dedupe: the batch's (device, payload hash) is the arbiter of its
+    row's ``ON CONFLICT DO NOTHING``; its reads are inserted as new, and a payload holding
+    reads stored before is inserted again with each read's (device, read id) as the
+    arbiter; whether the reads come from the payload itself (a plain batch) or from the
+    staging table (a batch read item by item, here for an escape in a string)."""
     now = datetime.now(UTC).isoformat(timespec="milliseconds")
     items = [{"read_id": f"r{i}", "chip": f"C{i}", "timestamp": now} for i in range(3)]
-    body = json.dumps(items)
-    if escaped:
-        body = body.replace('"C1"', '"C\\u0031"')
 
-    def receive(session: Session) -> None:
+    def receive(session: Session, indent: int | None) -> None:
+        body = json.dumps(items, indent=indent)  # another payload, the same reads
+        if escaped:
+            body = body.replace('"C1"', '"C\\u0031"')
         device = session.get(TimingDevice, database["device"])
         timing_service.receive_passings(session, device, body, max_lines=10)
         discard_pending(session)
 
     with Session(engine) as session, executed(engine) as sent:
-        receive(session)
+        receive(session, None)
+        receive(session, 1)
         staging = [q for q, _ in sent if "CREATE TEMP TABLE" in q]
-        inserts = [(q, p) for q, p in sent if "ON CONFLICT" in q]
+        stores = [(q[q.index("WITH batch"):], p) for q, p in sent if "WITH batch" in q]
         plans = []
         cursor = session.connection().connection.cursor()
-        for query, parameters in inserts:
+        for query, parameters in stores:
             cursor.execute("EXPLAIN " + query, parameters)
             plans.append("\n".join(row[0] for row in cursor.fetchall()))
         session.rollback()
-    # the batch's row and its reads: one statement
-    assert bool(staging) == escaped and len(plans) == 1, inserts
-    _uses("\n".join(plans), "uq_read_batch_device_id_payload_sha256",
-          "uq_timing_read_device_id_read_id")
+    # the batch's row and its reads, one statement: as new, as new again (refused, the
+    # reads are stored), then skipping the stored reads
+    assert bool(staging) == escaped, sent
+    assert ["(device_id, read_id) DO NOTHING" in q for q, _ in stores] == [False, False, True]
+    _uses(plans[0], "uq_read_batch_device_id_payload_sha256")
+    assert "uq_timing_read_device_id_read_id" not in plans[0]
+    _uses(plans[2], "uq_read_batch_device_id_payload_sha256", "uq_timing_read_device_id_read_id")
 
 
 def test_a_runners_reads_are_looked_up_through_the_chip_index(
