@@ -46,7 +46,7 @@ from sqlalchemy.orm import Session  # noqa: E402
 
 from athsys.accounts.actor import SYSTEM  # noqa: E402
 from athsys.db import make_engine  # noqa: E402
-from athsys.timing.batches import _STAGING_TABLE  # noqa: E402
+from athsys.timing.batches import _NEW_READS, _SKIP_STORED, _STAGING_TABLE  # noqa: E402
 from athsys.timing.simulation import batches, race_passings, setup_race  # noqa: E402
 
 RACE_DAY = date(2025, 10, 12)
@@ -59,9 +59,8 @@ _OLD_KEYS = (
 )
 TABLES = {"timing_read": "timing_read", "per-row keys": "bench_read_keys",
           "no keys": "bench_read_bare", "no keys, ON CONFLICT": "bench_read_conflict"}
-_AS_NEW = "SAVEPOINT new_reads; INSERT INTO {table} (device_id, batch_id, " + _COLUMNS + ")"
-_ON_CONFLICT = "INSERT INTO {table} (device_id, batch_id, " + _COLUMNS + ")"
-_FROM_STAGING = (" SELECT %(device)s, %(batch)s, " + _COLUMNS + " FROM timing_read_incoming")
+_INSERT = ("INSERT INTO {table} (device_id, batch_id, " + _COLUMNS + ")"
+           " SELECT %(device)s, %(batch)s, " + _COLUMNS + " FROM timing_read_incoming")
 _OLD_SPLIT_KEYS = (
     "ALTER TABLE {t} ADD FOREIGN KEY (timing_point_id) REFERENCES timing_point (id)"
     " ON DELETE CASCADE, ADD FOREIGN KEY (heat_id, entry_id)"
@@ -156,15 +155,14 @@ def _measure(conn, competition_id: int, device_id: int, gun, args) -> dict[str, 
                 cursor.copy_expert(f"COPY timing_read_incoming ({_COLUMNS}) FROM STDIN",
                                    io.StringIO(rows))
                 copied = time.perf_counter()
+                insert = _INSERT.format(table=TABLES[name])
                 conflict = name.endswith("ON CONFLICT")
-                cursor.execute(
-                    (_ON_CONFLICT if conflict else _AS_NEW).format(table=TABLES[name])
-                    + _FROM_STAGING + (" ON CONFLICT (device_id, read_id) DO NOTHING"
-                                       if conflict else ""),
-                    {"device": device_id, "batch": batch_id})
+                cursor.execute(insert + _SKIP_STORED if conflict
+                               else f"SAVEPOINT {_NEW_READS}; {insert}",
+                               {"device": device_id, "batch": batch_id})
                 stored = cursor.rowcount
                 if not conflict:
-                    cursor.execute("RELEASE SAVEPOINT new_reads")
+                    cursor.execute(f"RELEASE SAVEPOINT {_NEW_READS}")
                 inserted = time.perf_counter()
                 if stored != len(chunk):
                     raise RuntimeError(f"{name}: {stored} of {len(chunk)} stored")

@@ -5,6 +5,7 @@ device hears are those of its reads."""
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import Any
 
 import pytest
@@ -77,7 +78,7 @@ def test_decoder_lines_overlapping_stored_reads_store_the_new_ones_only(
 
 
 def _store(race: Race, items: list[dict[str, Any]],
-           receipts: list[BatchReceipt]) -> Any:
+           receipts: list[BatchReceipt]) -> Callable[[Connection], None]:
     def store(conn: Connection) -> None:
         session = Session(bind=conn)
         device = session.get(TimingDevice, race.device_ids["finish"])
@@ -85,7 +86,6 @@ def _store(race: Race, items: list[dict[str, Any]],
         receipts.append(timing_service.receive_passings(session, device, dumps(items),
                                                         max_lines=100))
         discard_pending(session)
-        session.flush()
     return store
 
 
